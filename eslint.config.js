@@ -1,0 +1,94 @@
+// @ts-check
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const appPackages = ['@ridetrack/broker', '@ridetrack/driver-sim', '@ridetrack/rider-web'];
+const crossPackagePaths = ['**/broker/**', '**/driver-sim/**', '**/rider-web/**', '**/infra/**', '**/shared/src/**'];
+
+/** Apps import `@ridetrack/shared` by name, never another app, never another workspace by path. */
+function appImports(self) {
+  return {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: appPackages
+          .filter((p) => p !== self)
+          .map((name) => ({ name, message: 'apps talk over MQTT and HTTP, never by import' })),
+        patterns: [
+          { group: ['@ridetrack/*/*'], message: 'import a package by its name only' },
+          {
+            group: crossPackagePaths.map((p) => `../../${p.replace('**/', '')}`),
+            message: 'import @ridetrack/shared by name',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '.tmp/**', 'test-artifacts/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', '*.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      // Reading process.* belongs to each app's main.ts alone (and to tests and scripts).
+      'no-restricted-globals': ['error', { name: 'process', message: 'only main.ts reads the environment' }],
+    },
+  },
+  {
+    // Tool configs at the top level are plain modules outside any workspace's tsconfig.
+    files: ['*.js', '*.ts'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: globals.node },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-restricted-globals': 'off' },
+  },
+  {
+    files: ['shared/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'shared runs in the browser too: no Node APIs' },
+            { group: ['@ridetrack/*'], message: 'shared depends on nothing in the repo' },
+            { group: ['../../*', '../../**'], message: 'shared depends on nothing in the repo' },
+          ],
+          paths: ['fs', 'path', 'os', 'net', 'http', 'events', 'buffer', 'crypto', 'stream', 'url', 'util'].map(
+            (name) => ({
+              name,
+              message: 'shared runs in the browser too: no Node APIs',
+            }),
+          ),
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        ...['process', 'Buffer', 'window', 'document', 'navigator', 'localStorage', 'require', '__dirname'].map(
+          (name) => ({
+            name,
+            message: 'shared is pure: no Node or DOM globals',
+          }),
+        ),
+      ],
+    },
+  },
+  { files: ['broker/**/*.ts'], rules: appImports('@ridetrack/broker') },
+  { files: ['driver-sim/**/*.ts'], rules: appImports('@ridetrack/driver-sim') },
+  { files: ['rider-web/**/*.ts'], rules: appImports('@ridetrack/rider-web') },
+  {
+    files: ['**/main.ts', '**/*.test.ts', '**/bench/**/*.ts', '**/test/**/*.ts'],
+    rules: { 'no-restricted-globals': 'off' },
+  },
+  prettier,
+);

@@ -1,0 +1,25 @@
+export { fail, ok, type Result } from './result';
+export { LIMITS, TRIP_STATES, validateFix, type FixReason, type LocationFix, type TripState } from './location';
+export { decodeLocation, encodeLocation, LOCATION_V1, LOCATION_V1_BYTES, type DecodeReason } from './codec';
+export { decodeOwnTracks, OWNTRACKS_MAX_BYTES, type OwnTracksReason } from './owntracks';
+export {
+  DRIVER_PREFIX,
+  FLEET_LOCATIONS,
+  FLEET_STATUS,
+  isDriverId,
+  isValidFilterSyntax,
+  locationTopic,
+  MAX_TOPIC_LENGTH,
+  OWNTRACKS_PREFIX,
+  ownTracksTopic,
+  parseFilter,
+  parseTopic,
+  statusTopic,
+  tripTopic,
+  type Topic,
+  type TopicFilter,
+  type TopicKind,
+  type TopicReason,
+} from './topics';
+export { MAX_RIDER_DRIVERS, parseClaims, ROLES, type Claims, type ClaimsReason, type Role } from './claims';
+export { canPublish, canSubscribe, type AccessReason } from './access';

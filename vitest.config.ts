@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['{shared,broker,driver-sim,rider-web,infra}/**/*.test.ts'],
+    exclude: ['**/node_modules/**'],
+  },
+});
