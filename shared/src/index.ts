@@ -23,3 +23,4 @@ export {
 } from './topics';
 export { MAX_RIDER_DRIVERS, parseClaims, ROLES, type Claims, type ClaimsReason, type Role } from './claims';
 export { canPublish, canSubscribe, type AccessReason } from './access';
+export { decodeStatus, encodeStatus, STATUS_MAX_BYTES, type DriverStatus, type StatusReason } from './status';

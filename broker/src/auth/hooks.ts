@@ -1,0 +1,157 @@
+import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import type { Logger } from 'pino';
+import { canPublish, canSubscribe, parseFilter, parseTopic, type Claims } from '@ridetrack/shared';
+import { IngressGate } from '../ingress/gate';
+import type { Metrics } from '../metrics';
+import type { TokenVerifier } from './tokens';
+
+/** CONNACK return codes [MQTT-3.2.2.3]; aedes's AuthErrorCode is an ambient const enum. */
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+export type AuthMode = 'jwt' | 'dev' | 'open';
+
+export interface HookDeps {
+  mode: AuthMode;
+  verifier: TokenVerifier | null;
+  metrics: Metrics;
+  log: Logger;
+  /** Called with every authenticated connection (for presence and the connection gauge). */
+  onAuthenticated: (client: Client, gate: IngressGate) => void;
+  now: () => number;
+}
+
+/** The gate in front of an Aedes client; every client the broker accepts comes through one. */
+export function gateOf(client: Client | null): IngressGate | undefined {
+  return client?.conn instanceof IngressGate ? client.conn : undefined;
+}
+
+function refusal(returnCode: number, message: string): AuthenticateError {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- AuthErrorCode is an ambient const enum that verbatimModuleSyntax cannot import; the numbers are the MQTT return codes
+  return Object.assign(new Error(message), { returnCode });
+}
+
+/** Aedes' authenticate, authorizePublish and authorizeSubscribe hooks, from the shared access rules. */
+export function createAuthHooks(deps: HookDeps) {
+  const { metrics, log } = deps;
+
+  function refuse(client: Client, gate: IngressGate | undefined, reason: string, returnCode: number) {
+    metrics.authFailures.inc({ reason });
+    // One line per refused CONNECT, with the reason and never the token.
+    log.info(
+      { reason, clientId: client.id, remote: gate?.ctx.remoteAddress, transport: gate?.ctx.transport },
+      'connect refused',
+    );
+    return refusal(returnCode, reason);
+  }
+
+  async function authenticate(client: Client, password: Buffer | undefined): Promise<AuthenticateError | null> {
+    const gate = gateOf(client);
+    if (gate === undefined) return refusal(NOT_AUTHORIZED, 'no gate');
+    if (deps.mode === 'open') {
+      gate.authenticated(null);
+      deps.onAuthenticated(client, gate);
+      return null;
+    }
+    const verified = await deps.verifier?.verify(password?.toString('utf8'));
+    if (!verified?.ok) return refuse(client, gate, verified?.reason ?? 'no_verifier', BAD_USERNAME_OR_PASSWORD);
+    const claims = verified.value;
+    // One driver cannot take over another's session: its client id is its subject.
+    if (claims.role === 'driver' && client.id !== claims.sub) {
+      return refuse(client, gate, 'client_id_mismatch', NOT_AUTHORIZED);
+    }
+    const willTopic = gate.ctx.willTopic;
+    if (willTopic !== null) {
+      const topic = parseTopic(willTopic);
+      if (!topic.ok || !canPublish(claims, topic.value).ok)
+        return refuse(client, gate, 'will_not_allowed', NOT_AUTHORIZED);
+    }
+    gate.authenticated(claims);
+    scheduleExpiry(gate, claims, deps.now());
+    deps.onAuthenticated(client, gate);
+    return null;
+  }
+
+  return {
+    authenticate: (
+      client: Client,
+      _username: Readonly<string | undefined>,
+      password: Readonly<Buffer | undefined>,
+      done: (error: AuthenticateError | null, success: boolean | null) => void,
+    ): void => {
+      authenticate(client, password).then(
+        (error) => {
+          done(error, error === null);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'authenticate failed');
+          done(refusal(NOT_AUTHORIZED, 'internal error'), false);
+        },
+      );
+    },
+
+    authorizePublish: (client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void => {
+      const gate = gateOf(client);
+      // client is null for a will published after its client is gone: it was checked at CONNECT.
+      if (client === null) {
+        done(null);
+        return;
+      }
+      if (gate?.ctx.openMode === true) {
+        done(packet.topic.startsWith('$') ? new Error('$ topics are reserved') : null);
+        return;
+      }
+      const claims: Claims | null = gate?.ctx.claims ?? null;
+      const topic = parseTopic(packet.topic);
+      const allowed = topic.ok && claims !== null ? canPublish(claims, topic.value) : topic;
+      if (allowed.ok) {
+        done(null);
+        return;
+      }
+      // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
+      metrics.aclDenials.inc({ action: 'publish', reason: allowed.reason });
+      log.debug({ clientId: client.id, topic: packet.topic, reason: allowed.reason }, 'publish denied');
+      done(new Error(`publish denied: ${allowed.reason}`));
+    },
+
+    authorizeSubscribe: (
+      client: Client,
+      sub: Subscription,
+      done: (error: Error | null, subscription?: Subscription | null) => void,
+    ): void => {
+      const gate = gateOf(client);
+      if (gate?.ctx.openMode === true) {
+        // Open mode keeps the protocol as it is, but $SYS stays closed.
+        done(null, sub.topic.startsWith('$') ? null : sub);
+        return;
+      }
+      const claims = gate?.ctx.claims ?? null;
+      const filter = parseFilter(sub.topic);
+      const allowed = filter.ok && claims !== null ? canSubscribe(claims, filter.value) : filter;
+      if (allowed.ok) {
+        done(null, sub);
+        return;
+      }
+      metrics.aclDenials.inc({ action: 'subscribe', reason: allowed.reason });
+      log.debug({ clientId: client.id, filter: sub.topic, reason: allowed.reason }, 'subscribe denied');
+      // A null subscription makes Aedes answer 0x80 for this filter; the connection stays [MQTT-3.9.3].
+      done(null, null);
+    },
+  };
+}
+
+/** A token that expires while connected ends the connection at its expiry. */
+function scheduleExpiry(gate: IngressGate, claims: Claims, nowMs: number): void {
+  if (claims.exp === undefined) return;
+  const inMs = Math.max(0, claims.exp * 1000 - nowMs);
+  const timer = setTimeout(
+    () => {
+      gate.reject('token_expired');
+    },
+    Math.min(inMs, 2 ** 31 - 1),
+  );
+  timer.unref();
+  gate.once('close', () => {
+    clearTimeout(timer);
+  });
+}

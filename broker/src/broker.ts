@@ -1,0 +1,232 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { getRequestListener } from '@hono/node-server';
+import { Aedes } from 'aedes';
+import type { Logger } from 'pino';
+import type { WebSocketServer } from 'ws';
+import { Admission, type AdmissionLimits } from './admission';
+import { createAuthHooks, gateOf, type AuthMode } from './auth/hooks';
+import type { TokenVerifier } from './auth/tokens';
+import { isLoopback } from './config';
+import { MemoryFixStore } from './fix-store';
+import { createApp } from './http/app';
+import type { JudgeLimits } from './ingress/fix-judge';
+import { connackFrame } from './ingress/frames';
+import { IngressGate, type GateLimits, type Transport } from './ingress/gate';
+import { LoadMonitor } from './load-monitor';
+import { createMetrics, gateCounters, type Metrics } from './metrics';
+import { Presence } from './presence';
+import { boundPort, listen, listenTcp, listenTls } from './transports/tcp';
+import { attachWebSocket } from './transports/websocket';
+
+export interface BrokerOptions {
+  host: string;
+  mqttPort: number;
+  httpPort: number;
+  tls?: { cert: Buffer; key: Buffer; mqttsPort: number; httpsPort: number } | undefined;
+  auth: { mode: AuthMode; verifier: TokenVerifier | null };
+  /** Lets dev or open mode bind to a non-loopback address. */
+  allowInsecureOnPublic: boolean;
+  gate: GateLimits;
+  judge: JudgeLimits;
+  admission: AdmissionLimits;
+  connectTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  /** How long a silent driver's last fix is kept for the sequence and jump checks. */
+  fixRetentionMs: number;
+}
+
+export interface BrokerDeps {
+  log: Logger;
+  now?: () => number;
+}
+
+export interface RunningBroker {
+  ports: { mqtt: number; http: number; mqtts?: number; https?: number };
+  metrics: Metrics;
+  /** Stops accepting, closes every client, and resolves within the shutdown timeout. */
+  close(): Promise<void>;
+}
+
+/** A CONNACK "server unavailable" for refused connections [MQTT-3.2.2.3]. */
+const SERVER_UNAVAILABLE = 3;
+
+/** Starts a broker with every listener its options name; the same entry point main.ts and tests use. */
+export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Promise<RunningBroker> {
+  const log = deps.log.child({ module: 'broker' });
+  const now = deps.now ?? Date.now;
+  const { mode } = options.auth;
+  if (mode !== 'jwt' && !isLoopback(options.host) && !options.allowInsecureOnPublic) {
+    throw new Error(
+      `AUTH_MODE=${mode} accepts clients without production credentials; it binds only to loopback ` +
+        `(HOST=${options.host} refused). Set ALLOW_INSECURE_ON_PUBLIC=true to force it.`,
+    );
+  }
+  if (mode !== 'open' && options.auth.verifier === null) throw new Error(`AUTH_MODE=${mode} needs a token verifier`);
+
+  const metrics = createMetrics();
+  const load = new LoadMonitor();
+  const fixes = new MemoryFixStore(options.fixRetentionMs, now);
+  const sweeper = setInterval(() => fixes.sweep(), Math.min(options.fixRetentionMs, 60_000));
+  sweeper.unref();
+  const admission = new Admission(options.admission);
+  const gates = new Set<IngressGate>();
+  const counters = gateCounters(metrics);
+
+  const aedes = new Aedes({
+    connectTimeout: options.connectTimeoutMs,
+    // Client ids of MQTT 3.1 clients may be longer than the 23 characters 3.1 allows.
+    maxClientsIdLength: 64,
+    drainTimeout: 10_000,
+    heartbeatInterval: 60_000,
+  });
+  await aedes.listen();
+  const presence = new Presence(aedes, now, log);
+
+  const hooks = createAuthHooks({
+    mode,
+    verifier: options.auth.verifier,
+    metrics,
+    log,
+    now,
+    onAuthenticated(client, gate) {
+      const role = gate.ctx.claims?.role ?? 'anonymous';
+      const labels = { role, transport: gate.ctx.transport };
+      metrics.connections.inc(labels);
+      const driverId = gate.ctx.claims?.role === 'driver' ? gate.ctx.claims.sub : null;
+      if (driverId !== null) presence.online(driverId, client);
+      gate.once('close', () => {
+        metrics.connections.dec(labels);
+        if (driverId !== null) presence.ended(driverId, client);
+      });
+    },
+  });
+  aedes.authenticate = hooks.authenticate;
+  aedes.authorizeSubscribe = hooks.authorizeSubscribe;
+  aedes.authorizePublish = (client, packet, done) => {
+    // A superseded session's will must not mark a reconnected driver offline.
+    const claims = gateOf(client)?.ctx.claims;
+    if (
+      client !== null &&
+      claims?.role === 'driver' &&
+      packet.topic.startsWith('d/') &&
+      !presence.isCurrent(claims.sub, client)
+    ) {
+      done(new Error('session superseded'));
+      return;
+    }
+    hooks.authorizePublish(client, packet, done);
+  };
+  aedes.preConnect = (client, packet, done) => {
+    const gate = gateOf(client);
+    if (gate === undefined) {
+      done(new Error('no gate'), false);
+      return;
+    }
+    const refusal = admission.admit(packet.clientId || gate.ctx.remoteAddress, {
+      connections: aedes.connectedClients,
+      eventLoopLagMs: load.lagMs,
+      nowMs: now(),
+    });
+    if (refusal === null) {
+      done(null, true);
+      return;
+    }
+    metrics.refused.inc({ reason: refusal });
+    log.debug({ clientId: packet.clientId, remote: gate.ctx.remoteAddress, reason: refusal }, 'connection refused');
+    gate.refuseConnect(connackFrame(SERVER_UNAVAILABLE), refusal);
+    done(new Error(refusal), false);
+  };
+  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+
+  const gateDeps = {
+    limits: options.gate,
+    judge: options.judge,
+    fixes,
+    counters,
+    now,
+    onClose: (reason: string) => log.debug({ reason }, 'connection closed by broker'),
+  };
+  const accept = (stream: Duplex, transport: Transport, remoteAddress: string): void => {
+    const gate = new IngressGate(stream, transport, remoteAddress, mode === 'open', gateDeps);
+    gates.add(gate);
+    gate.once('close', () => gates.delete(gate));
+    aedes.handle(gate);
+  };
+
+  const app = createApp({
+    metrics,
+    health: () => ({
+      connections: aedes.connectedClients,
+      driversOnline: presence.onlineCount,
+      eventLoopLagMs: Math.round(load.lagMs),
+    }),
+  });
+  const fetchListener = getRequestListener(app.fetch);
+  const listener = (req: IncomingMessage, res: ServerResponse): void => void fetchListener(req, res);
+
+  const servers: Server[] = [];
+  const webSockets: WebSocketServer[] = [];
+  const tcp = await listenTcp(options.host, options.mqttPort, (socket) => {
+    accept(socket, 'tcp', socket.remoteAddress ?? 'unknown');
+  });
+  servers.push(tcp);
+  const http = await listen(createHttpServer(listener), options.host, options.httpPort);
+  servers.push(http);
+  const httpServers: { closeAllConnections(): void }[] = [http];
+  webSockets.push(
+    attachWebSocket(http, options.gate.maxPacketBytes, (stream, req) => {
+      accept(stream, 'ws', req.socket.remoteAddress ?? 'unknown');
+    }),
+  );
+  const ports: RunningBroker['ports'] = { mqtt: boundPort(tcp), http: boundPort(http) };
+  if (options.tls) {
+    const { tls } = options;
+    const mqtts = await listenTls(options.host, tls.mqttsPort, tls, (socket) => {
+      accept(socket, 'tls', socket.remoteAddress ?? 'unknown');
+    });
+    const https = await listen(
+      createHttpsServer({ cert: tls.cert, key: tls.key }, listener),
+      options.host,
+      tls.httpsPort,
+    );
+    servers.push(mqtts, https);
+    httpServers.push(https);
+    webSockets.push(
+      attachWebSocket(https, options.gate.maxPacketBytes, (stream, req) => {
+        accept(stream, 'wss', req.socket.remoteAddress ?? 'unknown');
+      }),
+    );
+    ports.mqtts = boundPort(mqtts);
+    ports.https = boundPort(https);
+  }
+  log.info({ ports, mode }, 'broker listening');
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    // Stop accepting, then close every client (MQTT 3.1.1 has no server DISCONNECT: closing the
+    // connection is how clients are told), and give up waiting after the shutdown timeout.
+    const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const wss of webSockets) wss.close();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => aedes.close(() => resolve())),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, options.shutdownTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    for (const gate of gates) gate.destroy();
+    for (const s of httpServers) s.closeAllConnections();
+    await Promise.all(closed);
+    clearInterval(sweeper);
+    load.close();
+    log.info('broker closed');
+  }
+  return {
+    ports,
+    metrics,
+    close: () => (closing ??= close()),
+  };
+}

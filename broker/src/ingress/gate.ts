@@ -1,0 +1,325 @@
+import { Duplex } from 'node:stream';
+import type { Claims } from '@ridetrack/shared';
+import type { JudgeLimits, LastFix } from './fix-judge';
+import { FrameSplitter } from './frame-splitter';
+import { connackFrame, pubackFrame, publishFrame } from './frames';
+import { inspectFrame } from './inspect';
+import { decidePublish } from './publish-policy';
+import { TokenBucket } from './token-bucket';
+
+export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
+
+export interface GateLimits {
+  /** Largest MQTT packet a client may send, header included. */
+  maxPacketBytes: number;
+  /** Sustained PUBLISH rate per connection, and the burst above it. */
+  publishRatePerS: number;
+  publishBurst: number;
+  /** Invalid payloads tolerated per connection: a bucket of this burst refilled at this rate. */
+  invalidBurst: number;
+  invalidRatePerS: number;
+  /** Outgoing bytes queued for a slow client above which its QoS 0 fixes are shed. */
+  shedQueuedBytes: number;
+  /** Outgoing bytes queued above which a slow client is disconnected. */
+  maxQueuedBytes: number;
+}
+
+/** What the gate counts; the broker maps these to metrics. */
+export interface GateCounters {
+  violation(reason: string, transport: Transport): void;
+  drop(reason: string): void;
+  publishIn(): void;
+  publishOut(): void;
+}
+
+/** The driver fix state shared by all connections of one broker. */
+export interface FixStore {
+  get(driverId: string): LastFix | undefined;
+  accept(driverId: string, last: LastFix): void;
+  refuseJump(driverId: string): void;
+}
+
+export interface GateDeps {
+  limits: GateLimits;
+  judge: JudgeLimits;
+  fixes: FixStore;
+  counters: GateCounters;
+  now: () => number;
+  /** Closes the connection for a reason, once; the gate reports why it closed. */
+  onClose?: (reason: string) => void;
+}
+
+/** Per-connection facts the broker's hooks and the gate share. */
+export class ConnectionContext {
+  clientId: string | null = null;
+  keepaliveS = 0;
+  willTopic: string | null = null;
+  /** Set by the authenticate hook; null in open mode or before authentication. */
+  claims: Claims | null = null;
+  authenticated = false;
+  /** The reason this connection was closed by the broker, if it was. */
+  closeReason: string | null = null;
+
+  constructor(
+    readonly transport: Transport,
+    readonly remoteAddress: string,
+    readonly sessionId: number,
+    /** In open mode, no claims are needed to publish. */
+    readonly openMode: boolean,
+  ) {}
+}
+
+let nextSessionId = 1;
+
+const PUBLISH = 3;
+/** A client may pipeline this many packets behind CONNECT before its CONNACK. */
+const MAX_HELD_PACKETS = 64;
+/** Drops that judge a valid fix (stale, repeated, implausible), not a malformed one. */
+const JUDGEMENTS: ReadonlySet<string> = new Set(['duplicate', 'out_of_order', 'impossible_jump']);
+
+/**
+ * Stands between a client's transport and Aedes. Inbound, it cuts the byte stream into packets,
+ * refuses oversized ones before buffering them, closes the connection on protocol violations Aedes
+ * misses, limits the publish rate, validates location and presence payloads (dropping and counting
+ * bad ones instead of forwarding them) and keeps only the newest fix when a backlog holds several.
+ * Outbound, it sheds QoS 0 fixes for a client that does not keep up, and cuts off one that falls
+ * too far behind, so a slow rider costs bounded memory and never stalls Aedes.
+ */
+export class IngressGate extends Duplex {
+  readonly ctx: ConnectionContext;
+  private readonly inbound: FrameSplitter;
+  private readonly outbound = new FrameSplitter(Number.POSITIVE_INFINITY);
+  private readonly publishBucket: TokenBucket;
+  private readonly invalidBucket: TokenBucket;
+  /** Packets that arrived behind CONNECT before authentication finished: judged once it has. */
+  private held: { bytes: Uint8Array; headerLength: number }[] | null = null;
+
+  constructor(
+    private readonly transport: Duplex,
+    kind: Transport,
+    remoteAddress: string,
+    openMode: boolean,
+    private readonly deps: GateDeps,
+  ) {
+    super({ allowHalfOpen: false });
+    this.ctx = new ConnectionContext(kind, remoteAddress, nextSessionId++, openMode);
+    const { limits } = deps;
+    this.inbound = new FrameSplitter(limits.maxPacketBytes);
+    this.publishBucket = new TokenBucket(limits.publishRatePerS, limits.publishBurst, deps.now());
+    this.invalidBucket = new TokenBucket(limits.invalidRatePerS, limits.invalidBurst, deps.now());
+    transport.on('data', (chunk: Buffer) => {
+      this.onData(chunk);
+    });
+    transport.on('end', () => this.push(null));
+    transport.on('close', () => this.destroy());
+    transport.on('error', (err) => this.destroy(err));
+  }
+
+  /** Closes the connection because of something the client did. */
+  reject(reason: string): void {
+    if (this.destroyed) return;
+    this.ctx.closeReason ??= reason;
+    this.deps.onClose?.(reason);
+    this.destroy();
+  }
+
+  /**
+   * Called by the authenticate hook once the client is known (claims null in open mode). Packets
+   * pipelined behind CONNECT were held until now, so none escapes payload validation.
+   */
+  authenticated(claims: Claims | null): void {
+    this.ctx.claims = claims;
+    this.ctx.authenticated = true;
+    const held = this.held ?? [];
+    this.held = null;
+    for (const frame of held) {
+      if (this.destroyed) return;
+      this.forward(this.admit(frame.bytes, frame.headerLength));
+    }
+  }
+
+  /** Answers CONNECT with this CONNACK and closes (admission refused the connection). */
+  refuseConnect(connack: Uint8Array, reason: string): void {
+    this.ctx.closeReason = reason;
+    this.transport.end(connack);
+  }
+
+  override _read(): void {
+    if (this.transport.isPaused()) this.transport.resume();
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
+    const bytes =
+      chunks.length === 1 ? (chunks[0]?.chunk ?? Buffer.alloc(0)) : Buffer.concat(chunks.map((c) => c.chunk));
+    this.sendOut(bytes);
+    callback();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.sendOut(chunk);
+    callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.transport.end();
+    callback();
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.transport.destroy();
+    callback(err);
+  }
+
+  private sendOut(bytes: Uint8Array): void {
+    if (this.transport.destroyed) return;
+    const split = this.outbound.push(bytes);
+    if (!split.ok) throw new Error(`broker wrote a malformed packet: ${split.reason}`);
+    const { shedQueuedBytes, maxQueuedBytes } = this.deps.limits;
+    for (const frame of split.value) {
+      const first = frame.bytes[0] ?? 0;
+      const isQos0Publish = first >> 4 === PUBLISH && (first & 0x06) === 0;
+      if (isQos0Publish) {
+        if (this.transport.writableLength > shedQueuedBytes) {
+          this.deps.counters.drop('slow_consumer_shed');
+          continue;
+        }
+        this.deps.counters.publishOut();
+      }
+      this.transport.write(frame.bytes);
+      if (this.transport.writableLength > maxQueuedBytes) {
+        this.reject('slow_consumer');
+        return;
+      }
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    const split = this.inbound.push(chunk);
+    if (!split.ok) {
+      this.deps.counters.violation(split.reason, this.ctx.transport);
+      this.reject(split.reason);
+      return;
+    }
+    const frames = split.value;
+    const newestFor = frames.length > 1 ? newestQos0PerTopic(frames.map((f) => f.bytes)) : undefined;
+    for (let i = 0; i < frames.length && !this.destroyed; i++) {
+      const frame = frames[i];
+      if (frame === undefined) continue;
+      if (newestFor !== undefined && newestFor.superseded.has(i)) {
+        // A backlog holds newer fixes for the same topic: only the newest is worth sending on.
+        this.deps.counters.drop('coalesced');
+        continue;
+      }
+      if (this.held !== null) {
+        if (this.held.length >= MAX_HELD_PACKETS) {
+          this.reject('too_many_packets_before_connack');
+          return;
+        }
+        this.held.push({ bytes: Uint8Array.from(frame.bytes), headerLength: frame.headerLength });
+        continue;
+      }
+      this.forward(this.admit(frame.bytes, frame.headerLength));
+    }
+  }
+
+  private forward(out: Uint8Array | null): void {
+    if (out !== null && !this.push(out)) this.transport.pause();
+  }
+
+  /** Returns the bytes to hand to Aedes for one inbound packet, or null to hand it nothing. */
+  private admit(bytes: Uint8Array, headerLength: number): Uint8Array | null {
+    const inspected = inspectFrame({ bytes, headerLength });
+    if (!inspected.ok) {
+      this.deps.counters.violation(inspected.reason, this.ctx.transport);
+      if (inspected.reason === 'empty_client_id_persistent') {
+        // [MQTT-3.1.3-9]: CONNACK 0x02 (identifier rejected), then close.
+        this.transport.end(connackFrame(2));
+        this.ctx.closeReason = inspected.reason;
+        return null;
+      }
+      this.reject(inspected.reason);
+      return null;
+    }
+    const packet = inspected.value;
+    if (packet.type === 'connect') {
+      this.ctx.clientId = packet.clientId;
+      this.ctx.keepaliveS = packet.keepaliveS;
+      this.ctx.willTopic = packet.willTopic;
+      if (!this.ctx.authenticated) this.held = [];
+      return bytes;
+    }
+    if (packet.type !== 'publish') return bytes;
+    this.deps.counters.publishIn();
+    if (!this.publishBucket.take(this.deps.now())) {
+      this.deps.counters.drop('rate_limited');
+      return this.dropped(packet.qos, packet.packetId, false);
+    }
+    const decision = decidePublish({
+      topic: packet.topic,
+      payload: bytes.subarray(packet.payloadOffset),
+      claims: this.ctx.openMode ? null : this.ctx.claims,
+      sessionId: this.ctx.sessionId,
+      lastFixOf: (id) => this.deps.fixes.get(id),
+      judge: this.deps.judge,
+    });
+    switch (decision.action) {
+      case 'pass':
+        return bytes;
+      case 'forward-retained':
+        if (decision.accepted) this.deps.fixes.accept(decision.accepted.driverId, decision.accepted.last);
+        if (!packet.retain) {
+          const copy = Uint8Array.from(bytes);
+          copy[0] = (copy[0] ?? 0) | 0x01;
+          return copy;
+        }
+        return bytes;
+      case 'rewrite':
+        this.deps.fixes.accept(decision.accepted.driverId, decision.accepted.last);
+        return publishFrame({
+          topic: decision.topic,
+          payload: decision.payload,
+          qos: packet.qos,
+          retain: true,
+          packetId: packet.packetId,
+        });
+      case 'drop':
+        this.deps.counters.drop(decision.reason);
+        if (decision.jumpRefused !== undefined) this.deps.fixes.refuseJump(decision.jumpRefused);
+        return this.dropped(packet.qos, packet.packetId, !JUDGEMENTS.has(decision.reason));
+    }
+  }
+
+  /** Consumes a publish that is not forwarded; a client that keeps sending garbage is cut off. */
+  private dropped(qos: 0 | 1 | 2, packetId: number, invalid: boolean): null {
+    if (invalid && !this.invalidBucket.take(this.deps.now())) {
+      this.reject('too_many_invalid');
+      return null;
+    }
+    if (qos === 1) this.transport.write(pubackFrame(packetId));
+    // QoS 2 needs a PUBREC/PUBREL exchange the gate does not keep state for: refuse the connection.
+    if (qos === 2) this.reject('invalid_qos2_payload');
+    return null;
+  }
+}
+
+/**
+ * In a backlog of several QoS 0 fixes on one driver's location topic (`d/{id}/l`), all but the last
+ * are superseded. Other topics are never coalesced. Only the first byte and topic are read, and only
+ * when a chunk held more than one packet.
+ */
+function newestQos0PerTopic(frames: Uint8Array[]): { superseded: Set<number> } {
+  const lastIndex = new Map<string, number>();
+  const superseded = new Set<number>();
+  frames.forEach((bytes, i) => {
+    const first = bytes[0] ?? 0;
+    if (first >> 4 !== PUBLISH || (first & 0x06) !== 0) return;
+    const headerLength = 1 + bytes.subarray(1, 5).findIndex((b) => (b & 0x80) === 0) + 1;
+    const length = ((bytes[headerLength] ?? 0) << 8) | (bytes[headerLength + 1] ?? 0);
+    const topic = Buffer.from(bytes.buffer, bytes.byteOffset + headerLength + 2, length).toString('latin1');
+    if (!topic.startsWith('d/') || !topic.endsWith('/l')) return;
+    const previous = lastIndex.get(topic);
+    if (previous !== undefined) superseded.add(previous);
+    lastIndex.set(topic, i);
+  });
+  return { superseded };
+}

@@ -1,0 +1,94 @@
+import {
+  canPublish,
+  decodeLocation,
+  decodeOwnTracks,
+  decodeStatus,
+  encodeLocation,
+  locationTopic,
+  parseTopic,
+  type Claims,
+  type DecodeReason,
+  type LocationFix,
+  type OwnTracksReason,
+  type StatusReason,
+} from '@ridetrack/shared';
+import { judgeFix, type JudgeLimits, type LastFix } from './fix-judge';
+
+/**
+ * What the gate does with one PUBLISH, decided from the topic, the payload, who sent it and the
+ * driver's last accepted fix. Pure: the gate carries the decision out.
+ */
+export type DropReason =
+  | `location_${DecodeReason}`
+  | `owntracks_${OwnTracksReason}`
+  | `status_${StatusReason}`
+  | 'duplicate'
+  | 'out_of_order'
+  | 'impossible_jump';
+
+export type PublishDecision =
+  /** Not a location or presence the sender may publish: Aedes' hooks decide (and deny). */
+  | { action: 'pass' }
+  /** Forward the packet as it is, with the retain flag set (the last value is what riders need). */
+  | { action: 'forward-retained'; accepted?: { driverId: string; last: LastFix } }
+  /** Forward this packet instead (an OwnTracks fix as a v1 packet on the driver's location topic). */
+  | { action: 'rewrite'; topic: string; payload: Uint8Array; accepted: { driverId: string; last: LastFix } }
+  | { action: 'drop'; reason: DropReason; jumpRefused?: string };
+
+export interface PublishInput {
+  topic: string;
+  payload: Uint8Array;
+  /** The sender's claims, or null in open mode (no authentication, no topic rules). */
+  claims: Claims | null;
+  sessionId: number;
+  lastFixOf: (driverId: string) => LastFix | undefined;
+  judge: JudgeLimits;
+}
+
+export function decidePublish(input: PublishInput): PublishDecision {
+  const parsed = parseTopic(input.topic);
+  if (!parsed.ok) return { action: 'pass' };
+  const topic = parsed.value;
+  if (input.claims !== null && !canPublish(input.claims, topic).ok) return { action: 'pass' };
+  switch (topic.kind) {
+    case 'trip':
+      return { action: 'pass' };
+    case 'status': {
+      const status = decodeStatus(input.payload);
+      return status.ok ? { action: 'forward-retained' } : { action: 'drop', reason: `status_${status.reason}` };
+    }
+    case 'location': {
+      const fix = decodeLocation(input.payload);
+      if (!fix.ok) return { action: 'drop', reason: `location_${fix.reason}` };
+      return judged(input, topic.driverId, fix.value, (last) => ({
+        action: 'forward-retained',
+        accepted: { driverId: topic.driverId, last },
+      }));
+    }
+    case 'owntracks': {
+      const fix = decodeOwnTracks(input.payload);
+      if (!fix.ok) return { action: 'drop', reason: `owntracks_${fix.reason}` };
+      return judged(input, topic.driverId, fix.value, (last) => ({
+        action: 'rewrite',
+        topic: locationTopic(topic.driverId),
+        payload: encodeLocation(fix.value),
+        accepted: { driverId: topic.driverId, last },
+      }));
+    }
+  }
+}
+
+function judged(
+  input: PublishInput,
+  driverId: string,
+  fix: LocationFix,
+  onAccept: (last: LastFix) => PublishDecision,
+): PublishDecision {
+  const verdict = judgeFix(input.lastFixOf(driverId), fix, input.sessionId, input.judge);
+  if (verdict === 'accept' || verdict === 'reanchor') {
+    return onAccept({ fix, sessionId: input.sessionId, jumpsRefused: 0 });
+  }
+  return verdict === 'impossible_jump'
+    ? { action: 'drop', reason: verdict, jumpRefused: driverId }
+    : { action: 'drop', reason: verdict };
+}

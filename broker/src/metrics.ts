@@ -1,0 +1,70 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { Transport } from './ingress/gate';
+
+/** The broker's Prometheus metrics, in a registry of its own so several brokers can share a process. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  const metrics = {
+    registry,
+    connections: new Gauge({
+      name: 'ridetrack_connections',
+      help: 'Open authenticated MQTT connections by role and transport',
+      labelNames: ['role', 'transport'] as const,
+      registers: [registry],
+    }),
+    publishIn: new Counter({
+      name: 'ridetrack_messages_in_total',
+      help: 'PUBLISH packets received from clients',
+      registers: [registry],
+    }),
+    publishOut: new Counter({
+      name: 'ridetrack_messages_out_total',
+      help: 'QoS 0 PUBLISH packets written to clients',
+      registers: [registry],
+    }),
+    drops: new Counter({
+      name: 'ridetrack_dropped_total',
+      help: 'Messages not forwarded, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    violations: new Counter({
+      name: 'ridetrack_protocol_violations_total',
+      help: 'Connections closed for breaking MQTT 3.1.1 or a limit, by reason',
+      labelNames: ['reason', 'transport'] as const,
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: 'ridetrack_auth_failures_total',
+      help: 'Refused CONNECTs, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    aclDenials: new Counter({
+      name: 'ridetrack_acl_denials_total',
+      help: 'Refused publishes and subscriptions, by action and reason',
+      labelNames: ['action', 'reason'] as const,
+      registers: [registry],
+    }),
+    refused: new Counter({
+      name: 'ridetrack_connections_refused_total',
+      help: 'Connections refused before authentication (overload, bans), by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+  };
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The gate's counters, backed by the metrics. */
+export function gateCounters(m: Metrics) {
+  return {
+    violation: (reason: string, transport: Transport) => m.violations.inc({ reason, transport }),
+    drop: (reason: string) => m.drops.inc({ reason }),
+    publishIn: () => m.publishIn.inc(),
+    publishOut: () => m.publishOut.inc(),
+  };
+}

@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import type { BrokerOptions } from './broker';
+import type { BrokerConfig } from './config';
+import { createVerifier, type TokenVerifier } from './auth/tokens';
+
+/** Turns validated config into broker options, reading TLS files and building the token verifier. */
+export async function optionsFromConfig(config: BrokerConfig, devSecret?: string): Promise<BrokerOptions> {
+  let verifier: TokenVerifier | null = null;
+  if (config.AUTH_MODE !== 'open') {
+    verifier = await createVerifier({
+      secret: config.JWT_SECRET ?? devSecret,
+      publicKeyPem: config.JWT_PUBLIC_KEY,
+      algorithms: config.JWT_ALGORITHMS?.split(',').map((a) => a.trim()),
+      issuer: config.JWT_ISSUER,
+    });
+  }
+  const tls =
+    config.TLS_CERT_FILE !== undefined && config.TLS_KEY_FILE !== undefined
+      ? {
+          cert: await readFile(config.TLS_CERT_FILE),
+          key: await readFile(config.TLS_KEY_FILE),
+          mqttsPort: config.MQTTS_PORT,
+          httpsPort: config.HTTPS_PORT,
+        }
+      : undefined;
+  return {
+    host: config.HOST,
+    mqttPort: config.MQTT_PORT,
+    httpPort: config.HTTP_PORT,
+    tls,
+    auth: { mode: config.AUTH_MODE, verifier },
+    allowInsecureOnPublic: config.ALLOW_INSECURE_ON_PUBLIC,
+    gate: {
+      maxPacketBytes: config.MAX_PACKET_BYTES,
+      publishRatePerS: config.PUBLISH_RATE_PER_S,
+      publishBurst: config.PUBLISH_BURST,
+      invalidRatePerS: config.INVALID_RATE_PER_S,
+      invalidBurst: config.INVALID_BURST,
+      shedQueuedBytes: config.SHED_QUEUED_BYTES,
+      maxQueuedBytes: config.MAX_QUEUED_BYTES,
+    },
+    judge: { maxSpeedMps: config.MAX_SPEED_MPS, noiseM: 50, reanchorAfter: 3 },
+    admission: {
+      maxConnections: config.MAX_CONNECTIONS,
+      maxEventLoopLagMs: config.MAX_EVENT_LOOP_LAG_MS,
+      banConnects: config.RECONNECT_BAN_CONNECTS,
+      banWindowMs: config.RECONNECT_BAN_WINDOW_MS,
+      banMs: config.RECONNECT_BAN_MS,
+    },
+    connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    fixRetentionMs: 3_600_000,
+  };
+}

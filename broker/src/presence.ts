@@ -1,0 +1,53 @@
+import type { Aedes, Client } from 'aedes';
+import type { Logger } from 'pino';
+import { encodeStatus, statusTopic } from '@ridetrack/shared';
+
+/**
+ * Driver presence, kept by the broker rather than trusted to clients: a driver is online from its
+ * authenticated CONNECT and offline when its connection ends (cleanly, by keepalive timeout, or by
+ * the broker). The status is retained on `d/{id}/s` so a rider subscribing later learns it at once.
+ * A driver that reconnects takes over: the old session's end (and its Last Will) no longer speaks
+ * for it.
+ */
+export class Presence {
+  private readonly current = new Map<string, Client>();
+
+  constructor(
+    private readonly aedes: Aedes,
+    private readonly now: () => number,
+    private readonly log: Logger,
+  ) {}
+
+  /** A driver's session began. */
+  online(driverId: string, client: Client): void {
+    this.current.set(driverId, client);
+    this.publish(driverId, true);
+  }
+
+  /** A client's connection ended; if it was a driver's current session, the driver is offline. */
+  ended(driverId: string, client: Client): void {
+    if (this.current.get(driverId) !== client) return;
+    this.current.delete(driverId);
+    this.publish(driverId, false);
+  }
+
+  /** True when this client is the driver's live session (a superseded session's will is ignored). */
+  isCurrent(driverId: string, client: Client): boolean {
+    return this.current.get(driverId) === client;
+  }
+
+  /** How many drivers are online on this node. */
+  get onlineCount(): number {
+    return this.current.size;
+  }
+
+  private publish(driverId: string, online: boolean): void {
+    const payload = Buffer.from(encodeStatus({ online, ts: this.now() }));
+    this.aedes.publish(
+      { cmd: 'publish', topic: statusTopic(driverId), payload, qos: 1, retain: true, dup: false },
+      (err) => {
+        if (err) this.log.warn({ err, driverId }, 'presence publish failed');
+      },
+    );
+  }
+}
