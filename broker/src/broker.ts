@@ -50,6 +50,8 @@ export interface RunningBroker {
   close(): Promise<void>;
 }
 
+/** Event-loop lag above which backlogs of fixes are coalesced to the newest. */
+const PRESSURE_LAG_MS = 50;
 /** A CONNACK "server unavailable" for refused connections [MQTT-3.2.2.3]. */
 const SERVER_UNAVAILABLE = 3;
 
@@ -149,6 +151,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     counters,
     now,
     onClose: (reason: string) => log.debug({ reason }, 'connection closed by broker'),
+    underPressure: () => load.lagMs > PRESSURE_LAG_MS,
   };
   const accept = (stream: Duplex, transport: Transport, remoteAddress: string): void => {
     const gate = new IngressGate(stream, transport, remoteAddress, mode === 'open', gateDeps);

@@ -7,6 +7,8 @@ set -euo pipefail
 REQUIRED=(
   "mosquitto_pub mosquitto-clients"
   "mosquitto_sub mosquitto-clients"
+  "openssl openssl"
+  "stdbuf coreutils"
 )
 
 missing=()

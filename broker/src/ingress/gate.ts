@@ -47,6 +47,8 @@ export interface GateDeps {
   now: () => number;
   /** Closes the connection for a reason, once; the gate reports why it closed. */
   onClose?: (reason: string) => void;
+  /** True while the broker is behind (event loop lagging): backlogs of fixes are then coalesced. */
+  underPressure: () => boolean;
 }
 
 /** Per-connection facts the broker's hooks and the gate share. */
@@ -201,7 +203,9 @@ export class IngressGate extends Duplex {
       return;
     }
     const frames = split.value;
-    const newestFor = frames.length > 1 ? newestQos0PerTopic(frames.map((f) => f.bytes)) : undefined;
+    // Coalesce only when behind: Aedes has not taken what was handed to it, or the loop lags.
+    const behind = frames.length > 1 && (this.readableLength > 0 || this.deps.underPressure());
+    const newestFor = behind ? newestQos0PerTopic(frames.map((f) => f.bytes)) : undefined;
     for (let i = 0; i < frames.length && !this.destroyed; i++) {
       const frame = frames[i];
       if (frame === undefined) continue;

@@ -1,0 +1,211 @@
+import { once } from 'node:events';
+import { connect as netConnect, type Socket } from 'node:net';
+import mqtt, { type MqttClient } from 'mqtt';
+import { pino } from 'pino';
+import { encodeLocation, type Claims, type LocationFix } from '@ridetrack/shared';
+import {
+  createMinter,
+  loadConfig,
+  optionsFromConfig,
+  randomSecret,
+  startBroker,
+  type RunningBroker,
+} from '../src/index';
+
+export interface TestBroker {
+  broker: RunningBroker;
+  tcpUrl: string;
+  wsUrl: string;
+  httpUrl: string;
+  token(claims: Claims, ttlS?: number): Promise<string>;
+  secret: string;
+}
+
+/** A real broker on ephemeral ports, silent, with JWT auth and a secret the test can mint with. */
+export async function startTestBroker(env: Record<string, string> = {}): Promise<TestBroker> {
+  const secret = randomSecret();
+  const config = loadConfig({
+    AUTH_MODE: 'jwt',
+    JWT_SECRET: secret,
+    MQTT_PORT: '0',
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const broker = await startBroker(await optionsFromConfig(config), { log: pino({ level: 'silent' }) });
+  const minter = createMinter(secret);
+  return {
+    broker,
+    secret,
+    tcpUrl: `mqtt://127.0.0.1:${broker.ports.mqtt}`,
+    wsUrl: `ws://127.0.0.1:${broker.ports.http}/mqtt`,
+    httpUrl: `http://127.0.0.1:${broker.ports.http}`,
+    token: (claims, ttlS = 3600) => minter.mint(claims, ttlS),
+  };
+}
+
+export const inAnHour = (): number => Math.floor(Date.now() / 1000) + 3600;
+export const driverClaims = (sub: string): Claims => ({ role: 'driver', sub });
+export const riderClaims = (...drivers: string[]): Claims => ({
+  role: 'rider',
+  sub: 'rider-1',
+  drivers,
+  exp: inAnHour(),
+});
+export const operatorClaims: Claims = { role: 'operator', sub: 'ops-1' };
+export const serviceClaims: Claims = { role: 'service', sub: 'svc-1' };
+
+/** An mqtt.js client that does not reconnect, so each test sees exactly what the broker did. */
+export function connectClient(
+  url: string,
+  clientId: string,
+  password: string | undefined,
+  extra: mqtt.IClientOptions = {},
+): Promise<MqttClient> {
+  return mqtt.connectAsync(url, {
+    clientId,
+    ...(password === undefined ? {} : { username: 'token', password }),
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    protocolVersion: 4,
+    ...extra,
+  });
+}
+
+/** Connects and expects a refusal; resolves with the CONNACK return code. */
+export async function connectRefused(url: string, clientId: string, password: string | undefined): Promise<number> {
+  try {
+    const client = await connectClient(url, clientId, password);
+    await client.endAsync();
+  } catch (err) {
+    return (err as { code?: number }).code ?? -1;
+  }
+  throw new Error('connection was accepted');
+}
+
+export function fixOf(seq: number, over: Partial<LocationFix> = {}): LocationFix {
+  return {
+    seq,
+    timestampMs: Date.now(),
+    lat: 39.2904 + seq * 1e-5,
+    lng: -76.6122,
+    headingDeg: 90,
+    speedMps: 10,
+    accuracyM: 5,
+    tripState: 'available',
+    simulated: true,
+    ...over,
+  };
+}
+
+export const packetOf = (seq: number, over: Partial<LocationFix> = {}): Buffer =>
+  Buffer.from(encodeLocation(fixOf(seq, over)));
+
+/** Resolves with the next message on a topic (listening from the call on, missing none). */
+export function nextMessage(
+  client: MqttClient,
+  topic?: string,
+): Promise<{ topic: string; payload: Buffer; retain: boolean }> {
+  return new Promise((resolve) => {
+    const onMessage = (t: string, payload: Buffer, packet: { retain: boolean }): void => {
+      if (topic !== undefined && t !== topic) return;
+      client.off('message', onMessage);
+      resolve({ topic: t, payload, retain: packet.retain });
+    };
+    client.on('message', onMessage);
+  });
+}
+
+/** Collects messages until `count` arrived. */
+export function collect(client: MqttClient, count: number, topic?: string): Promise<Buffer[]> {
+  return new Promise((resolve) => {
+    const got: Buffer[] = [];
+    const onMessage = (t: string, payload: Buffer): void => {
+      if (topic !== undefined && t !== topic) return;
+      got.push(payload);
+      if (got.length === count) {
+        client.off('message', onMessage);
+        resolve(got);
+      }
+    };
+    client.on('message', onMessage);
+  });
+}
+
+/** The sum of a metric's series whose labels include `labels`, read from the broker's registry. */
+export async function metricValue(
+  broker: RunningBroker,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = broker.metrics.registry.getSingleMetric(name);
+  if (metric === undefined) throw new Error(`no metric ${name}`);
+  const { values } = await metric.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, val]) => String((v.labels as Record<string, unknown>)[k]) === val))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+/** A raw TCP connection, for packets no well-behaved client library would send. */
+export async function rawSocket(port: number): Promise<Socket & { received: Buffer[] }> {
+  const socket = netConnect({ port, host: '127.0.0.1' });
+  await once(socket, 'connect');
+  const received: Buffer[] = [];
+  socket.on('data', (d: Buffer) => received.push(d));
+  socket.on('error', () => undefined);
+  return Object.assign(socket, { received });
+}
+
+/** Resolves when the socket is closed by the other side. */
+export function closed(socket: Socket): Promise<void> {
+  return socket.closed || socket.destroyed ? Promise.resolve() : once(socket, 'close').then(() => undefined);
+}
+
+/** Builds an MQTT packet from its first byte and body, filling in the remaining length. */
+export function rawPacket(first: number, body: number[]): Buffer {
+  const len: number[] = [];
+  let rest = body.length;
+  do {
+    let byte = rest % 128;
+    rest = Math.floor(rest / 128);
+    if (rest > 0) byte |= 0x80;
+    len.push(byte);
+  } while (rest > 0);
+  return Buffer.from([first, ...len, ...body]);
+}
+
+/** An MQTT string field: 2-byte length then bytes. */
+export function mqttString(s: string | number[]): number[] {
+  const bytes = typeof s === 'string' ? Array.from(Buffer.from(s, 'utf8')) : s;
+  return [bytes.length >> 8, bytes.length & 0xff, ...bytes];
+}
+
+/** A CONNECT packet (MQTT 3.1.1) with the given flags and payload fields. */
+export function rawConnect(opts: { flags: number; keepaliveS?: number; fields: number[][] }): Buffer {
+  const keepalive = opts.keepaliveS ?? 60;
+  return rawPacket(0x10, [
+    ...mqttString('MQTT'),
+    4,
+    opts.flags,
+    keepalive >> 8,
+    keepalive & 0xff,
+    ...opts.fields.flat(),
+  ]);
+}
+
+/** Subscribes and returns the granted QoS from the SUBACK (128 for a refusal). */
+export async function subackCode(client: MqttClient, filter: string): Promise<number> {
+  try {
+    const [granted] = await client.subscribeAsync(filter, { qos: 0 });
+    return granted?.qos ?? -1;
+  } catch (err) {
+    const granted = (err as { packet?: { granted?: number[] } }).packet?.granted;
+    if (granted?.[0] === undefined) throw err;
+    return granted[0];
+  }
+}
+
+/** Resolves when an mqtt.js client's connection closes. */
+export function clientClosed(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => client.once('close', () => resolve()));
+}

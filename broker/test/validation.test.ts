@@ -1,0 +1,158 @@
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeLocation } from '@ridetrack/shared';
+import {
+  closed,
+  collect,
+  connectClient,
+  driverClaims,
+  metricValue,
+  mqttString,
+  packetOf,
+  rawConnect,
+  rawPacket,
+  rawSocket,
+  riderClaims,
+  startTestBroker,
+  type TestBroker,
+  clientClosed,
+} from './harness';
+
+let t: TestBroker;
+beforeAll(async () => {
+  t = await startTestBroker({ MAX_PACKET_BYTES: '1024', INVALID_BURST: '5', INVALID_RATE_PER_S: '0.1' });
+});
+afterAll(async () => {
+  await t.broker.close();
+});
+
+/** A driver and a rider of it; the rider's received fixes are decoded seq numbers. */
+async function pair(id: string) {
+  const rider = await connectClient(t.tcpUrl, `rider-${id}`, await t.token(riderClaims(id)));
+  await rider.subscribeAsync(`d/${id}/l`);
+  const driver = await connectClient(t.tcpUrl, id, await t.token(driverClaims(id)));
+  const seqs: number[] = [];
+  rider.on('message', (_topic, payload: Buffer) => {
+    const fix = decodeLocation(payload);
+    seqs.push(fix.ok ? fix.value.seq : -1);
+  });
+  return { rider, driver, seqs, end: () => Promise.all([rider.endAsync(), driver.endAsync(true)]) };
+}
+
+describe('payload validation', () => {
+  it.each([
+    ['an empty payload', Buffer.alloc(0), 'location_empty'],
+    ['an unknown version', Buffer.from([9, ...new Array<number>(23).fill(0)]), 'location_unknown_version'],
+    ['a cut packet', packetOf(1).subarray(0, 20), 'location_too_short'],
+    ['a padded packet', Buffer.concat([packetOf(1), Buffer.from([0])]), 'location_too_long'],
+    [
+      'latitude 91',
+      Buffer.from(packetOf(1).map((b, i) => (i >= 12 && i < 16 ? ([0x60, 0x6a, 0x3d, 0x36][i - 12] ?? b) : b))),
+      'location_lat_out_of_range',
+    ],
+    ['JSON on the binary topic', Buffer.from('{"lat":1}'), 'location_unknown_version'],
+  ])('drops %s, counts it, never forwards it', async (_name, payload, reason) => {
+    const { driver, seqs, end } = await pair('drv-bad');
+    const before = await metricValue(t.broker, 'ridetrack_dropped_total', { reason });
+    await driver.publishAsync('d/drv-bad/l', payload, { qos: 1 }); // QoS 1: the PUBACK says it was consumed
+    await driver.publishAsync('d/drv-bad/l', packetOf(Date.now() % 1e6), { qos: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await metricValue(t.broker, 'ridetrack_dropped_total', { reason })).toBe(before + 1);
+    expect(seqs).toHaveLength(1); // only the valid one
+    expect(driver.connected).toBe(true);
+    await end();
+  });
+
+  it('drops a bad OwnTracks payload with its reason', async () => {
+    const driver = await connectClient(t.tcpUrl, 'drv-otbad', await t.token(driverClaims('drv-otbad')));
+    const before = await metricValue(t.broker, 'ridetrack_dropped_total', { reason: 'owntracks_not_location' });
+    await driver.publishAsync('owntracks/drv-otbad/phone', '{"_type":"lwt","tst":1}', { qos: 1 });
+    expect(await metricValue(t.broker, 'ridetrack_dropped_total', { reason: 'owntracks_not_location' })).toBe(
+      before + 1,
+    );
+    await driver.endAsync();
+  });
+
+  it('disconnects a client that keeps sending garbage', async () => {
+    const driver = await connectClient(t.tcpUrl, 'drv-garbage', await t.token(driverClaims('drv-garbage')));
+    const gone = clientClosed(driver);
+    for (let i = 0; i < 10; i++) driver.publish('d/drv-garbage/l', Buffer.from('garbage'));
+    await gone;
+  });
+
+  it('forwards out-of-order and repeated sequence numbers not at all, and counts them', async () => {
+    const { driver, seqs, end } = await pair('drv-seq');
+    const before = await metricValue(t.broker, 'ridetrack_dropped_total', { reason: 'out_of_order' });
+    for (const seq of [10, 11, 9, 11, 12]) await driver.publishAsync('d/drv-seq/l', packetOf(seq), { qos: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seqs).toEqual([10, 11, 12]);
+    expect(await metricValue(t.broker, 'ridetrack_dropped_total', { reason: 'out_of_order' })).toBe(before + 1);
+    await end();
+  });
+
+  it('does not forward a physically impossible jump as a live position', async () => {
+    const { driver, seqs, end } = await pair('drv-jump');
+    await driver.publishAsync('d/drv-jump/l', packetOf(1), { qos: 1 });
+    await driver.publishAsync('d/drv-jump/l', packetOf(2, { lat: 45 }), { qos: 1 }); // 600 km in no time
+    await driver.publishAsync('d/drv-jump/l', packetOf(3), { qos: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seqs).toEqual([1, 3]);
+    await end();
+  });
+});
+
+describe('limits', () => {
+  it('refuses a packet over the size limit and closes the connection', async () => {
+    const driver = await connectClient(t.tcpUrl, 'drv-big', await t.token(driverClaims('drv-big')));
+    const before = await metricValue(t.broker, 'ridetrack_protocol_violations_total', { reason: 'packet_too_large' });
+    const gone = clientClosed(driver);
+    driver.publish('d/drv-big/l', Buffer.alloc(2000));
+    await gone;
+    expect(await metricValue(t.broker, 'ridetrack_protocol_violations_total', { reason: 'packet_too_large' })).toBe(
+      before + 1,
+    );
+  });
+
+  it('closes a connection whose CONNECT does not arrive in time', async () => {
+    const quick = await startTestBroker({ CONNECT_TIMEOUT_MS: '300' });
+    const socket = await rawSocket(quick.broker.ports.mqtt);
+    const started = Date.now();
+    await closed(socket);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    await quick.broker.close();
+  });
+
+  it('sheds QoS 0 publishes above the per-client rate and counts them', async () => {
+    const limited = await startTestBroker({ PUBLISH_RATE_PER_S: '1', PUBLISH_BURST: '3' });
+    const rider = await connectClient(limited.tcpUrl, 'rider-rate', await limited.token(riderClaims('drv-rate')));
+    await rider.subscribeAsync('d/drv-rate/l');
+    const driver = await connectClient(limited.tcpUrl, 'drv-rate', await limited.token(driverClaims('drv-rate')));
+    const got = collect(rider, 3, 'd/drv-rate/l');
+    for (let seq = 1; seq <= 10; seq++) driver.publish('d/drv-rate/l', packetOf(seq));
+    await got;
+    await driver.publishAsync('d/drv-rate/l', packetOf(11), { qos: 1 }); // a round trip: all ten were read
+    expect(
+      await metricValue(limited.broker, 'ridetrack_dropped_total', { reason: 'rate_limited' }),
+    ).toBeGreaterThanOrEqual(7);
+    await Promise.all([rider.endAsync(), driver.endAsync()]);
+    await limited.broker.close();
+  });
+
+  it('holds packets pipelined behind CONNECT until authentication, so none escapes validation', async () => {
+    const socket = await rawSocket(t.broker.ports.mqtt);
+    const token = await t.token(driverClaims('drv-pipe'));
+    const before = await metricValue(t.broker, 'ridetrack_dropped_total', { reason: 'location_unknown_version' });
+    socket.write(
+      Buffer.concat([
+        rawConnect({ flags: 0xc2, fields: [mqttString('drv-pipe'), mqttString('u'), mqttString(token)] }),
+        rawPacket(0x30, [...mqttString('d/drv-pipe/l'), ...Buffer.from('garbage')]),
+        rawPacket(0xc0, []), // PINGREQ: its PINGRESP tells us the publish was handled
+      ]),
+    );
+    while (!Buffer.concat(socket.received).includes(Buffer.from([0xd0, 0x00]))) await once(socket, 'data');
+    expect(await metricValue(t.broker, 'ridetrack_dropped_total', { reason: 'location_unknown_version' })).toBe(
+      before + 1,
+    );
+    socket.destroy();
+  });
+});
