@@ -1,0 +1,209 @@
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import mqttPacket from 'mqtt-packet';
+import WebSocket from 'ws';
+import { encodeLocation, locationTopic } from '@ridetrack/shared';
+import { FrameSplitter } from '../src/ingress/frame-splitter';
+import { publishFrame } from '../src/ingress/frames';
+
+/**
+ * The load generator: drivers on raw TCP sockets writing pre-encoded PUBLISH packets, riders on
+ * WebSockets reading raw MQTT frames. No MQTT client library on the hot path, so the generator
+ * costs less CPU than the broker it measures. Loopback only; every loop is bounded in count and time.
+ */
+const RING = 1024;
+
+export interface Credentials {
+  driver(id: string): string | undefined;
+  rider(id: string): string | undefined;
+}
+
+function connectPacket(clientId: string, password: string | undefined): Buffer {
+  return mqttPacket.generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    clientId,
+    keepalive: 0,
+    ...(password === undefined ? {} : { username: 'bench', password: Buffer.from(password) }),
+  });
+}
+
+export class Fleet {
+  private readonly drivers: Socket[] = [];
+  private readonly riders: WebSocket[] = [];
+  private readonly templates: Buffer[] = [];
+  private readonly payloadAt: number[] = [];
+  private readonly seqs: Uint32Array;
+  private readonly sentAt: Float64Array;
+  private samples = new Float64Array(1 << 22);
+  private sampleCount = 0;
+  received = 0;
+  sent = 0;
+  /** Fixes sent before this moment belong to an earlier window and are not counted. */
+  private windowStart = 0;
+
+  constructor(readonly size: number) {
+    this.seqs = new Uint32Array(size);
+    this.sentAt = new Float64Array(size * RING);
+  }
+
+  static id(i: number): string {
+    return `b${i}`;
+  }
+
+  /** Connects every rider (WebSocket) and driver (TCP), `perBatch` at a time. */
+  async connect(host: string, mqttPort: number, wsPort: number, creds: Credentials): Promise<void> {
+    for (let i = 0; i < this.size; i++) {
+      const id = Fleet.id(i);
+      const fix = encodeLocation({
+        seq: 0,
+        timestampMs: Date.now(),
+        lat: 39.29 + i * 1e-5,
+        lng: -76.61,
+        headingDeg: 0,
+        speedMps: 0,
+        accuracyM: 5,
+        tripState: 'available',
+        simulated: true,
+      });
+      const frame = Buffer.from(
+        publishFrame({ topic: locationTopic(id), payload: fix, qos: 0, retain: false, packetId: 0 }),
+      );
+      this.templates.push(frame);
+      this.payloadAt.push(frame.byteLength - fix.byteLength);
+    }
+    const batch = 200;
+    for (let start = 0; start < this.size; start += batch) {
+      const ids = Array.from({ length: Math.min(batch, this.size - start) }, (_, k) => start + k);
+      await Promise.all(ids.map((i) => this.connectRider(host, wsPort, i, creds.rider(Fleet.id(i)))));
+      await Promise.all(ids.map((i) => this.connectDriver(host, mqttPort, i, creds.driver(Fleet.id(i)))));
+    }
+  }
+
+  private async connectDriver(host: string, port: number, i: number, password: string | undefined): Promise<void> {
+    const socket = connect({ host, port, noDelay: true });
+    socket.on('error', () => undefined);
+    await once(socket, 'connect');
+    socket.write(connectPacket(Fleet.id(i), password));
+    const [ack] = (await once(socket, 'data')) as [Buffer];
+    if (ack[0] !== 0x20 || ack[3] !== 0) throw new Error(`driver ${i} refused: ${ack.toString('hex')}`);
+    socket.on('data', () => undefined); // drain anything else
+    this.drivers[i] = socket;
+  }
+
+  private async connectRider(host: string, port: number, i: number, password: string | undefined): Promise<void> {
+    const ws = new WebSocket(`ws://${host}:${port}/mqtt`, 'mqtt', { perMessageDeflate: false });
+    ws.on('error', () => undefined);
+    await once(ws, 'open');
+    const splitter = new FrameSplitter(1 << 20);
+    let subscribed: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (subscribed = resolve));
+    ws.on('message', (data: Buffer) => {
+      const frames = splitter.push(data);
+      if (!frames.ok) return;
+      for (const { bytes, headerLength } of frames.value) {
+        const type = (bytes[0] ?? 0) >> 4;
+        if (type === 9) subscribed();
+        if (type !== 3) continue;
+        const topicLength = ((bytes[headerLength] ?? 0) << 8) | (bytes[headerLength + 1] ?? 0);
+        const payload = headerLength + 2 + topicLength;
+        const seq =
+          (bytes[payload + 2] ?? 0) |
+          ((bytes[payload + 3] ?? 0) << 8) |
+          ((bytes[payload + 4] ?? 0) << 16) |
+          ((bytes[payload + 5] ?? 0) << 24);
+        const sentAt = this.sentAt[i * RING + ((seq >>> 0) & (RING - 1))] ?? 0;
+        if (sentAt < this.windowStart) continue;
+        this.received++;
+        if (this.sampleCount < this.samples.length) this.samples[this.sampleCount++] = performance.now() - sentAt;
+      }
+    });
+    ws.send(connectPacket(`r${i}`, password));
+    ws.send(
+      mqttPacket.generate({
+        cmd: 'subscribe',
+        messageId: 1,
+        subscriptions: [{ topic: locationTopic(Fleet.id(i)), qos: 0 }],
+      }),
+    );
+    await ready;
+    this.riders[i] = ws;
+  }
+
+  /** Offers `ratePerS` publishes a second, spread over the drivers, for `seconds`. */
+  async offer(ratePerS: number, seconds: number): Promise<void> {
+    const start = performance.now();
+    const end = start + seconds * 1000;
+    let sent = 0;
+    let next = 0;
+    while (performance.now() < end) {
+      const due = Math.floor(((performance.now() - start) / 1000) * ratePerS) - sent;
+      for (let k = 0; k < due; k++) {
+        this.publish(next);
+        next = (next + 1) % this.size;
+      }
+      sent += Math.max(0, due);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  private publish(i: number): void {
+    const template = this.templates[i];
+    const socket = this.drivers[i];
+    if (template === undefined || socket === undefined) return;
+    const frame = Buffer.from(template);
+    const seq = (this.seqs[i] = ((this.seqs[i] ?? 0) + 1) >>> 0);
+    const at = this.payloadAt[i] ?? 0;
+    frame.writeUInt32LE(seq, at + 2);
+    const ts = Date.now();
+    frame.writeUInt32LE(ts % 2 ** 32, at + 6);
+    frame.writeUInt16LE(Math.floor(ts / 2 ** 32), at + 10);
+    this.sentAt[i * RING + (seq & (RING - 1))] = performance.now();
+    socket.write(frame);
+    this.sent++;
+  }
+
+  /** Starts a measurement window: counts and latencies from now on. */
+  resetCounters(): void {
+    this.windowStart = performance.now();
+    this.sent = 0;
+    this.received = 0;
+    this.sampleCount = 0;
+  }
+
+  latencyPercentiles(): { p50: number; p99: number } {
+    const s = this.samples.subarray(0, this.sampleCount).slice().sort();
+    const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+    return { p50: at(0.5), p99: at(0.99) };
+  }
+
+  close(): void {
+    for (const s of this.drivers) s.destroy();
+    for (const w of this.riders) w.terminate();
+  }
+}
+
+/** Opens `count` idle MQTT connections over TCP; returns a function that closes them. */
+export async function idleConnections(
+  host: string,
+  port: number,
+  count: number,
+  password: string | undefined,
+): Promise<() => void> {
+  const sockets: Socket[] = [];
+  for (let start = 0; start < count; start += 250) {
+    await Promise.all(
+      Array.from({ length: Math.min(250, count - start) }, async (_, k) => {
+        const socket = connect({ host, port });
+        socket.on('error', () => undefined);
+        await once(socket, 'connect');
+        socket.write(connectPacket(`idle${start + k}`, password));
+        await once(socket, 'data');
+        sockets.push(socket);
+      }),
+    );
+  }
+  return () => sockets.forEach((s) => s.destroy());
+}

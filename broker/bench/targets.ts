@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** A broker under test, in its own process so its CPU and memory are its own. */
+export interface Target {
+  name: string;
+  mqttPort: number;
+  wsPort: number;
+  /** CPU seconds (user + system) the process has used so far. */
+  cpuSeconds(): number;
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+const TICKS_PER_S = 100;
+
+function procStats(pid: number) {
+  return {
+    cpuSeconds(): number {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+    },
+    rssBytes(): number {
+      const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('VmRSS:'));
+      return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
+    },
+  };
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) { resolve(); return; }
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Waits for the first stdout line that parses as JSON with the given key. */
+function firstJsonLine(child: ChildProcess, key: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    if (child.stdout === null) { reject(new Error('no stdout')); return; }
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        if (key in parsed) resolve(parsed);
+      } catch {
+        // not a JSON line
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+  });
+}
+
+/** ridetrack's broker, authenticated and validating, as `npm run broker` runs it. */
+export async function startRidetrack(secret: string, root: string): Promise<Target> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'broker/src/main.ts')], {
+    env: {
+      ...process.env,
+      AUTH_MODE: 'jwt',
+      JWT_SECRET: secret,
+      MQTT_PORT: '0',
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'info',
+      PUBLISH_RATE_PER_S: '200',
+      PUBLISH_BURST: '400',
+      MAX_CONNECTIONS: '1000000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root,
+  });
+  const line = await firstJsonLine(child, 'ports');
+  const ports = line['ports'] as { mqtt: number; http: number };
+  return {
+    name: 'ridetrack',
+    mqttPort: ports.mqtt,
+    wsPort: ports.http,
+    ...procStats(child.pid ?? 0),
+    stop: stopper(child),
+  };
+}
+
+/** Stock Aedes 1.x with no hooks. */
+export async function startStockAedes(root: string): Promise<Target> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'broker/bench/stock-aedes.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: root,
+  });
+  const ports = (await firstJsonLine(child, 'mqttPort')) as { mqttPort: number; wsPort: number };
+  return { name: 'stock Aedes', ...ports, ...procStats(child.pid ?? 0), stop: stopper(child) };
+}
+
+/** Debian's Mosquitto with a TCP and a WebSocket listener on loopback, anonymous. */
+export async function startMosquitto(): Promise<Target> {
+  const [mqttPort, wsPort] = [await freePort(), await freePort()];
+  const dir = await mkdtemp(join(tmpdir(), 'ridetrack-mosquitto-'));
+  const conf = join(dir, 'mosquitto.conf');
+  await writeFile(
+    conf,
+    [
+      'allow_anonymous true',
+      'log_dest none',
+      'persistence false',
+      `listener ${mqttPort} 127.0.0.1`,
+      `listener ${wsPort} 127.0.0.1`,
+      'protocol websockets',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  // Mosquitto prints nothing when ready; poll its port.
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(true));
+      s.listen(mqttPort, '127.0.0.1', () => s.close(() => resolve(false)));
+    });
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { name: 'Mosquitto', mqttPort, wsPort, ...procStats(child.pid ?? 0), stop: stopper(child) };
+}
