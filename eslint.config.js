@@ -8,7 +8,8 @@ const appPackages = ['@ridetrack/broker', '@ridetrack/driver-sim', '@ridetrack/r
 const crossPackagePaths = ['**/broker/**', '**/driver-sim/**', '**/rider-web/**', '**/infra/**', '**/shared/src/**'];
 
 /** Apps import `@ridetrack/shared` by name, never another app, never another workspace by path. */
-function appImports(self) {
+function appImports(self, allowInfra = false) {
+  const paths = allowInfra ? crossPackagePaths.filter((p) => p !== '**/infra/**') : crossPackagePaths;
   return {
     'no-restricted-imports': [
       'error',
@@ -19,7 +20,7 @@ function appImports(self) {
         patterns: [
           { group: ['@ridetrack/*/*'], message: 'import a package by its name only' },
           {
-            group: crossPackagePaths.map((p) => `../../${p.replace('**/', '')}`),
+            group: paths.flatMap((p) => [`../../${p.replace('**/', '')}`, `../../../${p.replace('**/', '')}`]),
             message: 'import @ridetrack/shared by name',
           },
         ],
@@ -89,6 +90,8 @@ export default tseslint.config(
     },
   },
   { files: ['broker/**/*.ts'], rules: appImports('@ridetrack/broker') },
+  // Tests may use the test infrastructure (a throwaway redis-server, the global setup's context).
+  { files: ['broker/**/*.test.ts', 'broker/test/**/*.ts'], rules: appImports('@ridetrack/broker', true) },
   { files: ['driver-sim/**/*.ts'], rules: appImports('@ridetrack/driver-sim') },
   { files: ['rider-web/**/*.ts'], rules: appImports('@ridetrack/rider-web') },
   {

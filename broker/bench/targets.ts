@@ -37,7 +37,10 @@ function procStats(pid: number) {
 function stopper(child: ChildProcess): () => Promise<void> {
   return () =>
     new Promise((resolve) => {
-      if (child.exitCode !== null) { resolve(); return; }
+      if (child.exitCode !== null) {
+        resolve();
+        return;
+      }
       child.once('exit', () => resolve());
       child.kill('SIGKILL');
     });
@@ -54,7 +57,10 @@ async function freePort(): Promise<number> {
 /** Waits for the first stdout line that parses as JSON with the given key. */
 function firstJsonLine(child: ChildProcess, key: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    if (child.stdout === null) { reject(new Error('no stdout')); return; }
+    if (child.stdout === null) {
+      reject(new Error('no stdout'));
+      return;
+    }
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       try {

@@ -8,16 +8,21 @@ import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import { Admission, type AdmissionLimits } from './admission';
 import { createAuthHooks, gateOf, type AuthMode } from './auth/hooks';
-import type { TokenVerifier } from './auth/tokens';
+import type { TokenMinter, TokenVerifier } from './auth/tokens';
 import { isLoopback } from './config';
+import { Dispatch, type DispatchOptions } from './dispatch';
+import { Indexer } from './geo/indexer';
+import { openGeoIndex, type GeoOptions } from './geo/open-index';
+import { createApi } from './http/api';
 import { MemoryFixStore } from './fix-store';
 import { createApp } from './http/app';
 import type { JudgeLimits } from './ingress/fix-judge';
 import { connackFrame } from './ingress/frames';
 import { IngressGate, type GateLimits, type Transport } from './ingress/gate';
 import { LoadMonitor } from './load-monitor';
-import { createMetrics, gateCounters, type Metrics } from './metrics';
+import { createMetrics, gateCounters, indexerCounters, type Metrics } from './metrics';
 import { Presence } from './presence';
+import { encodeTripTopicPublish } from './trip-publish';
 import { boundPort, listen, listenTcp, listenTls } from './transports/tcp';
 import { attachWebSocket } from './transports/websocket';
 
@@ -36,11 +41,15 @@ export interface BrokerOptions {
   shutdownTimeoutMs: number;
   /** How long a silent driver's last fix is kept for the sequence and jump checks. */
   fixRetentionMs: number;
+  geo: GeoOptions;
+  dispatch: DispatchOptions;
 }
 
 export interface BrokerDeps {
   log: Logger;
   now?: () => number;
+  /** Signs rider tokens for dispatch; null where the broker only holds a public key. */
+  minter?: TokenMinter | null;
 }
 
 export interface RunningBroker {
@@ -70,8 +79,25 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
 
   const metrics = createMetrics();
   const load = new LoadMonitor();
-  const fixes = new MemoryFixStore(options.fixRetentionMs, now);
-  const sweeper = setInterval(() => fixes.sweep(), Math.min(options.fixRetentionMs, 60_000));
+  const memoryFixes = new MemoryFixStore(options.fixRetentionMs, now);
+  const index = await openGeoIndex(options.geo, log, now);
+  const indexer = new Indexer(index, options.geo, indexerCounters(metrics), log.child({ module: 'indexer' }), now);
+  // Every fix the gate accepts is also the driver's new place in the geo-index.
+  const fixes = {
+    get: (id: string) => memoryFixes.get(id),
+    refuseJump: (id: string) => memoryFixes.refuseJump(id),
+    accept: (id: string, last: Parameters<MemoryFixStore['accept']>[1]) => {
+      memoryFixes.accept(id, last);
+      indexer.offer(id, last.fix);
+    },
+  };
+  const sweeper = setInterval(
+    () => {
+      memoryFixes.sweep();
+      dispatch.prune(now());
+    },
+    Math.min(options.fixRetentionMs, 60_000),
+  );
   sweeper.unref();
   const admission = new Admission(options.admission);
   const gates = new Set<IngressGate>();
@@ -86,6 +112,19 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   });
   await aedes.listen();
   const presence = new Presence(aedes, now, log);
+  const dispatch = new Dispatch(
+    index,
+    deps.minter ?? null,
+    (driverId, message) => aedes.publish(encodeTripTopicPublish(driverId, message), () => undefined),
+    (tripId) => {
+      for (const gate of gates) {
+        const claims = gate.ctx.claims;
+        if (claims?.role === 'rider' && claims.trip === tripId) gate.reject('trip_ended');
+      }
+    },
+    options.dispatch,
+    now,
+  );
 
   const hooks = createAuthHooks({
     mode,
@@ -93,6 +132,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     metrics,
     log,
     now,
+    tripEnded: (tripId) => dispatch.hasEnded(tripId),
     onAuthenticated(client, gate) {
       const role = gate.ctx.claims?.role ?? 'anonymous';
       const labels = { role, transport: gate.ctx.transport };
@@ -166,8 +206,20 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       connections: aedes.connectedClients,
       driversOnline: presence.onlineCount,
       eventLoopLagMs: Math.round(load.lagMs),
+      index: indexer.health(),
     }),
   });
+  app.route(
+    '/api',
+    createApi({
+      index,
+      dispatch,
+      verifier: options.auth.verifier,
+      now,
+      maxCellsPerRequest: 50_000,
+      maxNearbyRadiusM: 50_000,
+    }),
+  );
   const fetchListener = getRequestListener(app.fetch);
   const listener = (req: IncomingMessage, res: ServerResponse): void => void fetchListener(req, res);
 
@@ -224,6 +276,8 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     for (const s of httpServers) s.closeAllConnections();
     await Promise.all(closed);
     clearInterval(sweeper);
+    await indexer.close();
+    await index.close();
     load.close();
     log.info('broker closed');
   }

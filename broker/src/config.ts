@@ -36,6 +36,17 @@ const schema = z.object({
   RECONNECT_BAN_MS: positiveInt.default(30_000),
   MAX_SPEED_MPS: z.coerce.number().positive().default(83),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(5000),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).max(64).default('rt:'),
+  H3_RESOLUTION: z.coerce.number().int().min(0).max(15).default(9),
+  STALE_AFTER_MS: positiveInt.default(30_000),
+  INDEX_FLUSH_MS: positiveInt.default(50),
+  JANITOR_INTERVAL_MS: positiveInt.default(5000),
+  DISPATCH_RADIUS_M: positiveInt.default(5000),
+  TRIP_TTL_S: positiveInt.default(3600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   }
   const log = pino({ level: config.LOG_LEVEL });
   const devSecret = config.AUTH_MODE === 'dev' ? (config.JWT_SECRET ?? randomSecret()) : undefined;
-  const broker = await startBroker(await optionsFromConfig(config, devSecret), { log });
+  const secret = config.JWT_SECRET ?? devSecret;
+  const minter = secret === undefined ? null : createMinter(secret, config.JWT_ISSUER);
+  const broker = await startBroker(await optionsFromConfig(config, devSecret), { log, minter });
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   log.info(
     {

@@ -53,7 +53,28 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    indexUpdates: new Counter({
+      name: 'ridetrack_index_updates_total',
+      help: 'Driver states written to the geo-index',
+      registers: [registry],
+    }),
+    indexErrors: new Counter({
+      name: 'ridetrack_index_write_errors_total',
+      help: 'Failed geo-index batch writes (the newest fixes are kept and retried)',
+      registers: [registry],
+    }),
+    indexUp: new Gauge({
+      name: 'ridetrack_index_up',
+      help: '1 while geo-index writes succeed, 0 while the backend (Redis) is unreachable',
+      registers: [registry],
+    }),
+    indexPending: new Gauge({
+      name: 'ridetrack_index_pending',
+      help: 'Drivers whose newest fix waits to be written to the geo-index',
+      registers: [registry],
+    }),
   };
+  metrics.indexUp.set(1);
   return metrics;
 }
 
@@ -66,5 +87,15 @@ export function gateCounters(m: Metrics) {
     drop: (reason: string) => m.drops.inc({ reason }),
     publishIn: () => m.publishIn.inc(),
     publishOut: () => m.publishOut.inc(),
+  };
+}
+
+/** The indexer's counters, backed by the metrics. */
+export function indexerCounters(m: Metrics) {
+  return {
+    indexed: (n: number) => m.indexUpdates.inc(n),
+    failed: () => m.indexErrors.inc(),
+    setUp: (up: boolean) => m.indexUp.set(up ? 1 : 0),
+    setPending: (n: number) => m.indexPending.set(n),
   };
 }

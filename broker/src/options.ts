@@ -50,5 +50,15 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
     connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     fixRetentionMs: 3_600_000,
+    geo: {
+      redisUrl: config.REDIS_URL,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      h3Resolution: config.H3_RESOLUTION,
+      staleMs: config.STALE_AFTER_MS,
+      maxRings: 64,
+      flushIntervalMs: config.INDEX_FLUSH_MS,
+      sweepIntervalMs: config.JANITOR_INTERVAL_MS,
+    },
+    dispatch: { searchRadiusM: config.DISPATCH_RADIUS_M, candidates: 8, tripTtlS: config.TRIP_TTL_S },
   };
 }

@@ -32,8 +32,8 @@ export async function startTestBroker(env: Record<string, string> = {}): Promise
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const broker = await startBroker(await optionsFromConfig(config), { log: pino({ level: 'silent' }) });
   const minter = createMinter(secret);
+  const broker = await startBroker(await optionsFromConfig(config), { log: pino({ level: 'silent' }), minter });
   return {
     broker,
     secret,

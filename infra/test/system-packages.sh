@@ -7,6 +7,7 @@ set -euo pipefail
 REQUIRED=(
   "mosquitto_pub mosquitto-clients"
   "mosquitto_sub mosquitto-clients"
+  "redis-server redis-server"
   "openssl openssl"
   "stdbuf coreutils"
 )

@@ -1,6 +1,6 @@
-import type { LocationFix } from '@ridetrack/shared';
+import { distanceM, type LocationFix } from '@ridetrack/shared';
 import { describe, expect, it } from 'vitest';
-import { distanceM, judgeFix, seqAfter, type LastFix } from './fix-judge';
+import { judgeFix, seqAfter, type LastFix } from './fix-judge';
 
 const limits = { maxSpeedMps: 83, noiseM: 50, reanchorAfter: 3 };
 const fix = (seq: number, tsS: number, lat: number, lng: number): LocationFix => ({

@@ -1,4 +1,4 @@
-import type { LocationFix } from '@ridetrack/shared';
+import { distanceM, type LocationFix } from '@ridetrack/shared';
 
 /** The last fix accepted from a driver, and the session (connection) it came from. */
 export interface LastFix {
@@ -18,17 +18,6 @@ export interface JudgeLimits {
 }
 
 export type Verdict = 'accept' | 'reanchor' | 'duplicate' | 'out_of_order' | 'impossible_jump';
-
-const EARTH_RADIUS_M = 6_371_008.8;
-
-/** Great-circle distance in metres (haversine). */
-export function distanceM(a: { lat: number; lng: number }, b: { lat: number; lng: number }): number {
-  const toRad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * toRad;
-  const dLng = (b.lng - a.lng) * toRad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * toRad) * Math.cos(b.lat * toRad) * Math.sin(dLng / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
-}
 
 /** True when `next` is after `prev` in RFC 1982 serial arithmetic over 32 bits, so seq may wrap. */
 export function seqAfter(next: number, prev: number): boolean {

@@ -1,0 +1,171 @@
+import '../../../infra/test/provided-context';
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { gridDisk, latLngToCell } from 'h3-js';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { distanceM, TRIP_STATES, type TripState } from '@ridetrack/shared';
+import { MemoryGeoIndex } from './memory-index';
+import { RedisGeoIndex } from './redis-index';
+import type { DriverState, GeoIndex } from './types';
+
+const RES = 9;
+const STALE_MS = 30_000;
+const T0 = 1_764_288_000_000;
+
+const opened: GeoIndex[] = [];
+afterAll(async () => {
+  await Promise.all(opened.map((i) => i.close()));
+});
+
+const backends: [string, () => GeoIndex][] = [
+  ['memory', () => new MemoryGeoIndex(RES, STALE_MS, 64, () => T0)],
+  ['redis', () => new RedisGeoIndex(new Redis(inject('redisUrl')), `test:${randomUUID()}:`, RES, STALE_MS, 64)],
+];
+
+function state(
+  driverId: string,
+  lat: number,
+  lng: number,
+  updatedMs = T0,
+  tripState: TripState = 'available',
+): DriverState {
+  return {
+    driverId,
+    lat,
+    lng,
+    headingDeg: 90,
+    speedMps: 8.5,
+    accuracyM: 5,
+    tripState,
+    seq: Math.floor(updatedMs / 1000) % 1e6,
+    fixTimestampMs: updatedMs - 100,
+    updatedMs,
+    cell: latLngToCell(lat, lng, RES),
+  };
+}
+
+describe.each(backends)('geo-index (%s backend)', (_name, make) => {
+  const index = make();
+  opened.push(index);
+
+  it('stores a driver in the known H3 cell with its full state', async () => {
+    await index.upsert([state('ka-1', 37.3615593, -122.0553238)]);
+    const stored = await index.get('ka-1', T0 + 1);
+    expect(stored).toEqual(state('ka-1', 37.3615593, -122.0553238));
+    // Known answers: the h3-js README's point, whose res-7 cell it gives as 87283472bffffff; at the
+    // index resolution (9) h3-js puts it in 89283470d93ffff.
+    expect(latLngToCell(37.3615593, -122.0553238, 7)).toBe('87283472bffffff');
+    expect(stored?.cell).toBe('89283470d93ffff');
+  });
+
+  it('keeps a driver in exactly one cell after every step of a random walk', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: -400, max: 400 }), fc.integer({ min: -400, max: 400 })), {
+          minLength: 5,
+          maxLength: 25,
+        }),
+        async (steps) => {
+          // Each run walks in its own area (0.3 degrees apart), away from earlier walkers.
+          const id = `walker-${run}`;
+          let lat = 20 + 0.3 * run++;
+          let lng = -76.61;
+          let t = T0 + 1000;
+          const visited = new Set<string>();
+          for (const [dLat, dLng] of steps) {
+            lat += dLat * 1e-5;
+            lng += dLng * 1e-5;
+            t += 1000;
+            const s = state(id, lat, lng, t);
+            visited.add(s.cell);
+            await index.upsert([s]);
+            const around = [...visited].flatMap((c) => gridDisk(c, 1));
+            const counts = await index.countCells([...new Set(around)], RES, t);
+            expect(counts).toEqual([{ cell: s.cell, count: 1 }]);
+          }
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it('ignores an update older than the one it holds', async () => {
+    await index.upsert([state('order-1', 39.3, -76.6, T0 + 2000)]);
+    await index.upsert([state('order-1', 39.31, -76.6, T0 + 1000)]);
+    expect((await index.get('order-1', T0 + 2001))?.lat).toBe(39.3);
+  });
+
+  it('drops a stale driver from every query at the deadline, and the janitor removes it', async () => {
+    const s = state('stale-1', 10.5, 10.5, T0);
+    await index.upsert([s]);
+    const q = { lat: 10.5, lng: 10.5, radiusM: 1000, limit: 5 };
+    expect((await index.nearby(q, T0 + STALE_MS - 1)).map((d) => d.driverId)).toEqual(['stale-1']);
+    expect(await index.get('stale-1', T0 + STALE_MS - 1)).not.toBeNull();
+    expect(await index.nearby(q, T0 + STALE_MS)).toEqual([]);
+    expect(await index.get('stale-1', T0 + STALE_MS)).toBeNull();
+    expect(await index.countCells([s.cell], RES, T0 + STALE_MS)).toEqual([]);
+    expect(await index.sweep(T0 + STALE_MS + 1)).toBeGreaterThanOrEqual(1);
+    expect(await index.get('stale-1', T0 + 1)).toBeNull(); // gone, not just hidden
+  });
+
+  it('finds the same drivers as brute force, in the same order', async () => {
+    // Positions on the wire's 1e-7 degree grid, so every backend holds exactly the same values.
+    const rng = fc.sample(
+      fc.tuple(
+        fc.integer({ min: 0, max: 900_000 }),
+        fc.integer({ min: 0, max: 1_100_000 }),
+        fc.constantFrom(...TRIP_STATES),
+      ),
+      { seed: 42, numRuns: 1500 },
+    );
+    const fleet = rng.map(([a, b, trip], i) =>
+      state(`bf-${i}`, (-339_000_000 + a) / 1e7, (184_000_000 + b) / 1e7, T0 + 5000, trip),
+    );
+    await index.upsert(fleet);
+    const queries = fc.sample(
+      fc.record({
+        lat: fc.double({ min: -33.92, max: -33.79, noNaN: true }),
+        lng: fc.double({ min: 18.38, max: 18.53, noNaN: true }),
+        radiusM: fc.integer({ min: 50, max: 6000 }),
+        limit: fc.integer({ min: 1, max: 40 }),
+        tripState: fc.option(fc.constantFrom(...TRIP_STATES), { nil: undefined }),
+      }),
+      { seed: 7, numRuns: 40 },
+    );
+    for (const q of queries) {
+      const expected = fleet
+        .filter((d) => q.tripState === undefined || d.tripState === q.tripState)
+        .map((d) => ({ id: d.driverId, d: distanceM(q, d) }))
+        .filter((x) => x.d <= q.radiusM)
+        .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1))
+        .slice(0, q.limit)
+        .map((x) => x.id);
+      const got = await index.nearby(q, T0 + 6000);
+      expect(got.map((d) => d.driverId)).toEqual(expected);
+    }
+  });
+
+  it('counts live drivers per cell, rolled up to a coarser resolution', async () => {
+    const a = state('cnt-a', 51.5, -0.12, T0 + 100);
+    const b = state('cnt-b', 51.5001, -0.1201, T0 + 100);
+    const far = state('cnt-c', 51.53, -0.05, T0 + 100);
+    await index.upsert([a, b, far]);
+    const cells = [...new Set([a.cell, b.cell, far.cell])];
+    const at9 = await index.countCells(cells, 9, T0 + 200);
+    expect(at9.reduce((n, c) => n + c.count, 0)).toBe(3);
+    const at6 = await index.countCells(cells, 6, T0 + 200);
+    expect(at6.reduce((n, c) => n + c.count, 0)).toBe(3);
+    expect(at6.every((c) => c.cell.startsWith('86'))).toBe(true);
+  });
+
+  it('reserves a driver for one trip at a time', async () => {
+    expect(await index.hold('hold-1', 'trip-a', 10_000)).toBe(true);
+    expect(await index.hold('hold-1', 'trip-b', 10_000)).toBe(false);
+    await index.release('hold-1', 'trip-b'); // not its trip: no effect
+    expect(await index.hold('hold-1', 'trip-b', 10_000)).toBe(false);
+    await index.release('hold-1', 'trip-a');
+    expect(await index.hold('hold-1', 'trip-b', 10_000)).toBe(true);
+  });
+});

@@ -1,0 +1,20 @@
+/**
+ * Every Redis key of the geo-index, and nothing else makes one. `prefix` separates deployments
+ * (and test files) sharing one Redis.
+ *
+ *   {prefix}c:{cell}     ZSET  members "{driverId}|{lat}|{lng}|{trip}", score = update time (ms)
+ *   {prefix}d:{driverId} HASH  cell, m (its member in the cell set), t (update ms), f (the fix)
+ *   {prefix}drivers      ZSET  driverId, score = update time: what the janitor scans
+ *   {prefix}hold:{id}    STRING trip id, with a TTL: a driver reserved by dispatch
+ */
+export function geoKeys(prefix: string) {
+  return {
+    prefix,
+    cell: (cell: string) => `${prefix}c:${cell}`,
+    driver: (driverId: string) => `${prefix}d:${driverId}`,
+    drivers: `${prefix}drivers`,
+    hold: (driverId: string) => `${prefix}hold:${driverId}`,
+  };
+}
+
+export type GeoKeys = ReturnType<typeof geoKeys>;

@@ -1,0 +1,109 @@
+import { cellToParent } from 'h3-js';
+import { ringSearch } from './ring-search';
+import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery } from './types';
+
+/**
+ * The geo-index in this process's memory: the default when no Redis is configured, so the system
+ * runs on a machine with nothing installed. Same behaviour as the Redis backend, same test suite.
+ */
+export class MemoryGeoIndex implements GeoIndex {
+  readonly backend = 'memory';
+  private readonly drivers = new Map<string, DriverState>();
+  private readonly cells = new Map<string, Set<string>>();
+  private readonly holds = new Map<string, { tripId: string; untilMs: number }>();
+
+  constructor(
+    readonly h3Resolution: number,
+    private readonly staleMs: number,
+    private readonly maxRings: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  upsert(states: readonly DriverState[]): Promise<void> {
+    for (const state of states) {
+      const prev = this.drivers.get(state.driverId);
+      if (prev !== undefined && prev.updatedMs > state.updatedMs) continue;
+      if (prev !== undefined && prev.cell !== state.cell) this.leave(prev.cell, state.driverId);
+      let members = this.cells.get(state.cell);
+      if (members === undefined) this.cells.set(state.cell, (members = new Set()));
+      members.add(state.driverId);
+      this.drivers.set(state.driverId, state);
+    }
+    return Promise.resolve();
+  }
+
+  get(driverId: string, nowMs: number): Promise<DriverState | null> {
+    const state = this.drivers.get(driverId);
+    return Promise.resolve(state !== undefined && this.live(state, nowMs) ? state : null);
+  }
+
+  nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
+    return ringSearch(query, this.h3Resolution, this.maxRings, (cells) => Promise.resolve(this.liveIn(cells, nowMs)));
+  }
+
+  countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
+    const counts = new Map<string, number>();
+    for (const cell of indexCells) {
+      const n = this.liveIn([cell], nowMs).length;
+      if (n === 0) continue;
+      const parent = res === this.h3Resolution ? cell : cellToParent(cell, res);
+      counts.set(parent, (counts.get(parent) ?? 0) + n);
+    }
+    return Promise.resolve([...counts].map(([cell, count]) => ({ cell, count })));
+  }
+
+  sweep(nowMs: number): Promise<number> {
+    let removed = 0;
+    for (const [id, state] of this.drivers) {
+      if (this.live(state, nowMs)) continue;
+      this.leave(state.cell, id);
+      this.drivers.delete(id);
+      removed++;
+    }
+    for (const [id, hold] of this.holds) if (hold.untilMs <= nowMs) this.holds.delete(id);
+    return Promise.resolve(removed);
+  }
+
+  hold(driverId: string, tripId: string, ttlMs: number): Promise<boolean> {
+    const nowMs = this.now();
+    const existing = this.holds.get(driverId);
+    if (existing !== undefined && existing.untilMs > nowMs) return Promise.resolve(false);
+    this.holds.set(driverId, { tripId, untilMs: nowMs + ttlMs });
+    return Promise.resolve(true);
+  }
+
+  release(driverId: string, tripId: string): Promise<void> {
+    if (this.holds.get(driverId)?.tripId === tripId) this.holds.delete(driverId);
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** How many drivers the index holds, live or not yet swept. */
+  get size(): number {
+    return this.drivers.size;
+  }
+
+  private live(state: DriverState, nowMs: number): boolean {
+    return nowMs - state.updatedMs < this.staleMs;
+  }
+
+  private liveIn(cells: readonly string[], nowMs: number): DriverState[] {
+    const out: DriverState[] = [];
+    for (const cell of cells) {
+      for (const id of this.cells.get(cell) ?? []) {
+        const state = this.drivers.get(id);
+        if (state !== undefined && this.live(state, nowMs)) out.push(state);
+      }
+    }
+    return out;
+  }
+
+  private leave(cell: string, driverId: string): void {
+    const members = this.cells.get(cell);
+    members?.delete(driverId);
+    if (members?.size === 0) this.cells.delete(cell);
+  }
+}

@@ -1,0 +1,48 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { MemoryGeoIndex } from './memory-index';
+import { RedisGeoIndex } from './redis-index';
+import type { GeoIndex } from './types';
+
+export interface GeoOptions {
+  /** Redis to index in; without it, the index lives in this process. */
+  redisUrl?: string | undefined;
+  keyPrefix: string;
+  h3Resolution: number;
+  staleMs: number;
+  maxRings: number;
+  flushIntervalMs: number;
+  sweepIntervalMs: number;
+}
+
+/**
+ * Opens the configured geo-index. With Redis, commands fail fast while it is away (no offline
+ * queue: the indexer keeps the newest fix per driver instead), and ioredis reconnects with capped
+ * exponential backoff and jitter. A Redis that is down at start does not stop the broker.
+ */
+export async function openGeoIndex(options: GeoOptions, log: Logger, now: () => number): Promise<GeoIndex> {
+  if (options.redisUrl === undefined) {
+    log.info('no REDIS_URL: the geo-index is kept in memory in this process');
+    return new MemoryGeoIndex(options.h3Resolution, options.staleMs, options.maxRings, now);
+  }
+  const redis = new Redis(options.redisUrl, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2),
+  });
+  let lastErrorLogMs = 0;
+  redis.on('error', (err: Error) => {
+    // ioredis reports every failed reconnect; say it at most every 10 s.
+    if (now() - lastErrorLogMs > 10_000) {
+      lastErrorLogMs = now();
+      log.warn({ err: err.message }, 'redis unreachable; retrying');
+    }
+  });
+  try {
+    await redis.connect();
+  } catch (err) {
+    log.warn({ err }, 'redis not reachable at start; the broker runs and the index catches up when it is');
+  }
+  return new RedisGeoIndex(redis, options.keyPrefix, options.h3Resolution, options.staleMs, options.maxRings);
+}

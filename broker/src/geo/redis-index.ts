@@ -1,0 +1,128 @@
+import { cellToParent } from 'h3-js';
+import type { Redis } from 'ioredis';
+import { geoKeys, type GeoKeys } from './keys';
+import { memberToState, stateToMember } from './member';
+import { RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
+import { ringSearch } from './ring-search';
+import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery } from './types';
+
+/** Updates sent in one script call: large enough to amortise the call, small enough not to stall Redis. */
+const BATCH = 256;
+/** Drivers removed per janitor call. */
+const SWEEP_MAX = 5000;
+
+type ScriptRedis = Redis & {
+  rtUpsert(...args: (string | number)[]): Promise<number>;
+  rtSweep(...args: (string | number)[]): Promise<number>;
+  rtRelease(key: string, tripId: string): Promise<number>;
+};
+
+/**
+ * The geo-index in Redis (ioredis). Writes go as batched Lua calls in one pipeline, so throughput is
+ * bounded by Redis, not by round trips. Reads filter on the update time stored as each member's
+ * score, so a stale driver drops out of every query at its deadline, before the janitor removes it.
+ */
+export class RedisGeoIndex implements GeoIndex {
+  readonly backend = 'redis';
+  private readonly keys: GeoKeys;
+  private readonly redis: ScriptRedis;
+
+  constructor(
+    redis: Redis,
+    prefix: string,
+    readonly h3Resolution: number,
+    private readonly staleMs: number,
+    private readonly maxRings: number,
+  ) {
+    this.keys = geoKeys(prefix);
+    redis.defineCommand('rtUpsert', { numberOfKeys: 0, lua: UPSERT_LUA });
+    redis.defineCommand('rtSweep', { numberOfKeys: 0, lua: SWEEP_LUA });
+    redis.defineCommand('rtRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
+    this.redis = redis as ScriptRedis;
+  }
+
+  /** Key time-to-live: an abandoned cell or driver key outlives the staleness window, then goes. */
+  private get ttlMs(): number {
+    return this.staleMs * 4;
+  }
+
+  async upsert(states: readonly DriverState[]): Promise<void> {
+    if (states.length === 0) return;
+    const pipeline = this.redis.pipeline() as unknown as ScriptRedis;
+    for (let i = 0; i < states.length; i += BATCH) {
+      const args: (string | number)[] = [this.keys.prefix, this.ttlMs];
+      for (const s of states.slice(i, i + BATCH)) args.push(s.driverId, s.cell, stateToMember(s), s.updatedMs);
+      void pipeline.rtUpsert(...args);
+    }
+    const results = (await (pipeline as unknown as ReturnType<Redis['pipeline']>).exec()) ?? [];
+    const failed = results.find(([err]) => err !== null);
+    if (failed?.[0]) throw failed[0];
+  }
+
+  async get(driverId: string, nowMs: number): Promise<DriverState | null> {
+    const [cell, member, updated] = await this.redis.hmget(this.keys.driver(driverId), 'c', 'm', 't');
+    if (!cell || !member || !updated) return null;
+    const updatedMs = Number(updated);
+    if (nowMs - updatedMs >= this.staleMs) return null;
+    return memberToState(member, cell, updatedMs);
+  }
+
+  nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
+    return ringSearch(query, this.h3Resolution, this.maxRings, (cells) => this.liveIn(cells, nowMs));
+  }
+
+  async countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
+    const pipeline = this.redis.pipeline();
+    const cutoff = `(${nowMs - this.staleMs}`;
+    for (const cell of indexCells) pipeline.zcount(this.keys.cell(cell), cutoff, '+inf');
+    const results = (await pipeline.exec()) ?? [];
+    const counts = new Map<string, number>();
+    results.forEach(([err, n], i) => {
+      if (err) throw err;
+      const cell = indexCells[i];
+      if (cell === undefined || typeof n !== 'number' || n === 0) return;
+      const parent = res === this.h3Resolution ? cell : cellToParent(cell, res);
+      counts.set(parent, (counts.get(parent) ?? 0) + n);
+    });
+    return [...counts].map(([cell, count]) => ({ cell, count }));
+  }
+
+  async sweep(nowMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const removed = await this.redis.rtSweep(this.keys.prefix, nowMs - this.staleMs, SWEEP_MAX);
+      total += removed;
+      if (removed < SWEEP_MAX) return total;
+    }
+  }
+
+  async hold(driverId: string, tripId: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.hold(driverId), tripId, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async release(driverId: string, tripId: string): Promise<void> {
+    await this.redis.rtRelease(this.keys.hold(driverId), tripId);
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+
+  private async liveIn(cells: readonly string[], nowMs: number): Promise<DriverState[]> {
+    const pipeline = this.redis.pipeline();
+    const cutoff = `(${nowMs - this.staleMs}`;
+    for (const cell of cells) pipeline.zrangebyscore(this.keys.cell(cell), cutoff, '+inf', 'WITHSCORES');
+    const results = (await pipeline.exec()) ?? [];
+    const out: DriverState[] = [];
+    results.forEach(([err, reply], i) => {
+      if (err) throw err;
+      const cell = cells[i] ?? '';
+      const flat = reply as string[];
+      for (let j = 0; j + 1 < flat.length; j += 2) {
+        const state = memberToState(flat[j] ?? '', cell, Number(flat[j + 1]));
+        if (state !== null) out.push(state);
+      }
+    });
+    return out;
+  }
+}

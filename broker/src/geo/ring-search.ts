@@ -1,0 +1,66 @@
+import { cellToLatLng, edgeLength, gridDiskDistances, latLngToCell, originToDirectedEdges } from 'h3-js';
+import { distanceM } from '@ridetrack/shared';
+import type { DriverState, NearbyDriver, NearbyQuery } from './types';
+
+/** Fetches the live drivers of some cells (the backend's part of a ring search). */
+export type FetchCells = (cells: string[]) => Promise<DriverState[]>;
+
+/** A margin for H3's cell size varying over a few kilometres. */
+const SIZE_MARGIN = 0.85;
+
+/**
+ * How far from the query point disk k is certain to reach: the disk's inscribed radius,
+ * (k + 1/2) x sqrt(3) x edge, less how far the point may sit from its cell's centre (one edge).
+ */
+export function diskCoverageM(k: number, edgeM: number): number {
+  return Math.max(0, (k + 0.5) * Math.sqrt(3) * edgeM * SIZE_MARGIN - edgeM);
+}
+
+/** The shortest edge of a cell, in metres: the local scale of the grid. */
+export function localEdgeM(cell: string): number {
+  return Math.min(...originToDirectedEdges(cell).map((e) => edgeLength(e, 'm')));
+}
+
+/**
+ * Nearby drivers by ring search: cells are fetched ring by ring outwards from the query point's
+ * cell, and the search stops once `limit` drivers are found nearer than everything the next ring
+ * could hold, or the rings cover `radiusM`. Results are sorted by exact distance, so they are the
+ * same as a brute-force scan of every driver.
+ */
+export async function ringSearch(
+  query: NearbyQuery,
+  res: number,
+  maxRings: number,
+  fetch: FetchCells,
+): Promise<NearbyDriver[]> {
+  const center = latLngToCell(query.lat, query.lng, res);
+  const edgeM = localEdgeM(center);
+  let kMax = 0;
+  while (kMax < maxRings && diskCoverageM(kMax, edgeM) < query.radiusM) kMax++;
+  const rings = gridDiskDistances(center, kMax);
+  const within: NearbyDriver[] = [];
+  for (let k = 0; k <= kMax; k++) {
+    const cells = rings[k] ?? [];
+    for (const state of await fetch(cells)) {
+      if (query.tripState !== undefined && state.tripState !== query.tripState) continue;
+      const d = distanceM(query, state);
+      if (d <= query.radiusM) within.push({ ...state, distanceM: d });
+    }
+    if (within.length >= query.limit) {
+      within.sort(byDistance);
+      const kth = within[query.limit - 1]?.distanceM ?? Number.POSITIVE_INFINITY;
+      if (kth <= diskCoverageM(k, edgeM)) break;
+    }
+  }
+  return within.sort(byDistance).slice(0, query.limit);
+}
+
+function byDistance(a: NearbyDriver, b: NearbyDriver): number {
+  return a.distanceM - b.distanceM || (a.driverId < b.driverId ? -1 : a.driverId > b.driverId ? 1 : 0);
+}
+
+/** The centre of a cell as a point. */
+export function cellCenter(cell: string): { lat: number; lng: number } {
+  const [lat, lng] = cellToLatLng(cell);
+  return { lat, lng };
+}

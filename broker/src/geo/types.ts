@@ -1,0 +1,56 @@
+import type { TripState } from '@ridetrack/shared';
+
+/** One driver as the index knows it. */
+export interface DriverState {
+  driverId: string;
+  lat: number;
+  lng: number;
+  headingDeg: number | null;
+  speedMps: number | null;
+  accuracyM: number | null;
+  tripState: TripState;
+  seq: number;
+  /** Device time of the fix. */
+  fixTimestampMs: number;
+  /** When the index received it: staleness is judged on this (device clocks drift). */
+  updatedMs: number;
+  /** H3 cell at the index resolution. */
+  cell: string;
+}
+
+export interface NearbyQuery {
+  lat: number;
+  lng: number;
+  radiusM: number;
+  limit: number;
+  tripState?: TripState | undefined;
+}
+
+export type NearbyDriver = DriverState & { distanceM: number };
+
+export interface CellCount {
+  cell: string;
+  count: number;
+}
+
+/**
+ * The geo-index: drivers bucketed by H3 cell. Two backends share this interface and one test
+ * suite: Redis (redis-index.ts) and in-memory (memory-index.ts, the default with no Redis).
+ * Every query ignores drivers not updated within the staleness window, at once.
+ */
+export interface GeoIndex {
+  readonly backend: 'redis' | 'memory';
+  readonly h3Resolution: number;
+  /** Writes a batch of driver states; each driver ends in exactly one cell. Older updates lose. */
+  upsert(states: readonly DriverState[]): Promise<void>;
+  get(driverId: string, nowMs: number): Promise<DriverState | null>;
+  nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]>;
+  /** Live drivers per cell at `res` (at most the index resolution) over the given index-resolution cells. */
+  countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]>;
+  /** Removes drivers not heard from within the staleness window; returns how many. */
+  sweep(nowMs: number): Promise<number>;
+  /** Reserves a driver for a trip, atomically across broker nodes; false if already reserved. */
+  hold(driverId: string, tripId: string, ttlMs: number): Promise<boolean>;
+  release(driverId: string, tripId: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,156 @@
+import '../../infra/test/provided-context';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { decodeTripMessage } from '@ridetrack/shared';
+import {
+  clientClosed,
+  connectClient,
+  connectRefused,
+  driverClaims,
+  nextMessage,
+  operatorClaims,
+  packetOf,
+  riderClaims,
+  startTestBroker,
+  type TestBroker,
+} from './harness';
+
+describe.each([
+  ['memory', () => ({})],
+  ['redis', () => ({ REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `api:${randomUUID()}:` })],
+])('HTTP API (%s index)', (_name, env) => {
+  let t: TestBroker;
+  let ops: string;
+  const get = (path: string, token: string | null = ops) =>
+    fetch(`${t.httpUrl}${path}`, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
+  const post = (path: string, body: unknown, token = ops) =>
+    fetch(`${t.httpUrl}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  /** Publishes one fix per driver and waits until the index has them all. */
+  async function drive(fixes: [string, number, number][]): Promise<void> {
+    for (const [id, lat, lng] of fixes) {
+      const driver = await connectClient(t.tcpUrl, id, await t.token(driverClaims(id)));
+      await driver.publishAsync(`d/${id}/l`, packetOf(1, { lat, lng }), { qos: 1 });
+      await driver.endAsync();
+    }
+    for (;;) {
+      const found = await Promise.all(fixes.map(async ([id]) => (await get(`/api/drivers/${id}`)).status));
+      if (found.every((s) => s === 200)) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  beforeAll(async () => {
+    t = await startTestBroker(env());
+    ops = await t.token(operatorClaims);
+  });
+  afterAll(async () => {
+    await t.broker.close();
+  });
+
+  it.each([
+    ['/api/drivers/nearby?lng=1', 'lat'],
+    ['/api/drivers/nearby?lat=x&lng=1', 'lat'],
+    ['/api/drivers/nearby?lat=91&lng=1', 'lat'],
+    ['/api/drivers/nearby?lat=1', 'lng'],
+    ['/api/drivers/nearby?lat=1&lng=181', 'lng'],
+    ['/api/drivers/nearby?lat=1&lng=1&radius_m=-5', 'radius_m'],
+    ['/api/drivers/nearby?lat=1&lng=1&radius_m=1e9', 'radius_m'],
+    ['/api/drivers/nearby?lat=1&lng=1&limit=0', 'limit'],
+    ['/api/drivers/nearby?lat=1&lng=1&limit=2.5', 'limit'],
+    ['/api/drivers/nearby?lat=1&lng=1&status=flying', 'status'],
+    ['/api/drivers/bad%20id', 'id'],
+    ['/api/cells?res=7', 'bbox'],
+    ['/api/cells?bbox=1,2,3&res=7', 'bbox'],
+    ['/api/cells?bbox=3,2,1,4&res=7', 'bbox'],
+    ['/api/cells?bbox=0,0,10,10&res=7', 'bbox'],
+    ['/api/cells?bbox=-76.7,39.2,-76.5,39.4', 'res'],
+    ['/api/cells?bbox=-76.7,39.2,-76.5,39.4&res=10', 'res'],
+  ])('GET %s is 400 naming %s', async (path, parameter) => {
+    const res = await get(path);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'bad_parameter', parameter });
+  });
+
+  it.each([
+    ['no token', null, 401],
+    ['a garbage token', 'nope', 401],
+  ])('answers %s with %i', async (_name, token, status) => {
+    expect((await get('/api/drivers/nearby?lat=1&lng=1', token)).status).toBe(status);
+  });
+
+  it("refuses a rider's token with 403", async () => {
+    expect((await get('/api/drivers/nearby?lat=1&lng=1', await t.token(riderClaims('x')))).status).toBe(403);
+  });
+
+  it('finds drivers published over MQTT, nearest first, and counts them per cell', async () => {
+    await drive([
+      ['api-a', 39.29, -76.61],
+      ['api-b', 39.295, -76.61],
+      ['api-c', 39.34, -76.61],
+    ]);
+    const res = await get('/api/drivers/nearby?lat=39.29&lng=-76.61&radius_m=1000&limit=5');
+    const body = (await res.json()) as { drivers: { driverId: string; distanceM: number }[] };
+    expect(body.drivers.map((d) => d.driverId)).toEqual(['api-a', 'api-b']);
+    const one = (await (await get('/api/drivers/api-c')).json()) as { lat: number; tripState: string };
+    expect(one).toMatchObject({ lat: 39.34, tripState: 'available' });
+    expect((await get('/api/drivers/nobody')).status).toBe(404);
+    const cells = (await (await get('/api/cells?bbox=-76.62,39.28,-76.60,39.35&res=7')).json()) as {
+      total: number;
+      cells: { count: number }[];
+    };
+    expect(cells.total).toBe(3);
+  });
+
+  it('dispatches the nearest available driver, tells it, scopes the rider token, and ends it', async () => {
+    await drive([
+      ['disp-near', 10.001, 20.0],
+      ['disp-far', 10.02, 20.0],
+    ]);
+    const driver = await connectClient(t.tcpUrl, 'disp-near', await t.token(driverClaims('disp-near')));
+    await driver.subscribeAsync('d/disp-near/t', { qos: 1 });
+    const told = nextMessage(driver, 'd/disp-near/t');
+    const res = await post('/api/trips', { pickup: { lat: 10.0, lng: 20.0 }, riderId: 'rider-d' });
+    expect(res.status).toBe(201);
+    const { trip, riderToken } = (await res.json()) as { trip: { id: string; driverId: string }; riderToken: string };
+    expect(trip.driverId).toBe('disp-near');
+    expect(decodeTripMessage((await told).payload)).toMatchObject({
+      ok: true,
+      value: { trip: trip.id, state: 'assigned', pickup: { lat: 10, lng: 20 } },
+    });
+
+    // The rider token follows this driver only.
+    const rider = await connectClient(t.wsUrl, 'rider-d', riderToken);
+    await rider.subscribeAsync('d/disp-near/l');
+    // The next request gets the other driver: the first is reserved.
+    const second = (await (await post('/api/trips', { pickup: { lat: 10.0, lng: 20.0 } })).json()) as {
+      trip: { driverId: string };
+    };
+    expect(second.trip.driverId).toBe('disp-far');
+    expect((await post('/api/trips', { pickup: { lat: 10.0, lng: 20.0 } })).status).toBe(409);
+
+    const riderGone = clientClosed(rider);
+    const done = await post(`/api/trips/${trip.id}/complete`, {});
+    expect(done.status).toBe(200);
+    await riderGone;
+    expect(await connectRefused(t.wsUrl, 'rider-d', riderToken)).toBe(5);
+    expect((await post(`/api/trips/${trip.id}/complete`, {})).status).toBe(409);
+    expect((await post('/api/trips/t-none/complete', {})).status).toBe(404);
+    await driver.endAsync();
+  });
+
+  it.each([
+    ['not JSON', 'pickup', 'body'],
+    ['no pickup', {}, 'pickup.lat'],
+    ['a bad longitude', { pickup: { lat: 1, lng: 'x' } }, 'pickup.lng'],
+    ['a bad rider id', { pickup: { lat: 1, lng: 1 }, riderId: 'a b' }, 'riderId'],
+  ])('POST /api/trips with %s is 400', async (_name, body, parameter) => {
+    const res = await post('/api/trips', body);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ parameter });
+  });
+});
