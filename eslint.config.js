@@ -91,7 +91,10 @@ export default tseslint.config(
   },
   { files: ['broker/**/*.ts'], rules: appImports('@ridetrack/broker') },
   // Tests may use the test infrastructure (a throwaway redis-server, the global setup's context).
-  { files: ['broker/**/*.test.ts', 'broker/test/**/*.ts'], rules: appImports('@ridetrack/broker', true) },
+  {
+    files: ['broker/**/*.test.ts', 'broker/test/**/*.ts', 'broker/bench/**/*.ts'],
+    rules: appImports('@ridetrack/broker', true),
+  },
   { files: ['driver-sim/**/*.ts'], rules: appImports('@ridetrack/driver-sim') },
   { files: ['rider-web/**/*.ts'], rules: appImports('@ridetrack/rider-web') },
   {

@@ -2,12 +2,15 @@ import { cellToParent } from 'h3-js';
 import type { Redis } from 'ioredis';
 import { geoKeys, type GeoKeys } from './keys';
 import { memberToState, stateToMember } from './member';
-import { RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
-import { ringSearch } from './ring-search';
+import { NEARBY_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
+import { cachedDisk, diskCoverageM, rankNearby, ringPlan } from './ring-search';
+import { TRIP_STATES } from '@ridetrack/shared';
 import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery } from './types';
 
 /** Updates sent in one script call: large enough to amortise the call, small enough not to stall Redis. */
 const BATCH = 256;
+/** Rings sent in a nearby query's first call. */
+const FIRST_RINGS = 2;
 /** Drivers removed per janitor call. */
 const SWEEP_MAX = 5000;
 
@@ -15,6 +18,7 @@ type ScriptRedis = Redis & {
   rtUpsert(...args: (string | number)[]): Promise<number>;
   rtSweep(...args: (string | number)[]): Promise<number>;
   rtRelease(key: string, tripId: string): Promise<number>;
+  rtNearby(...args: (string | number)[]): Promise<string[]>;
 };
 
 /**
@@ -38,6 +42,7 @@ export class RedisGeoIndex implements GeoIndex {
     redis.defineCommand('rtUpsert', { numberOfKeys: 0, lua: UPSERT_LUA });
     redis.defineCommand('rtSweep', { numberOfKeys: 0, lua: SWEEP_LUA });
     redis.defineCommand('rtRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
+    redis.defineCommand('rtNearby', { numberOfKeys: 0, lua: NEARBY_LUA });
     this.redis = redis as ScriptRedis;
   }
 
@@ -67,8 +72,36 @@ export class RedisGeoIndex implements GeoIndex {
     return memberToState(member, cell, updatedMs);
   }
 
-  nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
-    return ringSearch(query, this.h3Resolution, this.maxRings, (cells) => this.liveIn(cells, nowMs));
+  /**
+   * The ring search runs inside Redis; the exact ranking runs here. The first call sends the
+   * innermost rings (enough in a city of any density); a sparse area gets wider rings on a second.
+   */
+  async nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
+    const { center, edgeM, kMax } = ringPlan(query, this.h3Resolution, this.maxRings);
+    const head: (string | number)[] = [
+      this.keys.prefix,
+      nowMs - this.staleMs,
+      query.lat,
+      query.lng,
+      query.radiusM,
+      query.limit,
+      query.tripState === undefined ? -1 : TRIP_STATES.indexOf(query.tripState),
+    ];
+    for (let k = Math.min(kMax, FIRST_RINGS); ; k = Math.min(kMax, k * 2 + 1)) {
+      const args = [...head];
+      cachedDisk(center, k).rings.forEach((cells, ring) =>
+        args.push(diskCoverageM(ring, edgeM), cells.length, ...cells),
+      );
+      const [status, ...flat] = await this.redis.rtNearby(...args);
+      if (status === '1' || k === kMax) {
+        const candidates: DriverState[] = [];
+        for (let i = 0; i + 2 < flat.length; i += 3) {
+          const state = memberToState(flat[i + 1] ?? '', flat[i] ?? '', Number(flat[i + 2]));
+          if (state !== null) candidates.push(state);
+        }
+        return rankNearby(query, candidates);
+      }
+    }
   }
 
   async countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
@@ -106,23 +139,5 @@ export class RedisGeoIndex implements GeoIndex {
 
   async close(): Promise<void> {
     await this.redis.quit().catch(() => undefined);
-  }
-
-  private async liveIn(cells: readonly string[], nowMs: number): Promise<DriverState[]> {
-    const pipeline = this.redis.pipeline();
-    const cutoff = `(${nowMs - this.staleMs}`;
-    for (const cell of cells) pipeline.zrangebyscore(this.keys.cell(cell), cutoff, '+inf', 'WITHSCORES');
-    const results = (await pipeline.exec()) ?? [];
-    const out: DriverState[] = [];
-    results.forEach(([err, reply], i) => {
-      if (err) throw err;
-      const cell = cells[i] ?? '';
-      const flat = reply as string[];
-      for (let j = 0; j + 1 < flat.length; j += 2) {
-        const state = memberToState(flat[j] ?? '', cell, Number(flat[j + 1]));
-        if (state !== null) out.push(state);
-      }
-    });
-    return out;
   }
 }

@@ -15,12 +15,17 @@ for i = 3, #ARGV, 4 do
   local dkey = prefix .. 'd:' .. id
   local prev = redis.call('HMGET', dkey, 'c', 'm', 't')
   if (not prev[3]) or tonumber(prev[3]) <= tonumber(ts) then
-    if prev[1] then redis.call('ZREM', prefix .. 'c:' .. prev[1], prev[2]) end
     local ckey = prefix .. 'c:' .. cell
+    if prev[1] then redis.call('ZREM', prefix .. 'c:' .. prev[1], prev[2]) end
     redis.call('ZADD', ckey, ts, member)
-    redis.call('PEXPIRE', ckey, ttl)
-    redis.call('HSET', dkey, 'c', cell, 'm', member, 't', ts)
-    redis.call('PEXPIRE', dkey, ttl)
+    if prev[1] ~= cell then
+      -- Entering a cell: refresh its time to live (cells nobody enters any more expire).
+      redis.call('PEXPIRE', ckey, ttl)
+      redis.call('HSET', dkey, 'c', cell, 'm', member, 't', ts)
+      redis.call('PEXPIRE', dkey, ttl)
+    else
+      redis.call('HSET', dkey, 'm', member, 't', ts)
+    end
     redis.call('ZADD', drivers, ts, id)
     applied = applied + 1
   end
@@ -52,4 +57,70 @@ return removed
 export const RELEASE_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
+`;
+
+/**
+ * A ring search in one round trip. ARGV: prefix, cutoffMs, lat, lng, radiusM, limit, tripCode
+ * (-1 for any), then per ring: its coverage in metres, its cell count, its cells. Returns "1" if it
+ * found `limit` drivers nearer than a ring's coverage (then only those that can rank: distance up to
+ * the limit-th), else "0" and every driver within the radius in the rings given; then
+ * (cell, member, score) triples. The caller ranks exactly, and on "0" may send more rings.
+ */
+export const NEARBY_LUA = `
+local prefix = ARGV[1]
+local cutoff = '(' .. ARGV[2]
+local lat0, lng0 = tonumber(ARGV[3]), tonumber(ARGV[4])
+local radius, limit, trip = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+local rad = math.pi / 180
+local cos0 = math.cos(lat0 * rad)
+local found = {}
+local function collect(cell)
+  local rows = redis.call('ZRANGEBYSCORE', prefix .. 'c:' .. cell, cutoff, '+inf', 'WITHSCORES')
+  for r = 1, #rows, 2 do
+    local m = rows[r]
+    local f1 = string.find(m, '|', 1, true)
+    local f2 = string.find(m, '|', f1 + 1, true)
+    local f3 = string.find(m, '|', f2 + 1, true)
+    local ok = true
+    if trip ~= '-1' then
+      local f4 = string.find(m, '|', f3 + 1, true)
+      local f5 = string.find(m, '|', f4 + 1, true)
+      local f6 = string.find(m, '|', f5 + 1, true)
+      ok = string.sub(m, f6 + 1, f6 + 1) == trip
+    end
+    if ok then
+      local lat = tonumber(string.sub(m, f1 + 1, f2 - 1))
+      local lng = tonumber(string.sub(m, f2 + 1, f3 - 1))
+      local dlat = (lat - lat0) * rad
+      local dlng = (lng - lng0) * rad
+      local h = math.sin(dlat / 2) ^ 2 + cos0 * math.cos(lat * rad) * math.sin(dlng / 2) ^ 2
+      if h > 1 then h = 1 end
+      local d = 2 * 6371008.8 * math.asin(math.sqrt(h))
+      if d <= radius * 1.000001 then found[#found + 1] = { d, cell, m, rows[r + 1] } end
+    end
+  end
+end
+local function reply(status, bound)
+  local out = { status }
+  for _, f in ipairs(found) do
+    if f[1] <= bound then
+      out[#out + 1] = f[2]
+      out[#out + 1] = f[3]
+      out[#out + 1] = f[4]
+    end
+  end
+  return out
+end
+local i = 8
+while i <= #ARGV do
+  local coverage, count = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+  for c = i + 2, i + 1 + count do collect(ARGV[c]) end
+  if #found >= limit then
+    table.sort(found, function(a, b) return a[1] < b[1] end)
+    local kth = found[limit][1]
+    if kth <= coverage then return reply('1', kth * 1.000001) end
+  end
+  i = i + 2 + count
+end
+return reply('0', math.huge)
 `;
