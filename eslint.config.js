@@ -54,9 +54,9 @@ export default tseslint.config(
   },
   {
     // Tool configs at the top level are plain modules outside any workspace's tsconfig.
-    files: ['*.js', '*.ts'],
+    files: ['*.js', '*.ts', '**/bin/*.js'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: globals.node },
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
     rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-restricted-globals': 'off' },
   },
   {
@@ -96,6 +96,7 @@ export default tseslint.config(
     rules: appImports('@ridetrack/broker', true),
   },
   { files: ['driver-sim/**/*.ts'], rules: appImports('@ridetrack/driver-sim') },
+  { files: ['driver-sim/**/*.test.ts', 'driver-sim/test/**/*.ts'], rules: appImports('@ridetrack/driver-sim', true) },
   { files: ['rider-web/**/*.ts'], rules: appImports('@ridetrack/rider-web') },
   {
     files: ['**/main.ts', '**/*.test.ts', '**/bench/**/*.ts', '**/test/**/*.ts'],

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { parseCli } from './cli';
+
+describe('command line', () => {
+  it('has working defaults', () => {
+    expect(parseCli([], {})).toMatchObject({
+      ok: true,
+      value: { drivers: 100, brokers: ['mqtt://127.0.0.1:1883'], seed: 1 },
+    });
+  });
+
+  it('takes a broker list, a transport and the secret from the environment', () => {
+    expect(
+      parseCli(['--broker', 'mqtt://a:1883', '--broker', 'ws://b:8080/mqtt'], { JWT_SECRET: 'x'.repeat(32) }),
+    ).toMatchObject({
+      ok: true,
+      value: { brokers: ['mqtt://a:1883', 'ws://b:8080/mqtt'], secret: 'x'.repeat(32) },
+    });
+    expect(parseCli(['--transport', 'ws'], {})).toMatchObject({
+      ok: true,
+      value: { brokers: ['ws://127.0.0.1:8080/mqtt'] },
+    });
+  });
+
+  it.each([
+    [['--drivers', 'abc'], /--drivers must be a number/],
+    [['--drivers', '0'], /--drivers must be at least 1/],
+    [['--drivers', '1.5'], /--drivers must be a whole number/],
+    [['--broker', 'http://x'], /--broker must be a mqtt/],
+    [['--transport', 'udp'], /--transport must be tcp, tls or ws/],
+    [['--secret', 'short'], /--secret must be at least 32/],
+    [['--ramp=-1'], /--ramp must be above 0/],
+    [['--ramp', '-1'], /--ramp/],
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['positional'], /positional/i],
+    [['--drivers'], /--drivers/],
+  ])('refuses %j naming the flag', (argv, message) => {
+    const r = parseCli(argv, {});
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(message);
+  });
+});

@@ -1,0 +1,129 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { DEFAULT_RATE } from './adaptive-rate';
+import { DEFAULT_SIMULATION } from './simulation';
+
+export const USAGE = `Usage: npm run sim -- [options]
+
+Simulates a fleet of drivers publishing over MQTT exactly as driver apps do.
+
+Options:
+  --drivers <n>          drivers to simulate (default ${DEFAULT_SIMULATION.drivers})
+  --broker <url>         broker URL; repeat for a list to fail over between
+                         (default mqtt://127.0.0.1:1883; mqtts://, ws://, wss:// work too)
+  --transport <t>        tcp, tls or ws: the default URL's scheme when --broker is not given
+  --secret <s>           JWT secret to sign driver tokens with (or JWT_SECRET); none: open mode
+  --seed <n>             random seed: the same seed gives the same city and drives (default 1)
+  --roads <file>         road network: GeoJSON LineStrings (default: the built-in city)
+  --duration <s>         stop after this many seconds (default: run until Ctrl-C)
+  --ramp <n>             new connections per second (default ${DEFAULT_SIMULATION.rampPerS})
+  --min-move-m <m>       publish after moving this far (default ${DEFAULT_RATE.minMoveM})
+  --turn-deg <deg>       ... or turning this much (default ${DEFAULT_RATE.turnDeg})
+  --max-interval-s <s>   ... or at least this often (default ${DEFAULT_RATE.maxIntervalS}; on a trip ${DEFAULT_RATE.onTripMaxIntervalS})
+  --id-prefix <p>        driver ids are <p>00001, <p>00002, ... (default ${DEFAULT_SIMULATION.idPrefix})
+  --insecure-tls         accept a self-signed broker certificate
+  --export-roads <file>  write the road network as GeoJSON and exit
+  --report <file>        write the final summary as JSON
+  --help                 this text
+
+Examples:
+  npm run sim -- --drivers 500 --secret "$JWT_SECRET"
+  npm run sim -- --roads ../shared/roaddata/baltimore-roads.geojson --drivers 200 --duration 60
+  npm run sim -- --broker mqtt://node1:1883 --broker mqtt://node2:1883 --ramp 50
+  npm run sim -- --export-roads roads.geojson
+`;
+
+const positive = (flag: string) =>
+  z.coerce.number({ error: `--${flag} must be a number` }).positive(`--${flag} must be above 0`);
+const urlScheme = /^(mqtt|mqtts|ws|wss|tcp|tls):\/\//;
+
+const schema = z.object({
+  drivers: z.coerce
+    .number({ error: '--drivers must be a number' })
+    .int('--drivers must be a whole number')
+    .min(1, '--drivers must be at least 1')
+    .max(200_000, '--drivers must be at most 200000'),
+  broker: z.array(z.string().regex(urlScheme, '--broker must be a mqtt://, mqtts://, ws:// or wss:// URL')),
+  transport: z.enum(['tcp', 'tls', 'ws'], { error: '--transport must be tcp, tls or ws' }).optional(),
+  secret: z.string().min(32, '--secret must be at least 32 characters').optional(),
+  seed: z.coerce.number({ error: '--seed must be a number' }).int('--seed must be a whole number'),
+  roads: z.string().min(1).optional(),
+  duration: positive('duration').optional(),
+  ramp: positive('ramp'),
+  minMoveM: positive('min-move-m'),
+  turnDeg: positive('turn-deg'),
+  maxIntervalS: positive('max-interval-s'),
+  idPrefix: z.string().regex(/^[A-Za-z0-9_.-]{1,20}$/, '--id-prefix must be 1-20 of A-Z a-z 0-9 _ . -'),
+  insecureTls: z.boolean(),
+  exportRoads: z.string().min(1).optional(),
+  report: z.string().min(1).optional(),
+  help: z.boolean(),
+});
+
+export type CliOptions = z.output<typeof schema> & { brokers: string[] };
+
+const DEFAULT_URL = {
+  tcp: 'mqtt://127.0.0.1:1883',
+  tls: 'mqtts://127.0.0.1:8883',
+  ws: 'ws://127.0.0.1:8080/mqtt',
+} as const;
+
+/** Parses the command line (and JWT_SECRET from the environment). Bad input is a usage error naming the flag. */
+export function parseCli(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): { ok: true; value: CliOptions } | { ok: false; reason: string } {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        drivers: { type: 'string' },
+        broker: { type: 'string', multiple: true },
+        transport: { type: 'string' },
+        secret: { type: 'string' },
+        seed: { type: 'string' },
+        roads: { type: 'string' },
+        duration: { type: 'string' },
+        ramp: { type: 'string' },
+        'min-move-m': { type: 'string' },
+        'turn-deg': { type: 'string' },
+        'max-interval-s': { type: 'string' },
+        'id-prefix': { type: 'string' },
+        'insecure-tls': { type: 'boolean' },
+        'export-roads': { type: 'string' },
+        report: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
+  const parsed = schema.safeParse({
+    drivers: values['drivers'] ?? DEFAULT_SIMULATION.drivers,
+    broker: values['broker'] ?? [],
+    transport: values['transport'],
+    secret: values['secret'] ?? env['JWT_SECRET'],
+    seed: values['seed'] ?? DEFAULT_SIMULATION.seed,
+    roads: values['roads'],
+    duration: values['duration'],
+    ramp: values['ramp'] ?? DEFAULT_SIMULATION.rampPerS,
+    minMoveM: values['min-move-m'] ?? DEFAULT_RATE.minMoveM,
+    turnDeg: values['turn-deg'] ?? DEFAULT_RATE.turnDeg,
+    maxIntervalS: values['max-interval-s'] ?? DEFAULT_RATE.maxIntervalS,
+    idPrefix: values['id-prefix'] ?? DEFAULT_SIMULATION.idPrefix,
+    insecureTls: values['insecure-tls'] ?? false,
+    exportRoads: values['export-roads'],
+    report: values['report'],
+    help: values['help'] ?? false,
+  });
+  if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((i) => i.message).join('; ') };
+  const v = parsed.data;
+  const brokers =
+    v.broker.length > 0
+      ? v.broker.map((u) => u.replace(/^tcp:/, 'mqtt:').replace(/^tls:/, 'mqtts:'))
+      : [DEFAULT_URL[v.transport ?? 'tcp']];
+  return { ok: true, value: { ...v, brokers } };
+}

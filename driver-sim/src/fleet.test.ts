@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { distanceM, type LatLng } from '@ridetrack/shared';
+import { DEFAULT_RATE, shouldPublish } from './adaptive-rate';
+import { backoffMs } from './backoff';
+import { acceptTrip, carFix, carPosition, newCar, stepCar, type Car } from './fleet';
+import { seededRng } from './rng';
+import { builtInCity } from './roads/city';
+import type { RoadGraph } from './roads/graph';
+
+const city = builtInCity(seededRng(1));
+
+/** Distance from a point to the nearest road (any arc's polyline), metres; sampled along segments. */
+function distanceToRoad(g: RoadGraph, p: LatLng): number {
+  let best = Infinity;
+  g.out.forEach((arcs, v) => {
+    for (const arc of arcs) {
+      const pts = [g.nodes[v] as LatLng, ...arc.shape, g.nodes[arc.to] as LatLng];
+      for (let i = 1; i < pts.length; i++) {
+        const a = pts[i - 1] as LatLng;
+        const b = pts[i] as LatLng;
+        // Project onto the segment in a local flat frame (exact enough over a few hundred metres).
+        const k = Math.cos((p.lat * Math.PI) / 180);
+        const len2 = ((b.lng - a.lng) * k) ** 2 + (b.lat - a.lat) ** 2;
+        const dot = (p.lng - a.lng) * k * (b.lng - a.lng) * k + (p.lat - a.lat) * (b.lat - a.lat);
+        const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, dot / len2));
+        best = Math.min(best, distanceM({ lat: a.lat + (b.lat - a.lat) * t, lng: a.lng + (b.lng - a.lng) * t }, p));
+      }
+    }
+  });
+  return best;
+}
+
+function drive(seed: number, seconds: number): { positions: LatLng[]; speeds: number[]; car: Car } {
+  const rng = seededRng(seed);
+  const car = newCar('drv-t', city, rng);
+  const positions: LatLng[] = [];
+  const speeds: number[] = [];
+  for (let s = 0; s < seconds; s++) {
+    stepCar(car, city, 1000, rng);
+    const p = carPosition(car);
+    positions.push({ lat: p.lat, lng: p.lng });
+    speeds.push(car.speedMps);
+  }
+  return { positions, speeds, car };
+}
+
+describe('movement', () => {
+  it('keeps the car on the road geometry at plausible speeds', () => {
+    const { positions, speeds } = drive(5, 300);
+    for (const p of positions.filter((_, i) => i % 10 === 0)) expect(distanceToRoad(city, p)).toBeLessThan(0.5);
+    expect(Math.max(...speeds)).toBeLessThanOrEqual(25 + 1e-9);
+    expect(speeds.some((v) => v > 5)).toBe(true); // it does drive
+    // Acceleration and braking within a car's: at most 3 m/s per second.
+    for (let i = 1; i < speeds.length; i++)
+      expect(Math.abs((speeds[i] ?? 0) - (speeds[i - 1] ?? 0))).toBeLessThanOrEqual(3 + 1e-9);
+    // Consecutive positions are no further apart than the speed allows.
+    for (let i = 1; i < positions.length; i++)
+      expect(distanceM(positions[i - 1] as LatLng, positions[i] as LatLng)).toBeLessThan(26);
+  });
+
+  it('drives the same trajectory for the same seed', () => {
+    expect(drive(11, 120).positions).toEqual(drive(11, 120).positions);
+    expect(drive(12, 120).positions).not.toEqual(drive(11, 120).positions);
+  });
+
+  it('reports fixes a few metres off the road, like a phone', () => {
+    const rng = seededRng(2);
+    const { car } = drive(7, 60);
+    const truth = carPosition(car);
+    const offsets = Array.from({ length: 200 }, () => distanceM(truth, carFix({ ...car }, 0, rng)));
+    const mean = offsets.reduce((a, b) => a + b, 0) / offsets.length;
+    expect(mean).toBeGreaterThan(2);
+    expect(mean).toBeLessThan(10);
+  });
+
+  it('follows a trip: to the pickup, then on trip to the drop-off, then available', () => {
+    const rng = seededRng(4);
+    const car = newCar('drv-trip', city, rng);
+    const pickup = city.nodes[10] as LatLng;
+    const dropoff = city.nodes[400] as LatLng;
+    acceptTrip(car, city, 't-1', pickup, dropoff, rng);
+    const states = new Set<string>();
+    let closest = Infinity;
+    for (let s = 0; s < 3600 && !(states.has('on_trip') && car.tripState === 'available'); s++) {
+      stepCar(car, city, 1000, rng);
+      states.add(car.tripState);
+      if (car.tripState === 'to_pickup') closest = Math.min(closest, distanceM(carPosition(car), pickup));
+    }
+    expect([...states]).toEqual(['to_pickup', 'on_trip', 'available']);
+    expect(distanceM(carPosition(car), dropoff)).toBeLessThan(1);
+  });
+});
+
+describe('adaptive rate', () => {
+  const at = (lat: number, headingDeg: number | null, s: number) => ({ lat, lng: -76.6, headingDeg, atMs: s * 1000 });
+
+  it('a parked car publishes at most every maxIntervalS', () => {
+    let last = at(39.29, null, 0);
+    let sent = 0;
+    for (let s = 1; s <= 120; s++) {
+      const now = at(39.29, null, s);
+      if (shouldPublish(last, now, false, DEFAULT_RATE)) {
+        expect(s - last.atMs / 1000).toBeGreaterThanOrEqual(DEFAULT_RATE.maxIntervalS);
+        last = now;
+        sent++;
+      }
+    }
+    expect(sent).toBe(Math.floor(120 / DEFAULT_RATE.maxIntervalS));
+  });
+
+  it('a turning car publishes promptly, a moving one by distance, never faster than minIntervalS', () => {
+    expect(shouldPublish(at(39.29, 0, 0), at(39.29, 40, 1), false, DEFAULT_RATE)).toBe(true);
+    expect(shouldPublish(at(39.29, 0, 0), at(39.29, 40, 0.5), false, DEFAULT_RATE)).toBe(false);
+    expect(shouldPublish(at(39.29, 0, 0), at(39.2906, 0, 2), false, DEFAULT_RATE)).toBe(true); // 67 m
+    expect(shouldPublish(at(39.29, 0, 0), at(39.2902, 0, 2), false, DEFAULT_RATE)).toBe(false); // 22 m
+    expect(shouldPublish(at(39.29, 0, 0), at(39.2902, 0, 2), true, DEFAULT_RATE)).toBe(true); // on a trip: 20 m
+  });
+});
+
+describe('reconnect backoff', () => {
+  it('grows exponentially, is capped, and is fully jittered', () => {
+    const rng = seededRng(1);
+    const samples = (attempt: number) => Array.from({ length: 2000 }, () => backoffMs(attempt, 500, 30_000, rng));
+    const max = (xs: number[]) => Math.max(...xs);
+    expect(max(samples(1))).toBeLessThan(1000);
+    expect(max(samples(3))).toBeLessThan(4000);
+    expect(max(samples(20))).toBeLessThan(30_000);
+    // Full jitter: spread over the whole window, not bunched at its end.
+    const s = samples(20);
+    expect(Math.min(...s)).toBeLessThan(3000);
+    expect(s.filter((x) => x < 15_000).length / s.length).toBeGreaterThan(0.4);
+  });
+});

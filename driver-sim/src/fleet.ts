@@ -1,0 +1,261 @@
+import { distanceM, type LatLng, type LocationFix, type TripState } from '@ridetrack/shared';
+import { gaussian, type Rng } from './rng';
+import type { RoadGraph } from './roads/graph';
+import { route } from './roads/routing';
+
+/**
+ * One simulated car. `stepCar` moves it along the road geometry with acceleration and braking,
+ * slowing for turns and stopping at its destination; the same seed gives the same drive. Pure but
+ * for mutating the car it is given (no clock, no I/O).
+ */
+export interface Car {
+  id: string;
+  path: number[];
+  /** Index of the arc being driven: path[leg] to path[leg + 1]. */
+  leg: number;
+  legPoints: LatLng[];
+  legCumM: number[];
+  legSpeedMps: number;
+  onLegM: number;
+  speedMps: number;
+  headingDeg: number;
+  tripState: TripState;
+  /** Parked for this long before driving on. */
+  dwellMs: number;
+  /** Where a trip goes once the pickup is reached. */
+  dropoffNode: number | null;
+  tripId: string | null;
+  seq: number;
+}
+
+export const CAR = {
+  accelMps2: 2,
+  brakeMps2: 3,
+  turnSpeedMps: 6,
+  minDwellMs: 3000,
+  maxDwellMs: 20_000,
+  gpsSigmaM: 4,
+} as const;
+
+function bearingDeg(a: LatLng, b: LatLng): number {
+  const toRad = Math.PI / 180;
+  const y = Math.sin((b.lng - a.lng) * toRad) * Math.cos(b.lat * toRad);
+  const x =
+    Math.cos(a.lat * toRad) * Math.sin(b.lat * toRad) -
+    Math.sin(a.lat * toRad) * Math.cos(b.lat * toRad) * Math.cos((b.lng - a.lng) * toRad);
+  return ((Math.atan2(y, x) * 180) / Math.PI + 360) % 360;
+}
+
+function turnDeg(a: number, b: number): number {
+  const d = Math.abs(a - b) % 360;
+  return d > 180 ? 360 - d : d;
+}
+
+function enterLeg(car: Car, graph: RoadGraph): void {
+  const from = car.path[car.leg] ?? 0;
+  const to = car.path[car.leg + 1] ?? from;
+  const arc = (graph.out[from] ?? []).find((a) => a.to === to);
+  const pts = [graph.nodes[from] as LatLng, ...(arc?.shape ?? []), graph.nodes[to] as LatLng];
+  car.legPoints = pts;
+  car.legCumM = [0];
+  for (let i = 1; i < pts.length; i++)
+    car.legCumM.push((car.legCumM[i - 1] ?? 0) + distanceM(pts[i - 1] as LatLng, pts[i] as LatLng));
+  car.legSpeedMps = arc?.speedMps ?? 8;
+  car.onLegM = 0;
+}
+
+/** Sends the car to a node along the fastest route. */
+export function driveTo(car: Car, graph: RoadGraph, node: number): void {
+  const here = car.path[car.leg + 1] ?? car.path[car.leg] ?? 0;
+  const path = route(graph, here, node) ?? [here];
+  car.path = path.length > 1 ? path : [here, here];
+  car.leg = 0;
+  enterLeg(car, graph);
+}
+
+const SUB_STEP_S = 0.25;
+/** The last metres to a stop are covered at a crawl rather than never. */
+const MIN_CREEP_MPS = 0.5;
+
+/** Cars start parked for up to this long, so a fleet does not all pull away at once. */
+const INITIAL_DWELL_MAX_MS = 5000;
+
+export function newCar(id: string, graph: RoadGraph, rng: Rng): Car {
+  const start = Math.floor(rng() * graph.nodes.length);
+  const car: Car = {
+    id,
+    path: [start, start],
+    leg: 0,
+    legPoints: [],
+    legCumM: [0],
+    legSpeedMps: 8,
+    onLegM: 0,
+    speedMps: 0,
+    headingDeg: 0,
+    tripState: 'available',
+    dwellMs: Math.floor(rng() * INITIAL_DWELL_MAX_MS),
+    dropoffNode: null,
+    tripId: null,
+    seq: 0,
+  };
+  enterLeg(car, graph);
+  return car;
+}
+
+/** Where the car is on its current leg, and which way it faces. */
+export function carPosition(car: Car): { lat: number; lng: number; headingDeg: number } {
+  const pts = car.legPoints;
+  for (let i = 1; i < pts.length; i++) {
+    const end = car.legCumM[i] ?? 0;
+    if (car.onLegM <= end || i === pts.length - 1) {
+      const start = car.legCumM[i - 1] ?? 0;
+      const a = pts[i - 1] as LatLng;
+      const b = pts[i] as LatLng;
+      const t = end > start ? Math.min(1, Math.max(0, (car.onLegM - start) / (end - start))) : 0;
+      const heading = end > start ? bearingDeg(a, b) : car.headingDeg;
+      return { lat: a.lat + (b.lat - a.lat) * t, lng: a.lng + (b.lng - a.lng) * t, headingDeg: heading };
+    }
+  }
+  const p = pts[0] ?? { lat: 0, lng: 0 };
+  return { ...p, headingDeg: car.headingDeg };
+}
+
+/** Drivers plan to slow down more gently than the brakes can, which leaves a margin. */
+const PLAN_DECEL_MPS2 = 2;
+/** How far ahead a driver looks for a reason to slow down. */
+const LOOKAHEAD_M = 400;
+
+/**
+ * The fastest the car may go now and still brake in time for everything within the lookahead:
+ * each sharp turn (at most `turnSpeedMps`) and the end of its route (a stop).
+ */
+function speedLimitAhead(car: Car, graph: RoadGraph): number {
+  let limit = car.legSpeedMps;
+  let distM = (car.legCumM.at(-1) ?? 0) - car.onLegM;
+  for (let i = car.leg; ; i++) {
+    const here = car.path[i + 1];
+    if (here === undefined || i + 2 >= car.path.length) {
+      limit = Math.min(limit, Math.sqrt(2 * PLAN_DECEL_MPS2 * Math.max(0, distM)));
+      break;
+    }
+    const a = graph.nodes[car.path[i] ?? 0] as LatLng;
+    const b = graph.nodes[here] as LatLng;
+    const next = car.path[i + 2] ?? here;
+    const c = graph.nodes[next] as LatLng;
+    if (turnDeg(bearingDeg(a, b), bearingDeg(b, c)) > 45) {
+      limit = Math.min(limit, Math.sqrt(CAR.turnSpeedMps ** 2 + 2 * PLAN_DECEL_MPS2 * Math.max(0, distM)));
+    }
+    const arc = (graph.out[here] ?? []).find((x) => x.to === next);
+    if (arc === undefined || distM > LOOKAHEAD_M) break;
+    distM += arc.lengthM;
+  }
+  return limit;
+}
+
+/** Advances the car by `dtMs`. At its destination it parks, then picks a new one (or follows its trip). */
+export function stepCar(car: Car, graph: RoadGraph, dtMs: number, rng: Rng): void {
+  const dt = dtMs / 1000;
+  if (car.dwellMs > 0) {
+    car.dwellMs = Math.max(0, car.dwellMs - dtMs);
+    car.speedMps = 0;
+    if (car.dwellMs === 0 && car.leg + 1 >= car.path.length - 1 && car.onLegM >= (car.legCumM.at(-1) ?? 0)) {
+      driveTo(car, graph, Math.floor(rng() * graph.nodes.length));
+    }
+    return;
+  }
+  // Integrate in short sub-steps; at a leg's end only the time actually spent counts, so speed
+  // never changes faster than the car can accelerate or brake.
+  let remainingS = dt;
+  while (remainingS > 1e-9) {
+    const legLength = car.legCumM.at(-1) ?? 0;
+    const left = legLength - car.onLegM;
+    const vAllowed = speedLimitAhead(car, graph);
+    const step = Math.min(remainingS, SUB_STEP_S);
+    const a = Math.max(-CAR.brakeMps2, Math.min(CAR.accelMps2, (vAllowed - car.speedMps) / step));
+    const vNext = Math.max(0, car.speedMps + a * step);
+    const avg = Math.max(MIN_CREEP_MPS, (car.speedMps + vNext) / 2);
+    if (avg * step < left) {
+      car.speedMps = vNext;
+      car.onLegM += avg * step;
+      remainingS -= step;
+      continue;
+    }
+    const used = left / avg;
+    car.speedMps = Math.max(0, car.speedMps + a * used);
+    remainingS -= used;
+    car.onLegM = legLength;
+    if (car.leg + 2 < car.path.length) {
+      car.leg++;
+      enterLeg(car, graph);
+      continue;
+    }
+    arrive(car, graph, rng);
+    break;
+  }
+  car.headingDeg = carPosition(car).headingDeg;
+}
+
+function arrive(car: Car, graph: RoadGraph, rng: Rng): void {
+  car.speedMps = 0;
+  if (car.tripState === 'to_pickup' && car.dropoffNode !== null) {
+    car.tripState = 'on_trip';
+    car.dwellMs = 0;
+    driveTo(car, graph, car.dropoffNode);
+    car.dropoffNode = null;
+    return;
+  }
+  if (car.tripState === 'on_trip') {
+    car.tripState = 'available';
+    car.tripId = null;
+  }
+  car.dwellMs = CAR.minDwellMs + Math.floor(rng() * (CAR.maxDwellMs - CAR.minDwellMs));
+}
+
+/** Accepts a trip: drive to the pickup, then to the drop-off (or a random place). */
+export function acceptTrip(
+  car: Car,
+  graph: RoadGraph,
+  tripId: string,
+  pickup: LatLng,
+  dropoff: LatLng | null,
+  rng: Rng,
+): void {
+  car.tripId = tripId;
+  car.tripState = 'to_pickup';
+  car.dwellMs = 0;
+  car.dropoffNode = dropoff === null ? Math.floor(rng() * graph.nodes.length) : nearestNode(graph, dropoff);
+  driveTo(car, graph, nearestNode(graph, pickup));
+}
+
+/** The graph node nearest a point (linear scan; trips are rare). */
+export function nearestNode(graph: RoadGraph, p: LatLng): number {
+  let best = 0;
+  let bestM = Number.POSITIVE_INFINITY;
+  graph.nodes.forEach((n, i) => {
+    const d = distanceM(n, p);
+    if (d < bestM) {
+      bestM = d;
+      best = i;
+    }
+  });
+  return best;
+}
+
+/** A GPS fix of the car as a phone would report it: a few metres of noise, a plausible accuracy. */
+export function carFix(car: Car, nowMs: number, rng: Rng): LocationFix {
+  const p = carPosition(car);
+  const mPerLat = 111_320;
+  const mPerLng = mPerLat * Math.cos((p.lat * Math.PI) / 180);
+  car.seq = (car.seq + 1) >>> 0;
+  return {
+    seq: car.seq,
+    timestampMs: nowMs,
+    lat: p.lat + gaussian(rng, CAR.gpsSigmaM) / mPerLat,
+    lng: p.lng + gaussian(rng, CAR.gpsSigmaM) / mPerLng,
+    headingDeg: car.speedMps > 0.5 ? (Math.round(p.headingDeg * 10) / 10) % 360 : null,
+    speedMps: Math.round(car.speedMps * 10) / 10,
+    accuracyM: Math.round(3 + rng() * 9),
+    tripState: car.tripState,
+    simulated: true,
+  };
+}

@@ -1,0 +1,128 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import {
+  decodeTripMessage,
+  encodeStatus,
+  locationTopic,
+  statusTopic,
+  tripTopic,
+  type TripMessage,
+} from '@ridetrack/shared';
+import { backoffMs } from './backoff';
+import type { Rng } from './rng';
+
+export interface LinkOptions {
+  brokers: readonly string[];
+  clientId: string;
+  token: string | undefined;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** Accept self-signed broker certificates (local TLS). */
+  insecureTls: boolean;
+}
+
+export interface LinkEvents {
+  onTrip(message: TripMessage): void;
+  onConnected(): void;
+  /** The connection ended; `unexpected` unless the driver closed it itself. */
+  onDisconnected(unexpected: boolean): void;
+  onError(): void;
+}
+
+/**
+ * One driver's MQTT connection, as a real driver app keeps it: a Last Will saying offline, an
+ * online status on connect, its trip topic subscribed, fixes at QoS 0 and never queued while
+ * offline (a stale position is worth nothing), and reconnection with capped exponential backoff,
+ * full jitter, moving along the list of broker URLs.
+ */
+export class DriverLink {
+  private client: MqttClient | null = null;
+  private attempt = 0;
+  private urlIndex: number;
+  private timer: NodeJS.Timeout | null = null;
+  private closing = false;
+  connected = false;
+
+  constructor(
+    private readonly options: LinkOptions,
+    private readonly events: LinkEvents,
+    private readonly rng: Rng,
+    private readonly now: () => number,
+  ) {
+    // Spread drivers over the brokers from the start.
+    this.urlIndex = Math.floor(rng() * options.brokers.length);
+  }
+
+  start(): void {
+    const url = this.options.brokers[this.urlIndex % this.options.brokers.length] ?? '';
+    const id = this.options.clientId;
+    const client = mqtt.connect(url, {
+      clientId: id,
+      ...(this.options.token === undefined ? {} : { username: 'driver', password: this.options.token }),
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 30,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      queueQoSZero: false,
+      rejectUnauthorized: !this.options.insecureTls,
+      will: {
+        topic: statusTopic(id),
+        payload: Buffer.from(encodeStatus({ online: false, ts: this.now() })),
+        qos: 1,
+        retain: true,
+      },
+    });
+    this.client = client;
+    client.on('connect', () => {
+      this.connected = true;
+      this.attempt = 0;
+      client.publish(statusTopic(id), encodeStatus({ online: true, ts: this.now() }), { qos: 1, retain: true });
+      client.subscribe(tripTopic(id), { qos: 1 });
+      this.events.onConnected();
+    });
+    client.on('message', (_topic, payload) => {
+      const message = decodeTripMessage(payload);
+      if (message.ok) this.events.onTrip(message.value);
+    });
+    client.on('error', () => this.events.onError());
+    client.on('close', () => {
+      if (this.connected) this.events.onDisconnected(!this.closing);
+      this.connected = false;
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      if (this.closing || this.client !== client) return;
+      this.client = null;
+      this.attempt++;
+      this.urlIndex++;
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          this.start();
+        },
+        backoffMs(this.attempt, this.options.backoffBaseMs, this.options.backoffCapMs, this.rng),
+      );
+    });
+  }
+
+  /** Publishes a fix if connected; a fix made while offline is dropped, not queued. */
+  publishFix(payload: Uint8Array): boolean {
+    if (!this.connected || this.client === null) return false;
+    this.client.publish(locationTopic(this.options.clientId), Buffer.from(payload), { qos: 0 });
+    return true;
+  }
+
+  /** Disconnects cleanly (no Last Will): the driver went off duty. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.timer) clearTimeout(this.timer);
+    const client = this.client;
+    this.client = null;
+    if (client === null) return;
+    if (this.connected)
+      client.publish(statusTopic(this.options.clientId), encodeStatus({ online: false, ts: this.now() }), {
+        qos: 1,
+        retain: true,
+      });
+    await client.endAsync().catch(() => undefined);
+  }
+}

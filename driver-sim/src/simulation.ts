@@ -1,0 +1,163 @@
+import { encodeLocation } from '@ridetrack/shared';
+import { DEFAULT_RATE, shouldPublish, type RatePolicy, type Sample } from './adaptive-rate';
+import { acceptTrip, carFix, carPosition, newCar, stepCar, type Car } from './fleet';
+import { DriverLink } from './publisher';
+import { seededRng, type Rng } from './rng';
+import type { RoadGraph } from './roads/graph';
+
+export interface SimulationOptions {
+  graph: RoadGraph;
+  drivers: number;
+  seed: number;
+  brokers: readonly string[];
+  idPrefix: string;
+  /** The MQTT password (driver token) of a driver, or undefined in open mode. */
+  tokenFor: (driverId: string) => Promise<string | undefined>;
+  tickMs: number;
+  rate: RatePolicy;
+  /** New connections a second while the fleet starts (and no faster after a mass disconnect). */
+  rampPerS: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  insecureTls: boolean;
+}
+
+export interface SimulationStats {
+  target: number;
+  connected: number;
+  published: number;
+  publishedLastSecond: number;
+  reconnects: number;
+  errors: number;
+  trips: number;
+}
+
+export interface Simulation {
+  stats(): SimulationStats;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_SIMULATION = {
+  drivers: 100,
+  seed: 1,
+  idPrefix: 'drv-',
+  tickMs: 1000,
+  rate: DEFAULT_RATE,
+  rampPerS: 200,
+  backoffBaseMs: 500,
+  backoffCapMs: 30_000,
+  insecureTls: false,
+} as const;
+
+/** The driver id of car `i`: drv-00001, drv-00002, ... */
+export function driverId(prefix: string, i: number): string {
+  return `${prefix}${String(i + 1).padStart(5, '0')}`;
+}
+
+/**
+ * Runs a fleet: each car drives on the graph (its own seeded RNG, so its drive does not depend on
+ * the others or on timing), and its link publishes a fix whenever the adaptive rate says so.
+ * Connections start at `rampPerS` a second.
+ */
+export function startSimulation(options: SimulationOptions, deps: { now?: () => number } = {}): Simulation {
+  const now = deps.now ?? Date.now;
+  const cars: Car[] = [];
+  const rngs: Rng[] = [];
+  const noise: Rng[] = [];
+  const links: DriverLink[] = [];
+  const last: (Sample | null)[] = [];
+  const counts = { published: 0, reconnects: 0, errors: 0, trips: 0, connected: 0 };
+  let lastSecond = 0;
+  let thisSecond = 0;
+  for (let i = 0; i < options.drivers; i++) {
+    const rng = seededRng(options.seed * 1_000_003 + i);
+    const id = driverId(options.idPrefix, i);
+    cars.push(newCar(id, options.graph, rng));
+    rngs.push(rng);
+    noise.push(seededRng(options.seed * 7_919 + i));
+    last.push(null);
+  }
+  let closed = false;
+  const started: Promise<void>[] = [];
+  const startLink = async (i: number): Promise<void> => {
+    const car = cars[i] as Car;
+    const link = new DriverLink(
+      {
+        brokers: options.brokers,
+        clientId: car.id,
+        token: await options.tokenFor(car.id),
+        backoffBaseMs: options.backoffBaseMs,
+        backoffCapMs: options.backoffCapMs,
+        insecureTls: options.insecureTls,
+      },
+      {
+        onConnected: () => counts.connected++,
+        onDisconnected: (unexpected) => {
+          counts.connected--;
+          if (unexpected) counts.reconnects++;
+        },
+        onError: () => counts.errors++,
+        onTrip: (m) => {
+          if (m.state !== 'assigned' || m.pickup === undefined) return;
+          counts.trips++;
+          acceptTrip(car, options.graph, m.trip, m.pickup, m.dropoff ?? null, rngs[i] ?? Math.random);
+          last[i] = null; // say so at once
+        },
+      },
+      noise[i] ?? Math.random,
+      now,
+    );
+    links[i] = link;
+    if (!closed) link.start();
+  };
+  // Ramp: start connections evenly over time.
+  let nextToStart = 0;
+  const rampEveryMs = Math.max(1, Math.floor(1000 / options.rampPerS));
+  const ramp = setInterval(() => {
+    const batch = Math.max(1, Math.round(options.rampPerS / (1000 / rampEveryMs)));
+    for (let k = 0; k < batch && nextToStart < options.drivers; k++) started.push(startLink(nextToStart++));
+    if (nextToStart >= options.drivers) clearInterval(ramp);
+  }, rampEveryMs);
+
+  const tick = setInterval(() => {
+    const t = now();
+    for (let i = 0; i < cars.length; i++) {
+      const car = cars[i] as Car;
+      stepCar(car, options.graph, options.tickMs, rngs[i] ?? Math.random);
+      const link = links[i];
+      if (link === undefined || !link.connected) continue;
+      const p = carPosition(car);
+      const sample: Sample = { lat: p.lat, lng: p.lng, headingDeg: car.speedMps > 0.5 ? p.headingDeg : null, atMs: t };
+      if (!shouldPublish(last[i] ?? null, sample, car.tripState !== 'available', options.rate)) continue;
+      if (link.publishFix(encodeLocation(carFix(car, t, noise[i] ?? Math.random)))) {
+        last[i] = sample;
+        counts.published++;
+        thisSecond++;
+      }
+    }
+  }, options.tickMs);
+  const second = setInterval(() => {
+    lastSecond = thisSecond;
+    thisSecond = 0;
+  }, 1000);
+
+  return {
+    stats: () => ({
+      target: options.drivers,
+      connected: counts.connected,
+      published: counts.published,
+      publishedLastSecond: lastSecond * Math.max(1, 1000 / Math.max(options.tickMs, 1000)),
+      reconnects: counts.reconnects,
+      errors: counts.errors,
+      trips: counts.trips,
+    }),
+    async close() {
+      closed = true;
+      clearInterval(ramp);
+      clearInterval(tick);
+      clearInterval(second);
+      await Promise.all(started);
+      await Promise.all(links.map((l) => l.close()));
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { SignJWT } from 'jose';
+
+/** Signs driver tokens with the broker's HS256 secret, as a fleet backend would issue them. */
+export function driverTokens(secret: string, ttlS: number): (driverId: string) => Promise<string> {
+  const key = new TextEncoder().encode(secret);
+  return (driverId) =>
+    new SignJWT({ role: 'driver' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(driverId)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlS}s`)
+      .sign(key);
+}

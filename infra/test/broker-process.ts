@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The broker as its own process (`npm run broker`), for tests of the apps that talk to it. */
+export interface BrokerProcess {
+  mqttPort: number;
+  httpPort: number;
+  process: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts the broker with these settings (ports 0 unless given) and resolves once it listens. */
+export async function startBrokerProcess(env: Record<string, string>): Promise<BrokerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, MQTT_PORT: '0', HTTP_PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ports = await new Promise<{ mqtt: number; http: number }>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; ports?: { mqtt: number; http: number } };
+        if (entry.msg === 'broker listening' && entry.ports) resolve(entry.ports);
+      } catch {
+        // dev-mode token lines are not JSON
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`broker exited with ${code}`)));
+  });
+  child.stdout.resume();
+  return {
+    mqttPort: ports.mqtt,
+    httpPort: ports.http,
+    process: child,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill(signal);
+      await once(child, 'exit');
+    },
+  };
+}
