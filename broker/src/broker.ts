@@ -265,6 +265,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     // Stop accepting, then close every client (MQTT 3.1.1 has no server DISCONNECT: closing the
     // connection is how clients are told), and give up waiting after the shutdown timeout.
     const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    presence.close();
     for (const wss of webSockets) wss.close();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

@@ -11,6 +11,7 @@ import { encodeStatus, statusTopic } from '@ridetrack/shared';
  */
 export class Presence {
   private readonly current = new Map<string, Client>();
+  private closed = false;
 
   constructor(
     private readonly aedes: Aedes,
@@ -26,7 +27,7 @@ export class Presence {
 
   /** A client's connection ended; if it was a driver's current session, the driver is offline. */
   ended(driverId: string, client: Client): void {
-    if (this.current.get(driverId) !== client) return;
+    if (this.closed || this.current.get(driverId) !== client) return;
     this.current.delete(driverId);
     this.publish(driverId, false);
   }
@@ -34,6 +35,14 @@ export class Presence {
   /** True when this client is the driver's live session (a superseded session's will is ignored). */
   isCurrent(driverId: string, client: Client): boolean {
     return this.current.get(driverId) === client;
+  }
+
+  /**
+   * The node is shutting down: its drivers are not going offline, they are moving to another node
+   * (or back to this one after a restart), so no offline status is published for them.
+   */
+  close(): void {
+    this.closed = true;
   }
 
   /** How many drivers are online on this node. */
