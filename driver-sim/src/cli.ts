@@ -14,7 +14,8 @@ Options:
   --transport <t>        tcp, tls or ws: the default URL's scheme when --broker is not given
   --secret <s>           JWT secret to sign driver tokens with (or JWT_SECRET); none: open mode
   --seed <n>             random seed: the same seed gives the same city and drives (default 1)
-  --roads <file>         road network: GeoJSON LineStrings (default: the built-in city)
+  --roads <file>         road network: an OpenStreetMap extract (.osm.pbf or .osm) or GeoJSON
+                         LineStrings with OSM tags (default: the built-in city)
   --duration <s>         stop after this many seconds (default: run until Ctrl-C)
   --ramp <n>             new connections per second (default ${DEFAULT_SIMULATION.rampPerS})
   --min-move-m <m>       publish after moving this far (default ${DEFAULT_RATE.minMoveM})
@@ -28,7 +29,7 @@ Options:
 
 Examples:
   npm run sim -- --drivers 500 --secret "$JWT_SECRET"
-  npm run sim -- --roads ../shared/roaddata/baltimore-roads.geojson --drivers 200 --duration 60
+  npm run sim -- --roads ../shared/roaddata/source/baltimore.osm.pbf --drivers 200 --duration 60
   npm run sim -- --broker mqtt://node1:1883 --broker mqtt://node2:1883 --ramp 50
   npm run sim -- --export-roads roads.geojson
 `;
