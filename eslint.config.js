@@ -96,7 +96,10 @@ export default tseslint.config(
     rules: appImports('@ridetrack/broker', true),
   },
   { files: ['driver-sim/**/*.ts'], rules: appImports('@ridetrack/driver-sim') },
-  { files: ['driver-sim/**/*.test.ts', 'driver-sim/test/**/*.ts'], rules: appImports('@ridetrack/driver-sim', true) },
+  {
+    files: ['driver-sim/**/*.test.ts', 'driver-sim/test/**/*.ts', 'driver-sim/bench/**/*.ts'],
+    rules: appImports('@ridetrack/driver-sim', true),
+  },
   { files: ['rider-web/**/*.ts'], rules: appImports('@ridetrack/rider-web') },
   {
     files: ['**/main.ts', '**/*.test.ts', '**/bench/**/*.ts', '**/test/**/*.ts'],

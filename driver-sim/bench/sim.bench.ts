@@ -1,0 +1,112 @@
+/**
+ * npm run bench:sim — the most drivers one simulator process keeps publishing at one fix per second
+ * and at one per 4 s, each driver with its own MQTT connection to a real broker process (open mode,
+ * so the broker's token checks do not limit the simulator). Prints CPU and memory per simulated
+ * driver. A level is kept when at least 95% of the intended fixes went out and the process used
+ * under one core. Settings: BENCH_LEVELS (1000,2500,5000,10000,20000), BENCH_WINDOW_S (20).
+ */
+import { startBrokerProcess } from '../../infra/test/broker-process';
+import { machineLine } from '../../shared/bench/machine';
+import { seededRng } from '../src/rng';
+import { builtInCity } from '../src/roads/city';
+import { DEFAULT_SIMULATION, startSimulation } from '../src/simulation';
+
+const LEVELS = (process.env['BENCH_LEVELS'] ?? '1000,2500,5000,10000,20000').split(',').map(Number);
+const WINDOW_S = Number(process.env['BENCH_WINDOW_S'] ?? 20);
+const graph = builtInCity(seededRng(1));
+
+interface Row {
+  intervalS: number;
+  drivers: number;
+  connected: number;
+  sentShare: number;
+  cpuCores: number;
+  rssPerDriverKb: number;
+  cpuUsPerFix: number;
+}
+
+async function level(drivers: number, intervalS: number): Promise<Row> {
+  const broker = await startBrokerProcess({
+    AUTH_MODE: 'open',
+    MAX_EVENT_LOOP_LAG_MS: '60000',
+    RECONNECT_BAN_CONNECTS: '1000000',
+  });
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const sim = startSimulation({
+    ...DEFAULT_SIMULATION,
+    graph,
+    drivers,
+    seed: 1,
+    brokers: [`mqtt://127.0.0.1:${broker.mqttPort}`],
+    tokenFor: () => Promise.resolve(undefined),
+    // Connecting over one interval spreads the drivers' publish phases evenly across it, so any
+    // window counts whole intervals' worth of fixes (up to 2,000 connects/s).
+    rampPerS: Math.min(2000, Math.max(1, drivers / intervalS)),
+    // Exactly one fix per interval: every car publishes on its heartbeat only.
+    rate: {
+      minMoveM: 1e9,
+      turnDeg: 360,
+      maxIntervalS: intervalS,
+      minIntervalS: intervalS,
+      onTripMinMoveM: 1e9,
+      onTripMaxIntervalS: intervalS,
+    },
+  });
+  const deadline = Date.now() + 180_000;
+  while (sim.stats().connected < drivers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  await new Promise((r) => setTimeout(r, intervalS * 1000 + 1000)); // one full interval to settle
+  const sent0 = sim.stats().published;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const sent = sim.stats().published - sent0;
+  const connected = sim.stats().connected;
+  gc?.();
+  const rss = process.memoryUsage().rss;
+  await sim.close();
+  await broker.stop();
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  return {
+    intervalS,
+    drivers,
+    connected,
+    sentShare: sent / ((drivers * seconds) / intervalS),
+    cpuCores: cpuS / seconds,
+    rssPerDriverKb: (rss - rss0) / drivers / 1024,
+    cpuUsPerFix: (cpuS / Math.max(1, sent)) * 1e6,
+  };
+}
+
+const rows: Row[] = [];
+for (const intervalS of [1, 4]) {
+  for (const drivers of LEVELS) {
+    const row = await level(drivers, intervalS);
+    rows.push(row);
+    console.error(
+      `  1 fix / ${intervalS} s, ${drivers} drivers: connected ${row.connected}, sent ${(row.sentShare * 100).toFixed(1)}%, CPU ${(row.cpuCores * 100).toFixed(0)}% of a core, ${row.rssPerDriverKb.toFixed(1)} KB/driver`,
+    );
+    if (row.sentShare < 0.95 || row.cpuCores >= 1 || row.connected < drivers) break;
+  }
+}
+const kept = (i: number) =>
+  rows.filter((r) => r.intervalS === i && r.sentShare >= 0.95 && r.cpuCores < 1 && r.connected === r.drivers).at(-1);
+console.log(`machine: ${machineLine()}`);
+console.log(`simulator and broker are separate processes on the same machine; ${WINDOW_S} s per level; built-in city`);
+console.log('');
+console.log(
+  '| fix interval | drivers | connected | fixes sent / intended | simulator CPU (cores) | CPU per fix | memory per driver |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const r of rows) {
+  console.log(
+    `| ${r.intervalS} s | ${r.drivers.toLocaleString('en-US')} | ${r.connected.toLocaleString('en-US')} | ${(r.sentShare * 100).toFixed(1)}% | ${r.cpuCores.toFixed(2)} | ${Math.round(r.cpuUsPerFix)} µs | ${r.rssPerDriverKb.toFixed(1)} KB |`,
+  );
+}
+console.log('');
+console.log(
+  `most drivers kept at 1 fix/s: ${kept(1)?.drivers.toLocaleString('en-US') ?? 'none'}; at 1 fix/4 s: ${kept(4)?.drivers.toLocaleString('en-US') ?? 'none'} (highest level measured: ${Math.max(...LEVELS).toLocaleString('en-US')})`,
+);
