@@ -18,7 +18,8 @@ export const DEFAULT_RATE: RatePolicy = {
   minMoveM: 50,
   turnDeg: 25,
   maxIntervalS: 15,
-  minIntervalS: 1,
+  // Just under the simulator's 1 s tick, so timer jitter (a tick after 999 ms) does not skip a fix.
+  minIntervalS: 0.9,
   onTripMinMoveM: 20,
   onTripMaxIntervalS: 4,
 };

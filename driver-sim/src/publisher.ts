@@ -73,7 +73,11 @@ export class DriverLink {
       },
     });
     this.client = client;
+    // Handlers check they still belong to the live client: a replaced one may still emit. (Never
+    // removeAllListeners on an MqttClient: mqtt.js keeps its own listeners on it.)
+    const live = (): boolean => this.client === client;
     client.on('connect', () => {
+      if (!live()) return;
       this.connected = true;
       this.attempt = 0;
       client.publish(statusTopic(id), encodeStatus({ online: true, ts: this.now() }), { qos: 1, retain: true });
@@ -81,17 +85,20 @@ export class DriverLink {
       this.events.onConnected();
     });
     client.on('message', (_topic, payload) => {
+      if (!live()) return;
       const message = decodeTripMessage(payload);
       if (message.ok) this.events.onTrip(message.value);
     });
-    client.on('error', () => this.events.onError());
+    client.on('error', () => {
+      if (live()) this.events.onError();
+    });
     client.on('close', () => {
+      if (!live()) return;
       if (this.connected) this.events.onDisconnected(!this.closing);
       this.connected = false;
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      if (this.closing || this.client !== client) return;
+      if (this.closing) return;
       this.client = null;
+      client.end(true);
       this.attempt++;
       this.urlIndex++;
       this.timer = setTimeout(
