@@ -18,8 +18,9 @@ export const DEFAULT_RATE: RatePolicy = {
   minMoveM: 50,
   turnDeg: 25,
   maxIntervalS: 15,
-  // Just under the simulator's 1 s tick, so timer jitter (a tick after 999 ms) does not skip a fix.
-  minIntervalS: 0.9,
+  // The simulator's 1 s tick is the real floor; half a tick here keeps timer jitter (a late tick's
+  // successor fires early) from skipping a fix.
+  minIntervalS: 0.5,
   onTripMinMoveM: 20,
   onTripMaxIntervalS: 4,
 };

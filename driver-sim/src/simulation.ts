@@ -30,6 +30,8 @@ export interface SimulationStats {
   reconnects: number;
   errors: number;
   trips: number;
+  /** Simulation ticks run so far. */
+  ticks: number;
 }
 
 export interface Simulation {
@@ -66,7 +68,7 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
   const noise: Rng[] = [];
   const links: DriverLink[] = [];
   const last: (Sample | null)[] = [];
-  const counts = { published: 0, reconnects: 0, errors: 0, trips: 0, connected: 0 };
+  const counts = { published: 0, reconnects: 0, errors: 0, trips: 0, connected: 0, ticks: 0 };
   let lastSecond = 0;
   let thisSecond = 0;
   for (let i = 0; i < options.drivers; i++) {
@@ -120,6 +122,7 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
   }, rampEveryMs);
 
   const tick = setInterval(() => {
+    counts.ticks++;
     const t = now();
     for (let i = 0; i < cars.length; i++) {
       const car = cars[i] as Car;
@@ -150,6 +153,7 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
       reconnects: counts.reconnects,
       errors: counts.errors,
       trips: counts.trips,
+      ticks: counts.ticks,
     }),
     async close() {
       closed = true;
