@@ -14,6 +14,7 @@ import { Dispatch, type DispatchOptions } from './dispatch';
 import { Indexer } from './geo/indexer';
 import { openGeoIndex, type GeoOptions } from './geo/open-index';
 import { createApi } from './http/api';
+import { mountWeb, type WebOptions } from './http/web';
 import { MemoryFixStore } from './fix-store';
 import { createApp } from './http/app';
 import type { JudgeLimits } from './ingress/fix-judge';
@@ -43,6 +44,7 @@ export interface BrokerOptions {
   fixRetentionMs: number;
   geo: GeoOptions;
   dispatch: DispatchOptions;
+  web: WebOptions;
 }
 
 export interface BrokerDeps {
@@ -220,6 +222,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       maxNearbyRadiusM: 50_000,
     }),
   );
+  mountWeb(app, options.web, { dispatch, minter: deps.minter ?? null });
   const fetchListener = getRequestListener(app.fetch);
   const listener = (req: IncomingMessage, res: ServerResponse): void => void fetchListener(req, res);
 

@@ -47,6 +47,14 @@ const schema = z.object({
   JANITOR_INTERVAL_MS: positiveInt.default(5000),
   DISPATCH_RADIUS_M: positiveInt.default(5000),
   TRIP_TTL_S: positiveInt.default(3600),
+  WEB_DIR: z.string().min(1).optional(),
+  ROADS_FILE: z.string().min(1).optional(),
+  ROADS_ATTRIBUTION: z.string().min(1).optional(),
+  MAP_STYLE_URL: z.url().optional(),
+  MAP_CENTER: z
+    .string()
+    .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'must be lng,lat')
+    .default('-76.61,39.29'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -59,6 +59,15 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       flushIntervalMs: config.INDEX_FLUSH_MS,
       sweepIntervalMs: config.JANITOR_INTERVAL_MS,
     },
+    web: {
+      webDir: config.WEB_DIR,
+      roadsFile: config.ROADS_FILE,
+      roadsAttribution: config.ROADS_ATTRIBUTION,
+      styleUrl: config.MAP_STYLE_URL,
+      center: config.MAP_CENTER.split(',').map(Number) as [number, number],
+      maxH3Resolution: config.H3_RESOLUTION,
+      devMode: config.AUTH_MODE === 'dev',
+    },
     dispatch: { searchRadiusM: config.DISPATCH_RADIUS_M, candidates: 8, tripTtlS: config.TRIP_TTL_S },
   };
 }

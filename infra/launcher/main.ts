@@ -7,7 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +78,21 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   const secret = env['JWT_SECRET'] ?? randomBytes(32).toString('base64url');
+  // The pages: built once (npm run build), served by the broker with the roads the fleet drives on.
+  const webDir = join(ROOT, 'rider-web', 'dist');
+  if (!existsSync(join(webDir, 'index.html'))) {
+    say('ridetrack: building the web pages (once)');
+    if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' }).status !== 0)
+      throw new Error('building the web pages failed');
+  }
+  const roadsFile = join(ROOT, '.tmp', 'roads.geojson');
+  mkdirSync(dirname(roadsFile), { recursive: true });
+  const exported = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'driver-sim/src/main.ts'), '--export-roads', roadsFile],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  if (exported.status !== 0) throw new Error('exporting the road network failed');
   const redisUrl = await startRedis();
   say(
     redisUrl === null
@@ -94,6 +109,8 @@ async function main(): Promise<void> {
         AUTH_MODE: 'dev',
         JWT_SECRET: secret,
         HOST,
+        WEB_DIR: webDir,
+        ROADS_FILE: roadsFile,
         ...(redisUrl === null ? {} : { REDIS_URL: redisUrl }),
         LOG_LEVEL: 'info',
       },
@@ -115,6 +132,8 @@ async function main(): Promise<void> {
   const base = `http://${HOST}:${ports.http}`;
   say('');
   say(`ridetrack is running (broker pid ${broker.pid ?? '?'})`);
+  say(`  rider page           ${base}/`);
+  say(`  operator map         ${base}/fleet`);
   say(`  MQTT over TCP        mqtt://${HOST}:${ports.mqtt}`);
   say(`  MQTT over WebSocket  ws://${HOST}:${ports.http}/mqtt`);
   say(`  API                  ${base}/api/drivers/nearby?lat=39.29&lng=-76.61  (operator token as Bearer)`);

@@ -18,7 +18,8 @@ export interface BrokerProcess {
 export async function startBrokerProcess(env: Record<string, string>): Promise<BrokerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, MQTT_PORT: '0', HTTP_PORT: '0', LOG_LEVEL: 'info', ...env },
+    // LOG_LEVEL stays info whatever the caller says: the 'broker listening' line is how we learn the ports.
+    env: { ...process.env, MQTT_PORT: '0', HTTP_PORT: '0', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ports = await new Promise<{ mqtt: number; http: number }>((resolve, reject) => {

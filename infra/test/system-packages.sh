@@ -9,6 +9,7 @@ REQUIRED=(
   "mosquitto_sub mosquitto-clients"
   "redis-server redis-server"
   "openssl openssl"
+  "chromium chromium"
   "stdbuf coreutils"
 )
 

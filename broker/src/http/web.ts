@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { Hono } from 'hono';
+import { isDriverId, type Role } from '@ridetrack/shared';
+import type { TokenMinter } from '../auth/tokens';
+import type { Dispatch } from '../dispatch';
+
+export interface WebOptions {
+  /** The built pages (rider-web/dist); no pages are served without it. */
+  webDir: string | undefined;
+  /** The road network the offline map draws (GeoJSON), and its attribution. */
+  roadsFile: string | undefined;
+  roadsAttribution: string | undefined;
+  styleUrl: string | undefined;
+  center: [number, number];
+  maxH3Resolution: number;
+  /** Dev mode: the pages may request rides and operator tokens without credentials (loopback only). */
+  devMode: boolean;
+}
+
+/**
+ * The web pages and what they read: /config.json, /roads.geojson, and in dev mode two helpers that
+ * stand in for a ride app's backend: POST /api/dev/ride and GET /api/dev/token?role=operator.
+ */
+export function mountWeb(
+  app: Hono,
+  options: WebOptions,
+  deps: { dispatch: Dispatch; minter: TokenMinter | null },
+): void {
+  app.get('/config.json', (c) =>
+    c.json({
+      devMode: options.devMode,
+      styleUrl: options.styleUrl ?? null,
+      roadsAttribution: options.roadsAttribution ?? null,
+      center: options.center,
+      maxH3Resolution: options.maxH3Resolution,
+    }),
+  );
+  app.get('/roads.geojson', async (c) => {
+    if (options.roadsFile === undefined) return c.json({ type: 'FeatureCollection', features: [] });
+    return c.body(await readFile(options.roadsFile), 200, {
+      'content-type': 'application/geo+json',
+      'cache-control': 'max-age=300',
+    });
+  });
+  if (options.devMode) {
+    app.post('/api/dev/ride', async (c) => {
+      const body = (await c.req.json().catch(() => ({}))) as { pickup?: { lat?: unknown; lng?: unknown } };
+      const { lat, lng } = body.pickup ?? {};
+      if (typeof lat !== 'number' || typeof lng !== 'number' || Math.abs(lat) > 90 || Math.abs(lng) > 180) {
+        return c.json(
+          { error: 'bad_parameter', parameter: 'pickup', message: 'pickup must be {"lat": number, "lng": number}' },
+          400,
+        );
+      }
+      const result = await deps.dispatch.request({ lat, lng }, `rider-${Math.floor(Math.random() * 1e9)}`);
+      if (!result.ok)
+        return c.json(
+          {
+            error: result.reason,
+            message: result.reason === 'no_driver_available' ? 'no available driver near the pickup' : result.reason,
+          },
+          409,
+        );
+      return c.json({ trip: result.trip, riderToken: result.riderToken }, 201);
+    });
+    app.get('/api/dev/token', async (c) => {
+      const role = c.req.query('role') as Role | undefined;
+      if (role !== 'operator' || deps.minter === null)
+        return c.json({ error: 'bad_parameter', parameter: 'role', message: 'role must be operator' }, 400);
+      const sub = c.req.query('sub') ?? 'ops-web';
+      if (!isDriverId(sub)) return c.json({ error: 'bad_parameter', parameter: 'sub', message: 'bad subject' }, 400);
+      return c.json({ token: await deps.minter.mint({ role, sub }, 3600) });
+    });
+  }
+  if (options.webDir !== undefined) {
+    const root = options.webDir;
+    app.get('/', serveStatic({ root, path: 'index.html' }));
+    app.get('/fleet', serveStatic({ root, path: 'fleet.html' }));
+    app.get(
+      '/assets/*',
+      serveStatic({ root, onFound: (_path, c) => c.header('cache-control', 'public, max-age=31536000, immutable') }),
+    );
+    app.get('/favicon.ico', (c) => c.body(null, 204));
+  }
+}

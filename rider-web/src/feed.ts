@@ -1,0 +1,108 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { decodeLocation, decodeStatus, type DriverStatus, type LocationFix } from '@ridetrack/shared';
+
+export type FeedState = 'connecting' | 'connected' | 'reconnecting' | 'refused';
+
+export interface FeedEvents {
+  fix(driverId: string, fix: LocationFix): void;
+  status(driverId: string, status: DriverStatus): void;
+  state(state: FeedState, detail?: string): void;
+}
+
+/**
+ * MQTT over WebSocket to the broker, for a rider (its driver's topics) or an operator (d/+/l,
+ * d/+/s). Reconnects with exponential backoff and full jitter; on every (re)connect the retained
+ * last fix and presence arrive at once, so the page shows the current position straight away.
+ */
+export function openFeed(
+  url: string,
+  token: string | null,
+  clientId: string,
+  topics: string[],
+  events: FeedEvents,
+): { close(): void } {
+  let client: MqttClient | null = null;
+  let attempt = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let closed = false;
+  const connect = (): void => {
+    events.state(attempt === 0 ? 'connecting' : 'reconnecting');
+    const c = mqtt.connect(url, {
+      clientId,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+      connectTimeout: 8000,
+      keepalive: 20,
+      clean: true,
+      ...(token === null ? {} : { username: 'token', password: token }),
+    });
+    client = c;
+    c.on('connect', () => {
+      attempt = 0;
+      events.state('connected');
+      c.subscribe(topics, { qos: 0 });
+    });
+    c.on('message', (topic, payload) => {
+      const [, driverId = '', kind] = topic.split('/');
+      if (kind === 'l') {
+        const fix = decodeLocation(payload);
+        if (fix.ok) events.fix(driverId, fix.value);
+      } else if (kind === 's') {
+        const status = decodeStatus(payload);
+        if (status.ok) events.status(driverId, status.value);
+      }
+    });
+    c.on('error', (err) => {
+      // A refused token will not get better by retrying quickly; say so and keep backing off.
+      if ((err as { code?: number }).code === 4 || (err as { code?: number }).code === 5)
+        events.state('refused', err.message);
+    });
+    c.on('close', () => {
+      if (closed || client !== c) return;
+      client = null;
+      c.end(true);
+      attempt++;
+      events.state('reconnecting');
+      const delay = Math.random() * Math.min(15_000, 500 * 2 ** attempt);
+      timer = setTimeout(connect, delay);
+    });
+  };
+  connect();
+  return {
+    close() {
+      closed = true;
+      if (timer !== null) clearTimeout(timer);
+      client?.end(true);
+    },
+  };
+}
+
+/** The MQTT over WebSocket URL of the page's own server. */
+export function brokerUrl(location: { protocol: string; host: string }): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/mqtt`;
+}
+
+/** What a page needs from the server, from /config.json. */
+export interface PageConfig {
+  devMode: boolean;
+  styleUrl: string | null;
+  roadsAttribution: string | null;
+  center: [number, number];
+  maxH3Resolution: number;
+}
+
+export async function loadConfig(): Promise<PageConfig> {
+  const res = await fetch('/config.json');
+  return (await res.json()) as PageConfig;
+}
+
+/** The claims of a JWT, read without checking it (the broker checks it; the page only reads). */
+export function readClaims(token: string): Record<string, unknown> | null {
+  const part = token.split('.')[1];
+  if (part === undefined) return null;
+  try {
+    return JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,144 @@
+import { Popup, type GeoJSONSource, type MapLayerMouseEvent } from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import { cellToBoundary } from 'h3-js';
+import { FLEET_LOCATIONS, FLEET_STATUS } from '@ridetrack/shared';
+import { brokerUrl, loadConfig, openFeed, type FeedState } from './feed';
+import { createMap } from './map';
+import { driversToGeoJson, isStale, resolutionForZoom, type DriverPoint } from './markers';
+import './style.css';
+
+/** The operator's map: every driver live, coloured by state, over H3 density hexagons. */
+const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
+const config = await loadConfig();
+const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? (config.devMode ? await devToken() : null);
+const map = createMap($('map'), config, 12.5); // the whole city
+const countEl = $('count');
+const hexEl = $('hexcount');
+const connEl = $('connection');
+const drivers = new Map<string, DriverPoint>();
+let dirty = true;
+
+async function devToken(): Promise<string | null> {
+  const res = await fetch('/api/dev/token?role=operator');
+  return res.ok ? ((await res.json()) as { token: string }).token : null;
+}
+
+map.on('load', () => {
+  map.addSource('hexes', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  map.addLayer({
+    id: 'hexes',
+    type: 'fill',
+    source: 'hexes',
+    paint: {
+      'fill-color': [
+        'interpolate',
+        ['linear'],
+        ['get', 'count'],
+        1,
+        '#fde0c5',
+        5,
+        '#f59e5b',
+        20,
+        '#d7301f',
+        60,
+        '#7f0000',
+      ],
+      'fill-opacity': 0.45,
+    },
+  });
+  map.addSource('drivers', { type: 'geojson', data: driversToGeoJson([], Date.now()) });
+  map.addLayer({
+    id: 'drivers',
+    type: 'circle',
+    source: 'drivers',
+    paint: {
+      'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 2, 16, 6],
+      'circle-color': [
+        'case',
+        ['get', 'stale'],
+        '#9aa0a6',
+        [
+          'match',
+          ['get', 'tripState'],
+          'available',
+          '#1e8e3e',
+          'to_pickup',
+          '#f29900',
+          'on_trip',
+          '#1b6ef3',
+          '#5f6368',
+        ],
+      ],
+      'circle-stroke-width': 1,
+      'circle-stroke-color': '#ffffff',
+    },
+  });
+  map.on('click', 'drivers', (e: MapLayerMouseEvent) => {
+    const f = e.features?.[0];
+    const d = f ? drivers.get(String(f.properties['driverId'])) : undefined;
+    if (!d) return;
+    new Popup()
+      .setLngLat([d.fix.lng, d.fix.lat])
+      .setHTML(
+        `<b>${d.driverId}</b><br>${d.fix.tripState}, ${(d.fix.speedMps ?? 0).toFixed(1)} m/s<br>${d.online ? 'online' : 'offline'}, fix ${new Date(d.fix.timestampMs).toLocaleTimeString()}`,
+      )
+      .addTo(map);
+  });
+  setInterval(() => {
+    if (!dirty) return;
+    dirty = false;
+    const now = Date.now();
+    void map.getSource<GeoJSONSource>('drivers')?.setData(driversToGeoJson(drivers.values(), now));
+    const live = [...drivers.values()].filter((d) => !isStale(d.fix.timestampMs, d.online, now)).length;
+    countEl.textContent = String(live);
+  }, 500);
+  void refreshHexes();
+  setInterval(() => void refreshHexes(), 3000);
+});
+
+/** Density from the geo-index API, at a resolution for the zoom. */
+async function refreshHexes(): Promise<void> {
+  const b = map.getBounds();
+  const res = resolutionForZoom(map.getZoom(), config.maxH3Resolution);
+  const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(5)).join(',');
+  const r = await fetch(
+    `/api/cells?bbox=${bbox}&res=${res}`,
+    token === null ? {} : { headers: { authorization: `Bearer ${token}` } },
+  );
+  if (!r.ok) return;
+  const body = (await r.json()) as { cells: { cell: string; count: number }[]; total: number };
+  hexEl.textContent = `${body.total} in ${body.cells.length} hexagons (res ${res})`;
+  void map.getSource<GeoJSONSource>('hexes')?.setData({
+    type: 'FeatureCollection',
+    features: body.cells.map((c) => ({
+      type: 'Feature',
+      properties: { count: c.count, cell: c.cell },
+      geometry: { type: 'Polygon', coordinates: [cellToBoundary(c.cell, true)] },
+    })),
+  });
+}
+
+function setConnection(state: FeedState): void {
+  connEl.textContent = state === 'connected' ? 'live' : state;
+  connEl.className = `badge ${state}`;
+}
+
+openFeed(
+  brokerUrl(location),
+  token,
+  `ops-${Math.random().toString(36).slice(2, 10)}`,
+  [FLEET_LOCATIONS, FLEET_STATUS],
+  {
+    state: setConnection,
+    fix: (driverId, fix) => {
+      const d = drivers.get(driverId);
+      drivers.set(driverId, { driverId, fix, online: d?.online ?? true });
+      dirty = true;
+    },
+    status: (driverId, s) => {
+      const d = drivers.get(driverId);
+      if (d) d.online = s.online;
+      dirty = true;
+    },
+  },
+);
