@@ -31,7 +31,7 @@ export function createMetrics() {
     }),
     violations: new Counter({
       name: 'ridetrack_protocol_violations_total',
-      help: 'Connections closed for breaking MQTT 3.1.1 or a limit, by reason',
+      help: 'Connections the broker closed, by reason: MQTT 3.1.1 violations, limits (packet size, slow consumer, garbage), expired tokens, ended trips',
       labelNames: ['reason', 'transport'] as const,
       registers: [registry],
     }),

@@ -156,3 +156,58 @@ describe('limits', () => {
     socket.destroy();
   });
 });
+
+describe('slow consumers', () => {
+  // A rider that stops reading gets its QoS 0 fixes shed once its queue passes SHED_QUEUED_BYTES (a
+  // newer fix follows anyway), so its queue stays bounded; a frozen one is also dropped by keepalive
+  // (tested in delivery.test.ts). MAX_QUEUED_BYTES cuts off a client whose queue grows with packets
+  // that cannot be shed (QoS 1).
+  it('sheds fixes to a rider that stops reading; other riders are not held up', { timeout: 90_000 }, async () => {
+    const b = await startTestBroker({
+      SHED_QUEUED_BYTES: '16384',
+      PUBLISH_RATE_PER_S: '100000',
+      PUBLISH_BURST: '100000',
+    });
+    const stuck = await rawSocket(b.broker.ports.mqtt);
+    const token = await b.token(riderClaims('drv-slow'));
+    // keepalive 0: this test is about the queue, not the dead-link check
+    stuck.write(
+      rawConnect({
+        flags: 0xc2,
+        keepaliveS: 0,
+        fields: [mqttString('rider-stuck'), mqttString('u'), mqttString(token)],
+      }),
+    );
+    stuck.write(rawPacket(0x82, [0, 1, ...mqttString('d/drv-slow/l'), 0]));
+    await once(stuck, 'data'); // CONNACK (and SUBACK): from now on it reads nothing
+    stuck.pause();
+    const healthy = await connectClient(b.tcpUrl, 'rider-ok', await b.token(riderClaims('drv-slow')));
+    await healthy.subscribeAsync('d/drv-slow/l');
+    const driver = await connectClient(b.tcpUrl, 'drv-slow', await b.token(driverClaims('drv-slow')));
+    const received = { n: 0 };
+    healthy.on('message', () => received.n++);
+    const shed = () => metricValue(b.broker, 'ridetrack_dropped_total', { reason: 'slow_consumer_shed' });
+    let seq = 0;
+    const deadline = Date.now() + 80_000;
+    // The kernel's loopback buffers take a few MB before the broker's queue grows at all.
+    while ((await shed()) === 0 && Date.now() < deadline) {
+      for (let k = 0; k < 500; k++) driver.publish('d/drv-slow/l', packetOf(++seq));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(await shed()).toBeGreaterThan(0);
+    // The stuck rider is still connected and still being shed; at a normal pace, the healthy rider
+    // gets every new fix (the flood above also outran the healthy rider in this busy test process).
+    await new Promise((r) => setTimeout(r, 500));
+    const before = received.n;
+    for (let k = 0; k < 50; k++) {
+      await driver.publishAsync('d/drv-slow/l', packetOf(++seq), { qos: 1 });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    while (received.n - before < 50) await new Promise((r) => setTimeout(r, 10));
+    expect(healthy.connected).toBe(true);
+    expect(received.n - before).toBe(50);
+    stuck.destroy();
+    await Promise.all([driver.endAsync(), healthy.endAsync()]);
+    await b.broker.close();
+  });
+});

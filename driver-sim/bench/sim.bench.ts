@@ -3,7 +3,8 @@
  * and at one per 4 s, each driver with its own MQTT connection to a real broker process (open mode,
  * so the broker's token checks do not limit the simulator). Prints CPU and memory per simulated
  * driver. A level is kept when at least 95% of the intended fixes went out and the process used
- * under one core. Settings: BENCH_LEVELS (1000,2500,5000,10000,20000), BENCH_WINDOW_S (20).
+ * under one core. Settings: BENCH_LEVELS (1000,2500,5000,10000,20000), BENCH_WINDOW_S (20),
+ * BENCH_INTERVALS (1,4).
  */
 import { startBrokerProcess } from '../../infra/test/broker-process';
 import { machineLine } from '../../shared/bench/machine';
@@ -13,6 +14,7 @@ import { DEFAULT_SIMULATION, startSimulation } from '../src/simulation';
 
 const LEVELS = (process.env['BENCH_LEVELS'] ?? '1000,2500,5000,10000,20000').split(',').map(Number);
 const WINDOW_S = Number(process.env['BENCH_WINDOW_S'] ?? 20);
+const INTERVALS = (process.env['BENCH_INTERVALS'] ?? '1,4').split(',').map(Number);
 const graph = builtInCity(seededRng(1));
 
 interface Row {
@@ -90,7 +92,7 @@ async function level(drivers: number, intervalS: number): Promise<Row> {
 }
 
 const rows: Row[] = [];
-for (const intervalS of [1, 4]) {
+for (const intervalS of INTERVALS) {
   for (const drivers of LEVELS) {
     const row = await level(drivers, intervalS);
     rows.push(row);

@@ -120,6 +120,7 @@ export class IngressGate extends Duplex {
   /** Closes the connection because of something the client did. */
   reject(reason: string): void {
     if (this.destroyed) return;
+    this.deps.counters.violation(reason, this.ctx.transport);
     this.ctx.closeReason ??= reason;
     this.deps.onClose?.(reason);
     this.destroy();
@@ -198,7 +199,6 @@ export class IngressGate extends Duplex {
   private onData(chunk: Buffer): void {
     const split = this.inbound.push(chunk);
     if (!split.ok) {
-      this.deps.counters.violation(split.reason, this.ctx.transport);
       this.reject(split.reason);
       return;
     }
@@ -234,8 +234,8 @@ export class IngressGate extends Duplex {
   private admit(bytes: Uint8Array, headerLength: number): Uint8Array | null {
     const inspected = inspectFrame({ bytes, headerLength });
     if (!inspected.ok) {
-      this.deps.counters.violation(inspected.reason, this.ctx.transport);
       if (inspected.reason === 'empty_client_id_persistent') {
+        this.deps.counters.violation(inspected.reason, this.ctx.transport);
         // [MQTT-3.1.3-9]: CONNACK 0x02 (identifier rejected), then close.
         this.transport.end(connackFrame(2));
         this.ctx.closeReason = inspected.reason;
