@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
+import { remainingLengthBytes } from '../src/ingress/frames';
 import { encodeLocation, type Claims, type LocationFix } from '@ridetrack/shared';
 import {
   createMinter,
@@ -163,15 +164,7 @@ export function closed(socket: Socket): Promise<void> {
 
 /** Builds an MQTT packet from its first byte and body, filling in the remaining length. */
 export function rawPacket(first: number, body: number[]): Buffer {
-  const len: number[] = [];
-  let rest = body.length;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    len.push(byte);
-  } while (rest > 0);
-  return Buffer.from([first, ...len, ...body]);
+  return Buffer.from([first, ...remainingLengthBytes(body.length), ...body]);
 }
 
 /** An MQTT string field: 2-byte length then bytes. */

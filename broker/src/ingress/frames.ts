@@ -10,7 +10,8 @@ export function pubackFrame(packetId: number): Uint8Array {
   return Uint8Array.of(0x40, 0x02, packetId >> 8, packetId & 0xff);
 }
 
-function remainingLengthBytes(length: number): number[] {
+/** The variable-length encoding of a packet's remaining length [MQTT-2.2.3]. */
+export function remainingLengthBytes(length: number): number[] {
   const out: number[] = [];
   let rest = length;
   do {

@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { remainingLengthBytes } from './frames';
 import { inspectFrame } from './inspect';
 
 /** Builds a packet from its first byte and body, with the remaining length filled in. */
 function packet(first: number, body: number[]): { bytes: Uint8Array; headerLength: number } {
-  const len: number[] = [];
-  let rest = body.length;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    len.push(byte);
-  } while (rest > 0);
+  const len = remainingLengthBytes(body.length);
   return { bytes: Uint8Array.from([first, ...len, ...body]), headerLength: 1 + len.length };
 }
 const str = (s: string | number[]): number[] => {
