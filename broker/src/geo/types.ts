@@ -1,22 +1,18 @@
-import type { TripState } from '@ridetrack/shared';
+import type { LocationFix, TripState } from '@ridetrack/shared';
 
-/** One driver as the index knows it. */
-export interface DriverState {
+/** One driver as the index knows it: the fields of its last fix, and where and when it was indexed. */
+export type DriverState = Pick<
+  LocationFix,
+  'lat' | 'lng' | 'headingDeg' | 'speedMps' | 'accuracyM' | 'tripState' | 'seq'
+> & {
   driverId: string;
-  lat: number;
-  lng: number;
-  headingDeg: number | null;
-  speedMps: number | null;
-  accuracyM: number | null;
-  tripState: TripState;
-  seq: number;
   /** Device time of the fix. */
   fixTimestampMs: number;
   /** When the index received it: staleness is judged on this (device clocks drift). */
   updatedMs: number;
   /** H3 cell at the index resolution. */
   cell: string;
-}
+};
 
 export interface NearbyQuery {
   lat: number;
