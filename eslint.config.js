@@ -101,7 +101,10 @@ export default tseslint.config(
     rules: appImports('@ridetrack/driver-sim', true),
   },
   { files: ['rider-web/**/*.ts'], rules: appImports('@ridetrack/rider-web') },
-  { files: ['rider-web/**/*.test.ts', 'rider-web/test/**/*.ts'], rules: appImports('@ridetrack/rider-web', true) },
+  {
+    files: ['rider-web/**/*.test.ts', 'rider-web/test/**/*.ts', 'rider-web/bench/**/*.ts'],
+    rules: appImports('@ridetrack/rider-web', true),
+  },
   {
     // The pages run in the browser: they read the page's location, not process.env.
     files: ['rider-web/src/**/*.ts'],
