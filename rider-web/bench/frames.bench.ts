@@ -95,7 +95,8 @@ try {
   const assets = join(WEB_DIR, 'assets');
   const gz = (f: string): number => gzipSync(readFileSync(join(assets, f))).byteLength;
   const files = readdirSync(assets);
-  const shared = files.filter((f) => f.startsWith('style-'));
+  // The shared chunk and CSS (both named style-*), and MapLibre's worker, which every map page loads.
+  const shared = files.filter((f) => f.startsWith('style-') || f.startsWith('maplibre-gl-worker-'));
   const riderBytes =
     [...shared, ...files.filter((f) => f.startsWith('rider-'))].reduce((n, f) => n + gz(f), 0) +
     gzipSync(readFileSync(join(WEB_DIR, 'index.html'))).byteLength;
@@ -110,7 +111,9 @@ try {
   row('rider page, one car animating', oneCar);
   row(`operator map, ${FLEET.toLocaleString('en-US')} drivers live`, many);
   console.log('');
-  console.log(`rider page, gzipped: ${(riderBytes / 1024).toFixed(1)} KB (HTML, its script, the shared chunk and CSS)`);
+  console.log(
+    `rider page, gzipped: ${(riderBytes / 1024).toFixed(1)} KB (HTML, its script, the shared chunk, CSS and MapLibre's worker)`,
+  );
 } finally {
   await browser.close();
   await sim.stop();
