@@ -39,6 +39,8 @@ export interface BrokerOptions {
   judge: JudgeLimits;
   admission: AdmissionLimits;
   connectTimeoutMs: number;
+  /** QoS 2 publishes a client may hold awaiting PUBREL before it is disconnected. */
+  maxInflightInbound: number;
   shutdownTimeoutMs: number;
   /** How long a silent driver's last fix is kept for the sequence and jump checks. */
   fixRetentionMs: number;
@@ -107,6 +109,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
 
   const aedes = new Aedes({
     connectTimeout: options.connectTimeoutMs,
+    maxInflightInbound: options.maxInflightInbound,
     // Client ids of MQTT 3.1 clients may be longer than the 23 characters 3.1 allows.
     maxClientsIdLength: 64,
     drainTimeout: 10_000,

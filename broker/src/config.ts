@@ -30,6 +30,7 @@ const schema = z.object({
   SHED_QUEUED_BYTES: positiveInt.default(64 * 1024),
   MAX_QUEUED_BYTES: positiveInt.default(1024 * 1024),
   MAX_CONNECTIONS: positiveInt.default(100_000),
+  MAX_INFLIGHT_INBOUND: positiveInt.default(100),
   MAX_EVENT_LOOP_LAG_MS: positiveInt.default(1000),
   RECONNECT_BAN_CONNECTS: positiveInt.default(30),
   RECONNECT_BAN_WINDOW_MS: positiveInt.default(10_000),

@@ -48,6 +48,7 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       banMs: config.RECONNECT_BAN_MS,
     },
     connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
+    maxInflightInbound: config.MAX_INFLIGHT_INBOUND,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     fixRetentionMs: 3_600_000,
     geo: {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closed,
@@ -111,5 +112,21 @@ describe('MQTT 3.1.1 statements closed around Aedes', () => {
     await new Promise((resolve) => socket.once('data', resolve));
     expect(Buffer.concat(socket.received).subarray(0, 4)).toEqual(CONNACK_ACCEPTED);
     socket.destroy();
+  });
+});
+
+describe('in-flight cap', () => {
+  it('disconnects a client that leaves more QoS 2 publishes than MAX_INFLIGHT_INBOUND awaiting PUBREL', async () => {
+    const capped = await startTestBroker({ AUTH_MODE: 'open', MAX_INFLIGHT_INBOUND: '5', PUBLISH_BURST: '1000' });
+    const socket = await rawSocket(capped.broker.ports.mqtt);
+    socket.write(rawConnect({ flags: 0x02, fields: [mqttString('qos2-hoarder')] }));
+    await once(socket, 'data');
+    // Five QoS 2 publishes are answered with PUBREC and kept; the client never sends PUBREL.
+    for (let id = 1; id <= 5; id++) socket.write(rawPacket(0x34, [...mqttString('x/y'), 0, id, 1]));
+    while (Buffer.concat(socket.received).filter((b) => b === 0x50).length < 5) await once(socket, 'data');
+    expect(socket.closed).toBe(false);
+    socket.write(rawPacket(0x34, [...mqttString('x/y'), 0, 6, 1]));
+    await closed(socket);
+    await capped.broker.close();
   });
 });

@@ -215,4 +215,45 @@ describe('slow consumers', () => {
     await Promise.all([driver.endAsync(), healthy.endAsync()]);
     await b.broker.close();
   });
+
+  it(
+    'cuts off a rider whose queue of QoS 1 packets, which cannot be shed, passes MAX_QUEUED_BYTES',
+    { timeout: 90_000 },
+    async () => {
+      const b = await startTestBroker({
+        SHED_QUEUED_BYTES: '16384',
+        MAX_QUEUED_BYTES: '65536',
+        PUBLISH_RATE_PER_S: '100000',
+        PUBLISH_BURST: '100000',
+      });
+      const stuck = await rawSocket(b.broker.ports.mqtt);
+      const token = await b.token(riderClaims('drv-q1'));
+      stuck.write(
+        rawConnect({
+          flags: 0xc2,
+          keepaliveS: 0,
+          fields: [mqttString('rider-q1'), mqttString('u'), mqttString(token)],
+        }),
+      );
+      stuck.write(rawPacket(0x82, [0, 1, ...mqttString('d/drv-q1/l'), 1])); // QoS 1
+      await once(stuck, 'data');
+      stuck.pause();
+      const driver = await connectClient(b.tcpUrl, 'drv-q1', await b.token(driverClaims('drv-q1')));
+      // The broker closes its side; the paused socket would only see the FIN after reading megabytes,
+      // so the broker's count of the close is what tells.
+      const cut = () => metricValue(b.broker, 'ridetrack_protocol_violations_total', { reason: 'slow_consumer' });
+      let seq = 0;
+      const deadline = Date.now() + 80_000;
+      while ((await cut()) === 0 && Date.now() < deadline) {
+        await Promise.all(
+          Array.from({ length: 200 }, () => driver.publishAsync('d/drv-q1/l', packetOf(++seq), { qos: 1 })),
+        );
+      }
+      expect(await cut()).toBe(1);
+      stuck.destroy();
+      expect(driver.connected).toBe(true);
+      await driver.endAsync();
+      await b.broker.close();
+    },
+  );
 });
