@@ -100,10 +100,6 @@ export class Dispatch {
     return { ok: true, trip };
   }
 
-  get(tripId: string): Trip | undefined {
-    return this.trips.get(tripId);
-  }
-
   /** Forgets trips past their lifetime (their rider tokens have expired anyway). */
   prune(nowMs: number): void {
     for (const [id, trip] of this.trips)

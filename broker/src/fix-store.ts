@@ -38,8 +38,4 @@ export class MemoryFixStore implements FixStore {
     }
     return removed;
   }
-
-  get size(): number {
-    return this.fixes.size;
-  }
 }

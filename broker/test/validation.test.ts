@@ -160,6 +160,30 @@ describe('limits', () => {
 });
 
 describe('slow consumers', () => {
+  /**
+   * A rider on a raw socket that subscribes to a driver's fixes at `qos`, then never reads again
+   * (keepalive 0: these tests are about the queue, not the dead-link check).
+   */
+  async function stuckRider(
+    b: TestBroker,
+    driverId: string,
+    qos: 0 | 1,
+  ): Promise<Awaited<ReturnType<typeof rawSocket>>> {
+    const stuck = await rawSocket(b.broker.ports.mqtt);
+    const token = await b.token(riderClaims(driverId));
+    stuck.write(
+      rawConnect({
+        flags: 0xc2,
+        keepaliveS: 0,
+        fields: [mqttString(`rider-stuck-${driverId}`), mqttString('u'), mqttString(token)],
+      }),
+    );
+    stuck.write(rawPacket(0x82, [0, 1, ...mqttString(`d/${driverId}/l`), qos]));
+    await once(stuck, 'data'); // CONNACK (and SUBACK): from now on it reads nothing
+    stuck.pause();
+    return stuck;
+  }
+
   // A rider that stops reading gets its QoS 0 fixes shed once its queue passes SHED_QUEUED_BYTES (a
   // newer fix follows anyway), so its queue stays bounded; a frozen one is also dropped by keepalive
   // (tested in delivery.test.ts). MAX_QUEUED_BYTES cuts off a client whose queue grows with packets
@@ -170,19 +194,7 @@ describe('slow consumers', () => {
       PUBLISH_RATE_PER_S: '100000',
       PUBLISH_BURST: '100000',
     });
-    const stuck = await rawSocket(b.broker.ports.mqtt);
-    const token = await b.token(riderClaims('drv-slow'));
-    // keepalive 0: this test is about the queue, not the dead-link check
-    stuck.write(
-      rawConnect({
-        flags: 0xc2,
-        keepaliveS: 0,
-        fields: [mqttString('rider-stuck'), mqttString('u'), mqttString(token)],
-      }),
-    );
-    stuck.write(rawPacket(0x82, [0, 1, ...mqttString('d/drv-slow/l'), 0]));
-    await once(stuck, 'data'); // CONNACK (and SUBACK): from now on it reads nothing
-    stuck.pause();
+    const stuck = await stuckRider(b, 'drv-slow', 0);
     const healthy = await connectClient(b.tcpUrl, 'rider-ok', await b.token(riderClaims('drv-slow')));
     // QoS 1: the QoS 1 markers below are delivered at QoS 1, which is never shed.
     await healthy.subscribeAsync('d/drv-slow/l', { qos: 1 });
@@ -226,18 +238,7 @@ describe('slow consumers', () => {
         PUBLISH_RATE_PER_S: '100000',
         PUBLISH_BURST: '100000',
       });
-      const stuck = await rawSocket(b.broker.ports.mqtt);
-      const token = await b.token(riderClaims('drv-q1'));
-      stuck.write(
-        rawConnect({
-          flags: 0xc2,
-          keepaliveS: 0,
-          fields: [mqttString('rider-q1'), mqttString('u'), mqttString(token)],
-        }),
-      );
-      stuck.write(rawPacket(0x82, [0, 1, ...mqttString('d/drv-q1/l'), 1])); // QoS 1
-      await once(stuck, 'data');
-      stuck.pause();
+      const stuck = await stuckRider(b, 'drv-q1', 1); // QoS 1: nothing can be shed
       const driver = await connectClient(b.tcpUrl, 'drv-q1', await b.token(driverClaims('drv-q1')));
       // The broker closes its side; the paused socket would only see the FIN after reading megabytes,
       // so the broker's count of the close is what tells.

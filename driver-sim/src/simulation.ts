@@ -149,7 +149,7 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
       target: options.drivers,
       connected: counts.connected,
       published: counts.published,
-      publishedLastSecond: lastSecond * Math.max(1, 1000 / Math.max(options.tickMs, 1000)),
+      publishedLastSecond: lastSecond,
       reconnects: counts.reconnects,
       errors: counts.errors,
       trips: counts.trips,

@@ -8,7 +8,8 @@ import { readdirSync, readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../infra/test/browser';
 import { startBrokerProcess } from '../../infra/test/broker-process';
 import { exportRoads, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
 import { machineLine } from '../../shared/bench/machine';
@@ -55,20 +56,7 @@ const sim = startSimProcess(
   ['--drivers', String(FLEET), '--broker', `mqtt://127.0.0.1:${broker.mqttPort}`, '--ramp', '2000'],
   { JWT_SECRET: secret },
 );
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--use-gl=swiftshader',
-    '--enable-unsafe-swiftshader',
-  ],
-});
+const browser = await launchChromium();
 try {
   for (;;) {
     const h = (await (await fetch(`${base}/healthz`)).json()) as { driversOnline: number };

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../infra/test/browser';
 import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
 import { ARTIFACTS, exportRoads, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
 
@@ -37,20 +38,7 @@ beforeAll(async () => {
     ['--drivers', String(DRIVERS), '--broker', `mqtt://127.0.0.1:${broker.mqttPort}`, '--ramp', '50'],
     { JWT_SECRET: secret },
   );
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--use-gl=swiftshader',
-      '--enable-unsafe-swiftshader',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -81,11 +81,6 @@ export class MemoryGeoIndex implements GeoIndex {
     return Promise.resolve();
   }
 
-  /** How many drivers the index holds, live or not yet swept. */
-  get size(): number {
-    return this.drivers.size;
-  }
-
   private live(state: DriverState, nowMs: number): boolean {
     return nowMs - state.updatedMs < this.staleMs;
   }

@@ -1,4 +1,4 @@
-import { cellToLatLng, edgeLength, gridDiskDistances, latLngToCell, originToDirectedEdges } from 'h3-js';
+import { edgeLength, gridDiskDistances, latLngToCell, originToDirectedEdges } from 'h3-js';
 import { distanceM } from '@ridetrack/shared';
 import type { DriverState, NearbyDriver, NearbyQuery } from './types';
 
@@ -93,10 +93,4 @@ export function rankNearby(query: NearbyQuery, candidates: Iterable<DriverState>
     if (d <= query.radiusM) within.push({ ...state, distanceM: d });
   }
   return within.sort(byDistance).slice(0, query.limit);
-}
-
-/** The centre of a cell as a point. */
-export function cellCenter(cell: string): { lat: number; lng: number } {
-  const [lat, lng] = cellToLatLng(cell);
-  return { lat, lng };
 }
