@@ -4,6 +4,7 @@ import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import { Aedes } from 'aedes';
+import memoryPersistence from 'aedes-persistence';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import { Admission, type AdmissionLimits } from './admission';
@@ -17,11 +18,14 @@ import { createApi } from './http/api';
 import { mountWeb, type WebOptions } from './http/web';
 import { MemoryFixStore } from './fix-store';
 import { createApp } from './http/app';
+import { LiveHttp, type LiveOptions } from './http/live';
+import { LiveHub } from './live/hub';
+import { feedHub, retainedLoader } from './live/aedes-source';
 import type { JudgeLimits } from './ingress/fix-judge';
 import { connackFrame } from './ingress/frames';
 import { IngressGate, type GateLimits, type Transport } from './ingress/gate';
 import { LoadMonitor } from './load-monitor';
-import { createMetrics, gateCounters, indexerCounters, type Metrics } from './metrics';
+import { createMetrics, gateCounters, indexerCounters, liveCounters, type Metrics } from './metrics';
 import { Presence } from './presence';
 import { encodeTripTopicPublish } from './trip-publish';
 import { boundPort, listen, listenTcp, listenTls } from './transports/tcp';
@@ -47,6 +51,7 @@ export interface BrokerOptions {
   geo: GeoOptions;
   dispatch: DispatchOptions;
   web: WebOptions;
+  live: LiveOptions;
 }
 
 export interface BrokerDeps {
@@ -98,6 +103,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   const sweeper = setInterval(
     () => {
       memoryFixes.sweep();
+      hub.sweep();
       dispatch.prune(now());
     },
     Math.min(options.fixRetentionMs, 60_000),
@@ -107,7 +113,9 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   const gates = new Set<IngressGate>();
   const counters = gateCounters(metrics);
 
+  const persistence = memoryPersistence();
   const aedes = new Aedes({
+    persistence,
     connectTimeout: options.connectTimeoutMs,
     maxInflightInbound: options.maxInflightInbound,
     // Client ids of MQTT 3.1 clients may be longer than the 23 characters 3.1 allows.
@@ -117,11 +125,23 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   });
   await aedes.listen();
   const presence = new Presence(aedes, now, log);
+  // Riders following over HTTP see every fix and status Aedes routes, from any node.
+  const hub = new LiveHub(retainedLoader(persistence), { historySize: 32, idleMs: 60_000 }, now);
+  await feedHub(aedes, hub);
+  const live = new LiveHttp({
+    hub,
+    verifier: options.auth.verifier,
+    tripEnded: (tripId) => dispatch.hasEnded(tripId),
+    counters: liveCounters(metrics),
+    now,
+    options: options.live,
+  });
   const dispatch = new Dispatch(
     index,
     deps.minter ?? null,
     (driverId, message) => aedes.publish(encodeTripTopicPublish(driverId, message), () => undefined),
     (tripId) => {
+      live.endTrip(tripId);
       for (const gate of gates) {
         const claims = gate.ctx.claims;
         if (claims?.role === 'rider' && claims.trip === tripId) gate.reject('trip_ended');
@@ -212,6 +232,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       driversOnline: presence.onlineCount,
       eventLoopLagMs: Math.round(load.lagMs),
       index: indexer.health(),
+      live: { ...live.open, drivers: hub.drivers, listeners: hub.listeners },
     }),
   });
   app.route(
@@ -227,7 +248,9 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   );
   mountWeb(app, options.web, { dispatch, minter: deps.minter ?? null });
   const fetchListener = getRequestListener(app.fetch);
-  const listener = (req: IncomingMessage, res: ServerResponse): void => void fetchListener(req, res);
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!live.handle(req, res)) void fetchListener(req, res);
+  };
 
   const servers: Server[] = [];
   const webSockets: WebSocketServer[] = [];
@@ -272,6 +295,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     // connection is how clients are told), and give up waiting after the shutdown timeout.
     const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     presence.close();
+    live.close();
     for (const wss of webSockets) wss.close();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

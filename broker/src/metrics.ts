@@ -73,6 +73,29 @@ export function createMetrics() {
       help: 'Drivers whose newest fix waits to be written to the geo-index',
       registers: [registry],
     }),
+    liveOpen: new Gauge({
+      name: 'ridetrack_live_open',
+      help: 'Held HTTP live requests (long polls, SSE streams)',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    liveRequests: new Counter({
+      name: 'ridetrack_live_requests_total',
+      help: 'HTTP live requests answered or opened, by transport',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    liveRefused: new Counter({
+      name: 'ridetrack_live_refused_total',
+      help: 'HTTP live requests refused, by reason (bad parameter, token, access)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    liveShed: new Counter({
+      name: 'ridetrack_live_shed_total',
+      help: 'Fixes skipped for an SSE reader that was not keeping up (it gets the newest instead)',
+      registers: [registry],
+    }),
   };
   metrics.indexUp.set(1);
   return metrics;
@@ -99,3 +122,16 @@ export function indexerCounters(m: Metrics) {
     setPending: (n: number) => m.indexPending.set(n),
   };
 }
+
+/** The HTTP live transports' counters, backed by the metrics. */
+export function liveCounters(m: Metrics) {
+  return {
+    opened: (transport: string) => m.liveOpen.inc({ transport }),
+    closed: (transport: string) => m.liveOpen.dec({ transport }),
+    request: (transport: string) => m.liveRequests.inc({ transport }),
+    refused: (reason: string) => m.liveRefused.inc({ reason }),
+    shed: () => m.liveShed.inc(),
+  };
+}
+
+export type LiveCounters = ReturnType<typeof liveCounters>;

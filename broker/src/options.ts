@@ -69,6 +69,12 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       maxH3Resolution: config.H3_RESOLUTION,
       devMode: config.AUTH_MODE === 'dev',
     },
+    live: {
+      longPollTimeoutMs: config.LONG_POLL_TIMEOUT_MS,
+      heartbeatMs: config.SSE_HEARTBEAT_MS,
+      maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES,
+      retryMs: 2000,
+    },
     dispatch: { searchRadiusM: config.DISPATCH_RADIUS_M, candidates: 8, tripTtlS: config.TRIP_TTL_S },
   };
 }

@@ -26,3 +26,12 @@ export { canPublish, canSubscribe, type AccessReason } from './access';
 export { decodeStatus, encodeStatus, STATUS_MAX_BYTES, type DriverStatus, type StatusReason } from './status';
 export { distanceM, type LatLng } from './geo';
 export { decodeTripMessage, encodeTripMessage, type TripMessage, type TripMessageReason } from './trip';
+export {
+  cursorOf,
+  fixesAfter,
+  parseCursor,
+  type Cursor,
+  type LiveEndReason,
+  type LivePoll,
+  type LiveSnapshot,
+} from './live';
