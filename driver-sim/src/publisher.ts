@@ -7,7 +7,7 @@ import {
   tripTopic,
   type TripMessage,
 } from '@ridetrack/shared';
-import { backoffMs } from './backoff';
+import { backoffMs } from '@ridetrack/shared';
 import type { Rng } from './rng';
 
 export interface LinkOptions {

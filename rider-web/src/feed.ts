@@ -1,5 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { decodeLocation, decodeStatus, type DriverStatus, type LocationFix } from '@ridetrack/shared';
+import { backoffMs, decodeLocation, decodeStatus, type DriverStatus, type LocationFix } from '@ridetrack/shared';
 
 export type FeedState = 'connecting' | 'connected' | 'reconnecting' | 'refused';
 
@@ -20,9 +20,13 @@ export function openFeed(
   clientId: string,
   topics: string[],
   events: FeedEvents,
+  /** Gives up (and calls `unreachable`) after this many failed attempts when it never connected. */
+  fallback?: { afterFailures: number; unreachable(): void },
 ): { close(): void } {
   let client: MqttClient | null = null;
   let attempt = 0;
+  let everConnected = false;
+  let refused = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let closed = false;
   const connect = (): void => {
@@ -39,6 +43,7 @@ export function openFeed(
     client = c;
     c.on('connect', () => {
       attempt = 0;
+      everConnected = true;
       events.state('connected');
       c.subscribe(topics, { qos: 0 });
     });
@@ -54,17 +59,24 @@ export function openFeed(
     });
     c.on('error', (err) => {
       // A refused token will not get better by retrying quickly; say so and keep backing off.
-      if ((err as { code?: number }).code === 4 || (err as { code?: number }).code === 5)
+      if ((err as { code?: number }).code === 4 || (err as { code?: number }).code === 5) {
+        refused = true;
         events.state('refused', err.message);
+      }
     });
     c.on('close', () => {
       if (closed || client !== c) return;
       client = null;
       c.end(true);
       attempt++;
+      // Never got through, and not because of the token: WebSocket is blocked on this network.
+      if (!everConnected && !refused && fallback !== undefined && attempt >= fallback.afterFailures) {
+        closed = true;
+        fallback.unreachable();
+        return;
+      }
       events.state('reconnecting');
-      const delay = Math.random() * Math.min(15_000, 500 * 2 ** attempt);
-      timer = setTimeout(connect, delay);
+      timer = setTimeout(connect, backoffMs(attempt, 500, 15_000, Math.random));
     });
   };
   connect();

@@ -1,7 +1,9 @@
 import { Marker, type MapMouseEvent } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
-import { locationTopic, statusTopic, type LatLng, type LocationFix } from '@ridetrack/shared';
-import { brokerUrl, loadConfig, openFeed, readClaims, type FeedState } from './feed';
+import type { LatLng, LocationFix } from '@ridetrack/shared';
+import { loadConfig, readClaims, type FeedState } from './feed';
+import { FALLBACK_ORDER, followDriver, transportParam } from './follow/follow';
+import type { TransportName } from './follow/types';
 import { createMap } from './map';
 import { etaText, freshnessText, glidePosition, glideTo, isStale, tripText, type Glide } from './markers';
 import './style.css';
@@ -51,26 +53,38 @@ locateBtn.addEventListener('click', () => {
   );
 });
 
+const TRANSPORT_LABELS: Record<TransportName, string> = {
+  websocket: 'WebSocket',
+  sse: 'SSE',
+  'long-poll': 'long polling',
+  'short-poll': 'short polling',
+};
+let transport: TransportName | null = null;
+
 function setConnection(state: FeedState, detail?: string): void {
-  connEl.textContent = {
+  const text = {
     connecting: 'connecting…',
     connected: 'live',
     reconnecting: 'reconnecting…',
     refused: `refused: ${detail ?? ''}`,
   }[state];
+  connEl.textContent = transport === null ? text : `${text} · ${TRANSPORT_LABELS[transport]}`;
   connEl.className = `badge ${state}`;
+  connEl.dataset['transport'] = transport ?? '';
 }
 
 function follow(token: string, driverId: string): void {
   requestBtn.hidden = true;
   locateBtn.hidden = true;
   statusEl.textContent = `Driver ${driverId} is assigned.`;
-  openFeed(
-    brokerUrl(location),
-    token,
-    `rider-${Math.random().toString(36).slice(2, 10)}`,
-    [locationTopic(driverId), statusTopic(driverId)],
+  // WebSocket first, then SSE, then long polling, unless the address names one (?transport=sse).
+  const forced = transportParam(new URLSearchParams(location.search).get('transport'));
+  followDriver(
+    { origin: location.origin, driverId, token },
     {
+      transport: (name) => {
+        transport = name;
+      },
       state: setConnection,
       status: (_id, s) => {
         online = s.online;
@@ -89,6 +103,7 @@ function follow(token: string, driverId: string): void {
         render();
       },
     },
+    forced === null ? FALLBACK_ORDER : [forced],
   );
 }
 

@@ -47,15 +47,20 @@ afterAll(async () => {
   await broker.stop();
 });
 
-async function open(path: string, viewport = { width: 412, height: 860 }): Promise<Page> {
+async function open(
+  path: string,
+  viewport = { width: 412, height: 860 },
+  before?: (page: Page) => Promise<void>,
+): Promise<Page> {
   const page = await browser.newPage({ viewport }); // a phone screen unless said otherwise
   page.on('console', (m) => {
-    // Chromium itself logs a refused WebSocket while the broker is down in the restart test;
-    // that is the network, not the page, and the page shows it as "reconnecting".
-    if (m.type() === 'error' && !m.text().includes('ERR_CONNECTION_REFUSED'))
+    // Chromium itself logs a refused WebSocket while the broker is down in the restart test, and
+    // the requests the fallback tests block; that is the network, not the page, which shows it.
+    if (m.type() === 'error' && !/ERR_CONNECTION_REFUSED|ERR_FAILED|WebSocket/.test(m.text()))
       consoleErrors.push(`${path}: ${m.text()}`);
   });
   page.on('pageerror', (e) => consoleErrors.push(`${path}: ${e.message}`));
+  await before?.(page);
   await page.goto(`${base}${path}`);
   await page.waitForSelector('canvas.maplibregl-canvas');
   return page;
@@ -65,49 +70,58 @@ async function carPosition(page: Page): Promise<string> {
   return page.$eval('[data-testid="car"]', (el) => (el as HTMLElement).style.transform);
 }
 
+async function fleetOnline(): Promise<void> {
+  for (;;) {
+    const health = (await (await fetch(`${base}/healthz`)).json()) as { driversOnline: number };
+    if (health.driversOnline === DRIVERS) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Sets a pickup on the page and requests a ride; resolves when the car is on the map. */
+async function requestRide(page: Page): Promise<number> {
+  await page.click('#map', { position: { x: 206, y: 300 } });
+  await page.waitForSelector('#request:not([disabled])');
+  const requested = Date.now();
+  await page.click('#request');
+  await page.waitForSelector('[data-testid="car"]', { state: 'visible' });
+  return Date.now() - requested;
+}
+
+const isLive = () => (document.getElementById('connection')?.textContent ?? '').startsWith('live');
+
+async function carMoves(page: Page, timeout = 20_000): Promise<void> {
+  const before = await carPosition(page);
+  await page.waitForFunction(
+    (b) => (document.querySelector('[data-testid="car"]') as HTMLElement).style.transform !== b,
+    before,
+    { timeout },
+  );
+}
+
 describe('rider page', () => {
   it(
     'requests a ride; the car appears, moves, says how fresh it is, and greys out when the driver stops',
     { timeout: 120_000 },
     async () => {
       // Wait until the fleet is in the index, so a driver can be assigned.
-      for (;;) {
-        const health = (await (await fetch(`${base}/healthz`)).json()) as { driversOnline: number };
-        if (health.driversOnline === DRIVERS) break;
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await fleetOnline();
       await new Promise((r) => setTimeout(r, 500));
       const page = await open('/');
-      await page.click('#map', { position: { x: 206, y: 300 } });
-      await page.waitForSelector('#request:not([disabled])');
-      const requested = Date.now();
-      await page.click('#request');
-      await page.waitForSelector('[data-testid="car"]', { state: 'visible' });
-      expect(Date.now() - requested).toBeLessThan(2000 + 1500); // assignment, then the retained fix at once
-      await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'live');
+      expect(await requestRide(page)).toBeLessThan(2000 + 1500); // assignment, then the retained fix at once
+      await page.waitForFunction(isLive);
+      expect(await page.getAttribute('#connection', 'data-transport')).toBe('websocket');
       await page.waitForFunction(() => /updated/.test(document.getElementById('freshness')?.textContent ?? ''));
-      const first = await carPosition(page);
-      await page.waitForFunction(
-        (before) => (document.querySelector('[data-testid="car"]') as HTMLElement).style.transform !== before,
-        first,
-        { timeout: 20_000 },
-      );
+      await carMoves(page);
       await page.screenshot({ path: join(ARTIFACTS, 'rider.png') });
 
       // The broker restarts under the page: it reconnects by itself and the car moves again.
       const ports = { mqtt: broker.mqttPort, http: broker.httpPort };
       await broker.stop('SIGKILL');
-      await page.waitForFunction(() => document.getElementById('connection')?.textContent !== 'live');
+      await page.waitForFunction(() => !(document.getElementById('connection')?.textContent ?? '').startsWith('live'));
       broker = await startBrokerProcess(brokerEnv(ports));
-      await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'live', undefined, {
-        timeout: 30_000,
-      });
-      const afterRestart = await carPosition(page);
-      await page.waitForFunction(
-        (before) => (document.querySelector('[data-testid="car"]') as HTMLElement).style.transform !== before,
-        afterRestart,
-        { timeout: 30_000 },
-      );
+      await page.waitForFunction(isLive, undefined, { timeout: 30_000 });
+      await carMoves(page, 30_000);
 
       // The drivers stop: the car is greyed out, never shown as live.
       await sim.stop();
@@ -121,6 +135,31 @@ describe('rider page', () => {
       );
     },
   );
+});
+
+describe('rider page on a network that blocks WebSocket', () => {
+  it.each([
+    ['sse', 'WebSocket is refused', false],
+    ['long-poll', 'WebSocket and Server-Sent Events are refused', true],
+  ])('falls back to %s when %s, and the car moves', { timeout: 90_000 }, async (expected, _why, blockSse) => {
+    await fleetOnline();
+    const page = await open('/', undefined, async (p) => {
+      // A proxy that accepts the upgrade and closes it at once, as some corporate proxies do.
+      await p.routeWebSocket(/\/mqtt$/, (ws) => {
+        void ws.close();
+      });
+      if (blockSse) await p.route(/\/events(\?|$)/, (route) => route.abort());
+    });
+    await requestRide(page);
+    await page.waitForFunction((t) => document.getElementById('connection')?.dataset['transport'] === t, expected, {
+      timeout: 20_000,
+    });
+    await page.waitForFunction(isLive, undefined, { timeout: 20_000 });
+    expect(await page.textContent('#connection')).toMatch(expected === 'sse' ? /SSE/ : /long polling/);
+    await carMoves(page);
+    await page.screenshot({ path: join(ARTIFACTS, `rider-${expected}.png`) });
+    await page.close();
+  });
 });
 
 describe('operator map', () => {

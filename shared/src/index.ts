@@ -29,9 +29,11 @@ export { decodeTripMessage, encodeTripMessage, type TripMessage, type TripMessag
 export {
   cursorOf,
   fixesAfter,
+  fixFromJson,
   parseCursor,
   type Cursor,
   type LiveEndReason,
   type LivePoll,
   type LiveSnapshot,
 } from './live';
+export { backoffMs } from './backoff';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cursorOf, fixesAfter, parseCursor } from './live';
+import { cursorOf, fixesAfter, fixFromJson, parseCursor } from './live';
 import type { LocationFix } from './location';
 
 const fix = (seq: number, timestampMs: number): LocationFix => ({
@@ -48,5 +48,26 @@ describe('fixesAfter', () => {
     expect(fixesAfter(history, { timestampMs: 2500, seq: 99 })).toEqual(history.slice(2));
     expect(fixesAfter(history, { timestampMs: 500, seq: 1 })).toEqual(history);
     expect(fixesAfter(history, { timestampMs: 9000, seq: 1 })).toEqual([]);
+  });
+});
+
+describe('fixFromJson', () => {
+  it('accepts a fix as JSON gives it back', () => {
+    const f = { ...fix(3, 1_764_288_000_000), headingDeg: 90, speedMps: 12.5, accuracyM: 4 };
+    expect(fixFromJson(JSON.parse(JSON.stringify(f)))).toEqual({ ok: true, value: f });
+  });
+
+  it.each([
+    null,
+    'text',
+    [],
+    {},
+    { ...fix(1, 1), lat: '39' },
+    { ...fix(1, 1), lat: 91 },
+    { ...fix(1, 1), tripState: 'flying' },
+    { ...fix(1, 1), simulated: 'no' },
+    { ...fix(1, 1), headingDeg: undefined },
+  ])('refuses %j', (value) => {
+    expect(fixFromJson(value)).toEqual({ ok: false, reason: 'bad_fix' });
   });
 });

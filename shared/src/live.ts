@@ -1,4 +1,4 @@
-import type { LocationFix } from './location';
+import { validateFix, type LocationFix, type TripState } from './location';
 import { fail, ok, type Result } from './result';
 import type { DriverStatus } from './status';
 
@@ -65,3 +65,25 @@ export interface LivePoll {
 
 /** Why a server ended a live stream for good (the client should not reconnect with the same token). */
 export type LiveEndReason = 'token_expired' | 'trip_ended';
+
+/** A fix as the HTTP transports send it (the LocationFix fields as JSON), checked like a decoded packet. */
+export function fixFromJson(value: unknown): Result<LocationFix, 'bad_fix'> {
+  if (typeof value !== 'object' || value === null) return fail('bad_fix');
+  const v = value as Record<string, unknown>;
+  const num = (k: string): number | undefined => (typeof v[k] === 'number' ? v[k] : undefined);
+  const numOrNull = (k: string): number | null | undefined => (v[k] === null ? null : num(k));
+  const fix = {
+    seq: num('seq'),
+    timestampMs: num('timestampMs'),
+    lat: num('lat'),
+    lng: num('lng'),
+    headingDeg: numOrNull('headingDeg'),
+    speedMps: numOrNull('speedMps'),
+    accuracyM: numOrNull('accuracyM'),
+    tripState: v['tripState'],
+    simulated: v['simulated'],
+  };
+  if (Object.values(fix).some((x) => x === undefined) || typeof fix.simulated !== 'boolean') return fail('bad_fix');
+  const checked = validateFix(fix as LocationFix & { tripState: TripState });
+  return checked.ok ? ok(checked.value) : fail('bad_fix');
+}

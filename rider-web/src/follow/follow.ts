@@ -1,0 +1,68 @@
+import { locationTopic, statusTopic } from '@ridetrack/shared';
+import { brokerUrl, openFeed, type FeedEvents } from '../feed';
+import { openLongPoll, shortPoll } from './http-poll';
+import { openSse } from './sse';
+import type { FollowTarget, OpenTransport, TransportName } from './types';
+
+/** MQTT over WebSocket, subscribed to the driver's location and presence. */
+const openWebSocket: OpenTransport = (target, events, fallback) =>
+  openFeed(
+    brokerUrl(new URL(target.origin)),
+    target.token,
+    `rider-${Math.random().toString(36).slice(2, 10)}`,
+    [locationTopic(target.driverId), statusTopic(target.driverId)],
+    events,
+    fallback,
+  );
+
+export const TRANSPORTS: Record<TransportName, OpenTransport> = {
+  websocket: openWebSocket,
+  sse: openSse,
+  'long-poll': openLongPoll,
+  'short-poll': shortPoll(2000),
+};
+
+/** The order a rider page tries: the first that gets through is kept (and reconnects on its own). */
+export const FALLBACK_ORDER: readonly TransportName[] = ['websocket', 'sse', 'long-poll'];
+
+/** Attempts that never got through before a transport is taken as blocked on this network. */
+const FAILURES_BEFORE_FALLBACK = 2;
+
+/**
+ * Follows one driver with the first transport of `order` that gets through. A transport that never
+ * connects (not refused: blocked) hands over to the next; one that worked keeps reconnecting itself.
+ */
+export function followDriver(
+  target: FollowTarget,
+  events: FeedEvents & { transport(name: TransportName): void },
+  order: readonly TransportName[] = FALLBACK_ORDER,
+): { close(): void } {
+  let index = 0;
+  let current: { close(): void } | null = null;
+  const start = (): void => {
+    const name = order[index];
+    if (name === undefined) return;
+    events.transport(name);
+    const last = index === order.length - 1;
+    current = TRANSPORTS[name](
+      target,
+      events,
+      last
+        ? undefined
+        : {
+            afterFailures: FAILURES_BEFORE_FALLBACK,
+            unreachable: () => {
+              index++;
+              start();
+            },
+          },
+    );
+  };
+  start();
+  return { close: () => current?.close() };
+}
+
+/** A transport name from a page parameter (`?transport=sse`), or null for the fallback order. */
+export function transportParam(value: string | null): TransportName | null {
+  return value !== null && value in TRANSPORTS ? (value as TransportName) : null;
+}
