@@ -4,10 +4,11 @@ import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import { Aedes } from 'aedes';
-import memoryPersistence from 'aedes-persistence';
+import { statusTopic } from '@ridetrack/shared';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import { Admission, type AdmissionLimits } from './admission';
+import { aedesBackends, type ClusterOptions } from './cluster';
 import { createAuthHooks, gateOf, type AuthMode } from './auth/hooks';
 import type { TokenMinter, TokenVerifier } from './auth/tokens';
 import { isLoopback } from './config';
@@ -27,7 +28,7 @@ import { IngressGate, type GateLimits, type Transport } from './ingress/gate';
 import { LoadMonitor } from './load-monitor';
 import { createMetrics, gateCounters, indexerCounters, liveCounters, type Metrics } from './metrics';
 import { Presence } from './presence';
-import { encodeTripTopicPublish } from './trip-publish';
+import { announceTripEnded, encodeTripTopicPublish, onTripEnded } from './trip-publish';
 import { boundPort, listen, listenTcp, listenTls } from './transports/tcp';
 import { attachWebSocket } from './transports/websocket';
 
@@ -52,6 +53,7 @@ export interface BrokerOptions {
   dispatch: DispatchOptions;
   web: WebOptions;
   live: LiveOptions;
+  cluster: ClusterOptions;
 }
 
 export interface BrokerDeps {
@@ -104,7 +106,6 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     () => {
       memoryFixes.sweep();
       hub.sweep();
-      dispatch.prune(now());
     },
     Math.min(options.fixRetentionMs, 60_000),
   );
@@ -113,9 +114,12 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   const gates = new Set<IngressGate>();
   const counters = gateCounters(metrics);
 
-  const persistence = memoryPersistence();
+  const backends = aedesBackends(options.cluster, log);
+  const { persistence } = backends;
   const aedes = new Aedes({
+    id: options.cluster.nodeId,
     persistence,
+    ...(backends.mq === undefined ? {} : { mq: backends.mq }),
     connectTimeout: options.connectTimeoutMs,
     maxInflightInbound: options.maxInflightInbound,
     // Client ids of MQTT 3.1 clients may be longer than the 23 characters 3.1 allows.
@@ -125,6 +129,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   });
   await aedes.listen();
   const presence = new Presence(aedes, now, log);
+  if (backends.clustered) await presence.followTakeovers(aedes.id);
   // Riders following over HTTP see every fix and status Aedes routes, from any node.
   const hub = new LiveHub(retainedLoader(persistence), { historySize: 32, idleMs: 60_000 }, now);
   await feedHub(aedes, hub);
@@ -140,16 +145,18 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     index,
     deps.minter ?? null,
     (driverId, message) => aedes.publish(encodeTripTopicPublish(driverId, message), () => undefined),
-    (tripId) => {
-      live.endTrip(tripId);
-      for (const gate of gates) {
-        const claims = gate.ctx.claims;
-        if (claims?.role === 'rider' && claims.trip === tripId) gate.reject('trip_ended');
-      }
-    },
+    (tripId) => announceTripEnded(aedes, tripId),
     options.dispatch,
     now,
   );
+  // Whichever node completed the trip, every node closes the riders holding its token.
+  await onTripEnded(aedes, (tripId) => {
+    live.endTrip(tripId);
+    for (const gate of gates) {
+      const claims = gate.ctx.claims;
+      if (claims?.role === 'rider' && claims.trip === tripId) gate.reject('trip_ended');
+    }
+  });
 
   const hooks = createAuthHooks({
     mode,
@@ -164,6 +171,11 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       metrics.connections.inc(labels);
       const driverId = gate.ctx.claims?.role === 'driver' ? gate.ctx.claims.sub : null;
       if (driverId !== null) presence.online(driverId, client);
+      // Clustered, a driver's own will on its status topic is not stored: presence is the broker's
+      // (it marks the driver offline when the session ends), and a will left in Redis by a node that
+      // died would be published minutes later by another node, over a driver long reconnected.
+      if (backends.clustered && driverId !== null && gate.ctx.willTopic === statusTopic(driverId))
+        (client as unknown as { _will?: unknown })._will = undefined;
       gate.once('close', () => {
         metrics.connections.dec(labels);
         if (driverId !== null) presence.ended(driverId, client);
@@ -309,6 +321,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     clearInterval(sweeper);
     await indexer.close();
     await index.close();
+    await backends.close();
     load.close();
     log.info('broker closed');
   }

@@ -41,6 +41,11 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  CLUSTER: z.enum(['auto', 'off']).default('auto'),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . -')
+    .optional(),
   REDIS_KEY_PREFIX: z.string().min(1).max(64).default('rt:'),
   H3_RESOLUTION: z.coerce.number().int().min(0).max(15).default(9),
   STALE_AFTER_MS: positiveInt.default(30_000),

@@ -1,18 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { encodeTripMessage, type LatLng, type TripMessage } from '@ridetrack/shared';
 import type { TokenMinter } from './auth/tokens';
-import type { GeoIndex } from './geo/types';
+import type { GeoIndex, Trip } from './geo/types';
 
-export interface Trip {
-  id: string;
-  driverId: string;
-  riderId: string;
-  pickup: LatLng;
-  dropoff?: LatLng;
-  state: 'assigned' | 'completed';
-  createdMs: number;
-  endedMs?: number;
-}
+export type { Trip } from './geo/types';
 
 export interface DispatchOptions {
   /** How far from the pickup a driver may be. */
@@ -30,11 +21,10 @@ export type CompleteReason = 'unknown_trip' | 'already_ended';
  * Assigns the nearest available driver to a pickup: a ring search for drivers whose fixes say
  * `available`, then a reservation that is atomic across broker nodes (SET NX in Redis), so two
  * riders never get the same car. The driver hears of it on its trip topic; the rider gets a token
- * scoped to that driver and trip, which stops working when the trip ends or expires.
+ * scoped to that driver and trip, which stops working when the trip ends or expires. Trips are
+ * stored with the holds (in Redis when configured), so any node can complete one or check a token.
  */
 export class Dispatch {
-  private readonly trips = new Map<string, Trip>();
-
   constructor(
     private readonly index: GeoIndex,
     private readonly minter: TokenMinter | null,
@@ -68,7 +58,7 @@ export class Dispatch {
         createdMs: nowMs,
         ...(dropoff ? { dropoff } : {}),
       };
-      this.trips.set(id, trip);
+      await this.index.saveTrip(trip, this.options.tripTtlS * 1000);
       const exp = Math.floor(nowMs / 1000) + this.options.tripTtlS;
       const riderToken = await this.minter.mint(
         { role: 'rider', sub: riderId, drivers: [trip.driverId], trip: id, exp },
@@ -89,25 +79,27 @@ export class Dispatch {
   }
 
   async complete(tripId: string): Promise<{ ok: true; trip: Trip } | { ok: false; reason: CompleteReason }> {
-    const trip = this.trips.get(tripId);
-    if (trip === undefined) return { ok: false, reason: 'unknown_trip' };
-    if (trip.state !== 'assigned') return { ok: false, reason: 'already_ended' };
-    trip.state = 'completed';
-    trip.endedMs = this.now();
-    await this.index.release(trip.driverId, trip.id);
-    this.tellDriver(trip.driverId, encodeTripMessage({ trip: trip.id, state: 'completed', ts: trip.endedMs }));
-    this.endRiderSessions(trip.id);
-    return { ok: true, trip };
+    const ended = await this.index.endTrip(tripId, this.now());
+    if (typeof ended === 'string') return { ok: false, reason: ended };
+    await this.index.release(ended.driverId, ended.id);
+    this.tellDriver(
+      ended.driverId,
+      encodeTripMessage({ trip: ended.id, state: 'completed', ts: ended.endedMs ?? this.now() }),
+    );
+    this.endRiderSessions(ended.id);
+    return { ok: true, trip: ended };
   }
 
-  /** Forgets trips past their lifetime (their rider tokens have expired anyway). */
-  prune(nowMs: number): void {
-    for (const [id, trip] of this.trips)
-      if (nowMs - trip.createdMs > this.options.tripTtlS * 1000) this.trips.delete(id);
-  }
-
-  /** True for a trip this node ended: its rider tokens no longer connect. */
-  hasEnded(tripId: string): boolean {
-    return this.trips.get(tripId)?.state === 'completed';
+  /**
+   * True for a trip that has ended: its rider tokens no longer connect (on any node). While the
+   * store (Redis) is unreachable this answers false: riders keep following their cars during an
+   * outage, and their tokens still end at their expiry.
+   */
+  async hasEnded(tripId: string): Promise<boolean> {
+    try {
+      return (await this.index.loadTrip(tripId))?.state === 'completed';
+    } catch {
+      return false;
+    }
   }
 }

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { BrokerOptions } from './broker';
 import type { BrokerConfig } from './config';
 import { createVerifier, type TokenVerifier } from './auth/tokens';
@@ -51,6 +53,11 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
     maxInflightInbound: config.MAX_INFLIGHT_INBOUND,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     fixRetentionMs: 3_600_000,
+    cluster: {
+      // With a Redis URL, nodes share routing and retained state unless CLUSTER=off.
+      redisUrl: config.CLUSTER === 'off' ? undefined : config.REDIS_URL,
+      nodeId: config.NODE_ID ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
+    },
     geo: {
       redisUrl: config.REDIS_URL,
       keyPrefix: config.REDIS_KEY_PREFIX,

@@ -19,6 +19,26 @@ export class Presence {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Clustered: when a driver reconnects to another node, Aedes there announces the client id on
+   * `$SYS/{node}/new/clients` and this node closes its old session. That end is a move, not the
+   * driver going offline, so the old session is forgotten before it closes.
+   */
+  async followTakeovers(nodeId: string): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.aedes.subscribe(
+        '$SYS/+/new/clients',
+        (packet, done) => {
+          const from = packet.topic.split('/')[1];
+          const clientId = packet.payload.toString();
+          if (from !== nodeId) this.current.delete(clientId);
+          done();
+        },
+        resolve,
+      );
+    });
+  }
+
   /** A driver's session began. */
   online(driverId: string, client: Client): void {
     this.current.set(driverId, client);

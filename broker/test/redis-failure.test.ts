@@ -16,7 +16,8 @@ let redis: TestRedis;
 let t: TestBroker;
 beforeAll(async () => {
   redis = await startRedis();
-  t = await startTestBroker({ REDIS_URL: redis.url, INDEX_FLUSH_MS: '20' });
+  // One node: the geo-index in Redis, routing in process (clustered routing needs Redis by nature).
+  t = await startTestBroker({ REDIS_URL: redis.url, INDEX_FLUSH_MS: '20', CLUSTER: 'off' });
 });
 afterAll(async () => {
   await t.broker.close();

@@ -19,7 +19,7 @@ export interface HookDeps {
   /** Called with every authenticated connection (for presence and the connection gauge). */
   onAuthenticated: (client: Client, gate: IngressGate) => void;
   /** True for a rider token whose trip has ended: it no longer connects. */
-  tripEnded: (tripId: string) => boolean;
+  tripEnded: (tripId: string) => Promise<boolean>;
   now: () => number;
 }
 
@@ -58,7 +58,7 @@ export function createAuthHooks(deps: HookDeps) {
     const verified = await deps.verifier?.verify(password?.toString('utf8'));
     if (!verified?.ok) return refuse(client, gate, verified?.reason ?? 'no_verifier', BAD_USERNAME_OR_PASSWORD);
     const claims = verified.value;
-    if (claims.role === 'rider' && claims.trip !== undefined && deps.tripEnded(claims.trip)) {
+    if (claims.role === 'rider' && claims.trip !== undefined && (await deps.tripEnded(claims.trip))) {
       return refuse(client, gate, 'trip_ended', NOT_AUTHORIZED);
     }
     // One driver cannot take over another's session: its client id is its subject.

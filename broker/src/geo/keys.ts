@@ -6,6 +6,7 @@
  *   {prefix}d:{driverId} HASH  cell, m (its member in the cell set), t (update ms), f (the fix)
  *   {prefix}drivers      ZSET  driverId, score = update time: what the janitor scans
  *   {prefix}hold:{id}    STRING trip id, with a TTL: a driver reserved by dispatch
+ *   {prefix}trip:{id}    STRING the trip as JSON, with a TTL (its rider token's lifetime)
  */
 export function geoKeys(prefix: string) {
   return {
@@ -14,6 +15,7 @@ export function geoKeys(prefix: string) {
     driver: (driverId: string) => `${prefix}d:${driverId}`,
     drivers: `${prefix}drivers`,
     hold: (driverId: string) => `${prefix}hold:${driverId}`,
+    trip: (tripId: string) => `${prefix}trip:${tripId}`,
   };
 }
 

@@ -1,6 +1,6 @@
 import { cellToParent } from 'h3-js';
 import { ringSearch } from './ring-search';
-import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery } from './types';
+import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
 
 /**
  * The geo-index in this process's memory: the default when no Redis is configured, so the system
@@ -11,6 +11,7 @@ export class MemoryGeoIndex implements GeoIndex {
   private readonly drivers = new Map<string, DriverState>();
   private readonly cells = new Map<string, Set<string>>();
   private readonly holds = new Map<string, { tripId: string; untilMs: number }>();
+  private readonly trips = new Map<string, { trip: Trip; untilMs: number }>();
 
   constructor(
     readonly h3Resolution: number,
@@ -61,6 +62,7 @@ export class MemoryGeoIndex implements GeoIndex {
       removed++;
     }
     for (const [id, hold] of this.holds) if (hold.untilMs <= nowMs) this.holds.delete(id);
+    for (const [id, entry] of this.trips) if (entry.untilMs <= nowMs) this.trips.delete(id);
     return Promise.resolve(removed);
   }
 
@@ -75,6 +77,24 @@ export class MemoryGeoIndex implements GeoIndex {
   release(driverId: string, tripId: string): Promise<void> {
     if (this.holds.get(driverId)?.tripId === tripId) this.holds.delete(driverId);
     return Promise.resolve();
+  }
+
+  saveTrip(trip: Trip, ttlMs: number): Promise<void> {
+    this.trips.set(trip.id, { trip: { ...trip }, untilMs: this.now() + ttlMs });
+    return Promise.resolve();
+  }
+
+  loadTrip(tripId: string): Promise<Trip | null> {
+    const entry = this.trips.get(tripId);
+    return Promise.resolve(entry === undefined || entry.untilMs <= this.now() ? null : { ...entry.trip });
+  }
+
+  endTrip(tripId: string, endedMs: number): Promise<Trip | 'unknown_trip' | 'already_ended'> {
+    const entry = this.trips.get(tripId);
+    if (entry === undefined || entry.untilMs <= this.now()) return Promise.resolve('unknown_trip');
+    if (entry.trip.state !== 'assigned') return Promise.resolve('already_ended');
+    entry.trip = { ...entry.trip, state: 'completed', endedMs };
+    return Promise.resolve({ ...entry.trip });
   }
 
   close(): Promise<void> {

@@ -2,10 +2,10 @@ import { cellToParent } from 'h3-js';
 import type { Redis } from 'ioredis';
 import { geoKeys, type GeoKeys } from './keys';
 import { memberToState, stateToMember } from './member';
-import { NEARBY_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
+import { END_TRIP_LUA, NEARBY_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
 import { cachedDisk, diskCoverageM, rankNearby, ringPlan } from './ring-search';
 import { TRIP_STATES } from '@ridetrack/shared';
-import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery } from './types';
+import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
 
 /** Updates sent in one script call: large enough to amortise the call, small enough not to stall Redis. */
 const BATCH = 256;
@@ -18,6 +18,7 @@ type ScriptRedis = Redis & {
   rtUpsert(...args: (string | number)[]): Promise<number>;
   rtSweep(...args: (string | number)[]): Promise<number>;
   rtRelease(key: string, tripId: string): Promise<number>;
+  rtEndTrip(key: string, endedMs: number): Promise<number | string>;
   rtNearby(...args: (string | number)[]): Promise<string[]>;
 };
 
@@ -43,6 +44,7 @@ export class RedisGeoIndex implements GeoIndex {
     redis.defineCommand('rtSweep', { numberOfKeys: 0, lua: SWEEP_LUA });
     redis.defineCommand('rtRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
     redis.defineCommand('rtNearby', { numberOfKeys: 0, lua: NEARBY_LUA });
+    redis.defineCommand('rtEndTrip', { numberOfKeys: 1, lua: END_TRIP_LUA });
     this.redis = redis as ScriptRedis;
   }
 
@@ -135,6 +137,22 @@ export class RedisGeoIndex implements GeoIndex {
 
   async release(driverId: string, tripId: string): Promise<void> {
     await this.redis.rtRelease(this.keys.hold(driverId), tripId);
+  }
+
+  async saveTrip(trip: Trip, ttlMs: number): Promise<void> {
+    await this.redis.set(this.keys.trip(trip.id), JSON.stringify(trip), 'PX', ttlMs);
+  }
+
+  async loadTrip(tripId: string): Promise<Trip | null> {
+    const json = await this.redis.get(this.keys.trip(tripId));
+    return json === null ? null : (JSON.parse(json) as Trip);
+  }
+
+  async endTrip(tripId: string, endedMs: number): Promise<Trip | 'unknown_trip' | 'already_ended'> {
+    const out = await this.redis.rtEndTrip(this.keys.trip(tripId), endedMs);
+    if (out === 0) return 'unknown_trip';
+    if (out === 1) return 'already_ended';
+    return JSON.parse(String(out)) as Trip;
   }
 
   async close(): Promise<void> {

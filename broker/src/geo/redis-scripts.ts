@@ -124,3 +124,19 @@ while i <= #ARGV do
 end
 return reply('0', math.huge)
 `;
+
+/**
+ * Completes an assigned trip. KEYS: the trip key. ARGV: endedMs. Returns the ended trip as JSON,
+ * 0 for an unknown (or expired) trip, 1 for one already ended. Keeps the key's lifetime.
+ */
+export const END_TRIP_LUA = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local trip = cjson.decode(v)
+if trip.state ~= 'assigned' then return 1 end
+trip.state = 'completed'
+trip.endedMs = tonumber(ARGV[1])
+local out = cjson.encode(trip)
+redis.call('SET', KEYS[1], out, 'KEEPTTL')
+return out
+`;

@@ -29,6 +29,18 @@ export interface CellCount {
   count: number;
 }
 
+/** A trip of dispatch, as stored where every broker node sees it. */
+export interface Trip {
+  id: string;
+  driverId: string;
+  riderId: string;
+  pickup: { lat: number; lng: number };
+  dropoff?: { lat: number; lng: number };
+  state: 'assigned' | 'completed';
+  createdMs: number;
+  endedMs?: number;
+}
+
 /**
  * The geo-index: drivers bucketed by H3 cell. Two backends share this interface and one test
  * suite: Redis (redis-index.ts) and in-memory (memory-index.ts, the default with no Redis).
@@ -48,5 +60,10 @@ export interface GeoIndex {
   /** Reserves a driver for a trip, atomically across broker nodes; false if already reserved. */
   hold(driverId: string, tripId: string, ttlMs: number): Promise<boolean>;
   release(driverId: string, tripId: string): Promise<void>;
+  /** Dispatch's trips live beside the holds, so any node can complete one and check its tokens. */
+  saveTrip(trip: Trip, ttlMs: number): Promise<void>;
+  loadTrip(tripId: string): Promise<Trip | null>;
+  /** Marks an assigned trip completed, atomically: the ended trip, or why not. */
+  endTrip(tripId: string, endedMs: number): Promise<Trip | 'unknown_trip' | 'already_ended'>;
   close(): Promise<void>;
 }

@@ -32,7 +32,7 @@ export interface LiveDeps {
   hub: LiveHub;
   /** null in open mode: no token is asked for. */
   verifier: TokenVerifier | null;
-  tripEnded: (tripId: string) => boolean;
+  tripEnded: (tripId: string) => Promise<boolean>;
   counters: LiveCounters;
   now: () => number;
   options: LiveOptions;
@@ -210,7 +210,7 @@ export class LiveHttp {
     const allowed = canSubscribe(claims, { driverId, kind: 'location' });
     if (!allowed.ok)
       return { ok: false, refusal: refusal(403, 'forbidden', allowed.reason, `may not follow ${driverId}`) };
-    if (claims.role === 'rider' && claims.trip !== undefined && this.deps.tripEnded(claims.trip))
+    if (claims.role === 'rider' && claims.trip !== undefined && (await this.deps.tripEnded(claims.trip)))
       return { ok: false, refusal: refusal(403, 'forbidden', 'trip_ended', 'the trip of this token has ended') };
     return { ok: true, claims };
   }

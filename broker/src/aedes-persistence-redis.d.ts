@@ -1,0 +1,16 @@
+/**
+ * aedes-persistence-redis ships no types. Its default export wraps the store in the callback layer
+ * of aedes-persistence 10, which Aedes 1.x refuses (it wants an async `setup`); the async store
+ * itself is this class.
+ */
+declare module 'aedes-persistence-redis/asyncPersistence.js' {
+  import type { Redis } from 'ioredis';
+
+  export default class AsyncRedisPersistence {
+    constructor(opts: { conn?: Redis; maxSessionDelivery?: number; packetTTL?: () => number });
+    setup(broker: unknown): Promise<void>;
+    storeRetained(packet: unknown): Promise<void>;
+    createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer }>;
+    destroy(): Promise<void>;
+  }
+}

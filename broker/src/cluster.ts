@@ -1,0 +1,116 @@
+import memoryPersistence from 'aedes-persistence';
+import RedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
+import { Redis } from 'ioredis';
+import mqemitterRedis from 'mqemitter-redis';
+import type { Logger } from 'pino';
+import type { RetainedSource } from './live/aedes-source';
+
+export interface ClusterOptions {
+  /** Share routing and retained state with every node on this Redis; undefined: this process alone. */
+  redisUrl: string | undefined;
+  /** This node's id in the cluster (Aedes' broker id): in logs, wills and takeovers. */
+  nodeId: string;
+}
+
+/** What Aedes routes messages through and keeps state in. */
+export interface AedesBackends {
+  clustered: boolean;
+  /** An mqemitter: undefined for Aedes' in-process default, or the local-first Redis one. */
+  mq: unknown;
+  persistence: RetainedSource;
+  /** Closes the persistence's Redis connection (Aedes closes the mq itself). */
+  close(): Promise<void>;
+}
+
+type Message = { topic: string; rtNode?: string } & Record<string, unknown>;
+type Done = (err?: Error | null) => void;
+interface Emitter {
+  emit(msg: Message, done?: Done): void;
+  _emit(msg: Message, done?: Done): void;
+}
+
+/** Reconnect quickly at first, then every 2 s at most, with jitter. */
+const retryStrategy = (attempt: number) => Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2);
+
+/**
+ * mqemitter-redis, local first. Stock mqemitter-redis delivers even a node's own messages only
+ * after their round trip through Redis; here each message is delivered to this node's subscribers
+ * at once and published to Redis for the other nodes, and its echo is dropped (every message is
+ * tagged with the node that emitted it). Same-node delivery costs no Redis hop, and keeps working
+ * while Redis is away; publishes to Redis then fail fast instead of queueing stale fixes.
+ */
+function localFirstRedisMq(redisUrl: string, nodeId: string, onRemoteError: (err: Error) => void): unknown {
+  const pubConn = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy });
+  const subConn = new Redis(redisUrl, { retryStrategy });
+  pubConn.on('error', onRemoteError);
+  subConn.on('error', onRemoteError);
+  const mq = mqemitterRedis({ pubConn, subConn }) as unknown as Emitter;
+  const deliverHere = mq._emit.bind(mq);
+  const publishToRedis = mq.emit.bind(mq);
+  mq._emit = (msg, done) => {
+    if (msg.rtNode === nodeId) done?.();
+    else deliverHere(msg, done);
+  };
+  mq.emit = (msg, done) => {
+    msg.rtNode = nodeId;
+    deliverHere(msg, done);
+    publishToRedis(msg, (err) => {
+      if (err) onRemoteError(err);
+    });
+  };
+  return mq;
+}
+
+/**
+ * aedes-persistence-redis whose retained writes never fail a publish: the last known position is
+ * best effort while Redis is away (live delivery goes on), and is written again by the next fix.
+ */
+class TolerantRedisPersistence extends RedisPersistence {
+  constructor(
+    conn: Redis,
+    private readonly onError: (err: Error) => void,
+  ) {
+    super({ conn });
+  }
+
+  override async storeRetained(packet: unknown): Promise<void> {
+    try {
+      await super.storeRetained(packet);
+    } catch (err) {
+      this.onError(err as Error);
+    }
+  }
+}
+
+/**
+ * One node, or many sharing Redis. Clustered, messages reach the other nodes through Redis pub/sub
+ * (mqemitter-redis, local first), so a rider on node C gets a driver's fixes from node A; retained
+ * messages (last position, presence), subscriptions and sessions live in Redis
+ * (aedes-persistence-redis), so every node answers the same and a node can die without losing them.
+ * No sticky sessions: a client may reconnect to any node. docs/life-of-a-location.md follows one
+ * fix through it.
+ */
+export function aedesBackends(options: ClusterOptions, log: Logger): AedesBackends {
+  if (options.redisUrl === undefined)
+    return { clustered: false, mq: undefined, persistence: memoryPersistence(), close: () => Promise.resolve() };
+  let lastWarnMs = 0;
+  const warn = (err: Error): void => {
+    // ioredis reports every failed reconnect; say it at most every 10 s.
+    if (Date.now() - lastWarnMs < 10_000) return;
+    lastWarnMs = Date.now();
+    log.warn({ err: err.message }, 'cluster: redis unreachable; this node serves its own clients meanwhile');
+  };
+  const mq = localFirstRedisMq(options.redisUrl, options.nodeId, warn);
+  const conn = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, retryStrategy });
+  conn.on('error', warn);
+  log.info({ nodeId: options.nodeId }, 'clustered: routing and retained state shared through Redis');
+  return {
+    clustered: true,
+    mq,
+    persistence: new TolerantRedisPersistence(conn, warn),
+    close: () => {
+      conn.disconnect();
+      return Promise.resolve();
+    },
+  };
+}
