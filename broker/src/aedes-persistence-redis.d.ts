@@ -14,3 +14,11 @@ declare module 'aedes-persistence-redis/asyncPersistence.js' {
     destroy(): Promise<void>;
   }
 }
+
+/** aedes-persistence 11's adapter from an async store to what Aedes 1.x calls (streams, callbacks). */
+declare module 'aedes-persistence/callBackPersistence.js' {
+  export class CallBackPersistence {
+    constructor(factory: (opts: object) => unknown, opts?: object);
+    createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer }>;
+  }
+}

@@ -1,4 +1,5 @@
 import memoryPersistence from 'aedes-persistence';
+import { CallBackPersistence } from 'aedes-persistence/callBackPersistence.js';
 import RedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
 import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
@@ -107,7 +108,8 @@ export function aedesBackends(options: ClusterOptions, log: Logger): AedesBacken
   return {
     clustered: true,
     mq,
-    persistence: new TolerantRedisPersistence(conn, warn),
+    // Aedes 1.x reads retained messages as streams: the adapter of aedes-persistence 11 gives them.
+    persistence: new CallBackPersistence(() => new TolerantRedisPersistence(conn, warn)),
     close: () => {
       conn.disconnect();
       return Promise.resolve();

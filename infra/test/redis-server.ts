@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -10,6 +10,8 @@ export interface TestRedis {
   url: string;
   port: number;
   process: ChildProcess;
+  /** Runs one command with redis-cli; resolves with its output, trimmed. */
+  command(args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,13 @@ export async function startRedis(port?: number): Promise<TestRedis> {
     url: `redis://127.0.0.1:${p}`,
     port: p,
     process: child,
+    command: (args) =>
+      new Promise((resolve, reject) => {
+        execFile('redis-cli', ['-p', String(p), ...args], (err, stdout) => {
+          if (err === null) resolve(stdout.trim());
+          else reject(new Error(`redis-cli ${args.join(' ')}: ${err.message}`));
+        });
+      }),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');

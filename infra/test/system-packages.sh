@@ -11,6 +11,7 @@ REQUIRED=(
   "openssl openssl"
   "chromium chromium"
   "stdbuf coreutils"
+  "haproxy haproxy"
 )
 
 missing=()

@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  decodeLocation,
+  decodeStatus,
+  encodeLocation,
+  FLEET_LOCATIONS,
+  locationTopic,
+  statusTopic,
+  type LocationFix,
+} from '@ridetrack/shared';
+import { startBrokerProcess, type BrokerProcess } from './broker-process';
+import { startRedis, type TestRedis } from './redis-server';
+import { startSimProcess } from './sim-process';
+
+/**
+ * Several broker nodes on one Redis, as real processes on loopback: routing across nodes, the same
+ * retained state on every node, and a node killed under a running fleet.
+ */
+const secret = randomBytes(32).toString('hex');
+let redis: TestRedis;
+const nodes: BrokerProcess[] = [];
+const clients: MqttClient[] = [];
+
+async function token(claims: Record<string, unknown>): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(secret));
+}
+
+async function connect(url: string, clientId: string, claims: Record<string, unknown>): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, {
+    clientId,
+    username: 'token',
+    password: await token(claims),
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+  });
+  clients.push(client);
+  return client;
+}
+
+const tcp = (n: BrokerProcess) => `mqtt://127.0.0.1:${n.mqttPort}`;
+const ws = (n: BrokerProcess) => `ws://127.0.0.1:${n.httpPort}/mqtt`;
+const health = async (n: BrokerProcess) =>
+  (await (await fetch(`http://127.0.0.1:${n.httpPort}/healthz`)).json()) as { driversOnline: number };
+
+function fix(seq: number): LocationFix {
+  return {
+    seq,
+    timestampMs: Date.now(),
+    lat: 39.29 + seq * 1e-5,
+    lng: -76.61,
+    headingDeg: 90,
+    speedMps: 10,
+    accuracyM: 5,
+    tripState: 'available',
+    simulated: true,
+  };
+}
+
+/** What a new subscriber on this node is told at once: the retained last fix and presence. */
+async function retainedOn(n: BrokerProcess, driverId: string): Promise<{ seq: number; online: boolean }> {
+  const client = await connect(tcp(n), `ops-${randomBytes(3).toString('hex')}`, { role: 'operator', sub: 'ops' });
+  const got: { seq?: number; online?: boolean } = {};
+  const done = new Promise<void>((resolve) => {
+    client.on('message', (topic, payload) => {
+      if (topic === locationTopic(driverId)) {
+        const f = decodeLocation(payload);
+        if (f.ok) got.seq = f.value.seq;
+      } else {
+        const s = decodeStatus(payload);
+        if (s.ok) got.online = s.value.online;
+      }
+      if (got.seq !== undefined && got.online !== undefined) resolve();
+    });
+  });
+  await client.subscribeAsync([locationTopic(driverId), statusTopic(driverId)]);
+  await done;
+  await client.endAsync();
+  return { seq: got.seq ?? -1, online: got.online ?? false };
+}
+
+async function until(probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Date.now() - start;
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  for (const id of ['node-a', 'node-b', 'node-c'])
+    nodes.push(
+      await startBrokerProcess({
+        AUTH_MODE: 'jwt',
+        JWT_SECRET: secret,
+        REDIS_URL: redis.url,
+        NODE_ID: id,
+        // The first test publishes 50 fixes as fast as it can.
+        PUBLISH_RATE_PER_S: '1000',
+        PUBLISH_BURST: '1000',
+      }),
+    );
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.endAsync(true)));
+  await Promise.all(nodes.map((n) => n.stop()));
+  await redis.stop();
+});
+
+describe('three broker nodes on one Redis', () => {
+  it('a rider on node C receives every update of a driver on node A, in order', { timeout: 30_000 }, async () => {
+    const [a, , c] = nodes as [BrokerProcess, BrokerProcess, BrokerProcess];
+    const rider = await connect(ws(c), 'rider-x', {
+      role: 'rider',
+      sub: 'rider-x',
+      drivers: ['drv-x'],
+      exp: Math.floor(Date.now() / 1000) + 600,
+    });
+    const seqs: number[] = [];
+    const all = new Promise<void>((resolve) => {
+      rider.on('message', (topic, payload) => {
+        if (topic !== locationTopic('drv-x')) return;
+        const f = decodeLocation(payload);
+        if (f.ok) seqs.push(f.value.seq);
+        if (seqs.length === 50) resolve();
+      });
+    });
+    await rider.subscribeAsync([locationTopic('drv-x'), statusTopic('drv-x')]);
+    const driver = await connect(tcp(a), 'drv-x', { role: 'driver', sub: 'drv-x' });
+    for (let seq = 1; seq <= 50; seq++)
+      await driver.publishAsync(locationTopic('drv-x'), Buffer.from(encodeLocation(fix(seq))), { qos: 1 });
+    await all;
+    expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it('presence and the last position are the same on every node', { timeout: 30_000 }, async () => {
+    const answers = await Promise.all(nodes.map((n) => retainedOn(n, 'drv-x')));
+    expect(answers).toEqual([
+      { seq: 50, online: true },
+      { seq: 50, online: true },
+      { seq: 50, online: true },
+    ]);
+    await Promise.all(clients.splice(0).map((client) => client.endAsync()));
+  });
+});
+
+describe('a node killed under a running fleet', () => {
+  it(
+    'its drivers are back online on the others within seconds, the operator keeps receiving, Redis does not grow',
+    { timeout: 90_000 },
+    async () => {
+      const [a, b, c] = nodes as [BrokerProcess, BrokerProcess, BrokerProcess];
+      const DRIVERS = 30;
+      const sim = startSimProcess(
+        ['--drivers', String(DRIVERS), '--ramp', '100', '--broker', tcp(a), '--broker', tcp(b), '--broker', tcp(c)],
+        { JWT_SECRET: secret },
+      );
+      try {
+        const online = async () => (await Promise.all(nodes.map(health))).reduce((n, h) => n + h.driversOnline, 0);
+        await until(async () => (await online()) === DRIVERS, 30_000);
+        const onA = (await health(a)).driversOnline;
+        expect(onA).toBeGreaterThan(0); // the sim spreads drivers over the three nodes
+
+        const operator = await connect(ws(c), 'ops-fail', { role: 'operator', sub: 'ops' });
+        const heardAfter = new Map<string, number>();
+        operator.on('message', (topic) => heardAfter.set(topic.split('/')[1] ?? '', Date.now()));
+        await operator.subscribeAsync(FLEET_LOCATIONS);
+
+        const killedAt = Date.now();
+        await a.stop('SIGKILL');
+        const remaining = async () => (await health(b)).driversOnline + (await health(c)).driversOnline;
+        const recoveredMs = await until(async () => (await remaining()) === DRIVERS, 15_000);
+        expect(recoveredMs).toBeLessThan(10_000);
+        // Every driver, wherever it went, reaches the operator on node C after the kill.
+        await until(
+          () => Promise.resolve([...heardAfter.values()].filter((t) => t > killedAt + recoveredMs).length === DRIVERS),
+          15_000,
+        );
+
+        // Nothing of the MQTT state in Redis keeps growing once the fleet has settled on B and C.
+        const mqttKeys = async () => {
+          const keys = (await redis.command(['KEYS', '*'])).split('\n').filter((k) => k !== '' && !k.startsWith('rt:'));
+          return keys.length;
+        };
+        const settled = await mqttKeys();
+        await new Promise((r) => setTimeout(r, 3000));
+        expect(await mqttKeys()).toBeLessThanOrEqual(settled);
+        expect(await redis.command(['LLEN', 'will'])).toBe('0');
+      } finally {
+        await sim.stop();
+      }
+    },
+  );
+});
