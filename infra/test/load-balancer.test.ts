@@ -1,0 +1,157 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { connect as netConnect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeLocation, encodeLocation, locationTopic, type LocationFix } from '@ridetrack/shared';
+import { startBrokerProcess, type BrokerProcess } from './broker-process';
+import { freePort, startRedis, type TestRedis } from './redis-server';
+
+/**
+ * infra/haproxy/haproxy.cfg, unchanged, in front of three broker nodes on one Redis: clients know
+ * only the load balancer's two ports, and a client whose node dies reconnects through it.
+ */
+const CONFIG = join(dirname(fileURLToPath(import.meta.url)), '../haproxy/haproxy.cfg');
+const secret = randomBytes(32).toString('hex');
+let redis: TestRedis;
+const nodes: BrokerProcess[] = [];
+let haproxy: ChildProcess;
+let lb: { mqtt: number; http: number };
+let env: Record<string, string>;
+const clients: MqttClient[] = [];
+
+const token = (claims: Record<string, unknown>) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(secret));
+
+async function connect(url: string, clientId: string, claims: Record<string, unknown>): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, {
+    clientId,
+    username: 'token',
+    password: await token(claims),
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+  });
+  clients.push(client);
+  return client;
+}
+
+const fix = (seq: number): Buffer => {
+  const f: LocationFix = {
+    seq,
+    timestampMs: Date.now(),
+    lat: 39.29,
+    lng: -76.61,
+    headingDeg: 0,
+    speedMps: 0,
+    accuracyM: 5,
+    tripState: 'available',
+    simulated: true,
+  };
+  return Buffer.from(encodeLocation(f));
+};
+
+async function listening(port: number): Promise<void> {
+  for (;;) {
+    const socket = netConnect({ port, host: '127.0.0.1' });
+    const ok = await new Promise<boolean>((resolve) => {
+      socket.once('connect', () => resolve(true));
+      socket.once('error', () => resolve(false));
+    });
+    socket.destroy();
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  for (const id of ['lb-a', 'lb-b', 'lb-c'])
+    nodes.push(await startBrokerProcess({ AUTH_MODE: 'jwt', JWT_SECRET: secret, REDIS_URL: redis.url, NODE_ID: id }));
+  lb = { mqtt: await freePort(), http: await freePort() };
+  env = {
+    RT_LB_BIND: '127.0.0.1',
+    RT_LB_MQTT_PORT: String(lb.mqtt),
+    RT_LB_HTTP_PORT: String(lb.http),
+    ...Object.fromEntries(
+      nodes.flatMap((n, i) => [
+        [`RT_NODE${i + 1}_MQTT`, `127.0.0.1:${n.mqttPort}`],
+        [`RT_NODE${i + 1}_HTTP`, `127.0.0.1:${n.httpPort}`],
+      ]),
+    ),
+  };
+  haproxy = spawn('haproxy', ['-db', '-f', CONFIG], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  await Promise.all([listening(lb.mqtt), listening(lb.http)]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.endAsync(true)));
+  haproxy.kill();
+  await Promise.all(nodes.map((n) => n.stop()));
+  await redis.stop();
+});
+
+describe('the load balancer config in infra/haproxy', () => {
+  it('is valid for haproxy -c', () => {
+    const check = spawnSync('haproxy', ['-c', '-f', CONFIG], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    expect(check.status, check.stdout + check.stderr).toBe(0);
+  });
+
+  it(
+    'carries MQTT over TCP, MQTT over WebSocket and the HTTP API to nodes clients never name',
+    { timeout: 30_000 },
+    async () => {
+      const health = await fetch(`http://127.0.0.1:${lb.http}/healthz`);
+      expect(health.status).toBe(200);
+      const rider = await connect(`ws://127.0.0.1:${lb.http}/mqtt`, 'lb-rider', {
+        role: 'rider',
+        sub: 'lb-rider',
+        drivers: ['lb-drv'],
+        exp: Math.floor(Date.now() / 1000) + 600,
+      });
+      await rider.subscribeAsync(locationTopic('lb-drv'));
+      const got = new Promise<number>((resolve) => {
+        rider.on('message', (_t, payload) => {
+          const f = decodeLocation(payload);
+          if (f.ok) resolve(f.value.seq);
+        });
+      });
+      const driver = await connect(`mqtt://127.0.0.1:${lb.mqtt}`, 'lb-drv', { role: 'driver', sub: 'lb-drv' });
+      await driver.publishAsync(locationTopic('lb-drv'), fix(1), { qos: 1 });
+      expect(await got).toBe(1);
+      await Promise.all(clients.splice(0).map((c) => c.endAsync()));
+    },
+  );
+
+  it('a client whose node is killed reconnects through the load balancer to another', { timeout: 60_000 }, async () => {
+    const driver = await connect(`mqtt://127.0.0.1:${lb.mqtt}`, 'lb-drv-2', { role: 'driver', sub: 'lb-drv-2' });
+    // Find the node it landed on from the nodes' own counts, and kill that one.
+    const online = await Promise.all(
+      nodes.map(async (n) => {
+        const h = (await (await fetch(`http://127.0.0.1:${n.httpPort}/healthz`)).json()) as { connections: number };
+        return h.connections;
+      }),
+    );
+    const victim = nodes[online.findIndex((c) => c > 0)];
+    if (victim === undefined) throw new Error('no node has the driver');
+    const closed = new Promise<void>((resolve) => driver.once('close', () => resolve()));
+    await victim.stop('SIGKILL');
+    await closed;
+    // A new connection through the same address lands on a live node.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const again = await connect(`mqtt://127.0.0.1:${lb.mqtt}`, 'lb-drv-2', { role: 'driver', sub: 'lb-drv-2' });
+        await again.publishAsync(locationTopic('lb-drv-2'), fix(2), { qos: 1 });
+        break;
+      } catch (err) {
+        if (attempt > 20) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  });
+});
