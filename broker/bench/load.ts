@@ -53,8 +53,18 @@ export class Fleet {
     return `b${i}`;
   }
 
-  /** Connects every rider (WebSocket) and driver (TCP), `perBatch` at a time. */
-  async connect(host: string, mqttPort: number, wsPort: number, creds: Credentials): Promise<void> {
+  /**
+   * Connects every rider (WebSocket) and driver (TCP), in batches. Ports may depend on the driver's
+   * index, to put a driver on one node and its rider on another.
+   */
+  async connect(
+    host: string,
+    mqttPorts: number | ((i: number) => number),
+    wsPorts: number | ((i: number) => number),
+    creds: Credentials,
+  ): Promise<void> {
+    const mqttPort = (i: number) => (typeof mqttPorts === 'number' ? mqttPorts : mqttPorts(i));
+    const wsPort = (i: number) => (typeof wsPorts === 'number' ? wsPorts : wsPorts(i));
     for (let i = 0; i < this.size; i++) {
       const id = Fleet.id(i);
       const fix = encodeLocation({
@@ -77,8 +87,8 @@ export class Fleet {
     const batch = 200;
     for (let start = 0; start < this.size; start += batch) {
       const ids = Array.from({ length: Math.min(batch, this.size - start) }, (_, k) => start + k);
-      await Promise.all(ids.map((i) => this.connectRider(host, wsPort, i, creds.rider(Fleet.id(i)))));
-      await Promise.all(ids.map((i) => this.connectDriver(host, mqttPort, i, creds.driver(Fleet.id(i)))));
+      await Promise.all(ids.map((i) => this.connectRider(host, wsPort(i), i, creds.rider(Fleet.id(i)))));
+      await Promise.all(ids.map((i) => this.connectDriver(host, mqttPort(i), i, creds.driver(Fleet.id(i)))));
     }
   }
 

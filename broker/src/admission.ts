@@ -1,9 +1,16 @@
+import { TokenBucket } from './ingress/token-bucket';
+
 /**
  * Whether a new connection is let in, before any authentication work: refused when the broker is
- * over its connection cap or its event loop is lagging (shed load early, the cheap way), and for a
- * while for a client id that reconnects in a tight loop. Pure apart from what it is given.
+ * over its connection cap, over its rate of new connections (a fleet reconnecting at once after a
+ * node died is let in at this pace; refused clients back off and come back), or its event loop is
+ * lagging (shed load early, the cheap way), and for a while for a client id that reconnects in a
+ * tight loop. Pure apart from what it is given.
  */
 export interface AdmissionLimits {
+  /** New connections a second this node accepts, with `connectBurst` at once. */
+  connectRatePerS: number;
+  connectBurst: number;
   maxConnections: number;
   maxEventLoopLagMs: number;
   banConnects: number;
@@ -11,7 +18,7 @@ export interface AdmissionLimits {
   banMs: number;
 }
 
-export type Refusal = 'too_many_connections' | 'overloaded' | 'reconnect_ban';
+export type Refusal = 'too_many_connections' | 'connect_rate' | 'overloaded' | 'reconnect_ban';
 
 interface Attempts {
   windowStartMs: number;
@@ -22,6 +29,7 @@ interface Attempts {
 export class Admission {
   private readonly attempts = new Map<string, Attempts>();
   private lastSweepMs = 0;
+  private bucket: TokenBucket | undefined;
 
   constructor(private readonly limits: AdmissionLimits) {}
 
@@ -41,6 +49,8 @@ export class Admission {
       return 'reconnect_ban';
     }
     if (state.connections >= this.limits.maxConnections) return 'too_many_connections';
+    this.bucket ??= new TokenBucket(this.limits.connectRatePerS, this.limits.connectBurst, nowMs);
+    if (!this.bucket.take(nowMs)) return 'connect_rate';
     if (state.eventLoopLagMs > this.limits.maxEventLoopLagMs) return 'overloaded';
     return null;
   }

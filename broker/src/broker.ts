@@ -21,7 +21,7 @@ import { MemoryFixStore } from './fix-store';
 import { createApp } from './http/app';
 import { LiveHttp, type LiveOptions } from './http/live';
 import { LiveHub } from './live/hub';
-import { feedHub, retainedLoader } from './live/aedes-source';
+import { aedesSource } from './live/aedes-source';
 import type { JudgeLimits } from './ingress/fix-judge';
 import { connackFrame } from './ingress/frames';
 import { IngressGate, type GateLimits, type Transport } from './ingress/gate';
@@ -131,8 +131,11 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   const presence = new Presence(aedes, now, log);
   if (backends.clustered) await presence.followTakeovers(aedes.id);
   // Riders following over HTTP see every fix and status Aedes routes, from any node.
-  const hub = new LiveHub(retainedLoader(persistence), { historySize: 32, idleMs: 60_000 }, now);
-  await feedHub(aedes, hub);
+  const hub: LiveHub = new LiveHub(
+    aedesSource(aedes, persistence, () => hub),
+    { historySize: 32, idleMs: 60_000 },
+    now,
+  );
   const live = new LiveHttp({
     hub,
     verifier: options.auth.verifier,

@@ -62,11 +62,19 @@ function localFirstRedisMq(redisUrl: string, nodeId: string, onRemoteError: (err
   return mq;
 }
 
+/** How long retained writes are gathered before they go to Redis together. */
+const RETAINED_FLUSH_MS = 20;
+
 /**
- * aedes-persistence-redis whose retained writes never fail a publish: the last known position is
- * best effort while Redis is away (live delivery goes on), and is written again by the next fix.
+ * aedes-persistence-redis whose retained writes are off the publish path: a fix is delivered
+ * without waiting for Redis, its retained copy (the last known position) is written within
+ * RETAINED_FLUSH_MS, only the newest per topic, and a failed write never fails a publish (it is
+ * best effort while Redis is away; the next fix writes it again).
  */
-class TolerantRedisPersistence extends RedisPersistence {
+class LastPositionStore extends RedisPersistence {
+  private readonly pending = new Map<string, { topic: string }>();
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(
     conn: Redis,
     private readonly onError: (err: Error) => void,
@@ -74,7 +82,23 @@ class TolerantRedisPersistence extends RedisPersistence {
     super({ conn });
   }
 
-  override async storeRetained(packet: unknown): Promise<void> {
+  override storeRetained(packet: unknown): Promise<void> {
+    const p = packet as { topic: string };
+    this.pending.set(p.topic, p);
+    this.timer ??= setTimeout(() => void this.flush(), RETAINED_FLUSH_MS);
+    return Promise.resolve();
+  }
+
+  /** Writes what is pending now. */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = [...this.pending.values()];
+    this.pending.clear();
+    await Promise.all(batch.map((packet) => this.write(packet)));
+  }
+
+  private async write(packet: unknown): Promise<void> {
     try {
       await super.storeRetained(packet);
     } catch (err) {
@@ -104,15 +128,17 @@ export function aedesBackends(options: ClusterOptions, log: Logger): AedesBacken
   const mq = localFirstRedisMq(options.redisUrl, options.nodeId, warn);
   const conn = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, retryStrategy });
   conn.on('error', warn);
+  const store = new LastPositionStore(conn, warn);
   log.info({ nodeId: options.nodeId }, 'clustered: routing and retained state shared through Redis');
   return {
     clustered: true,
     mq,
     // Aedes 1.x reads retained messages as streams: the adapter of aedes-persistence 11 gives them.
-    persistence: new CallBackPersistence(() => new TolerantRedisPersistence(conn, warn)),
-    close: () => {
-      conn.disconnect();
-      return Promise.resolve();
+    persistence: new CallBackPersistence(() => store),
+    close: async () => {
+      await store.flush();
+      // QUIT after what is queued, so the writes of sessions closing with the node finish.
+      await conn.quit().catch(() => undefined);
     },
   };
 }

@@ -31,6 +31,8 @@ const schema = z.object({
   MAX_QUEUED_BYTES: positiveInt.default(1024 * 1024),
   MAX_CONNECTIONS: positiveInt.default(100_000),
   MAX_INFLIGHT_INBOUND: positiveInt.default(100),
+  CONNECT_RATE_PER_S: positiveInt.default(1000),
+  CONNECT_BURST: positiveInt.default(2000),
   MAX_EVENT_LOOP_LAG_MS: positiveInt.default(1000),
   RECONNECT_BAN_CONNECTS: positiveInt.default(30),
   RECONNECT_BAN_WINDOW_MS: positiveInt.default(10_000),

@@ -44,6 +44,8 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
     judge: { maxSpeedMps: config.MAX_SPEED_MPS, noiseM: 50, reanchorAfter: 3 },
     admission: {
       maxConnections: config.MAX_CONNECTIONS,
+      connectRatePerS: config.CONNECT_RATE_PER_S,
+      connectBurst: config.CONNECT_BURST,
       maxEventLoopLagMs: config.MAX_EVENT_LOOP_LAG_MS,
       banConnects: config.RECONNECT_BAN_CONNECTS,
       banWindowMs: config.RECONNECT_BAN_WINDOW_MS,

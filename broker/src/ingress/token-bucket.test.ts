@@ -13,7 +13,15 @@ describe('TokenBucket', () => {
 });
 
 describe('Admission', () => {
-  const limits = { maxConnections: 2, maxEventLoopLagMs: 100, banConnects: 3, banWindowMs: 1000, banMs: 5000 };
+  const limits = {
+    maxConnections: 2,
+    connectRatePerS: 1000,
+    connectBurst: 1000,
+    maxEventLoopLagMs: 100,
+    banConnects: 3,
+    banWindowMs: 1000,
+    banMs: 5000,
+  };
   const calm = (nowMs: number) => ({ connections: 0, eventLoopLagMs: 0, nowMs });
 
   it('refuses over the connection cap and under event-loop lag', () => {
@@ -30,5 +38,13 @@ describe('Admission', () => {
     expect(a.admit('other', calm(30))).toBeNull();
     expect(a.admit('loop', calm(3000))).toBe('reconnect_ban');
     expect(a.admit('loop', calm(5100))).toBeNull();
+  });
+
+  it('lets new connections in at the configured rate, so a mass reconnect is paced', () => {
+    const a = new Admission({ ...limits, connectRatePerS: 10, connectBurst: 5 });
+    const first = Array.from({ length: 8 }, (_, i) => a.admit(`c${i}`, calm(0)));
+    expect(first).toEqual([null, null, null, null, null, 'connect_rate', 'connect_rate', 'connect_rate']);
+    expect(a.admit('later', calm(100))).toBeNull(); // 10/s: one more token after 100 ms
+    expect(a.admit('later2', calm(100))).toBe('connect_rate');
   });
 });

@@ -2,40 +2,49 @@ import type { Aedes } from 'aedes';
 import {
   decodeLocation,
   decodeStatus,
-  FLEET_LOCATIONS,
-  FLEET_STATUS,
   locationTopic,
   statusTopic,
   type DriverStatus,
   type LocationFix,
 } from '@ridetrack/shared';
-import type { LiveHub, LoadLast } from './hub';
+import type { LiveHub, LiveSource, LoadLast } from './hub';
 
-/** `d/{id}/l` → id, without allocating the split. */
-const driverOf = (topic: string): string => topic.slice(2, topic.lastIndexOf('/'));
-
-/** Feeds the hub every fix and status Aedes routes (from this node's clients or, clustered, any node's). */
-export async function feedHub(aedes: Aedes, hub: LiveHub): Promise<void> {
-  const subscribe = (topic: string, deliver: (driverId: string, payload: Buffer) => void) =>
-    new Promise<void>((resolve) => {
-      aedes.subscribe(
-        topic,
-        (packet, done) => {
-          deliver(driverOf(packet.topic), packet.payload as Buffer);
-          done();
-        },
-        resolve,
+/**
+ * The hub's source in Aedes: one driver's location and status topics, subscribed while someone
+ * follows it (through Redis when clustered, so fixes from any node arrive), and the retained state.
+ */
+export function aedesSource(aedes: Aedes, persistence: RetainedSource, hub: () => LiveHub): LiveSource {
+  const subscribe = (topic: string, deliver: (payload: Buffer) => void) =>
+    new Promise<() => void>((resolve) => {
+      const listener = (packet: { payload: unknown }, done: () => void): void => {
+        deliver(packet.payload as Buffer);
+        done();
+      };
+      aedes.subscribe(topic, listener, () =>
+        resolve(() => {
+          aedes.unsubscribe(topic, listener, () => undefined);
+        }),
       );
     });
-  await subscribe(FLEET_LOCATIONS, (id, payload) => {
-    // Payloads on d/+/l passed the ingress gate: decoding cannot fail, but costs nothing to check.
-    const fix = decodeLocation(payload);
-    if (fix.ok) hub.offerFix(id, fix.value);
-  });
-  await subscribe(FLEET_STATUS, (id, payload) => {
-    const status = decodeStatus(payload);
-    if (status.ok) hub.offerStatus(id, status.value);
-  });
+  return {
+    load: retainedLoader(persistence),
+    async watch(driverId) {
+      const stops = await Promise.all([
+        subscribe(locationTopic(driverId), (payload) => {
+          // Payloads on d/+/l passed an ingress gate: decoding cannot fail, but costs nothing to check.
+          const fix = decodeLocation(payload);
+          if (fix.ok) hub().offerFix(driverId, fix.value);
+        }),
+        subscribe(statusTopic(driverId), (payload) => {
+          const status = decodeStatus(payload);
+          if (status.ok) hub().offerStatus(driverId, status.value);
+        }),
+      ]);
+      return () => {
+        for (const stop of stops) stop();
+      };
+    },
+  };
 }
 
 interface RetainedPacket {
@@ -49,7 +58,7 @@ export interface RetainedSource {
 }
 
 /** Reads a driver's retained last fix and presence from Aedes' persistence (shared, when clustered). */
-export function retainedLoader(persistence: RetainedSource): LoadLast {
+function retainedLoader(persistence: RetainedSource): LoadLast {
   const first = async (topic: string): Promise<Buffer | null> => {
     for await (const packet of persistence.createRetainedStream(topic)) return packet.payload;
     return null;

@@ -6,6 +6,16 @@ export type LiveListener = (event: LiveEvent) => void;
 /** What a new entry starts from: the retained last fix and presence of the driver. */
 export type LoadLast = (driverId: string) => Promise<{ fix: LocationFix | null; status: DriverStatus | null }>;
 
+/**
+ * Where the hub's events come from. `watch` starts routing one driver's fixes and status to
+ * `offerFix`/`offerStatus` (resolving once it does) and returns how to stop: the hub subscribes only
+ * to the drivers someone follows, so a node in a cluster does not receive the whole fleet's fixes.
+ */
+export interface LiveSource {
+  load: LoadLast;
+  watch(driverId: string): Promise<() => void>;
+}
+
 export interface HubOptions {
   /** Fixes kept per followed driver, so long polls and SSE resumes see every fix in between. */
   historySize: number;
@@ -19,6 +29,7 @@ interface Entry {
   listeners: Set<LiveListener>;
   ready: Promise<void>;
   usedMs: number;
+  unwatch: () => void;
 }
 
 /** A followed driver, as the HTTP transports see it. */
@@ -28,16 +39,17 @@ export interface LiveView {
 }
 
 /**
- * The drivers someone follows over HTTP, each with its recent fixes, presence and listeners. The
- * broker offers it every fix and status it routes; drivers nobody follows cost one map lookup. An
- * entry starts from the retained last position, so the first answer never waits for the next fix.
+ * The drivers someone follows over HTTP, each with its recent fixes, presence and listeners. It
+ * subscribes to a driver's topics when someone first follows it, and unsubscribes once nobody has
+ * for the idle time. An entry starts from the retained last position, so the first answer never
+ * waits for the next fix.
  */
 export class LiveHub {
   private readonly entries = new Map<string, Entry>();
   private listenerCount = 0;
 
   constructor(
-    private readonly load: LoadLast,
+    private readonly source: LiveSource,
     private readonly options: HubOptions,
     private readonly now: () => number,
   ) {}
@@ -61,15 +73,29 @@ export class LiveHub {
   async open(driverId: string): Promise<LiveView> {
     let entry = this.entries.get(driverId);
     if (entry === undefined) {
-      const created: Entry = { history: [], status: null, listeners: new Set(), ready: Promise.resolve(), usedMs: 0 };
-      created.ready = this.load(driverId).then(
-        (last) => {
-          // Live events may have arrived while loading; they are newer than the retained ones.
-          if (last.fix !== null && created.history.length === 0) created.history.push(last.fix);
-          created.status ??= last.status;
-        },
-        () => undefined,
-      );
+      const created: Entry = {
+        history: [],
+        status: null,
+        listeners: new Set(),
+        ready: Promise.resolve(),
+        usedMs: 0,
+        unwatch: () => undefined,
+      };
+      // Subscribe first, then read the retained state: nothing falls between the two.
+      created.ready = this.source
+        .watch(driverId)
+        .then((unwatch) => {
+          created.unwatch = unwatch;
+          return this.source.load(driverId);
+        })
+        .then(
+          (last) => {
+            // Live events may have arrived while loading; they are newer than the retained ones.
+            if (last.fix !== null && created.history.length === 0) created.history.push(last.fix);
+            created.status ??= last.status;
+          },
+          () => undefined,
+        );
       this.entries.set(driverId, created);
       entry = created;
     }
@@ -101,6 +127,7 @@ export class LiveHub {
     for (const [id, entry] of this.entries) {
       if (entry.listeners.size === 0 && entry.usedMs < cutoff) {
         this.entries.delete(id);
+        entry.unwatch();
         removed++;
       }
     }
