@@ -112,6 +112,8 @@ async function main(): Promise<void> {
         WEB_DIR: webDir,
         ROADS_FILE: roadsFile,
         ...(redisUrl === null ? {} : { REDIS_URL: redisUrl }),
+        // One node: Redis holds the index; MQTT routing stays in the process (CLUSTER=auto to share it).
+        CLUSTER: env['CLUSTER'] ?? 'off',
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
