@@ -25,6 +25,11 @@ Options:
   --insecure-tls         accept a self-signed broker certificate
   --export-roads <file>  write the road network as GeoJSON and exit
   --report <file>        write the final summary as JSON
+  --tunnels <share>      share of road arcs that are tunnels, with no GPS inside (0..0.5; default 0)
+  --dropouts-per-hour <n>  random GPS losses per driver per hour, 5-30 s each (default 0)
+  --scenario <file>      a scenario (JSON): fleet size over time, dropouts, network losses and
+                         commands at given times (format in driver-sim/README.md); its fleet
+                         replaces --drivers
   --help                 this text
 
 Examples:
@@ -32,6 +37,7 @@ Examples:
   npm run sim -- --roads ../shared/roaddata/source/baltimore.osm.pbf --drivers 200 --duration 60
   npm run sim -- --broker mqtt://node1:1883 --broker mqtt://node2:1883 --ramp 50
   npm run sim -- --export-roads roads.geojson
+  npm run sim -- --scenario driver-sim/scenarios/rush-hour.json --secret "$JWT_SECRET"
 `;
 
 const positive = (flag: string) =>
@@ -58,6 +64,15 @@ const schema = z.object({
   insecureTls: z.boolean(),
   exportRoads: z.string().min(1).optional(),
   report: z.string().min(1).optional(),
+  tunnels: z.coerce
+    .number({ error: '--tunnels must be a number' })
+    .min(0, '--tunnels must be between 0 and 0.5')
+    .max(0.5, '--tunnels must be between 0 and 0.5'),
+  dropoutsPerHour: z.coerce
+    .number({ error: '--dropouts-per-hour must be a number' })
+    .min(0, '--dropouts-per-hour must be 0 or more')
+    .max(3600, '--dropouts-per-hour must be at most 3600'),
+  scenario: z.string().min(1).optional(),
   help: z.boolean(),
 });
 
@@ -96,6 +111,9 @@ export function parseCli(
         'insecure-tls': { type: 'boolean' },
         'export-roads': { type: 'string' },
         report: { type: 'string' },
+        tunnels: { type: 'string' },
+        'dropouts-per-hour': { type: 'string' },
+        scenario: { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -118,6 +136,9 @@ export function parseCli(
     insecureTls: values['insecure-tls'] ?? false,
     exportRoads: values['export-roads'],
     report: values['report'],
+    tunnels: values['tunnels'] ?? 0,
+    dropoutsPerHour: values['dropouts-per-hour'] ?? 0,
+    scenario: values['scenario'],
     help: values['help'] ?? false,
   });
   if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((i) => i.message).join('; ') };

@@ -1,10 +1,12 @@
 /**
  * The driver-sim command. The only file of the simulator that touches `process`.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseCli, USAGE } from './cli';
 import { arcCount, graphToGeoJson } from './roads/graph';
 import { loadRoads } from './roads/load';
+import { parseScenario, peakDrivers, type Scenario } from './scenario';
+import { playScenario } from './scenario-run';
 import { DEFAULT_SIMULATION, startSimulation } from './simulation';
 import { driverTokens } from './tokens';
 
@@ -19,6 +21,24 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  let scenario: Scenario | null = null;
+  if (o.scenario !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(o.scenario, 'utf8'));
+    } catch (err) {
+      process.stderr.write(
+        `driver-sim: --scenario ${o.scenario}: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+      return 2;
+    }
+    const parsed = parseScenario(json);
+    if (!parsed.ok) {
+      process.stderr.write(`driver-sim: --scenario ${o.scenario}: ${parsed.reason}\n`);
+      return 2;
+    }
+    scenario = parsed.value;
+  }
   const graph = await loadRoads(o.roads, o.seed);
   if (o.exportRoads !== undefined) {
     await writeFile(o.exportRoads, JSON.stringify(graphToGeoJson(graph)));
@@ -30,7 +50,13 @@ async function main(): Promise<number> {
   const sim = startSimulation({
     ...DEFAULT_SIMULATION,
     graph,
-    drivers: o.drivers,
+    drivers: scenario === null ? o.drivers : peakDrivers(scenario),
+    initialActive: scenario?.fleet[0]?.drivers ?? o.drivers,
+    dropouts: scenario?.dropouts ?? {
+      ...DEFAULT_SIMULATION.dropouts,
+      tunnelShare: o.tunnels,
+      perHour: o.dropoutsPerHour,
+    },
     seed: o.seed,
     brokers: o.brokers,
     idPrefix: o.idPrefix,
@@ -42,11 +68,13 @@ async function main(): Promise<number> {
   process.stderr.write(
     `driver-sim: ${o.drivers} drivers on ${graph.nodes.length} junctions, brokers ${o.brokers.join(', ')}\n`,
   );
+  const play = scenario === null ? null : playScenario(sim, scenario, (line) => process.stderr.write(`${line}\n`));
+  const durationS = o.duration ?? scenario?.durationS;
   const tty = process.stderr.isTTY;
   let lines = 0;
   const progress = setInterval(() => {
     const s = sim.stats();
-    const line = `connected ${s.connected}/${s.target} | ${s.publishedLastSecond} msg/s | sent ${s.published} | reconnects ${s.reconnects} | errors ${s.errors} | trips ${s.trips}`;
+    const line = `connected ${s.connected}/${s.active} | ${s.publishedLastSecond} msg/s | no GPS ${s.gpsBlind} | sent ${s.published} | reconnects ${s.reconnects} | errors ${s.errors} | trips ${s.trips}`;
     // On a terminal, one line rewritten in place; in a log, a line every 10 s.
     if (tty) process.stderr.write(`\r${line}   `);
     else if (lines++ % 10 === 0) process.stderr.write(`${line}\n`);
@@ -55,9 +83,10 @@ async function main(): Promise<number> {
     const done = (): void => resolve();
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
-    if (o.duration !== undefined) setTimeout(done, o.duration * 1000).unref();
+    if (durationS !== undefined) setTimeout(done, durationS * 1000).unref();
   });
   clearInterval(progress);
+  play?.stop();
   await sim.close();
   const s = sim.stats();
   const summary = {

@@ -40,6 +40,7 @@ export class DriverLink {
   private urlIndex: number;
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
+  private offlineUntilMs = 0;
   connected = false;
 
   constructor(
@@ -101,12 +102,13 @@ export class DriverLink {
       client.end(true);
       this.attempt++;
       this.urlIndex++;
+      const backoff = backoffMs(this.attempt, this.options.backoffBaseMs, this.options.backoffCapMs, this.rng);
       this.timer = setTimeout(
         () => {
           this.timer = null;
           this.start();
         },
-        backoffMs(this.attempt, this.options.backoffBaseMs, this.options.backoffCapMs, this.rng),
+        Math.max(backoff, this.offlineUntilMs - this.now()),
       );
     });
   }
@@ -115,6 +117,17 @@ export class DriverLink {
   publishFix(payload: Uint8Array): boolean {
     if (!this.connected || this.client === null) return false;
     this.client.publish(locationTopic(this.options.clientId), Buffer.from(payload), { qos: 0 });
+    return true;
+  }
+
+  /**
+   * The phone loses its network for `ms`: the connection drops now, without a DISCONNECT (so the
+   * broker sees the socket end and the driver's presence goes offline), and comes back after it.
+   */
+  suspend(ms: number): boolean {
+    if (this.closing || this.client === null || !this.connected) return false;
+    this.offlineUntilMs = this.now() + ms;
+    this.client.stream.destroy();
     return true;
   }
 

@@ -1,5 +1,6 @@
 import { encodeLocation } from '@ridetrack/shared';
 import { DEFAULT_RATE, shouldPublish, type RatePolicy, type Sample } from './adaptive-rate';
+import { isTunnel, nextDropout, NO_DROPOUTS, type DropoutPolicy } from './dropouts';
 import { acceptTrip, carFix, carPosition, newCar, stepCar, type Car } from './fleet';
 import { DriverLink } from './publisher';
 import { seededRng, type Rng } from './rng';
@@ -20,6 +21,10 @@ export interface SimulationOptions {
   backoffBaseMs: number;
   backoffCapMs: number;
   insecureTls: boolean;
+  /** GPS dropouts: tunnels and random losses. */
+  dropouts: DropoutPolicy;
+  /** Drivers connected at start (at most `drivers`, which is the most the run will have). */
+  initialActive?: number;
 }
 
 export interface SimulationStats {
@@ -32,10 +37,22 @@ export interface SimulationStats {
   trips: number;
   /** Simulation ticks run so far. */
   ticks: number;
+  /** Drivers meant to be on the road now (a scenario changes it). */
+  active: number;
+  /** Drivers without a GPS fix right now (tunnel or dropout). */
+  gpsBlind: number;
+  /** Random GPS dropouts and network dropouts started so far. */
+  dropouts: number;
+  /** Driver-ticks spent without GPS so far (no fix could be sent). */
+  blindTicks: number;
 }
 
 export interface Simulation {
   stats(): SimulationStats;
+  /** Grows (at the ramp rate) or shrinks (the highest-numbered drivers go off duty) the fleet. */
+  setActiveDrivers(count: number): void;
+  /** Cuts the network of `share` of the active drivers for `seconds`; they reconnect afterwards. */
+  networkDropout(share: number, seconds: number): void;
   close(): Promise<void>;
 }
 
@@ -49,6 +66,7 @@ export const DEFAULT_SIMULATION = {
   backoffBaseMs: 500,
   backoffCapMs: 30_000,
   insecureTls: false,
+  dropouts: NO_DROPOUTS,
 } as const;
 
 /** The driver id of car `i`: drv-00001, drv-00002, ... */
@@ -68,9 +86,23 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
   const noise: Rng[] = [];
   const links: DriverLink[] = [];
   const last: (Sample | null)[] = [];
-  const counts = { published: 0, reconnects: 0, errors: 0, trips: 0, connected: 0, ticks: 0 };
+  const counts = {
+    published: 0,
+    reconnects: 0,
+    errors: 0,
+    trips: 0,
+    connected: 0,
+    ticks: 0,
+    dropouts: 0,
+    blind: 0,
+    blindTicks: 0,
+  };
+  const blindUntil: number[] = [];
+  const nextBlind: ({ startMs: number; endMs: number } | null)[] = [];
+  const blindRng = seededRng(options.seed * 104_729 + 17);
   let lastSecond = 0;
   let thisSecond = 0;
+  let lastBlind = 0;
   for (let i = 0; i < options.drivers; i++) {
     const rng = seededRng(options.seed * 1_000_003 + i);
     const id = driverId(options.idPrefix, i);
@@ -78,7 +110,10 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
     rngs.push(rng);
     noise.push(seededRng(options.seed * 7_919 + i));
     last.push(null);
+    blindUntil.push(0);
+    nextBlind.push(nextDropout(now(), options.dropouts, blindRng));
   }
+  let active = Math.min(options.drivers, options.initialActive ?? options.drivers);
   let closed = false;
   const started: Promise<void>[] = [];
   const startLink = async (i: number): Promise<void> => {
@@ -110,25 +145,31 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
       now,
     );
     links[i] = link;
-    if (!closed) link.start();
+    if (!closed && i < active) link.start();
+    else await link.close();
   };
-  // Ramp: start connections evenly over time.
+  // Ramp: start connections evenly over time, up to the active count.
   let nextToStart = 0;
   const rampEveryMs = Math.max(1, Math.floor(1000 / options.rampPerS));
   const ramp = setInterval(() => {
     const batch = Math.max(1, Math.round(options.rampPerS / (1000 / rampEveryMs)));
-    for (let k = 0; k < batch && nextToStart < options.drivers; k++) started.push(startLink(nextToStart++));
-    if (nextToStart >= options.drivers) clearInterval(ramp);
+    for (let k = 0; k < batch && nextToStart < active; k++) started.push(startLink(nextToStart++));
   }, rampEveryMs);
 
   const tick = setInterval(() => {
     counts.ticks++;
+    lastBlind = counts.blind;
+    counts.blind = 0;
     const t = now();
     for (let i = 0; i < cars.length; i++) {
       const car = cars[i] as Car;
       stepCar(car, options.graph, options.tickMs, rngs[i] ?? Math.random);
       const link = links[i];
-      if (link === undefined || !link.connected) continue;
+      if (link === undefined || !link.connected || i >= active) continue;
+      if (gpsBlind(i, car, t)) {
+        counts.blindTicks++;
+        continue;
+      }
       const p = carPosition(car);
       const sample: Sample = { lat: p.lat, lng: p.lng, headingDeg: car.speedMps > 0.5 ? p.headingDeg : null, atMs: t };
       if (!shouldPublish(last[i] ?? null, sample, car.tripState !== 'available', options.rate)) continue;
@@ -139,6 +180,27 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
       }
     }
   }, options.tickMs);
+  /** No fix now: in a tunnel, or in a random dropout (scheduling the next when one ends). */
+  function gpsBlind(i: number, car: Car, t: number): boolean {
+    const from = car.path[car.leg];
+    const to = car.path[car.leg + 1];
+    if (from !== undefined && to !== undefined && isTunnel(from, to, options.seed, options.dropouts.tunnelShare)) {
+      counts.blind++;
+      return true;
+    }
+    const next = nextBlind[i];
+    if (next !== null && next !== undefined && t >= next.startMs) {
+      if (t < next.endMs) {
+        if (blindUntil[i] !== next.endMs) counts.dropouts++;
+        blindUntil[i] = next.endMs;
+        counts.blind++;
+        return true;
+      }
+      nextBlind[i] = nextDropout(t, options.dropouts, blindRng);
+    }
+    return false;
+  }
+
   const second = setInterval(() => {
     lastSecond = thisSecond;
     thisSecond = 0;
@@ -154,7 +216,29 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
       errors: counts.errors,
       trips: counts.trips,
       ticks: counts.ticks,
+      active,
+      gpsBlind: lastBlind,
+      dropouts: counts.dropouts,
+      blindTicks: counts.blindTicks,
     }),
+    setActiveDrivers(count: number) {
+      const wanted = Math.max(0, Math.min(options.drivers, Math.round(count)));
+      if (wanted < active) {
+        for (let i = wanted; i < active; i++) {
+          const link = links[i];
+          if (link !== undefined) void link.close();
+        }
+        nextToStart = Math.min(nextToStart, wanted);
+      }
+      active = wanted;
+    },
+    networkDropout(share: number, seconds: number) {
+      const count = Math.round(Math.max(0, Math.min(1, share)) * active);
+      for (let k = 0; k < count; k++) {
+        const link = links[Math.floor(blindRng() * active)];
+        if (link?.suspend(seconds * 1000)) counts.dropouts++;
+      }
+    },
     async close() {
       closed = true;
       clearInterval(ramp);

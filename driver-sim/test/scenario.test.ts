@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
+
+/** The driver-sim command playing a scenario file against the real broker process. */
+const SIM = join(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
+const secret = randomBytes(32).toString('hex');
+let broker: BrokerProcess | undefined;
+afterAll(async () => {
+  await broker?.stop();
+});
+
+const online = async (b: BrokerProcess) =>
+  ((await (await fetch(`http://127.0.0.1:${b.httpPort}/healthz`)).json()) as { driversOnline: number }).driversOnline;
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('scenario files', () => {
+  it(
+    'change the fleet size over time, cut networks, run commands, and report it all',
+    { timeout: 90_000 },
+    async () => {
+      broker = await startBrokerProcess({ AUTH_MODE: 'jwt', JWT_SECRET: secret });
+      const b = broker;
+      const dir = mkdtempSync(join(tmpdir(), 'ridetrack-scenario-'));
+      const marker = join(dir, 'ran');
+      const report = join(dir, 'report.json');
+      const scenario = join(dir, 'scenario.json');
+      writeFileSync(
+        scenario,
+        JSON.stringify({
+          durationS: 14,
+          fleet: [
+            { at: 0, drivers: 10 },
+            { at: 4, drivers: 20 },
+            { at: 9, drivers: 5 },
+          ],
+          dropouts: { tunnelShare: 0.3, perHour: 0 },
+          events: [
+            { at: 2, networkDropout: { share: 0.5, seconds: 1.5 } },
+            { at: 3, exec: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`] },
+          ],
+        }),
+      );
+      const sim = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          SIM,
+          '--scenario',
+          scenario,
+          '--broker',
+          `mqtt://127.0.0.1:${b.mqttPort}`,
+          '--report',
+          report,
+        ],
+        { env: { ...process.env, JWT_SECRET: secret }, stdio: 'ignore' },
+      );
+      const exited = once(sim, 'exit');
+      await until(async () => (await online(b)) === 10, '10 drivers');
+      await until(async () => (await online(b)) === 20, '20 drivers');
+      await until(async () => (await online(b)) === 5, '5 drivers');
+      const [code] = (await exited) as [number];
+      expect(code).toBe(0);
+      expect(existsSync(marker)).toBe(true);
+      const summary = JSON.parse(readFileSync(report, 'utf8')) as Record<string, number>;
+      expect(summary['active']).toBe(5);
+      expect(summary['dropouts']).toBeGreaterThanOrEqual(1); // network dropouts of connected drivers
+      expect(summary['reconnects']).toBeGreaterThanOrEqual(1); // ... who came back afterwards
+      expect(summary['blindTicks']).toBeGreaterThan(0); // tunnels: no fix inside
+      expect(summary['published']).toBeGreaterThan(0);
+    },
+  );
+
+  it('a bad scenario file is a usage error naming what is wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ridetrack-scenario-'));
+    const scenario = join(dir, 'bad.json');
+    writeFileSync(scenario, JSON.stringify({ fleet: [{ at: 0, drivers: -3 }] }));
+    const sim = spawn(process.execPath, ['--import', 'tsx', SIM, '--scenario', scenario], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    sim.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(sim, 'exit')) as [number];
+    expect(code).toBe(2);
+    expect(stderr).toContain('fleet.0.drivers');
+  });
+});
