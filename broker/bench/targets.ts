@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { startMosquittoProcess } from '../../infra/test/mosquitto-process';
 
 /** A broker under test, in its own process so its CPU and memory are its own. */
 export interface Target {
@@ -44,14 +42,6 @@ function stopper(child: ChildProcess): () => Promise<void> {
       child.once('exit', () => resolve());
       child.kill('SIGKILL');
     });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Waits for the first stdout line that parses as JSON with the given key. */
@@ -114,31 +104,12 @@ export async function startStockAedes(root: string): Promise<Target> {
 
 /** Debian's Mosquitto with a TCP and a WebSocket listener on loopback, anonymous. */
 export async function startMosquitto(): Promise<Target> {
-  const [mqttPort, wsPort] = [await freePort(), await freePort()];
-  const dir = await mkdtemp(join(tmpdir(), 'ridetrack-mosquitto-'));
-  const conf = join(dir, 'mosquitto.conf');
-  await writeFile(
-    conf,
-    [
-      'allow_anonymous true',
-      'log_dest none',
-      'persistence false',
-      `listener ${mqttPort} 127.0.0.1`,
-      `listener ${wsPort} 127.0.0.1`,
-      'protocol websockets',
-      '',
-    ].join('\n'),
-  );
-  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  // Mosquitto prints nothing when ready; poll its port.
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(true));
-      s.listen(mqttPort, '127.0.0.1', () => s.close(() => resolve(false)));
-    });
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { name: 'Mosquitto', mqttPort, wsPort, ...procStats(child.pid ?? 0), stop: stopper(child) };
+  const m = await startMosquittoProcess();
+  return {
+    name: 'Mosquitto',
+    mqttPort: m.mqttPort,
+    wsPort: m.wsPort,
+    ...procStats(m.process.pid ?? 0),
+    stop: () => m.stop(),
+  };
 }

@@ -4,9 +4,13 @@
  * so the broker's token checks do not limit the simulator). Prints CPU and memory per simulated
  * driver. A level is kept when at least 95% of the intended fixes went out and the process used
  * under one core. Settings: BENCH_LEVELS (1000,2500,5000,10000,20000), BENCH_WINDOW_S (20),
- * BENCH_INTERVALS (1,4).
+ * BENCH_INTERVALS (1,4); BENCH_SINK=mosquitto measures against Mosquitto instead of ridetrack's
+ * broker (for fleets past this machine's broker knee: the simulator is what is measured), and
+ * BENCH_SOURCE_IPS=127.0.0.2,127.0.0.3 spreads the connections over source addresses (about 28,000
+ * loopback connections fit one). The npm script raises the open-file limit (one per connection).
  */
 import { startBrokerProcess } from '../../infra/test/broker-process';
+import { startMosquittoProcess } from '../../infra/test/mosquitto-process';
 import { machineLine } from '../../shared/bench/machine';
 import { seededRng } from '../src/rng';
 import { builtInCity } from '../src/roads/city';
@@ -15,6 +19,8 @@ import { DEFAULT_SIMULATION, startSimulation } from '../src/simulation';
 const LEVELS = (process.env['BENCH_LEVELS'] ?? '1000,2500,5000,10000,20000').split(',').map(Number);
 const WINDOW_S = Number(process.env['BENCH_WINDOW_S'] ?? 20);
 const INTERVALS = (process.env['BENCH_INTERVALS'] ?? '1,4').split(',').map(Number);
+const SINK = process.env['BENCH_SINK'] ?? 'ridetrack';
+const SOURCE_IPS = process.env['BENCH_SOURCE_IPS']?.split(',');
 const graph = builtInCity(seededRng(1));
 
 interface Row {
@@ -28,11 +34,16 @@ interface Row {
 }
 
 async function level(drivers: number, intervalS: number): Promise<Row> {
-  const broker = await startBrokerProcess({
-    AUTH_MODE: 'open',
-    MAX_EVENT_LOOP_LAG_MS: '60000',
-    RECONNECT_BAN_CONNECTS: '1000000',
-  });
+  const broker =
+    SINK === 'mosquitto'
+      ? await startMosquittoProcess({ maxFiles: 400_000 })
+      : await startBrokerProcess({
+          AUTH_MODE: 'open',
+          MAX_EVENT_LOOP_LAG_MS: '60000',
+          RECONNECT_BAN_CONNECTS: '1000000',
+          CONNECT_RATE_PER_S: '100000',
+          CONNECT_BURST: '100000',
+        });
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const rss0 = process.memoryUsage().rss;
@@ -44,6 +55,7 @@ async function level(drivers: number, intervalS: number): Promise<Row> {
     brokers: [`mqtt://127.0.0.1:${broker.mqttPort}`],
     tokenFor: () => Promise.resolve(undefined),
     rampPerS: 2000,
+    ...(SOURCE_IPS === undefined ? {} : { sourceAddresses: SOURCE_IPS }),
     // One fix per interval: every car publishes on its heartbeat only. The simulation ticks once a
     // second and Node fires a late tick's successor early, so the threshold sits half a tick below
     // the interval: it is crossed on the right tick whatever the jitter.
@@ -105,7 +117,9 @@ for (const intervalS of INTERVALS) {
 const kept = (i: number) =>
   rows.filter((r) => r.intervalS === i && r.sentShare >= 0.95 && r.cpuCores < 1 && r.connected === r.drivers).at(-1);
 console.log(`machine: ${machineLine()}`);
-console.log(`simulator and broker are separate processes on the same machine; ${WINDOW_S} s per level; built-in city`);
+console.log(
+  `simulator and ${SINK === 'mosquitto' ? 'Mosquitto' : 'the ridetrack broker'} are separate processes on the same machine; ${WINDOW_S} s per level; built-in city${SOURCE_IPS === undefined ? '' : `; source addresses ${SOURCE_IPS.join(', ')}`}`,
+);
 console.log('');
 console.log(
   '| fix interval | drivers | connected | fixes sent / intended | simulator CPU (cores) | CPU per fix | memory per driver |',

@@ -34,6 +34,9 @@ describe('command line', () => {
     [['--bogus'], /Unknown option '--bogus'/],
     [['positional'], /positional/i],
     [['--drivers'], /--drivers/],
+    [['--tunnels', '0.9'], /--tunnels must be between 0 and 0.5/],
+    [['--dropouts-per-hour', 'often'], /--dropouts-per-hour must be a number/],
+    [['--source-ips', 'localhost;rm'], /--source-ips must be IP addresses/],
   ])('refuses %j naming the flag', (argv, message) => {
     const r = parseCli(argv, {});
     expect(r.ok).toBe(false);

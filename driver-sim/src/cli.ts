@@ -23,6 +23,8 @@ Options:
   --max-interval-s <s>   ... or at least this often (default ${DEFAULT_RATE.maxIntervalS}; on a trip ${DEFAULT_RATE.onTripMaxIntervalS})
   --id-prefix <p>        driver ids are <p>00001, <p>00002, ... (default ${DEFAULT_SIMULATION.idPrefix})
   --insecure-tls         accept a self-signed broker certificate
+  --source-ips <a,b,..>  open the drivers' TCP connections from these local addresses in turn
+                         (one address reaches one broker port about 28,000 times)
   --export-roads <file>  write the road network as GeoJSON and exit
   --report <file>        write the final summary as JSON
   --tunnels <share>      share of road arcs that are tunnels, with no GPS inside (0..0.5; default 0)
@@ -73,6 +75,10 @@ const schema = z.object({
     .min(0, '--dropouts-per-hour must be 0 or more')
     .max(3600, '--dropouts-per-hour must be at most 3600'),
   scenario: z.string().min(1).optional(),
+  sourceIps: z
+    .string()
+    .regex(/^[0-9a-fA-F.:]+(,[0-9a-fA-F.:]+)*$/, '--source-ips must be IP addresses separated by commas')
+    .optional(),
   help: z.boolean(),
 });
 
@@ -114,6 +120,7 @@ export function parseCli(
         tunnels: { type: 'string' },
         'dropouts-per-hour': { type: 'string' },
         scenario: { type: 'string' },
+        'source-ips': { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -139,6 +146,7 @@ export function parseCli(
     tunnels: values['tunnels'] ?? 0,
     dropoutsPerHour: values['dropouts-per-hour'] ?? 0,
     scenario: values['scenario'],
+    sourceIps: values['source-ips'],
     help: values['help'] ?? false,
   });
   if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((i) => i.message).join('; ') };

@@ -63,6 +63,7 @@ async function main(): Promise<number> {
     tokenFor,
     rampPerS: o.ramp,
     insecureTls: o.insecureTls,
+    ...(o.sourceIps === undefined ? {} : { sourceAddresses: o.sourceIps.split(',') }),
     rate: { ...DEFAULT_SIMULATION.rate, minMoveM: o.minMoveM, turnDeg: o.turnDeg, maxIntervalS: o.maxIntervalS },
   });
   process.stderr.write(

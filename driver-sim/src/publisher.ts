@@ -1,4 +1,5 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import { createConnection } from 'node:net';
+import mqtt, { MqttClient, type IClientOptions } from 'mqtt';
 import {
   decodeTripMessage,
   encodeStatus,
@@ -8,6 +9,19 @@ import {
   type TripMessage,
 } from '@ridetrack/shared';
 import { backoffMs } from '@ridetrack/shared';
+
+/**
+ * An MQTT client for one URL. Over plain TCP with a `localAddress`, the socket is opened from that
+ * address: one source address has about 28,000 ports towards one broker port, so a fleet larger
+ * than that (from one machine) spreads over several (`--source-ips`).
+ */
+function connectMqtt(url: string, options: IClientOptions, localAddress: string | undefined): MqttClient {
+  const parsed = new URL(url);
+  if (localAddress === undefined || parsed.protocol !== 'mqtt:') return mqtt.connect(url, options);
+  const port = Number(parsed.port || 1883);
+  const host = parsed.hostname;
+  return new MqttClient(() => createConnection({ host, port, localAddress }), { ...options, host, port });
+}
 import type { Rng } from './rng';
 
 export interface LinkOptions {
@@ -18,6 +32,8 @@ export interface LinkOptions {
   backoffCapMs: number;
   /** Accept self-signed broker certificates (local TLS). */
   insecureTls: boolean;
+  /** The source address of this driver's TCP connection (mqtt:// only). */
+  localAddress?: string | undefined;
 }
 
 export interface LinkEvents {
@@ -56,23 +72,27 @@ export class DriverLink {
   start(): void {
     const url = this.options.brokers[this.urlIndex % this.options.brokers.length] ?? '';
     const id = this.options.clientId;
-    const client = mqtt.connect(url, {
-      clientId: id,
-      ...(this.options.token === undefined ? {} : { username: 'driver', password: this.options.token }),
-      protocolVersion: 4,
-      clean: true,
-      keepalive: 30,
-      reconnectPeriod: 0,
-      connectTimeout: 10_000,
-      queueQoSZero: false,
-      rejectUnauthorized: !this.options.insecureTls,
-      will: {
-        topic: statusTopic(id),
-        payload: Buffer.from(encodeStatus({ online: false, ts: this.now() })),
-        qos: 1,
-        retain: true,
+    const client = connectMqtt(
+      url,
+      {
+        clientId: id,
+        ...(this.options.token === undefined ? {} : { username: 'driver', password: this.options.token }),
+        protocolVersion: 4,
+        clean: true,
+        keepalive: 30,
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+        queueQoSZero: false,
+        rejectUnauthorized: !this.options.insecureTls,
+        will: {
+          topic: statusTopic(id),
+          payload: Buffer.from(encodeStatus({ online: false, ts: this.now() })),
+          qos: 1,
+          retain: true,
+        },
       },
-    });
+      this.options.localAddress,
+    );
     this.client = client;
     // Handlers check they still belong to the live client: a replaced one may still emit. (Never
     // removeAllListeners on an MqttClient: mqtt.js keeps its own listeners on it.)

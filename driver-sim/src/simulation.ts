@@ -25,6 +25,8 @@ export interface SimulationOptions {
   dropouts: DropoutPolicy;
   /** Drivers connected at start (at most `drivers`, which is the most the run will have). */
   initialActive?: number;
+  /** Source addresses for the drivers' TCP connections, used in turn (none: the system's choice). */
+  sourceAddresses?: readonly string[];
 }
 
 export interface SimulationStats {
@@ -126,6 +128,7 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
         backoffBaseMs: options.backoffBaseMs,
         backoffCapMs: options.backoffCapMs,
         insecureTls: options.insecureTls,
+        localAddress: options.sourceAddresses?.[i % options.sourceAddresses.length],
       },
       {
         onConnected: () => counts.connected++,
