@@ -28,6 +28,8 @@ type Done = (err?: Error | null) => void;
 interface Emitter {
   emit(msg: Message, done?: Done): void;
   _emit(msg: Message, done?: Done): void;
+  /** mqemitter-redis reports its connections' errors here; an 'error' nobody hears ends the process. */
+  state: { on(event: 'error', listener: (err: Error) => void): void };
 }
 
 /** Reconnect quickly at first, then every 2 s at most, with jitter. */
@@ -45,7 +47,18 @@ function localFirstRedisMq(redisUrl: string, nodeId: string, onRemoteError: (err
   const subConn = new Redis(redisUrl, { retryStrategy });
   pubConn.on('error', onRemoteError);
   subConn.on('error', onRemoteError);
+  for (const conn of [pubConn, subConn]) {
+    // mqemitter-redis calls quit() on close without handling its promise, which rejects when the
+    // connection is down; a rejection nobody handles would end the process at shutdown.
+    const quit = conn.quit.bind(conn);
+    conn.quit = (...args: Parameters<typeof conn.quit>) => {
+      const result = quit(...args);
+      result.catch(() => undefined);
+      return result;
+    };
+  }
   const mq = mqemitterRedis({ pubConn, subConn }) as unknown as Emitter;
+  mq.state.on('error', onRemoteError);
   const deliverHere = mq._emit.bind(mq);
   const publishToRedis = mq.emit.bind(mq);
   mq._emit = (msg, done) => {
