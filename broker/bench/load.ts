@@ -18,14 +18,15 @@ export interface Credentials {
   rider(id: string): string | undefined;
 }
 
-function connectPacket(clientId: string, password: string | undefined): Buffer {
+/** A CONNECT packet (MQTT 3.1.1, clean session), with the token as password when there is one. */
+export function connectPacket(clientId: string, password: string | undefined, keepaliveS = 0): Buffer {
   return mqttPacket.generate({
     cmd: 'connect',
     protocolId: 'MQTT',
     protocolVersion: 4,
     clean: true,
     clientId,
-    keepalive: 0,
+    keepalive: keepaliveS,
     ...(password === undefined ? {} : { username: 'bench', password: Buffer.from(password) }),
   });
 }

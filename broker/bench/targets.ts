@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startMosquittoProcess } from '../../infra/test/mosquitto-process';
+import { killed, startMosquittoProcess } from '../../infra/test/mosquitto-process';
 
 /** A broker under test, in its own process so its CPU and memory are its own. */
 export interface Target {
@@ -32,17 +32,7 @@ function procStats(pid: number) {
   };
 }
 
-function stopper(child: ChildProcess): () => Promise<void> {
-  return () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null) {
-        resolve();
-        return;
-      }
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-}
+const stopper = (child: ChildProcess) => () => killed(child);
 
 /** Waits for the first stdout line that parses as JSON with the given key. */
 function firstJsonLine(child: ChildProcess, key: string): Promise<Record<string, unknown>> {

@@ -6,6 +6,7 @@ import mqttPacket from 'mqtt-packet';
 import WebSocket from 'ws';
 import { decodeLocation, fixFromJson, locationTopic, type LocationFix } from '@ridetrack/shared';
 import { FrameSplitter } from '../src/ingress/frame-splitter';
+import { connectPacket } from './load';
 
 /**
  * The bench's riders, one implementation per transport, each following one driver and calling
@@ -46,19 +47,6 @@ export function countingAgent(wire: Wire, options: AgentOptions = {}): Agent {
   return agent;
 }
 
-function mqttConnect(clientId: string, password: string): Buffer {
-  return mqttPacket.generate({
-    cmd: 'connect',
-    protocolId: 'MQTT',
-    protocolVersion: 4,
-    clean: true,
-    clientId,
-    keepalive: 60,
-    username: 'bench',
-    password: Buffer.from(password),
-  });
-}
-
 /** MQTT over WebSocket, raw frames (what mqtt.js in a browser puts on the wire, without its CPU). */
 export async function wsRider(t: RiderTarget, wire: Wire, onFix: OnFix): Promise<Rider> {
   const ws = new WebSocket(`ws://${t.host}:${t.httpPort}/mqtt`, 'mqtt', {
@@ -82,7 +70,7 @@ export async function wsRider(t: RiderTarget, wire: Wire, onFix: OnFix): Promise
       if (fix.ok) onFix(fix.value);
     }
   });
-  ws.send(mqttConnect(`r-${t.driverId}`, t.token));
+  ws.send(connectPacket(`r-${t.driverId}`, t.token, 60));
   ws.send(
     mqttPacket.generate({
       cmd: 'subscribe',

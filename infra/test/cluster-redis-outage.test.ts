@@ -1,37 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { SignJWT } from 'jose';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeLocation, encodeLocation, locationTopic, type LocationFix } from '@ridetrack/shared';
-import { startBrokerProcess, type BrokerProcess } from './broker-process';
+import { decodeLocation, locationTopic } from '@ridetrack/shared';
+import type { BrokerProcess } from './broker-process';
+import { ClusterKit, fixPayload } from './cluster-kit';
 import { startRedis, type TestRedis } from './redis-server';
 
 /**
  * Two clustered nodes when their Redis goes away and comes back: a node keeps serving its own
  * clients meanwhile (same-node delivery needs no Redis), and delivery across nodes resumes after.
  */
-const secret = randomBytes(32).toString('hex');
+const kit = new ClusterKit();
 let redis: TestRedis;
-const nodes: BrokerProcess[] = [];
-const clients: MqttClient[] = [];
-
-const token = (claims: Record<string, unknown>) =>
-  new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(secret));
-
-async function connect(port: number, clientId: string, claims: Record<string, unknown>): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-    clientId,
-    username: 'token',
-    password: await token(claims),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
-  clients.push(client);
-  return client;
-}
+let nodes: BrokerProcess[] = [];
+const connect = (port: number, clientId: string, claims: Record<string, unknown>) =>
+  kit.connect(`mqtt://127.0.0.1:${port}`, clientId, claims);
 
 const rider = (id: string) => ({
   role: 'rider',
@@ -39,21 +21,6 @@ const rider = (id: string) => ({
   drivers: ['out-1'],
   exp: Math.floor(Date.now() / 1000) + 600,
 });
-
-function fix(seq: number): Buffer {
-  const f: LocationFix = {
-    seq,
-    timestampMs: Date.now(),
-    lat: 39.29 + seq * 1e-5,
-    lng: -76.61,
-    headingDeg: 0,
-    speedMps: 5,
-    accuracyM: 5,
-    tripState: 'available',
-    simulated: true,
-  };
-  return Buffer.from(encodeLocation(f));
-}
 
 /** Resolves with the first fix whose seq is at least `seq`. */
 function seqAtLeast(client: MqttClient, seq: number): Promise<number> {
@@ -71,12 +38,11 @@ function seqAtLeast(client: MqttClient, seq: number): Promise<number> {
 
 beforeAll(async () => {
   redis = await startRedis();
-  for (const id of ['out-a', 'out-b'])
-    nodes.push(await startBrokerProcess({ AUTH_MODE: 'jwt', JWT_SECRET: secret, REDIS_URL: redis.url, NODE_ID: id }));
+  nodes = await kit.startNodes(redis, ['out-a', 'out-b']);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.endAsync(true)));
+  await kit.closeClients(true);
   await Promise.all(nodes.map((n) => n.stop()));
   await redis.stop();
 });
@@ -93,7 +59,7 @@ describe('a cluster whose Redis goes away', () => {
       await far.subscribeAsync(locationTopic('out-1'));
       const driver = await connect(a.mqttPort, 'out-1', { role: 'driver', sub: 'out-1' });
       let seq = 0;
-      const publish = () => driver.publishAsync(locationTopic('out-1'), fix(++seq), { qos: 1 });
+      const publish = () => driver.publishAsync(locationTopic('out-1'), fixPayload(++seq), { qos: 1 });
 
       const bothBefore = Promise.all([seqAtLeast(near, 1), seqAtLeast(far, 1)]);
       await publish();
@@ -121,7 +87,7 @@ describe('a cluster whose Redis goes away', () => {
     },
   );
   it('and both nodes shut down cleanly (exit code 0)', { timeout: 30_000 }, async () => {
-    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+    await kit.closeClients(true);
     const codes = await Promise.all(
       nodes.map(
         (n) =>

@@ -1,17 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT } from 'jose';
-import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  decodeLocation,
-  decodeStatus,
-  encodeLocation,
-  FLEET_LOCATIONS,
-  locationTopic,
-  statusTopic,
-  type LocationFix,
-} from '@ridetrack/shared';
-import { startBrokerProcess, type BrokerProcess } from './broker-process';
+import { decodeLocation, decodeStatus, FLEET_LOCATIONS, locationTopic, statusTopic } from '@ridetrack/shared';
+import type { BrokerProcess } from './broker-process';
+import { ClusterKit, fixPayload, healthOf, tcpUrl, wsUrl } from './cluster-kit';
 import { startRedis, type TestRedis } from './redis-server';
 import { startSimProcess } from './sim-process';
 
@@ -19,49 +10,11 @@ import { startSimProcess } from './sim-process';
  * Several broker nodes on one Redis, as real processes on loopback: routing across nodes, the same
  * retained state on every node, and a node killed under a running fleet.
  */
-const secret = randomBytes(32).toString('hex');
+const kit = new ClusterKit();
 let redis: TestRedis;
-const nodes: BrokerProcess[] = [];
-const clients: MqttClient[] = [];
-
-async function token(claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(secret));
-}
-
-async function connect(url: string, clientId: string, claims: Record<string, unknown>): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(url, {
-    clientId,
-    username: 'token',
-    password: await token(claims),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
-  clients.push(client);
-  return client;
-}
-
-const tcp = (n: BrokerProcess) => `mqtt://127.0.0.1:${n.mqttPort}`;
-const ws = (n: BrokerProcess) => `ws://127.0.0.1:${n.httpPort}/mqtt`;
-const health = async (n: BrokerProcess) =>
-  (await (await fetch(`http://127.0.0.1:${n.httpPort}/healthz`)).json()) as { driversOnline: number };
-
-function fix(seq: number): LocationFix {
-  return {
-    seq,
-    timestampMs: Date.now(),
-    lat: 39.29 + seq * 1e-5,
-    lng: -76.61,
-    headingDeg: 90,
-    speedMps: 10,
-    accuracyM: 5,
-    tripState: 'available',
-    simulated: true,
-  };
-}
+let nodes: BrokerProcess[] = [];
+const connect = kit.connect.bind(kit);
+const [tcp, ws, health] = [tcpUrl, wsUrl, healthOf];
 
 /** What a new subscriber on this node is told at once: the retained last fix and presence. */
 async function retainedOn(n: BrokerProcess, driverId: string): Promise<{ seq: number; online: boolean }> {
@@ -96,22 +49,15 @@ async function until(probe: () => Promise<boolean>, timeoutMs: number): Promise<
 
 beforeAll(async () => {
   redis = await startRedis();
-  for (const id of ['node-a', 'node-b', 'node-c'])
-    nodes.push(
-      await startBrokerProcess({
-        AUTH_MODE: 'jwt',
-        JWT_SECRET: secret,
-        REDIS_URL: redis.url,
-        NODE_ID: id,
-        // The first test publishes 50 fixes as fast as it can.
-        PUBLISH_RATE_PER_S: '1000',
-        PUBLISH_BURST: '1000',
-      }),
-    );
+  // The first test publishes 50 fixes as fast as it can.
+  nodes = await kit.startNodes(redis, ['node-a', 'node-b', 'node-c'], {
+    PUBLISH_RATE_PER_S: '1000',
+    PUBLISH_BURST: '1000',
+  });
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.endAsync(true)));
+  await kit.closeClients(true);
   await Promise.all(nodes.map((n) => n.stop()));
   await redis.stop();
 });
@@ -136,8 +82,7 @@ describe('three broker nodes on one Redis', () => {
     });
     await rider.subscribeAsync([locationTopic('drv-x'), statusTopic('drv-x')]);
     const driver = await connect(tcp(a), 'drv-x', { role: 'driver', sub: 'drv-x' });
-    for (let seq = 1; seq <= 50; seq++)
-      await driver.publishAsync(locationTopic('drv-x'), Buffer.from(encodeLocation(fix(seq))), { qos: 1 });
+    for (let seq = 1; seq <= 50; seq++) await driver.publishAsync(locationTopic('drv-x'), fixPayload(seq), { qos: 1 });
     await all;
     expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
@@ -153,7 +98,7 @@ describe('three broker nodes on one Redis', () => {
       }, 10_000).catch(() => undefined);
       expect(answers).toEqual([expected, expected, expected]);
     } finally {
-      await Promise.all(clients.splice(0).map((client) => client.endAsync()));
+      await kit.closeClients();
     }
   });
 });
@@ -167,7 +112,7 @@ describe('a node killed under a running fleet', () => {
       const DRIVERS = 30;
       const sim = startSimProcess(
         ['--drivers', String(DRIVERS), '--ramp', '100', '--broker', tcp(a), '--broker', tcp(b), '--broker', tcp(c)],
-        { JWT_SECRET: secret },
+        { JWT_SECRET: kit.secret },
       );
       try {
         const online = async () => (await Promise.all(nodes.map(health))).reduce((n, h) => n + h.driversOnline, 0);

@@ -1,13 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SignJWT } from 'jose';
-import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeLocation, encodeLocation, locationTopic, type LocationFix } from '@ridetrack/shared';
-import { startBrokerProcess, type BrokerProcess } from './broker-process';
+import { decodeLocation, locationTopic } from '@ridetrack/shared';
+import type { BrokerProcess } from './broker-process';
+import { ClusterKit, fixPayload, healthOf } from './cluster-kit';
 import { freePort, startRedis, type TestRedis } from './redis-server';
 
 /**
@@ -15,46 +13,13 @@ import { freePort, startRedis, type TestRedis } from './redis-server';
  * only the load balancer's two ports, and a client whose node dies reconnects through it.
  */
 const CONFIG = join(dirname(fileURLToPath(import.meta.url)), '../haproxy/haproxy.cfg');
-const secret = randomBytes(32).toString('hex');
+const kit = new ClusterKit();
 let redis: TestRedis;
-const nodes: BrokerProcess[] = [];
+let nodes: BrokerProcess[] = [];
 let haproxy: ChildProcess;
 let lb: { mqtt: number; http: number };
 let env: Record<string, string>;
-const clients: MqttClient[] = [];
-
-const token = (claims: Record<string, unknown>) =>
-  new SignJWT(claims)
-    .setProtectedHeader({ alg: 'HS256' })
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(secret));
-
-async function connect(url: string, clientId: string, claims: Record<string, unknown>): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(url, {
-    clientId,
-    username: 'token',
-    password: await token(claims),
-    reconnectPeriod: 0,
-    protocolVersion: 4,
-  });
-  clients.push(client);
-  return client;
-}
-
-const fix = (seq: number): Buffer => {
-  const f: LocationFix = {
-    seq,
-    timestampMs: Date.now(),
-    lat: 39.29,
-    lng: -76.61,
-    headingDeg: 0,
-    speedMps: 0,
-    accuracyM: 5,
-    tripState: 'available',
-    simulated: true,
-  };
-  return Buffer.from(encodeLocation(f));
-};
+const connect = kit.connect.bind(kit);
 
 async function listening(port: number): Promise<void> {
   for (;;) {
@@ -71,8 +36,7 @@ async function listening(port: number): Promise<void> {
 
 beforeAll(async () => {
   redis = await startRedis();
-  for (const id of ['lb-a', 'lb-b', 'lb-c'])
-    nodes.push(await startBrokerProcess({ AUTH_MODE: 'jwt', JWT_SECRET: secret, REDIS_URL: redis.url, NODE_ID: id }));
+  nodes = await kit.startNodes(redis, ['lb-a', 'lb-b', 'lb-c']);
   lb = { mqtt: await freePort(), http: await freePort() };
   env = {
     RT_LB_BIND: '127.0.0.1',
@@ -90,7 +54,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.endAsync(true)));
+  await kit.closeClients(true);
   haproxy.kill();
   await Promise.all(nodes.map((n) => n.stop()));
   await redis.stop();
@@ -122,21 +86,16 @@ describe('the load balancer config in infra/haproxy', () => {
         });
       });
       const driver = await connect(`mqtt://127.0.0.1:${lb.mqtt}`, 'lb-drv', { role: 'driver', sub: 'lb-drv' });
-      await driver.publishAsync(locationTopic('lb-drv'), fix(1), { qos: 1 });
+      await driver.publishAsync(locationTopic('lb-drv'), fixPayload(1), { qos: 1 });
       expect(await got).toBe(1);
-      await Promise.all(clients.splice(0).map((c) => c.endAsync()));
+      await kit.closeClients();
     },
   );
 
   it('a client whose node is killed reconnects through the load balancer to another', { timeout: 60_000 }, async () => {
     const driver = await connect(`mqtt://127.0.0.1:${lb.mqtt}`, 'lb-drv-2', { role: 'driver', sub: 'lb-drv-2' });
     // Find the node it landed on from the nodes' own counts, and kill that one.
-    const online = await Promise.all(
-      nodes.map(async (n) => {
-        const h = (await (await fetch(`http://127.0.0.1:${n.httpPort}/healthz`)).json()) as { connections: number };
-        return h.connections;
-      }),
-    );
+    const online = await Promise.all(nodes.map(async (n) => (await healthOf(n)).connections));
     const victim = nodes[online.findIndex((c) => c > 0)];
     if (victim === undefined) throw new Error('no node has the driver');
     const closed = new Promise<void>((resolve) => driver.once('close', () => resolve()));
@@ -146,7 +105,7 @@ describe('the load balancer config in infra/haproxy', () => {
     for (let attempt = 0; ; attempt++) {
       try {
         const again = await connect(`mqtt://127.0.0.1:${lb.mqtt}`, 'lb-drv-2', { role: 'driver', sub: 'lb-drv-2' });
-        await again.publishAsync(locationTopic('lb-drv-2'), fix(2), { qos: 1 });
+        await again.publishAsync(locationTopic('lb-drv-2'), fixPayload(2), { qos: 1 });
         break;
       } catch (err) {
         if (attempt > 20) throw err;

@@ -54,14 +54,18 @@ export async function startMosquittoProcess(options: { maxFiles?: number } = {})
     mqttPort,
     wsPort,
     process: child,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) {
-          resolve();
-          return;
-        }
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
+    stop: () => killed(child),
   };
+}
+
+/** Kills a child process (SIGKILL) and resolves once it has exited. */
+export function killed(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve();
+      return;
+    }
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
 }

@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
+import mqtt, { type MqttClient } from 'mqtt';
+import { encodeLocation, type LocationFix } from '@ridetrack/shared';
+import { startBrokerProcess, type BrokerProcess } from './broker-process';
+import type { TestRedis } from './redis-server';
+
+/**
+ * What the multi-node tests share: one JWT secret for every node and its tokens, MQTT clients that
+ * are all closed at the end, and broker nodes on one Redis.
+ */
+export class ClusterKit {
+  readonly secret = randomBytes(32).toString('hex');
+  readonly clients: MqttClient[] = [];
+
+  token(claims: Record<string, unknown>): Promise<string> {
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(this.secret));
+  }
+
+  /** An mqtt.js client that does not reconnect, with a token for `claims`. */
+  async connect(url: string, clientId: string, claims: Record<string, unknown>): Promise<MqttClient> {
+    const client = await mqtt.connectAsync(url, {
+      clientId,
+      username: 'token',
+      password: await this.token(claims),
+      reconnectPeriod: 0,
+      protocolVersion: 4,
+    });
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Ends every client opened so far (forcibly, for teardown, or cleanly). */
+  async closeClients(force = false): Promise<void> {
+    await Promise.all(this.clients.splice(0).map((c) => c.endAsync(force)));
+  }
+
+  /** Broker processes on one Redis, clustered, one per id. */
+  async startNodes(redis: TestRedis, ids: string[], env: Record<string, string> = {}): Promise<BrokerProcess[]> {
+    const nodes: BrokerProcess[] = [];
+    for (const id of ids)
+      nodes.push(
+        await startBrokerProcess({
+          AUTH_MODE: 'jwt',
+          JWT_SECRET: this.secret,
+          REDIS_URL: redis.url,
+          NODE_ID: id,
+          ...env,
+        }),
+      );
+    return nodes;
+  }
+}
+
+export const tcpUrl = (n: BrokerProcess): string => `mqtt://127.0.0.1:${n.mqttPort}`;
+export const wsUrl = (n: BrokerProcess): string => `ws://127.0.0.1:${n.httpPort}/mqtt`;
+
+export async function healthOf(n: BrokerProcess): Promise<{ driversOnline: number; connections: number }> {
+  return (await (await fetch(`http://127.0.0.1:${n.httpPort}/healthz`)).json()) as {
+    driversOnline: number;
+    connections: number;
+  };
+}
+
+/** A v1 location packet with this sequence number, stamped now, a few metres further each time. */
+export function fixPayload(seq: number): Buffer {
+  const fix: LocationFix = {
+    seq,
+    timestampMs: Date.now(),
+    lat: 39.29 + seq * 1e-5,
+    lng: -76.61,
+    headingDeg: 90,
+    speedMps: 10,
+    accuracyM: 5,
+    tripState: 'available',
+    simulated: true,
+  };
+  return Buffer.from(encodeLocation(fix));
+}
