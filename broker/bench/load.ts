@@ -31,6 +31,40 @@ export function connectPacket(clientId: string, password: string | undefined, ke
   });
 }
 
+/**
+ * A rider on a raw WebSocket: CONNECT, SUBSCRIBE to one topic at QoS 0, then `onPayload` with each
+ * PUBLISH frame and where its payload starts (no copy, no MQTT client library). Resolves on SUBACK.
+ */
+export async function rawWsRider(
+  url: string,
+  clientId: string,
+  password: string | undefined,
+  topic: string,
+  options: { onPayload(frame: Uint8Array, payloadAt: number): void; ws?: WebSocket.ClientOptions; keepaliveS?: number },
+): Promise<WebSocket> {
+  const ws = new WebSocket(url, 'mqtt', { perMessageDeflate: false, ...options.ws });
+  ws.on('error', () => undefined);
+  await once(ws, 'open');
+  const splitter = new FrameSplitter(1 << 20);
+  let subscribed: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (subscribed = resolve));
+  ws.on('message', (data: Buffer) => {
+    const frames = splitter.push(data);
+    if (!frames.ok) return;
+    for (const { bytes, headerLength } of frames.value) {
+      const type = (bytes[0] ?? 0) >> 4;
+      if (type === 9) subscribed();
+      if (type !== 3) continue;
+      const topicLength = ((bytes[headerLength] ?? 0) << 8) | (bytes[headerLength + 1] ?? 0);
+      options.onPayload(bytes, headerLength + 2 + topicLength);
+    }
+  });
+  ws.send(connectPacket(clientId, password, options.keepaliveS ?? 0));
+  ws.send(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 0 }] }));
+  await ready;
+  return ws;
+}
+
 export class Fleet {
   private readonly drivers: Socket[] = [];
   private readonly riders: WebSocket[] = [];
@@ -105,42 +139,19 @@ export class Fleet {
   }
 
   private async connectRider(host: string, port: number, i: number, password: string | undefined): Promise<void> {
-    const ws = new WebSocket(`ws://${host}:${port}/mqtt`, 'mqtt', { perMessageDeflate: false });
-    ws.on('error', () => undefined);
-    await once(ws, 'open');
-    const splitter = new FrameSplitter(1 << 20);
-    let subscribed: () => void = () => undefined;
-    const ready = new Promise<void>((resolve) => (subscribed = resolve));
-    ws.on('message', (data: Buffer) => {
-      const frames = splitter.push(data);
-      if (!frames.ok) return;
-      for (const { bytes, headerLength } of frames.value) {
-        const type = (bytes[0] ?? 0) >> 4;
-        if (type === 9) subscribed();
-        if (type !== 3) continue;
-        const topicLength = ((bytes[headerLength] ?? 0) << 8) | (bytes[headerLength + 1] ?? 0);
-        const payload = headerLength + 2 + topicLength;
+    this.riders[i] = await rawWsRider(`ws://${host}:${port}/mqtt`, `r${i}`, password, locationTopic(Fleet.id(i)), {
+      onPayload: (bytes, at) => {
         const seq =
-          (bytes[payload + 2] ?? 0) |
-          ((bytes[payload + 3] ?? 0) << 8) |
-          ((bytes[payload + 4] ?? 0) << 16) |
-          ((bytes[payload + 5] ?? 0) << 24);
+          (bytes[at + 2] ?? 0) |
+          ((bytes[at + 3] ?? 0) << 8) |
+          ((bytes[at + 4] ?? 0) << 16) |
+          ((bytes[at + 5] ?? 0) << 24);
         const sentAt = this.sentAt[i * RING + ((seq >>> 0) & (RING - 1))] ?? 0;
-        if (sentAt < this.windowStart) continue;
+        if (sentAt < this.windowStart) return;
         this.received++;
         if (this.sampleCount < this.samples.length) this.samples[this.sampleCount++] = performance.now() - sentAt;
-      }
+      },
     });
-    ws.send(connectPacket(`r${i}`, password));
-    ws.send(
-      mqttPacket.generate({
-        cmd: 'subscribe',
-        messageId: 1,
-        subscriptions: [{ topic: locationTopic(Fleet.id(i)), qos: 0 }],
-      }),
-    );
-    await ready;
-    this.riders[i] = ws;
   }
 
   /** Offers `ratePerS` publishes a second, spread over the drivers, for `seconds`. */

@@ -2,11 +2,9 @@ import { once } from 'node:events';
 import { Agent, request, type AgentOptions, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net';
 import { createParser } from 'eventsource-parser';
-import mqttPacket from 'mqtt-packet';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { decodeLocation, fixFromJson, locationTopic, type LocationFix } from '@ridetrack/shared';
-import { FrameSplitter } from '../src/ingress/frame-splitter';
-import { connectPacket } from './load';
+import { rawWsRider } from './load';
 
 /**
  * The bench's riders, one implementation per transport, each following one driver and calling
@@ -49,36 +47,20 @@ export function countingAgent(wire: Wire, options: AgentOptions = {}): Agent {
 
 /** MQTT over WebSocket, raw frames (what mqtt.js in a browser puts on the wire, without its CPU). */
 export async function wsRider(t: RiderTarget, wire: Wire, onFix: OnFix): Promise<Rider> {
-  const ws = new WebSocket(`ws://${t.host}:${t.httpPort}/mqtt`, 'mqtt', {
-    perMessageDeflate: false,
-    createConnection: (opts: NetConnectOpts) => track(wire, netConnect(opts)),
-  } as WebSocket.ClientOptions);
-  ws.on('error', () => undefined);
-  await once(ws, 'open');
-  const splitter = new FrameSplitter(1 << 20);
-  let subscribed: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (subscribed = resolve));
-  ws.on('message', (data: Buffer) => {
-    const frames = splitter.push(data);
-    if (!frames.ok) return;
-    for (const { bytes, headerLength } of frames.value) {
-      const type = (bytes[0] ?? 0) >> 4;
-      if (type === 9) subscribed();
-      if (type !== 3) continue;
-      const topicLength = ((bytes[headerLength] ?? 0) << 8) | (bytes[headerLength + 1] ?? 0);
-      const fix = decodeLocation(bytes.subarray(headerLength + 2 + topicLength));
-      if (fix.ok) onFix(fix.value);
-    }
-  });
-  ws.send(connectPacket(`r-${t.driverId}`, t.token, 60));
-  ws.send(
-    mqttPacket.generate({
-      cmd: 'subscribe',
-      messageId: 1,
-      subscriptions: [{ topic: locationTopic(t.driverId), qos: 0 }],
-    }),
+  const ws = await rawWsRider(
+    `ws://${t.host}:${t.httpPort}/mqtt`,
+    `r-${t.driverId}`,
+    t.token,
+    locationTopic(t.driverId),
+    {
+      keepaliveS: 60,
+      ws: { createConnection: (opts: NetConnectOpts) => track(wire, netConnect(opts)) } as WebSocket.ClientOptions,
+      onPayload: (frame, at) => {
+        const fix = decodeLocation(frame.subarray(at));
+        if (fix.ok) onFix(fix.value);
+      },
+    },
   );
-  await ready;
   return { close: () => ws.terminate() };
 }
 
