@@ -17,6 +17,8 @@ export interface Wire {
   /** Every socket opened so far; bytesRead/bytesWritten stay readable after they close. */
   sockets: Socket[];
   requests: number;
+  /** Requests that failed (connection errors, bad answers), by message. */
+  errors: Map<string, number>;
 }
 
 export type OnFix = (fix: LocationFix) => void;
@@ -114,13 +116,15 @@ function getJson(
   });
 }
 
-function loop(step: () => Promise<void>): Rider {
+function loop(wire: Wire, step: () => Promise<void>): Rider {
   const state = { stopped: false };
   void (async () => {
     while (!state.stopped) {
       try {
         await step();
-      } catch {
+      } catch (err) {
+        const key = err instanceof Error ? err.message : String(err);
+        wire.errors.set(key, (wire.errors.get(key) ?? 0) + 1);
         await new Promise((r) => setTimeout(r, 500));
       }
     }
@@ -136,7 +140,7 @@ function loop(step: () => Promise<void>): Rider {
 export function longPollRider(t: RiderTarget, wire: Wire, agent: Agent, onFix: OnFix): Rider {
   let cursor: string | null = null;
   const auth = { authorization: `Bearer ${t.token}` };
-  return loop(async () => {
+  return loop(wire, async () => {
     const query = cursor === null ? '' : `?after=${cursor}`;
     const { body } = await getJson(liveUrl(t, `/poll${query}`), agent, auth, wire);
     if (body === null) return;
@@ -157,7 +161,7 @@ export function shortPollRider(t: RiderTarget, wire: Wire, agent: Agent, interva
   const auth = { authorization: `Bearer ${t.token}` };
   // Riders start spread over one interval, as real pages would be.
   let wait = Math.random() * intervalMs;
-  return loop(async () => {
+  return loop(wire, async () => {
     await new Promise((r) => setTimeout(r, wait));
     wait = intervalMs;
     const {

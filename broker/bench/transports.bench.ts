@@ -168,7 +168,7 @@ async function runTransport(transport: TransportName): Promise<Result> {
   await new Promise((r) => setTimeout(r, 3000));
   const baseline = processStats(pid);
 
-  const wire: Wire = { sockets: [], requests: 0 };
+  const wire: Wire = { sockets: [], requests: 0, errors: new Map() };
   const agent = countingAgent(wire);
   // Latency and delivery count fixes published in the window; bytes and requests per update divide
   // by what arrived in it.
@@ -226,6 +226,7 @@ async function runTransport(transport: TransportName): Promise<Result> {
   // Fixes published near the end are still on their way; give them a moment, then stop counting.
   await new Promise((r) => setTimeout(r, SHORT_POLL_MS + 500));
 
+  if (wire.errors.size > 0) console.error(`  ${transport} request errors: ${JSON.stringify([...wire.errors])}`);
   for (const r of riders) r.close();
   agent.destroy();
   drivers.close();

@@ -19,6 +19,7 @@ import { createApi } from './http/api';
 import { mountWeb, type WebOptions } from './http/web';
 import { MemoryFixStore } from './fix-store';
 import { createApp } from './http/app';
+import { FleetStream } from './http/fleet-stream';
 import { LiveHttp, type LiveOptions } from './http/live';
 import { LiveHub } from './live/hub';
 import { aedesSource } from './live/aedes-source';
@@ -247,7 +248,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       driversOnline: presence.onlineCount,
       eventLoopLagMs: Math.round(load.lagMs),
       index: indexer.health(),
-      live: { ...live.open, drivers: hub.drivers, listeners: hub.listeners },
+      live: { ...live.open, fleet: fleet.openCount, drivers: hub.drivers, listeners: hub.listeners },
     }),
   });
   app.route(
@@ -263,8 +264,16 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   );
   mountWeb(app, options.web, { dispatch, minter: deps.minter ?? null });
   const fetchListener = getRequestListener(app.fetch);
+  const fleet = new FleetStream({
+    aedes,
+    persistence,
+    verifier: options.auth.verifier,
+    counters: liveCounters(metrics),
+    intervalMs: 500,
+    heartbeatMs: options.live.heartbeatMs,
+  });
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    if (!live.handle(req, res)) void fetchListener(req, res);
+    if (!live.handle(req, res) && !fleet.handle(req, res)) void fetchListener(req, res);
   };
 
   const servers: Server[] = [];
@@ -311,6 +320,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     presence.close();
     live.close();
+    fleet.close();
     for (const wss of webSockets) wss.close();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

@@ -37,3 +37,4 @@ export {
   type LiveSnapshot,
 } from './live';
 export { backoffMs } from './backoff';
+export { fleetRow, parseFleetRow, type FleetDriver, type FleetRow } from './fleet';

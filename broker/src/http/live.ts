@@ -48,6 +48,12 @@ interface Held {
   end(reason?: LiveEndReason): void;
 }
 
+/** A request's token: a Bearer header or, since EventSource cannot send headers, `?access_token=` (RFC 6750 2.3). */
+export function requestToken(req: IncomingMessage, url: URL): string | undefined {
+  const header = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  return header ?? url.searchParams.get('access_token') ?? undefined;
+}
+
 /** `/api/live/{driverId}`, `/poll`, `/events`. */
 const ROUTE = /^\/api\/live\/([^/]*)(?:\/(poll|events))?\/?$/;
 
@@ -66,7 +72,12 @@ const badParameter = (parameter: string, message: string): Refusal => ({
   body: { error: 'bad_parameter', reason: 'bad_parameter', parameter, message: `${parameter} ${message}` },
 });
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -198,10 +209,7 @@ export class LiveHttp {
     driverId: string,
   ): Promise<{ ok: true; claims: Claims | null } | { ok: false; refusal: Refusal }> {
     if (this.deps.verifier === null) return { ok: true, claims: null };
-    // EventSource cannot send headers, so the token may also come as ?access_token= (RFC 6750 2.3).
-    const header = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const token = header ?? url.searchParams.get('access_token') ?? undefined;
-    const verified = await this.deps.verifier.verify(token);
+    const verified = await this.deps.verifier.verify(requestToken(req, url));
     if (!verified.ok)
       return { ok: false, refusal: refusal(401, 'unauthorized', verified.reason, `token refused: ${verified.reason}`) };
     const claims = verified.value;

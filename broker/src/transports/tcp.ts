@@ -20,10 +20,17 @@ export function listenTls(
   return listen(server, host, port);
 }
 
+/**
+ * Pending connections the kernel may queue for accept (capped by net.core.somaxconn). Node's 511
+ * overflows when thousands of clients reconnect at once (a restarted node, a wave of long polls):
+ * the kernel then drops their SYNs and they retry only after 1, 3, 7 s.
+ */
+const ACCEPT_BACKLOG = 4096;
+
 export function listen<S extends Server>(server: S, host: string, port: number): Promise<S> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: ACCEPT_BACKLOG }, () => {
       server.off('error', reject);
       resolve(server);
     });
