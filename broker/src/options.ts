@@ -3,18 +3,22 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { BrokerOptions } from './broker';
 import type { BrokerConfig } from './config';
-import { createVerifier, type TokenVerifier } from './auth/tokens';
+import { cachingVerifier, createVerifier, type TokenVerifier } from './auth/tokens';
 
 /** Turns validated config into broker options, reading TLS files and building the token verifier. */
 export async function optionsFromConfig(config: BrokerConfig, devSecret?: string): Promise<BrokerOptions> {
   let verifier: TokenVerifier | null = null;
   if (config.AUTH_MODE !== 'open') {
-    verifier = await createVerifier({
-      secret: config.JWT_SECRET ?? devSecret,
-      publicKeyPem: config.JWT_PUBLIC_KEY,
-      algorithms: config.JWT_ALGORITHMS?.split(',').map((a) => a.trim()),
-      issuer: config.JWT_ISSUER,
-    });
+    verifier = cachingVerifier(
+      await createVerifier({
+        secret: config.JWT_SECRET ?? devSecret,
+        publicKeyPem: config.JWT_PUBLIC_KEY,
+        algorithms: config.JWT_ALGORITHMS?.split(',').map((a) => a.trim()),
+        issuer: config.JWT_ISSUER,
+      }),
+      50_000,
+      Date.now,
+    );
   }
   const tls =
     config.TLS_CERT_FILE !== undefined && config.TLS_KEY_FILE !== undefined

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { importSPKI, jwtVerify, SignJWT, errors, type CryptoKey, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { parseClaims, type Claims } from '@ridetrack/shared';
 
 /** Why a token was refused. Logged and counted; the token itself never is. */
@@ -64,6 +65,30 @@ export async function createVerifier(config: KeyConfig): Promise<TokenVerifier> 
       }
       const claims = parseClaims(payload);
       return claims.ok ? claims : { ok: false, reason: 'bad_claims' };
+    },
+  };
+}
+
+/**
+ * Remembers tokens it has verified, until their expiry, `max` of them at most (least recently used
+ * go first). A rider polling over HTTP presents the same token every second; checking its signature
+ * and claims each time is CPU a busy node needs elsewhere. Refusals are never remembered; a trip's
+ * end is checked apart from the token, so the cache does not keep an ended trip's rider in.
+ */
+export function cachingVerifier(inner: TokenVerifier, max: number, now: () => number): TokenVerifier {
+  const cache = new LRUCache<string, Claims>({ max });
+  return {
+    async verify(token) {
+      if (token !== undefined) {
+        const known = cache.get(token);
+        if (known !== undefined) {
+          if (known.exp === undefined || known.exp * 1000 > now()) return { ok: true, value: known };
+          cache.delete(token);
+        }
+      }
+      const verified = await inner.verify(token);
+      if (verified.ok && token !== undefined) cache.set(token, verified.value);
+      return verified;
     },
   };
 }
