@@ -3,14 +3,13 @@ import type { Redis } from 'ioredis';
 import { geoKeys, type GeoKeys } from './keys';
 import { memberToState, stateToMember } from './member';
 import { END_TRIP_LUA, NEARBY_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
-import { cachedDisk, diskCoverageM, rankNearby, ringPlan } from './ring-search';
+import { cachedDisk, diskCoverageM, FIRST_RINGS, rankNearby, ringPlan } from './ring-search';
 import { TRIP_STATES } from '@ridetrack/shared';
 import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
 
 /** Updates sent in one script call: large enough to amortise the call, small enough not to stall Redis. */
 const BATCH = 256;
 /** Rings sent in a nearby query's first call. */
-const FIRST_RINGS = 2;
 /** Drivers removed per janitor call. */
 const SWEEP_MAX = 5000;
 

@@ -21,6 +21,23 @@ export function localEdgeM(cell: string): number {
   return Math.min(...originToDirectedEdges(cell).map((e) => edgeLength(e, 'm')));
 }
 
+/** Rings searched before widening: the nearest drivers are usually this close in a city. */
+export const FIRST_RINGS = 2;
+
+const EDGE_CACHE_MAX = 50_000;
+const edgeCache = new Map<string, number>();
+
+/** localEdgeM, cached: six h3-js calls a query add up at thousands of queries a second. */
+function cachedEdgeM(cell: string): number {
+  let edge = edgeCache.get(cell);
+  if (edge === undefined) {
+    if (edgeCache.size >= EDGE_CACHE_MAX) edgeCache.delete(edgeCache.keys().next().value ?? '');
+    edge = localEdgeM(cell);
+    edgeCache.set(cell, edge);
+  }
+  return edge;
+}
+
 /** Cells of a disk by distance, cached: pure functions of the centre, and h3-js calls cost ~0.1 ms. */
 const DISK_CACHE_MAX = 50_000;
 const diskCache = new Map<string, { edgeM: number; rings: string[][] }>();
@@ -30,7 +47,7 @@ export function cachedDisk(center: string, k: number): { edgeM: number; rings: s
   let hit = diskCache.get(key);
   if (hit === undefined) {
     if (diskCache.size >= DISK_CACHE_MAX) diskCache.delete(diskCache.keys().next().value ?? '');
-    hit = { edgeM: localEdgeM(center), rings: gridDiskDistances(center, k) };
+    hit = { edgeM: cachedEdgeM(center), rings: gridDiskDistances(center, k) };
     diskCache.set(key, hit);
   }
   return hit;
@@ -49,9 +66,12 @@ export async function ringSearch(
   fetch: FetchCells,
 ): Promise<NearbyDriver[]> {
   const { center, edgeM, kMax } = ringPlan(query, res, maxRings);
-  const { rings } = cachedDisk(center, kMax);
+  // The first rings first: the disk out to kMax (hundreds of cells for a 2 km radius) is only
+  // worked out when they are not enough.
+  let rings = cachedDisk(center, Math.min(kMax, FIRST_RINGS)).rings;
   const within: NearbyDriver[] = [];
   for (let k = 0; k <= kMax; k++) {
+    if (k >= rings.length) rings = cachedDisk(center, kMax).rings;
     const cells = rings[k] ?? [];
     for (const state of await fetch(cells)) {
       if (query.tripState !== undefined && state.tripState !== query.tripState) continue;
@@ -78,7 +98,7 @@ export function ringPlan(
   maxRings: number,
 ): { center: string; edgeM: number; kMax: number } {
   const center = latLngToCell(query.lat, query.lng, res);
-  const edgeM = localEdgeM(center);
+  const edgeM = cachedEdgeM(center);
   let kMax = 0;
   while (kMax < maxRings && diskCoverageM(kMax, edgeM) < query.radiusM) kMax++;
   return { center, edgeM, kMax };
