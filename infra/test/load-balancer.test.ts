@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +89,41 @@ describe('the load balancer config in infra/haproxy', () => {
       const driver = await connect(`mqtt://127.0.0.1:${lb.mqtt}`, 'lb-drv', { role: 'driver', sub: 'lb-drv' });
       await driver.publishAsync(locationTopic('lb-drv'), fixPayload(1), { qos: 1 });
       expect(await got).toBe(1);
+      await kit.closeClients();
+    },
+  );
+
+  it(
+    "carries a rider's Server-Sent Events stream, fed from whichever node has the driver",
+    { timeout: 30_000 },
+    async () => {
+      const token = await kit.token({
+        role: 'rider',
+        sub: 'lb-sse',
+        drivers: ['lb-drv-s'],
+        exp: Math.floor(Date.now() / 1000) + 600,
+      });
+      const chunks: string[] = [];
+      const req = request(`http://127.0.0.1:${lb.http}/api/live/lb-drv-s/events?access_token=${token}`);
+      const opened = new Promise<void>((resolve) => {
+        req.on('response', (res) => {
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            chunks.push(c);
+            resolve();
+          });
+        });
+      });
+      req.on('error', () => undefined);
+      req.end();
+      await opened; // the stream is open (its first bytes arrived through HAProxy)
+      const driver = await connect(`mqtt://127.0.0.1:${lb.mqtt}`, 'lb-drv-s', { role: 'driver', sub: 'lb-drv-s' });
+      for (let seq = 1; !chunks.join('').includes('event: location'); seq++) {
+        await driver.publishAsync(locationTopic('lb-drv-s'), fixPayload(seq), { qos: 1 });
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(chunks.join('')).toMatch(/id: \d+\.\d+\nevent: location\ndata: \{/);
+      req.destroy();
       await kit.closeClients();
     },
   );
