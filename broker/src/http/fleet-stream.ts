@@ -11,7 +11,7 @@ import {
 import type { TokenVerifier } from '../auth/tokens';
 import type { RetainedSource } from '../live/aedes-source';
 import type { LiveCounters } from '../metrics';
-import { requestToken, sendJson } from './live';
+import { requestToken, sendJson } from './raw';
 
 export interface FleetStreamDeps {
   aedes: Aedes;

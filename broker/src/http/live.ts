@@ -16,6 +16,7 @@ import type { TokenVerifier } from '../auth/tokens';
 import type { LiveHub, LiveView } from '../live/hub';
 import type { LiveCounters } from '../metrics';
 import { integerParam } from './params';
+import { requestToken, sendJson } from './raw';
 
 export interface LiveOptions {
   /** How long a long poll is held when nothing newer arrives (the client may ask for less). */
@@ -48,12 +49,6 @@ interface Held {
   end(reason?: LiveEndReason): void;
 }
 
-/** A request's token: a Bearer header or, since EventSource cannot send headers, `?access_token=` (RFC 6750 2.3). */
-export function requestToken(req: IncomingMessage, url: URL): string | undefined {
-  const header = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  return header ?? url.searchParams.get('access_token') ?? undefined;
-}
-
 /** `/api/live/{driverId}`, `/poll`, `/events`. */
 const ROUTE = /^\/api\/live\/([^/]*)(?:\/(poll|events))?\/?$/;
 
@@ -71,22 +66,6 @@ const badParameter = (parameter: string, message: string): Refusal => ({
   status: 400,
   body: { error: 'bad_parameter', reason: 'bad_parameter', parameter, message: `${parameter} ${message}` },
 });
-
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(text);
-}
 
 /**
  * Following a driver over plain HTTP, for networks where WebSocket does not get through: short
