@@ -5,5 +5,9 @@ export default defineConfig({
     include: ['{shared,broker,driver-sim,rider-web,infra}/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
     globalSetup: ['infra/test/global-setup.ts'],
+    // Tests run over real sockets and processes and wait on events, never on time; on a loaded CI
+    // machine spawning a process alone can take seconds, so the ceilings are generous.
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
   },
 });

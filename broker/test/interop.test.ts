@@ -18,8 +18,10 @@ afterAll(async () => {
   await t.broker.close();
 });
 
+// Each test starts Debian's mosquitto clients as processes: generous timeouts, since a loaded CI
+// machine can take seconds to spawn them (the tests wait on events, never on time).
 describe('third-party MQTT clients', () => {
-  it('mosquitto_pub as a driver reaches mosquitto_sub as its rider', async () => {
+  it('mosquitto_pub as a driver reaches mosquitto_sub as its rider', { timeout: 30_000 }, async () => {
     const port = String(t.broker.ports.mqtt);
     const sub = spawn('stdbuf', [
       '-oL',
@@ -80,7 +82,7 @@ describe('third-party MQTT clients', () => {
     expect(decodeLocation(Buffer.from(payloadLine, 'hex'))).toMatchObject({ ok: true, value: { seq: 42 } });
   });
 
-  it('mosquitto_pub with a wrong token is refused as bad user name or password', async () => {
+  it('mosquitto_pub with a wrong token is refused as bad user name or password', { timeout: 30_000 }, async () => {
     const port = String(t.broker.ports.mqtt);
     const result = await run('mosquitto_pub', [
       '-h',

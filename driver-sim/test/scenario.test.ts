@@ -85,7 +85,7 @@ describe('scenario files', () => {
     },
   );
 
-  it('a bad scenario file is a usage error naming what is wrong', async () => {
+  it('a bad scenario file is a usage error naming what is wrong', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ridetrack-scenario-'));
     const scenario = join(dir, 'bad.json');
     writeFileSync(scenario, JSON.stringify({ fleet: [{ at: 0, drivers: -3 }] }));
