@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMinter, randomSecret } from '../src/index';
 import { machineLine } from '../../shared/bench/machine';
-import { Fleet, idleConnections, type Credentials } from './load';
+import { Fleet, fleetCredentials, idleConnections, type Credentials } from './load';
 import { startMosquitto, startRidetrack, startStockAedes, type Target } from './targets';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
@@ -43,15 +43,7 @@ const minter = createMinter(secret);
 
 async function credentialsFor(name: string): Promise<Credentials> {
   if (name !== 'ridetrack') return { driver: () => undefined, rider: () => undefined };
-  const exp = Math.floor(Date.now() / 1000) + 3600;
-  const driverTokens = new Map<string, string>();
-  const riderTokens = new Map<string, string>();
-  for (let i = 0; i < DRIVERS; i++) {
-    const id = Fleet.id(i);
-    driverTokens.set(id, await minter.mint({ role: 'driver', sub: id }, 3600));
-    riderTokens.set(id, await minter.mint({ role: 'rider', sub: `r${i}`, drivers: [id], exp }, 3600));
-  }
-  return { driver: (id) => driverTokens.get(id), rider: (id) => riderTokens.get(id) };
+  return fleetCredentials(minter, DRIVERS);
 }
 
 function start(name: string): Promise<Target> {

@@ -16,7 +16,7 @@ import { startRedis, type TestRedis } from '../../infra/test/redis-server';
 import { startSimProcess } from '../../infra/test/sim-process';
 import { machineLine } from '../../shared/bench/machine';
 import { createMinter } from '../src/index';
-import { Fleet, type Credentials } from './load';
+import { Fleet, fleetCredentials, type Credentials } from './load';
 
 const DRIVERS = Number(process.env['BENCH_DRIVERS'] ?? 1000);
 const RATES = (process.env['BENCH_RATES'] ?? '2000,5000,10000').split(',').map(Number);
@@ -29,18 +29,6 @@ const minter = createMinter(secret);
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function credentials(): Promise<Credentials> {
-  const exp = Math.floor(Date.now() / 1000) + 3600;
-  const drivers = new Map<string, string>();
-  const riders = new Map<string, string>();
-  for (let i = 0; i < DRIVERS; i++) {
-    const id = Fleet.id(i);
-    drivers.set(id, await minter.mint({ role: 'driver', sub: id }, 3600));
-    riders.set(id, await minter.mint({ role: 'rider', sub: `r${i}`, drivers: [id], exp }, 3600));
-  }
-  return { driver: (id) => drivers.get(id), rider: (id) => riders.get(id) };
 }
 
 async function startNodes(count: number, redis: TestRedis | null, extra: Record<string, string> = {}) {
@@ -159,7 +147,7 @@ async function failover(redis: TestRedis) {
 
 const redis = await startRedis();
 try {
-  const creds = await credentials();
+  const creds = await fleetCredentials(minter, DRIVERS);
   const rows: Row[] = [];
   rows.push(...(await throughput('1 node, no Redis routing', 1, null, creds)));
   for (const n of [1, 2, 3]) rows.push(...(await throughput(`${n} node${n > 1 ? 's' : ''} on Redis`, n, redis, creds)));

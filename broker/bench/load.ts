@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { encodeLocation, locationTopic } from '@ridetrack/shared';
 import { FrameSplitter } from '../src/ingress/frame-splitter';
 import { publishFrame } from '../src/ingress/frames';
+import type { TokenMinter } from '../src/auth/tokens';
 
 /**
  * The load generator: drivers on raw TCP sockets writing pre-encoded PUBLISH packets, riders on
@@ -63,6 +64,19 @@ export async function rawWsRider(
   ws.send(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic, qos: 0 }] }));
   await ready;
   return ws;
+}
+
+/** Driver and rider tokens for a fleet of `size` (rider i follows driver i), minted once. */
+export async function fleetCredentials(minter: TokenMinter, size: number): Promise<Credentials> {
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  const drivers = new Map<string, string>();
+  const riders = new Map<string, string>();
+  for (let i = 0; i < size; i++) {
+    const id = Fleet.id(i);
+    drivers.set(id, await minter.mint({ role: 'driver', sub: id }, 3600));
+    riders.set(id, await minter.mint({ role: 'rider', sub: `r${i}`, drivers: [id], exp }, 3600));
+  }
+  return { driver: (id) => drivers.get(id), rider: (id) => riders.get(id) };
 }
 
 export class Fleet {

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
+import { until } from '../../infra/test/until';
 
 /** The driver-sim command playing a scenario file against the real broker process. */
 const SIM = join(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
@@ -18,14 +19,6 @@ afterAll(async () => {
 
 const online = async (b: BrokerProcess) =>
   ((await (await fetch(`http://127.0.0.1:${b.httpPort}/healthz`)).json()) as { driversOnline: number }).driversOnline;
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('scenario files', () => {
   it(

@@ -3,6 +3,7 @@ import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeLocation, decodeStatus } from '@ridetrack/shared';
 import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
+import { until } from '../../infra/test/until';
 import { seededRng } from '../src/rng';
 import { builtInCity } from '../src/roads/city';
 import { DEFAULT_SIMULATION, startSimulation, type Simulation } from '../src/simulation';
@@ -16,14 +17,6 @@ afterAll(async () => {
   await sim?.close();
   await broker?.stop();
 });
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('simulator against a real broker', () => {
   it(

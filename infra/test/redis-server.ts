@@ -23,17 +23,20 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts redis-server; `port` lets a test restart one where it was. */
-export async function startRedis(port?: number): Promise<TestRedis> {
+/**
+ * Starts redis-server; `port` lets a test restart one where it was. With `configFile`, that file's
+ * settings apply (only the port and data folder are set here); without, no persistence.
+ */
+export async function startRedis(port?: number, configFile?: string): Promise<TestRedis> {
   const p = port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'ridetrack-redis-'));
-  const child = spawn(
-    'redis-server',
-    ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const settings =
+    configFile === undefined
+      ? ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]
+      : [configFile, '--port', String(p), '--dir', dir];
+  const child = spawn('redis-server', settings, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -52,7 +52,8 @@ export class FleetStream {
   constructor(private readonly deps: FleetStreamDeps) {}
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.url?.startsWith('/api/fleet/events') !== true) return false;
+    const url = new URL(req.url, 'http://localhost');
     if (url.pathname !== '/api/fleet/events') return false;
     this.open(req, res, url).catch(() => {
       if (res.headersSent) res.destroy();

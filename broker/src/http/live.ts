@@ -90,7 +90,9 @@ export class LiveHttp {
 
   /** Answers the request when it is for a live route and returns true; false leaves it to the app. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Every HTTP request passes here first: other routes cost one prefix check, not a URL parse.
+    if (req.url?.startsWith('/api/live/') !== true) return false;
+    const url = new URL(req.url, 'http://localhost');
     const route = ROUTE.exec(url.pathname);
     if (route === null) return false;
     const kind = route[2] === 'poll' ? 'long-poll' : route[2] === 'events' ? 'sse' : 'short-poll';
