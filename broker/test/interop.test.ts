@@ -47,11 +47,17 @@ describe('third-party MQTT clients', () => {
       '-d',
     ]);
     let out = '';
+    // Listen for the exit from the start: mosquitto_sub may receive the fix and exit before
+    // mosquitto_pub's own exit has been reported to us.
+    const exited = once(sub, 'exit') as Promise<[number | null]>;
     // With -d (line-buffered by stdbuf), mosquitto_sub reports its SUBACK: from then on it is subscribed.
-    const subscribed = new Promise<void>((resolve) => {
+    const subscribed = new Promise<void>((resolve, reject) => {
       sub.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes('received SUBACK')) resolve();
+      });
+      void exited.then(([code]) => {
+        reject(new Error(`mosquitto_sub exited (${String(code)}) before subscribing:\n${out}`));
       });
     });
     await subscribed;
@@ -74,7 +80,7 @@ describe('third-party MQTT clients', () => {
       '-f',
       file,
     ]);
-    const [code] = (await once(sub, 'exit')) as [number];
+    const [code] = await exited;
     expect(code).toBe(0);
     // Debug lines start with "Client" or "Subscribed"; the one other line is the payload.
     const payloadLine = out.split('\n').find((line) => /^[0-9a-f]+$/.test(line)) ?? '';
