@@ -1,14 +1,15 @@
 /**
  * npm run bench:web — frame times in headless Chromium (Debian's, software GL): the rider page
  * animating one car, and the operator map with 5,000 live drivers (BENCH_FLEET). Starts the broker
- * (dev mode) and the simulator as processes on free ports. Also prints the pages' gzipped sizes.
+ * (dev mode) and the simulator as processes on free ports. Also prints the pages' gzipped sizes and
+ * the bytes Chromium actually fetched for the rider page (Brotli where the build wrote it).
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Page } from 'playwright-core';
+import type { Page, Response } from 'playwright-core';
 import { launchChromium } from '../../infra/test/browser';
 import { startBrokerProcess } from '../../infra/test/broker-process';
 import { exportRoads, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
@@ -40,6 +41,44 @@ async function frameTimes(
   return { p50: q(0.5), p95: q(0.95), p99: q(0.99), frames: deltas.length };
 }
 
+/** Bytes on the wire (headers and encoded bodies) of every response a page received, by kind. */
+function wireBytes(page: Page): () => Promise<Map<string, number>> {
+  const pending: Promise<[string, number]>[] = [];
+  const kind = (r: Response): string => {
+    const path = new URL(r.url()).pathname;
+    if (path === '/roads.geojson') return 'road network';
+    if (/\.(js|css|html)$/.test(path) || path === '/') return 'code (HTML, JS, CSS, worker)';
+    return 'other (config, API)';
+  };
+  // Playwright reports no body size for a worker's script (it is fetched by the worker's own
+  // target); its body is the file the server sent, in the coding it said.
+  const body = async (r: Response, reported: number): Promise<number> => {
+    const path = new URL(r.url()).pathname;
+    if (reported > 0 || !path.startsWith('/assets/')) return reported;
+    const coding = (await r.allHeaders())['content-encoding'];
+    const suffix = coding === 'br' ? '.br' : coding === 'gzip' ? '.gz' : '';
+    return statSync(join(WEB_DIR, `${path}${suffix}`)).size;
+  };
+  const onResponse = (r: Response): void => {
+    pending.push(
+      r
+        .request()
+        .sizes()
+        .then(async (s): Promise<[string, number]> => [
+          kind(r),
+          s.responseHeadersSize + (await body(r, s.responseBodySize)),
+        ]),
+    );
+  };
+  page.on('response', onResponse);
+  return async () => {
+    page.off('response', onResponse);
+    const totals = new Map<string, number>();
+    for (const [k, n] of await Promise.all(pending)) totals.set(k, (totals.get(k) ?? 0) + n);
+    return totals;
+  };
+}
+
 const secret = randomBytes(32).toString('hex');
 const roads = join(mkdtempSync(join(tmpdir(), 'ridetrack-bench-web-')), 'roads.geojson');
 exportRoads(roads);
@@ -64,11 +103,13 @@ try {
     await new Promise((r) => setTimeout(r, 500));
   }
   const rider = await browser.newPage({ viewport: { width: 412, height: 860 } });
+  const riderWire = wireBytes(rider);
   await rider.goto(`${base}/`);
   await rider.waitForSelector('canvas.maplibregl-canvas');
   await rider.click('#map', { position: { x: 206, y: 300 } });
   await rider.click('#request');
   await rider.waitForSelector('[data-testid="car"]', { state: 'visible' });
+  const riderTransferred = await riderWire();
   const oneCar = await frameTimes(rider, SECONDS);
   await rider.close();
 
@@ -81,13 +122,13 @@ try {
   await fleet.close();
 
   const assets = join(WEB_DIR, 'assets');
-  const gz = (f: string): number => gzipSync(readFileSync(join(assets, f))).byteLength;
-  const files = readdirSync(assets);
+  const gz = (f: string): number => gzipSync(readFileSync(join(assets, f)), { level: 9 }).byteLength;
+  const files = readdirSync(assets).filter((f) => !/\.(br|gz)$/.test(f));
   // The shared chunk and CSS (both named style-*), and MapLibre's worker, which every map page loads.
   const shared = files.filter((f) => f.startsWith('style-') || f.startsWith('maplibre-gl-worker-'));
   const riderBytes =
     [...shared, ...files.filter((f) => f.startsWith('rider-'))].reduce((n, f) => n + gz(f), 0) +
-    gzipSync(readFileSync(join(WEB_DIR, 'index.html'))).byteLength;
+    gzipSync(readFileSync(join(WEB_DIR, 'index.html')), { level: 9 }).byteLength;
 
   console.log(`machine: ${machineLine()}; Debian chromium headless, software GL (SwiftShader)`);
   console.log(`${SECONDS} s of requestAnimationFrame intervals per view`);
@@ -100,8 +141,11 @@ try {
   row(`operator map, ${FLEET.toLocaleString('en-US')} drivers live`, many);
   console.log('');
   console.log(
-    `rider page, gzipped: ${(riderBytes / 1024).toFixed(1)} KB (HTML, its script, the shared chunk, CSS and MapLibre's worker)`,
+    `rider page, gzipped (level 9): ${(riderBytes / 1024).toFixed(1)} KB (HTML, its script, the shared chunk, CSS and MapLibre's worker)`,
   );
+  console.log('');
+  console.log('rider page as Chromium fetched it, up to the car on the map (headers included):');
+  for (const [k, n] of [...riderTransferred].sort()) console.log(`  ${k}: ${(n / 1024).toFixed(1)} KB`);
 } finally {
   await browser.close();
   await sim.stop();

@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Hono } from 'hono';
 import { isDriverId, type Role } from '@ridetrack/shared';
 import type { TokenMinter } from '../auth/tokens';
 import type { Dispatch } from '../dispatch';
+import { pickCoding } from './accept-encoding';
+import { CompressedFile } from './compressed-file';
 
 export interface WebOptions {
   /** The built pages (rider-web/dist); no pages are served without it. */
@@ -36,12 +37,19 @@ export function mountWeb(
       maxH3Resolution: options.maxH3Resolution,
     }),
   );
+  const roads = options.roadsFile === undefined ? undefined : new CompressedFile(options.roadsFile);
   app.get('/roads.geojson', async (c) => {
-    if (options.roadsFile === undefined) return c.json({ type: 'FeatureCollection', features: [] });
-    return c.body(await readFile(options.roadsFile), 200, {
+    if (roads === undefined) return c.json({ type: 'FeatureCollection', features: [] });
+    const { body, etag, coding } = await roads.get(pickCoding(c.req.header('accept-encoding')));
+    const headers: Record<string, string> = {
       'content-type': 'application/geo+json',
       'cache-control': 'max-age=300',
-    });
+      etag,
+      vary: 'Accept-Encoding',
+    };
+    if (coding !== undefined) headers['content-encoding'] = coding;
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers);
+    return c.body(new Uint8Array(body), 200, headers);
   });
   if (options.devMode) {
     app.post('/api/dev/ride', async (c) => {
@@ -75,11 +83,16 @@ export function mountWeb(
   }
   if (options.webDir !== undefined) {
     const root = options.webDir;
-    app.get('/', serveStatic({ root, path: 'index.html' }));
-    app.get('/fleet', serveStatic({ root, path: 'fleet.html' }));
+    // The build writes a .br and a .gz copy beside each file; the browser gets the best it accepts.
+    app.get('/', serveStatic({ root, path: 'index.html', precompressed: true }));
+    app.get('/fleet', serveStatic({ root, path: 'fleet.html', precompressed: true }));
     app.get(
       '/assets/*',
-      serveStatic({ root, onFound: (_path, c) => c.header('cache-control', 'public, max-age=31536000, immutable') }),
+      serveStatic({
+        root,
+        precompressed: true,
+        onFound: (_path, c) => c.header('cache-control', 'public, max-age=31536000, immutable'),
+      }),
     );
     app.get('/favicon.ico', (c) => c.body(null, 204));
   }
