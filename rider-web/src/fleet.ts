@@ -1,10 +1,12 @@
-import { Popup, type GeoJSONSource, type MapLayerMouseEvent } from 'maplibre-gl';
+import { Popup, type GeoJSONSource, type MapMouseEvent } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { cellToBoundary } from 'h3-js';
 import { parseFleetRow } from '@ridetrack/shared';
 import { loadConfig, type FeedState } from './feed';
+import { FleetPointsLayer } from './fleet-layer';
+import { mercatorX, mercatorY, packPoints, pickDriver, pointRadiusPx, type PackedPoints } from './fleet-points';
 import { createMap } from './map';
-import { driversToGeoJson, isStale, resolutionForZoom, type DriverPoint } from './markers';
+import { isStale, resolutionForZoom, type DriverPoint } from './markers';
 import './style.css';
 
 /** The operator's map: every driver live, coloured by state, over H3 density hexagons. */
@@ -17,6 +19,10 @@ const hexEl = $('hexcount');
 const connEl = $('connection');
 const drivers = new Map<string, DriverPoint>();
 let dirty = true;
+const points = new FleetPointsLayer('drivers');
+// Positions are drawn relative to the city's centre (see fleet-points.ts).
+const origin = [mercatorX(config.center[0]), mercatorY(config.center[1])] as const;
+let packed: PackedPoints | undefined;
 
 async function devToken(): Promise<string | null> {
   const res = await fetch('/api/dev/token?role=operator');
@@ -46,49 +52,31 @@ map.on('load', () => {
       'fill-opacity': 0.45,
     },
   });
-  map.addSource('drivers', { type: 'geojson', data: driversToGeoJson([], Date.now()) });
-  map.addLayer({
-    id: 'drivers',
-    type: 'circle',
-    source: 'drivers',
-    paint: {
-      'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 2, 16, 6],
-      'circle-color': [
-        'case',
-        ['get', 'stale'],
-        '#9aa0a6',
-        [
-          'match',
-          ['get', 'tripState'],
-          'available',
-          '#1e8e3e',
-          'to_pickup',
-          '#f29900',
-          'on_trip',
-          '#1b6ef3',
-          '#5f6368',
-        ],
-      ],
-      'circle-stroke-width': 1,
-      'circle-stroke-color': '#ffffff',
-    },
-  });
-  map.on('click', 'drivers', (e: MapLayerMouseEvent) => {
-    const f = e.features?.[0];
-    const d = f ? drivers.get(String(f.properties['driverId'])) : undefined;
-    if (!d) return;
+  map.addLayer(points);
+  map.on('click', (e: MapMouseEvent) => {
+    const hit = pickDriver(
+      drivers.values(),
+      (lng, lat) => map.project([lng, lat]),
+      e.point,
+      pointRadiusPx(map.getZoom()) + 4,
+    );
+    if (!hit) return;
     new Popup()
-      .setLngLat([d.fix.lng, d.fix.lat])
+      .setLngLat([hit.fix.lng, hit.fix.lat])
       .setHTML(
-        `<b>${d.driverId}</b><br>${d.fix.tripState}, ${(d.fix.speedMps ?? 0).toFixed(1)} m/s<br>${d.online ? 'online' : 'offline'}, fix ${new Date(d.fix.timestampMs).toLocaleTimeString()}`,
+        `<b>${hit.driverId}</b><br>${hit.fix.tripState}, ${(hit.fix.speedMps ?? 0).toFixed(1)} m/s<br>${hit.online ? 'online' : 'offline'}, fix ${new Date(hit.fix.timestampMs).toLocaleTimeString()}`,
       )
       .addTo(map);
   });
+  // Twice a second when drivers changed, and every 2 s regardless, since drivers turn stale by time.
+  let packedAt = 0;
   setInterval(() => {
-    if (!dirty) return;
-    dirty = false;
     const now = Date.now();
-    void map.getSource<GeoJSONSource>('drivers')?.setData(driversToGeoJson(drivers.values(), now));
+    if (!dirty && now - packedAt < 2000) return;
+    dirty = false;
+    packedAt = now;
+    packed = packPoints(drivers.values(), origin, now, packed?.data);
+    points.setPoints(packed);
     const live = [...drivers.values()].filter((d) => !isStale(d.fix.timestampMs, d.online, now)).length;
     countEl.textContent = String(live);
   }, 500);

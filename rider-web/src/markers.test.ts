@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LocationFix } from '@ridetrack/shared';
-import {
-  driversToGeoJson,
-  etaText,
-  freshnessText,
-  glidePosition,
-  glideTo,
-  isStale,
-  resolutionForZoom,
-  STALE_AFTER_MS,
-} from './markers';
+import { etaText, freshnessText, glidePosition, glideTo, isStale, resolutionForZoom, STALE_AFTER_MS } from './markers';
 
 const fix = (lat: number, lng: number, headingDeg: number | null, timestampMs = 0): LocationFix => ({
   seq: 1,
@@ -79,16 +70,7 @@ describe('eta', () => {
   });
 });
 
-describe('GeoJSON and zoom', () => {
-  it('turns drivers into points with their state', () => {
-    const gj = driversToGeoJson([{ driverId: 'd1', fix: fix(1, 2, 0, 0), online: true }], 1000);
-    expect(gj.features[0]).toMatchObject({
-      id: 'd1',
-      properties: { tripState: 'to_pickup', stale: false },
-      geometry: { coordinates: [2, 1] },
-    });
-  });
-
+describe('zoom', () => {
   it('picks finer hexagons as the map zooms in', () => {
     expect(resolutionForZoom(2, 9)).toBe(0);
     expect(resolutionForZoom(13.5, 9)).toBe(8);

@@ -94,25 +94,6 @@ export interface DriverPoint {
   online: boolean;
 }
 
-/** Drivers as a GeoJSON FeatureCollection of points, for the operator's live layer. */
-export function driversToGeoJson(drivers: Iterable<DriverPoint>, nowMs: number) {
-  const features = [];
-  for (const d of drivers) {
-    features.push({
-      type: 'Feature' as const,
-      id: d.driverId,
-      properties: {
-        driverId: d.driverId,
-        tripState: d.fix.tripState,
-        stale: isStale(d.fix.timestampMs, d.online, nowMs),
-        speedMps: d.fix.speedMps ?? 0,
-      },
-      geometry: { type: 'Point' as const, coordinates: [d.fix.lng, d.fix.lat] as [number, number] },
-    });
-  }
-  return { type: 'FeatureCollection' as const, features };
-}
-
 /** The H3 resolution for a map zoom: hexagons a few tens of pixels across. */
 export function resolutionForZoom(zoom: number, maxRes: number): number {
   const res = Math.floor((zoom - 1.5) * 0.7);

@@ -66,6 +66,51 @@ async function open(
   return page;
 }
 
+/**
+ * In the page: decodes a PNG screenshot of the map and counts the pixels within a few levels of
+ * the live drivers' colours (available, to pickup, on trip); returns one of them, in page pixels.
+ */
+function liveDriverPixels(png64: string): Promise<{ count: number; x: number; y: number }> {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onerror = () => reject(new Error('screenshot does not decode'));
+    img.onload = () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const ctx = canvas.getContext('2d');
+      if (ctx === null) {
+        reject(new Error('no 2d context'));
+        return;
+      }
+      ctx.drawImage(img, 0, 0);
+      const { data } = ctx.getImageData(0, 0, img.width, img.height);
+      const colours = [
+        [0x1e, 0x8e, 0x3e],
+        [0xf2, 0x99, 0x00],
+        [0x1b, 0x6e, 0xf3],
+      ];
+      const box = document.getElementById('map')?.getBoundingClientRect();
+      let count = 0;
+      let at = { x: -1, y: -1 };
+      for (let i = 0; i < data.length; i += 4) {
+        const hit = colours.some(
+          ([r = 0, g = 0, b = 0]) =>
+            Math.abs((data[i] ?? 0) - r) < 8 &&
+            Math.abs((data[i + 1] ?? 0) - g) < 8 &&
+            Math.abs((data[i + 2] ?? 0) - b) < 8,
+        );
+        if (!hit) continue;
+        count++;
+        const p = i / 4;
+        at = { x: (p % img.width) + (box?.left ?? 0), y: Math.floor(p / img.width) + (box?.top ?? 0) };
+      }
+      resolve({ count, ...at });
+    };
+    img.src = `data:image/png;base64,${png64}`;
+  });
+}
+
 async function carPosition(page: Page): Promise<string> {
   return page.$eval('[data-testid="car"]', (el) => (el as HTMLElement).style.transform);
 }
@@ -175,6 +220,15 @@ describe('operator map', () => {
     );
     const hexes = Number(/in (\d+) hexagons/.exec((await page.textContent('#hexcount')) ?? '')?.[1]);
     expect(hexes).toBeGreaterThan(0);
+
+    // The drivers are drawn (a WebGL layer of our own): the map shows pixels in the trip states'
+    // colours, and clicking one of them opens that driver's details.
+    const shot = await page.locator('#map').screenshot();
+    const found = await page.evaluate(liveDriverPixels, shot.toString('base64'));
+    expect(found.count).toBeGreaterThan(DRIVERS);
+    await page.mouse.click(found.x, found.y);
+    await page.waitForSelector('.maplibregl-popup');
+    expect(await page.textContent('.maplibregl-popup')).toMatch(/drv-\d+/);
     await page.screenshot({ path: join(ARTIFACTS, 'fleet.png') });
     await page.close();
   });
