@@ -114,10 +114,19 @@ try {
   await rider.close();
 
   const fleet = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await fleet.goto(`${base}/fleet`);
-  await fleet.waitForFunction((n) => Number(document.getElementById('count')?.textContent ?? 0) >= n * 0.95, FLEET, {
-    timeout: 120_000,
+  fleet.on('pageerror', (e) => console.error(`operator page: ${e.message}`));
+  fleet.on('console', (m) => {
+    if (m.type() === 'error') console.error(`operator page: ${m.text()}`);
   });
+  await fleet.goto(`${base}/fleet`);
+  await fleet
+    .waitForFunction((n) => Number(document.getElementById('count')?.textContent ?? 0) >= n * 0.95, FLEET, {
+      timeout: 120_000,
+    })
+    .catch(async (err: unknown) => {
+      console.error(`operator page shows ${await fleet.textContent('#count')} of ${FLEET} drivers`);
+      throw err;
+    });
   const many = await frameTimes(fleet, SECONDS);
   await fleet.close();
 

@@ -7,7 +7,9 @@ import { FLOATS_PER_POINT, pointRadiusPx, translated, type PackedPoints } from '
  * every update and upload them again tile by tile; here an update is one buffer upload and one
  * frame. Web Mercator only (the pages do not use the globe).
  */
+// One precision in both stages: a uniform they share must agree, or the program does not link.
 const VERTEX = `#version 300 es
+precision highp float;
 uniform mat4 u_matrix;
 uniform float u_size;
 in vec2 a_pos;
@@ -20,7 +22,7 @@ void main() {
 }`;
 
 const FRAGMENT = `#version 300 es
-precision mediump float;
+precision highp float;
 uniform float u_size;
 in vec4 v_color;
 out vec4 fragColor;
