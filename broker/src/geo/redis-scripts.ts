@@ -65,46 +65,45 @@ return 0
  * found `limit` drivers nearer than a ring's coverage (then only those that can rank: distance up to
  * the limit-th), else "0" and every driver within the radius in the rings given; then
  * (cell, member, score) triples. The caller ranks exactly, and on "0" may send more rings.
- *
- * Distances here are equirectangular at the pair's mean latitude (no trigonometry but one cosine
- * per driver): within 50 km (the API's largest radius) and 85 degrees of latitude they are within
- * 0.04% of the great-circle distance, so with SLACK every comparison keeps a superset of what the
- * exact ranking needs.
  */
 export const NEARBY_LUA = `
 local prefix = ARGV[1]
 local cutoff = '(' .. ARGV[2]
 local lat0, lng0 = tonumber(ARGV[3]), tonumber(ARGV[4])
 local radius, limit, trip = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
-local SLACK = 1.002
 local rad = math.pi / 180
-local k = 6371008.8 * rad
-local cos, match, tonumber = math.cos, string.match, tonumber
-local radius2 = (radius * SLACK) ^ 2
-local POS = '^[^|]*|([^|]*)|([^|]*)|'
-local POS_TRIP = '^[^|]*|([^|]*)|([^|]*)|[^|]*|[^|]*|[^|]*|([^|]*)|'
+local cos0 = math.cos(lat0 * rad)
 local found = {}
 local function collect(cell)
   local rows = redis.call('ZRANGEBYSCORE', prefix .. 'c:' .. cell, cutoff, '+inf', 'WITHSCORES')
   for r = 1, #rows, 2 do
     local m = rows[r]
-    local la, ln, t
-    if trip == '-1' then la, ln = match(m, POS) else la, ln, t = match(m, POS_TRIP) end
-    if la and (t == nil or t == trip) then
-      local lat, lng = tonumber(la), tonumber(ln)
-      local dlng = lng - lng0
-      if dlng > 180 then dlng = dlng - 360 elseif dlng < -180 then dlng = dlng + 360 end
-      local x = dlng * cos((lat + lat0) * 0.5 * rad) * k
-      local y = (lat - lat0) * k
-      local d2 = x * x + y * y
-      if d2 <= radius2 then found[#found + 1] = { d2, cell, m, rows[r + 1] } end
+    local f1 = string.find(m, '|', 1, true)
+    local f2 = string.find(m, '|', f1 + 1, true)
+    local f3 = string.find(m, '|', f2 + 1, true)
+    local ok = true
+    if trip ~= '-1' then
+      local f4 = string.find(m, '|', f3 + 1, true)
+      local f5 = string.find(m, '|', f4 + 1, true)
+      local f6 = string.find(m, '|', f5 + 1, true)
+      ok = string.sub(m, f6 + 1, f6 + 1) == trip
+    end
+    if ok then
+      local lat = tonumber(string.sub(m, f1 + 1, f2 - 1))
+      local lng = tonumber(string.sub(m, f2 + 1, f3 - 1))
+      local dlat = (lat - lat0) * rad
+      local dlng = (lng - lng0) * rad
+      local h = math.sin(dlat / 2) ^ 2 + cos0 * math.cos(lat * rad) * math.sin(dlng / 2) ^ 2
+      if h > 1 then h = 1 end
+      local d = 2 * 6371008.8 * math.asin(math.sqrt(h))
+      if d <= radius * 1.000001 then found[#found + 1] = { d, cell, m, rows[r + 1] } end
     end
   end
 end
-local function reply(status, bound2)
+local function reply(status, bound)
   local out = { status }
   for _, f in ipairs(found) do
-    if f[1] <= bound2 then
+    if f[1] <= bound then
       out[#out + 1] = f[2]
       out[#out + 1] = f[3]
       out[#out + 1] = f[4]
@@ -118,8 +117,8 @@ while i <= #ARGV do
   for c = i + 2, i + 1 + count do collect(ARGV[c]) end
   if #found >= limit then
     table.sort(found, function(a, b) return a[1] < b[1] end)
-    local kth2 = found[limit][1] * SLACK * SLACK
-    if kth2 <= coverage * coverage then return reply('1', kth2) end
+    local kth = found[limit][1]
+    if kth <= coverage then return reply('1', kth * 1.000001) end
   end
   i = i + 2 + count
 end
