@@ -18,27 +18,49 @@ import { machineLine } from '../../shared/bench/machine';
 const FLEET = Number(process.env['BENCH_FLEET'] ?? 5000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 
-/** Frame-to-frame intervals over `seconds`, from requestAnimationFrame. */
+/**
+ * Frame-to-frame intervals over `seconds`, from requestAnimationFrame, and the main thread's long
+ * tasks (over 50 ms) in the same window: long frames with no long task are the compositor or the
+ * CPU being shared, not the page's own work.
+ */
 async function frameTimes(
   page: Page,
   seconds: number,
-): Promise<{ p50: number; p95: number; p99: number; frames: number }> {
+): Promise<{ p50: number; p95: number; p99: number; frames: number; longTasks: number; longTaskMs: number }> {
   // A source string, not a function: the TypeScript loader would add helpers the page does not have.
-  const deltas = await page.evaluate<number[]>(`new Promise((resolve) => {
+  const { deltas, longTasks } = await page.evaluate<{
+    deltas: number[];
+    longTasks: number[];
+  }>(`new Promise((resolve) => {
     const out = [];
+    const longTasks = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) longTasks.push(e.duration);
+    });
+    observer.observe({ type: 'longtask' });
     let last = performance.now();
     const end = last + ${seconds * 1000};
     function tick(t) {
       out.push(t - last);
       last = t;
       if (t < end) requestAnimationFrame(tick);
-      else resolve(out);
+      else {
+        observer.disconnect();
+        resolve({ deltas: out, longTasks });
+      }
     }
     requestAnimationFrame(tick);
   })`);
   deltas.sort((a, b) => a - b);
   const q = (x: number): number => deltas[Math.min(deltas.length - 1, Math.floor(x * deltas.length))] ?? Number.NaN;
-  return { p50: q(0.5), p95: q(0.95), p99: q(0.99), frames: deltas.length };
+  return {
+    p50: q(0.5),
+    p95: q(0.95),
+    p99: q(0.99),
+    frames: deltas.length,
+    longTasks: longTasks.length,
+    longTaskMs: longTasks.reduce((a, b) => a + b, 0),
+  };
 }
 
 /** Bytes on the wire (headers and encoded bodies) of every response a page received, by kind. */
@@ -142,10 +164,12 @@ try {
   console.log(`machine: ${machineLine()}; Debian chromium headless, software GL (SwiftShader)`);
   console.log(`${SECONDS} s of requestAnimationFrame intervals per view`);
   console.log('');
-  console.log('| view | frames | frame time p50 | p95 | p99 |');
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log('| view | frames | frame time p50 | p95 | p99 | main-thread long tasks |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
   const row = (name: string, r: typeof oneCar) =>
-    console.log(`| ${name} | ${r.frames} | ${r.p50.toFixed(1)} ms | ${r.p95.toFixed(1)} ms | ${r.p99.toFixed(1)} ms |`);
+    console.log(
+      `| ${name} | ${r.frames} | ${r.p50.toFixed(1)} ms | ${r.p95.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.longTasks} (${Math.round(r.longTaskMs)} ms) |`,
+    );
   row('rider page, one car animating', oneCar);
   row(`operator map, ${FLEET.toLocaleString('en-US')} drivers live`, many);
   console.log('');

@@ -1,12 +1,16 @@
-import type { CustomLayerInterface, CustomRenderMethodInput, Map as MapLibre } from 'maplibre-gl';
+import type { CustomLayerInterface, Map as MapLibre } from 'maplibre-gl';
 import { FLOATS_PER_POINT, pointRadiusPx, translated, type PackedPoints } from './fleet-points';
 
 /**
- * The operator map's drivers drawn straight with WebGL: one vertex per driver, a round point with a
- * white rim. A GeoJSON source would re-tile thousands of moving points in MapLibre's worker at
- * every update and upload them again tile by tile; here an update is one buffer upload and one
- * frame. Web Mercator only (the pages do not use the globe).
+ * The operator map's drivers, drawn with WebGL on a canvas of their own stacked over the map's:
+ * one vertex per driver, a round point with a white rim. Two costs are avoided. A GeoJSON source
+ * would re-tile thousands of moving points in MapLibre's worker at every update; and any layer
+ * inside the map makes the map redraw every road and hexagon whenever the drivers move. Here an
+ * update is one buffer upload and one draw call on the overlay, and the map redraws only when its
+ * camera moves. A small custom layer in the map hands over the camera matrix at each map frame, so
+ * points and map never disagree while panning. Web Mercator only (the pages do not use the globe).
  */
+
 // One precision in both stages: a uniform they share must agree, or the program does not link.
 const VERTEX = `#version 300 es
 precision highp float;
@@ -34,79 +38,107 @@ void main() {
   fragColor = mix(v_color, vec4(1.0), rim) * edge;
 }`;
 
-export class FleetPointsLayer implements CustomLayerInterface {
-  readonly id: string;
-  readonly type = 'custom' as const;
-  readonly renderingMode = '2d' as const;
-  private map: MapLibre | undefined;
-  private program: WebGLProgram | null = null;
-  private buffer: WebGLBuffer | null = null;
-  private vao: WebGLVertexArrayObject | null = null;
-  private uMatrix: WebGLUniformLocation | null = null;
-  private uSize: WebGLUniformLocation | null = null;
+function compile(gl: WebGL2RenderingContext): WebGLProgram {
+  const program = gl.createProgram();
+  for (const [kind, source] of [
+    [gl.VERTEX_SHADER, VERTEX],
+    [gl.FRAGMENT_SHADER, FRAGMENT],
+  ] as const) {
+    const shader = gl.createShader(kind);
+    if (shader === null) throw new Error('WebGL: cannot create a shader');
+    gl.shaderSource(shader, source);
+    gl.compileShader(shader);
+    if (gl.getShaderParameter(shader, gl.COMPILE_STATUS) !== true)
+      throw new Error(`WebGL: ${gl.getShaderInfoLog(shader) ?? 'shader does not compile'}`);
+    gl.attachShader(program, shader);
+  }
+  gl.linkProgram(program);
+  if (gl.getProgramParameter(program, gl.LINK_STATUS) !== true)
+    throw new Error(`WebGL: ${gl.getProgramInfoLog(program) ?? 'program does not link'}`);
+  return program;
+}
+
+export class FleetOverlay {
+  private readonly canvas: HTMLCanvasElement;
+  private readonly gl: WebGL2RenderingContext;
+  private readonly program: WebGLProgram;
+  private readonly vao: WebGLVertexArrayObject;
+  private readonly buffer: WebGLBuffer;
+  private readonly uMatrix: WebGLUniformLocation | null;
+  private readonly uSize: WebGLUniformLocation | null;
   private points: PackedPoints | undefined;
   private uploaded = false;
+  /** The map's matrix (Web Mercator to clip space) at its last frame. */
+  private matrix: ArrayLike<number> | undefined;
 
-  constructor(id: string) {
-    this.id = id;
-  }
-
-  /** New points to draw: uploaded and drawn at the next frame. */
-  setPoints(points: PackedPoints): void {
-    this.points = points;
-    this.uploaded = false;
-    this.map?.triggerRepaint();
-  }
-
-  onAdd(map: MapLibre, gl: WebGL2RenderingContext): void {
-    this.map = map;
-    const program = gl.createProgram();
-    for (const [kind, source] of [
-      [gl.VERTEX_SHADER, VERTEX],
-      [gl.FRAGMENT_SHADER, FRAGMENT],
-    ] as const) {
-      const shader = gl.createShader(kind);
-      if (shader === null) throw new Error('WebGL: cannot create a shader');
-      gl.shaderSource(shader, source);
-      gl.compileShader(shader);
-      if (gl.getShaderParameter(shader, gl.COMPILE_STATUS) !== true)
-        throw new Error(`WebGL: ${gl.getShaderInfoLog(shader) ?? 'shader does not compile'}`);
-      gl.attachShader(program, shader);
-    }
-    gl.linkProgram(program);
-    if (gl.getProgramParameter(program, gl.LINK_STATUS) !== true)
-      throw new Error(`WebGL: ${gl.getProgramInfoLog(program) ?? 'program does not link'}`);
-    this.program = program;
-    this.uMatrix = gl.getUniformLocation(program, 'u_matrix');
-    this.uSize = gl.getUniformLocation(program, 'u_size');
-    // Our own vertex array object: MapLibre's bindings are left as they were.
+  constructor(private readonly map: MapLibre) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'fleet-overlay';
+    Object.assign(this.canvas.style, { position: 'absolute', left: '0', top: '0', pointerEvents: 'none' });
+    map.getCanvasContainer().appendChild(this.canvas);
+    const gl = this.canvas.getContext('webgl2', { premultipliedAlpha: true, alpha: true, antialias: false });
+    if (gl === null) throw new Error('WebGL2 is not available');
+    this.gl = gl;
+    this.program = compile(gl);
+    this.uMatrix = gl.getUniformLocation(this.program, 'u_matrix');
+    this.uSize = gl.getUniformLocation(this.program, 'u_size');
     this.vao = gl.createVertexArray();
     this.buffer = gl.createBuffer();
     gl.bindVertexArray(this.vao);
     gl.bindBuffer(gl.ARRAY_BUFFER, this.buffer);
     const stride = FLOATS_PER_POINT * 4;
-    const pos = gl.getAttribLocation(program, 'a_pos');
-    const color = gl.getAttribLocation(program, 'a_color');
+    const pos = gl.getAttribLocation(this.program, 'a_pos');
+    const color = gl.getAttribLocation(this.program, 'a_color');
     gl.enableVertexAttribArray(pos);
     gl.vertexAttribPointer(pos, 2, gl.FLOAT, false, stride, 0);
     gl.enableVertexAttribArray(color);
     gl.vertexAttribPointer(color, 4, gl.FLOAT, false, stride, 8);
-    gl.bindVertexArray(null);
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA); // premultiplied colours
+    this.resize();
+    map.on('resize', () => {
+      this.resize();
+    });
+  }
+
+  /**
+   * A layer to add to the map (above the others): it draws nothing in the map, it hands over the
+   * map's camera at every frame and redraws the overlay with it.
+   */
+  cameraLayer(id: string): CustomLayerInterface {
+    return {
+      id,
+      type: 'custom',
+      renderingMode: '2d',
+      render: (_gl, args) => {
+        this.matrix = Array.from(args.defaultProjectionData.mainMatrix);
+        this.draw();
+      },
+    };
+  }
+
+  /** New points: drawn at once over the map as it was last drawn. */
+  setPoints(points: PackedPoints): void {
+    this.points = points;
     this.uploaded = false;
+    this.draw();
   }
 
-  onRemove(_map: MapLibre, gl: WebGL2RenderingContext): void {
-    gl.deleteVertexArray(this.vao);
-    gl.deleteBuffer(this.buffer);
-    gl.deleteProgram(this.program);
-    this.program = null;
-    this.buffer = null;
-    this.vao = null;
+  private resize(): void {
+    const mapCanvas = this.map.getCanvas();
+    this.canvas.width = mapCanvas.width;
+    this.canvas.height = mapCanvas.height;
+    this.canvas.style.width = mapCanvas.style.width;
+    this.canvas.style.height = mapCanvas.style.height;
+    this.draw();
   }
 
-  render(gl: WebGL2RenderingContext, args: CustomRenderMethodInput): void {
-    const points = this.points;
-    if (this.program === null || points === undefined || points.count === 0 || this.map === undefined) return;
+  private draw(): void {
+    const { gl, points, matrix } = this;
+    gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+    gl.clearColor(0, 0, 0, 0);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    if (points === undefined || points.count === 0 || matrix === undefined) return;
     gl.useProgram(this.program);
     gl.bindVertexArray(this.vao);
     if (!this.uploaded) {
@@ -114,10 +146,9 @@ export class FleetPointsLayer implements CustomLayerInterface {
       gl.bufferData(gl.ARRAY_BUFFER, points.data.subarray(0, points.count * FLOATS_PER_POINT), gl.DYNAMIC_DRAW);
       this.uploaded = true;
     }
-    const matrix = translated(args.defaultProjectionData.mainMatrix, points.origin[0], points.origin[1]);
-    gl.uniformMatrix4fv(this.uMatrix, false, matrix);
+    gl.uniformMatrix4fv(this.uMatrix, false, translated(matrix, points.origin[0], points.origin[1]));
     // Diameter in device pixels: the circle and its 1 px rim.
-    gl.uniform1f(this.uSize, 2 * (pointRadiusPx(this.map.getZoom()) + 1) * devicePixelRatio);
+    gl.uniform1f(this.uSize, 2 * (pointRadiusPx(this.map.getZoom()) + 1) * this.map.getPixelRatio());
     gl.drawArrays(gl.POINTS, 0, points.count);
     gl.bindVertexArray(null);
   }

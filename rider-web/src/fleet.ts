@@ -3,7 +3,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import { cellToBoundary } from 'h3-js';
 import { parseFleetRow } from '@ridetrack/shared';
 import { loadConfig, type FeedState } from './feed';
-import { FleetPointsLayer } from './fleet-layer';
+import { FleetOverlay } from './fleet-layer';
 import { mercatorX, mercatorY, packPoints, pickDriver, pointRadiusPx, type PackedPoints } from './fleet-points';
 import { createMap } from './map';
 import { isStale, resolutionForZoom, type DriverPoint } from './markers';
@@ -19,7 +19,7 @@ const hexEl = $('hexcount');
 const connEl = $('connection');
 const drivers = new Map<string, DriverPoint>();
 let dirty = true;
-const points = new FleetPointsLayer('drivers');
+let points: FleetOverlay | undefined;
 // Positions are drawn relative to the city's centre (see fleet-points.ts).
 const origin = [mercatorX(config.center[0]), mercatorY(config.center[1])] as const;
 let packed: PackedPoints | undefined;
@@ -52,7 +52,8 @@ map.on('load', () => {
       'fill-opacity': 0.45,
     },
   });
-  map.addLayer(points);
+  points = new FleetOverlay(map);
+  map.addLayer(points.cameraLayer('drivers-camera'));
   map.on('click', (e: MapMouseEvent) => {
     const hit = pickDriver(
       drivers.values(),
@@ -76,7 +77,7 @@ map.on('load', () => {
     dirty = false;
     packedAt = now;
     packed = packPoints(drivers.values(), origin, now, packed?.data);
-    points.setPoints(packed);
+    points?.setPoints(packed);
     const live = [...drivers.values()].filter((d) => !isStale(d.fix.timestampMs, d.online, now)).length;
     countEl.textContent = String(live);
   }, 500);

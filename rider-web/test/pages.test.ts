@@ -68,9 +68,13 @@ async function open(
 
 /**
  * In the page: decodes a PNG screenshot of the map and counts the pixels within a few levels of
- * the live drivers' colours (available, to pickup, on trip); returns one of them, in page pixels.
+ * the live drivers' colours (available, to pickup, on trip); returns one of them, in page pixels,
+ * and whether one lies within 3 px of `near`.
  */
-function liveDriverPixels(png64: string): Promise<{ count: number; x: number; y: number }> {
+function liveDriverPixels(arg: {
+  png64: string;
+  near?: { x: number; y: number };
+}): Promise<{ count: number; x: number; y: number; near: boolean }> {
   return new Promise((resolve, reject) => {
     const img = new Image();
     img.onerror = () => reject(new Error('screenshot does not decode'));
@@ -93,6 +97,7 @@ function liveDriverPixels(png64: string): Promise<{ count: number; x: number; y:
       const box = document.getElementById('map')?.getBoundingClientRect();
       let count = 0;
       let at = { x: -1, y: -1 };
+      let near = false;
       for (let i = 0; i < data.length; i += 4) {
         const hit = colours.some(
           ([r = 0, g = 0, b = 0]) =>
@@ -104,10 +109,11 @@ function liveDriverPixels(png64: string): Promise<{ count: number; x: number; y:
         count++;
         const p = i / 4;
         at = { x: (p % img.width) + (box?.left ?? 0), y: Math.floor(p / img.width) + (box?.top ?? 0) };
+        if (arg.near && Math.abs(at.x - arg.near.x) <= 3 && Math.abs(at.y - arg.near.y) <= 3) near = true;
       }
-      resolve({ count, ...at });
+      resolve({ count, ...at, near });
     };
-    img.src = `data:image/png;base64,${png64}`;
+    img.src = `data:image/png;base64,${arg.png64}`;
   });
 }
 
@@ -224,11 +230,25 @@ describe('operator map', () => {
     // The drivers are drawn (a WebGL layer of our own): the map shows pixels in the trip states'
     // colours, and clicking one of them opens that driver's details.
     const shot = await page.locator('#map').screenshot();
-    const found = await page.evaluate(liveDriverPixels, shot.toString('base64'));
+    const found = await page.evaluate(liveDriverPixels, { png64: shot.toString('base64') });
     expect(found.count).toBeGreaterThan(DRIVERS);
     await page.mouse.click(found.x, found.y);
     await page.waitForSelector('.maplibregl-popup');
     expect(await page.textContent('.maplibregl-popup')).toMatch(/drv-\d+/);
+    await page.keyboard.press('Escape');
+
+    // The drivers are drawn over the map on a canvas of their own: when the map pans (an arrow
+    // key pans it by 100 px), they follow it.
+    await page.focus('.maplibregl-canvas');
+    await page.keyboard.press('ArrowRight');
+    for (let tries = 0; ; tries++) {
+      const after = await page.evaluate(liveDriverPixels, {
+        png64: (await page.locator('#map').screenshot()).toString('base64'),
+        near: { x: found.x - 100, y: found.y },
+      });
+      if (after.near) break;
+      expect(tries, 'a driver drawn 100 px left of where it was').toBeLessThan(50);
+    }
     await page.screenshot({ path: join(ARTIFACTS, 'fleet.png') });
     await page.close();
   });
