@@ -1,9 +1,10 @@
-import { Popup, type GeoJSONSource, type MapMouseEvent } from 'maplibre-gl';
+import { Popup, type MapMouseEvent } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { cellToBoundary } from 'h3-js';
 import { parseFleetRow } from '@ridetrack/shared';
 import { loadConfig, type FeedState } from './feed';
-import { FleetOverlay } from './fleet-layer';
+import { packHexes } from './fleet-hexes';
+import { FleetOverlay } from './fleet-overlay';
 import { mercatorX, mercatorY, packPoints, pickDriver, pointRadiusPx, type PackedPoints } from './fleet-points';
 import { createMap } from './map';
 import { isStale, resolutionForZoom, type DriverPoint } from './markers';
@@ -19,7 +20,8 @@ const hexEl = $('hexcount');
 const connEl = $('connection');
 const drivers = new Map<string, DriverPoint>();
 let dirty = true;
-let points: FleetOverlay | undefined;
+/** The live data (hexagons and drivers) over the map; made once the map has loaded. */
+let overlay: FleetOverlay | undefined;
 // Positions are drawn relative to the city's centre (see fleet-points.ts).
 const origin = [mercatorX(config.center[0]), mercatorY(config.center[1])] as const;
 let packed: PackedPoints | undefined;
@@ -30,30 +32,8 @@ async function devToken(): Promise<string | null> {
 }
 
 map.on('load', () => {
-  map.addSource('hexes', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-  map.addLayer({
-    id: 'hexes',
-    type: 'fill',
-    source: 'hexes',
-    paint: {
-      'fill-color': [
-        'interpolate',
-        ['linear'],
-        ['get', 'count'],
-        1,
-        '#fde0c5',
-        5,
-        '#f59e5b',
-        20,
-        '#d7301f',
-        60,
-        '#7f0000',
-      ],
-      'fill-opacity': 0.45,
-    },
-  });
-  points = new FleetOverlay(map);
-  map.addLayer(points.cameraLayer('drivers-camera'));
+  overlay = new FleetOverlay(map);
+  map.addLayer(overlay.cameraLayer('drivers-camera'));
   map.on('click', (e: MapMouseEvent) => {
     const hit = pickDriver(
       drivers.values(),
@@ -77,7 +57,7 @@ map.on('load', () => {
     dirty = false;
     packedAt = now;
     packed = packPoints(drivers.values(), origin, now, packed?.data);
-    points?.setPoints(packed);
+    overlay?.setPoints(packed);
     const live = [...drivers.values()].filter((d) => !isStale(d.fix.timestampMs, d.online, now)).length;
     countEl.textContent = String(live);
   }, 500);
@@ -97,14 +77,12 @@ async function refreshHexes(): Promise<void> {
   if (!r.ok) return;
   const body = (await r.json()) as { cells: { cell: string; count: number }[]; total: number };
   hexEl.textContent = `${body.total} in ${body.cells.length} hexagons (res ${res})`;
-  void map.getSource<GeoJSONSource>('hexes')?.setData({
-    type: 'FeatureCollection',
-    features: body.cells.map((c) => ({
-      type: 'Feature',
-      properties: { count: c.count, cell: c.cell },
-      geometry: { type: 'Polygon', coordinates: [cellToBoundary(c.cell, true)] },
-    })),
-  });
+  overlay?.setHexes(
+    packHexes(
+      body.cells.map((c) => ({ boundary: cellToBoundary(c.cell, true), count: c.count })),
+      origin,
+    ),
+  );
 }
 
 function setConnection(state: FeedState): void {
