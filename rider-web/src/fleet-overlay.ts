@@ -129,8 +129,10 @@ class Batch {
 export class FleetOverlay {
   private readonly canvas: HTMLCanvasElement;
   private readonly gl: WebGL2RenderingContext;
-  private readonly hexes: Batch;
-  private readonly points: Batch;
+  private hexes: Batch;
+  private points: Batch;
+  private lastHexes: PackedHexes | undefined;
+  private lastPoints: PackedPoints | undefined;
   /** The map's matrix (Web Mercator to clip space) at its last frame. */
   private matrix: ArrayLike<number> | undefined;
 
@@ -142,14 +144,28 @@ export class FleetOverlay {
     const gl = this.canvas.getContext('webgl2', { premultipliedAlpha: true, alpha: true, antialias: false });
     if (gl === null) throw new Error('WebGL2 is not available');
     this.gl = gl;
-    this.hexes = new Batch(gl, FILL, gl.TRIANGLES);
-    this.points = new Batch(gl, FRAGMENT, gl.POINTS);
-    gl.enable(gl.BLEND);
-    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA); // premultiplied colours
+    [this.hexes, this.points] = this.build();
+    // A lost context (a GPU reset, too many contexts) comes back empty: build everything again.
+    this.canvas.addEventListener('webglcontextlost', (e) => {
+      e.preventDefault();
+    });
+    this.canvas.addEventListener('webglcontextrestored', () => {
+      [this.hexes, this.points] = this.build();
+      if (this.lastHexes) this.hexes.set(this.lastHexes.origin, this.lastHexes.data, this.lastHexes.vertices);
+      if (this.lastPoints) this.points.set(this.lastPoints.origin, this.lastPoints.data, this.lastPoints.count);
+      this.draw();
+    });
     this.resize();
     map.on('resize', () => {
       this.resize();
     });
+  }
+
+  private build(): [Batch, Batch] {
+    const { gl } = this;
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA); // premultiplied colours
+    return [new Batch(gl, FILL, gl.TRIANGLES), new Batch(gl, FRAGMENT, gl.POINTS)];
   }
 
   /**
@@ -170,12 +186,14 @@ export class FleetOverlay {
 
   /** New drivers: drawn at once over the map as it was last drawn. */
   setPoints(points: PackedPoints): void {
+    this.lastPoints = points;
     this.points.set(points.origin, points.data, points.count);
     this.draw();
   }
 
   /** New density hexagons, drawn under the drivers. */
   setHexes(hexes: PackedHexes): void {
+    this.lastHexes = hexes;
     this.hexes.set(hexes.origin, hexes.data, hexes.vertices);
     this.draw();
   }
@@ -191,6 +209,7 @@ export class FleetOverlay {
 
   private draw(): void {
     const { gl, matrix } = this;
+    if (gl.isContextLost()) return;
     gl.viewport(0, 0, this.canvas.width, this.canvas.height);
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);

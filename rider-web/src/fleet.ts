@@ -63,6 +63,8 @@ map.on('load', () => {
   }, 500);
   void refreshHexes();
   setInterval(() => void refreshHexes(), 3000);
+  // A new view (and after a zoom, a new resolution) at once, not at the next refresh.
+  map.on('moveend', () => void refreshHexes());
 });
 
 /** Density from the geo-index API, at a resolution for the zoom. */

@@ -249,6 +249,26 @@ describe('operator map', () => {
       if (after.near) break;
       expect(tries, 'a driver drawn 100 px left of where it was').toBeLessThan(50);
     }
+
+    // The overlay loses its WebGL context (a GPU reset) and gets it back: it draws again by itself.
+    const drawn = async () =>
+      (await page.evaluate(liveDriverPixels, { png64: (await page.locator('#map').screenshot()).toString('base64') }))
+        .count;
+    const loseContext = (restore: boolean) =>
+      page.evaluate((r) => {
+        // A lost context hands out no extensions: the one that lost it is kept to restore it.
+        const held = window as unknown as { loseContext?: WEBGL_lose_context | null | undefined };
+        const gl = document.querySelector<HTMLCanvasElement>('canvas.fleet-overlay')?.getContext('webgl2');
+        held.loseContext ??= gl?.getExtension('WEBGL_lose_context');
+        if (!held.loseContext) throw new Error('no WEBGL_lose_context');
+        if (r) held.loseContext.restoreContext();
+        else held.loseContext.loseContext();
+      }, restore);
+    await loseContext(false);
+    for (let tries = 0; (await drawn()) > 0; tries++) expect(tries, 'drivers gone with the context').toBeLessThan(50);
+    await loseContext(true);
+    for (let tries = 0; (await drawn()) <= DRIVERS; tries++)
+      expect(tries, 'drivers drawn again after the context came back').toBeLessThan(50);
     await page.screenshot({ path: join(ARTIFACTS, 'fleet.png') });
     await page.close();
   });
