@@ -11,6 +11,7 @@ declare module 'aedes-persistence-redis/asyncPersistence.js' {
     setup(broker: unknown): Promise<void>;
     storeRetained(packet: unknown): Promise<void>;
     createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer }>;
+    createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: Buffer }>;
     destroy(): Promise<void>;
   }
 }

@@ -3,8 +3,10 @@ import { CallBackPersistence } from 'aedes-persistence/callBackPersistence.js';
 import RedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
 import { Redis } from 'ioredis';
 import mqemitterRedis from 'mqemitter-redis';
+import { QlobberTrue } from 'qlobber';
 import type { Logger } from 'pino';
 import type { RetainedSource } from './live/aedes-source';
+import { markRedeliveries } from './redelivery';
 
 export interface ClusterOptions {
   /** Share routing and retained state with every node on this Redis; undefined: this process alone. */
@@ -78,14 +80,18 @@ function localFirstRedisMq(redisUrl: string, nodeId: string, onRemoteError: (err
 /** How long retained writes are gathered before they go to Redis together. */
 const RETAINED_FLUSH_MS = 20;
 
+type RetainedPacket = { topic: string; payload: Buffer };
+
 /**
  * aedes-persistence-redis whose retained writes are off the publish path: a fix is delivered
  * without waiting for Redis, its retained copy (the last known position) is written within
  * RETAINED_FLUSH_MS, only the newest per topic, and a failed write never fails a publish (it is
- * best effort while Redis is away; the next fix writes it again).
+ * best effort while Redis is away; the next fix writes it again). Reads on this node see the
+ * writes still pending, so a subscriber gets a retained message the moment its publish is
+ * acknowledged, as MQTT clients expect.
  */
 class LastPositionStore extends RedisPersistence {
-  private readonly pending = new Map<string, { topic: string }>();
+  private readonly pending = new Map<string, RetainedPacket>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -96,10 +102,29 @@ class LastPositionStore extends RedisPersistence {
   }
 
   override storeRetained(packet: unknown): Promise<void> {
-    const p = packet as { topic: string };
+    const p = packet as RetainedPacket;
     this.pending.set(p.topic, p);
     this.timer ??= setTimeout(() => void this.flush(), RETAINED_FLUSH_MS);
     return Promise.resolve();
+  }
+
+  /** What Redis holds for the filters, with this node's pending writes (newer) in their place. */
+  override createRetainedStreamCombi(patterns: string[]): AsyncIterable<RetainedPacket> {
+    const stored = super.createRetainedStreamCombi(patterns);
+    if (this.pending.size === 0) return stored;
+    const pending = new Map(this.pending);
+    const filters = new QlobberTrue({
+      separator: '/',
+      wildcard_one: '+',
+      wildcard_some: '#',
+      match_empty_levels: true,
+    });
+    for (const p of patterns) filters.add(p);
+    return (async function* () {
+      for await (const packet of stored) if (!pending.has(packet.topic)) yield packet;
+      // An empty payload pending is a deletion: nothing to send for it.
+      for (const packet of pending.values()) if (packet.payload.length > 0 && filters.test(packet.topic)) yield packet;
+    })();
   }
 
   /** Writes what is pending now. */
@@ -130,7 +155,12 @@ class LastPositionStore extends RedisPersistence {
  */
 export function aedesBackends(options: ClusterOptions, log: Logger): AedesBackends {
   if (options.redisUrl === undefined)
-    return { clustered: false, mq: undefined, persistence: memoryPersistence(), close: () => Promise.resolve() };
+    return {
+      clustered: false,
+      mq: undefined,
+      persistence: markRedeliveries(memoryPersistence()),
+      close: () => Promise.resolve(),
+    };
   let lastWarnMs = 0;
   const warn = (err: Error): void => {
     // ioredis reports every failed reconnect; say it at most every 10 s.
@@ -147,7 +177,7 @@ export function aedesBackends(options: ClusterOptions, log: Logger): AedesBacken
     clustered: true,
     mq,
     // Aedes 1.x reads retained messages as streams: the adapter of aedes-persistence 11 gives them.
-    persistence: new CallBackPersistence(() => store),
+    persistence: markRedeliveries(new CallBackPersistence(() => store)),
     close: async () => {
       await store.flush();
       // QUIT after what is queued, so the writes of sessions closing with the node finish.
