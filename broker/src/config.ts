@@ -94,11 +94,25 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Open mode is for local experiments and third-party MQTT test suites, so ridetrack's per-client
+ * policies for a fleet (publish rate, packet size, reconnect ban) are off in it unless set
+ * explicitly: a suite's bursts and large payloads are not a misbehaving driver. What MQTT itself
+ * requires is checked the same in every mode.
+ */
+const OPEN_MODE_DEFAULTS: Readonly<Record<string, string>> = {
+  MAX_PACKET_BYTES: '268435455', // the largest packet MQTT can frame, as Mosquitto's default
+  PUBLISH_RATE_PER_S: '1000000',
+  PUBLISH_BURST: '1000000',
+  RECONNECT_BAN_CONNECTS: '1000000',
+};
+
 /** Parses the environment into a frozen config; every problem is reported at once. */
 export function loadConfig(env: Record<string, string | undefined>): BrokerConfig {
-  const present = Object.fromEntries(
+  const given = Object.fromEntries(
     Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
   );
+  const present = given['AUTH_MODE'] === 'open' ? { ...OPEN_MODE_DEFAULTS, ...given } : given;
   const result = schema.safeParse(present);
   const problems = [
     ...(result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`)),

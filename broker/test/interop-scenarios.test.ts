@@ -204,6 +204,18 @@ describe.each(['in memory', 'clustered on Redis'])('interoperability scenarios i
     expect(got.map((m) => m.topic).sort()).toEqual([TOPICS[1], TOPICS[2]].sort());
   });
 
+  it('a burst of 1,000 messages and a 1 MB payload go through: no fleet policy applies in open mode', async () => {
+    const a = await client('burst');
+    const got = record(a);
+    await a.subscribeAsync(TOPICS[0], { qos: 1 });
+    for (let i = 0; i < 1000; i++) a.publish(TOPICS[0], String(i), { qos: 0 });
+    const big = Buffer.alloc(1024 * 1024, 7);
+    await a.publishAsync(TOPICS[0], big, { qos: 1 });
+    await until(() => got.length === 1001, 'every message of the burst and the large one');
+    expect(got.slice(0, 1000).map((m) => m.payload)).toEqual(Array.from({ length: 1000 }, (_, i) => String(i)));
+    expect(got[1000]?.payload.length).toBe(big.length);
+  });
+
   it('subscribe failure: a refused filter gets 0x80 in its place, the others their QoS [MQTT-3.9.3-2]', async () => {
     const a = await client('subfail');
     const suback = await a

@@ -33,6 +33,16 @@ describe('configuration', () => {
     }
   });
 
+  it("lifts the fleet's per-client policies in open mode, unless they are set", () => {
+    const fleet = loadConfig({ AUTH_MODE: 'dev' });
+    expect([fleet.MAX_PACKET_BYTES, fleet.PUBLISH_RATE_PER_S, fleet.RECONNECT_BAN_CONNECTS]).toEqual([8192, 20, 30]);
+    const open = loadConfig({ AUTH_MODE: 'open' });
+    expect(open.MAX_PACKET_BYTES).toBe(268_435_455);
+    expect(open.PUBLISH_RATE_PER_S).toBeGreaterThanOrEqual(1_000_000);
+    expect(open.RECONNECT_BAN_CONNECTS).toBeGreaterThanOrEqual(1_000_000);
+    expect(loadConfig({ AUTH_MODE: 'open', MAX_PACKET_BYTES: '4096' }).MAX_PACKET_BYTES).toBe(4096);
+  });
+
   it.each(['open', 'dev'])('refuses AUTH_MODE=%s on a non-loopback address unless forced', async (mode) => {
     const config = loadConfig({
       AUTH_MODE: mode,
