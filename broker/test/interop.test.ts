@@ -2,7 +2,9 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLocation } from '@ridetrack/shared';
@@ -109,4 +111,119 @@ describe('third-party MQTT clients', () => {
     expect('code' in result && result.code).toBe(4);
     expect('stderr' in result && result.stderr).toMatch(/bad user name or password/);
   });
+});
+
+/** Eclipse Paho's Python client (Debian's python3-paho-mqtt) run as a process; its events as JSON lines. */
+const PAHO = join(dirname(fileURLToPath(import.meta.url)), 'clients', 'paho_client.py');
+interface PahoEvent {
+  event: 'connack' | 'suback' | 'message' | 'puback';
+  rc?: number;
+  granted?: number[];
+  topic?: string;
+  payload_hex?: string;
+}
+
+function paho(args: string[]): {
+  next(event: PahoEvent['event']): Promise<PahoEvent>;
+  exited: Promise<number | null>;
+  stop(): Promise<unknown>;
+} {
+  const child = spawn('/usr/bin/python3', [PAHO, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const events: PahoEvent[] = [];
+  const waiting: { event: string; resolve(e: PahoEvent): void }[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const e = JSON.parse(line) as PahoEvent;
+    const w = waiting.findIndex((x) => x.event === e.event);
+    if (w >= 0) waiting.splice(w, 1)[0]?.resolve(e);
+    else events.push(e);
+  });
+  return {
+    exited,
+    stop: () => {
+      child.kill();
+      return exited;
+    },
+    next: (event) => {
+      const i = events.findIndex((e) => e.event === event);
+      if (i >= 0) return Promise.resolve(events.splice(i, 1)[0] as PahoEvent);
+      return new Promise((resolve, reject) => {
+        waiting.push({ event, resolve });
+        void exited.then((code) => {
+          reject(new Error(`paho client exited (${String(code)}) before ${event}`));
+        });
+      });
+    },
+  };
+}
+
+describe('Eclipse Paho (Python) clients', () => {
+  it('a Paho driver over TCP reaches a Paho rider over WebSocket', { timeout: 30_000 }, async () => {
+    const rider = paho([
+      'sub',
+      'ws',
+      '127.0.0.1',
+      String(t.broker.ports.http),
+      'rider-paho',
+      'rider',
+      await t.token(riderClaims('drv-paho')),
+      'd/drv-paho/l',
+    ]);
+    expect((await rider.next('connack')).rc).toBe(0);
+    expect((await rider.next('suback')).granted).toEqual([1]);
+    const packet = packetOf(7);
+    const driver = paho([
+      'pub',
+      'tcp',
+      '127.0.0.1',
+      String(t.broker.ports.mqtt),
+      'drv-paho',
+      'driver',
+      await t.token(driverClaims('drv-paho')),
+      'd/drv-paho/l',
+      packet.toString('hex'),
+    ]);
+    expect((await driver.next('connack')).rc).toBe(0);
+    await driver.next('puback');
+    const message = await rider.next('message');
+    expect(message).toMatchObject({ topic: 'd/drv-paho/l', payload_hex: packet.toString('hex') });
+    expect(decodeLocation(Buffer.from(message.payload_hex ?? '', 'hex'))).toMatchObject({
+      ok: true,
+      value: { seq: 7 },
+    });
+    expect(await rider.exited).toBe(0);
+    expect(await driver.exited).toBe(0);
+  });
+
+  it(
+    'a Paho rider is refused with a bad token, and may not subscribe to another driver',
+    { timeout: 30_000 },
+    async () => {
+      const refused = paho([
+        'sub',
+        'tcp',
+        '127.0.0.1',
+        String(t.broker.ports.mqtt),
+        'rider-x',
+        'rider',
+        'garbage',
+        'd/x/l',
+      ]);
+      expect((await refused.next('connack')).rc).toBe(4); // bad user name or password
+      expect(await refused.exited).toBe(2);
+      const other = paho([
+        'sub',
+        'tcp',
+        '127.0.0.1',
+        String(t.broker.ports.mqtt),
+        'rider-y',
+        'rider',
+        await t.token(riderClaims('drv-mine')),
+        'd/drv-other/l',
+      ]);
+      expect((await other.next('connack')).rc).toBe(0);
+      expect((await other.next('suback')).granted).toEqual([128]);
+      await other.stop();
+    },
+  );
 });

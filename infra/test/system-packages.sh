@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks for the Debian packages the test suite needs, and installs the missing ones when run as root.
 # Otherwise it stops with the exact command to run. The list is the single source of truth:
-# "<command the tests run> <Debian package that provides it>".
+# "<command the tests run, or a file they need> <Debian package that provides it>".
 set -euo pipefail
 
 REQUIRED=(
@@ -12,12 +12,17 @@ REQUIRED=(
   "chromium chromium"
   "stdbuf coreutils"
   "haproxy haproxy"
+  "/usr/lib/python3/dist-packages/paho/mqtt/client.py python3-paho-mqtt"
 )
 
 missing=()
 for entry in "${REQUIRED[@]}"; do
   read -r cmd pkg <<<"$entry"
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  if [[ "$cmd" == /* ]]; then
+    [ -e "$cmd" ] || missing+=("$pkg")
+  else
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
