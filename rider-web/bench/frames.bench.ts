@@ -1,8 +1,9 @@
 /**
  * npm run bench:web — frame times in headless Chromium (Debian's, software GL): the rider page
- * animating one car, and the operator map with 5,000 live drivers (BENCH_FLEET). Starts the broker
- * (dev mode) and the simulator as processes on free ports. Also prints the pages' gzipped sizes and
- * the bytes Chromium actually fetched for the rider page (Brotli where the build wrote it).
+ * animating one car (beside a few drivers, then beside the whole fleet), and the operator map with
+ * 5,000 live drivers (BENCH_FLEET). Starts the broker (dev mode) and the simulators as processes
+ * on free ports. Also prints the pages' gzipped sizes and the bytes Chromium actually fetched for
+ * the rider page (Brotli where the build wrote it).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -113,17 +114,33 @@ const broker = await startBrokerProcess({
   MAX_EVENT_LOOP_LAG_MS: '60000',
 });
 const base = `http://127.0.0.1:${broker.httpPort}`;
-const sim = startSimProcess(
-  ['--drivers', String(FLEET), '--broker', `mqtt://127.0.0.1:${broker.mqttPort}`, '--ramp', '2000'],
-  { JWT_SECRET: secret },
-);
-const browser = await launchChromium();
-try {
+/** The rider page is measured first beside a few drivers (a rider's phone does not host the fleet), then beside all of them. */
+const FEW = 20;
+const startFleet = (drivers: number, prefix: string) =>
+  startSimProcess(
+    [
+      '--drivers',
+      String(drivers),
+      '--id-prefix',
+      prefix,
+      '--broker',
+      `mqtt://127.0.0.1:${broker.mqttPort}`,
+      '--ramp',
+      '2000',
+    ],
+    { JWT_SECRET: secret },
+  );
+const online = async (n: number): Promise<void> => {
   for (;;) {
     const h = (await (await fetch(`${base}/healthz`)).json()) as { driversOnline: number };
-    if (h.driversOnline >= FLEET) break;
+    if (h.driversOnline >= n) return;
     await new Promise((r) => setTimeout(r, 500));
   }
+};
+const sims = [startFleet(FEW, 'drv-')];
+const browser = await launchChromium();
+try {
+  await online(FEW);
   const rider = await browser.newPage({ viewport: { width: 412, height: 860 } });
   const riderWire = wireBytes(rider);
   await rider.goto(`${base}/`);
@@ -132,6 +149,9 @@ try {
   await rider.click('#request');
   await rider.waitForSelector('[data-testid="car"]', { state: 'visible' });
   const riderTransferred = await riderWire();
+  const oneCarQuiet = await frameTimes(rider, SECONDS);
+  sims.push(startFleet(FLEET - FEW, 'bulk-'));
+  await online(FLEET);
   const oneCar = await frameTimes(rider, SECONDS);
   await rider.close();
 
@@ -170,7 +190,8 @@ try {
     console.log(
       `| ${name} | ${r.frames} | ${r.p50.toFixed(1)} ms | ${r.p95.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.longTasks} (${Math.round(r.longTaskMs)} ms) |`,
     );
-  row('rider page, one car animating', oneCar);
+  row(`rider page, one car animating (${FEW} drivers live)`, oneCarQuiet);
+  row(`rider page, one car animating, ${FLEET.toLocaleString('en-US')} drivers live on the same cores`, oneCar);
   row(`operator map, ${FLEET.toLocaleString('en-US')} drivers live`, many);
   console.log('');
   console.log(
@@ -181,6 +202,6 @@ try {
   for (const [k, n] of [...riderTransferred].sort()) console.log(`  ${k}: ${(n / 1024).toFixed(1)} KB`);
 } finally {
   await browser.close();
-  await sim.stop();
+  await Promise.all(sims.map((sim) => sim.stop()));
   await broker.stop();
 }
