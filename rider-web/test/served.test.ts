@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,5 +102,20 @@ describe('pages and assets', () => {
     });
     expect(again.status).toBe(304);
     expect(again.body.length).toBe(0);
+  });
+
+  it('sends the road network again when its file changes, and says so when it cannot be read', async () => {
+    const before = await fetchRaw('/roads.geojson', { 'accept-encoding': 'br' });
+    const changed = JSON.stringify({ type: 'FeatureCollection', features: [] });
+    writeFileSync(roads, changed);
+    const after = await fetchRaw('/roads.geojson', { 'accept-encoding': 'br' });
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+    expect(decode(after).toString()).toBe(changed);
+    rmSync(roads);
+    const missing = await fetchRaw('/roads.geojson');
+    expect(missing.status).toBe(503);
+    expect(JSON.parse(missing.body.toString())).toMatchObject({ error: 'roads_unavailable' });
+    // The broker is unharmed.
+    expect((await fetchRaw('/healthz')).status).toBe(200);
   });
 });

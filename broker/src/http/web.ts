@@ -40,7 +40,10 @@ export function mountWeb(
   const roads = options.roadsFile === undefined ? undefined : new CompressedFile(options.roadsFile);
   app.get('/roads.geojson', async (c) => {
     if (roads === undefined) return c.json({ type: 'FeatureCollection', features: [] });
-    const { body, etag, coding } = await roads.get(pickCoding(c.req.header('accept-encoding')));
+    const got = await roads.get(pickCoding(c.req.header('accept-encoding'))).catch(() => null);
+    if (got === null)
+      return c.json({ error: 'roads_unavailable', message: 'the road network file (ROADS_FILE) cannot be read' }, 503);
+    const { body, etag, coding } = got;
     const headers: Record<string, string> = {
       'content-type': 'application/geo+json',
       'cache-control': 'max-age=300',
