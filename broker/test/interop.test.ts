@@ -123,11 +123,21 @@ interface PahoEvent {
   payload_hex?: string;
 }
 
-function paho(args: string[]): {
+/** One Paho client against the test broker: `pub` (publishes `payloadHex` once) or `sub` (waits for one message). */
+function paho(
+  mode: 'pub' | 'sub',
+  transport: 'tcp' | 'ws',
+  login: { clientId: string; username: string; password: string },
+  topic: string,
+  payloadHex?: string,
+): {
   next(event: PahoEvent['event']): Promise<PahoEvent>;
   exited: Promise<number | null>;
   stop(): Promise<unknown>;
 } {
+  const port = transport === 'ws' ? t.broker.ports.http : t.broker.ports.mqtt;
+  const args = [mode, transport, '127.0.0.1', String(port), login.clientId, login.username, login.password, topic];
+  if (payloadHex !== undefined) args.push(payloadHex);
   const child = spawn('/usr/bin/python3', [PAHO, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const events: PahoEvent[] = [];
@@ -159,30 +169,22 @@ function paho(args: string[]): {
 
 describe('Eclipse Paho (Python) clients', () => {
   it('a Paho driver over TCP reaches a Paho rider over WebSocket', { timeout: 30_000 }, async () => {
-    const rider = paho([
+    const rider = paho(
       'sub',
       'ws',
-      '127.0.0.1',
-      String(t.broker.ports.http),
-      'rider-paho',
-      'rider',
-      await t.token(riderClaims('drv-paho')),
+      { clientId: 'rider-paho', username: 'rider', password: await t.token(riderClaims('drv-paho')) },
       'd/drv-paho/l',
-    ]);
+    );
     expect((await rider.next('connack')).rc).toBe(0);
     expect((await rider.next('suback')).granted).toEqual([1]);
     const packet = packetOf(7);
-    const driver = paho([
+    const driver = paho(
       'pub',
       'tcp',
-      '127.0.0.1',
-      String(t.broker.ports.mqtt),
-      'drv-paho',
-      'driver',
-      await t.token(driverClaims('drv-paho')),
+      { clientId: 'drv-paho', username: 'driver', password: await t.token(driverClaims('drv-paho')) },
       'd/drv-paho/l',
       packet.toString('hex'),
-    ]);
+    );
     expect((await driver.next('connack')).rc).toBe(0);
     await driver.next('puback');
     const message = await rider.next('message');
@@ -199,28 +201,15 @@ describe('Eclipse Paho (Python) clients', () => {
     'a Paho rider is refused with a bad token, and may not subscribe to another driver',
     { timeout: 30_000 },
     async () => {
-      const refused = paho([
-        'sub',
-        'tcp',
-        '127.0.0.1',
-        String(t.broker.ports.mqtt),
-        'rider-x',
-        'rider',
-        'garbage',
-        'd/x/l',
-      ]);
+      const refused = paho('sub', 'tcp', { clientId: 'rider-x', username: 'rider', password: 'garbage' }, 'd/x/l');
       expect((await refused.next('connack')).rc).toBe(4); // bad user name or password
       expect(await refused.exited).toBe(2);
-      const other = paho([
+      const other = paho(
         'sub',
         'tcp',
-        '127.0.0.1',
-        String(t.broker.ports.mqtt),
-        'rider-y',
-        'rider',
-        await t.token(riderClaims('drv-mine')),
+        { clientId: 'rider-y', username: 'rider', password: await t.token(riderClaims('drv-mine')) },
         'd/drv-other/l',
-      ]);
+      );
       expect((await other.next('connack')).rc).toBe(0);
       expect((await other.next('suback')).granted).toEqual([128]);
       await other.stop();
