@@ -69,39 +69,59 @@ function compile(gl: WebGL2RenderingContext, fragment: string): WebGLProgram {
   return program;
 }
 
+interface GpuObjects {
+  program: WebGLProgram;
+  vao: WebGLVertexArrayObject;
+  buffer: WebGLBuffer;
+  uMatrix: WebGLUniformLocation | null;
+  uSize: WebGLUniformLocation | null;
+}
+
 /**
  * Vertices of one kind (x, y from an origin in Web Mercator, then a premultiplied colour) in a
  * buffer of their own, drawn with one program.
  */
 class Batch {
-  readonly program: WebGLProgram;
-  private readonly vao: WebGLVertexArrayObject;
-  private readonly buffer: WebGLBuffer;
-  private readonly uMatrix: WebGLUniformLocation | null;
-  private readonly uSize: WebGLUniformLocation | null;
+  private gpu: GpuObjects;
   private data: { origin: readonly [number, number]; vertices: Float32Array; count: number } | undefined;
   private uploaded = false;
 
   constructor(
     private readonly gl: WebGL2RenderingContext,
-    fragment: string,
+    private readonly fragment: string,
     private readonly mode: number,
   ) {
-    this.program = compile(gl, fragment);
-    this.uMatrix = gl.getUniformLocation(this.program, 'u_matrix');
-    this.uSize = gl.getUniformLocation(this.program, 'u_size');
-    this.vao = gl.createVertexArray();
-    this.buffer = gl.createBuffer();
-    gl.bindVertexArray(this.vao);
-    gl.bindBuffer(gl.ARRAY_BUFFER, this.buffer);
+    this.gpu = this.makeGpuObjects();
+  }
+
+  /** After a lost context came back: the program and buffers made again, the data kept. */
+  restore(): void {
+    this.gpu = this.makeGpuObjects();
+    this.uploaded = false;
+  }
+
+  private makeGpuObjects(): GpuObjects {
+    const { gl } = this;
+    const program = compile(gl, this.fragment);
+    const vao = gl.createVertexArray();
+    const buffer = gl.createBuffer();
+    gl.bindVertexArray(vao);
+    gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
     const stride = FLOATS_PER_POINT * 4;
-    const pos = gl.getAttribLocation(this.program, 'a_pos');
-    const color = gl.getAttribLocation(this.program, 'a_color');
+    const pos = gl.getAttribLocation(program, 'a_pos');
+    const color = gl.getAttribLocation(program, 'a_color');
     gl.enableVertexAttribArray(pos);
     gl.vertexAttribPointer(pos, 2, gl.FLOAT, false, stride, 0);
     gl.enableVertexAttribArray(color);
     gl.vertexAttribPointer(color, 4, gl.FLOAT, false, stride, 8);
     gl.bindVertexArray(null);
+    return {
+      program,
+      vao,
+      buffer,
+      uMatrix: gl.getUniformLocation(program, 'u_matrix'),
+      uSize: gl.getUniformLocation(program, 'u_size'),
+    };
   }
 
   set(origin: readonly [number, number], vertices: Float32Array, count: number): void {
@@ -110,17 +130,17 @@ class Batch {
   }
 
   draw(matrix: ArrayLike<number>, pointSize: number): void {
-    const { gl, data } = this;
+    const { gl, data, gpu } = this;
     if (data === undefined || data.count === 0) return;
-    gl.useProgram(this.program);
-    gl.bindVertexArray(this.vao);
+    gl.useProgram(gpu.program);
+    gl.bindVertexArray(gpu.vao);
     if (!this.uploaded) {
-      gl.bindBuffer(gl.ARRAY_BUFFER, this.buffer);
+      gl.bindBuffer(gl.ARRAY_BUFFER, gpu.buffer);
       gl.bufferData(gl.ARRAY_BUFFER, data.vertices.subarray(0, data.count * FLOATS_PER_POINT), gl.DYNAMIC_DRAW);
       this.uploaded = true;
     }
-    gl.uniformMatrix4fv(this.uMatrix, false, translated(matrix, data.origin[0], data.origin[1]));
-    gl.uniform1f(this.uSize, pointSize);
+    gl.uniformMatrix4fv(gpu.uMatrix, false, translated(matrix, data.origin[0], data.origin[1]));
+    gl.uniform1f(gpu.uSize, pointSize);
     gl.drawArrays(this.mode, 0, data.count);
     gl.bindVertexArray(null);
   }
@@ -129,10 +149,8 @@ class Batch {
 export class FleetOverlay {
   private readonly canvas: HTMLCanvasElement;
   private readonly gl: WebGL2RenderingContext;
-  private hexes: Batch;
-  private points: Batch;
-  private lastHexes: PackedHexes | undefined;
-  private lastPoints: PackedPoints | undefined;
+  private readonly hexes: Batch;
+  private readonly points: Batch;
   /** The map's matrix (Web Mercator to clip space) at its last frame. */
   private matrix: ArrayLike<number> | undefined;
 
@@ -144,15 +162,17 @@ export class FleetOverlay {
     const gl = this.canvas.getContext('webgl2', { premultipliedAlpha: true, alpha: true, antialias: false });
     if (gl === null) throw new Error('WebGL2 is not available');
     this.gl = gl;
-    [this.hexes, this.points] = this.build();
+    this.hexes = new Batch(gl, FILL, gl.TRIANGLES);
+    this.points = new Batch(gl, FRAGMENT, gl.POINTS);
+    this.blending();
     // A lost context (a GPU reset, too many contexts) comes back empty: build everything again.
     this.canvas.addEventListener('webglcontextlost', (e) => {
       e.preventDefault();
     });
     this.canvas.addEventListener('webglcontextrestored', () => {
-      [this.hexes, this.points] = this.build();
-      if (this.lastHexes) this.hexes.set(this.lastHexes.origin, this.lastHexes.data, this.lastHexes.vertices);
-      if (this.lastPoints) this.points.set(this.lastPoints.origin, this.lastPoints.data, this.lastPoints.count);
+      this.hexes.restore();
+      this.points.restore();
+      this.blending();
       this.draw();
     });
     this.resize();
@@ -161,11 +181,9 @@ export class FleetOverlay {
     });
   }
 
-  private build(): [Batch, Batch] {
-    const { gl } = this;
-    gl.enable(gl.BLEND);
-    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA); // premultiplied colours
-    return [new Batch(gl, FILL, gl.TRIANGLES), new Batch(gl, FRAGMENT, gl.POINTS)];
+  private blending(): void {
+    this.gl.enable(this.gl.BLEND);
+    this.gl.blendFunc(this.gl.ONE, this.gl.ONE_MINUS_SRC_ALPHA); // premultiplied colours
   }
 
   /**
@@ -186,14 +204,12 @@ export class FleetOverlay {
 
   /** New drivers: drawn at once over the map as it was last drawn. */
   setPoints(points: PackedPoints): void {
-    this.lastPoints = points;
     this.points.set(points.origin, points.data, points.count);
     this.draw();
   }
 
   /** New density hexagons, drawn under the drivers. */
   setHexes(hexes: PackedHexes): void {
-    this.lastHexes = hexes;
     this.hexes.set(hexes.origin, hexes.data, hexes.vertices);
     this.draw();
   }
