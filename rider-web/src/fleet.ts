@@ -26,6 +26,19 @@ let overlay: FleetOverlay | undefined;
 const origin = [mercatorX(config.center[0]), mercatorY(config.center[1])] as const;
 let packed: PackedPoints | undefined;
 
+/** A driver's details for its popup, as text (never parsed as HTML). */
+function driverDetails(d: DriverPoint): HTMLElement {
+  const box = document.createElement('div');
+  const name = document.createElement('b');
+  name.textContent = d.driverId;
+  const lines = [
+    `${d.fix.tripState}, ${(d.fix.speedMps ?? 0).toFixed(1)} m/s`,
+    `${d.online ? 'online' : 'offline'}, fix ${new Date(d.fix.timestampMs).toLocaleTimeString()}`,
+  ];
+  box.append(name, ...lines.flatMap((line) => [document.createElement('br'), line]));
+  return box;
+}
+
 async function devToken(): Promise<string | null> {
   const res = await fetch('/api/dev/token?role=operator');
   return res.ok ? ((await res.json()) as { token: string }).token : null;
@@ -42,12 +55,7 @@ map.on('load', () => {
       pointRadiusPx(map.getZoom()) + 4,
     );
     if (!hit) return;
-    new Popup()
-      .setLngLat([hit.fix.lng, hit.fix.lat])
-      .setHTML(
-        `<b>${hit.driverId}</b><br>${hit.fix.tripState}, ${(hit.fix.speedMps ?? 0).toFixed(1)} m/s<br>${hit.online ? 'online' : 'offline'}, fix ${new Date(hit.fix.timestampMs).toLocaleTimeString()}`,
-      )
-      .addTo(map);
+    new Popup().setLngLat([hit.fix.lng, hit.fix.lat]).setDOMContent(driverDetails(hit)).addTo(map);
   });
   // Twice a second when drivers changed, and every 2 s regardless, since drivers turn stale by time.
   let packedAt = 0;
