@@ -107,7 +107,10 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
     expect(await index.get('stale-1', T0 + STALE_MS)).toBeNull();
     expect(await index.countCells([s.cell], RES, T0 + STALE_MS)).toEqual([]);
     expect(await index.sweep(T0 + STALE_MS + 1)).toBeGreaterThanOrEqual(1);
-    expect(await index.get('stale-1', T0 + 1)).toBeNull(); // gone, not just hidden
+    // Gone, not just hidden: asked as of a time when it was live, the index no longer has it.
+    expect(await index.get('stale-1', T0 + 1)).toBeNull();
+    expect(await index.countCells([s.cell], RES, T0 + 1)).toEqual([]);
+    expect(await index.nearby(q, T0 + 1)).toEqual([]);
   });
 
   it('finds the same drivers as brute force, in the same order', async () => {
@@ -167,5 +170,36 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
     expect(await index.hold('hold-1', 'trip-b', 10_000)).toBe(false);
     await index.release('hold-1', 'trip-a');
     expect(await index.hold('hold-1', 'trip-b', 10_000)).toBe(true);
+  });
+});
+
+// Redis keys of the index carry a lifetime (4 x the stale window), so abandoned cells expire. A
+// driver that stays in one cell for longer than that (a parked car, still publishing) must stay
+// findable: its updates keep the keys alive. Real time passes here, since key lifetimes are Redis's
+// clock; a short stale window keeps it to a few seconds, and queries are made as of the last update.
+const SHORT_STALE_MS = 500;
+const shortLived: [string, () => GeoIndex][] = [
+  ['memory', () => new MemoryGeoIndex(RES, SHORT_STALE_MS, 64, () => Date.now())],
+  ['redis', () => new RedisGeoIndex(new Redis(inject('redisUrl')), `test:${randomUUID()}:`, RES, SHORT_STALE_MS, 64)],
+];
+
+describe.each(shortLived)('key lifetimes (%s backend)', (_name, make) => {
+  it('keep a driver that stays in one cell findable for longer than they last', { timeout: 20_000 }, async () => {
+    const index = make();
+    opened.push(index);
+    const q = { lat: 12.5, lng: 12.5, radiusM: 500, limit: 5 };
+    const started = Date.now();
+    for (let i = 0; Date.now() - started < SHORT_STALE_MS * 4 * 2; i++) {
+      const now = Date.now();
+      const s = state('parked-1', 12.5 + i * 1e-7, 12.5, now);
+      expect(s.cell).toBe(latLngToCell(12.5, 12.5, RES));
+      await index.upsert([s]);
+      await new Promise((r) => setTimeout(r, SHORT_STALE_MS / 5));
+      // As of just after the update: never stale by the index's own rule, so only key lifetimes matter.
+      expect(
+        (await index.nearby(q, now + 1)).map((d) => d.driverId),
+        `round ${i}`,
+      ).toEqual(['parked-1']);
+    }
   });
 });

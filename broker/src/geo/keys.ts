@@ -3,8 +3,9 @@
  * (and test files) sharing one Redis.
  *
  *   {prefix}c:{cell}     ZSET  members "{driverId}|{lat}|{lng}|{trip}", score = update time (ms)
- *   {prefix}d:{driverId} HASH  cell, m (its member in the cell set), t (update ms), f (the fix)
- *   {prefix}drivers      ZSET  driverId, score = update time: what the janitor scans
+ *   {prefix}d:{driverId} HASH  c (its cell), m (its member in the cell set), t (update ms),
+ *                              r (when its keys' lifetime was last renewed)
+ *   {prefix}cells        SET   the cells that hold drivers: what the janitor scans
  *   {prefix}hold:{id}    STRING trip id, with a TTL: a driver reserved by dispatch
  *   {prefix}trip:{id}    STRING the trip as JSON, with a TTL (its rider token's lifetime)
  */
@@ -13,7 +14,7 @@ export function geoKeys(prefix: string) {
     prefix,
     cell: (cell: string) => `${prefix}c:${cell}`,
     driver: (driverId: string) => `${prefix}d:${driverId}`,
-    drivers: `${prefix}drivers`,
+    cells: `${prefix}cells`,
     hold: (driverId: string) => `${prefix}hold:${driverId}`,
     trip: (tripId: string) => `${prefix}trip:${tripId}`,
   };

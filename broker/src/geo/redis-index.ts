@@ -9,13 +9,12 @@ import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip 
 
 /** Updates sent in one script call: large enough to amortise the call, small enough not to stall Redis. */
 const BATCH = 256;
-/** Rings sent in a nearby query's first call. */
-/** Drivers removed per janitor call. */
-const SWEEP_MAX = 5000;
+/** Cells the janitor looks at per call, so that no call holds Redis for long. */
+const SWEEP_CELLS = 500;
 
 type ScriptRedis = Redis & {
   rtUpsert(...args: (string | number)[]): Promise<number>;
-  rtSweep(...args: (string | number)[]): Promise<number>;
+  rtSweep(...args: (string | number)[]): Promise<[string, number]>;
   rtRelease(key: string, tripId: string): Promise<number>;
   rtEndTrip(key: string, endedMs: number): Promise<number | string>;
   rtNearby(...args: (string | number)[]): Promise<string[]>;
@@ -123,11 +122,13 @@ export class RedisGeoIndex implements GeoIndex {
 
   async sweep(nowMs: number): Promise<number> {
     let total = 0;
-    for (;;) {
-      const removed = await this.redis.rtSweep(this.keys.prefix, nowMs - this.staleMs, SWEEP_MAX);
+    let cursor = '0';
+    do {
+      const [next, removed] = await this.redis.rtSweep(this.keys.prefix, nowMs - this.staleMs, cursor, SWEEP_CELLS);
       total += removed;
-      if (removed < SWEEP_MAX) return total;
-    }
+      cursor = next;
+    } while (cursor !== '0');
+    return total;
   }
 
   async hold(driverId: string, tripId: string, ttlMs: number): Promise<boolean> {
