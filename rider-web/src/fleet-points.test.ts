@@ -59,8 +59,9 @@ describe('packPoints', () => {
       driver('c', 39.29, -76.61, 'to_pickup', now, false), // offline: stale
       driver('d', 39.3, -76.62, 'to_pickup', now),
     ];
-    const { data, count } = packPoints(fleet, origin, now);
+    const { data, count, live } = packPoints(fleet, origin, now);
     expect(count).toBe(4);
+    expect(live).toBe(2);
     const point = (i: number) => [...data.subarray(i * FLOATS_PER_POINT, (i + 1) * FLOATS_PER_POINT)];
     const rgb = (c: readonly number[]) => c.map((v) => v / 255);
     // b and c (stale, grey) come first, in their order; then a and d.

@@ -33,6 +33,8 @@ export interface PackedPoints {
   origin: readonly [number, number];
   data: Float32Array;
   count: number;
+  /** How many of them are live (not stale). */
+  live: number;
 }
 
 /**
@@ -49,10 +51,12 @@ export function packPoints(
   const size = list.length * FLOATS_PER_POINT;
   const data = into !== undefined && into.length >= size ? into : new Float32Array(Math.max(size, 64) * 2);
   let i = 0;
+  let live = 0;
   for (const pass of [true, false]) {
     for (const d of list) {
       const stale = isStale(d.fix.timestampMs, d.online, nowMs);
       if (stale !== pass) continue;
+      if (!stale) live++;
       const [r, g, b] = POINT_COLOURS[stale ? 'stale' : d.fix.tripState];
       data[i++] = mercatorX(d.fix.lng) - origin[0];
       data[i++] = mercatorY(d.fix.lat) - origin[1];
@@ -62,7 +66,7 @@ export function packPoints(
       data[i++] = 1;
     }
   }
-  return { origin, data, count: list.length };
+  return { origin, data, count: list.length, live };
 }
 
 /** A column-major 4x4 matrix times a translation by (x, y, 0), in 64-bit: the origin moved into the matrix. */

@@ -7,7 +7,7 @@ import { packHexes } from './fleet-hexes';
 import { FleetOverlay } from './fleet-overlay';
 import { mercatorX, mercatorY, packPoints, pickDriver, pointRadiusPx, type PackedPoints } from './fleet-points';
 import { createMap } from './map';
-import { isStale, resolutionForZoom, type DriverPoint } from './markers';
+import { resolutionForZoom, type DriverPoint } from './markers';
 import './style.css';
 
 /** The operator's map: every driver live, coloured by state, over H3 density hexagons. */
@@ -66,8 +66,7 @@ map.on('load', () => {
     packedAt = now;
     packed = packPoints(drivers.values(), origin, now, packed?.data);
     overlay?.setPoints(packed);
-    const live = [...drivers.values()].filter((d) => !isStale(d.fix.timestampMs, d.online, now)).length;
-    countEl.textContent = String(live);
+    countEl.textContent = String(packed.live);
   }, 500);
   void refreshHexes();
   setInterval(() => void refreshHexes(), 3000);
