@@ -4,6 +4,7 @@ import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:ne
 import { createParser } from 'eventsource-parser';
 import type WebSocket from 'ws';
 import { decodeLocation, fixFromJson, locationTopic, type LocationFix } from '@ridetrack/shared';
+import { getJson } from '../test/live-client';
 import { rawWsRider } from './load';
 
 /**
@@ -91,29 +92,10 @@ export async function sseRider(t: RiderTarget, wire: Wire, agent: Agent, onFix: 
   return { close: () => req.destroy() };
 }
 
-function getJson(
-  url: string,
-  agent: Agent,
-  headers: Record<string, string>,
-  wire: Wire,
-): Promise<{ status: number; etag: string | undefined; body: Record<string, unknown> | null }> {
-  return new Promise((resolve, reject) => {
-    wire.requests++;
-    const req = request(url, { agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({
-          status: res.statusCode ?? 0,
-          etag: res.headers.etag,
-          body: text === '' ? null : (JSON.parse(text) as Record<string, unknown>),
-        });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** One request of a polling rider, counted on the wire. */
+function poll(url: string, agent: Agent, headers: Record<string, string>, wire: Wire) {
+  wire.requests++;
+  return getJson<Record<string, unknown> | null>(url, headers, 'GET', agent);
 }
 
 function loop(wire: Wire, step: () => Promise<void>): Rider {
@@ -142,7 +124,7 @@ export function longPollRider(t: RiderTarget, wire: Wire, agent: Agent, onFix: O
   const auth = { authorization: `Bearer ${t.token}` };
   return loop(wire, async () => {
     const query = cursor === null ? '' : `?after=${cursor}`;
-    const { body } = await getJson(liveUrl(t, `/poll${query}`), agent, auth, wire);
+    const { body } = await poll(liveUrl(t, `/poll${query}`), agent, auth, wire);
     if (body === null) return;
     if (cursor !== null)
       for (const v of body['fixes'] as unknown[]) {
@@ -164,13 +146,14 @@ export function shortPollRider(t: RiderTarget, wire: Wire, agent: Agent, interva
   return loop(wire, async () => {
     await new Promise((r) => setTimeout(r, wait));
     wait = intervalMs;
-    const {
-      status,
-      etag: tag,
-      body,
-    } = await getJson(liveUrl(t, ''), agent, etag === undefined ? auth : { ...auth, 'if-none-match': etag }, wire);
+    const { status, headers, body } = await poll(
+      liveUrl(t, ''),
+      agent,
+      etag === undefined ? auth : { ...auth, 'if-none-match': etag },
+      wire,
+    );
     if (status !== 200 || body === null) return;
-    etag = tag;
+    etag = headers.etag;
     const fix = fixFromJson(body['fix']);
     if (!fix.ok || body['cursor'] === seen) return;
     seen = body['cursor'] as string;

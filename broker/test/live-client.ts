@@ -1,4 +1,4 @@
-import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request, type Agent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export interface HttpAnswer<T = unknown> {
@@ -7,14 +7,18 @@ export interface HttpAnswer<T = unknown> {
   body: T;
 }
 
-/** A GET with node:http (no pooling), the JSON body parsed when there is one. */
+/**
+ * A request with node:http, the JSON body parsed when there is one. No pooling unless an agent is
+ * given (the transports bench keeps connections alive, as browsers do).
+ */
 export function getJson<T = Record<string, unknown>>(
   url: string,
   headers: Record<string, string> = {},
   method = 'GET',
+  agent: Agent | false = false,
 ): Promise<HttpAnswer<T>> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false }, (res) => {
+    const req = request(url, { method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
