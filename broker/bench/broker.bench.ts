@@ -3,8 +3,9 @@
  * ridetrack (authenticated, validated), stock Aedes and Mosquitto on the same load, in one run.
  * Prints the knee (highest offered rate with every message delivered and p99 under 50 ms),
  * latency at 5,000 msg/s, delivery and p99 at twice the knee, broker CPU, and memory per idle
- * connection, with ratios. Settings: BENCH_DRIVERS (1000), BENCH_STEP_S (5), BENCH_IDLE (5000),
- * BENCH_TARGETS (ridetrack,aedes,mosquitto).
+ * connection, with ratios. Settings: BENCH_DRIVERS (1000), BENCH_STEP_S (5), BENCH_IDLE (5000; 0
+ * skips the idle measurement), BENCH_TARGETS (ridetrack,aedes,mosquitto), BENCH_LADDER (the offered
+ * rates, comma-separated).
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,9 @@ const DRIVERS = Number(process.env['BENCH_DRIVERS'] ?? 1000);
 const STEP_S = Number(process.env['BENCH_STEP_S'] ?? 5);
 const IDLE = Number(process.env['BENCH_IDLE'] ?? 5000);
 const TARGETS = (process.env['BENCH_TARGETS'] ?? 'ridetrack,aedes,mosquitto').split(',');
-const LADDER = [1000, 2000, 3000, 5000, 7000, 10_000, 14_000, 20_000, 28_000, 40_000];
+const LADDER = (process.env['BENCH_LADDER'] ?? '1000,2000,3000,5000,7000,10000,14000,20000,28000,40000')
+  .split(',')
+  .map(Number);
 const P99_LIMIT_MS = 50;
 
 interface Step {
@@ -87,9 +90,9 @@ async function withFleet<T>(name: string, creds: Credentials, run: (t: Target, f
   }
 }
 
-async function benchTarget(name: string): Promise<Result> {
-  const creds = await credentialsFor(name);
-  // Idle connections on a fresh process.
+/** RSS per idle connection on a fresh process (NaN when BENCH_IDLE is 0). */
+async function idleBytes(name: string): Promise<number> {
+  if (IDLE === 0) return Number.NaN;
   const idleTarget = await start(name);
   await new Promise((r) => setTimeout(r, 1000));
   const rss0 = idleTarget.rssBytes();
@@ -102,9 +105,14 @@ async function benchTarget(name: string): Promise<Result> {
     await new Promise((r) => setTimeout(r, 5000));
     settled = Math.min(settled, idleTarget.rssBytes());
   }
-  const idleBytesPerConnection = (settled - rss0) / IDLE;
   closeIdle();
   await idleTarget.stop();
+  return (settled - rss0) / IDLE;
+}
+
+async function benchTarget(name: string): Promise<Result> {
+  const creds = await credentialsFor(name);
+  const idleBytesPerConnection = await idleBytes(name);
 
   const steps = await withFleet(name, creds, async (target, fleet) => {
     const out: Step[] = [];
@@ -125,7 +133,7 @@ async function benchTarget(name: string): Promise<Result> {
       : await withFleet(name, creds, async (target, fleet) => {
           const step = await measure(target, fleet, knee * 2);
           console.error(
-            `  ${name} at 2x knee ${knee * 2} msg/s: delivered ${(step.delivered * 100).toFixed(2)}%, p99 ${step.p99.toFixed(1)} ms`,
+            `  ${name} at 2x knee ${knee * 2} msg/s: delivered ${(step.delivered * 100).toFixed(2)}%, p99 ${step.p99.toFixed(1)} ms, broker CPU ${(step.brokerCpu * 100).toFixed(0)}%, generator CPU ${(step.generatorCpu * 100).toFixed(0)}%`,
           );
           return step;
         });

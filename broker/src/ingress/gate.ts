@@ -1,6 +1,7 @@
 import { Duplex } from 'node:stream';
 import type { Claims } from '@ridetrack/shared';
 import type { JudgeLimits, LastFix } from './fix-judge';
+import { CoalescingQueue } from './coalescing-queue';
 import { FrameSplitter } from './frame-splitter';
 import { connackFrame, pubackFrame, publishFrame } from './frames';
 import { inspectFrame } from './inspect';
@@ -73,9 +74,22 @@ export class ConnectionContext {
 
 let nextSessionId = 1;
 
+/** A packet the gate lets through, and the key under which a newer one may replace it. */
+interface Admitted {
+  bytes: Uint8Array;
+  key: string | null;
+}
+
 const PUBLISH = 3;
 /** A client may pipeline this many packets behind CONNECT before its CONNACK. */
 const MAX_HELD_PACKETS = 64;
+/**
+ * Bytes waiting for Aedes on one connection above which the gate stops reading its socket. Fixes
+ * replace each other while they wait, so only packets that may not be dropped fill this.
+ */
+const MAX_WAITING_BYTES = 64 * 1024;
+/** Bytes waiting for Aedes on one connection above which newer fixes replace older ones anyway. */
+const COALESCE_ABOVE_BYTES = 2048;
 /** Drops that judge a valid fix (stale, repeated, implausible), not a malformed one. */
 const JUDGEMENTS: ReadonlySet<string> = new Set(['duplicate', 'out_of_order', 'impossible_jump']);
 
@@ -83,7 +97,9 @@ const JUDGEMENTS: ReadonlySet<string> = new Set(['duplicate', 'out_of_order', 'i
  * Stands between a client's transport and Aedes. Inbound, it cuts the byte stream into packets,
  * refuses oversized ones before buffering them, closes the connection on protocol violations Aedes
  * misses, limits the publish rate, validates location and presence payloads (dropping and counting
- * bad ones instead of forwarding them) and keeps only the newest fix when a backlog holds several.
+ * bad ones instead of forwarding them), and hands Aedes only the newest fix of a driver when Aedes
+ * has not yet read the one before: past the broker's capacity, fixes are shed at the door instead
+ * of queueing, so what is delivered stays fresh and memory stays bounded.
  * Outbound, it sheds QoS 0 fixes for a client that does not keep up, and cuts off one that falls
  * too far behind, so a slow rider costs bounded memory and never stalls Aedes.
  */
@@ -95,6 +111,10 @@ export class IngressGate extends Duplex {
   private readonly invalidBucket: TokenBucket;
   /** Packets that arrived behind CONNECT before authentication finished: judged once it has. */
   private held: { bytes: Uint8Array; headerLength: number }[] | null = null;
+  /** Admitted packets Aedes has not read yet; a newer fix replaces an older one of its driver. */
+  private readonly waiting = new CoalescingQueue();
+  /** Aedes has asked for data that the gate has not given it yet. */
+  private wanted = false;
 
   constructor(
     private readonly transport: Duplex,
@@ -103,7 +123,9 @@ export class IngressGate extends Duplex {
     openMode: boolean,
     private readonly deps: GateDeps,
   ) {
-    super({ allowHalfOpen: false });
+    // A high-water mark of one byte: the stream buffers a chunk only until Aedes reads it, and
+    // everything else waits in `waiting`, where newer fixes replace older ones.
+    super({ allowHalfOpen: false, readableHighWaterMark: 1 });
     this.ctx = new ConnectionContext(kind, remoteAddress, nextSessionId++, openMode);
     const { limits } = deps;
     this.inbound = new FrameSplitter(limits.maxPacketBytes);
@@ -112,7 +134,11 @@ export class IngressGate extends Duplex {
     transport.on('data', (chunk: Buffer) => {
       this.onData(chunk);
     });
-    transport.on('end', () => this.push(null));
+    transport.on('end', () => {
+      const rest = this.waiting.take();
+      if (rest !== null) this.push(rest);
+      this.push(null);
+    });
     transport.on('close', () => this.destroy());
     transport.on('error', (err) => this.destroy(err));
   }
@@ -137,7 +163,7 @@ export class IngressGate extends Duplex {
     this.held = null;
     for (const frame of held) {
       if (this.destroyed) return;
-      this.forward(this.admit(frame.bytes, frame.headerLength));
+      this.enqueue(this.admit(frame.bytes, frame.headerLength));
     }
   }
 
@@ -148,7 +174,9 @@ export class IngressGate extends Duplex {
   }
 
   override _read(): void {
-    if (this.transport.isPaused()) this.transport.resume();
+    this.wanted = true;
+    this.flush();
+    if (this.transport.isPaused() && this.waiting.bytes < MAX_WAITING_BYTES) this.transport.resume();
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
@@ -204,7 +232,7 @@ export class IngressGate extends Duplex {
     }
     const frames = split.value;
     // Coalesce only when behind: Aedes has not taken what was handed to it, or the loop lags.
-    const behind = frames.length > 1 && (this.readableLength > 0 || this.deps.underPressure());
+    const behind = frames.length > 1 && (this.readableLength > 0 || !this.waiting.empty || this.deps.underPressure());
     const newestFor = behind ? newestQos0PerTopic(frames.map((f) => f.bytes)) : undefined;
     for (let i = 0; i < frames.length && !this.destroyed; i++) {
       const frame = frames[i];
@@ -222,16 +250,30 @@ export class IngressGate extends Duplex {
         this.held.push({ bytes: Uint8Array.from(frame.bytes), headerLength: frame.headerLength });
         continue;
       }
-      this.forward(this.admit(frame.bytes, frame.headerLength));
+      this.enqueue(this.admit(frame.bytes, frame.headerLength));
     }
   }
 
-  private forward(out: Uint8Array | null): void {
-    if (out !== null && !this.push(out)) this.transport.pause();
+  /** Queues an admitted packet for Aedes, replacing an unread older fix of the same driver under load. */
+  private enqueue(out: Admitted | null): void {
+    if (out === null) return;
+    // While the broker keeps up, a burst is delivered whole; once it is behind, or Aedes has left
+    // this connection's packets unread for long, only the newest fix of a driver is.
+    const replace = this.deps.underPressure() || this.waiting.bytes >= COALESCE_ABOVE_BYTES;
+    if (this.waiting.push(out.bytes, out.key, replace)) this.deps.counters.drop('coalesced');
+    this.flush();
+    if (this.waiting.bytes >= MAX_WAITING_BYTES) this.transport.pause();
   }
 
-  /** Returns the bytes to hand to Aedes for one inbound packet, or null to hand it nothing. */
-  private admit(bytes: Uint8Array, headerLength: number): Uint8Array | null {
+  /** Hands Aedes what waits, if it has asked for data since it was last given some. */
+  private flush(): void {
+    if (!this.wanted) return;
+    const out = this.waiting.take();
+    if (out !== null) this.wanted = this.push(out);
+  }
+
+  /** Returns what to hand to Aedes for one inbound packet, or null to hand it nothing. */
+  private admit(bytes: Uint8Array, headerLength: number): Admitted | null {
     const inspected = inspectFrame({ bytes, headerLength });
     if (!inspected.ok) {
       if (inspected.reason === 'empty_client_id_persistent') {
@@ -250,9 +292,9 @@ export class IngressGate extends Duplex {
       this.ctx.keepaliveS = packet.keepaliveS;
       this.ctx.willTopic = packet.willTopic;
       if (!this.ctx.authenticated) this.held = [];
-      return bytes;
+      return { bytes, key: null };
     }
-    if (packet.type !== 'publish') return bytes;
+    if (packet.type !== 'publish') return { bytes, key: null };
     this.deps.counters.publishIn();
     if (!this.publishBucket.take(this.deps.now())) {
       this.deps.counters.drop('rate_limited');
@@ -268,24 +310,31 @@ export class IngressGate extends Duplex {
     });
     switch (decision.action) {
       case 'pass':
-        return bytes;
-      case 'forward-retained':
-        if (decision.accepted) this.deps.fixes.accept(decision.accepted.driverId, decision.accepted.last);
+        return { bytes, key: null };
+      case 'forward-retained': {
+        const accepted = decision.accepted;
+        if (accepted) this.deps.fixes.accept(accepted.driverId, accepted.last);
+        // Only QoS 0 fixes may be replaced: a QoS 1/2 one is acknowledged once Aedes has it.
+        const key = accepted && packet.qos === 0 ? accepted.driverId : null;
         if (!packet.retain) {
           const copy = Uint8Array.from(bytes);
           copy[0] = (copy[0] ?? 0) | 0x01;
-          return copy;
+          return { bytes: copy, key };
         }
-        return bytes;
+        return { bytes, key };
+      }
       case 'rewrite':
         this.deps.fixes.accept(decision.accepted.driverId, decision.accepted.last);
-        return publishFrame({
-          topic: decision.topic,
-          payload: decision.payload,
-          qos: packet.qos,
-          retain: true,
-          packetId: packet.packetId,
-        });
+        return {
+          bytes: publishFrame({
+            topic: decision.topic,
+            payload: decision.payload,
+            qos: packet.qos,
+            retain: true,
+            packetId: packet.packetId,
+          }),
+          key: packet.qos === 0 ? decision.accepted.driverId : null,
+        };
       case 'drop':
         this.deps.counters.drop(decision.reason);
         if (decision.jumpRefused !== undefined) this.deps.fixes.refuseJump(decision.jumpRefused);
