@@ -150,6 +150,45 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
     }
   });
 
+  it('finds the same drivers as brute force where the search stops after the first rings', async () => {
+    // A busy district (about 100 drivers a square kilometre, a dozen a cell): the limit is met
+    // within the first rings, its farthest driver anywhere from tens of metres to beyond the first
+    // rings' reach, so the early stop and its bound are what is tested.
+    const rng = fc.sample(
+      fc.tuple(
+        fc.integer({ min: 0, max: 50_000 }),
+        fc.integer({ min: 0, max: 65_000 }),
+        fc.constantFrom(...TRIP_STATES),
+      ),
+      { seed: 11, numRuns: 3000 },
+    );
+    const fleet = rng.map(([a, b, trip], i) =>
+      state(`dense-${i}`, (407_500_000 + a * 10) / 1e7, (-739_900_000 + b * 10) / 1e7, T0 + 5000, trip),
+    );
+    await index.upsert(fleet);
+    const queries = fc.sample(
+      fc.record({
+        lat: fc.double({ min: 40.755, max: 40.795, noNaN: true }),
+        lng: fc.double({ min: -73.985, max: -73.93, noNaN: true }),
+        radiusM: fc.integer({ min: 100, max: 3000 }),
+        limit: fc.integer({ min: 1, max: 60 }),
+        tripState: fc.option(fc.constantFrom(...TRIP_STATES), { nil: undefined }),
+      }),
+      { seed: 13, numRuns: 60 },
+    );
+    for (const q of queries) {
+      const expected = fleet
+        .filter((d) => q.tripState === undefined || d.tripState === q.tripState)
+        .map((d) => ({ id: d.driverId, d: distanceM(q, d) }))
+        .filter((x) => x.d <= q.radiusM)
+        .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1))
+        .slice(0, q.limit)
+        .map((x) => x.id);
+      const got = await index.nearby(q, T0 + 6000);
+      expect(got.map((d) => d.driverId)).toEqual(expected);
+    }
+  });
+
   it('counts live drivers per cell, rolled up to a coarser resolution', async () => {
     const a = state('cnt-a', 51.5, -0.12, T0 + 100);
     const b = state('cnt-b', 51.5001, -0.1201, T0 + 100);
