@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { geoKeys, type GeoKeys } from './keys';
 import { memberToState, stateToMember } from './member';
 import { END_TRIP_LUA, NEARBY_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
-import { cachedDisk, diskCoverageM, FIRST_RINGS, rankNearby, ringPlan } from './ring-search';
+import { cachedDisk, cellsNearestFirst, diskCoverageM, FIRST_RINGS, rankNearby, ringPlan } from './ring-search';
 import { TRIP_STATES } from '@ridetrack/shared';
 import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
 
@@ -73,8 +73,10 @@ export class RedisGeoIndex implements GeoIndex {
   }
 
   /**
-   * The ring search runs inside Redis; the exact ranking runs here. The first call sends the
-   * innermost rings (enough in a city of any density); a sparse area gets wider rings on a second.
+   * A nearest-first search runs inside Redis; the exact ranking runs here. The first call sends the
+   * innermost rings' cells, nearest first, each with the least distance a driver in it can be; the
+   * script stops at the first cell that cannot hold anyone nearer than the `limit` found. A sparse
+   * area gets a wider disk on a second call.
    */
   async nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
     const { center, edgeM, kMax } = ringPlan(query, this.h3Resolution, this.maxRings);
@@ -88,10 +90,9 @@ export class RedisGeoIndex implements GeoIndex {
       query.tripState === undefined ? -1 : TRIP_STATES.indexOf(query.tripState),
     ];
     for (let k = Math.min(kMax, FIRST_RINGS); ; k = Math.min(kMax, k * 2 + 1)) {
-      const args = [...head];
-      cachedDisk(center, k).rings.forEach((cells, ring) =>
-        args.push(diskCoverageM(ring, edgeM), cells.length, ...cells),
-      );
+      // Nothing outside the disk is nearer than its coverage.
+      const args = [...head, diskCoverageM(k, edgeM)];
+      for (const { cell, minM } of cellsNearestFirst(query, cachedDisk(center, k))) args.push(cell, minM);
       const [status, ...flat] = await this.redis.rtNearby(...args);
       if (status === '1' || k === kMax) {
         const candidates: DriverState[] = [];

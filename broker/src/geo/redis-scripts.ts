@@ -74,20 +74,23 @@ return 0
 `;
 
 /**
- * A ring search in one round trip. ARGV: prefix, cutoffMs, lat, lng, radiusM, limit, tripCode
- * (-1 for any), then per ring: its coverage in metres, its cell count, its cells. Returns "1" if it
- * found `limit` drivers nearer than a ring's coverage (then only those that can rank: distance up to
- * the limit-th), else "0" and every driver within the radius in the rings given; then
- * (cell, member, score) triples. The caller ranks exactly, and on "0" may send more rings.
+ * A nearest-first search in one round trip. ARGV: prefix, cutoffMs, lat, lng, radiusM, limit,
+ * tripCode (-1 for any), reachM (no driver outside the cells given is nearer), then (cell, minM)
+ * pairs, nearest first, minM being the least distance a driver in that cell can be. Stops at the
+ * first cell that cannot hold anyone nearer than the limit-th found so far. Returns "1" if it found
+ * `limit` drivers nearer than anything it did not read (then only those that can rank: distance
+ * up to the limit-th), else "0" and every driver within the radius in the cells given; then
+ * (cell, member, score) triples. The caller ranks exactly, and on "0" may send a wider disk.
  * Written for Redis's Lua 5.1 interpreter, where the work per member is what costs: no table per
  * member, no sort (the `limit` nearest distances are kept in order as they come), library
- * functions in locals. That took Redis's time per call at 100k drivers from about 355 to 275 µs.
+ * functions in locals.
  */
 export const NEARBY_LUA = `
 local prefix = ARGV[1]
 local cutoff = '(' .. ARGV[2]
 local lat0, lng0 = tonumber(ARGV[3]), tonumber(ARGV[4])
 local radius, limit, trip = tonumber(ARGV[5]) * 1.000001, tonumber(ARGV[6]), ARGV[7]
+local reach = tonumber(ARGV[8])
 local find, sub, tonum = string.find, string.sub, tonumber
 local sin, cos, asin, sqrt = math.sin, math.cos, math.asin, math.sqrt
 local rad = math.pi / 180
@@ -142,13 +145,15 @@ local function reply(status, bound)
   end
   return out
 end
-local i = 8
+local i = 9
 while i <= #ARGV do
-  local coverage, count = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
-  for c = i + 2, i + 1 + count do collect(ARGV[c]) end
-  if tn >= limit and top[limit] <= coverage then return reply('1', top[limit] * 1.000001) end
-  i = i + 2 + count
+  if tn >= limit and top[limit] < math.min(tonumber(ARGV[i + 1]), reach) then
+    return reply('1', top[limit] * 1.000001)
+  end
+  collect(ARGV[i])
+  i = i + 2
 end
+if tn >= limit and top[limit] < reach then return reply('1', top[limit] * 1.000001) end
 return reply('0', math.huge)
 `;
 

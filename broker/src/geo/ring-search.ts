@@ -1,4 +1,4 @@
-import { edgeLength, gridDiskDistances, latLngToCell, originToDirectedEdges } from 'h3-js';
+import { cellToLatLng, edgeLength, gridDiskDistances, latLngToCell, originToDirectedEdges } from 'h3-js';
 import { distanceM } from '@ridetrack/shared';
 import type { DriverState, NearbyDriver, NearbyQuery } from './types';
 
@@ -38,19 +38,46 @@ function cachedEdgeM(cell: string): number {
   return edge;
 }
 
+/** A disk of cells around a centre cell: its rings, and every cell with its centre point. */
+export interface Disk {
+  edgeM: number;
+  rings: string[][];
+  cells: { cell: string; lat: number; lng: number }[];
+}
+
 /** Cells of a disk by distance, cached: pure functions of the centre, and h3-js calls cost ~0.1 ms. */
 const DISK_CACHE_MAX = 50_000;
-const diskCache = new Map<string, { edgeM: number; rings: string[][] }>();
+const diskCache = new Map<string, Disk>();
 
-export function cachedDisk(center: string, k: number): { edgeM: number; rings: string[][] } {
+export function cachedDisk(center: string, k: number): Disk {
   const key = `${center}:${k}`;
   let hit = diskCache.get(key);
   if (hit === undefined) {
     if (diskCache.size >= DISK_CACHE_MAX) diskCache.delete(diskCache.keys().next().value ?? '');
-    hit = { edgeM: cachedEdgeM(center), rings: gridDiskDistances(center, k) };
+    const rings = gridDiskDistances(center, k);
+    const cells = rings.flat().map((cell) => {
+      const [lat, lng] = cellToLatLng(cell);
+      return { cell, lat, lng };
+    });
+    hit = { edgeM: cachedEdgeM(center), rings, cells };
     diskCache.set(key, hit);
   }
   return hit;
+}
+
+/**
+ * The cells of a disk that can hold a driver within the query's radius, nearest first, each with
+ * the least distance any point of it can be from the query point: its centre's distance less its
+ * circumradius (one edge, with the margin for the grid's size varying).
+ */
+export function cellsNearestFirst(query: NearbyQuery, disk: Disk): { cell: string; minM: number }[] {
+  const reach = disk.edgeM / SIZE_MARGIN;
+  const out: { cell: string; minM: number }[] = [];
+  for (const c of disk.cells) {
+    const minM = Math.max(0, distanceM(query, c) - reach);
+    if (minM <= query.radiusM) out.push({ cell: c.cell, minM });
+  }
+  return out.sort((a, b) => a.minM - b.minM);
 }
 
 /**
