@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { geoKeys, type GeoKeys } from './keys';
 import { memberToState, stateToMember } from './member';
 import { END_TRIP_LUA, NEARBY_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
-import { cachedDisk, cellsNearestFirst, diskCoverageM, FIRST_RINGS, rankNearby, ringPlan } from './ring-search';
+import { cachedDisk, cellsNearestFirst, diskCoverageM, FirstRingsGuide, rankNearby, ringPlan } from './ring-search';
 import { TRIP_STATES } from '@ridetrack/shared';
 import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
 
@@ -29,6 +29,7 @@ export class RedisGeoIndex implements GeoIndex {
   readonly backend = 'redis';
   private readonly keys: GeoKeys;
   private readonly redis: ScriptRedis;
+  private readonly guide = new FirstRingsGuide();
 
   constructor(
     redis: Redis,
@@ -74,7 +75,7 @@ export class RedisGeoIndex implements GeoIndex {
 
   /**
    * A nearest-first search runs inside Redis; the exact ranking runs here. The first call sends the
-   * innermost rings' cells, nearest first, each with the least distance a driver in it can be; the
+   * cells of the rings that searches nearby needed last time (two at first), nearest first, each with the least distance a driver in it can be; the
    * script stops at the first cell that cannot hold anyone nearer than the `limit` found. A sparse
    * area gets a wider disk on a second call.
    */
@@ -89,7 +90,7 @@ export class RedisGeoIndex implements GeoIndex {
       query.limit,
       query.tripState === undefined ? -1 : TRIP_STATES.indexOf(query.tripState),
     ];
-    for (let k = Math.min(kMax, FIRST_RINGS); ; k = Math.min(kMax, k * 2 + 1)) {
+    for (let k = this.guide.rings(query, center, edgeM, kMax); ; k = Math.min(kMax, k * 2 + 1)) {
       // Nothing outside the disk is nearer than its coverage.
       const args = [...head, diskCoverageM(k, edgeM)];
       for (const { cell, minM } of cellsNearestFirst(query, cachedDisk(center, k))) args.push(cell, minM);
@@ -100,7 +101,9 @@ export class RedisGeoIndex implements GeoIndex {
           const state = memberToState(flat[i + 1] ?? '', flat[i] ?? '', Number(flat[i + 2]));
           if (state !== null) candidates.push(state);
         }
-        return rankNearby(query, candidates);
+        const found = rankNearby(query, candidates);
+        this.guide.learn(query, center, found);
+        return found;
       }
     }
   }

@@ -1,4 +1,12 @@
-import { cellToLatLng, edgeLength, gridDiskDistances, latLngToCell, originToDirectedEdges } from 'h3-js';
+import {
+  cellToLatLng,
+  cellToParent,
+  edgeLength,
+  getResolution,
+  gridDiskDistances,
+  latLngToCell,
+  originToDirectedEdges,
+} from 'h3-js';
 import { distanceM } from '@ridetrack/shared';
 import type { DriverState, NearbyDriver, NearbyQuery } from './types';
 
@@ -43,6 +51,43 @@ export interface Disk {
   edgeM: number;
   rings: string[][];
   cells: { cell: string; lat: number; lng: number }[];
+}
+
+/** The area over which a search remembers how far it had to look (res 6: about 36 km²). */
+const AREA_RES = 6;
+const GUIDE_MAX = 10_000;
+/** Looks this much further than last time, so that a slightly sparser moment needs no second call. */
+const GUIDE_SLACK = 1.25;
+
+/**
+ * How many rings the first call of a search should cover, learnt per area: how far the last search
+ * there (for as many drivers, of the same status) had to look. Density changes slowly, so in a
+ * sparse suburb the first call reaches far enough and in a dense centre it reads only the cells it
+ * needs. A guess only: a search still widens when the first call is not enough.
+ */
+export class FirstRingsGuide {
+  private readonly reachByArea = new Map<string, number>();
+
+  private key(query: NearbyQuery, center: string): string {
+    const area = cellToParent(center, Math.min(AREA_RES, getResolution(center)));
+    return `${area}:${query.limit}:${query.tripState ?? ''}`;
+  }
+
+  rings(query: NearbyQuery, center: string, edgeM: number, kMax: number): number {
+    const reach = this.reachByArea.get(this.key(query, center));
+    if (reach === undefined) return Math.min(kMax, FIRST_RINGS);
+    let k = 0;
+    while (k < kMax && diskCoverageM(k, edgeM) < reach * GUIDE_SLACK) k++;
+    return k;
+  }
+
+  /** Remembers a search's answer: the limit-th driver's distance, or the radius if it found fewer. */
+  learn(query: NearbyQuery, center: string, found: readonly NearbyDriver[]): void {
+    const key = this.key(query, center);
+    if (!this.reachByArea.has(key) && this.reachByArea.size >= GUIDE_MAX)
+      this.reachByArea.delete(this.reachByArea.keys().next().value ?? '');
+    this.reachByArea.set(key, found.length >= query.limit ? (found.at(-1)?.distanceM ?? 0) : query.radiusM);
+  }
 }
 
 /** Cells of a disk by distance, cached: pure functions of the centre, and h3-js calls cost ~0.1 ms. */
