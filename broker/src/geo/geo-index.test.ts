@@ -7,7 +7,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { distanceM, TRIP_STATES, type TripState } from '@ridetrack/shared';
 import { MemoryGeoIndex } from './memory-index';
 import { RedisGeoIndex } from './redis-index';
-import type { DriverState, GeoIndex } from './types';
+import type { DriverState, GeoIndex, NearbyDriver, NearbyQuery } from './types';
 
 const RES = 9;
 const STALE_MS = 30_000;
@@ -43,6 +43,21 @@ function state(
     updatedMs,
     cell: latLngToCell(lat, lng, RES),
   };
+}
+
+/** The ids a nearby query must return: every driver ranked by exact distance, ties by id. */
+function bruteForce(fleet: readonly DriverState[], q: NearbyQuery): string[] {
+  return fleet
+    .filter((d) => q.tripState === undefined || d.tripState === q.tripState)
+    .map((d) => ({ id: d.driverId, d: distanceM(q, d) }))
+    .filter((x) => x.d <= q.radiusM)
+    .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1))
+    .slice(0, q.limit)
+    .map((x) => x.id);
+}
+
+async function ids(found: Promise<NearbyDriver[]>): Promise<string[]> {
+  return (await found).map((d) => d.driverId);
 }
 
 describe.each(backends)('geo-index (%s backend)', (_name, make) => {
@@ -137,17 +152,7 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
       }),
       { seed: 7, numRuns: 40 },
     );
-    for (const q of queries) {
-      const expected = fleet
-        .filter((d) => q.tripState === undefined || d.tripState === q.tripState)
-        .map((d) => ({ id: d.driverId, d: distanceM(q, d) }))
-        .filter((x) => x.d <= q.radiusM)
-        .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1))
-        .slice(0, q.limit)
-        .map((x) => x.id);
-      const got = await index.nearby(q, T0 + 6000);
-      expect(got.map((d) => d.driverId)).toEqual(expected);
-    }
+    for (const q of queries) expect(await ids(index.nearby(q, T0 + 6000))).toEqual(bruteForce(fleet, q));
   });
 
   it('finds the same drivers as brute force where the search stops after the first rings', async () => {
@@ -176,17 +181,7 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
       }),
       { seed: 13, numRuns: 60 },
     );
-    for (const q of queries) {
-      const expected = fleet
-        .filter((d) => q.tripState === undefined || d.tripState === q.tripState)
-        .map((d) => ({ id: d.driverId, d: distanceM(q, d) }))
-        .filter((x) => x.d <= q.radiusM)
-        .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1))
-        .slice(0, q.limit)
-        .map((x) => x.id);
-      const got = await index.nearby(q, T0 + 6000);
-      expect(got.map((d) => d.driverId)).toEqual(expected);
-    }
+    for (const q of queries) expect(await ids(index.nearby(q, T0 + 6000))).toEqual(bruteForce(fleet, q));
   });
 
   it('counts live drivers per cell, rolled up to a coarser resolution', async () => {
