@@ -258,3 +258,39 @@ describe('slow consumers', () => {
     },
   );
 });
+
+describe('a burst Aedes has not read yet', () => {
+  it('hands Aedes only the newest fix once 2 KB of them wait, keeping their order and counting the rest', async () => {
+    const b = await startTestBroker({ PUBLISH_RATE_PER_S: '100000', PUBLISH_BURST: '100000' });
+    const rider = await connectClient(b.tcpUrl, 'rider-burst', await b.token(riderClaims('drv-burst')));
+    await rider.subscribeAsync('d/drv-burst/l');
+    const seqs: number[] = [];
+    const last = new Promise<void>((resolve) =>
+      rider.on('message', (_topic, payload: Buffer) => {
+        const fix = decodeLocation(payload);
+        seqs.push(fix.ok ? fix.value.seq : -1);
+        if (fix.ok && fix.value.seq === 300) resolve();
+      }),
+    );
+    const before = await metricValue(b.broker, 'ridetrack_dropped_total', { reason: 'coalesced' });
+    const socket = await rawSocket(b.broker.ports.mqtt);
+    const token = await b.token(driverClaims('drv-burst'));
+    socket.write(rawConnect({ flags: 0xc2, fields: [mqttString('drv-burst'), mqttString('u'), mqttString(token)] }));
+    while (Buffer.concat(socket.received).length < 4) await once(socket, 'data');
+    // 300 fixes of 41 bytes in one write: one read for the gate (or a few), faster than Aedes takes them.
+    socket.write(
+      Buffer.concat(
+        Array.from({ length: 300 }, (_, i) => rawPacket(0x30, [...mqttString('d/drv-burst/l'), ...packetOf(i + 1)])),
+      ),
+    );
+    await last;
+    const coalesced = (await metricValue(b.broker, 'ridetrack_dropped_total', { reason: 'coalesced' })) - before;
+    expect(seqs.at(-1)).toBe(300);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y)); // never an older fix after a newer one
+    expect(coalesced).toBeGreaterThan(0);
+    expect(seqs.length + coalesced).toBe(300); // each fix delivered or counted, none lost silently
+    socket.destroy();
+    await rider.endAsync();
+    await b.broker.close();
+  });
+});
