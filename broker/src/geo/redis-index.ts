@@ -74,10 +74,10 @@ export class RedisGeoIndex implements GeoIndex {
   }
 
   /**
-   * A nearest-first search runs inside Redis; the exact ranking runs here. The first call sends the
-   * cells of the rings that searches nearby needed last time (two at first), nearest first, each with the least distance a driver in it can be; the
-   * script stops at the first cell that cannot hold anyone nearer than the `limit` found. A sparse
-   * area gets a wider disk on a second call.
+   * A nearest-first search runs inside Redis; the exact ranking runs here. The first call sends
+   * the cells of as many rings as searches nearby needed last time (two at first), nearest first,
+   * each with the least distance a driver in it can be; the script stops at the first cell that
+   * cannot hold anyone nearer than the `limit` found. When that is not enough, a wider disk follows.
    */
   async nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
     const { center, edgeM, kMax } = ringPlan(query, this.h3Resolution, this.maxRings);
@@ -90,7 +90,8 @@ export class RedisGeoIndex implements GeoIndex {
       query.limit,
       query.tripState === undefined ? -1 : TRIP_STATES.indexOf(query.tripState),
     ];
-    for (let k = this.guide.rings(query, center, edgeM, kMax); ; k = Math.min(kMax, k * 2 + 1)) {
+    const area = FirstRingsGuide.key(query, center);
+    for (let k = this.guide.rings(area, edgeM, kMax); ; k = Math.min(kMax, k * 2 + 1)) {
       // Nothing outside the disk is nearer than its coverage.
       const args = [...head, diskCoverageM(k, edgeM)];
       for (const { cell, minM } of cellsNearestFirst(query, cachedDisk(center, k))) args.push(cell, minM);
@@ -102,7 +103,7 @@ export class RedisGeoIndex implements GeoIndex {
           if (state !== null) candidates.push(state);
         }
         const found = rankNearby(query, candidates);
-        this.guide.learn(query, center, found);
+        this.guide.learn(area, query, found);
         return found;
       }
     }

@@ -46,11 +46,11 @@ function cachedEdgeM(cell: string): number {
   return edge;
 }
 
-/** A disk of cells around a centre cell: its rings, and every cell with its centre point. */
+/** A disk of cells around a centre cell, by ring; `centres` is filled when first needed. */
 export interface Disk {
   edgeM: number;
   rings: string[][];
-  cells: { cell: string; lat: number; lng: number }[];
+  centres?: { cell: string; lat: number; lng: number }[];
 }
 
 /** The area over which a search remembers how far it had to look (res 6: about 36 km²). */
@@ -68,13 +68,14 @@ const GUIDE_SLACK = 1.25;
 export class FirstRingsGuide {
   private readonly reachByArea = new Map<string, number>();
 
-  private key(query: NearbyQuery, center: string): string {
+  /** What a search is remembered by: its area, its limit and the status it asks for. */
+  static key(query: NearbyQuery, center: string): string {
     const area = cellToParent(center, Math.min(AREA_RES, getResolution(center)));
     return `${area}:${query.limit}:${query.tripState ?? ''}`;
   }
 
-  rings(query: NearbyQuery, center: string, edgeM: number, kMax: number): number {
-    const reach = this.reachByArea.get(this.key(query, center));
+  rings(key: string, edgeM: number, kMax: number): number {
+    const reach = this.reachByArea.get(key);
     if (reach === undefined) return Math.min(kMax, FIRST_RINGS);
     let k = 0;
     while (k < kMax && diskCoverageM(k, edgeM) < reach * GUIDE_SLACK) k++;
@@ -82,8 +83,7 @@ export class FirstRingsGuide {
   }
 
   /** Remembers a search's answer: the limit-th driver's distance, or the radius if it found fewer. */
-  learn(query: NearbyQuery, center: string, found: readonly NearbyDriver[]): void {
-    const key = this.key(query, center);
+  learn(key: string, query: NearbyQuery, found: readonly NearbyDriver[]): void {
     if (!this.reachByArea.has(key) && this.reachByArea.size >= GUIDE_MAX)
       this.reachByArea.delete(this.reachByArea.keys().next().value ?? '');
     this.reachByArea.set(key, found.length >= query.limit ? (found.at(-1)?.distanceM ?? 0) : query.radiusM);
@@ -99,12 +99,7 @@ export function cachedDisk(center: string, k: number): Disk {
   let hit = diskCache.get(key);
   if (hit === undefined) {
     if (diskCache.size >= DISK_CACHE_MAX) diskCache.delete(diskCache.keys().next().value ?? '');
-    const rings = gridDiskDistances(center, k);
-    const cells = rings.flat().map((cell) => {
-      const [lat, lng] = cellToLatLng(cell);
-      return { cell, lat, lng };
-    });
-    hit = { edgeM: cachedEdgeM(center), rings, cells };
+    hit = { edgeM: cachedEdgeM(center), rings: gridDiskDistances(center, k) };
     diskCache.set(key, hit);
   }
   return hit;
@@ -118,7 +113,11 @@ export function cachedDisk(center: string, k: number): Disk {
 export function cellsNearestFirst(query: NearbyQuery, disk: Disk): { cell: string; minM: number }[] {
   const reach = disk.edgeM / SIZE_MARGIN;
   const out: { cell: string; minM: number }[] = [];
-  for (const c of disk.cells) {
+  disk.centres ??= disk.rings.flat().map((cell) => {
+    const [lat, lng] = cellToLatLng(cell);
+    return { cell, lat, lng };
+  });
+  for (const c of disk.centres) {
     const minM = Math.max(0, distanceM(query, c) - reach);
     if (minM <= query.radiusM) out.push({ cell: c.cell, minM });
   }
