@@ -128,60 +128,86 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
     expect(await index.nearby(q, T0 + 1)).toEqual([]);
   });
 
-  it('finds the same drivers as brute force, in the same order', async () => {
-    // Positions on the wire's 1e-7 degree grid, so every backend holds exactly the same values.
+  /**
+   * Drivers on a grid of `step` x 1e-7 degrees over a box from (lat0, lng0) (integers on the wire's
+   * 1e-7 degree grid, so every backend holds exactly the same values), then random queries inside
+   * `queryBox`, each answered as brute force answers it.
+   */
+  async function matchesBruteForce(c: {
+    prefix: string;
+    drivers: number;
+    lat0: number;
+    lng0: number;
+    latSteps: number;
+    lngSteps: number;
+    step: number;
+    queryBox: [number, number, number, number];
+    radiusM: [number, number];
+    maxLimit: number;
+    queries: number;
+    seeds: [number, number];
+  }): Promise<void> {
     const rng = fc.sample(
       fc.tuple(
-        fc.integer({ min: 0, max: 900_000 }),
-        fc.integer({ min: 0, max: 1_100_000 }),
+        fc.integer({ min: 0, max: c.latSteps }),
+        fc.integer({ min: 0, max: c.lngSteps }),
         fc.constantFrom(...TRIP_STATES),
       ),
-      { seed: 42, numRuns: 1500 },
+      { seed: c.seeds[0], numRuns: c.drivers },
     );
     const fleet = rng.map(([a, b, trip], i) =>
-      state(`bf-${i}`, (-339_000_000 + a) / 1e7, (184_000_000 + b) / 1e7, T0 + 5000, trip),
+      state(`${c.prefix}-${i}`, (c.lat0 + a * c.step) / 1e7, (c.lng0 + b * c.step) / 1e7, T0 + 5000, trip),
     );
     await index.upsert(fleet);
+    const [minLat, maxLat, minLng, maxLng] = c.queryBox;
     const queries = fc.sample(
       fc.record({
-        lat: fc.double({ min: -33.92, max: -33.79, noNaN: true }),
-        lng: fc.double({ min: 18.38, max: 18.53, noNaN: true }),
-        radiusM: fc.integer({ min: 50, max: 6000 }),
-        limit: fc.integer({ min: 1, max: 40 }),
+        lat: fc.double({ min: minLat, max: maxLat, noNaN: true }),
+        lng: fc.double({ min: minLng, max: maxLng, noNaN: true }),
+        radiusM: fc.integer({ min: c.radiusM[0], max: c.radiusM[1] }),
+        limit: fc.integer({ min: 1, max: c.maxLimit }),
         tripState: fc.option(fc.constantFrom(...TRIP_STATES), { nil: undefined }),
       }),
-      { seed: 7, numRuns: 40 },
+      { seed: c.seeds[1], numRuns: c.queries },
     );
     for (const q of queries) expect(await ids(index.nearby(q, T0 + 6000))).toEqual(bruteForce(fleet, q));
+  }
+
+  it('finds the same drivers as brute force, in the same order', async () => {
+    await matchesBruteForce({
+      prefix: 'bf',
+      drivers: 1500,
+      lat0: -339_000_000,
+      lng0: 184_000_000,
+      latSteps: 900_000,
+      lngSteps: 1_100_000,
+      step: 1,
+      queryBox: [-33.92, -33.79, 18.38, 18.53],
+      radiusM: [50, 6000],
+      maxLimit: 40,
+      queries: 40,
+      seeds: [42, 7],
+    });
   });
 
   it('finds the same drivers as brute force where the search stops after the first rings', async () => {
     // A busy district (about 100 drivers a square kilometre, a dozen a cell): the limit is met
     // within the first rings, its farthest driver anywhere from tens of metres to beyond the first
     // rings' reach, so the early stop and its bound are what is tested.
-    const rng = fc.sample(
-      fc.tuple(
-        fc.integer({ min: 0, max: 50_000 }),
-        fc.integer({ min: 0, max: 65_000 }),
-        fc.constantFrom(...TRIP_STATES),
-      ),
-      { seed: 11, numRuns: 3000 },
-    );
-    const fleet = rng.map(([a, b, trip], i) =>
-      state(`dense-${i}`, (407_500_000 + a * 10) / 1e7, (-739_900_000 + b * 10) / 1e7, T0 + 5000, trip),
-    );
-    await index.upsert(fleet);
-    const queries = fc.sample(
-      fc.record({
-        lat: fc.double({ min: 40.755, max: 40.795, noNaN: true }),
-        lng: fc.double({ min: -73.985, max: -73.93, noNaN: true }),
-        radiusM: fc.integer({ min: 100, max: 3000 }),
-        limit: fc.integer({ min: 1, max: 60 }),
-        tripState: fc.option(fc.constantFrom(...TRIP_STATES), { nil: undefined }),
-      }),
-      { seed: 13, numRuns: 60 },
-    );
-    for (const q of queries) expect(await ids(index.nearby(q, T0 + 6000))).toEqual(bruteForce(fleet, q));
+    await matchesBruteForce({
+      prefix: 'dense',
+      drivers: 3000,
+      lat0: 407_500_000,
+      lng0: -739_900_000,
+      latSteps: 50_000,
+      lngSteps: 65_000,
+      step: 10,
+      queryBox: [40.755, 40.795, -73.985, -73.93],
+      radiusM: [100, 3000],
+      maxLimit: 60,
+      queries: 60,
+      seeds: [11, 13],
+    });
   });
 
   it('counts live drivers per cell, rolled up to a coarser resolution', async () => {
