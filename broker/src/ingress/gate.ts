@@ -305,7 +305,7 @@ export class IngressGate extends Duplex {
       payload: bytes.subarray(packet.payloadOffset),
       claims: this.ctx.openMode ? null : this.ctx.claims,
       sessionId: this.ctx.sessionId,
-      lastFixOf: (id) => this.deps.fixes.get(id),
+      fixes: this.deps.fixes,
       judge: this.deps.judge,
     });
     switch (decision.action) {

@@ -41,7 +41,8 @@ export interface PublishInput {
   /** The sender's claims, or null in open mode (no authentication, no topic rules). */
   claims: Claims | null;
   sessionId: number;
-  lastFixOf: (driverId: string) => LastFix | undefined;
+  /** Each driver's last accepted fix (the broker's fix store). */
+  fixes: { get(driverId: string): LastFix | undefined };
   judge: JudgeLimits;
 }
 
@@ -84,7 +85,7 @@ function judged(
   fix: LocationFix,
   onAccept: (last: LastFix) => PublishDecision,
 ): PublishDecision {
-  const verdict = judgeFix(input.lastFixOf(driverId), fix, input.sessionId, input.judge);
+  const verdict = judgeFix(input.fixes.get(driverId), fix, input.sessionId, input.judge);
   if (verdict === 'accept' || verdict === 'reanchor') {
     return onAccept({ fix, sessionId: input.sessionId, jumpsRefused: 0 });
   }
