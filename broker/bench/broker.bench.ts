@@ -148,6 +148,9 @@ async function benchTarget(name: string): Promise<Result> {
 const fmtMs = (ms: number | undefined): string =>
   ms === undefined || Number.isNaN(ms) ? 'n/a' : ms < 10 ? ms.toFixed(2) : ms.toFixed(0);
 const pct = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(x * 100).toFixed(1)}%`);
+const bytes = (b: number): string => (Number.isNaN(b) ? 'not measured' : Math.round(b).toLocaleString('en-US'));
+const ratio = (a: number, b: number): string =>
+  Number.isNaN(a) || Number.isNaN(b) ? 'n/a' : `${(a / Math.max(1, b)).toFixed(2)}x`;
 
 const results: Result[] = [];
 for (const name of TARGETS) {
@@ -167,14 +170,14 @@ console.log('| --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   const at5k = r.steps.find((s) => s.rate === 5000);
   console.log(
-    `| ${r.name} | ${r.knee.toLocaleString('en-US')} | ${fmtMs(at5k?.p50)} / ${fmtMs(at5k?.p99)} | ${pct(at5k?.brokerCpu)} | ${pct(r.atDoubleKnee?.delivered)} / ${fmtMs(r.atDoubleKnee?.p99)} | ${Math.round(r.idleBytesPerConnection).toLocaleString('en-US')} |`,
+    `| ${r.name} | ${r.knee.toLocaleString('en-US')} | ${fmtMs(at5k?.p50)} / ${fmtMs(at5k?.p99)} | ${pct(at5k?.brokerCpu)} | ${pct(r.atDoubleKnee?.delivered)} / ${fmtMs(r.atDoubleKnee?.p99)} | ${bytes(r.idleBytesPerConnection)} |`,
   );
 }
 const rt = results.find((r) => r.name === 'ridetrack');
 if (rt) {
   for (const other of results.filter((r) => r !== rt)) {
     console.log(
-      `ridetrack / ${other.name}: knee ${(rt.knee / Math.max(1, other.knee)).toFixed(2)}x, idle memory ${(rt.idleBytesPerConnection / Math.max(1, other.idleBytesPerConnection)).toFixed(2)}x`,
+      `ridetrack / ${other.name}: knee ${(rt.knee / Math.max(1, other.knee)).toFixed(2)}x, idle memory ${ratio(rt.idleBytesPerConnection, other.idleBytesPerConnection)}`,
     );
   }
 }
@@ -182,8 +185,9 @@ console.log('');
 console.log('| broker | offered msg/s | delivered | p50 ms | p99 ms | broker CPU | generator CPU |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
-  for (const s of r.steps)
+  const rows = r.atDoubleKnee === undefined ? r.steps : [...r.steps, r.atDoubleKnee];
+  for (const s of rows)
     console.log(
-      `| ${r.name} | ${s.rate} | ${pct(s.delivered)} | ${fmtMs(s.p50)} | ${fmtMs(s.p99)} | ${pct(s.brokerCpu)} | ${pct(s.generatorCpu)} |`,
+      `| ${r.name} | ${s === r.atDoubleKnee ? `${s.rate} (2x knee, fresh fleet)` : s.rate} | ${pct(s.delivered)} | ${fmtMs(s.p50)} | ${fmtMs(s.p99)} | ${pct(s.brokerCpu)} | ${pct(s.generatorCpu)} |`,
     );
 }
