@@ -12,7 +12,7 @@
 import { startBrokerProcess } from '../../infra/test/broker-process';
 import { startMosquittoProcess } from '../../infra/test/mosquitto-process';
 import { machineLine } from '../../shared/bench/machine';
-import { seededRng } from '../src/rng';
+import { seededRng } from '@ridetrack/shared';
 import { builtInCity } from '../src/roads/city';
 import { DEFAULT_SIMULATION, startSimulation } from '../src/simulation';
 

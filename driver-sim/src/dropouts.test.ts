@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isTunnel, nextDropout, NO_DROPOUTS } from './dropouts';
-import { seededRng } from './rng';
+import { seededRng } from '@ridetrack/shared';
 
 describe('tunnels', () => {
   it('mark about the configured share of arcs, the same in both directions and for the same seed', () => {

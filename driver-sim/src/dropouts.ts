@@ -1,4 +1,4 @@
-import type { Rng } from './rng';
+import type { Rng } from '@ridetrack/shared';
 
 /**
  * GPS dropouts, as phones have them: in tunnels (some road arcs, chosen by the seed) and at random

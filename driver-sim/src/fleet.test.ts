@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { distanceM, type LatLng } from '@ridetrack/shared';
+import { distanceM, type LatLng, backoffMs, seededRng } from '@ridetrack/shared';
 import { DEFAULT_RATE, shouldPublish } from './adaptive-rate';
-import { backoffMs } from '@ridetrack/shared';
 import { acceptTrip, carFix, carPosition, newCar, stepCar, type Car } from './fleet';
-import { seededRng } from './rng';
 import { builtInCity } from './roads/city';
 import type { RoadGraph } from './roads/graph';
 

@@ -1,5 +1,4 @@
-import { distanceM, type LatLng, type LocationFix, type TripState } from '@ridetrack/shared';
-import { gaussian, type Rng } from './rng';
+import { distanceM, type LatLng, type LocationFix, type TripState, gaussian, type Rng } from '@ridetrack/shared';
 import type { RoadGraph } from './roads/graph';
 import { route } from './roads/routing';
 

@@ -7,8 +7,9 @@ import {
   statusTopic,
   tripTopic,
   type TripMessage,
+  backoffMs,
+  type Rng,
 } from '@ridetrack/shared';
-import { backoffMs } from '@ridetrack/shared';
 
 /**
  * An MQTT client for one URL. Over plain TCP with a `localAddress`, the socket is opened from that
@@ -22,7 +23,6 @@ function connectMqtt(url: string, options: IClientOptions, localAddress: string 
   const host = parsed.hostname;
   return new MqttClient(() => createConnection({ host, port, localAddress }), { ...options, host, port });
 }
-import type { Rng } from './rng';
 
 export interface LinkOptions {
   brokers: readonly string[];

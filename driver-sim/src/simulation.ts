@@ -1,9 +1,8 @@
-import { encodeLocation } from '@ridetrack/shared';
+import { encodeLocation, seededRng, type Rng } from '@ridetrack/shared';
 import { DEFAULT_RATE, shouldPublish, type RatePolicy, type Sample } from './adaptive-rate';
 import { isTunnel, nextDropout, NO_DROPOUTS, type DropoutPolicy } from './dropouts';
 import { acceptTrip, carFix, carPosition, newCar, stepCar, type Car } from './fleet';
 import { DriverLink } from './publisher';
-import { seededRng, type Rng } from './rng';
 import type { RoadGraph } from './roads/graph';
 
 export interface SimulationOptions {

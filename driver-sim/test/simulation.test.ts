@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeLocation, decodeStatus } from '@ridetrack/shared';
+import { decodeLocation, decodeStatus, seededRng } from '@ridetrack/shared';
 import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
 import { until } from '../../infra/test/until';
-import { seededRng } from '../src/rng';
 import { builtInCity } from '../src/roads/city';
 import { DEFAULT_SIMULATION, startSimulation, type Simulation } from '../src/simulation';
 import { driverTokens } from '../src/tokens';

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { DriverLink } from '../src/publisher';
-import { seededRng } from '../src/rng';
+import { seededRng } from '@ridetrack/shared';
 
 describe('--source-ips', () => {
   it('opens a driver connection from the given local address', async () => {

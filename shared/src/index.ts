@@ -38,3 +38,4 @@ export {
 } from './live';
 export { backoffMs } from './backoff';
 export { fleetRow, parseFleetRow, type FleetDriver, type FleetRow } from './fleet';
+export { gaussian, seededRng, type Rng } from './rng';

@@ -1,5 +1,4 @@
-import type { LatLng } from '@ridetrack/shared';
-import type { Rng } from '../rng';
+import type { LatLng, Rng } from '@ridetrack/shared';
 import { buildGraph, largestComponent, type RoadGraph, type RoadLine } from './graph';
 
 export interface CityOptions {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { seededRng } from '../rng';
+import { seededRng } from '@ridetrack/shared';
 import { builtInCity } from './city';
 import type { RoadGraph } from './graph';
 import { importGeoJson } from './geojson';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { distanceM } from '@ridetrack/shared';
-import { seededRng } from '../rng';
+import { distanceM, seededRng } from '@ridetrack/shared';
 import { builtInCity } from './city';
 import { importGeoJson, parseMaxspeed } from './geojson';
 import { arcCount, buildGraph, largestComponent, type RoadGraph } from './graph';

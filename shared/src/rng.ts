@@ -1,4 +1,7 @@
-/** A seeded random number generator (mulberry32): the same seed gives the same city and drives. */
+/**
+ * A seeded random number generator (mulberry32): the same seed gives the same city and drives in
+ * the simulator, and the same fleet and queries in the benchmarks.
+ */
 export type Rng = () => number;
 
 export function seededRng(seed: number): Rng {
