@@ -114,7 +114,10 @@ const rate = (n: number): string => Math.round(n).toLocaleString('en-US');
 const redisServer = await startRedis();
 const redis = new Redis(redisServer.url);
 const rows: string[] = [];
+// The machine's speed of the moment, to compare runs by: a bare round trip to Redis.
+let ping: { p50: number; p99: number };
 try {
+  ping = await latencies(() => redis.ping());
   for (const n of [10_000, 100_000]) {
     await redis.flushall(); // our own throwaway server
     const base = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
@@ -188,6 +191,7 @@ console.log(`machine: ${machineLine()}`);
 console.log(
   `${rate(UPDATES)} updates per measurement (each driver moves ~10 m), ${QUERIES} nearby queries (radius 2 km, limit 10) over a 30 x 30 km city, H3 res ${RES}`,
 );
+console.log(`Redis PING round trip on this machine now: p50 ${us(ping.p50)}, p99 ${us(ping.p99)}`);
 console.log('');
 console.log('| drivers | index | updates/s | nearby p50 | nearby p99 | Redis bytes/driver |');
 console.log('| --- | --- | --- | --- | --- | --- |');
