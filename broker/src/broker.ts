@@ -25,6 +25,7 @@ import { LiveHub } from './live/hub';
 import { aedesSource } from './live/aedes-source';
 import type { JudgeLimits } from './ingress/fix-judge';
 import { connackFrame } from './ingress/frames';
+import { leanParserBuffer } from './lean-parser';
 import { IngressGate, type GateLimits, type Transport } from './ingress/gate';
 import { LoadMonitor } from './load-monitor';
 import { createMetrics, gateCounters, indexerCounters, liveCounters, type Metrics } from './metrics';
@@ -240,11 +241,15 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     onClose: (reason: string) => log.debug({ reason }, 'connection closed by broker'),
     underPressure: () => load.lagMs > PRESSURE_LAG_MS,
   };
+  let leanWarned = false;
   const accept = (stream: Duplex, transport: Transport, remoteAddress: string): void => {
     const gate = new IngressGate(stream, transport, remoteAddress, mode === 'open', gateDeps);
     gates.add(gate);
     gate.once('close', () => gates.delete(gate));
-    aedes.handle(gate);
+    if (!leanParserBuffer(aedes.handle(gate)) && !leanWarned) {
+      leanWarned = true;
+      log.warn('mqtt-packet parser internals not as expected: each connection keeps its 1 KB buffer stream');
+    }
   };
 
   const app = createApp({

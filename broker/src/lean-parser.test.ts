@@ -1,0 +1,55 @@
+import mqttPacket, { type Packet } from 'mqtt-packet';
+import { BufferList } from 'bl';
+import { describe, expect, it } from 'vitest';
+import { leanParserBuffer } from './lean-parser';
+
+const packets: Packet[] = [
+  {
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    clientId: 'drv-1',
+    keepalive: 30,
+    username: 'u',
+    password: Buffer.from('token'),
+  },
+  { cmd: 'publish', topic: 'd/drv-1/l', payload: Buffer.alloc(24, 7), qos: 1, messageId: 3, retain: false, dup: false },
+  { cmd: 'subscribe', messageId: 4, subscriptions: [{ topic: 'd/drv-1/t', qos: 1 }] },
+  { cmd: 'pingreq' },
+];
+const bytes = Buffer.concat(packets.map((p) => mqttPacket.generate(p)));
+
+/** Feeds the bytes to a parser in chunks of the given size; returns the packets it emitted. */
+function parse(chunk: number, lean: boolean): Packet[] {
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const holder = { _parser: parser };
+  if (lean) {
+    expect(leanParserBuffer(holder)).toBe(true);
+    const list = (parser as unknown as { _list: unknown })._list;
+    expect(list).toBeInstanceOf(BufferList);
+    expect(list).not.toHaveProperty('pipe'); // not a stream any more
+  }
+  const out: Packet[] = [];
+  parser.on('packet', (p: Packet) => out.push(p));
+  for (let i = 0; i < bytes.length; i += chunk) parser.parse(bytes.subarray(i, i + chunk));
+  return out;
+}
+
+describe('leanParserBuffer', () => {
+  it('gives the parser a plain buffer list, and it parses exactly as before, whole or byte by byte', () => {
+    for (const chunk of [1, 2, 7, bytes.length]) {
+      const lean = parse(chunk, true);
+      expect(lean).toHaveLength(packets.length);
+      expect(lean).toEqual(parse(chunk, false));
+    }
+  });
+
+  it('leaves alone what it does not recognise, or a buffer already holding bytes', () => {
+    expect(leanParserBuffer({})).toBe(false);
+    expect(leanParserBuffer({ _parser: { _list: new BufferList() } })).toBe(false);
+    const parser = mqttPacket.parser();
+    parser.parse(bytes.subarray(0, 3)); // a partial packet now waits in its buffer
+    expect(leanParserBuffer({ _parser: parser })).toBe(false);
+  });
+});
