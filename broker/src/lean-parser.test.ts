@@ -1,7 +1,7 @@
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { BufferList } from 'bl';
 import { describe, expect, it } from 'vitest';
-import { leanParserBuffer } from './lean-parser';
+import { forgetConnectPassword, leanParserBuffer } from './lean-parser';
 
 const packets: Packet[] = [
   {
@@ -51,5 +51,22 @@ describe('leanParserBuffer', () => {
     const parser = mqttPacket.parser();
     parser.parse(bytes.subarray(0, 3)); // a partial packet now waits in its buffer
     expect(leanParserBuffer({ _parser: parser })).toBe(false);
+  });
+});
+
+describe('forgetConnectPassword', () => {
+  it('drops the token the parser keeps from CONNECT, and the parser goes on parsing', () => {
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    const out: Packet[] = [];
+    parser.on('packet', (p: Packet) => out.push(p));
+    const holder = { _parser: parser };
+    expect(forgetConnectPassword(holder)).toBe(false); // nothing parsed yet
+    parser.parse(mqttPacket.generate(packets[0] as Packet));
+    expect((parser as unknown as { settings: { password?: Buffer } }).settings.password).toEqual(Buffer.from('token'));
+    expect(forgetConnectPassword(holder)).toBe(true);
+    expect((parser as unknown as { settings: { password?: Buffer } }).settings.password).toBeUndefined();
+    parser.parse(Buffer.concat(packets.slice(1).map((p) => mqttPacket.generate(p))));
+    expect(out.map((p) => p.cmd)).toEqual(['connect', 'publish', 'subscribe', 'pingreq']);
+    expect(forgetConnectPassword({})).toBe(false);
   });
 });
