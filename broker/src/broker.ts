@@ -301,8 +301,8 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   servers.push(http);
   const httpServers: { closeAllConnections(): void }[] = [http];
   webSockets.push(
-    attachWebSocket(http, options.gate.maxPacketBytes, (stream, req) => {
-      accept(stream, 'ws', req.socket.remoteAddress ?? 'unknown');
+    attachWebSocket(http, options.gate.maxPacketBytes, (stream, remoteAddress) => {
+      accept(stream, 'ws', remoteAddress);
     }),
   );
   const ports: RunningBroker['ports'] = { mqtt: boundPort(tcp), http: boundPort(http) };
@@ -319,8 +319,8 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     servers.push(mqtts, https);
     httpServers.push(https);
     webSockets.push(
-      attachWebSocket(https, options.gate.maxPacketBytes, (stream, req) => {
-        accept(stream, 'wss', req.socket.remoteAddress ?? 'unknown');
+      attachWebSocket(https, options.gate.maxPacketBytes, (stream, remoteAddress) => {
+        accept(stream, 'wss', remoteAddress);
       }),
     );
     ports.mqtts = boundPort(mqtts);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createWebSocketStream, WebSocketServer } from 'ws';
+import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 
 export const MQTT_WS_PATH = '/mqtt';
 
@@ -11,7 +11,7 @@ export const MQTT_WS_PATH = '/mqtt';
 export function attachWebSocket(
   server: Server,
   maxPacketBytes: number,
-  onStream: (stream: Duplex, req: IncomingMessage) => void,
+  onStream: (stream: Duplex, remoteAddress: string) => void,
 ): WebSocketServer {
   const wss = new WebSocketServer({
     noServer: true,
@@ -29,10 +29,23 @@ export function attachWebSocket(
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const stream = createWebSocketStream(ws);
-      stream.on('error', () => stream.destroy());
-      onStream(stream, req);
+      onStream(byteStream(ws), req.socket.remoteAddress ?? 'unknown');
     });
   });
   return wss;
+}
+
+/**
+ * The WebSocket as a byte stream. Made outside the upgrade handler, with no closure: a listener
+ * made inside it would keep the upgrade request (its headers and all) alive for the connection's
+ * life.
+ */
+function byteStream(ws: WebSocket): Duplex {
+  const stream = createWebSocketStream(ws);
+  stream.on('error', destroyStream);
+  return stream;
+}
+
+function destroyStream(this: Duplex): void {
+  this.destroy();
 }
