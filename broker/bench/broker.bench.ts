@@ -90,29 +90,38 @@ async function withFleet<T>(name: string, creds: Credentials, run: (t: Target, f
   }
 }
 
-/** RSS per idle connection on a fresh process (NaN when BENCH_IDLE is 0). */
+/**
+ * RSS per idle connection (NaN when BENCH_IDLE is 0): the slope between two equal batches of idle
+ * connections, RSS settled after each. A baseline read before any connection was not usable: a
+ * Node broker's RSS keeps falling for tens of seconds after start-up (the garbage of loading its
+ * code), which made the figure come out negative in some runs.
+ */
 async function idleBytes(name: string): Promise<number> {
   if (IDLE === 0) return Number.NaN;
   const idleTarget = await start(name);
-  // The baseline settles too: a Node broker's RSS keeps falling for seconds after start-up (the
-  // garbage of loading its code), which read once made the figure below negative.
-  let rss0 = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 6; i++) {
-    await new Promise((r) => setTimeout(r, 2000));
-    rss0 = Math.min(rss0, idleTarget.rssBytes());
-  }
   const operatorToken = name === 'ridetrack' ? await minter.mint({ role: 'operator', sub: 'bench' }, 3600) : undefined;
-  const closeIdle = await idleConnections('127.0.0.1', idleTarget.mqttPort, IDLE, operatorToken);
-  // Right after the handshakes, RSS is mostly garbage V8 has not collected; its memory reducer runs
-  // once allocation stops. Sample for up to 40 s and take the lowest: what idle connections cost.
+  const half = Math.max(1, Math.floor(IDLE / 2));
+  const closeFirst = await idleConnections('127.0.0.1', idleTarget.mqttPort, half, operatorToken, 'idleA');
+  const rss1 = await settledRss(idleTarget);
+  const closeSecond = await idleConnections('127.0.0.1', idleTarget.mqttPort, half, operatorToken, 'idleB');
+  const rss2 = await settledRss(idleTarget);
+  closeFirst();
+  closeSecond();
+  await idleTarget.stop();
+  return (rss2 - rss1) / half;
+}
+
+/**
+ * Right after handshakes, RSS is mostly garbage V8 has not collected; its memory reducer runs once
+ * allocation stops. Samples for 40 s and takes the lowest.
+ */
+async function settledRss(target: Target): Promise<number> {
   let settled = Number.POSITIVE_INFINITY;
   for (let i = 0; i < 8; i++) {
     await new Promise((r) => setTimeout(r, 5000));
-    settled = Math.min(settled, idleTarget.rssBytes());
+    settled = Math.min(settled, target.rssBytes());
   }
-  closeIdle();
-  await idleTarget.stop();
-  return (settled - rss0) / IDLE;
+  return settled;
 }
 
 async function benchTarget(name: string): Promise<Result> {

@@ -227,6 +227,7 @@ export async function idleConnections(
   port: number,
   count: number,
   password: string | undefined,
+  clientIdPrefix = 'idle',
 ): Promise<() => void> {
   const sockets: Socket[] = [];
   for (let start = 0; start < count; start += 250) {
@@ -235,7 +236,7 @@ export async function idleConnections(
         const socket = connect({ host, port });
         socket.on('error', () => undefined);
         await once(socket, 'connect');
-        socket.write(connectPacket(`idle${start + k}`, password));
+        socket.write(connectPacket(`${clientIdPrefix}${start + k}`, password));
         await once(socket, 'data');
         sockets.push(socket);
       }),
