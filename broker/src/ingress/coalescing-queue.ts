@@ -8,7 +8,8 @@
  */
 export class CoalescingQueue {
   private packets: (Uint8Array | null)[] = [];
-  private readonly slotOf = new Map<string, number>();
+  /** Made on the first keyed packet: a connection that never publishes fixes (a rider) has none. */
+  private slotOf: Map<string, number> | null = null;
   /** Bytes of the packets waiting (replaced ones not counted). */
   bytes = 0;
 
@@ -23,6 +24,7 @@ export class CoalescingQueue {
   push(packet: Uint8Array, key: string | null, replace = true): boolean {
     let replaced = false;
     if (key !== null) {
+      this.slotOf ??= new Map();
       const slot = this.slotOf.get(key);
       const older = slot === undefined ? null : this.packets[slot];
       if (replace && slot !== undefined && older) {
@@ -48,7 +50,7 @@ export class CoalescingQueue {
       at += packet.byteLength;
     }
     this.packets = [];
-    this.slotOf.clear();
+    this.slotOf?.clear();
     this.bytes = 0;
     return out;
   }

@@ -108,7 +108,8 @@ export class IngressGate extends Duplex {
   private readonly inbound: FrameSplitter;
   private readonly outbound = new FrameSplitter(Number.POSITIVE_INFINITY);
   private readonly publishBucket: TokenBucket;
-  private readonly invalidBucket: TokenBucket;
+  /** Made on the first invalid packet (full, as it would be by then): most connections send none. */
+  private invalidBucket: TokenBucket | null = null;
   /** Packets that arrived behind CONNECT before authentication finished: judged once it has. */
   private held: { bytes: Uint8Array; headerLength: number }[] | null = null;
   /** Admitted packets Aedes has not read yet; a newer fix replaces an older one of its driver. */
@@ -130,7 +131,6 @@ export class IngressGate extends Duplex {
     const { limits } = deps;
     this.inbound = new FrameSplitter(limits.maxPacketBytes);
     this.publishBucket = new TokenBucket(limits.publishRatePerS, limits.publishBurst, deps.now());
-    this.invalidBucket = new TokenBucket(limits.invalidRatePerS, limits.invalidBurst, deps.now());
     transport.on('data', (chunk: Buffer) => {
       this.onData(chunk);
     });
@@ -344,9 +344,13 @@ export class IngressGate extends Duplex {
 
   /** Consumes a publish that is not forwarded; a client that keeps sending garbage is cut off. */
   private dropped(qos: 0 | 1 | 2, packetId: number, invalid: boolean): null {
-    if (invalid && !this.invalidBucket.take(this.deps.now())) {
-      this.reject('too_many_invalid');
-      return null;
+    if (invalid) {
+      const { invalidRatePerS, invalidBurst } = this.deps.limits;
+      this.invalidBucket ??= new TokenBucket(invalidRatePerS, invalidBurst, this.deps.now());
+      if (!this.invalidBucket.take(this.deps.now())) {
+        this.reject('too_many_invalid');
+        return null;
+      }
     }
     if (qos === 1) this.transport.write(pubackFrame(packetId));
     // QoS 2 needs a PUBREC/PUBREL exchange the gate does not keep state for: refuse the connection.
