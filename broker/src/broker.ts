@@ -25,7 +25,7 @@ import { LiveHub } from './live/hub';
 import { aedesSource } from './live/aedes-source';
 import type { JudgeLimits } from './ingress/fix-judge';
 import { connackFrame } from './ingress/frames';
-import { forgetConnectPassword, leanParserBuffer } from './lean-parser';
+import { forgetConnectPacket, leanParserBuffer } from './lean-parser';
 import { IngressGate, type GateLimits, type Transport } from './ingress/gate';
 import { LoadMonitor } from './load-monitor';
 import { createMetrics, gateCounters, indexerCounters, liveCounters, type Metrics } from './metrics';
@@ -195,7 +195,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   });
   aedes.authenticate = (client, username, password, done) => {
     // The token is verified from the argument; the parser need not keep it for the connection's life.
-    forgetConnectPassword(client);
+    forgetConnectPacket(client);
     hooks.authenticate(client, username, password, done);
   };
   aedes.authorizeSubscribe = hooks.authorizeSubscribe;

@@ -1,7 +1,7 @@
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { BufferList } from 'bl';
 import { describe, expect, it } from 'vitest';
-import { forgetConnectPassword, leanParserBuffer } from './lean-parser';
+import { forgetConnectPacket, leanParserBuffer } from './lean-parser';
 
 const packets: Packet[] = [
   {
@@ -54,19 +54,24 @@ describe('leanParserBuffer', () => {
   });
 });
 
-describe('forgetConnectPassword', () => {
-  it('drops the token the parser keeps from CONNECT, and the parser goes on parsing', () => {
-    const parser = mqttPacket.parser({ protocolVersion: 4 });
+describe('forgetConnectPacket', () => {
+  it('drops the token and the CONNECT packet the parser keeps, and the parser goes on parsing', () => {
+    const parser = mqttPacket.parser(); // as Aedes makes it
     const out: Packet[] = [];
     parser.on('packet', (p: Packet) => out.push(p));
     const holder = { _parser: parser };
-    expect(forgetConnectPassword(holder)).toBe(false); // nothing parsed yet
+    const settings = (): Record<string, unknown> =>
+      (parser as unknown as { settings: Record<string, unknown> }).settings;
+    expect(forgetConnectPacket(holder)).toBe(false); // nothing parsed yet
     parser.parse(mqttPacket.generate(packets[0] as Packet));
-    expect((parser as unknown as { settings: { password?: Buffer } }).settings.password).toEqual(Buffer.from('token'));
-    expect(forgetConnectPassword(holder)).toBe(true);
-    expect((parser as unknown as { settings: { password?: Buffer } }).settings.password).toBeUndefined();
+    expect(settings()['password']).toEqual(Buffer.from('token'));
+    const connect = out[0] as unknown as Record<string, unknown>;
+    expect(forgetConnectPacket(holder)).toBe(true);
+    expect(connect['password']).toBeUndefined();
+    expect(settings()).toEqual({ protocolVersion: 4, bridgeMode: undefined });
     parser.parse(Buffer.concat(packets.slice(1).map((p) => mqttPacket.generate(p))));
     expect(out.map((p) => p.cmd)).toEqual(['connect', 'publish', 'subscribe', 'pingreq']);
-    expect(forgetConnectPassword({})).toBe(false);
+    expect(out[1]).toMatchObject({ topic: 'd/drv-1/l', messageId: 3 });
+    expect(forgetConnectPacket({})).toBe(false);
   });
 });

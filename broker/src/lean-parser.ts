@@ -5,8 +5,14 @@
  */
 import BufferListStream, { BufferList } from 'bl';
 
+interface ConnectSettings {
+  protocolVersion?: number;
+  bridgeMode?: boolean | undefined;
+  password?: unknown;
+}
+
 interface ParserHolder {
-  _parser?: { _list?: unknown; settings?: { password?: unknown } };
+  _parser?: { _list?: unknown; settings?: ConnectSettings };
 }
 
 /**
@@ -28,13 +34,16 @@ export function leanParserBuffer(client: unknown): boolean {
 
 /**
  * After CONNECT, the parser keeps the whole CONNECT packet as its settings for the connection's
- * life, though it reads only the protocol version from it. Its password is the client's bearer
- * token (a few hundred bytes): dropped once authentication has it, so a long-lived connection
- * does not hold its token in memory (or in a heap dump). Returns whether there was one to drop.
+ * life, though it reads only the protocol version (and a bridge flag) from it. Called once
+ * authentication has the password: drops the password from the packet (it is the client's bearer
+ * token, a few hundred bytes, which a long-lived connection should not hold in memory or show in a
+ * heap dump), and leaves the parser only what it reads. Returns whether there was a packet.
  */
-export function forgetConnectPassword(client: unknown): boolean {
-  const settings = (client as ParserHolder)._parser?.settings;
-  if (settings?.password === undefined) return false;
-  settings.password = undefined;
+export function forgetConnectPacket(client: unknown): boolean {
+  const parser = (client as ParserHolder)._parser;
+  const packet = parser?.settings;
+  if (parser === undefined || packet?.protocolVersion === undefined) return false;
+  packet.password = undefined;
+  parser.settings = { protocolVersion: packet.protocolVersion, bridgeMode: packet.bridgeMode };
   return true;
 }
