@@ -56,21 +56,25 @@ function firstJsonLine(child: ChildProcess, key: string): Promise<Record<string,
 
 /** ridetrack's broker, authenticated and validating, as `npm run broker` runs it. */
 export async function startRidetrack(secret: string, root: string): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'broker/src/main.ts')], {
-    env: {
-      ...process.env,
-      AUTH_MODE: 'jwt',
-      JWT_SECRET: secret,
-      MQTT_PORT: '0',
-      HTTP_PORT: '0',
-      LOG_LEVEL: 'info',
-      PUBLISH_RATE_PER_S: '200',
-      PUBLISH_BURST: '400',
-      MAX_CONNECTIONS: '1000000',
+  const child = spawn(
+    process.execPath,
+    ['--max-semi-space-size=64', '--import', 'tsx', join(root, 'broker/src/main.ts')],
+    {
+      env: {
+        ...process.env,
+        AUTH_MODE: 'jwt',
+        JWT_SECRET: secret,
+        MQTT_PORT: '0',
+        HTTP_PORT: '0',
+        LOG_LEVEL: 'info',
+        PUBLISH_RATE_PER_S: '200',
+        PUBLISH_BURST: '400',
+        MAX_CONNECTIONS: '1000000',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: root,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    cwd: root,
-  });
+  );
   const line = await firstJsonLine(child, 'ports');
   const ports = line['ports'] as { mqtt: number; http: number };
   return {

@@ -102,7 +102,7 @@ async function main(): Promise<void> {
 
   const broker = track(
     'broker',
-    spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
+    spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
       cwd: ROOT,
       env: {
         ...env,

@@ -16,12 +16,16 @@ export interface BrokerProcess {
 
 /** Starts the broker with these settings (ports 0 unless given) and resolves once it listens. */
 export async function startBrokerProcess(env: Record<string, string>): Promise<BrokerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
-    cwd: ROOT,
-    // LOG_LEVEL stays info whatever the caller says: the 'broker listening' line is how we learn the ports.
-    env: { ...process.env, MQTT_PORT: '0', HTTP_PORT: '0', ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--max-semi-space-size=64', '--import', 'tsx', join(ROOT, 'broker/src/main.ts')],
+    {
+      cwd: ROOT,
+      // LOG_LEVEL stays info whatever the caller says: the 'broker listening' line is how we learn the ports.
+      env: { ...process.env, MQTT_PORT: '0', HTTP_PORT: '0', ...env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const ports = await new Promise<{ mqtt: number; http: number }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
