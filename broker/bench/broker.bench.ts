@@ -38,7 +38,7 @@ interface Result {
   steps: Step[];
   knee: number;
   atDoubleKnee: Step | undefined;
-  idleBytesPerConnection: number;
+  idle: IdleCost;
 }
 
 const secret = randomSecret();
@@ -90,25 +90,36 @@ async function withFleet<T>(name: string, creds: Credentials, run: (t: Target, f
   }
 }
 
+interface IdleCost {
+  /** RSS per idle connection. */
+  rss: number;
+  /** JavaScript heap and memory its objects hold outside it, per idle connection (Node brokers). */
+  js: number;
+}
+
 /**
- * RSS per idle connection (NaN when BENCH_IDLE is 0): the slope between two equal batches of idle
- * connections, RSS settled after each. A baseline read before any connection was not usable: a
- * Node broker's RSS keeps falling for tens of seconds after start-up (the garbage of loading its
- * code), which made the figure come out negative in some runs.
+ * What an idle connection costs (NaN when BENCH_IDLE is 0): the slope between two equal batches of
+ * idle connections, memory settled after each. A baseline read before any connection was not usable:
+ * a Node broker's RSS keeps falling for tens of seconds after start-up (the garbage of loading its
+ * code), which made the figure come out negative in some runs. RSS moves by kilobytes per
+ * connection from run to run even so; the JavaScript figure, read after a full collection, does not.
  */
-async function idleBytes(name: string): Promise<number> {
-  if (IDLE === 0) return Number.NaN;
+async function idleCost(name: string): Promise<IdleCost> {
+  if (IDLE === 0) return { rss: Number.NaN, js: Number.NaN };
   const idleTarget = await start(name);
   const operatorToken = name === 'ridetrack' ? await minter.mint({ role: 'operator', sub: 'bench' }, 3600) : undefined;
   const half = Math.max(1, Math.floor(IDLE / 2));
+  const js = async (): Promise<number> => (idleTarget.jsBytes ? idleTarget.jsBytes() : Number.NaN);
   const closeFirst = await idleConnections('127.0.0.1', idleTarget.mqttPort, half, operatorToken, 'idleA');
   const rss1 = await settledRss(idleTarget);
+  const js1 = await js();
   const closeSecond = await idleConnections('127.0.0.1', idleTarget.mqttPort, half, operatorToken, 'idleB');
   const rss2 = await settledRss(idleTarget);
+  const js2 = await js();
   closeFirst();
   closeSecond();
   await idleTarget.stop();
-  return (rss2 - rss1) / half;
+  return { rss: (rss2 - rss1) / half, js: (js2 - js1) / half };
 }
 
 /**
@@ -126,7 +137,7 @@ async function settledRss(target: Target): Promise<number> {
 
 async function benchTarget(name: string): Promise<Result> {
   const creds = await credentialsFor(name);
-  const idleBytesPerConnection = await idleBytes(name);
+  const idle = await idleCost(name);
 
   const steps = await withFleet(name, creds, async (target, fleet) => {
     const out: Step[] = [];
@@ -151,7 +162,7 @@ async function benchTarget(name: string): Promise<Result> {
           );
           return step;
         });
-  return { name, steps, knee, atDoubleKnee, idleBytesPerConnection };
+  return { name, steps, knee, atDoubleKnee, idle };
 }
 
 const fmtMs = (ms: number | undefined): string =>
@@ -173,20 +184,20 @@ console.log(
 );
 console.log('');
 console.log(
-  '| broker | knee (msg/s) | p50 / p99 at 5,000 msg/s (ms) | broker CPU at 5,000 msg/s | delivered / p99 at 2x knee | idle connection (bytes) |',
+  '| broker | knee (msg/s) | p50 / p99 at 5,000 msg/s (ms) | broker CPU at 5,000 msg/s | delivered / p99 at 2x knee | idle connection: RSS / JS heap (bytes) |',
 );
 console.log('| --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   const at5k = r.steps.find((s) => s.rate === 5000);
   console.log(
-    `| ${r.name} | ${r.knee.toLocaleString('en-US')} | ${fmtMs(at5k?.p50)} / ${fmtMs(at5k?.p99)} | ${pct(at5k?.brokerCpu)} | ${pct(r.atDoubleKnee?.delivered)} / ${fmtMs(r.atDoubleKnee?.p99)} | ${bytes(r.idleBytesPerConnection)} |`,
+    `| ${r.name} | ${r.knee.toLocaleString('en-US')} | ${fmtMs(at5k?.p50)} / ${fmtMs(at5k?.p99)} | ${pct(at5k?.brokerCpu)} | ${pct(r.atDoubleKnee?.delivered)} / ${fmtMs(r.atDoubleKnee?.p99)} | ${bytes(r.idle.rss)} / ${bytes(r.idle.js)} |`,
   );
 }
 const rt = results.find((r) => r.name === 'ridetrack');
 if (rt) {
   for (const other of results.filter((r) => r !== rt)) {
     console.log(
-      `ridetrack / ${other.name}: knee ${(rt.knee / Math.max(1, other.knee)).toFixed(2)}x, idle memory ${ratio(rt.idleBytesPerConnection, other.idleBytesPerConnection)}`,
+      `ridetrack / ${other.name}: knee ${(rt.knee / Math.max(1, other.knee)).toFixed(2)}x, idle memory ${ratio(rt.idle.rss, other.idle.rss)} (RSS), ${ratio(rt.idle.js, other.idle.js)} (JS heap)`,
     );
   }
 }

@@ -12,6 +12,8 @@ export interface Target {
   /** CPU seconds (user + system) the process has used so far. */
   cpuSeconds(): number;
   rssBytes(): number;
+  /** Heap used plus memory outside the heap, after a full collection; Node brokers only. */
+  jsBytes?(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,19 @@ function procStats(pid: number) {
 }
 
 const stopper = (child: ChildProcess) => () => killed(child);
+
+/** Node options of a Node broker under test: its memory can be read (memory-probe.ts). */
+const probe = (root: string): string[] => ['--import', join(root, 'broker/bench/memory-probe.ts')];
+
+/** Asks a broker loaded with the memory probe for its JavaScript memory. */
+function jsBytes(child: ChildProcess): () => Promise<number> {
+  return async () => {
+    const answer = firstJsonLine(child, 'memory');
+    child.kill('SIGUSR2');
+    const { memory } = (await answer) as { memory: { heapUsed: number; external: number } };
+    return memory.heapUsed + memory.external;
+  };
+}
 
 /** Waits for the first stdout line that parses as JSON with the given key. */
 function firstJsonLine(child: ChildProcess, key: string): Promise<Record<string, unknown>> {
@@ -58,7 +73,7 @@ function firstJsonLine(child: ChildProcess, key: string): Promise<Record<string,
 export async function startRidetrack(secret: string, root: string): Promise<Target> {
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=64', '--import', 'tsx', join(root, 'broker/src/main.ts')],
+    ['--max-semi-space-size=64', '--import', 'tsx', ...probe(root), join(root, 'broker/src/main.ts')],
     {
       env: {
         ...process.env,
@@ -82,18 +97,29 @@ export async function startRidetrack(secret: string, root: string): Promise<Targ
     mqttPort: ports.mqtt,
     wsPort: ports.http,
     ...procStats(child.pid ?? 0),
+    jsBytes: jsBytes(child),
     stop: stopper(child),
   };
 }
 
 /** Stock Aedes 1.x with no hooks. */
 export async function startStockAedes(root: string): Promise<Target> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'broker/bench/stock-aedes.ts')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    cwd: root,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', ...probe(root), join(root, 'broker/bench/stock-aedes.ts')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: root,
+    },
+  );
   const ports = (await firstJsonLine(child, 'mqttPort')) as { mqttPort: number; wsPort: number };
-  return { name: 'stock Aedes', ...ports, ...procStats(child.pid ?? 0), stop: stopper(child) };
+  return {
+    name: 'stock Aedes',
+    ...ports,
+    ...procStats(child.pid ?? 0),
+    jsBytes: jsBytes(child),
+    stop: stopper(child),
+  };
 }
 
 /** Debian's Mosquitto with a TCP and a WebSocket listener on loopback, anonymous. */
