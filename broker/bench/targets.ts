@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { BROKER_NODE_FLAGS } from '../../infra/test/broker-process';
 import { killed, startMosquittoProcess } from '../../infra/test/mosquitto-process';
 
 /** A broker under test, in its own process so its CPU and memory are its own. */
@@ -73,7 +74,7 @@ function firstJsonLine(child: ChildProcess, key: string): Promise<Record<string,
 export async function startRidetrack(secret: string, root: string): Promise<Target> {
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=64', '--import', 'tsx', ...probe(root), join(root, 'broker/src/main.ts')],
+    [...BROKER_NODE_FLAGS, '--import', 'tsx', ...probe(root), join(root, 'broker/src/main.ts')],
     {
       env: {
         ...process.env,

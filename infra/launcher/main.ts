@@ -11,6 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { BROKER_NODE_FLAGS } from '../test/broker-process';
 import { freePort } from '../test/redis-server';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
 
   const broker = track(
     'broker',
-    spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
+    spawn(process.execPath, [...BROKER_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
       cwd: ROOT,
       env: {
         ...env,
