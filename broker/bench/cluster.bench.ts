@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { startRedis, type TestRedis } from '../../infra/test/redis-server';
+import { INDEX_REDIS_SETTINGS, startRedis, type TestRedis } from '../../infra/test/redis-server';
 import { startSimProcess } from '../../infra/test/sim-process';
 import { machineLine } from '../../shared/bench/machine';
 import { createMinter } from '../src/index';
@@ -145,7 +145,7 @@ async function failover(redis: TestRedis) {
   }
 }
 
-const redis = await startRedis();
+const redis = await startRedis(undefined, undefined, INDEX_REDIS_SETTINGS);
 try {
   const creds = await fleetCredentials(minter, DRIVERS);
   const rows: Row[] = [];

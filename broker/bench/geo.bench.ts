@@ -7,7 +7,7 @@
 import { latLngToCell } from 'h3-js';
 import { Redis } from 'ioredis';
 import { distanceM } from '@ridetrack/shared';
-import { startRedis } from '../../infra/test/redis-server';
+import { INDEX_REDIS_SETTINGS, startRedis } from '../../infra/test/redis-server';
 import { machineLine } from '../../shared/bench/machine';
 import { seededRng } from '@ridetrack/shared';
 import { MemoryGeoIndex } from '../src/geo/memory-index';
@@ -111,7 +111,8 @@ const query = () => ({ lat: LAT0 + random() * SPAN_LAT, lng: LNG0 + random() * S
 const us = (ms: number): string => `${Math.round(ms * 1000)} µs`;
 const rate = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-const redisServer = await startRedis();
+// With the cell-set setting of infra/redis/redis.conf, as a deployment has it.
+const redisServer = await startRedis(undefined, undefined, INDEX_REDIS_SETTINGS);
 const redis = new Redis(redisServer.url);
 const rows: string[] = [];
 // The machine's speed of the moment, to compare runs by: a bare round trip to Redis.

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BROKER_NODE_FLAGS } from '../test/broker-process';
-import { freePort } from '../test/redis-server';
+import { INDEX_REDIS_SETTINGS, freePort } from '../test/redis-server';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const env = process.env;
@@ -60,7 +60,19 @@ async function startRedis(): Promise<string | null> {
     'redis-server',
     spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '60 1000', '--appendonly', 'no'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '60 1000',
+        '--appendonly',
+        'no',
+        ...INDEX_REDIS_SETTINGS,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     ),
   );

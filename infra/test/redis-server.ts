@@ -5,6 +5,17 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/**
+ * The settings of infra/redis/redis.conf that the geo-index's speed and memory depend on (see
+ * there), for the Redis servers that `npm start` and the benches start without that file.
+ */
+export const INDEX_REDIS_SETTINGS: readonly string[] = [
+  '--zset-max-listpack-value',
+  '160',
+  '--hash-max-listpack-value',
+  '160',
+];
+
 /** A throwaway redis-server on a free loopback port, with no persistence, for tests and benchmarks. */
 export interface TestRedis {
   url: string;
@@ -25,16 +36,21 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts redis-server; `port` lets a test restart one where it was. With `configFile`, that file's
- * settings apply (only the port and data folder are set here); without, no persistence.
+ * settings apply (only the port and data folder are set here); without, no persistence. `settings`
+ * come last (for example `['--zset-max-listpack-value', '160']`).
  */
-export async function startRedis(port?: number, configFile?: string): Promise<TestRedis> {
+export async function startRedis(
+  port?: number,
+  configFile?: string,
+  extra: readonly string[] = [],
+): Promise<TestRedis> {
   const p = port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'ridetrack-redis-'));
   const settings =
     configFile === undefined
       ? ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]
       : [configFile, '--port', String(p), '--dir', dir];
-  const child = spawn('redis-server', settings, {
+  const child = spawn('redis-server', [...settings, ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

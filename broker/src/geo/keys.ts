@@ -2,7 +2,7 @@
  * Every Redis key of the geo-index, and nothing else makes one. `prefix` separates deployments
  * (and test files) sharing one Redis.
  *
- *   {prefix}c:{cell}     ZSET  members "{driverId}|{lat}|{lng}|{trip}", score = update time (ms)
+ *   {prefix}c:{cell}     ZSET  members: each driver's state (member.ts), score = update time (ms)
  *   {prefix}d:{driverId} HASH  c (its cell), m (its member in the cell set), t (update ms),
  *                              r (when its keys' lifetime was last renewed)
  *   {prefix}cells        SET   the cells that hold drivers: what the janitor scans

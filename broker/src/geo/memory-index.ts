@@ -1,5 +1,6 @@
 import { cellToParent } from 'h3-js';
-import { ringSearch } from './ring-search';
+import { NearestFirstSearch } from './nearest-first';
+import { FirstRingsGuide } from './ring-search';
 import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
 
 /**
@@ -12,6 +13,7 @@ export class MemoryGeoIndex implements GeoIndex {
   private readonly cells = new Map<string, Set<string>>();
   private readonly holds = new Map<string, { tripId: string; untilMs: number }>();
   private readonly trips = new Map<string, { trip: Trip; untilMs: number }>();
+  private readonly guide = new FirstRingsGuide();
 
   constructor(
     readonly h3Resolution: number,
@@ -38,8 +40,18 @@ export class MemoryGeoIndex implements GeoIndex {
     return Promise.resolve(state !== undefined && this.live(state, nowMs) ? state : null);
   }
 
+  /** The same nearest-first search as the Redis backend's, over this process's cells. */
   nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
-    return ringSearch(query, this.h3Resolution, this.maxRings, (cells) => Promise.resolve(this.liveIn(cells, nowMs)));
+    const search = new NearestFirstSearch<DriverState>(query, this.h3Resolution, this.maxRings, this.guide);
+    for (let cells = search.next(); cells !== null; cells = search.next()) {
+      for (const cell of cells) {
+        for (const state of this.liveIn([cell], nowMs)) {
+          if (query.tripState === undefined || state.tripState === query.tripState)
+            search.offer(state.lat, state.lng, state, cell);
+        }
+      }
+    }
+    return Promise.resolve(search.finish(keep));
   }
 
   countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
@@ -121,4 +133,8 @@ export class MemoryGeoIndex implements GeoIndex {
     members?.delete(driverId);
     if (members?.size === 0) this.cells.delete(cell);
   }
+}
+
+function keep(state: DriverState): DriverState {
+  return state;
 }

@@ -10,9 +10,6 @@ import {
 import { distanceM } from '@ridetrack/shared';
 import type { DriverState, NearbyDriver, NearbyQuery } from './types';
 
-/** Fetches the live drivers of some cells (the backend's part of a ring search). */
-export type FetchCells = (cells: string[]) => Promise<DriverState[]>;
-
 /** A margin for H3's cell size varying over a few kilometres. */
 const SIZE_MARGIN = 0.85;
 
@@ -60,10 +57,10 @@ const GUIDE_MAX = 10_000;
 const GUIDE_SLACK = 1.25;
 
 /**
- * How many rings the first call of a search should cover, learnt per area: how far the last search
- * there (for as many drivers, of the same status) had to look. Density changes slowly, so in a
- * sparse suburb the first call reaches far enough and in a dense centre it reads only the cells it
- * needs. A guess only: a search still widens when the first call is not enough.
+ * How far the first step of a search should look, learnt per area: how far the last search there
+ * (for as many drivers, of the same status) had to look. Density changes slowly, so in a sparse
+ * suburb the first step reaches far enough and in a dense centre it reads only the cells it needs.
+ * A guess only: a search still widens when the first step is not enough.
  */
 export class FirstRingsGuide {
   private readonly reachByArea = new Map<string, number>();
@@ -74,12 +71,10 @@ export class FirstRingsGuide {
     return `${area}:${query.limit}:${query.tripState ?? ''}`;
   }
 
-  rings(key: string, edgeM: number, kMax: number): number {
+  /** How far a search here should first look: the last one's reach, with some slack; undefined at first. */
+  reachM(key: string): number | undefined {
     const reach = this.reachByArea.get(key);
-    if (reach === undefined) return Math.min(kMax, FIRST_RINGS);
-    let k = 0;
-    while (k < kMax && diskCoverageM(k, edgeM) < reach * GUIDE_SLACK) k++;
-    return k;
+    return reach === undefined ? undefined : reach * GUIDE_SLACK;
   }
 
   /** Remembers a search's answer: the limit-th driver's distance, or the radius if it found fewer. */
@@ -124,44 +119,6 @@ export function cellsNearestFirst(query: NearbyQuery, disk: Disk): { cell: strin
   return out.sort((a, b) => a.minM - b.minM);
 }
 
-/**
- * Nearby drivers by ring search: cells are fetched ring by ring outwards from the query point's
- * cell, and the search stops once `limit` drivers are found nearer than everything the next ring
- * could hold, or the rings cover `radiusM`. Results are sorted by exact distance, so they are the
- * same as a brute-force scan of every driver.
- */
-export async function ringSearch(
-  query: NearbyQuery,
-  res: number,
-  maxRings: number,
-  fetch: FetchCells,
-): Promise<NearbyDriver[]> {
-  const { center, edgeM, kMax } = ringPlan(query, res, maxRings);
-  // The first rings first: the disk out to kMax (hundreds of cells for a 2 km radius) is only
-  // worked out when they are not enough.
-  let rings = cachedDisk(center, Math.min(kMax, FIRST_RINGS)).rings;
-  const within: NearbyDriver[] = [];
-  for (let k = 0; k <= kMax; k++) {
-    if (k >= rings.length) rings = cachedDisk(center, kMax).rings;
-    const cells = rings[k] ?? [];
-    for (const state of await fetch(cells)) {
-      if (query.tripState !== undefined && state.tripState !== query.tripState) continue;
-      const d = distanceM(query, state);
-      if (d <= query.radiusM) within.push({ ...state, distanceM: d });
-    }
-    if (within.length >= query.limit) {
-      within.sort(byDistance);
-      const kth = within[query.limit - 1]?.distanceM ?? Number.POSITIVE_INFINITY;
-      if (kth <= diskCoverageM(k, edgeM)) break;
-    }
-  }
-  return within.sort(byDistance).slice(0, query.limit);
-}
-
-function byDistance(a: NearbyDriver, b: NearbyDriver): number {
-  return a.distanceM - b.distanceM || (a.driverId < b.driverId ? -1 : a.driverId > b.driverId ? 1 : 0);
-}
-
 /** Where a ring search starts and how many rings it may need to cover the radius. */
 export function ringPlan(
   query: NearbyQuery,
@@ -173,6 +130,10 @@ export function ringPlan(
   let kMax = 0;
   while (kMax < maxRings && diskCoverageM(kMax, edgeM) < query.radiusM) kMax++;
   return { center, edgeM, kMax };
+}
+
+function byDistance(a: NearbyDriver, b: NearbyDriver): number {
+  return a.distanceM - b.distanceM || (a.driverId < b.driverId ? -1 : a.driverId > b.driverId ? 1 : 0);
 }
 
 /** Exact distances, radius, order and limit over candidates: the final step of every search. */

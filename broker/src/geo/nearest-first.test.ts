@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import { latLngToCell } from 'h3-js';
+import { describe, expect, it } from 'vitest';
+import { distanceM, seededRng } from '@ridetrack/shared';
+import { NearestFirstSearch } from './nearest-first';
+import { FirstRingsGuide } from './ring-search';
+import type { DriverState, NearbyQuery } from './types';
+
+const RES = 9;
+const LAT0 = 52.52;
+const LNG0 = 13.4;
+
+function driver(i: number, lat: number, lng: number): DriverState {
+  return {
+    driverId: `d${String(i).padStart(5, '0')}`,
+    lat,
+    lng,
+    headingDeg: null,
+    speedMps: null,
+    accuracyM: null,
+    tripState: 'available',
+    seq: 1,
+    fixTimestampMs: 0,
+    updatedMs: 0,
+    cell: latLngToCell(lat, lng, RES),
+  };
+}
+
+/** Runs the search over an in-memory fleet; returns the ids found and the cells it read. */
+function search(fleet: readonly DriverState[], q: NearbyQuery, guide = new FirstRingsGuide()) {
+  const byCell = new Map<string, DriverState[]>();
+  for (const d of fleet) byCell.set(d.cell, [...(byCell.get(d.cell) ?? []), d]);
+  const s = new NearestFirstSearch<DriverState>(q, RES, 64, guide);
+  const read: string[] = [];
+  for (let cells = s.next(); cells !== null; cells = s.next()) {
+    expect(cells.length).toBeGreaterThan(0);
+    for (const cell of cells) {
+      expect(read).not.toContain(cell); // no cell is read twice
+      read.push(cell);
+      for (const d of byCell.get(cell) ?? []) s.offer(d.lat, d.lng, d, cell);
+    }
+  }
+  return { ids: s.finish((d) => d).map((d) => d.driverId), read };
+}
+
+function bruteForce(fleet: readonly DriverState[], q: NearbyQuery): string[] {
+  return fleet
+    .map((d) => ({ id: d.driverId, d: distanceM(q, d) }))
+    .filter((x) => x.d <= q.radiusM)
+    .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1))
+    .slice(0, q.limit)
+    .map((x) => x.id);
+}
+
+/** Points spread evenly over a square of ±km around the centre, from a seeded generator. */
+function spread(seed: number, km: number): () => readonly [number, number] {
+  const random = seededRng(seed);
+  return () => [LAT0 + ((random() * 2 - 1) * km) / 111, LNG0 + ((random() * 2 - 1) * km) / 67.7];
+}
+
+describe('NearestFirstSearch', () => {
+  it('finds what brute force finds, in the same order, at any density, radius and limit', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 600 }),
+        fc.double({ min: 0.2, max: 6, noNaN: true }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 50, max: 4000 }),
+        fc.integer({ min: 0, max: 0xffff }),
+        (n, km, limit, radiusM, seed) => {
+          const at = spread(seed, km);
+          const fleet = Array.from({ length: n }, (_, i) => driver(i, ...at()));
+          const guide = new FirstRingsGuide();
+          for (let i = 0; i < 6; i++) {
+            const q = { lat: at()[0], lng: at()[1], radiusM, limit };
+            // A fresh guide's first step, then one that starts from what the last search learnt.
+            expect(search(fleet, q).ids).toEqual(bruteForce(fleet, q));
+            expect(search(fleet, q, guide).ids).toEqual(bruteForce(fleet, q));
+          }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it('breaks ties at the same distance by driver id, as brute force does', () => {
+    const fleet = Array.from({ length: 12 }, (_, i) => driver(11 - i, LAT0 + 0.001, LNG0));
+    const q = { lat: LAT0, lng: LNG0, radiusM: 1000, limit: 5 };
+    expect(search(fleet, q).ids).toEqual(bruteForce(fleet, q));
+  });
+
+  it('reads only the cells near the point where drivers are dense, and still finds what brute force finds', () => {
+    // 100 drivers per km², evenly, over 4 x 4 km: the 10 nearest are within ~200 m.
+    const place = spread(7, 2);
+    const fleet = Array.from({ length: 1600 }, (_, i) => driver(i, ...place()));
+    const at = spread(8, 1.5);
+    const guide = new FirstRingsGuide();
+    for (let n = 0; n < 100; n++) {
+      const [lat, lng] = at();
+      for (const limit of [1, 10]) {
+        const q = { lat, lng, radiusM: 2000, limit };
+        const { ids, read } = search(fleet, q, guide);
+        expect(ids).toEqual(bruteForce(fleet, q));
+        expect(read.length).toBeLessThan(20); // a 2 km disk at res 9 has over 150 cells
+      }
+    }
+  });
+
+  it('reads every cell in the radius where fewer drivers are there than asked for', () => {
+    const fleet = [driver(1, LAT0 + 0.003, LNG0)];
+    const q = { lat: LAT0, lng: LNG0, radiusM: 600, limit: 3 };
+    const { ids, read } = search(fleet, q);
+    expect(ids).toEqual(['d00001']);
+    expect(read.length).toBeGreaterThan(19);
+  });
+
+  it('ignores a position that is not a number', () => {
+    const s = new NearestFirstSearch<DriverState>(
+      { lat: LAT0, lng: LNG0, radiusM: 500, limit: 2 },
+      RES,
+      64,
+      new FirstRingsGuide(),
+    );
+    const cells = s.next() ?? [];
+    const ok = driver(1, LAT0, LNG0);
+    s.offer(Number.NaN, LNG0, { ...ok, driverId: 'bad' }, cells[0] ?? '');
+    s.offer(ok.lat, ok.lng, ok, cells[0] ?? '');
+    while (s.next() !== null);
+    expect(s.finish((d) => d).map((d) => d.driverId)).toEqual(['d00001']);
+  });
+});

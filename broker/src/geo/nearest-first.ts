@@ -1,0 +1,137 @@
+import {
+  cachedDisk,
+  cellsNearestFirst,
+  diskCoverageM,
+  FIRST_RINGS,
+  FirstRingsGuide,
+  rankNearby,
+  ringPlan,
+} from './ring-search';
+import type { DriverState, NearbyDriver, NearbyQuery } from './types';
+
+/** Metres per radian of arc on the mean Earth (as `distanceM` in @ridetrack/shared). */
+const EARTH_DIAMETER_M = 12_742_017.6;
+const TO_RAD = Math.PI / 180;
+/** Room for the search's own haversine and the exact one to differ in their last bits. */
+const SLACK = 1 + 1e-9;
+
+/**
+ * A nearest-first ring search, without I/O: it says which cells to read, the backend reads them
+ * and offers each live driver, and it says when the answer is exact. Both backends run it, so they
+ * answer alike; the Redis one reads each step's cells in one round trip.
+ *
+ * Each step reads every cell that may hold a driver nearer than a target distance (a cell's least
+ * possible distance is its centre's distance less its circumradius). The first target is how far
+ * the last search in the same area had to look (see FirstRingsGuide); afterwards it is the
+ * `limit`-th distance found, or twice the last target while fewer were found. The answer is exact
+ * once the `limit`-th distance is no further than the least distance any unread cell may hold.
+ *
+ *   const search = new NearestFirstSearch(query, res, maxRings, guide);
+ *   for (let cells = search.next(); cells; cells = search.next()) for (...) search.offer(lat, lng, item, cell);
+ *   return search.finish(decode);
+ */
+export class NearestFirstSearch<T> {
+  private readonly center: string;
+  private readonly edgeM: number;
+  private readonly kMax: number;
+  private readonly area: string;
+  private readonly cos0: number;
+  private readonly read = new Set<string>();
+  /** Drivers that may rank, with the search's distance to each. */
+  private readonly kept: { d: number; item: T; cell: string }[] = [];
+  /** The `limit` least distances offered so far, ascending. */
+  private readonly top: number[] = [];
+  private target: number;
+  private k = -1;
+  private disk: { cell: string; minM: number }[] = [];
+
+  constructor(
+    readonly query: NearbyQuery,
+    res: number,
+    maxRings: number,
+    private readonly guide: FirstRingsGuide,
+  ) {
+    ({ center: this.center, edgeM: this.edgeM, kMax: this.kMax } = ringPlan(query, res, maxRings));
+    this.area = FirstRingsGuide.key(query, this.center);
+    this.target = guide.reachM(this.area) ?? diskCoverageM(Math.min(FIRST_RINGS, this.kMax), this.edgeM);
+    this.cos0 = Math.cos(query.lat * TO_RAD);
+  }
+
+  /** The cells to read next, nearest first; null once the drivers offered are the exact answer. */
+  next(): string[] | null {
+    for (;;) {
+      if (this.k >= 0) {
+        const unread = this.unreadBound();
+        const kth = this.kth();
+        if (kth <= unread) return null;
+        this.target = kth < Number.POSITIVE_INFINITY ? kth : Math.max(this.target * 2, this.edgeM);
+      }
+      let k = 0;
+      while (k < this.kMax && diskCoverageM(k, this.edgeM) < this.target) k++;
+      this.k = k;
+      this.disk = cellsNearestFirst(this.query, cachedDisk(this.center, k));
+      const cells: string[] = [];
+      for (const c of this.disk) {
+        if (c.minM > this.target) break; // nearest first
+        if (this.read.has(c.cell)) continue;
+        this.read.add(c.cell);
+        cells.push(c.cell);
+      }
+      if (cells.length > 0) return cells;
+    }
+  }
+
+  /**
+   * A live driver of a cell just read, matching the query's status (the backend checks both).
+   * Keeps it only while it may still rank.
+   */
+  offer(lat: number, lng: number, item: T, cell: string): void {
+    const a = Math.sin((lat - this.query.lat) * TO_RAD * 0.5);
+    const b = Math.sin((lng - this.query.lng) * TO_RAD * 0.5);
+    const h = a * a + this.cos0 * Math.cos(lat * TO_RAD) * b * b;
+    const d = EARTH_DIAMETER_M * Math.asin(Math.sqrt(Math.min(1, h)));
+    if (!(d <= this.query.radiusM * SLACK)) return; // NaN too: a position that does not parse
+    const { top } = this;
+    const limit = this.query.limit;
+    if (top.length >= limit && d > (top[limit - 1] as number) * SLACK) return;
+    this.kept.push({ d, item, cell });
+    if (top.length < limit || d < (top[limit - 1] as number)) {
+      let j = top.length < limit ? top.length : limit - 1;
+      while (j > 0 && (top[j - 1] as number) > d) {
+        top[j] = top[j - 1] as number;
+        j--;
+      }
+      top[j] = d;
+    }
+  }
+
+  /** The answer, ranked by exact distance; `decode` turns a kept item into its driver's state. */
+  finish(decode: (item: T, cell: string) => DriverState | null): NearbyDriver[] {
+    const bound = this.kth() * SLACK;
+    const candidates: DriverState[] = [];
+    for (const { d, item, cell } of this.kept) {
+      if (d > bound) continue;
+      const state = decode(item, cell);
+      if (state !== null) candidates.push(state);
+    }
+    const found = rankNearby(this.query, candidates);
+    this.guide.learn(this.area, this.query, found);
+    return found;
+  }
+
+  /** The `limit`-th least distance so far; infinite while fewer drivers were offered. */
+  private kth(): number {
+    return this.top.length >= this.query.limit ? (this.top[this.query.limit - 1] as number) : Number.POSITIVE_INFINITY;
+  }
+
+  /** The least distance a driver not yet read may be at; infinite when every cell in reach is read. */
+  private unreadBound(): number {
+    // Outside the disk, nothing is nearer than its coverage; past the last ring, nothing counts.
+    let bound = this.k < this.kMax ? diskCoverageM(this.k, this.edgeM) : Number.POSITIVE_INFINITY;
+    for (const c of this.disk) {
+      if (c.minM >= bound) break;
+      if (!this.read.has(c.cell)) bound = c.minM;
+    }
+    return bound;
+  }
+}

@@ -1,0 +1,43 @@
+import '../../../infra/test/provided-context';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { checkIndexEncodings } from './open-index';
+
+const redis = new Redis(inject('redisUrl'));
+afterAll(async () => {
+  await redis.quit();
+});
+
+function capture() {
+  const lines: { msg: string; setting?: string; value?: number }[] = [];
+  const log = pino({}, { write: (s: string) => lines.push(JSON.parse(s) as (typeof lines)[number]) });
+  return { log, lines };
+}
+
+describe('checkIndexEncodings', () => {
+  it("warns, with the fix, when Redis would keep cells' sets and drivers' records in the larger encodings", async () => {
+    // The tests' Redis runs with Redis's default, 64.
+    const { log, lines } = capture();
+    await checkIndexEncodings(redis, log);
+    expect(lines.map((l) => [l.setting, l.value])).toEqual([
+      ['zset-max-listpack-value', 64],
+      ['hash-max-listpack-value', 64],
+    ]);
+    expect(lines[0]?.msg).toContain('CONFIG SET zset-max-listpack-value 160');
+  });
+
+  it('says nothing when Redis has the setting of infra/redis/redis.conf', async () => {
+    const settings = new Redis(inject('redisUrl'));
+    // Affects only how the shared test Redis encodes small sorted sets, never what they hold.
+    await settings.config('SET', 'zset-max-listpack-value', '160', 'hash-max-listpack-value', '160');
+    try {
+      const { log, lines } = capture();
+      await checkIndexEncodings(redis, log);
+      expect(lines).toEqual([]);
+    } finally {
+      await settings.config('SET', 'zset-max-listpack-value', '64', 'hash-max-listpack-value', '64');
+      await settings.quit();
+    }
+  });
+});
