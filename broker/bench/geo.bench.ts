@@ -2,7 +2,8 @@
  * npm run bench:geo — the geo-index in one Redis: index updates per second (10k and 100k drivers
  * moving), nearby query p50/p99, and memory per driver; beside a plain Redis GEOADD/GEOSEARCH index
  * on the same data in the same run, and the in-memory backend. Starts its own redis-server on a
- * free loopback port. Settings: BENCH_UPDATES (300000), BENCH_QUERIES (2000).
+ * free loopback port, with the listpack settings of infra/redis/redis.conf (BENCH_REDIS_DEFAULTS=1:
+ * Redis's defaults instead). Settings: BENCH_UPDATES (300000), BENCH_QUERIES (2000).
  */
 import { latLngToCell } from 'h3-js';
 import { Redis } from 'ioredis';
@@ -16,6 +17,7 @@ import type { DriverState, GeoIndex } from '../src/geo/types';
 
 const UPDATES = Number(process.env['BENCH_UPDATES'] ?? 300_000);
 const QUERIES = Number(process.env['BENCH_QUERIES'] ?? 2000);
+const REDIS_DEFAULTS = process.env['BENCH_REDIS_DEFAULTS'] === '1';
 const RES = 9;
 // A 30 km x 30 km city around Baltimore.
 const LAT0 = 39.15;
@@ -111,8 +113,8 @@ const query = () => ({ lat: LAT0 + random() * SPAN_LAT, lng: LNG0 + random() * S
 const us = (ms: number): string => `${Math.round(ms * 1000)} µs`;
 const rate = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-// With the cell-set setting of infra/redis/redis.conf, as a deployment has it.
-const redisServer = await startRedis(undefined, undefined, INDEX_REDIS_SETTINGS);
+// With the listpack settings of infra/redis/redis.conf, as a deployment has them.
+const redisServer = await startRedis(undefined, undefined, REDIS_DEFAULTS ? [] : INDEX_REDIS_SETTINGS);
 const redis = new Redis(redisServer.url);
 const rows: string[] = [];
 // The machine's speed of the moment, to compare runs by: a bare round trip to Redis.
@@ -193,6 +195,11 @@ console.log(
   `${rate(UPDATES)} updates per measurement (each driver moves ~10 m), ${QUERIES} nearby queries (radius 2 km, limit 10) over a 30 x 30 km city, H3 res ${RES}`,
 );
 console.log(`Redis PING round trip on this machine now: p50 ${us(ping.p50)}, p99 ${us(ping.p99)}`);
+console.log(
+  REDIS_DEFAULTS
+    ? "Redis with its default listpack settings (64): not infra/redis/redis.conf's"
+    : 'Redis with the listpack settings of infra/redis/redis.conf (zset- and hash-max-listpack-value 160)',
+);
 console.log('');
 console.log('| drivers | index | updates/s | nearby p50 | nearby p99 | Redis bytes/driver |');
 console.log('| --- | --- | --- | --- | --- | --- |');
