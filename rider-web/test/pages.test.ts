@@ -73,7 +73,7 @@ async function open(
  */
 function liveDriverPixels(arg: {
   png64: string;
-  near?: { x: number; y: number };
+  near?: { x: number; y: number } | undefined;
 }): Promise<{ count: number; x: number; y: number; near: boolean }> {
   return new Promise((resolve, reject) => {
     const img = new Image();
@@ -238,16 +238,27 @@ describe('operator map', () => {
     await page.keyboard.press('Escape');
 
     // The drivers are drawn over the map on a canvas of their own: when the map pans (an arrow
-    // key pans it by 100 px), they follow it.
-    await page.focus('.maplibregl-canvas');
-    await page.keyboard.press('ArrowRight');
-    for (let tries = 0; ; tries++) {
-      const after = await page.evaluate(liveDriverPixels, {
-        png64: (await page.locator('#map').screenshot()).toString('base64'),
-        near: { x: found.x - 100, y: found.y },
-      });
-      if (after.near) break;
-      expect(tries, 'a driver drawn 100 px left of where it was').toBeLessThan(50);
+    // key pans it by 100 px), they follow it. The fleet is held still meanwhile (the simulator
+    // paused), since at this zoom a car crosses pixels every second: only the map moves.
+    const shoot = async (near?: { x: number; y: number }) =>
+      page.evaluate(liveDriverPixels, { png64: (await page.locator('#map').screenshot()).toString('base64'), near });
+    sim.process.kill('SIGSTOP');
+    try {
+      let before = await shoot();
+      for (let tries = 0; ; tries++) {
+        const again = await shoot();
+        if (again.x === before.x && again.y === before.y) break; // the cars have settled
+        before = again;
+        expect(tries, 'cars still moving with the simulator paused').toBeLessThan(50);
+      }
+      await page.focus('.maplibregl-canvas');
+      await page.keyboard.press('ArrowRight');
+      for (let tries = 0; ; tries++) {
+        if ((await shoot({ x: before.x - 100, y: before.y })).near) break;
+        expect(tries, 'a driver drawn 100 px left of where it was').toBeLessThan(50);
+      }
+    } finally {
+      sim.process.kill('SIGCONT');
     }
 
     // The overlay loses its WebGL context (a GPU reset) and gets it back: it draws again by itself.
