@@ -43,11 +43,36 @@ function cachedEdgeM(cell: string): number {
   return edge;
 }
 
+const CENTRE_CACHE_MAX = 100_000;
+const centreCache = new Map<string, CellCentre>();
+
+/** A cell and its centre. */
+export interface CellCentre {
+  cell: string;
+  lat: number;
+  lng: number;
+}
+
+/**
+ * A cell's centre, cached per cell: the disks around nearby points share most of their cells, so
+ * a city's few thousand cells are worked out once, not once per disk they fall in.
+ */
+function cachedCentre(cell: string): CellCentre {
+  let hit = centreCache.get(cell);
+  if (hit === undefined) {
+    if (centreCache.size >= CENTRE_CACHE_MAX) centreCache.delete(centreCache.keys().next().value ?? '');
+    const [lat, lng] = cellToLatLng(cell);
+    hit = { cell, lat, lng };
+    centreCache.set(cell, hit);
+  }
+  return hit;
+}
+
 /** A disk of cells around a centre cell, by ring; `centres` is filled when first needed. */
 export interface Disk {
   edgeM: number;
   rings: string[][];
-  centres?: { cell: string; lat: number; lng: number }[];
+  centres?: CellCentre[];
 }
 
 /** The area over which a search remembers how far it had to look (res 6: about 36 km²). */
@@ -108,10 +133,7 @@ export function cachedDisk(center: string, k: number): Disk {
 export function cellsNearestFirst(query: NearbyQuery, disk: Disk): { cell: string; minM: number }[] {
   const reach = disk.edgeM / SIZE_MARGIN;
   const out: { cell: string; minM: number }[] = [];
-  disk.centres ??= disk.rings.flat().map((cell) => {
-    const [lat, lng] = cellToLatLng(cell);
-    return { cell, lat, lng };
-  });
+  disk.centres ??= disk.rings.flat().map(cachedCentre);
   for (const c of disk.centres) {
     const minM = Math.max(0, distanceM(query, c) - reach);
     if (minM <= query.radiusM) out.push({ cell: c.cell, minM });
