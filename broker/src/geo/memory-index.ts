@@ -45,7 +45,9 @@ export class MemoryGeoIndex implements GeoIndex {
     const search = new NearestFirstSearch<DriverState>(query, this.h3Resolution, this.maxRings, this.guide);
     for (let cells = search.next(); cells !== null; cells = search.next()) {
       for (const cell of cells) {
-        for (const state of this.liveIn([cell], nowMs)) {
+        for (const id of this.cells.get(cell) ?? []) {
+          const state = this.drivers.get(id);
+          if (state === undefined || !this.live(state, nowMs)) continue;
           if (query.tripState === undefined || state.tripState === query.tripState)
             search.offer(state.lat, state.lng, state, cell);
         }
