@@ -68,8 +68,10 @@ export class NearestFirstSearch<T> {
       }
       let k = 0;
       while (k < this.kMax && diskCoverageM(k, this.edgeM) < this.target) k++;
-      this.k = k;
-      this.disk = cellsNearestFirst(this.query, cachedDisk(this.center, k));
+      if (k !== this.k) {
+        this.k = k;
+        this.disk = cellsNearestFirst(this.query, cachedDisk(this.center, k));
+      }
       const cells: string[] = [];
       for (const c of this.disk) {
         if (c.minM > this.target) break; // nearest first
