@@ -1,6 +1,6 @@
 import { cellToParent } from 'h3-js';
 import { NearestFirstSearch } from './nearest-first';
-import { FirstRingsGuide } from './ring-search';
+import { ReachGuide } from './ring-search';
 import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
 
 /**
@@ -13,7 +13,7 @@ export class MemoryGeoIndex implements GeoIndex {
   private readonly cells = new Map<string, Set<string>>();
   private readonly holds = new Map<string, { tripId: string; untilMs: number }>();
   private readonly trips = new Map<string, { trip: Trip; untilMs: number }>();
-  private readonly guide = new FirstRingsGuide();
+  private readonly guide = new ReachGuide();
 
   constructor(
     readonly h3Resolution: number,

@@ -3,7 +3,7 @@ import { latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { distanceM, seededRng } from '@ridetrack/shared';
 import { NearestFirstSearch } from './nearest-first';
-import { FirstRingsGuide } from './ring-search';
+import { ReachGuide } from './ring-search';
 import type { DriverState, NearbyQuery } from './types';
 
 const RES = 9;
@@ -27,7 +27,7 @@ function driver(i: number, lat: number, lng: number): DriverState {
 }
 
 /** Runs the search over an in-memory fleet; returns the ids found and the cells it read. */
-function search(fleet: readonly DriverState[], q: NearbyQuery, guide = new FirstRingsGuide()) {
+function search(fleet: readonly DriverState[], q: NearbyQuery, guide = new ReachGuide()) {
   const byCell = new Map<string, DriverState[]>();
   for (const d of fleet) byCell.set(d.cell, [...(byCell.get(d.cell) ?? []), d]);
   const s = new NearestFirstSearch<DriverState>(q, RES, 64, guide);
@@ -70,7 +70,7 @@ describe('NearestFirstSearch', () => {
         (n, km, limit, radiusM, seed) => {
           const at = spread(seed, km);
           const fleet = Array.from({ length: n }, (_, i) => driver(i, ...at()));
-          const guide = new FirstRingsGuide();
+          const guide = new ReachGuide();
           for (let i = 0; i < 6; i++) {
             const q = { lat: at()[0], lng: at()[1], radiusM, limit };
             // A fresh guide's first step, then one that starts from what the last search learnt.
@@ -94,7 +94,7 @@ describe('NearestFirstSearch', () => {
     const place = spread(7, 2);
     const fleet = Array.from({ length: 1600 }, (_, i) => driver(i, ...place()));
     const at = spread(8, 1.5);
-    const guide = new FirstRingsGuide();
+    const guide = new ReachGuide();
     for (let n = 0; n < 100; n++) {
       const [lat, lng] = at();
       for (const limit of [1, 10]) {
@@ -119,7 +119,7 @@ describe('NearestFirstSearch', () => {
       { lat: LAT0, lng: LNG0, radiusM: 500, limit: 2 },
       RES,
       64,
-      new FirstRingsGuide(),
+      new ReachGuide(),
     );
     const cells = s.next() ?? [];
     const ok = driver(1, LAT0, LNG0);

@@ -3,7 +3,7 @@ import {
   cellsNearestFirst,
   diskCoverageM,
   FIRST_RINGS,
-  FirstRingsGuide,
+  ReachGuide,
   rankNearby,
   ringPlan,
 } from './ring-search';
@@ -22,7 +22,7 @@ const SLACK = 1 + 1e-9;
  *
  * Each step reads every cell that may hold a driver nearer than a target distance (a cell's least
  * possible distance is its centre's distance less its circumradius). The first target is how far
- * the last search in the same area had to look (see FirstRingsGuide); afterwards it is the
+ * the last search in the same area had to look (see ReachGuide); afterwards it is the
  * `limit`-th distance found, or twice the last target while fewer were found. The answer is exact
  * once the `limit`-th distance is no further than the least distance any unread cell may hold.
  *
@@ -49,10 +49,10 @@ export class NearestFirstSearch<T> {
     readonly query: NearbyQuery,
     res: number,
     maxRings: number,
-    private readonly guide: FirstRingsGuide,
+    private readonly guide: ReachGuide,
   ) {
     ({ center: this.center, edgeM: this.edgeM, kMax: this.kMax } = ringPlan(query, res, maxRings));
-    this.area = FirstRingsGuide.key(query, this.center);
+    this.area = ReachGuide.key(query, this.center);
     this.target = guide.reachM(this.area) ?? diskCoverageM(Math.min(FIRST_RINGS, this.kMax), this.edgeM);
     this.cos0 = Math.cos(query.lat * TO_RAD);
   }

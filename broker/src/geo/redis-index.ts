@@ -4,7 +4,7 @@ import { geoKeys, type GeoKeys } from './keys';
 import { MemberReader, memberToState, stateToMember } from './member';
 import { NearestFirstSearch } from './nearest-first';
 import { END_TRIP_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
-import { FirstRingsGuide } from './ring-search';
+import { ReachGuide } from './ring-search';
 import { TRIP_STATES } from '@ridetrack/shared';
 import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
 
@@ -30,7 +30,7 @@ export class RedisGeoIndex implements GeoIndex {
   readonly backend = 'redis';
   private readonly keys: GeoKeys;
   private readonly redis: ScriptRedis;
-  private readonly guide = new FirstRingsGuide();
+  private readonly guide = new ReachGuide();
   private readonly reader = new MemberReader();
 
   constructor(

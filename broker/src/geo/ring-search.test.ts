@@ -1,6 +1,6 @@
 import { cellToLatLng, cellToParent, gridDisk, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
-import { diskCoverageM, FirstRingsGuide, localEdgeM } from './ring-search';
+import { diskCoverageM, ReachGuide, localEdgeM } from './ring-search';
 import type { NearbyDriver, NearbyQuery } from './types';
 
 const query: NearbyQuery = { lat: 51.5, lng: -0.12, radiusM: 3000, limit: 2 };
@@ -8,29 +8,29 @@ const center = latLngToCell(query.lat, query.lng, 9);
 const edgeM = localEdgeM(center);
 const at = (distanceM: number): NearbyDriver => ({ distanceM }) as NearbyDriver;
 
-describe('FirstRingsGuide', () => {
+describe('ReachGuide', () => {
   it('knows nothing of an area at first', () => {
-    expect(new FirstRingsGuide().reachM(FirstRingsGuide.key(query, center))).toBeUndefined();
+    expect(new ReachGuide().reachM(ReachGuide.key(query, center))).toBeUndefined();
   });
 
   it('looks, with some slack, as far as the last search in the area had to', () => {
-    const guide = new FirstRingsGuide();
-    guide.learn(FirstRingsGuide.key(query, center), query, [at(100), at(900)]);
-    expect(guide.reachM(FirstRingsGuide.key(query, center))).toBe(900 * 1.25);
+    const guide = new ReachGuide();
+    guide.learn(ReachGuide.key(query, center), query, [at(100), at(900)]);
+    expect(guide.reachM(ReachGuide.key(query, center))).toBe(900 * 1.25);
     // A point in a neighbouring cell of the same area shares what was learnt.
     const near = gridDisk(center, 1).find((c) => c !== center && cellToParent(c, 6) === cellToParent(center, 6));
     if (near === undefined) throw new Error('no neighbour in the same area');
     const [lat, lng] = cellToLatLng(near);
-    expect(guide.reachM(FirstRingsGuide.key({ ...query, lat, lng }, near))).toBe(900 * 1.25);
+    expect(guide.reachM(ReachGuide.key({ ...query, lat, lng }, near))).toBe(900 * 1.25);
     // Another limit or status does not.
-    expect(guide.reachM(FirstRingsGuide.key({ ...query, limit: 3 }, center))).toBeUndefined();
-    expect(guide.reachM(FirstRingsGuide.key({ ...query, tripState: 'available' }, center))).toBeUndefined();
+    expect(guide.reachM(ReachGuide.key({ ...query, limit: 3 }, center))).toBeUndefined();
+    expect(guide.reachM(ReachGuide.key({ ...query, tripState: 'available' }, center))).toBeUndefined();
   });
 
   it('looks out to the radius where the last search found fewer drivers than asked for', () => {
-    const guide = new FirstRingsGuide();
-    guide.learn(FirstRingsGuide.key(query, center), query, [at(50)]);
-    expect(guide.reachM(FirstRingsGuide.key(query, center))).toBe(query.radiusM * 1.25);
+    const guide = new ReachGuide();
+    guide.learn(ReachGuide.key(query, center), query, [at(50)]);
+    expect(guide.reachM(ReachGuide.key(query, center))).toBe(query.radiusM * 1.25);
   });
 });
 

@@ -87,7 +87,7 @@ const GUIDE_SLACK = 1.25;
  * suburb the first step reaches far enough and in a dense centre it reads only the cells it needs.
  * A guess only: a search still widens when the first step is not enough.
  */
-export class FirstRingsGuide {
+export class ReachGuide {
   private readonly reachByArea = new Map<string, number>();
 
   /** What a search is remembered by: its area, its limit and the status it asks for. */
