@@ -64,6 +64,19 @@ describe('Redis failure', () => {
     const down = await until(health, (h) => !h.index.up);
     // Only the newest fix per driver waits: two drivers, at most two pending.
     expect(down.index.pending).toBeLessThanOrEqual(2);
+    // The API says the index is away, plainly, and when to retry.
+    const auth = { authorization: `Bearer ${ops}`, 'content-type': 'application/json' };
+    for (const [method, path, body] of [
+      ['GET', '/api/drivers/drv-rf', null],
+      ['GET', '/api/drivers/nearby?lat=39.29&lng=-76.61', null],
+      ['GET', '/api/cells?bbox=-76.7,39.2,-76.5,39.4&res=7', null],
+      ['POST', '/api/trips', JSON.stringify({ pickup: { lat: 39.29, lng: -76.61 } })],
+      ['POST', '/api/trips/t-unknown/complete', null],
+    ] as const) {
+      const res = await fetch(`${t.httpUrl}${path}`, { method, headers: auth, body });
+      expect([path, res.status, res.headers.get('retry-after')]).toEqual([path, 503, '1']);
+      expect(await res.json()).toMatchObject({ error: 'index_unavailable' });
+    }
 
     redis = await startRedis(redis.port);
     await until(health, (h) => h.index.up && h.index.pending === 0);

@@ -6,12 +6,28 @@ import { NearestFirstSearch } from './nearest-first';
 import { END_TRIP_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
 import { ReachGuide } from './ring-search';
 import { TRIP_STATES } from '@ridetrack/shared';
-import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
+import {
+  IndexUnavailableError,
+  type CellCount,
+  type DriverState,
+  type GeoIndex,
+  type NearbyDriver,
+  type NearbyQuery,
+  type Trip,
+} from './types';
 
 /** Updates sent in one script call: large enough to amortise the call, small enough not to stall Redis. */
 const BATCH = 256;
 /** Cells the janitor looks at per call, so that no call holds Redis for long. */
 const SWEEP_CELLS = 500;
+
+/**
+ * A failed Redis call, as callers should see it: Redis's own error replies (a bug, or a key of the
+ * wrong type) stay what they are; anything else (no connection, a timeout) means the store is away.
+ */
+function unavailable(err: unknown): never {
+  throw err instanceof Error && err.name === 'ReplyError' ? err : new IndexUnavailableError(err);
+}
 
 type ScriptRedis = Redis & {
   rtUpsert(...args: (string | number)[]): Promise<number>;
@@ -67,7 +83,7 @@ export class RedisGeoIndex implements GeoIndex {
   }
 
   async get(driverId: string, nowMs: number): Promise<DriverState | null> {
-    const [cell, member] = await this.redis.hmget(this.keys.driver(driverId), 'c', 'm');
+    const [cell, member] = await this.redis.hmget(this.keys.driver(driverId), 'c', 'm').catch(unavailable);
     if (!cell || !member) return null;
     const state = memberToState(member, cell);
     return state !== null && nowMs - state.updatedMs < this.staleMs ? state : null;
@@ -85,7 +101,9 @@ export class RedisGeoIndex implements GeoIndex {
     const trip = query.tripState === undefined ? -1 : TRIP_STATES.indexOf(query.tripState);
     const reader = this.reader;
     for (let cells = search.next(); cells !== null; cells = search.next()) {
-      const rows = await Promise.all(cells.map((cell) => this.redis.zrange(this.keys.cell(cell), 0, -1)));
+      const rows = await Promise.all(cells.map((cell) => this.redis.zrange(this.keys.cell(cell), 0, -1))).catch(
+        unavailable,
+      );
       for (let i = 0; i < cells.length; i++) {
         const cell = cells[i] as string;
         for (const m of rows[i] ?? []) {
@@ -101,10 +119,10 @@ export class RedisGeoIndex implements GeoIndex {
     const pipeline = this.redis.pipeline();
     const cutoff = `(${nowMs - this.staleMs}`;
     for (const cell of indexCells) pipeline.zcount(this.keys.cell(cell), cutoff, '+inf');
-    const results = (await pipeline.exec()) ?? [];
+    const results = (await pipeline.exec().catch(unavailable)) ?? [];
     const counts = new Map<string, number>();
     results.forEach(([err, n], i) => {
-      if (err) throw err;
+      if (err) unavailable(err);
       const cell = indexCells[i];
       if (cell === undefined || typeof n !== 'number' || n === 0) return;
       const parent = res === this.h3Resolution ? cell : cellToParent(cell, res);
@@ -125,24 +143,24 @@ export class RedisGeoIndex implements GeoIndex {
   }
 
   async hold(driverId: string, tripId: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.keys.hold(driverId), tripId, 'PX', ttlMs, 'NX')) === 'OK';
+    return (await this.redis.set(this.keys.hold(driverId), tripId, 'PX', ttlMs, 'NX').catch(unavailable)) === 'OK';
   }
 
   async release(driverId: string, tripId: string): Promise<void> {
-    await this.redis.rtRelease(this.keys.hold(driverId), tripId);
+    await this.redis.rtRelease(this.keys.hold(driverId), tripId).catch(unavailable);
   }
 
   async saveTrip(trip: Trip, ttlMs: number): Promise<void> {
-    await this.redis.set(this.keys.trip(trip.id), JSON.stringify(trip), 'PX', ttlMs);
+    await this.redis.set(this.keys.trip(trip.id), JSON.stringify(trip), 'PX', ttlMs).catch(unavailable);
   }
 
   async loadTrip(tripId: string): Promise<Trip | null> {
-    const json = await this.redis.get(this.keys.trip(tripId));
+    const json = await this.redis.get(this.keys.trip(tripId)).catch(unavailable);
     return json === null ? null : (JSON.parse(json) as Trip);
   }
 
   async endTrip(tripId: string, endedMs: number): Promise<Trip | 'unknown_trip' | 'already_ended'> {
-    const out = await this.redis.rtEndTrip(this.keys.trip(tripId), endedMs);
+    const out = await this.redis.rtEndTrip(this.keys.trip(tripId), endedMs).catch(unavailable);
     if (out === 0) return 'unknown_trip';
     if (out === 1) return 'already_ended';
     return JSON.parse(String(out)) as Trip;

@@ -42,6 +42,17 @@ export interface Trip {
 }
 
 /**
+ * The index's store cannot be reached (Redis away): nothing is wrong with the request, which may be
+ * retried once it is back. The API answers 503 with Retry-After.
+ */
+export class IndexUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('the geo-index store cannot be reached', { cause });
+    this.name = 'IndexUnavailableError';
+  }
+}
+
+/**
  * The geo-index: drivers bucketed by H3 cell. Two backends share this interface and one test
  * suite: Redis (redis-index.ts) and in-memory (memory-index.ts, the default with no Redis).
  * Every query ignores drivers not updated within the staleness window, at once.

@@ -3,7 +3,7 @@ import { polygonToCells } from 'h3-js';
 import { isDriverId, type Claims, type Role } from '@ridetrack/shared';
 import type { TokenVerifier } from '../auth/tokens';
 import type { Dispatch } from '../dispatch';
-import type { GeoIndex } from '../geo/types';
+import { IndexUnavailableError, type GeoIndex } from '../geo/types';
 import { bboxParam, integerParam, numberParam, tripStateParam, type ParamError, type ParamResult } from './params';
 
 export interface ApiDeps {
@@ -40,6 +40,15 @@ function jsonNumberText(v: unknown): string | undefined {
 /** The JSON API under /api (docs/api.md). Operator and service tokens, as a Bearer header. */
 export function createApi(deps: ApiDeps): Hono<Env> {
   const api = new Hono<Env>();
+  // Redis away: live tracking goes on, and the API says so plainly, rather than a bare 500.
+  api.onError((err, c) => {
+    if (!(err instanceof IndexUnavailableError)) throw err;
+    return c.json(
+      { error: 'index_unavailable', message: 'the geo-index store (Redis) cannot be reached; retry shortly' },
+      503,
+      { 'retry-after': '1' },
+    );
+  });
 
   const requireRole =
     (...roles: Role[]) =>
