@@ -74,6 +74,22 @@ export class ConnectionContext {
 
 let nextSessionId = 1;
 
+const GATE = Symbol('gate');
+type GatedTransport = Duplex & { [GATE]?: IngressGate };
+
+function onTransportData(this: GatedTransport, chunk: Buffer): void {
+  this[GATE]?.onData(chunk);
+}
+function onTransportEnd(this: GatedTransport): void {
+  this[GATE]?.transportEnded();
+}
+function onTransportClose(this: GatedTransport): void {
+  this[GATE]?.destroy();
+}
+function onTransportError(this: GatedTransport, err: Error): void {
+  this[GATE]?.destroy(err);
+}
+
 /** A packet the gate lets through, and the key under which a newer one may replace it. */
 interface Admitted {
   bytes: Uint8Array;
@@ -131,16 +147,20 @@ export class IngressGate extends Duplex {
     const { limits } = deps;
     this.inbound = new FrameSplitter(limits.maxPacketBytes);
     this.publishBucket = new TokenBucket(limits.publishRatePerS, limits.publishBurst, deps.now());
-    transport.on('data', (chunk: Buffer) => {
-      this.onData(chunk);
-    });
-    transport.on('end', () => {
-      const rest = this.waiting.take();
-      if (rest !== null) this.push(rest);
-      this.push(null);
-    });
-    transport.on('close', () => this.destroy());
-    transport.on('error', (err) => this.destroy(err));
+    // Listeners shared by every connection, not four closures each: they find their gate through
+    // the transport (idle connections are most of a broker's memory).
+    (transport as GatedTransport)[GATE] = this;
+    transport.on('data', onTransportData);
+    transport.on('end', onTransportEnd);
+    transport.on('close', onTransportClose);
+    transport.on('error', onTransportError);
+  }
+
+  /** The transport ended: what is still waiting goes to Aedes, then the end. */
+  transportEnded(): void {
+    const rest = this.waiting.take();
+    if (rest !== null) this.push(rest);
+    this.push(null);
   }
 
   /** Closes the connection because of something the client did. */
@@ -224,7 +244,8 @@ export class IngressGate extends Duplex {
     }
   }
 
-  private onData(chunk: Buffer): void {
+  /** Bytes from the client. */
+  onData(chunk: Buffer): void {
     const split = this.inbound.push(chunk);
     if (!split.ok) {
       this.reject(split.reason);
