@@ -7,12 +7,13 @@ import { join } from 'node:path';
 
 /**
  * The settings of infra/redis/redis.conf that the geo-index's speed and memory depend on (see
- * there), for the Redis servers that `npm start` and the benches start without that file.
+ * there), for the Redis servers that `npm start` and the benches start without that file. By their
+ * older names, which Redis 6 knows and Redis 7 takes for `*-listpack-value`.
  */
 export const INDEX_REDIS_SETTINGS: readonly string[] = [
-  '--zset-max-listpack-value',
+  '--zset-max-ziplist-value',
   '160',
-  '--hash-max-listpack-value',
+  '--hash-max-ziplist-value',
   '160',
 ];
 

@@ -49,8 +49,14 @@ export async function openGeoIndex(options: GeoOptions, log: Logger, now: () => 
   return new RedisGeoIndex(redis, options.keyPrefix, options.h3Resolution, options.staleMs, options.maxRings);
 }
 
-/** The Redis settings under which the index's sets and hashes keep their compact encoding. */
-const ENCODING_SETTINGS = ['zset-max-listpack-value', 'hash-max-listpack-value'];
+/**
+ * The Redis settings under which the index's sets and hashes keep their compact encoding: Redis 7's
+ * names, then the older ones Redis 6 has.
+ */
+const ENCODING_SETTINGS = [
+  ['zset-max-listpack-value', 'zset-max-ziplist-value'],
+  ['hash-max-listpack-value', 'hash-max-ziplist-value'],
+] as const;
 
 /**
  * Warns when Redis would keep the cells' sets and the drivers' records in its larger, slower
@@ -59,19 +65,23 @@ const ENCODING_SETTINGS = ['zset-max-listpack-value', 'hash-max-listpack-value']
  * not allowed (some managed Redis).
  */
 export async function checkIndexEncodings(redis: Redis, log: Logger): Promise<void> {
-  for (const setting of ENCODING_SETTINGS) {
-    let value: number;
-    try {
-      const reply: unknown = await redis.config('GET', setting);
-      value = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
-    } catch {
-      return;
-    }
-    if (value < MEMBER_MAX_BYTES) {
-      log.warn(
-        { setting, value, recommended: MEMBER_MAX_BYTES },
-        `redis ${setting} is ${value}: set it to ${MEMBER_MAX_BYTES} (as infra/redis/redis.conf does, or CONFIG SET ${setting} ${MEMBER_MAX_BYTES}) for faster nearby searches and about half the index memory`,
-      );
+  for (const names of ENCODING_SETTINGS) {
+    for (const setting of names) {
+      let reply: unknown;
+      try {
+        reply = await redis.config('GET', setting);
+      } catch {
+        return;
+      }
+      if (!Array.isArray(reply) || reply.length < 2) continue; // not this version's name
+      const value = Number(reply[1]);
+      if (value < MEMBER_MAX_BYTES) {
+        log.warn(
+          { setting, value, recommended: MEMBER_MAX_BYTES },
+          `redis ${setting} is ${value}: set it to ${MEMBER_MAX_BYTES} (as infra/redis/redis.conf does, or CONFIG SET ${setting} ${MEMBER_MAX_BYTES}) for faster nearby searches and about half the index memory`,
+        );
+      }
+      break;
     }
   }
 }
