@@ -197,8 +197,8 @@ console.log(
 console.log(`Redis PING round trip on this machine now: p50 ${us(ping.p50)}, p99 ${us(ping.p99)}`);
 console.log(
   REDIS_DEFAULTS
-    ? "Redis with its default listpack settings (64): not infra/redis/redis.conf's"
-    : 'Redis with the listpack settings of infra/redis/redis.conf (zset- and hash-max-listpack-value 160)',
+    ? "Redis with its default listpack setting (64): not infra/redis/redis.conf's"
+    : 'Redis with the listpack setting of infra/redis/redis.conf (hash-max-listpack-value 160)',
 );
 console.log('');
 console.log('| drivers | index | updates/s | nearby p50 | nearby p99 | Redis bytes/driver |');

@@ -12,7 +12,6 @@ describe('infra/redis/redis.conf', () => {
       expect(await redis.command(['PING'])).toBe('PONG');
       expect(await redis.command(['CONFIG', 'GET', 'maxmemory-policy'])).toContain('noeviction');
       expect(await redis.command(['CONFIG', 'GET', 'appendonly'])).toContain('yes');
-      expect(await redis.command(['CONFIG', 'GET', 'zset-max-listpack-value'])).toContain('160');
       expect(await redis.command(['CONFIG', 'GET', 'hash-max-listpack-value'])).toContain('160');
       expect(await redis.command(['CONFIG', 'GET', 'client-output-buffer-limit'])).toContain(
         'pubsub 268435456 67108864 60',

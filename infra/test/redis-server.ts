@@ -6,16 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * The settings of infra/redis/redis.conf that the geo-index's speed and memory depend on (see
- * there), for the Redis servers that `npm start` and the benches start without that file. By their
- * older names, which Redis 6 knows and Redis 7 takes for `*-listpack-value`.
+ * The setting of infra/redis/redis.conf that the geo-index's speed and memory depend on (see
+ * there), for the Redis servers that `npm start` and the benches start without that file. By its
+ * older name, which Redis 6 knows and Redis 7 takes for `hash-max-listpack-value`.
  */
-export const INDEX_REDIS_SETTINGS: readonly string[] = [
-  '--zset-max-ziplist-value',
-  '160',
-  '--hash-max-ziplist-value',
-  '160',
-];
+export const INDEX_REDIS_SETTINGS: readonly string[] = ['--hash-max-ziplist-value', '160'];
 
 /** A throwaway redis-server on a free loopback port, with no persistence, for tests and benchmarks. */
 export interface TestRedis {
@@ -38,7 +33,7 @@ export async function freePort(): Promise<number> {
 /**
  * Starts redis-server; `port` lets a test restart one where it was. With `configFile`, that file's
  * settings apply (only the port and data folder are set here); without, no persistence. `settings`
- * come last (for example `['--zset-max-listpack-value', '160']`).
+ * come last (for example `['--hash-max-listpack-value', '160']`).
  */
 export async function startRedis(
   port?: number,

@@ -265,3 +265,57 @@ describe.each(shortLived)('key lifetimes (%s backend)', (_name, make) => {
     }
   });
 });
+
+describe('geo-index layout in Redis', () => {
+  const redis = new Redis(inject('redisUrl'));
+  afterAll(async () => {
+    await redis.quit();
+  });
+  const keysUnder = async (prefix: string): Promise<string[]> => {
+    const found: string[] = [];
+    for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
+      found.push(...batch);
+    }
+    return found.sort();
+  };
+
+  it('leaves one cell and one pointer per driver as they move, and nothing once the janitor is done', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const index = new RedisGeoIndex(new Redis(inject('redisUrl')), prefix, RES, STALE_MS, 64);
+    opened.push(index);
+    let t = T0;
+    for (let step = 0; step < 6; step++) {
+      t += 1000;
+      // Each step crosses into another res-9 cell (about 0.004 degrees of latitude apart).
+      await index.upsert([
+        state('mover-1', 48.85 + step * 0.004, 2.35, t),
+        state('mover-2', 48.8, 2.3 + step * 0.005, t),
+      ]);
+    }
+    const keys = await keysUnder(prefix);
+    expect(keys.filter((k) => k.startsWith(`${prefix}cell:`))).toHaveLength(2);
+    expect(keys.filter((k) => k.startsWith(`${prefix}driver:`))).toEqual([
+      `${prefix}driver:mover-1`,
+      `${prefix}driver:mover-2`,
+    ]);
+    expect(await index.sweep(t + STALE_MS + 1)).toBe(2);
+    expect(await keysUnder(prefix)).toEqual([]);
+  });
+
+  it('reads update times of any length in its scripts (counts and the janitor)', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const index = new RedisGeoIndex(new Redis(inject('redisUrl')), prefix, RES, 1000, 64);
+    opened.push(index);
+    // A member ending "|12345678|1234": its last 14 characters start with a bar, but are not a time.
+    const short = { ...state('short-1', 30.1, 30.1), fixTimestampMs: 12_345_678, updatedMs: 1234 };
+    const long = { ...state('long-1', 30.2, 30.2), updatedMs: 12_345_678_901_234 };
+    await index.upsert([short, long]);
+    expect(await index.countCells([short.cell], RES, 2000)).toEqual([{ cell: short.cell, count: 1 }]);
+    expect(await index.countCells([short.cell], RES, 2234)).toEqual([]);
+    expect(await index.countCells([long.cell], RES, 12_345_678_901_234 + 999)).toEqual([{ cell: long.cell, count: 1 }]);
+    expect(await index.sweep(2235)).toBe(1);
+    expect(await index.get('long-1', 12_345_678_901_235)).not.toBeNull();
+    expect(await index.sweep(12_345_678_902_235)).toBe(1);
+    expect(await keysUnder(prefix)).toEqual([]);
+  });
+});

@@ -2,8 +2,8 @@ import { TRIP_STATES, type TripState } from '@ridetrack/shared';
 import type { DriverState } from './types';
 
 /**
- * A driver's state as one compact string, the member of its cell's sorted set, so a ring search
- * reads positions straight from the cells, with no scores:
+ * A driver's state as one compact string, its value in its cell's hash, so a search reads
+ * positions straight from the cells:
  * "{id}|{lat}|{lng}|{heading}|{speed}|{accuracy}|{trip code}|{seq}|{fix ms}|{updated ms}"
  * (unknowns empty). Driver ids never hold "|" (topic rules).
  */
@@ -14,10 +14,9 @@ export function stateToMember(s: DriverState): string {
 const FIELDS = 10;
 
 /**
- * The longest member, give or take: 148 bytes with a 64-character driver id. A cell's set (and a
- * driver's record, which holds its member) stays Redis's compact listpack while its members are no
- * longer than `zset-max-listpack-value` (`hash-max-listpack-value`), which should therefore be at
- * least this (infra/redis/redis.conf sets both; Redis's default is 64).
+ * The longest member, give or take: 148 bytes with a 64-character driver id. A cell's hash stays
+ * Redis's compact listpack while its members are no longer than `hash-max-listpack-value`, which
+ * should therefore be at least this (infra/redis/redis.conf sets it; Redis's default is 64).
  */
 export const MEMBER_MAX_BYTES = 160;
 

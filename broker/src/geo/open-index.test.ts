@@ -16,27 +16,24 @@ function capture() {
 }
 
 describe('checkIndexEncodings', () => {
-  it("warns, with the fix, when Redis would keep cells' sets and drivers' records in the larger encodings", async () => {
+  it("warns, with the fix, when Redis would keep the cells' hashes in the larger encoding", async () => {
     // The tests' Redis runs with Redis's default, 64.
     const { log, lines } = capture();
     await checkIndexEncodings(redis, log);
-    expect(lines.map((l) => [l.setting, l.value])).toEqual([
-      ['zset-max-listpack-value', 64],
-      ['hash-max-listpack-value', 64],
-    ]);
-    expect(lines[0]?.msg).toContain('CONFIG SET zset-max-listpack-value 160');
+    expect(lines.map((l) => [l.setting, l.value])).toEqual([['hash-max-listpack-value', 64]]);
+    expect(lines[0]?.msg).toContain('CONFIG SET hash-max-listpack-value 160');
   });
 
   it('says nothing when Redis has the setting of infra/redis/redis.conf', async () => {
     const settings = new Redis(inject('redisUrl'));
-    // Affects only how the shared test Redis encodes small sorted sets, never what they hold.
-    await settings.config('SET', 'zset-max-listpack-value', '160', 'hash-max-listpack-value', '160');
+    // Affects only how the shared test Redis encodes small hashes, never what they hold.
+    await settings.config('SET', 'hash-max-listpack-value', '160');
     try {
       const { log, lines } = capture();
       await checkIndexEncodings(redis, log);
       expect(lines).toEqual([]);
     } finally {
-      await settings.config('SET', 'zset-max-listpack-value', '64', 'hash-max-listpack-value', '64');
+      await settings.config('SET', 'hash-max-listpack-value', '64');
       await settings.quit();
     }
   });

@@ -50,18 +50,15 @@ export async function openGeoIndex(options: GeoOptions, log: Logger, now: () => 
 }
 
 /**
- * The Redis settings under which the index's sets and hashes keep their compact encoding: Redis 7's
- * names, then the older ones Redis 6 has.
+ * The Redis setting under which the cells' hashes keep their compact encoding: Redis 7's name,
+ * then the older one Redis 6 has.
  */
-const ENCODING_SETTINGS = [
-  ['zset-max-listpack-value', 'zset-max-ziplist-value'],
-  ['hash-max-listpack-value', 'hash-max-ziplist-value'],
-] as const;
+const ENCODING_SETTINGS = [['hash-max-listpack-value', 'hash-max-ziplist-value']] as const;
 
 /**
- * Warns when Redis would keep the cells' sets and the drivers' records in its larger, slower
- * encodings: with Redis's default (64) for these settings, a nearby search reads a cell in about
- * three times the time and the index takes about twice the memory. Says nothing where CONFIG is
+ * Warns when Redis would keep the cells' hashes in its larger, slower encoding: with Redis's
+ * default (64) for this setting, a nearby search reads a cell in about three times the time and
+ * the index takes more memory. Says nothing where CONFIG is
  * not allowed (some managed Redis).
  */
 export async function checkIndexEncodings(redis: Redis, log: Logger): Promise<void> {

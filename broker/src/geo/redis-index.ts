@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { geoKeys, type GeoKeys } from './keys';
 import { MemberReader, memberToState, stateToMember } from './member';
 import { NearestFirstSearch } from './nearest-first';
-import { END_TRIP_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
+import { COUNT_LUA, END_TRIP_LUA, GET_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
 import { ReachGuide } from './ring-search';
 import { TRIP_STATES } from '@ridetrack/shared';
 import {
@@ -20,6 +20,8 @@ import {
 const BATCH = 256;
 /** Cells the janitor looks at per call, so that no call holds Redis for long. */
 const SWEEP_CELLS = 500;
+/** Cells counted per script call, for the same reason. */
+const COUNT_CELLS = 1000;
 
 /**
  * A failed Redis call, as callers should see it: Redis's own error replies (a bug, or a key of the
@@ -32,14 +34,17 @@ function unavailable(err: unknown): never {
 type ScriptRedis = Redis & {
   rtUpsert(...args: (string | number)[]): Promise<number>;
   rtSweep(...args: (string | number)[]): Promise<[string, number]>;
+  rtGet(prefix: string, driverId: string): Promise<[string, string] | null>;
+  rtCount(...args: (string | number)[]): Promise<number[]>;
   rtRelease(key: string, tripId: string): Promise<number>;
   rtEndTrip(key: string, endedMs: number): Promise<number | string>;
 };
 
 /**
  * The geo-index in Redis (ioredis). Writes go as batched Lua calls in one pipeline, so throughput is
- * bounded by Redis, not by round trips. Reads skip members whose update time (in the member, and
- * its score) is older than the staleness window, so a stale driver drops out of every query at its
+ * bounded by Redis, not by round trips. Each cell is a hash of its drivers' states, so a driver
+ * that stays in its cell is one field replaced in place. Reads skip members whose update time (in
+ * the member) is older than the staleness window, so a stale driver drops out of every query at its
  * deadline, before the janitor removes it.
  */
 export class RedisGeoIndex implements GeoIndex {
@@ -59,6 +64,8 @@ export class RedisGeoIndex implements GeoIndex {
     this.keys = geoKeys(prefix);
     redis.defineCommand('rtUpsert', { numberOfKeys: 0, lua: UPSERT_LUA });
     redis.defineCommand('rtSweep', { numberOfKeys: 0, lua: SWEEP_LUA });
+    redis.defineCommand('rtGet', { numberOfKeys: 0, lua: GET_LUA });
+    redis.defineCommand('rtCount', { numberOfKeys: 0, lua: COUNT_LUA });
     redis.defineCommand('rtRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
     redis.defineCommand('rtEndTrip', { numberOfKeys: 1, lua: END_TRIP_LUA });
     this.redis = redis as ScriptRedis;
@@ -83,16 +90,17 @@ export class RedisGeoIndex implements GeoIndex {
   }
 
   async get(driverId: string, nowMs: number): Promise<DriverState | null> {
-    const [cell, member] = await this.redis.hmget(this.keys.driver(driverId), 'c', 'm').catch(unavailable);
-    if (!cell || !member) return null;
+    const found = await this.redis.rtGet(this.keys.prefix, driverId).catch(unavailable);
+    if (found === null) return null;
+    const [cell, member] = found;
     const state = memberToState(member, cell);
     return state !== null && nowMs - state.updatedMs < this.staleMs ? state : null;
   }
 
   /**
    * A nearest-first search (nearest-first.ts) whose every step reads its cells in one round trip:
-   * one plain ZRANGE each, which costs Redis about 3 µs for a cell of a dozen drivers. Everything
-   * else runs here: the members carry their update time, so stale ones are skipped without scores,
+   * one HVALS each, which costs Redis about 3 µs for a cell of a dozen drivers. Everything
+   * else runs here: the members carry their update time, so stale ones are skipped as they are read,
    * and only the drivers that may rank are decoded.
    */
   async nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
@@ -101,9 +109,7 @@ export class RedisGeoIndex implements GeoIndex {
     const trip = query.tripState === undefined ? -1 : TRIP_STATES.indexOf(query.tripState);
     const reader = this.reader;
     for (let cells = search.next(); cells !== null; cells = search.next()) {
-      const rows = await Promise.all(cells.map((cell) => this.redis.zrange(this.keys.cell(cell), 0, -1))).catch(
-        unavailable,
-      );
+      const rows = await Promise.all(cells.map((cell) => this.redis.hvals(this.keys.cell(cell)))).catch(unavailable);
       for (let i = 0; i < cells.length; i++) {
         const cell = cells[i] as string;
         for (const m of rows[i] ?? []) {
@@ -116,17 +122,21 @@ export class RedisGeoIndex implements GeoIndex {
   }
 
   async countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
-    const pipeline = this.redis.pipeline();
-    const cutoff = `(${nowMs - this.staleMs}`;
-    for (const cell of indexCells) pipeline.zcount(this.keys.cell(cell), cutoff, '+inf');
-    const results = (await pipeline.exec().catch(unavailable)) ?? [];
+    const pipeline = this.redis.pipeline() as unknown as ScriptRedis;
+    const cutoff = nowMs - this.staleMs;
+    for (let i = 0; i < indexCells.length; i += COUNT_CELLS) {
+      void pipeline.rtCount(this.keys.prefix, cutoff, ...indexCells.slice(i, i + COUNT_CELLS));
+    }
+    const results = (await (pipeline as unknown as ReturnType<Redis['pipeline']>).exec().catch(unavailable)) ?? [];
     const counts = new Map<string, number>();
-    results.forEach(([err, n], i) => {
+    results.forEach(([err, chunk], c) => {
       if (err) unavailable(err);
-      const cell = indexCells[i];
-      if (cell === undefined || typeof n !== 'number' || n === 0) return;
-      const parent = res === this.h3Resolution ? cell : cellToParent(cell, res);
-      counts.set(parent, (counts.get(parent) ?? 0) + n);
+      (chunk as number[]).forEach((n, k) => {
+        const cell = indexCells[c * COUNT_CELLS + k];
+        if (cell === undefined || n === 0) return;
+        const parent = res === this.h3Resolution ? cell : cellToParent(cell, res);
+        counts.set(parent, (counts.get(parent) ?? 0) + n);
+      });
     });
     return [...counts].map(([cell, count]) => ({ cell, count }));
   }
