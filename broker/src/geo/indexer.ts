@@ -22,7 +22,11 @@ export interface IndexerCounters {
  * newest per driver and written in batches: memory is bounded by the number of drivers whatever
  * happens to the backend, and when Redis is away the newest fixes wait and go as soon as it is back.
  */
+/** Fixes per write: big enough to amortise a script call, small enough to overlap with the next. */
+const FLUSH_CHUNK = 512;
+
 export class Indexer {
+  private closed = false;
   private pending = new Map<string, { fix: LocationFix; receivedMs: number }>();
   private flushing = false;
   private up = true;
@@ -47,15 +51,32 @@ export class Indexer {
     this.pending.set(driverId, { fix, receivedMs: this.now() });
   }
 
-  /** Writes what is pending; on failure keeps it (unless a newer fix arrived meanwhile). */
+  /**
+   * Writes what is pending. When more than a chunk arrived meanwhile, it goes again at once rather
+   * than at the next tick, until it has caught up or a write fails.
+   */
   async flush(): Promise<void> {
-    if (this.flushing || this.pending.size === 0) return;
+    if (this.flushing) return;
     this.flushing = true;
+    try {
+      while (this.pending.size > 0 && (await this.writePending()) && !this.closed && this.pending.size >= FLUSH_CHUNK);
+    } finally {
+      this.counters.setPending(this.pending.size);
+      this.flushing = false;
+    }
+  }
+
+  /**
+   * One write of everything pending, in chunks sent as each is ready, so Redis works on one while
+   * the next is prepared. On failure keeps the batch (unless a newer fix arrived meanwhile).
+   */
+  private async writePending(): Promise<boolean> {
     const batch = this.pending;
     this.pending = new Map();
-    const states: DriverState[] = [];
+    const writes: Promise<void>[] = [];
+    let chunk: DriverState[] = [];
     for (const [driverId, { fix, receivedMs }] of batch) {
-      states.push({
+      chunk.push({
         driverId,
         lat: fix.lat,
         lng: fix.lng,
@@ -68,21 +89,27 @@ export class Indexer {
         updatedMs: receivedMs,
         cell: latLngToCell(fix.lat, fix.lng, this.index.h3Resolution),
       });
+      if (chunk.length === FLUSH_CHUNK) {
+        writes.push(this.index.upsert(chunk));
+        chunk = [];
+      }
     }
-    try {
-      await this.index.upsert(states);
-      this.counters.indexed(states.length);
+    if (chunk.length > 0) writes.push(this.index.upsert(chunk));
+    // Every write settles before the batch is judged, so none is still in flight when it is retried.
+    const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+    if (failed === undefined) {
+      this.counters.indexed(batch.size);
       this.setUp(true);
-    } catch (err) {
-      for (const [id, entry] of batch) if (!this.pending.has(id)) this.pending.set(id, entry);
-      this.counters.failed();
-      if (this.up)
-        this.log.warn({ err, pending: this.pending.size }, 'geo-index write failed; keeping the newest fix per driver');
-      this.setUp(false);
-    } finally {
-      this.counters.setPending(this.pending.size);
-      this.flushing = false;
+      return true;
     }
+    for (const [id, entry] of batch) if (!this.pending.has(id)) this.pending.set(id, entry);
+    this.counters.failed();
+    if (this.up) {
+      const err: unknown = failed.reason;
+      this.log.warn({ err, pending: this.pending.size }, 'geo-index write failed; keeping the newest fix per driver');
+    }
+    this.setUp(false);
+    return false;
   }
 
   private async sweep(): Promise<void> {
@@ -106,6 +133,7 @@ export class Indexer {
 
   /** Stops the timers and makes a last attempt to write what is pending. */
   async close(): Promise<void> {
+    this.closed = true;
     for (const t of this.timers) clearInterval(t);
     await this.flush();
   }

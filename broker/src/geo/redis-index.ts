@@ -16,7 +16,7 @@ import {
   type Trip,
 } from './types';
 
-/** Updates sent in one script call: large enough to amortise the call, small enough not to stall Redis. */
+/** Updates in one script call: large enough to amortise the call, small enough not to stall Redis. */
 const BATCH = 256;
 /** Cells the janitor looks at per call, so that no call holds Redis for long. */
 const SWEEP_CELLS = 500;
@@ -41,8 +41,8 @@ type ScriptRedis = Redis & {
 };
 
 /**
- * The geo-index in Redis (ioredis). Writes go as batched Lua calls in one pipeline, so throughput is
- * bounded by Redis, not by round trips. Each cell is a hash of its drivers' states, so a driver
+ * The geo-index in Redis (ioredis). Writes go as batched Lua calls, sent without waiting for each
+ * other, so throughput is bounded by Redis, not by round trips. Each cell is a hash of its drivers' states, so a driver
  * that stays in its cell is one field replaced in place. Reads skip members whose update time (in
  * the member) is older than the staleness window, so a stale driver drops out of every query at its
  * deadline, before the janitor removes it.
@@ -76,17 +76,22 @@ export class RedisGeoIndex implements GeoIndex {
     return this.staleMs * 4;
   }
 
+  /**
+   * Each batch of updates goes to Redis as soon as its arguments are built (no pipeline to fill
+   * first), so Redis runs one while the next is prepared.
+   */
   async upsert(states: readonly DriverState[]): Promise<void> {
-    if (states.length === 0) return;
-    const pipeline = this.redis.pipeline() as unknown as ScriptRedis;
+    const writes: Promise<number>[] = [];
     for (let i = 0; i < states.length; i += BATCH) {
       const args: (string | number)[] = [this.keys.prefix, this.ttlMs];
-      for (const s of states.slice(i, i + BATCH)) args.push(s.driverId, s.cell, stateToMember(s), s.updatedMs);
-      void pipeline.rtUpsert(...args);
+      const end = Math.min(i + BATCH, states.length);
+      for (let k = i; k < end; k++) {
+        const s = states[k] as DriverState;
+        args.push(s.driverId, s.cell, stateToMember(s), s.updatedMs);
+      }
+      writes.push(this.redis.rtUpsert(...args));
     }
-    const results = (await (pipeline as unknown as ReturnType<Redis['pipeline']>).exec()) ?? [];
-    const failed = results.find(([err]) => err !== null);
-    if (failed?.[0]) throw failed[0];
+    await Promise.all(writes);
   }
 
   async get(driverId: string, nowMs: number): Promise<DriverState | null> {
