@@ -56,9 +56,9 @@ export async function openGeoIndex(options: GeoOptions, log: Logger, now: () => 
 const ENCODING_SETTINGS = [['hash-max-listpack-value', 'hash-max-ziplist-value']] as const;
 
 /**
- * Warns when Redis would keep the cells' hashes in its larger, slower encoding: with Redis's
- * default (64) for this setting, a nearby search reads a cell in about three times the time and
- * the index takes more memory. Says nothing where CONFIG is
+ * Warns when Redis would keep the cells' hashes in its larger encoding: with Redis's default (64)
+ * for this setting the index took 346 instead of 297 bytes a driver at 100k drivers
+ * (docs/benchmarks.md). Says nothing where CONFIG is
  * not allowed (some managed Redis).
  */
 export async function checkIndexEncodings(redis: Redis, log: Logger): Promise<void> {
@@ -75,7 +75,7 @@ export async function checkIndexEncodings(redis: Redis, log: Logger): Promise<vo
       if (value < MEMBER_MAX_BYTES) {
         log.warn(
           { setting, value, recommended: MEMBER_MAX_BYTES },
-          `redis ${setting} is ${value}: set it to ${MEMBER_MAX_BYTES} (as infra/redis/redis.conf does, or CONFIG SET ${setting} ${MEMBER_MAX_BYTES}) for faster nearby searches and about half the index memory`,
+          `redis ${setting} is ${value}: set it to ${MEMBER_MAX_BYTES} (as infra/redis/redis.conf does, or CONFIG SET ${setting} ${MEMBER_MAX_BYTES}) for less index memory`,
         );
       }
       break;
