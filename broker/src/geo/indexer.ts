@@ -59,7 +59,10 @@ export class Indexer {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      while (this.pending.size > 0 && (await this.writePending()) && !this.closed && this.pending.size >= FLUSH_CHUNK);
+      while (this.pending.size > 0) {
+        const written = await this.writePending();
+        if (!written || this.closed || this.pending.size < FLUSH_CHUNK) break;
+      }
     } finally {
       this.counters.setPending(this.pending.size);
       this.flushing = false;

@@ -42,10 +42,10 @@ type ScriptRedis = Redis & {
 
 /**
  * The geo-index in Redis (ioredis). Writes go as batched Lua calls, sent without waiting for each
- * other, so throughput is bounded by Redis, not by round trips. Each cell is a hash of its drivers' states, so a driver
- * that stays in its cell is one field replaced in place. Reads skip members whose update time (in
- * the member) is older than the staleness window, so a stale driver drops out of every query at its
- * deadline, before the janitor removes it.
+ * other, so throughput is bounded by Redis, not by round trips. Each cell is a hash of its drivers'
+ * states, so a driver that stays in its cell is one field replaced in place. Reads skip members
+ * whose update time (in the member) is older than the staleness window, so a stale driver drops out
+ * of every query at its deadline, before the janitor removes it.
  */
 export class RedisGeoIndex implements GeoIndex {
   readonly backend = 'redis';
