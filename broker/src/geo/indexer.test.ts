@@ -53,31 +53,29 @@ async function liveCount(index: GeoIndex): Promise<number> {
   return (await index.countCells(AREA, RES, Date.now())).reduce((n, c) => n + c.count, 0);
 }
 
-function counting() {
+/** An indexer over `index` whose timers never fire (each test flushes by hand), and what it counted. */
+function counted(index: GeoIndex) {
   const seen = { indexed: 0, failed: 0, pending: -1 };
-  return {
-    seen,
-    counters: {
-      indexed: (n: number) => (seen.indexed += n),
-      failed: () => seen.failed++,
-      setUp: () => undefined,
-      setPending: (n: number) => (seen.pending = n),
-    },
+  const counters = {
+    indexed: (n: number) => (seen.indexed += n),
+    failed: () => seen.failed++,
+    setUp: () => undefined,
+    setPending: (n: number) => (seen.pending = n),
   };
+  const options = { flushIntervalMs: HOUR, sweepIntervalMs: HOUR };
+  return { seen, indexer: new Indexer(index, options, counters, pino({ enabled: false }), Date.now) };
+}
+
+/** The real index, with its writes going through `upsert` first. */
+function around(inner: GeoIndex, upsert: (states: readonly DriverState[]) => Promise<void>): GeoIndex {
+  return Object.assign(Object.create(inner) as GeoIndex, { upsert });
 }
 
 describe.each(backends)('indexer (%s backend)', (_name, make) => {
   it('writes every pending driver in one flush, in chunks', async () => {
     const index = make();
     opened.push(index);
-    const { seen, counters } = counting();
-    const indexer = new Indexer(
-      index,
-      { flushIntervalMs: HOUR, sweepIntervalMs: HOUR },
-      counters,
-      pino({ enabled: false }),
-      Date.now,
-    );
+    const { seen, indexer } = counted(index);
     for (let i = 0; i < 2000; i++) indexer.offer(`grid-${i}`, fix(i));
     await indexer.flush();
     expect(seen).toEqual({ indexed: 2000, failed: 0, pending: 0 });
@@ -88,26 +86,17 @@ describe.each(backends)('indexer (%s backend)', (_name, make) => {
   it('goes again at once when more than a chunk arrived while it wrote', async () => {
     const inner = make();
     opened.push(inner);
-    const { seen, counters } = counting();
     const late: { indexer?: Indexer } = {};
     let offered = false;
     // The real index, with fixes arriving from other drivers while its first write is under way.
-    const index: GeoIndex = Object.assign(Object.create(inner) as GeoIndex, {
-      upsert: (states: readonly DriverState[]) => {
-        if (!offered) {
-          offered = true;
-          for (let i = 1000; i < 1600; i++) late.indexer?.offer(`grid-${i}`, fix(i));
-        }
-        return inner.upsert(states);
-      },
+    const index = around(inner, (states) => {
+      if (!offered) {
+        offered = true;
+        for (let i = 1000; i < 1600; i++) late.indexer?.offer(`grid-${i}`, fix(i));
+      }
+      return inner.upsert(states);
     });
-    const indexer = new Indexer(
-      index,
-      { flushIntervalMs: HOUR, sweepIntervalMs: HOUR },
-      counters,
-      pino({ enabled: false }),
-      Date.now,
-    );
+    const { seen, indexer } = counted(index);
     late.indexer = indexer;
     for (let i = 0; i < 1000; i++) indexer.offer(`grid-${i}`, fix(i));
     await indexer.flush();
@@ -119,19 +108,11 @@ describe.each(backends)('indexer (%s backend)', (_name, make) => {
   it('keeps the whole batch when one of its writes fails, and writes it on the next flush', async () => {
     const inner = make();
     opened.push(inner);
-    const { seen, counters } = counting();
     let calls = 0;
-    const index: GeoIndex = Object.assign(Object.create(inner) as GeoIndex, {
-      upsert: (states: readonly DriverState[]) =>
-        ++calls === 2 ? Promise.reject(new Error('write refused')) : inner.upsert(states),
-    });
-    const indexer = new Indexer(
-      index,
-      { flushIntervalMs: HOUR, sweepIntervalMs: HOUR },
-      counters,
-      pino({ enabled: false }),
-      Date.now,
+    const index = around(inner, (states) =>
+      ++calls === 2 ? Promise.reject(new Error('write refused')) : inner.upsert(states),
     );
+    const { seen, indexer } = counted(index);
     for (let i = 0; i < 1500; i++) indexer.offer(`grid-${i}`, fix(i));
     await indexer.flush();
     expect(seen).toEqual({ indexed: 0, failed: 1, pending: 1500 });
