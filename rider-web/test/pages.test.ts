@@ -68,8 +68,8 @@ async function open(
 
 /**
  * In the page: decodes a PNG screenshot of the map and counts the pixels within a few levels of
- * the live drivers' colours (available, to pickup, on trip); returns one of them, in page pixels,
- * and whether one lies within 3 px of `near`.
+ * the live drivers' colours (available, to pickup, on trip); returns the one nearest the map's
+ * middle, in page pixels, and whether one lies within 3 px of `near`.
  */
 function liveDriverPixels(arg: {
   png64: string;
@@ -97,6 +97,7 @@ function liveDriverPixels(arg: {
       const box = document.getElementById('map')?.getBoundingClientRect();
       let count = 0;
       let at = { x: -1, y: -1 };
+      let best = Number.POSITIVE_INFINITY;
       let near = false;
       for (let i = 0; i < data.length; i += 4) {
         const hit = colours.some(
@@ -108,8 +109,18 @@ function liveDriverPixels(arg: {
         if (!hit) continue;
         count++;
         const p = i / 4;
-        at = { x: (p % img.width) + (box?.left ?? 0), y: Math.floor(p / img.width) + (box?.top ?? 0) };
-        if (arg.near && Math.abs(at.x - arg.near.x) <= 3 && Math.abs(at.y - arg.near.y) <= 3) near = true;
+        const px = p % img.width;
+        const py = Math.floor(p / img.width);
+        const x = px + (box?.left ?? 0);
+        const y = py + (box?.top ?? 0);
+        // The one returned is the nearest the middle: a pan of 100 px keeps it on the map and
+        // clear of the panels along its edges.
+        const fromMiddle = Math.hypot(px - img.width / 2, py - img.height / 2);
+        if (fromMiddle < best) {
+          best = fromMiddle;
+          at = { x, y };
+        }
+        if (arg.near && Math.abs(x - arg.near.x) <= 3 && Math.abs(y - arg.near.y) <= 3) near = true;
       }
       resolve({ count, ...at, near });
     };
