@@ -1,4 +1,4 @@
-import { cellToParent } from 'h3-js';
+import { rollUp } from './cell-counts';
 import { NearestFirstSearch } from './nearest-first';
 import { ReachGuide } from './ring-search';
 import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
@@ -57,14 +57,8 @@ export class MemoryGeoIndex implements GeoIndex {
   }
 
   countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
-    const counts = new Map<string, number>();
-    for (const cell of indexCells) {
-      const n = this.liveIn([cell], nowMs).length;
-      if (n === 0) continue;
-      const parent = res === this.h3Resolution ? cell : cellToParent(cell, res);
-      counts.set(parent, (counts.get(parent) ?? 0) + n);
-    }
-    return Promise.resolve([...counts].map(([cell, count]) => ({ cell, count })));
+    const perCell = indexCells.map((cell): [string, number] => [cell, this.liveIn([cell], nowMs).length]);
+    return Promise.resolve(rollUp(perCell, res, this.h3Resolution));
   }
 
   sweep(nowMs: number): Promise<number> {

@@ -50,35 +50,32 @@ export async function openGeoIndex(options: GeoOptions, log: Logger, now: () => 
 }
 
 /**
- * The Redis setting under which the cells' hashes keep their compact encoding: Redis 7's name,
+ * The Redis setting under which the cells' hashes keep their compact encoding, by Redis 7's name,
  * then the older one Redis 6 has.
  */
-const ENCODING_SETTINGS = [['hash-max-listpack-value', 'hash-max-ziplist-value']] as const;
+const ENCODING_SETTING_NAMES = ['hash-max-listpack-value', 'hash-max-ziplist-value'] as const;
 
 /**
  * Warns when Redis would keep the cells' hashes in its larger encoding: with Redis's default (64)
  * for this setting the index took 346 instead of 297 bytes a driver at 100k drivers
- * (docs/benchmarks.md). Says nothing where CONFIG is
- * not allowed (some managed Redis).
+ * (docs/benchmarks.md). Says nothing where CONFIG is not allowed (some managed Redis).
  */
 export async function checkIndexEncodings(redis: Redis, log: Logger): Promise<void> {
-  for (const names of ENCODING_SETTINGS) {
-    for (const setting of names) {
-      let reply: unknown;
-      try {
-        reply = await redis.config('GET', setting);
-      } catch {
-        return;
-      }
-      if (!Array.isArray(reply) || reply.length < 2) continue; // not this version's name
-      const value = Number(reply[1]);
-      if (value < MEMBER_MAX_BYTES) {
-        log.warn(
-          { setting, value, recommended: MEMBER_MAX_BYTES },
-          `redis ${setting} is ${value}: set it to ${MEMBER_MAX_BYTES} (as infra/redis/redis.conf does, or CONFIG SET ${setting} ${MEMBER_MAX_BYTES}) for less index memory`,
-        );
-      }
-      break;
+  for (const setting of ENCODING_SETTING_NAMES) {
+    let reply: unknown;
+    try {
+      reply = await redis.config('GET', setting);
+    } catch {
+      return;
     }
+    if (!Array.isArray(reply) || reply.length < 2) continue; // not this version's name
+    const value = Number(reply[1]);
+    if (value < MEMBER_MAX_BYTES) {
+      log.warn(
+        { setting, value, recommended: MEMBER_MAX_BYTES },
+        `redis ${setting} is ${value}: set it to ${MEMBER_MAX_BYTES} (as infra/redis/redis.conf does, or CONFIG SET ${setting} ${MEMBER_MAX_BYTES}) for less index memory`,
+      );
+    }
+    return;
   }
 }

@@ -1,5 +1,5 @@
-import { cellToParent } from 'h3-js';
 import type { Redis } from 'ioredis';
+import { rollUp } from './cell-counts';
 import { geoKeys, type GeoKeys } from './keys';
 import { MemberReader, memberToState, stateToMember } from './member';
 import { NearestFirstSearch } from './nearest-first';
@@ -127,23 +127,17 @@ export class RedisGeoIndex implements GeoIndex {
   }
 
   async countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
-    const pipeline = this.redis.pipeline() as unknown as ScriptRedis;
     const cutoff = nowMs - this.staleMs;
-    for (let i = 0; i < indexCells.length; i += COUNT_CELLS) {
-      void pipeline.rtCount(this.keys.prefix, cutoff, ...indexCells.slice(i, i + COUNT_CELLS));
-    }
-    const results = (await (pipeline as unknown as ReturnType<Redis['pipeline']>).exec().catch(unavailable)) ?? [];
-    const counts = new Map<string, number>();
-    results.forEach(([err, chunk], c) => {
-      if (err) unavailable(err);
-      (chunk as number[]).forEach((n, k) => {
-        const cell = indexCells[c * COUNT_CELLS + k];
-        if (cell === undefined || n === 0) return;
-        const parent = res === this.h3Resolution ? cell : cellToParent(cell, res);
-        counts.set(parent, (counts.get(parent) ?? 0) + n);
-      });
-    });
-    return [...counts].map(([cell, count]) => ({ cell, count }));
+    const chunks: string[][] = [];
+    for (let i = 0; i < indexCells.length; i += COUNT_CELLS) chunks.push(indexCells.slice(i, i + COUNT_CELLS));
+    const counted = await Promise.all(chunks.map((c) => this.redis.rtCount(this.keys.prefix, cutoff, ...c))).catch(
+      unavailable,
+    );
+    return rollUp(
+      chunks.flatMap((chunk, c) => chunk.map((cell, k): [string, number] => [cell, counted[c]?.[k] ?? 0])),
+      res,
+      this.h3Resolution,
+    );
   }
 
   async sweep(nowMs: number): Promise<number> {

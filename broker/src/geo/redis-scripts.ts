@@ -20,6 +20,13 @@ local function updated(m)
 end
 `;
 
+/** The cell a driver's pointer ("{updated ms}|{cell}", keys.ts) names. */
+const POINTER_CELL_LUA = `
+local function pointerCell(pointer)
+  return string.sub(pointer, string.find(pointer, '|', 1, true) + 1)
+end
+`;
+
 /**
  * ARGV: prefix, ttlMs, then (driverId, cell, member, updatedMs) per driver. Returns how many applied.
  * A driver still in its cell costs three calls: read its pointer, replace its member in the cell's
@@ -47,17 +54,18 @@ for i = 3, #ARGV, 4 do
   end
   if (not pt) or pt <= t then
     local ckey = prefix .. '${CELL_KEY}' .. cell
+    local pointer = ts .. '|' .. cell
     call('HSET', ckey, id, member)
     if pcell ~= cell then
       if pcell then call('HDEL', prefix .. '${CELL_KEY}' .. pcell, id) end
-      call('SET', dkey, ts .. '|' .. cell, 'PX', ttl)
+      call('SET', dkey, pointer, 'PX', ttl)
       call('SADD', cells, cell)
       call('PEXPIRE', ckey, ttl)
     elseif floor(t / quarter) ~= floor(pt / quarter) then
-      call('SET', dkey, ts .. '|' .. cell, 'PX', ttl)
+      call('SET', dkey, pointer, 'PX', ttl)
       call('PEXPIRE', ckey, ttl)
     else
-      call('SET', dkey, ts .. '|' .. cell, 'KEEPTTL')
+      call('SET', dkey, pointer, 'KEEPTTL')
     end
     applied = applied + 1
   end
@@ -66,10 +74,10 @@ return applied
 `;
 
 /** ARGV: prefix, driverId. Returns { cell, member } of the driver, or nil. */
-export const GET_LUA = `
+export const GET_LUA = `${POINTER_CELL_LUA}
 local pointer = redis.call('GET', ARGV[1] .. '${DRIVER_KEY}' .. ARGV[2])
 if not pointer then return nil end
-local cell = string.sub(pointer, string.find(pointer, '|', 1, true) + 1)
+local cell = pointerCell(pointer)
 local member = redis.call('HGET', ARGV[1] .. '${CELL_KEY}' .. cell, ARGV[2])
 if not member then return nil end
 return { cell, member }
@@ -98,7 +106,7 @@ return counts
  * still points to this cell; forgets cells left empty. Returns { next cursor ("0": done), drivers
  * removed }.
  */
-export const SWEEP_LUA = `${UPDATED_LUA}
+export const SWEEP_LUA = `${UPDATED_LUA}${POINTER_CELL_LUA}
 local prefix, cutoff = ARGV[1], tonumber(ARGV[2])
 local cells = prefix .. 'cells'
 local scan = redis.call('SSCAN', cells, ARGV[3], 'COUNT', tonumber(ARGV[4]))
@@ -112,7 +120,7 @@ for _, cell in ipairs(scan[2]) do
       redis.call('HDEL', ckey, id)
       local dkey = prefix .. '${DRIVER_KEY}' .. id
       local pointer = redis.call('GET', dkey)
-      if pointer and string.sub(pointer, string.find(pointer, '|', 1, true) + 1) == cell then
+      if pointer and pointerCell(pointer) == cell then
         redis.call('DEL', dkey)
       end
       removed = removed + 1
