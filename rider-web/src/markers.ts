@@ -64,6 +64,7 @@ export function freshnessText(fixTimestampMs: number, nowMs: number): string {
 const TRIP_TEXT: Record<TripState, string> = {
   available: 'available',
   to_pickup: 'driver on the way',
+  waiting: 'your driver is waiting',
   on_trip: 'on trip',
   off_duty: 'off duty',
 };

@@ -66,6 +66,11 @@ const VECTORS: { name: string; fix: LocationFix; bytes: string; decoded?: Partia
     bytes: '0101070000007b70c2c79a01000000000000000000e0fffe',
     decoded: { headingDeg: 0, speedMps: 409.4, accuracyM: 254 },
   },
+  {
+    name: 'waiting at the pickup: state 1 with flag bit 3',
+    fix: fix({ seq: 7, timestampMs: 1_764_288_000_123, tripState: 'waiting' }),
+    bytes: '0109070000007b70c2c79a010000000000000000ffffffff',
+  },
 ];
 
 describe('location packet v1', () => {
@@ -112,7 +117,13 @@ describe('location packet v1', () => {
   });
 
   it('ignores reserved flag bits, so later minor additions stay readable', () => {
-    expect(decodeLocation(patched(1, 'f8'))).toMatchObject({ ok: true, value: { tripState: 'available' } });
+    expect(decodeLocation(patched(1, 'f0'))).toMatchObject({ ok: true, value: { tripState: 'available' } });
+  });
+
+  it('reads the waiting bit only with state 1 (to pickup)', () => {
+    expect(decodeLocation(patched(1, '08'))).toMatchObject({ ok: true, value: { tripState: 'available' } });
+    expect(decodeLocation(patched(1, '0a'))).toMatchObject({ ok: true, value: { tripState: 'on_trip' } });
+    expect(decodeLocation(patched(1, '09'))).toMatchObject({ ok: true, value: { tripState: 'waiting' } });
   });
 
   it.each([

@@ -5,7 +5,8 @@ import { fail, ok, type Result } from './result';
  * Location packet v1: 24 bytes, little-endian. The layout is documented in docs/protocol.md.
  *
  *  0  u8   version (1)
- *  1  u8   flags: bits 0-1 trip state, bit 2 simulated, bits 3-7 reserved (written 0, ignored)
+ *  1  u8   flags: bits 0-1 trip state, bit 2 simulated, bit 3 waiting at pickup (with state 1),
+ *           bits 4-7 reserved (written 0, ignored)
  *  2  u32  seq
  *  6  u48  device timestamp, ms since the epoch
  * 12  i32  latitude, 1e-7 degree
@@ -17,6 +18,9 @@ export const LOCATION_V1 = 1;
 export const LOCATION_V1_BYTES = 24;
 
 const UNKNOWN_12 = 0xfff;
+const TO_PICKUP = 1;
+/** Flag bit 3: with trip state 1 (to pickup), the driver is at the pickup waiting for the rider. */
+const WAITING_FLAG = 0b1000;
 const UNKNOWN_ACCURACY = 0xff;
 const MAX_HEADING_CODE = 3599;
 const MAX_SPEED_CODE = 4094;
@@ -40,7 +44,7 @@ export function encodeLocation(fix: LocationFix): Uint8Array {
   if (!valid.ok) throw new RangeError(`encodeLocation: ${valid.reason}`);
   const bytes = new Uint8Array(LOCATION_V1_BYTES);
   const view = new DataView(bytes.buffer);
-  const tripCode = TRIP_STATES.indexOf(fix.tripState);
+  const tripCode = fix.tripState === 'waiting' ? TO_PICKUP | WAITING_FLAG : TRIP_STATES.indexOf(fix.tripState);
   view.setUint8(0, LOCATION_V1);
   view.setUint8(1, tripCode | (fix.simulated ? 0b100 : 0));
   view.setUint32(2, fix.seq, true);
@@ -84,7 +88,7 @@ export function decodeLocation(bytes: Uint8Array): Result<LocationFix, DecodeRea
     headingDeg: heading === UNKNOWN_12 ? null : heading / 10,
     speedMps: speed === UNKNOWN_12 ? null : speed / 10,
     accuracyM: accuracy === UNKNOWN_ACCURACY ? null : accuracy,
-    tripState: TRIP_STATES[flags & 0b11] ?? 'available',
+    tripState: (flags & 0b11) === TO_PICKUP && (flags & WAITING_FLAG) !== 0 ? 'waiting' : (TRIP_STATES[flags & 0b11] ?? 'available'),
     simulated: (flags & 0b100) !== 0,
   });
 }

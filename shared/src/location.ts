@@ -1,10 +1,14 @@
 import { fail, ok, type Result } from './result';
 
 /** What a driver is doing, carried in every fix so riders and operators see it without another topic. */
-export type TripState = 'available' | 'to_pickup' | 'on_trip' | 'off_duty';
+export type TripState = 'available' | 'to_pickup' | 'waiting' | 'on_trip' | 'off_duty';
 
-/** Trip states in wire order: the index is the 2-bit code in the packet's flags. */
-export const TRIP_STATES: readonly TripState[] = ['available', 'to_pickup', 'on_trip', 'off_duty'];
+/**
+ * Trip states by code: the index is the state's code in index members and fleet rows. In the v1
+ * packet, codes 0-3 are the 2-bit trip state of the flags; `waiting` (at the pickup, waiting for the
+ * rider) is sent as `to_pickup` with flag bit 3 set, so readers that predate it see `to_pickup`.
+ */
+export const TRIP_STATES: readonly TripState[] = ['available', 'to_pickup', 'on_trip', 'off_duty', 'waiting'];
 
 /** One GPS fix of one driver, the unit every part of ridetrack passes around. */
 export interface LocationFix {
