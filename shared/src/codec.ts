@@ -88,7 +88,10 @@ export function decodeLocation(bytes: Uint8Array): Result<LocationFix, DecodeRea
     headingDeg: heading === UNKNOWN_12 ? null : heading / 10,
     speedMps: speed === UNKNOWN_12 ? null : speed / 10,
     accuracyM: accuracy === UNKNOWN_ACCURACY ? null : accuracy,
-    tripState: (flags & 0b11) === TO_PICKUP && (flags & WAITING_FLAG) !== 0 ? 'waiting' : (TRIP_STATES[flags & 0b11] ?? 'available'),
+    tripState:
+      (flags & 0b11) === TO_PICKUP && (flags & WAITING_FLAG) !== 0
+        ? 'waiting'
+        : (TRIP_STATES[flags & 0b11] ?? 'available'),
     simulated: (flags & 0b100) !== 0,
   });
 }
