@@ -243,6 +243,8 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     counters,
     now,
     onClose: (reason: string) => log.debug({ reason }, 'connection closed by broker'),
+    // A bug that a client's bytes reached: its connection is closed; the process goes on.
+    onFault: (err: unknown) => log.error({ err }, 'gate fault: connection closed'),
     underPressure: () => load.lagMs > PRESSURE_LAG_MS,
   };
   let leanWarned = false;

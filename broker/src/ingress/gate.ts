@@ -1,6 +1,7 @@
 import { Duplex } from 'node:stream';
 import type { Claims } from '@ridetrack/shared';
 import type { JudgeLimits, LastFix } from './fix-judge';
+import { supersededFixes } from './backlog';
 import { CoalescingQueue } from './coalescing-queue';
 import { FrameSplitter } from './frame-splitter';
 import { connackFrame, pubackFrame, publishFrame } from './frames';
@@ -48,6 +49,11 @@ export interface GateDeps {
   now: () => number;
   /** Closes the connection for a reason, once; the gate reports why it closed. */
   onClose?: (reason: string) => void;
+  /**
+   * A client's bytes made the gate throw: a bug, reported here (and the connection closed), never
+   * an exception that escapes the connection.
+   */
+  onFault?: (err: unknown) => void;
   /** True while the broker is behind (event loop lagging): backlogs of fixes are then coalesced. */
   underPressure: () => boolean;
 }
@@ -96,6 +102,7 @@ interface Admitted {
   key: string | null;
 }
 
+const CONNECT = 1;
 const PUBLISH = 3;
 /** A client may pipeline this many packets behind CONNECT before its CONNACK. */
 const MAX_HELD_PACKETS = 64;
@@ -132,6 +139,8 @@ export class IngressGate extends Duplex {
   private readonly waiting = new CoalescingQueue();
   /** Aedes has asked for data that the gate has not given it yet. */
   private wanted = false;
+  /** A CONNECT has come: it must be the first packet and the only one [MQTT-3.1.0-1], [MQTT-3.1.0-2]. */
+  private connected = false;
 
   constructor(
     private readonly transport: Duplex,
@@ -181,9 +190,14 @@ export class IngressGate extends Duplex {
     this.ctx.authenticated = true;
     const held = this.held ?? [];
     this.held = null;
-    for (const frame of held) {
-      if (this.destroyed) return;
-      this.enqueue(this.admit(frame.bytes, frame.headerLength));
+    try {
+      for (const frame of held) {
+        if (this.destroyed) return;
+        this.enqueue(this.admit(frame.bytes, frame.headerLength));
+      }
+    } catch (err) {
+      this.deps.onFault?.(err);
+      this.reject('gate_fault');
     }
   }
 
@@ -244,21 +258,41 @@ export class IngressGate extends Duplex {
     }
   }
 
-  /** Bytes from the client. */
+  /** Bytes from the client. No exception from them escapes: a fault closes this connection only. */
   onData(chunk: Buffer): void {
+    try {
+      this.receive(chunk);
+    } catch (err) {
+      this.deps.onFault?.(err);
+      this.reject('gate_fault');
+    }
+  }
+
+  private receive(chunk: Buffer): void {
     const split = this.inbound.push(chunk);
     if (!split.ok) {
       this.reject(split.reason);
       return;
     }
     const frames = split.value;
-    // Coalesce only when behind: Aedes has not taken what was handed to it, or the loop lags.
-    const behind = frames.length > 1 && (this.readableLength > 0 || !this.waiting.empty || this.deps.underPressure());
-    const newestFor = behind ? newestQos0PerTopic(frames.map((f) => f.bytes)) : undefined;
+    // Coalesce only an authenticated client's backlog, and only when behind: Aedes has not taken
+    // what was handed to it, or the loop lags. Before that, every packet is judged on its own.
+    const behind =
+      frames.length > 1 &&
+      this.held === null &&
+      this.ctx.authenticated &&
+      (this.readableLength > 0 || !this.waiting.empty || this.deps.underPressure());
+    const superseded = behind ? supersededFixes(frames) : undefined;
     for (let i = 0; i < frames.length && !this.destroyed; i++) {
       const frame = frames[i];
       if (frame === undefined) continue;
-      if (newestFor !== undefined && newestFor.superseded.has(i)) {
+      const isConnect = (frame.bytes[0] ?? 0) >> 4 === CONNECT;
+      if (isConnect === this.connected) {
+        this.reject(isConnect ? 'second_connect' : 'first_packet_not_connect');
+        return;
+      }
+      this.connected = true;
+      if (superseded?.has(i) === true) {
         // A backlog holds newer fixes for the same topic: only the newest is worth sending on.
         this.deps.counters.drop('coalesced');
         continue;
@@ -378,26 +412,4 @@ export class IngressGate extends Duplex {
     if (qos === 2) this.reject('invalid_qos2_payload');
     return null;
   }
-}
-
-/**
- * In a backlog of several QoS 0 fixes on one driver's location topic (`d/{id}/l`), all but the last
- * are superseded. Other topics are never coalesced. Only the first byte and topic are read, and only
- * when a chunk held more than one packet.
- */
-function newestQos0PerTopic(frames: Uint8Array[]): { superseded: Set<number> } {
-  const lastIndex = new Map<string, number>();
-  const superseded = new Set<number>();
-  frames.forEach((bytes, i) => {
-    const first = bytes[0] ?? 0;
-    if (first >> 4 !== PUBLISH || (first & 0x06) !== 0) return;
-    const headerLength = 1 + bytes.subarray(1, 5).findIndex((b) => (b & 0x80) === 0) + 1;
-    const length = ((bytes[headerLength] ?? 0) << 8) | (bytes[headerLength + 1] ?? 0);
-    const topic = Buffer.from(bytes.buffer, bytes.byteOffset + headerLength + 2, length).toString('latin1');
-    if (!topic.startsWith('d/') || !topic.endsWith('/l')) return;
-    const previous = lastIndex.get(topic);
-    if (previous !== undefined) superseded.add(previous);
-    lastIndex.set(topic, i);
-  });
-  return { superseded };
 }
