@@ -1,10 +1,11 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { EventEmitter } from 'node:events';
 import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import { Aedes } from 'aedes';
-import { statusTopic } from '@ridetrack/shared';
+import { encodeLocation, encodeStatus, locationTopic, MAX_CLIENT_ID_LENGTH, statusTopic } from '@ridetrack/shared';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import { Admission, type AdmissionLimits } from './admission';
@@ -27,6 +28,7 @@ import type { JudgeLimits } from './ingress/fix-judge';
 import { connackFrame } from './ingress/frames';
 import { forgetConnectPacket, leanParserBuffer } from './lean-parser';
 import { IngressGate, type GateLimits, type Transport } from './ingress/gate';
+import { judgeHealth } from './health';
 import { LoadMonitor } from './load-monitor';
 import { createMetrics, gateCounters, indexerCounters, liveCounters, type Metrics } from './metrics';
 import { Presence } from './presence';
@@ -116,7 +118,12 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   const gates = new Set<IngressGate>();
   const counters = gateCounters(metrics);
 
-  const backends = aedesBackends(options.cluster, log);
+  const backends = aedesBackends(options.cluster, log, {
+    change: (up) => metrics.clusterUp.set(up ? 1 : 0),
+    // Redis lost what this node wrote: its drivers' presence and last positions go back in.
+    lost: () => backends.restoreRetained(retainedStateOfThisNode()),
+  });
+  if (backends.clustered) metrics.clusterUp.set(1);
   const { persistence } = backends;
   const aedes = new Aedes({
     id: options.cluster.nodeId,
@@ -124,8 +131,9 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     ...(backends.mq === undefined ? {} : { mq: backends.mq }),
     connectTimeout: options.connectTimeoutMs,
     maxInflightInbound: options.maxInflightInbound,
-    // Client ids of MQTT 3.1 clients may be longer than the 23 characters 3.1 allows.
-    maxClientsIdLength: 64,
+    // Client ids of MQTT 3.1 clients may be longer than the 23 characters 3.1 allows: as long as
+    // the client-id rules allow (shared/src/client-ids.ts).
+    maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
     drainTimeout: 10_000,
     // No cap on publishes in flight inside Aedes (its default is 100). A delivery completes a turn
     // of the event loop after its write, so a cap made throughput "cap per loop turn": past the
@@ -133,10 +141,30 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     // (5 s latency, 7% delivered at 20,000 msg/s). What Aedes holds is bounded by the gates instead:
     // each connection hands it at most one read's worth, coalesced to the newest fix under load.
     concurrency: 0,
-    heartbeatInterval: 60_000,
+    heartbeatInterval: options.cluster.heartbeatMs,
+  });
+  // Aedes reports its own failures here (a will sweep or a routing step that could not reach
+  // Redis). An 'error' nobody hears ends the process; the broker serves on and says so instead.
+  let lastAedesWarnMs = 0;
+  // Aedes's types declare only its client events; the broker's own 'error' is real (aedes.js).
+  (aedes as unknown as EventEmitter).on('error', (err: Error) => {
+    metrics.brokerErrors.inc({ source: 'aedes' });
+    if (now() - lastAedesWarnMs < 10_000) return;
+    lastAedesWarnMs = now();
+    log.warn({ err: err.message }, 'broker error survived (shared state unreachable?)');
   });
   await aedes.listen();
   const presence = new Presence(aedes, now, log);
+  /** What only this node knows, as retained messages: its drivers online, where each was last. */
+  function retainedStateOfThisNode() {
+    const packets = [];
+    for (const driverId of presence.drivers()) {
+      packets.push({ ...retainedPacket(statusTopic(driverId), encodeStatus({ online: true, ts: now() })), qos: 1 });
+      const last = memoryFixes.get(driverId);
+      if (last !== undefined) packets.push(retainedPacket(locationTopic(driverId), encodeLocation(last.fix)));
+    }
+    return packets;
+  }
   if (backends.clustered) await presence.followTakeovers(aedes.id);
   // Riders following over HTTP see every fix and status Aedes routes, from any node.
   const hub: LiveHub = new LiveHub(
@@ -176,6 +204,14 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     log,
     now,
     tripEnded: (tripId) => dispatch.hasEnded(tripId),
+    onAuthFailed: (gate) => admission.authFailed(gate.ctx.remoteAddress, now()),
+    admitAuthenticated(sessionKey, gate) {
+      const refused = admission.reconnect(sessionKey, now());
+      if (refused === null) return null;
+      metrics.refused.inc({ reason: refused });
+      log.debug({ clientId: sessionKey, remote: gate.ctx.remoteAddress, reason: refused }, 'connection refused');
+      return refused;
+    },
     onAuthenticated(client, gate) {
       const role = gate.ctx.claims?.role ?? 'anonymous';
       const labels = { role, transport: gate.ctx.transport };
@@ -199,6 +235,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     hooks.authenticate(client, username, password, done);
   };
   aedes.authorizeSubscribe = hooks.authorizeSubscribe;
+  aedes.authorizeForward = hooks.authorizeForward;
   aedes.authorizePublish = (client, packet, done) => {
     // A superseded session's will must not mark a reconnected driver offline.
     const claims = gateOf(client)?.ctx.claims;
@@ -219,7 +256,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       done(new Error('no gate'), false);
       return;
     }
-    const refusal = admission.admit(packet.clientId || gate.ctx.remoteAddress, {
+    const refusal = admission.admit(gate.ctx.remoteAddress, {
       connections: aedes.connectedClients,
       eventLoopLagMs: load.lagMs,
       nowMs: now(),
@@ -258,15 +295,30 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     }
   };
 
+  let draining = false;
   const app = createApp({
     metrics,
-    health: () => ({
-      connections: aedes.connectedClients,
-      driversOnline: presence.onlineCount,
-      eventLoopLagMs: Math.round(load.lagMs),
-      index: indexer.health(),
-      live: { ...live.open, fleet: fleet.openCount, drivers: hub.drivers, listeners: hub.listeners },
-    }),
+    health: () => {
+      const index = indexer.health();
+      const clusterUp = backends.up();
+      return {
+        verdict: judgeHealth({
+          draining,
+          indexUp: index.up,
+          clusterUp,
+          eventLoopLagMs: load.lagMs,
+          maxEventLoopLagMs: options.admission.maxEventLoopLagMs,
+        }),
+        details: {
+          connections: aedes.connectedClients,
+          driversOnline: presence.onlineCount,
+          eventLoopLagMs: Math.round(load.lagMs),
+          index,
+          ...(clusterUp === null ? {} : { cluster: { up: clusterUp } }),
+          live: { ...live.open, fleet: fleet.openCount, drivers: hub.drivers, listeners: hub.listeners },
+        },
+      };
+    },
   });
   app.route(
     '/api',
@@ -334,6 +386,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   async function close(): Promise<void> {
     // Stop accepting, then close every client (MQTT 3.1.1 has no server DISCONNECT: closing the
     // connection is how clients are told), and give up waiting after the shutdown timeout.
+    draining = true;
     const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     presence.close();
     live.close();
@@ -360,4 +413,9 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     metrics,
     close: () => (closing ??= close()),
   };
+}
+
+/** A retained PUBLISH as Aedes stores it. */
+function retainedPacket(topic: string, payload: Uint8Array | string) {
+  return { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: true, dup: false };
 }

@@ -6,6 +6,7 @@ import mqemitterRedis from 'mqemitter-redis';
 import { QlobberTrue } from 'qlobber';
 import type { Logger } from 'pino';
 import type { RetainedSource } from './live/aedes-source';
+import { ClusterWatch } from './cluster-watch';
 import { markRedeliveries } from './redelivery';
 
 export interface ClusterOptions {
@@ -13,11 +14,25 @@ export interface ClusterOptions {
   redisUrl: string | undefined;
   /** This node's id in the cluster (Aedes' broker id): in logs, wills and takeovers. */
   nodeId: string;
+  /**
+   * Aedes's heartbeat between nodes: a node silent for three of them is taken as dead (its clients'
+   * wills are published), and wills are swept every four. Redis is watched four times as often.
+   */
+  heartbeatMs: number;
+  /** Prefix of this node's own keys in Redis (the watch's marker). */
+  keyPrefix: string;
 }
 
 /** What Aedes routes messages through and keeps state in. */
 export interface AedesBackends {
   clustered: boolean;
+  /** Clustered: whether the cluster's Redis answers now (null alone). */
+  up(): boolean | null;
+  /**
+   * Writes retained messages straight to the shared store, delivering them to nobody: what a node
+   * writes again after Redis lost its data. Alone, a no-op (the store is this process).
+   */
+  restoreRetained(packets: readonly RetainedPacket[]): void;
   /** An mqemitter: undefined for Aedes' in-process default, or the local-first Redis one. */
   mq: unknown;
   persistence: RetainedSource;
@@ -80,7 +95,7 @@ function localFirstRedisMq(redisUrl: string, nodeId: string, onRemoteError: (err
 /** How long retained writes are gathered before they go to Redis together. */
 const RETAINED_FLUSH_MS = 20;
 
-type RetainedPacket = { topic: string; payload: Buffer };
+export type RetainedPacket = { topic: string; payload: Buffer; retain?: boolean; qos?: number; cmd?: string };
 
 /**
  * aedes-persistence-redis whose retained writes are off the publish path: a fix is delivered
@@ -93,6 +108,8 @@ type RetainedPacket = { topic: string; payload: Buffer };
 class LastPositionStore extends RedisPersistence {
   private readonly pending = new Map<string, RetainedPacket>();
   private timer: NodeJS.Timeout | undefined;
+  /** While Redis is away, writes wait here (the newest per topic) and go once it is back. */
+  private up = true;
 
   constructor(
     conn: Redis,
@@ -104,8 +121,18 @@ class LastPositionStore extends RedisPersistence {
   override storeRetained(packet: unknown): Promise<void> {
     const p = packet as RetainedPacket;
     this.pending.set(p.topic, p);
-    this.timer ??= setTimeout(() => void this.flush(), RETAINED_FLUSH_MS);
+    this.schedule();
     return Promise.resolve();
+  }
+
+  /** Redis is away (writes wait) or back (what waited is written now). */
+  setUp(up: boolean): void {
+    this.up = up;
+    if (up) this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.up && this.pending.size > 0) this.timer ??= setTimeout(() => void this.flush(), RETAINED_FLUSH_MS);
   }
 
   /** What Redis holds for the filters, with this node's pending writes (newer) in their place. */
@@ -136,10 +163,12 @@ class LastPositionStore extends RedisPersistence {
     await Promise.all(batch.map((packet) => this.write(packet)));
   }
 
-  private async write(packet: unknown): Promise<void> {
+  private async write(packet: RetainedPacket): Promise<void> {
     try {
       await super.storeRetained(packet);
     } catch (err) {
+      // Kept for the next try, unless a newer one came meanwhile: Redis catches up when it is back.
+      if (!this.pending.has(packet.topic)) this.pending.set(packet.topic, packet);
       this.onError(err as Error);
     }
   }
@@ -153,10 +182,16 @@ class LastPositionStore extends RedisPersistence {
  * No sticky sessions: a client may reconnect to any node. docs/life-of-a-location.md follows one
  * fix through it.
  */
-export function aedesBackends(options: ClusterOptions, log: Logger): AedesBackends {
+export function aedesBackends(
+  options: ClusterOptions,
+  log: Logger,
+  events: { change(up: boolean): void; lost(): void },
+): AedesBackends {
   if (options.redisUrl === undefined)
     return {
       clustered: false,
+      up: () => null,
+      restoreRetained: () => undefined,
       mq: undefined,
       persistence: markRedeliveries(memoryPersistence()),
       close: () => Promise.resolve(),
@@ -173,12 +208,30 @@ export function aedesBackends(options: ClusterOptions, log: Logger): AedesBacken
   conn.on('error', warn);
   const store = new LastPositionStore(conn, warn);
   log.info({ nodeId: options.nodeId }, 'clustered: routing and retained state shared through Redis');
+  const watch = new ClusterWatch(conn, `${options.keyPrefix}node:${options.nodeId}`, options.heartbeatMs / 4, {
+    change(up) {
+      store.setUp(up);
+      if (up) log.info('cluster: redis is back; writing what waited');
+      else log.warn('cluster: redis unreachable; this node serves its own clients meanwhile');
+      events.change(up);
+    },
+    lost() {
+      log.warn("cluster: redis lost its data (restarted empty or flushed); writing this node's state again");
+      events.lost();
+    },
+  });
+  watch.start();
   return {
     clustered: true,
+    up: () => watch.up,
+    restoreRetained: (packets) => {
+      for (const p of packets) void store.storeRetained(p);
+    },
     mq,
     // Aedes 1.x reads retained messages as streams: the adapter of aedes-persistence 11 gives them.
     persistence: markRedeliveries(new CallBackPersistence(() => store)),
     close: async () => {
+      watch.stop();
       await store.flush();
       // QUIT after what is queued, so the writes of sessions closing with the node finish.
       await conn.quit().catch(() => undefined);

@@ -37,6 +37,9 @@ const schema = z.object({
   RECONNECT_BAN_CONNECTS: positiveInt.default(30),
   RECONNECT_BAN_WINDOW_MS: positiveInt.default(10_000),
   RECONNECT_BAN_MS: positiveInt.default(30_000),
+  AUTH_FAILURE_BAN_COUNT: positiveInt.default(50),
+  AUTH_FAILURE_WINDOW_MS: positiveInt.default(10_000),
+  AUTH_FAILURE_BAN_MS: positiveInt.default(60_000),
   MAX_SPEED_MPS: z.coerce.number().positive().default(83),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(5000),
   REDIS_URL: z
@@ -44,6 +47,7 @@ const schema = z.object({
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
   CLUSTER: z.enum(['auto', 'off']).default('auto'),
+  CLUSTER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   NODE_ID: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . -')

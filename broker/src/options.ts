@@ -54,6 +54,9 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       banConnects: config.RECONNECT_BAN_CONNECTS,
       banWindowMs: config.RECONNECT_BAN_WINDOW_MS,
       banMs: config.RECONNECT_BAN_MS,
+      authFailures: config.AUTH_FAILURE_BAN_COUNT,
+      authFailureWindowMs: config.AUTH_FAILURE_WINDOW_MS,
+      authFailureBanMs: config.AUTH_FAILURE_BAN_MS,
     },
     connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
     maxInflightInbound: config.MAX_INFLIGHT_INBOUND,
@@ -63,6 +66,8 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       // With a Redis URL, nodes share routing and retained state unless CLUSTER=off.
       redisUrl: config.CLUSTER === 'off' ? undefined : config.REDIS_URL,
       nodeId: config.NODE_ID ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
+      heartbeatMs: config.CLUSTER_HEARTBEAT_MS,
+      keyPrefix: config.REDIS_KEY_PREFIX,
     },
     geo: {
       redisUrl: config.REDIS_URL,

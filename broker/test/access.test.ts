@@ -67,7 +67,7 @@ describe('tokens', () => {
       'a driver token for another client id',
       () => t.token(driverClaims('drv-other')),
       NOT_AUTHORIZED,
-      'client_id_mismatch',
+      'client_id_not_allowed',
     ],
   ])('refuses %s with CONNACK %i and counts it', async (_name, makeToken, code, reason) => {
     const before = await metricValue(t.broker, 'ridetrack_auth_failures_total', { reason });
@@ -87,7 +87,7 @@ describe('tokens', () => {
   it('ends a connection when its token expires', async () => {
     const rider = await connectClient(
       t.tcpUrl,
-      'rider-exp',
+      'rider:r:exp',
       await t.token({ role: 'rider', sub: 'r', drivers: ['drv-1'], exp: Math.floor(Date.now() / 1000) + 2 }, 2),
     );
     await clientClosed(rider);
@@ -102,7 +102,12 @@ const claimsOf: Record<Who, Claims> = {
   operator: operatorClaims,
   service: serviceClaims,
 };
-const clientIdOf: Record<Who, string> = { driver: 'drv-1', rider: 'rider-m', operator: 'ops-m', service: 'svc-m' };
+const clientIdOf: Record<Who, string> = {
+  driver: 'drv-1',
+  rider: 'rider:rider-1:m',
+  operator: 'operator:ops-1:m',
+  service: 'service:svc-1:m',
+};
 
 describe('access matrix: subscribe', () => {
   it.each<[Who, string, 'granted' | 'refused']>([
@@ -144,7 +149,7 @@ describe('access matrix: publish', () => {
     ['operator', 'd/drv-1/t', 'disconnected'],
     ['service', 'd/drv-1/t', 'delivered'],
   ])('%s publishing to %s is %s', async (who, topic, expected) => {
-    const watcher = await connectClient(t.tcpUrl, `watch-${who}`, await t.token(serviceClaims));
+    const watcher = await connectClient(t.tcpUrl, `service:svc-1:watch-${who}`, await t.token(serviceClaims));
     await watcher.subscribeAsync(topic.startsWith('d/') ? topic : 'd/#');
     const client = await connectClient(t.tcpUrl, clientIdOf[who], await t.token(claimsOf[who]));
     const deniedBefore = await metricValue(t.broker, 'ridetrack_acl_denials_total', { action: 'publish' });
@@ -163,7 +168,7 @@ describe('access matrix: publish', () => {
   });
 
   it('a rider receives only its own driver', async () => {
-    const rider = await connectClient(t.tcpUrl, 'rider-own', await t.token(riderClaims('drv-a')));
+    const rider = await connectClient(t.tcpUrl, 'rider:rider-1:own', await t.token(riderClaims('drv-a')));
     expect(await subackCode(rider, 'd/drv-a/l')).toBe(0);
     expect(await subackCode(rider, 'd/drv-b/l')).toBe(SUBACK_FAILURE);
     const a = await connectClient(t.tcpUrl, 'drv-a', await t.token(driverClaims('drv-a')));

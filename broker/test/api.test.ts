@@ -114,7 +114,7 @@ describe.each([
     const driver = await connectClient(t.tcpUrl, 'disp-near', await t.token(driverClaims('disp-near')));
     await driver.subscribeAsync('d/disp-near/t', { qos: 1 });
     const told = nextMessage(driver, 'd/disp-near/t');
-    const res = await post('/api/trips', { pickup: { lat: 10.0, lng: 20.0 }, riderId: 'rider-d' });
+    const res = await post('/api/trips', { pickup: { lat: 10.0, lng: 20.0 }, riderId: 'r-d' });
     expect(res.status).toBe(201);
     const { trip, riderToken } = (await res.json()) as { trip: { id: string; driverId: string }; riderToken: string };
     expect(trip.driverId).toBe('disp-near');
@@ -124,7 +124,7 @@ describe.each([
     });
 
     // The rider token follows this driver only.
-    const rider = await connectClient(t.wsUrl, 'rider-d', riderToken);
+    const rider = await connectClient(t.wsUrl, 'rider:r-d:d', riderToken);
     await rider.subscribeAsync('d/disp-near/l');
     // The next request gets the other driver: the first is reserved.
     const second = (await (await post('/api/trips', { pickup: { lat: 10.0, lng: 20.0 } })).json()) as {
@@ -137,7 +137,7 @@ describe.each([
     const done = await post(`/api/trips/${trip.id}/complete`, {});
     expect(done.status).toBe(200);
     await riderGone;
-    expect(await connectRefused(t.wsUrl, 'rider-d', riderToken)).toBe(5);
+    expect(await connectRefused(t.wsUrl, 'rider:r-d:d', riderToken)).toBe(5);
     expect((await post(`/api/trips/${trip.id}/complete`, {})).status).toBe(409);
     expect((await post('/api/trips/t-none/complete', {})).status).toBe(404);
     await driver.endAsync();

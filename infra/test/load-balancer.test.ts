@@ -73,7 +73,7 @@ describe('the load balancer config in infra/haproxy', () => {
     async () => {
       const health = await fetch(`http://127.0.0.1:${lb.http}/healthz`);
       expect(health.status).toBe(200);
-      const rider = await connect(`ws://127.0.0.1:${lb.http}/mqtt`, 'lb-rider', {
+      const rider = await connect(`ws://127.0.0.1:${lb.http}/mqtt`, 'rider:lb-rider', {
         role: 'rider',
         sub: 'lb-rider',
         drivers: ['lb-drv'],

@@ -52,7 +52,7 @@ describe('npm start', () => {
       }
       // A rider follows drv-00001 (the dev rider token watches it) and receives its fixes.
       const rider = await mqtt.connectAsync(`ws://127.0.0.1:${http}/mqtt`, {
-        clientId: 'rider-smoke',
+        clientId: 'rider:rider-1:smoke',
         username: 'rider',
         password: token('rider \\(watches drv-00001\\)'),
         reconnectPeriod: 0,

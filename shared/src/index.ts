@@ -23,6 +23,7 @@ export {
 } from './topics';
 export { MAX_RIDER_DRIVERS, parseClaims, ROLES, type Claims, type ClaimsReason, type Role } from './claims';
 export { canPublish, canSubscribe, type AccessReason } from './access';
+export { clientIdAllowed, clientIdFor, MAX_CLIENT_ID_LENGTH, type ClientIdReason } from './client-ids';
 export { decodeStatus, encodeStatus, STATUS_MAX_BYTES, type DriverStatus, type StatusReason } from './status';
 export { distanceM, type LatLng } from './geo';
 export { decodeTripMessage, encodeTripMessage, type TripMessage, type TripMessageReason } from './trip';

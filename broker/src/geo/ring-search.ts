@@ -68,11 +68,10 @@ function cachedCentre(cell: string): CellCentre {
   return hit;
 }
 
-/** A disk of cells around a centre cell, by ring; `centres` is filled when first needed. */
+/** A disk of cells around a centre cell, by ring. */
 export interface Disk {
   edgeM: number;
   rings: string[][];
-  centres?: CellCentre[];
 }
 
 /** The area over which a search remembers how far it had to look (res 6: about 36 km²). */
@@ -126,17 +125,22 @@ export function cachedDisk(center: string, k: number): Disk {
 }
 
 /**
- * The cells of a disk that can hold a driver within the query's radius, nearest first, each with
- * the least distance any point of it can be from the query point: its centre's distance less its
- * circumradius (one edge, with the margin for the grid's size varying).
+ * The cells of some rings that can hold a driver within the query's radius, nearest first, each
+ * with the least distance any point of it can be from the query point: its centre's distance less
+ * its circumradius (one edge, with the margin for the grid's size varying).
  */
-export function cellsNearestFirst(query: NearbyQuery, disk: Disk): { cell: string; minM: number }[] {
-  const reach = disk.edgeM / SIZE_MARGIN;
+export function ringCellsNearestFirst(
+  query: NearbyQuery,
+  rings: readonly (readonly string[])[],
+  edgeM: number,
+): { cell: string; minM: number }[] {
+  const reach = edgeM / SIZE_MARGIN;
   const out: { cell: string; minM: number }[] = [];
-  disk.centres ??= disk.rings.flat().map(cachedCentre);
-  for (const c of disk.centres) {
-    const minM = Math.max(0, distanceM(query, c) - reach);
-    if (minM <= query.radiusM) out.push({ cell: c.cell, minM });
+  for (const ring of rings) {
+    for (const cell of ring) {
+      const minM = Math.max(0, distanceM(query, cachedCentre(cell)) - reach);
+      if (minM <= query.radiusM) out.push({ cell, minM });
+    }
   }
   return out.sort((a, b) => a.minM - b.minM);
 }
