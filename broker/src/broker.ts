@@ -34,6 +34,7 @@ import { createMetrics, gateCounters, indexerCounters, liveCounters, type Metric
 import { Presence } from './presence';
 import { announceTripEnded, encodeTripTopicPublish, onTripEnded } from './trip-publish';
 import { boundPort, listen, listenTcp, listenTls } from './transports/tcp';
+import { ConnectionBudget } from './transports/connection-budget';
 import { attachWebSocket } from './transports/websocket';
 
 export interface BrokerOptions {
@@ -48,6 +49,8 @@ export interface BrokerOptions {
   judge: JudgeLimits;
   admission: AdmissionLimits;
   connectTimeoutMs: number;
+  /** HTTP: how long a connection may take to send a request's headers, and stay idle between requests. */
+  http: { headersTimeoutMs: number; keepAliveTimeoutMs: number };
   /** QoS 2 publishes a client may hold awaiting PUBREL before it is disconnected. */
   maxInflightInbound: number;
   shutdownTimeoutMs: number;
@@ -270,7 +273,13 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     gate.refuseConnect(connackFrame(SERVER_UNAVAILABLE), refusal);
     done(new Error(refusal), false);
   };
-  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  aedes.on('clientError', (client, err) => {
+    log.debug({ clientId: client.id, err: err.message }, 'client error');
+    // Aedes closes a client that holds more QoS 2 publishes than allowed awaiting PUBREL.
+    const gate = gateOf(client);
+    if (gate !== undefined && err.message.startsWith('maxInflightInbound exceeded'))
+      counters.violation('qos2_inflight_exceeded', gate.ctx.transport);
+  });
   aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
 
   const gateDeps = {
@@ -340,6 +349,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     counters: liveCounters(metrics),
     intervalMs: 500,
     heartbeatMs: options.live.heartbeatMs,
+    maxBufferedBytes: options.live.fleetMaxBufferedBytes,
   });
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     if (!live.handle(req, res) && !fleet.handle(req, res)) void fetchListener(req, res);
@@ -347,35 +357,67 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
 
   const servers: Server[] = [];
   const webSockets: WebSocketServer[] = [];
-  const tcp = await listenTcp(options.host, options.mqttPort, (socket) => {
-    accept(socket, 'tcp', socket.remoteAddress ?? 'unknown');
-  });
+  // Every socket of every listener counts from its first moment: MAX_CONNECTIONS and a little
+  // room above it, so that an MQTT client over the cap still hears CONNACK 3 (admission, below)
+  // while a flood of sockets that never speak is closed at accept.
+  const budget = new ConnectionBudget(socketBudget(options.admission.maxConnections), () =>
+    metrics.refused.inc({ reason: 'too_many_connections' }),
+  );
+  const httpOptions = {
+    // A connection that never sends a whole request is closed after headersTimeoutMs (Node's
+    // default, 60 s checked every 30 s, let idle sockets pile up for over a minute).
+    headersTimeout: options.http.headersTimeoutMs,
+    requestTimeout: Math.max(30_000, options.http.headersTimeoutMs),
+    keepAliveTimeout: options.http.keepAliveTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  };
+  const tcp = await listenTcp(
+    options.host,
+    options.mqttPort,
+    (socket) => {
+      if (!socket.destroyed) accept(socket, 'tcp', socket.remoteAddress ?? 'unknown');
+    },
+    budget,
+  );
   servers.push(tcp);
-  const http = await listen(createHttpServer(listener), options.host, options.httpPort);
+  const http = await listen(createHttpServer(httpOptions, listener), options.host, options.httpPort, budget);
   servers.push(http);
   const httpServers: { closeAllConnections(): void }[] = [http];
   webSockets.push(
-    attachWebSocket(http, options.gate.maxPacketBytes, (stream, remoteAddress) => {
-      accept(stream, 'ws', remoteAddress);
-    }),
+    attachWebSocket(
+      http,
+      options.gate.maxPacketBytes,
+      (stream, remoteAddress) => accept(stream, 'ws', remoteAddress),
+      (reason) => counters.violation(reason, 'ws'),
+    ),
   );
   const ports: RunningBroker['ports'] = { mqtt: boundPort(tcp), http: boundPort(http) };
   if (options.tls) {
     const { tls } = options;
-    const mqtts = await listenTls(options.host, tls.mqttsPort, tls, (socket) => {
-      accept(socket, 'tls', socket.remoteAddress ?? 'unknown');
-    });
+    const mqtts = await listenTls(
+      options.host,
+      tls.mqttsPort,
+      tls,
+      (socket) => {
+        if (!socket.destroyed) accept(socket, 'tls', socket.remoteAddress ?? 'unknown');
+      },
+      budget,
+    );
     const https = await listen(
-      createHttpsServer({ cert: tls.cert, key: tls.key }, listener),
+      createHttpsServer({ ...httpOptions, cert: tls.cert, key: tls.key }, listener),
       options.host,
       tls.httpsPort,
+      budget,
     );
     servers.push(mqtts, https);
     httpServers.push(https);
     webSockets.push(
-      attachWebSocket(https, options.gate.maxPacketBytes, (stream, remoteAddress) => {
-        accept(stream, 'wss', remoteAddress);
-      }),
+      attachWebSocket(
+        https,
+        options.gate.maxPacketBytes,
+        (stream, remoteAddress) => accept(stream, 'wss', remoteAddress),
+        (reason) => counters.violation(reason, 'wss'),
+      ),
     );
     ports.mqtts = boundPort(mqtts);
     ports.https = boundPort(https);
@@ -413,6 +455,11 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     metrics,
     close: () => (closing ??= close()),
   };
+}
+
+/** Open sockets allowed in all: the connection cap and 1% (at least 64) above it. */
+export function socketBudget(maxConnections: number): number {
+  return maxConnections + Math.max(64, Math.ceil(maxConnections / 100));
 }
 
 /** A retained PUBLISH as Aedes stores it. */

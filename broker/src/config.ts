@@ -23,6 +23,8 @@ const schema = z.object({
   ALLOW_INSECURE_ON_PUBLIC: bool.default(false),
   MAX_PACKET_BYTES: z.coerce.number().int().min(128).max(268_435_455).default(8192),
   CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(5000),
   PUBLISH_RATE_PER_S: z.coerce.number().positive().default(20),
   PUBLISH_BURST: positiveInt.default(40),
   INVALID_RATE_PER_S: z.coerce.number().positive().default(1),
@@ -62,6 +64,11 @@ const schema = z.object({
   LONG_POLL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(25_000),
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(120_000).default(15_000),
   SSE_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(65_536),
+  FLEET_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .default(4 * 1024 * 1024),
   WEB_DIR: z.string().min(1).optional(),
   ROADS_FILE: z.string().min(1).optional(),
   ROADS_ATTRIBUTION: z.string().min(1).optional(),

@@ -1,4 +1,6 @@
+import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { socketBudget } from '../src/broker';
 import {
   closed,
   connectClient,
@@ -11,7 +13,7 @@ import {
   startTestBroker,
   type TestBroker,
 } from './harness';
-import { rawWebSocket } from './raw-websocket';
+import { rawWebSocket, wsFrame } from './raw-websocket';
 import { until } from '../../infra/test/until';
 
 /**
@@ -133,5 +135,62 @@ describe('the first packet', () => {
     socket.write(Buffer.concat([connect, connect]));
     await closed(socket);
     expect(await metricValue(t.broker, 'ridetrack_protocol_violations_total', { reason })).toBe(before + 1);
+  });
+});
+
+describe('the WebSocket layer', () => {
+  it('closes and counts a message over the packet size limit before buffering it', async () => {
+    const ws = await rawWebSocket(t.broker.ports.http);
+    await closedFor('packet_too_large', async () => {
+      ws.socket.write(wsFrame(Buffer.alloc(64 * 1024, 0x30)));
+      await closed(ws.socket);
+    });
+  });
+
+  it('closes and counts a frame that breaks the WebSocket protocol', async () => {
+    const ws = await rawWebSocket(t.broker.ports.http);
+    await closedFor('ws_protocol_error', async () => {
+      ws.socket.write(wsFrame(Buffer.from([1, 2, 3]), 0x3)); // opcode 3 is reserved [RFC 6455 5.2]
+      await closed(ws.socket);
+    });
+  });
+});
+
+describe('sockets that never speak', () => {
+  it('count against MAX_CONNECTIONS: past the budget a new socket is closed at accept', async () => {
+    const b = await startTestBroker({ MAX_CONNECTIONS: '4' });
+    const budget = socketBudget(4);
+    const idle: Socket[] = [];
+    for (let i = 0; i < budget; i++)
+      idle.push(await rawSocket(i % 2 === 0 ? b.broker.ports.http : b.broker.ports.mqtt));
+    const refused = await metricValue(b.broker, 'ridetrack_connections_refused_total', {
+      reason: 'too_many_connections',
+    });
+    const extra = await rawSocket(b.broker.ports.http);
+    await closed(extra);
+    expect(await metricValue(b.broker, 'ridetrack_connections_refused_total', { reason: 'too_many_connections' })).toBe(
+      refused + 1,
+    );
+    for (const s of idle) s.destroy();
+    // Once they are gone, the budget is free again.
+    await until(
+      async () =>
+        (await fetch(`${b.httpUrl}/livez`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+      'room again',
+    );
+    await b.broker.close();
+  });
+
+  it('an idle HTTP connection is closed after HTTP_HEADERS_TIMEOUT_MS', async () => {
+    const b = await startTestBroker({ HTTP_HEADERS_TIMEOUT_MS: '1000' });
+    const socket = await rawSocket(b.broker.ports.http);
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n'); // the headers never end
+    const started = Date.now();
+    await closed(socket);
+    expect(Date.now() - started).toBeLessThan(15_000); // Node's default left it open for over a minute
+    await b.broker.close();
   });
 });
