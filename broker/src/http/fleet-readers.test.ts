@@ -10,7 +10,7 @@ class StalledReader extends Writable {
     super({ highWaterMark: 16, decodeStrings: false });
   }
   override _write(chunk: string, _e: BufferEncoding, done: () => void): void {
-    this.got.push(String(chunk));
+    this.got.push(chunk);
     this.pending.push(done);
   }
   /** Reads everything it was sent. */
