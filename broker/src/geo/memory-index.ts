@@ -73,7 +73,7 @@ export class MemoryGeoIndex implements GeoIndex {
         if (state !== undefined && this.live(state, nowMs)) n++;
       }
       counts.add(cell, n);
-      if ((i & 255) === 255) await slice.yieldIfDue();
+      if ((i & 63) === 63) await slice.yieldIfDue();
     }
     return counts.result();
   }

@@ -1,5 +1,5 @@
 import {
-  cachedDisk,
+  cachedRing,
   diskCoverageM,
   FIRST_RINGS,
   ReachGuide,
@@ -19,7 +19,7 @@ const SLACK = 1 + 1e-9;
  * backends yield to the event loop between steps, so a wide search over an empty area (a 64-ring
  * disk holds 12,481 cells) never stalls the broker.
  */
-const GROW_CELLS = 1536;
+const GROW_CELLS = 1024;
 
 /**
  * A nearest-first ring search, without I/O: it says which cells to read, the backend reads them
@@ -92,11 +92,9 @@ export class NearestFirstSearch<T> {
     let to = this.k + 1;
     let added = ringSize(to);
     while (to < needK && added + ringSize(to + 1) <= GROW_CELLS) added += ringSize(++to);
-    const fresh = ringCellsNearestFirst(
-      this.query,
-      cachedDisk(this.center, to).rings.slice(this.k + 1, to + 1),
-      this.edgeM,
-    );
+    const rings: string[][] = [];
+    for (let j = this.k + 1; j <= to; j++) rings.push(cachedRing(this.center, j));
+    const fresh = ringCellsNearestFirst(this.query, rings, this.edgeM);
     this.unread = mergeByDistance(this.unread, this.unreadAt, fresh);
     this.unreadAt = 0;
     this.k = to;
