@@ -100,11 +100,11 @@ export class NearestFirstSearch<T> {
     this.k = to;
   }
 
-  /** The unread cells within the target, marked read. */
+  /** The unread cells within the target (GROW_CELLS at most: the rest on the next calls), marked read. */
   private take(): string[] {
     const cells: string[] = [];
     const { unread } = this;
-    while (this.unreadAt < unread.length) {
+    while (this.unreadAt < unread.length && cells.length < GROW_CELLS) {
       const c = unread[this.unreadAt] as { cell: string; minM: number };
       if (c.minM > this.target) break;
       cells.push(c.cell);
