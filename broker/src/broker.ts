@@ -352,6 +352,8 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     maxBufferedBytes: options.live.fleetMaxBufferedBytes,
   });
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    // HTTP/1.0 needs no Host (health checkers often send none); the router builds URLs from it.
+    req.headers.host ??= 'localhost';
     if (!live.handle(req, res) && !fleet.handle(req, res)) void fetchListener(req, res);
   };
 

@@ -16,7 +16,8 @@ export interface ClusterOptions {
   nodeId: string;
   /**
    * Aedes's heartbeat between nodes: a node silent for three of them is taken as dead (its clients'
-   * wills are published), and wills are swept every four. Redis is watched four times as often.
+   * wills are published), and wills are swept every four. Redis is watched every 2 s (four times
+   * a heartbeat when that is shorter).
    */
   heartbeatMs: number;
   /** Prefix of this node's own keys in Redis (the watch's marker). */
@@ -42,9 +43,12 @@ export interface AedesBackends {
 
 type Message = { topic: string; rtNode?: string } & Record<string, unknown>;
 type Done = (err?: Error | null) => void;
+type Listener = (msg: Message, done: Done) => void;
 interface Emitter {
   emit(msg: Message, done?: Done): void;
   _emit(msg: Message, done?: Done): void;
+  on(topic: string, listener: Listener, done?: () => void): Emitter;
+  removeListener(topic: string, listener: Listener, done?: () => void): Emitter;
   /** mqemitter-redis reports its connections' errors here; an 'error' nobody hears ends the process. */
   state: { on(event: 'error', listener: (err: Error) => void): void };
 }
@@ -59,7 +63,13 @@ const retryStrategy = (attempt: number) => Math.min(2000, 50 * 2 ** attempt) * (
  * tagged with the node that emitted it). Same-node delivery costs no Redis hop, and keeps working
  * while Redis is away; publishes to Redis then fail fast instead of queueing stale fixes.
  */
-function localFirstRedisMq(redisUrl: string, nodeId: string, onRemoteError: (err: Error) => void): unknown {
+function localFirstRedisMq(
+  redisUrl: string,
+  nodeId: string,
+  onRemoteError: (err: Error) => void,
+  /** Whether the cluster's Redis answers now (the watch's word). */
+  redisUp: () => boolean,
+): unknown {
   const pubConn = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy });
   const subConn = new Redis(redisUrl, { retryStrategy });
   pubConn.on('error', onRemoteError);
@@ -89,9 +99,28 @@ function localFirstRedisMq(redisUrl: string, nodeId: string, onRemoteError: (err
       if (err) onRemoteError(err);
     });
   };
+  // A subscription works on this node at once; Redis's part (the SUBSCRIBE other nodes' messages
+  // come through) is normally awaited before SUBACK, but not while Redis is away: the client is
+  // served what this node has, and ioredis subscribes when Redis is back.
+  const subscribe = mq.on.bind(mq);
+  const unsubscribe = mq.removeListener.bind(mq);
+  mq.on = (topic, listener, done) => {
+    if (redisUp()) return subscribe(topic, listener, done);
+    subscribe(topic, listener);
+    if (done) setImmediate(done);
+    return mq;
+  };
+  mq.removeListener = (topic, listener, done) => {
+    if (redisUp()) return unsubscribe(topic, listener, done);
+    unsubscribe(topic, listener);
+    if (done) setImmediate(done);
+    return mq;
+  };
   return mq;
 }
 
+/** Retained messages a node remembers of its own writes, to serve while Redis is away. */
+const RECENT_MAX = 200_000;
 /** How long retained writes are gathered before they go to Redis together. */
 const RETAINED_FLUSH_MS = 20;
 
@@ -110,6 +139,11 @@ class LastPositionStore extends RedisPersistence {
   private timer: NodeJS.Timeout | undefined;
   /** While Redis is away, writes wait here (the newest per topic) and go once it is back. */
   private up = true;
+  /**
+   * The retained messages this node wrote, the newest per topic (its drivers' last positions and
+   * presence), at most RECENT_MAX: what a subscriber on this node is given while Redis is away.
+   */
+  private readonly recent = new Map<string, RetainedPacket>();
 
   constructor(
     conn: Redis,
@@ -121,8 +155,32 @@ class LastPositionStore extends RedisPersistence {
   override storeRetained(packet: unknown): Promise<void> {
     const p = packet as RetainedPacket;
     this.pending.set(p.topic, p);
+    this.recent.delete(p.topic);
+    if (p.payload.length > 0) {
+      if (this.recent.size >= RECENT_MAX) this.recent.delete(this.recent.keys().next().value ?? '');
+      this.recent.set(p.topic, p);
+    }
     this.schedule();
     return Promise.resolve();
+  }
+
+  // While Redis is away, a client connecting to this node is not kept waiting on it: a clean
+  // session has nothing stored to clean, a will is not kept (presence, the broker's own, covers
+  // drivers; docs/operations.md), and a resumed session starts afresh. Each answers at once.
+  override async cleanSubscriptions(client: unknown): Promise<unknown> {
+    return this.up ? super.cleanSubscriptions(client) : client;
+  }
+
+  override async subscriptionsByClient(client: unknown): Promise<unknown[]> {
+    return this.up ? super.subscriptionsByClient(client) : [];
+  }
+
+  override async putWill(client: unknown, packet: unknown): Promise<unknown> {
+    return this.up ? super.putWill(client, packet) : client;
+  }
+
+  override async delWill(client: unknown): Promise<unknown> {
+    return this.up ? super.delWill(client) : null;
   }
 
   /** Redis is away (writes wait) or back (what waited is written now). */
@@ -135,11 +193,11 @@ class LastPositionStore extends RedisPersistence {
     if (this.up && this.pending.size > 0) this.timer ??= setTimeout(() => void this.flush(), RETAINED_FLUSH_MS);
   }
 
-  /** What Redis holds for the filters, with this node's pending writes (newer) in their place. */
+  /**
+   * What Redis holds for the filters, with this node's pending writes (newer) in their place; while
+   * Redis is away, what this node wrote itself.
+   */
   override createRetainedStreamCombi(patterns: string[]): AsyncIterable<RetainedPacket> {
-    const stored = super.createRetainedStreamCombi(patterns);
-    if (this.pending.size === 0) return stored;
-    const pending = new Map(this.pending);
     const filters = new QlobberTrue({
       separator: '/',
       wildcard_one: '+',
@@ -147,6 +205,15 @@ class LastPositionStore extends RedisPersistence {
       match_empty_levels: true,
     });
     for (const p of patterns) filters.add(p);
+    if (!this.up) {
+      const known = [...this.recent.values()].filter((p) => filters.test(p.topic));
+      return (async function* () {
+        yield* known;
+      })();
+    }
+    const stored = super.createRetainedStreamCombi(patterns);
+    if (this.pending.size === 0) return stored;
+    const pending = new Map(this.pending);
     return (async function* () {
       for await (const packet of stored) if (!pending.has(packet.topic)) yield packet;
       // An empty payload pending is a deletion: nothing to send for it.
@@ -203,23 +270,28 @@ export function aedesBackends(
     lastWarnMs = Date.now();
     log.warn({ err: err.message }, 'cluster: redis unreachable; this node serves its own clients meanwhile');
   };
-  const mq = localFirstRedisMq(options.redisUrl, options.nodeId, warn);
+  const mq = localFirstRedisMq(options.redisUrl, options.nodeId, warn, () => watch.up);
   const conn = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, retryStrategy });
   conn.on('error', warn);
   const store = new LastPositionStore(conn, warn);
   log.info({ nodeId: options.nodeId }, 'clustered: routing and retained state shared through Redis');
-  const watch = new ClusterWatch(conn, `${options.keyPrefix}node:${options.nodeId}`, options.heartbeatMs / 4, {
-    change(up) {
-      store.setUp(up);
-      if (up) log.info('cluster: redis is back; writing what waited');
-      else log.warn('cluster: redis unreachable; this node serves its own clients meanwhile');
-      events.change(up);
+  const watch = new ClusterWatch(
+    conn,
+    `${options.keyPrefix}node:${options.nodeId}`,
+    Math.min(2000, options.heartbeatMs / 4),
+    {
+      change(up) {
+        store.setUp(up);
+        if (up) log.info('cluster: redis is back; writing what waited');
+        else log.warn('cluster: redis unreachable; this node serves its own clients meanwhile');
+        events.change(up);
+      },
+      lost() {
+        log.warn("cluster: redis lost its data (restarted empty or flushed); writing this node's state again");
+        events.lost();
+      },
     },
-    lost() {
-      log.warn("cluster: redis lost its data (restarted empty or flushed); writing this node's state again");
-      events.lost();
-    },
-  });
+  );
   watch.start();
   return {
     clustered: true,

@@ -124,6 +124,15 @@ describe('a cluster whose Redis goes away', () => {
       for (let i = 0; i < 2; i++) await publish();
       expect(nodes.map((n) => n.process.exitCode ?? n.process.signalCode)).toEqual([null, null]);
       expect((await health(a)).status).toBe('degraded');
+      // A rider who connects now, to the driver's node, is served: the last position at once (what
+      // the node wrote itself), then every new fix.
+      const late = await connect(a.mqttPort, 'rider:rider-late', rider('rider-late'));
+      const lastKnown = seqAtLeast(late, seq);
+      await late.subscribeAsync(locationTopic('out-1'));
+      expect(await lastKnown).toBe(seq);
+      const next = seqAtLeast(late, seq + 1);
+      await publish();
+      expect(await next).toBe(seq);
 
       // Redis is back (empty, on the same port): the nodes reconnect and resubscribe; the rider on
       // the other node gets fixes again.
