@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import memoryPersistence from 'aedes-persistence';
 import { CallBackPersistence } from 'aedes-persistence/callBackPersistence.js';
 import RedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
@@ -167,20 +168,20 @@ class LastPositionStore extends RedisPersistence {
   // While Redis is away, a client connecting to this node is not kept waiting on it: a clean
   // session has nothing stored to clean, a will is not kept (presence, the broker's own, covers
   // drivers; docs/operations.md), and a resumed session starts afresh. Each answers at once.
-  override async cleanSubscriptions(client: unknown): Promise<unknown> {
-    return this.up ? super.cleanSubscriptions(client) : client;
+  override cleanSubscriptions(client: unknown): Promise<unknown> {
+    return this.up ? super.cleanSubscriptions(client) : Promise.resolve(client);
   }
 
-  override async subscriptionsByClient(client: unknown): Promise<unknown[]> {
-    return this.up ? super.subscriptionsByClient(client) : [];
+  override subscriptionsByClient(client: unknown): Promise<unknown[]> {
+    return this.up ? super.subscriptionsByClient(client) : Promise.resolve([]);
   }
 
-  override async putWill(client: unknown, packet: unknown): Promise<unknown> {
-    return this.up ? super.putWill(client, packet) : client;
+  override putWill(client: unknown, packet: unknown): Promise<unknown> {
+    return this.up ? super.putWill(client, packet) : Promise.resolve(client);
   }
 
-  override async delWill(client: unknown): Promise<unknown> {
-    return this.up ? super.delWill(client) : null;
+  override delWill(client: unknown): Promise<unknown> {
+    return this.up ? super.delWill(client) : Promise.resolve(null);
   }
 
   /** Redis is away (writes wait) or back (what waited is written now). */
@@ -206,10 +207,7 @@ class LastPositionStore extends RedisPersistence {
     });
     for (const p of patterns) filters.add(p);
     if (!this.up) {
-      const known = [...this.recent.values()].filter((p) => filters.test(p.topic));
-      return (async function* () {
-        yield* known;
-      })();
+      return Readable.from([...this.recent.values()].filter((p) => filters.test(p.topic)));
     }
     const stored = super.createRetainedStreamCombi(patterns);
     if (this.pending.size === 0) return stored;
