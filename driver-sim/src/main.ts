@@ -147,7 +147,7 @@ async function main(): Promise<number> {
           everConnected = true;
           ready();
         },
-        onRefused: (code) => onRefused('the observer (an operator token)', code),
+        onRefused: (code) => onRefused('the simulator', code),
         onError: onConnectError,
       },
       Date.now,
@@ -207,8 +207,9 @@ async function main(): Promise<number> {
   const code = await finished;
   clearInterval(progress);
   play?.stop();
+  const onlineAtEnd = sim.stats().connected;
   await sim.close();
-  const stats = sim.stats();
+  const stats = { ...sim.stats(), connected: onlineAtEnd };
   const runS = (Date.now() - startedMs) / 1000;
   const watching = observer;
   if (watching !== null) {
