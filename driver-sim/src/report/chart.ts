@@ -1,5 +1,5 @@
 import { scaleLinear, scaleUtc } from 'd3-scale';
-import { area, curveMonotoneX, curveStepBefore, line } from 'd3-shape';
+import { area, curveLinear, curveStepBefore, line } from 'd3-shape';
 
 /**
  * One time-series panel of the report as SVG text, drawn in Node at report time (d3-scale for the
@@ -105,7 +105,7 @@ export function chartSvg(spec: ChartSpec): string {
       .defined(([, v]) => defined(v))
       .x(([i]) => px(i))
       .y(([, v]) => y(v ?? 0))
-      .curve(curveMonotoneX)(points);
+      .curve(curveLinear)(points);
     // A light fill under the panel's first line only: under several, the tints muddy each other.
     if (l.style === 'line' && n === 0) {
       const fill = area<readonly [number, number | null]>()
@@ -113,12 +113,18 @@ export function chartSvg(spec: ChartSpec): string {
         .x(([i]) => px(i))
         .y0(plotBottom)
         .y1(([, v]) => y(v ?? 0))
-        .curve(curveMonotoneX)(points);
+        .curve(curveLinear)(points);
       parts.push(`<path class="fill" d="${fill ?? ''}" fill="${l.color}" fill-opacity="0.08"/>`);
     }
     parts.push(
       `<path class="series ${l.style}" data-name="${esc(l.name)}" d="${path ?? ''}" fill="none" stroke="${l.color}" stroke-width="${l.style === 'dashed' ? 1.5 : 2}"${l.style === 'dashed' ? ' stroke-dasharray="5 4"' : ''} stroke-linejoin="round"/>`,
     );
+    // A value with no neighbour (sparse data: latency in a quiet second) would be a line of no
+    // length: a dot shows it.
+    l.values.forEach((v, i) => {
+      if (defined(v) && !defined(l.values[i - 1] ?? null) && !defined(l.values[i + 1] ?? null))
+        parts.push(`<circle class="dot" cx="${px(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${l.color}"/>`);
+    });
   });
   parts.push(
     `<line class="cursor" x1="0" x2="0" y1="${top}" y2="${plotBottom}" visibility="hidden"/>`,

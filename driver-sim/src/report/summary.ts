@@ -66,7 +66,7 @@ export const SUMMARY_FIELDS: readonly SummaryField[] = [
 /** A field's value for people: thousands separated, shares as percentages, no value as "n/a". */
 export function formatField(field: SummaryField, value: number | null): string {
   if (value === null) return 'n/a';
-  if (field.unit === '%') return `${(value * 100).toFixed(value >= 0.9995 && value < 1 ? 2 : 1)} %`;
+  if (field.unit === '%') return `${(value * 100).toFixed(value >= 0.99 && value < 1 ? 2 : 1)} %`;
   const digits = Number.isInteger(value) ? 0 : value < 1 ? 2 : 1;
   const text = value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
   return field.unit === undefined ? text : field.unit === '/s' ? `${text}/s` : `${text} ${field.unit}`;
