@@ -82,11 +82,13 @@ async function main(): Promise<number | undefined> {
 
   /** Stops everything in order; a second call (a second Ctrl-C) kills what is left. */
   let firstSignalMs = 0;
+  let forced = false;
   const stop = async (code: number, why: string): Promise<never> => {
     // One Ctrl-C can arrive twice: from the terminal, and forwarded by npm (which runs us). A second
     // within half a second is that echo, not a person asking to force.
     if (stopping && why !== 'error' && Date.now() - firstSignalMs < 500) return new Promise<never>(() => undefined);
     if (stopping) {
+      forced = true;
       say(paint('error', 'ridetrack: forced to stop'));
       await children.killAll();
       log.close();
@@ -97,6 +99,7 @@ async function main(): Promise<number | undefined> {
     log.write('launcher', `stopping: ${why}`);
     if (why !== 'error') say(paint('dim', `\nridetrack: stopping (${why}; Ctrl-C again to force)`));
     await children.stopAll(STOP_GRACE_MS);
+    if (forced) return new Promise<never>(() => undefined); // the forced stop ends the process
     if (why !== 'error') say('ridetrack: stopped');
     log.close();
     process.exit(code);

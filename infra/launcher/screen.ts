@@ -48,10 +48,7 @@ export function runningLines(r: Running, paint: Paint): string[] {
     row('MQTT', `${paint('url', r.mqttUrl)}  ${paint('dim', `WebSocket ${r.wsUrl}`)}`),
     row('Geo-index', indexText(r.index)),
     row('Drivers', driverIds(r.drivers)),
-    row(
-      'Tokens',
-      `source ${r.devEnvFile}  ${paint('dim', '($OPERATOR_TOKEN, $RIDER_TOKEN, $DRIVER_TOKEN, $JWT_SECRET)')}`,
-    ),
+    row('Tokens', `source ${r.devEnvFile}  ${paint('dim', 'gives $OPERATOR_TOKEN, $RIDER_TOKEN, $JWT_SECRET …')}`),
     row('Log', r.logFile),
     '',
     row('Watch a car', `source ${r.devEnvFile} && npm run watch -- drv-00001`),
