@@ -80,19 +80,20 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  // With no secret given, the dev broker that npm start runs: its secret, its address, and ids of
-  // our own so as not to take over the drivers it already runs.
+  // The dev broker that npm start runs, when no secret is given or the one given is its own (a shell
+  // that sourced its dev env file): its secret, its address, and ids of our own so as not to take
+  // over the drivers it already runs.
   let { secret, brokers, idPrefix } = o;
   let secretFrom: string | null = o.secretFrom;
-  if (secret === undefined) {
-    const file = o.devEnv ?? join(process.env['RIDETRACK_DIR'] ?? join(ROOT, '.ridetrack'), 'dev.env');
-    const dev = readDevEnv(file);
-    if (dev.secret !== undefined) {
+  const devFile = o.devEnv ?? join(process.env['RIDETRACK_DIR'] ?? join(ROOT, '.ridetrack'), 'dev.env');
+  const dev = readDevEnv(devFile);
+  if (dev.secret !== undefined && (secret === undefined || secret === dev.secret)) {
+    if (secret === undefined) {
       secret = dev.secret;
-      secretFrom = shortPath(file);
-      if (!o.brokerGiven && dev.mqttUrl !== undefined) brokers = [dev.mqttUrl];
-      if (!o.idPrefixGiven) idPrefix = 'sim-';
+      secretFrom = shortPath(devFile);
     }
+    if (!o.brokerGiven && dev.mqttUrl !== undefined) brokers = [dev.mqttUrl];
+    if (!o.idPrefixGiven) idPrefix = 'sim-';
   }
   const url = brokers[0] ?? '';
   const drivers = scenario === null ? o.drivers : peakDrivers(scenario);

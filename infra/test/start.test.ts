@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { decodeLocation } from '@ridetrack/shared';
 import { until } from './until';
 
@@ -26,6 +26,16 @@ interface Launched {
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
+/** Launched by a test that failed midway are stopped all the same. */
+const launched: Launched[] = [];
+afterEach(async () => {
+  for (const l of launched.splice(0)) {
+    if (l.launcher.exitCode !== null || l.launcher.signalCode !== null) continue;
+    l.launcher.kill('SIGTERM');
+    await l.exited;
+  }
+});
+
 function launch(env: Record<string, string>): Launched {
   const dir = mkdtempSync(join(tmpdir(), 'ridetrack-start-'));
   const launcher = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'infra/launcher/main.ts')], {
@@ -37,7 +47,9 @@ function launch(env: Record<string, string>): Launched {
   launcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
   launcher.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = once(launcher, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  return { launcher, dir, output: () => out, exited };
+  const l = { launcher, dir, output: () => out, exited };
+  launched.push(l);
+  return l;
 }
 
 async function running(l: Launched): Promise<void> {
