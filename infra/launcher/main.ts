@@ -10,7 +10,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { styleText } from 'node:util';
-import { BROKER_NODE_FLAGS } from '../test/broker-process';
+import { startBrokerChild } from './broker';
 import { Children, type Child } from './children';
 import { redisInstalled, startSessionRedis } from './redis';
 import { openRunLog } from './run-log';
@@ -51,19 +51,6 @@ function status(text: string): void {
 function shown(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel === '' || rel.startsWith('..') ? path : rel;
-}
-
-/** A JSON log line of the broker's (pino), or null. */
-function pinoLine(line: string): { level: number; msg: string; [k: string]: unknown } | null {
-  if (!line.startsWith('{')) return null;
-  try {
-    const entry = JSON.parse(line) as { level?: unknown; msg?: unknown };
-    return typeof entry.level === 'number' && typeof entry.msg === 'string'
-      ? (entry as { level: number; msg: string })
-      : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Resolves with an exit code when it could not start at all; else the processes run on. */
@@ -168,53 +155,24 @@ async function startAll(s: LauncherSettings, children: Children, logShown: strin
   status('starting the broker');
   // The broker in dev mode; it writes the dev env file (secret, tokens, addresses) when ready.
   const devEnvFile = join(s.stateDir, 'dev.env');
-  let ports = { mqtt: 0, http: 0 };
-  let ready: () => void = () => undefined;
-  const brokerReady = new Promise<void>((resolve) => (ready = resolve));
-  const recent = new Map<string, number>();
-  children.start(
-    'broker',
-    node,
-    [...BROKER_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'broker/src/main.ts')],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        AUTH_MODE: 'dev',
-        ...(s.secret === undefined ? {} : { JWT_SECRET: s.secret }),
-        HOST: s.host,
-        HTTP_PORT: String(s.httpPort),
-        MQTT_PORT: String(s.mqttPort),
-        WEB_DIR: webDir,
-        ROADS_FILE: roadsFile,
-        DEV_ENV_FILE: devEnvFile,
-        ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
-        // One node: Redis holds the index; MQTT routing stays in the process (CLUSTER=auto to share it).
-        CLUSTER: process.env['CLUSTER'] ?? 'off',
-        LOG_LEVEL: 'info',
-      },
-    },
-    {
-      stdout: (line) => {
-        const entry = pinoLine(line);
-        if (entry === null) return;
-        if (entry.msg === 'broker listening') ports = (entry['ports'] as typeof ports | undefined) ?? ports;
-        else if (entry.msg === 'ridetrack broker ready') ready();
-        else if (entry.level >= 40) {
-          // Warnings and errors reach the person, one line each, the same one at most once a minute.
-          const err = (entry['err'] as { message?: string } | undefined)?.message;
-          const text = `${entry.msg}${err === undefined ? '' : `: ${err}`}`;
-          if (Date.now() - (recent.get(text) ?? 0) < 60_000) return;
-          recent.set(text, Date.now());
-          const kind = entry.level >= 50 ? 'error' : 'warning';
-          say(
-            paint(entry.level >= 50 ? 'error' : 'dim', `ridetrack: broker ${kind}: ${text} (details in ${logShown})`),
-          );
-        }
-      },
-    },
+  const env = {
+    ...process.env,
+    AUTH_MODE: 'dev',
+    ...(s.secret === undefined ? {} : { JWT_SECRET: s.secret }),
+    HOST: s.host,
+    HTTP_PORT: String(s.httpPort),
+    MQTT_PORT: String(s.mqttPort),
+    WEB_DIR: webDir,
+    ROADS_FILE: roadsFile,
+    DEV_ENV_FILE: devEnvFile,
+    ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
+    // One node: Redis holds the index; MQTT routing stays in the process (CLUSTER=auto to share it).
+    CLUSTER: process.env['CLUSTER'] ?? 'off',
+    LOG_LEVEL: 'info',
+  };
+  const ports = await startBrokerChild(children, { node, root: ROOT }, env, (level, text) =>
+    say(paint(level === 'error' ? 'error' : 'dim', `ridetrack: broker ${level}: ${text} (details in ${logShown})`)),
   );
-  await brokerReady;
 
   if (s.drivers > 0) {
     children.start(

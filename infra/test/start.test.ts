@@ -53,7 +53,7 @@ function launch(env: Record<string, string>): Launched {
 }
 
 async function running(l: Launched): Promise<void> {
-  await until(() => l.output().includes('Ctrl-C (stops') || l.launcher.exitCode !== null, 'npm start', 60_000);
+  await until(() => /Ctrl-C \(stops.*\n/.test(l.output()) || l.launcher.exitCode !== null, 'npm start', 60_000);
   if (l.launcher.exitCode !== null) throw new Error(`launcher exited: ${l.output()}`);
 }
 
@@ -119,10 +119,10 @@ describe('npm start', () => {
       expect(logFile.startsWith(join(l.dir, 'logs'))).toBe(true);
       expect(line(out, 'Stop')).toMatch(/Ctrl-C/);
       // ... and nothing else: no JSON, no tokens, no build output; the log has those.
-      expect(out).not.toMatch(/[{}]|eyJ|vite|Redis is starting/);
+      expect(out, out).not.toMatch(/[{}]|eyJ|vite|Redis is starting/);
       // A dozen lines, narrow enough for a terminal (with the usual .ridetrack/ in place of the test's folder).
       const block = out.slice(out.indexOf('ridetrack is running'), out.indexOf('\n', out.indexOf('  Stop')));
-      expect(block.split('\n').length).toBeLessThanOrEqual(13);
+      expect(block.split('\n').length, out).toBeLessThanOrEqual(13);
       expect(
         block
           .replaceAll(l.dir, '.ridetrack')
@@ -132,7 +132,7 @@ describe('npm start', () => {
       const log = readFileSync(logFile, 'utf8');
       expect(log).toMatch(/\[broker\] \{.*"msg":"ridetrack broker ready"/);
       expect(log).toMatch(/\[redis\] .*Ready to accept connections/);
-      expect(out.match(new RegExp(logFile.replace(/[.]/g, '\\.'), 'g'))).toHaveLength(1); // printed once
+      expect(out.match(new RegExp(logFile.replace(/[.]/g, '\\.'), 'g')), out).toHaveLength(1); // printed once
 
       // The dev env file: the owner's alone, and a shell takes it as it is (the README's commands).
       expect(statSync(envFile).mode & 0o777).toBe(0o600);
