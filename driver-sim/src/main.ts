@@ -127,6 +127,9 @@ async function main(): Promise<number> {
     );
   };
 
+  // The run's length counts from here, even while the broker cannot be reached yet.
+  const durationS = o.duration ?? scenario?.durationS;
+  if (durationS !== undefined) setTimeout(() => finish(0), durationS * 1000).unref();
   // The observer subscribes before the first fix is sent, so delivered counts every fix.
   const startedMs = Date.now();
   let observer: Observer | null = null;
@@ -155,9 +158,10 @@ async function main(): Promise<number> {
     );
     const first = await Promise.race([subscribed, finished]);
     if (first !== -1) {
-      // Stopped (a signal or a refusal) before anything started.
+      // Stopped (a refusal, a signal, the duration) before the broker was ever reached.
       await observer.close();
-      return first;
+      if (!run.refused) say(`driver-sim: stopped; ${url} was never reached`);
+      return run.refused ? first : 1;
     }
   }
 
@@ -184,8 +188,6 @@ async function main(): Promise<number> {
     onConnectError: (_id, code) => onConnectError(code),
   });
   const play = scenario === null ? null : playScenario(sim, scenario, say);
-  const durationS = o.duration ?? scenario?.durationS;
-  if (durationS !== undefined) setTimeout(() => finish(0), durationS * 1000).unref();
 
   // One point a second for the report, and the progress line: rewritten in place on a terminal,
   // every 10 s in a log.

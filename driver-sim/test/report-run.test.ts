@@ -93,6 +93,7 @@ describe('the simulation report', () => {
       expect(total(series['sent'])).toBe(published);
       expect(total(series['delivered'])).toBe(summary['delivered']);
       expect(summary['peakOnline']).toBe(DRIVERS);
+      expect(summary['online']).toBe(DRIVERS); // still connected when it was stopped
       expect(Math.max(...(series['online'] ?? []).map((v) => v ?? 0))).toBe(DRIVERS);
       const [p50, p99, max] = [summary['latencyP50Ms'], summary['latencyP99Ms'], summary['latencyMaxMs']];
       expect(p50).not.toBeNull();
