@@ -36,9 +36,14 @@ afterEach(async () => {
   }
 });
 
-function launch(env: Record<string, string>): Launched {
+/** The launcher itself, or `npm start` (npm, then the launcher, as a person runs it). */
+function launch(env: Record<string, string>, through: 'node' | 'npm' = 'node'): Launched {
   const dir = mkdtempSync(join(tmpdir(), 'ridetrack-start-'));
-  const launcher = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'infra/launcher/main.ts')], {
+  const [command, args] =
+    through === 'npm'
+      ? ['npm', ['start', '--silent']]
+      : [process.execPath, ['--import', 'tsx', join(ROOT, 'infra/launcher/main.ts')]];
+  const launcher = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, HTTP_PORT: '0', MQTT_PORT: '0', SIM_DRIVERS: '5', RIDETRACK_DIR: dir, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -196,6 +201,16 @@ describe('npm start', () => {
       expect(pids.filter((p) => alive(p.pid))).toEqual([]);
     },
   );
+
+  it('SIGTERM to npm start (as a process manager sends it) stops everything', { timeout: 90_000 }, async () => {
+    const l = launch({}, 'npm');
+    await running(l);
+    const pids = descendants(l.launcher.pid ?? 0);
+    expect(pids.some((p) => p.name === 'redis-server')).toBe(true);
+    l.launcher.kill('SIGTERM');
+    await l.exited;
+    await until(() => pids.every((p) => !alive(p.pid)), 'every process npm start started to stop');
+  });
 
   it('a second Ctrl-C kills what has not stopped yet', { timeout: 90_000 }, async () => {
     const l = launch({ SIM_DRIVERS: '0' });
