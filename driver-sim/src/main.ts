@@ -2,7 +2,7 @@
  * The driver-sim command. The only file of the simulator that touches `process`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
@@ -10,7 +10,7 @@ import { devEnvFrom, isCredentialRefusal, type DevEnv } from '@ridetrack/shared'
 import { parseCli, USAGE } from './cli';
 import { startObserver, type Observer } from './observer';
 import { refusalText } from './refusal';
-import { reportPage } from './report/page';
+import { writeReport } from './report/files';
 import { progressLine } from './report/progress';
 import { addPoint, emptySeries, summarize } from './report/series';
 import { summaryTable } from './report/table';
@@ -230,9 +230,7 @@ async function main(): Promise<number> {
   say('');
   process.stderr.write(summaryTable(summary, `driver-sim: done after ${runS.toFixed(1)} s`));
   if (o.report !== undefined) {
-    const html = /\.html?$/i.test(o.report);
-    const jsonFile = html ? o.report.replace(/\.html?$/i, '.json') : o.report;
-    const report = {
+    const written = await writeReport(o.report, {
       startedAt: new Date(startedMs).toISOString(),
       brokers,
       seed: o.seed,
@@ -240,21 +238,10 @@ async function main(): Promise<number> {
       idPrefix,
       summary,
       series,
-    };
-    await mkdir(dirname(jsonFile), { recursive: true });
-    await writeFile(jsonFile, reportJson(report));
-    if (html) {
-      const page = { ...report, jsonFile: relative(dirname(o.report), jsonFile) };
-      await writeFile(o.report, reportPage(summary, series, page));
-      say(`driver-sim: report written to ${o.report} (data in ${jsonFile})`);
-    } else say(`driver-sim: report written to ${jsonFile}`);
+    });
+    say(`driver-sim: report written to ${written.join(' and ')}`);
   }
   return code;
-}
-
-/** Indented JSON with each series on one line (an array a line, not a number a line). */
-function reportJson(report: object): string {
-  return `${JSON.stringify(report, null, 2).replace(/\[\s+([-\d.,\snul]*?)\s+\]/g, (_m, inner: string) => `[${inner.replace(/\s+/g, '')}]`)}\n`;
 }
 
 main().then(
