@@ -21,7 +21,7 @@ Options:
 Examples:
   npm run watch -- drv-00001
   npm run watch -- drv-00001 drv-00002 --count 10
-  npm run watch -- --all | jq -c 'select(.speedMps > 15)'
+  npm run -s watch -- --all | jq -c 'select(.speedMps > 15)'   # -s: no npm banner in the JSON
 `;
 
 const schema = z.object({

@@ -18,6 +18,9 @@ function say(line: string): void {
   process.stderr.write(`watch: ${line}\n`);
 }
 
+// A reader that stops early (`| head`) closes the pipe: that ends the watch, quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
+
 async function main(): Promise<number> {
   const cli = parseWatchCli(process.argv.slice(2));
   if (!cli.ok) {
