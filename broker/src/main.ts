@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP')); // its terminal closed
 }
 
 /** Writes a file only its owner can read (0600), whole or not at all (a rename). */
