@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_SECRET_CHARS } from '@ridetrack/shared';
 
 /** Every broker setting, read once from the environment by main.ts. infra/.env.example lists them. */
 const port = z.coerce.number().int().min(0).max(65535);
@@ -16,7 +17,10 @@ const schema = z.object({
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
   AUTH_MODE: z.enum(['jwt', 'dev', 'open']).default('jwt'),
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_SECRET: z
+    .string()
+    .min(MIN_SECRET_CHARS, `must be at least ${MIN_SECRET_CHARS} characters (make one: openssl rand -base64 32)`)
+    .optional(),
   JWT_PUBLIC_KEY: z.string().min(1).optional(),
   JWT_ALGORITHMS: z.string().min(1).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
@@ -77,6 +81,8 @@ const schema = z.object({
     .string()
     .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'must be lng,lat')
     .default('-76.61,39.29'),
+  // Dev mode: where to write the secret, tokens and addresses as shell lines (npm start sets it).
+  DEV_ENV_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -86,6 +92,9 @@ function crossFieldProblems(env: Record<string, string>): string[] {
   const mode = env['AUTH_MODE'] ?? 'jwt';
   if (mode === 'jwt' && env['JWT_SECRET'] === undefined && env['JWT_PUBLIC_KEY'] === undefined) {
     problems.push('JWT_SECRET: AUTH_MODE=jwt needs JWT_SECRET or JWT_PUBLIC_KEY (or use AUTH_MODE=dev for local use)');
+  }
+  if (env['DEV_ENV_FILE'] !== undefined && mode !== 'dev') {
+    problems.push('DEV_ENV_FILE: only in AUTH_MODE=dev (it holds the dev secret and tokens)');
   }
   if ((env['TLS_CERT_FILE'] === undefined) !== (env['TLS_KEY_FILE'] === undefined)) {
     problems.push('TLS_CERT_FILE: TLS_CERT_FILE and TLS_KEY_FILE go together');

@@ -2,11 +2,13 @@
  * The broker process: reads the environment once, starts the broker, stops it on SIGINT/SIGTERM.
  * The only file of the broker that touches `process`.
  */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { createMinter, randomSecret } from './auth/tokens';
 import { startBroker } from './broker';
 import { ConfigError, loadConfig } from './config';
-import { devTokens } from './dev-tokens';
+import { devEnvText, devTokens } from './dev-tokens';
 import { optionsFromConfig } from './options';
 
 async function main(): Promise<void> {
@@ -15,7 +17,12 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`ridetrack broker: ${err.message}\n(see infra/.env.example)\n`);
+      // One problem, one line; several, one line each.
+      const text =
+        err.problems.length === 1
+          ? (err.problems[0] ?? '')
+          : `invalid configuration:\n  ${err.problems.join('\n  ')}\n`;
+      process.stderr.write(`ridetrack broker: ${text.trimEnd()} (settings: infra/.env.example)\n`);
       process.exit(2);
     }
     throw err;
@@ -26,24 +33,39 @@ async function main(): Promise<void> {
   const minter = secret === undefined ? null : createMinter(secret, config.JWT_ISSUER);
   const broker = await startBroker(await optionsFromConfig(config, devSecret), { log, minter });
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  const devEnvFile = config.DEV_ENV_FILE;
+  if (devSecret !== undefined) {
+    const ttlS = 24 * 3600;
+    const tokens = await devTokens(createMinter(devSecret), ttlS);
+    if (devEnvFile === undefined) {
+      const lines = [
+        `  driver (client id drv-00001):\n    ${tokens.driver}`,
+        `  rider (watches drv-00001):\n    ${tokens.rider}`,
+        `  operator:\n    ${tokens.operator}`,
+        `  service:\n    ${tokens.service}`,
+      ];
+      process.stdout.write(`\nDev mode: tokens valid for 24 h (use as the MQTT password):\n${lines.join('\n')}\n\n`);
+    } else {
+      const where = { host, mqttPort: broker.ports.mqtt, httpPort: broker.ports.http };
+      writePrivateFile(devEnvFile, devEnvText(where, devSecret, tokens, ttlS, Date.now()));
+    }
+  }
   log.info(
     {
       mqtt: `mqtt://${host}:${broker.ports.mqtt}`,
       ws: `ws://${host}:${broker.ports.http}/mqtt`,
       metrics: `http://${host}:${broker.ports.http}/metrics`,
+      ...(devEnvFile === undefined ? {} : { devEnvFile }),
     },
     'ridetrack broker ready',
   );
-  if (devSecret !== undefined) {
-    const tokens = await devTokens(createMinter(devSecret), 24 * 3600);
-    const lines = Object.entries(tokens).map(([who, token]) => `  ${who}:\n    ${token}`);
-    process.stdout.write(`\nDev mode: tokens valid for 24 h (use as the MQTT password):\n${lines.join('\n')}\n\n`);
-  }
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
+    // The secret dies with this process: a file left behind would only mislead the tools.
+    if (devEnvFile !== undefined) rmSync(devEnvFile, { force: true });
     broker.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -54,6 +76,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP')); // its terminal closed
+}
+
+/** Writes a file only its owner can read (0600), whole or not at all (a rename). */
+function writePrivateFile(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, text, { mode: 0o600 });
+  renameSync(partial, file);
 }
 
 main().catch((err: unknown) => {

@@ -21,7 +21,15 @@ export {
   type TopicKind,
   type TopicReason,
 } from './topics';
-export { MAX_RIDER_DRIVERS, parseClaims, ROLES, type Claims, type ClaimsReason, type Role } from './claims';
+export {
+  MAX_RIDER_DRIVERS,
+  MIN_SECRET_CHARS,
+  parseClaims,
+  ROLES,
+  type Claims,
+  type ClaimsReason,
+  type Role,
+} from './claims';
 export { canPublish, canSubscribe, type AccessReason } from './access';
 export { clientIdAllowed, clientIdFor, MAX_CLIENT_ID_LENGTH, type ClientIdReason } from './client-ids';
 export { decodeStatus, encodeStatus, STATUS_MAX_BYTES, type DriverStatus, type StatusReason } from './status';
@@ -40,3 +48,5 @@ export {
 export { backoffMs } from './backoff';
 export { fleetRow, parseFleetRow, type FleetDriver, type FleetRow } from './fleet';
 export { gaussian, seededRng, type Rng } from './rng';
+export { connackText, isCredentialRefusal } from './connack';
+export { DEV_ENV_VARS, devEnvFrom, formatDevEnv, shellQuote, type DevEnv } from './dev-env';
