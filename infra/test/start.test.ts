@@ -181,6 +181,10 @@ describe('npm start', () => {
       const [code] = await l.exited;
       expect(code).toBe(0);
       expect(l.output()).toMatch(/ridetrack: stopping \(Ctrl-C; Ctrl-C again to force\)\nridetrack: stopped\n$/);
+      // A helper process (esbuild's service under tsx) exits a moment after its parent's pipe closes.
+      await until(() => pids.every((p) => !alive(p.pid)), 'every process npm start started to stop', 5000).catch(
+        () => undefined,
+      );
       expect(pids.filter((p) => alive(p.pid))).toEqual([]);
       expect(existsSync(envFile)).toBe(false); // the secret is gone with the broker
     },
@@ -198,6 +202,10 @@ describe('npm start', () => {
       l.launcher.kill(signal);
       const [code] = await l.exited;
       expect(code).toBe(0);
+      // A helper process (esbuild's service under tsx) exits a moment after its parent's pipe closes.
+      await until(() => pids.every((p) => !alive(p.pid)), 'every process npm start started to stop', 5000).catch(
+        () => undefined,
+      );
       expect(pids.filter((p) => alive(p.pid))).toEqual([]);
     },
   );
@@ -227,6 +235,10 @@ describe('npm start', () => {
     const [code] = await l.exited;
     expect(code).toBe(130);
     expect(l.output()).toContain('ridetrack: forced to stop');
+    // A helper process (esbuild's service under tsx) exits a moment after its parent's pipe closes.
+    await until(() => pids.every((p) => !alive(p.pid)), 'every process npm start started to stop', 5000).catch(
+      () => undefined,
+    );
     expect(pids.filter((p) => alive(p.pid))).toEqual([]);
   });
 
@@ -255,6 +267,10 @@ describe('npm start', () => {
       `ridetrack: the broker stopped (exit code 1): listen EADDRINUSE: address already in use 127.0.0.1:${port} (another npm start? set HTTP_PORT and MQTT_PORT to free ports)`,
     );
     expect(errors[1]).toMatch(/^ridetrack: stopping everything; details in .*\.log$/);
+    // A helper process (esbuild's service under tsx) exits a moment after its parent's pipe closes.
+    await until(() => pids.every((p) => !alive(p.pid)), 'every process npm start started to stop', 5000).catch(
+      () => undefined,
+    );
     expect(pids.filter((p) => alive(p.pid))).toEqual([]);
   });
 
