@@ -14,8 +14,11 @@ Options:
   --transport <t>        tcp, tls or ws: the default URL's scheme when --broker is not given
   --secret <s>           JWT secret to sign driver tokens with (or JWT_SECRET); none: open mode
   --seed <n>             random seed: the same seed gives the same city and drives (default 1)
-  --roads <file>         road network: an OpenStreetMap extract (.osm.pbf or .osm) or GeoJSON
-                         LineStrings with OSM tags (default: the built-in city)
+  --city <file>          the city to drive in: an OpenStreetMap extract (.osm.pbf or .osm XML,
+                         as Geofabrik and BBBike publish, up to 100 MB) or GeoJSON road lines
+                         with OSM tags (default: the demo city, infra/cities/baltimore); imported
+                         once and cached in .ridetrack/cache (CITY_CACHE_DIR)
+  --roads <file>         the same as --city (its older name)
   --duration <s>         stop after this many seconds (default: run until Ctrl-C)
   --ramp <n>             new connections per second (default ${DEFAULT_SIMULATION.rampPerS})
   --min-move-m <m>       publish after moving this far (default ${DEFAULT_RATE.minMoveM})
@@ -36,7 +39,7 @@ Options:
 
 Examples:
   npm run sim -- --drivers 500 --secret "$JWT_SECRET"
-  npm run sim -- --roads ../shared/roaddata/source/baltimore.osm.pbf --drivers 200 --duration 60
+  npm run sim -- --city berlin-latest.osm.pbf --drivers 200 --duration 60
   npm run sim -- --broker mqtt://node1:1883 --broker mqtt://node2:1883 --ramp 50
   npm run sim -- --export-roads roads.geojson
   npm run sim -- --scenario driver-sim/scenarios/rush-hour.json --secret "$JWT_SECRET"
@@ -56,7 +59,7 @@ const schema = z.object({
   transport: z.enum(['tcp', 'tls', 'ws'], { error: '--transport must be tcp, tls or ws' }).optional(),
   secret: z.string().min(32, '--secret must be at least 32 characters').optional(),
   seed: z.coerce.number({ error: '--seed must be a number' }).int('--seed must be a whole number'),
-  roads: z.string().min(1).optional(),
+  city: z.string().min(1).optional(),
   duration: positive('duration').optional(),
   ramp: positive('ramp'),
   minMoveM: positive('min-move-m'),
@@ -107,6 +110,7 @@ export function parseCli(
         transport: { type: 'string' },
         secret: { type: 'string' },
         seed: { type: 'string' },
+        city: { type: 'string' },
         roads: { type: 'string' },
         duration: { type: 'string' },
         ramp: { type: 'string' },
@@ -133,7 +137,7 @@ export function parseCli(
     transport: values['transport'],
     secret: values['secret'] ?? env['JWT_SECRET'],
     seed: values['seed'] ?? DEFAULT_SIMULATION.seed,
-    roads: values['roads'],
+    city: values['city'] ?? values['roads'],
     duration: values['duration'],
     ramp: values['ramp'] ?? DEFAULT_SIMULATION.rampPerS,
     minMoveM: values['min-move-m'] ?? DEFAULT_RATE.minMoveM,

@@ -2,13 +2,20 @@
  * The driver-sim command. The only file of the simulator that touches `process`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { arcCount, graphToGeoJson } from '@ridetrack/shared';
 import { parseCli, USAGE } from './cli';
-import { arcCount, graphToGeoJson } from './roads/graph';
-import { loadRoads } from './roads/load';
+import { progressBar } from './progress-bar';
+import { loadCityFile } from './roads/city-file';
 import { parseScenario, peakDrivers, type Scenario } from './scenario';
 import { playScenario } from './scenario-run';
 import { DEFAULT_SIMULATION, startSimulation } from './simulation';
 import { driverTokens } from './tokens';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The demo city that ships with ridetrack (infra/cities/baltimore/NOTICE.md). */
+const DEMO_CITY = join(ROOT, 'infra/cities/baltimore/baltimore.osm.pbf');
 
 async function main(): Promise<number> {
   const cli = parseCli(process.argv.slice(2), process.env);
@@ -39,7 +46,18 @@ async function main(): Promise<number> {
     }
     scenario = parsed.value;
   }
-  const graph = await loadRoads(o.roads, o.seed);
+  const cityFile = o.city ?? DEMO_CITY;
+  const bar = progressBar(process.stderr, `driver-sim: importing ${cityFile}`);
+  const loaded = await loadCityFile(cityFile, {
+    cacheDir: process.env['CITY_CACHE_DIR'] ?? join(ROOT, '.ridetrack/cache'),
+    onProgress: bar.update,
+  });
+  bar.done();
+  if (!loaded.ok) {
+    process.stderr.write(`driver-sim: --city ${cityFile}: ${loaded.message}\n`);
+    return 2;
+  }
+  const { graph } = loaded.value;
   if (o.exportRoads !== undefined) {
     await writeFile(o.exportRoads, JSON.stringify(graphToGeoJson(graph)));
     process.stderr.write(`wrote ${graph.nodes.length} junctions, ${arcCount(graph)} arcs to ${o.exportRoads}\n`);

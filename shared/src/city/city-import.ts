@@ -13,6 +13,8 @@ import { insideRing, joinWays, signedArea2 } from './rings';
 /** Why a file is not a city: each gets one line on the terminal (see cityReasonText). */
 export type CityReason = 'not_an_extract' | 'unsupported_extract' | 'no_drivable_roads' | 'too_large';
 
+/** Bumped whenever the import's output changes, so that caches made by an older import are not read. */
+export const CITY_IMPORT_VERSION = 1;
 export const OSM_ATTRIBUTION = '© OpenStreetMap contributors';
 /** The largest extract imported: 100 MB takes about 2 GB of memory and a minute or two (docs/benchmarks.md). */
 export const DEFAULT_MAX_CITY_BYTES = 100 * 1024 * 1024;
@@ -174,6 +176,7 @@ export function importCity(bytes: Uint8Array, options: CityOptions): { ok: true;
 
   if (options.basemap) {
     for (const mp of multipolygons) basemap.push(...assemble(mp, memberGeometry, coords));
+    basemap.push(...parkLabels(basemap));
     for (const rings of seaPolygons(joinWays(coastline, true).map(coords), bounds))
       basemap.push({ layer: 'water', kind: 'sea', type: 'polygon', parts: rings, minZoom: 10 });
   }
@@ -246,6 +249,32 @@ function assemble(
     parts: [outer, ...inners.filter((inner) => insideRing(inner[0] ?? 0, inner[1] ?? 0, outer))],
     ...named(mp.tags),
   }));
+}
+
+/** A label point for each named park, where its outer ring's centroid falls inside it. */
+function parkLabels(features: readonly BasemapFeature[]): BasemapFeature[] {
+  const labels: BasemapFeature[] = [];
+  for (const f of features) {
+    const ring = f.parts[0];
+    if (f.layer !== 'landuse' || f.kind !== 'park' || f.name === undefined || ring === undefined) continue;
+    const a = signedArea2(ring);
+    // Small gardens and playgrounds are not labelled: about 0.5 ha and up (in square degrees at mid latitudes).
+    if (Math.abs(a) / 2 < 6e-7) continue;
+    let x = 0;
+    let y = 0;
+    let crossSum = 0;
+    for (let i = 0; i + 3 < ring.length; i += 2) {
+      const cross = (ring[i] ?? 0) * (ring[i + 3] ?? 0) - (ring[i + 2] ?? 0) * (ring[i + 1] ?? 0);
+      crossSum += cross;
+      x += ((ring[i] ?? 0) + (ring[i + 2] ?? 0)) * cross;
+      y += ((ring[i + 1] ?? 0) + (ring[i + 3] ?? 0)) * cross;
+    }
+    const cx = x / (3 * crossSum);
+    const cy = y / (3 * crossSum);
+    if (insideRing(cx, cy, ring))
+      labels.push({ layer: 'places', kind: 'park', type: 'point', parts: [Float64Array.of(cx, cy)], minZoom: 13, name: f.name });
+  }
+  return labels;
 }
 
 function reverseRing(r: Float64Array): Float64Array {
