@@ -59,13 +59,14 @@ const schema = z.object({
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(120_000).default(15_000),
   SSE_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(65_536),
   WEB_DIR: z.string().min(1).optional(),
-  ROADS_FILE: z.string().min(1).optional(),
-  ROADS_ATTRIBUTION: z.string().min(1).optional(),
+  CITY_FILE: z.string().min(1).optional(),
+  CITY_CACHE_DIR: z.string().min(1).optional(),
+  CITY_MAX_MB: z.coerce.number().int().min(1).max(2048).default(100),
   MAP_STYLE_URL: z.url().optional(),
   MAP_CENTER: z
     .string()
     .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'must be lng,lat')
-    .default('-76.61,39.29'),
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -2,12 +2,38 @@
  * The broker process: reads the environment once, starts the broker, stops it on SIGINT/SIGTERM.
  * The only file of the broker that touches `process`.
  */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { progressBar } from '@ridetrack/shared';
 import { createMinter, randomSecret } from './auth/tokens';
 import { startBroker } from './broker';
 import { ConfigError, loadConfig } from './config';
 import { devTokens } from './dev-tokens';
+import { loadCityMap, type CityMap } from './map/city-map';
 import { optionsFromConfig } from './options';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The demo city that ships with ridetrack (infra/cities/baltimore/NOTICE.md). */
+const DEMO_CITY = join(ROOT, 'infra/cities/baltimore/baltimore.osm.pbf');
+
+/** The city from CITY_FILE (the demo city when unset, none for "none"); exits 2 with one line when it is not a city. */
+async function loadCity(config: ReturnType<typeof loadConfig>): Promise<CityMap | null> {
+  const file = config.CITY_FILE ?? DEMO_CITY;
+  if (file === 'none') return null;
+  const bar = progressBar(process.stderr, `ridetrack broker: importing ${file}`);
+  const city = await loadCityMap(file, {
+    cacheDir: config.CITY_CACHE_DIR ?? join(ROOT, '.ridetrack/cache'),
+    maxBytes: config.CITY_MAX_MB * 1024 * 1024,
+    onProgress: bar.update,
+  });
+  bar.done();
+  if (!city.ok) {
+    process.stderr.write(`ridetrack broker: CITY_FILE ${file}: ${city.message}\n`);
+    process.exit(2);
+  }
+  return city.value;
+}
 
 async function main(): Promise<void> {
   let config;
@@ -20,11 +46,12 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const city = await loadCity(config);
   const log = pino({ level: config.LOG_LEVEL });
   const devSecret = config.AUTH_MODE === 'dev' ? (config.JWT_SECRET ?? randomSecret()) : undefined;
   const secret = config.JWT_SECRET ?? devSecret;
   const minter = secret === undefined ? null : createMinter(secret, config.JWT_ISSUER);
-  const broker = await startBroker(await optionsFromConfig(config, devSecret), { log, minter });
+  const broker = await startBroker(await optionsFromConfig(config, devSecret), { log, minter, city });
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   log.info(
     {
@@ -44,7 +71,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    broker.close().then(
+    broker
+      .close()
+      .then(() => city?.close())
+      .then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');

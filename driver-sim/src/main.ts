@@ -4,9 +4,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arcCount, graphToGeoJson } from '@ridetrack/shared';
+import { arcCount, graphToGeoJson, progressBar } from '@ridetrack/shared';
 import { parseCli, USAGE } from './cli';
-import { progressBar } from './progress-bar';
+
 import { loadCityFile } from './roads/city-file';
 import { parseScenario, peakDrivers, type Scenario } from './scenario';
 import { playScenario } from './scenario-run';

@@ -1,16 +1,17 @@
 /**
  * `npm start`: the whole system on one machine with nothing configured. Starts a Redis for the
  * session if `redis-server` is installed (else the in-memory index), the broker in dev mode with a
- * fresh secret, and a simulated fleet on the built-in city; prints where to look. Ctrl-C stops
- * everything and waits for it, so no process is left behind.
+ * fresh secret, and a simulated fleet in the demo city (or `--city extract.osm.pbf`); prints where
+ * to look. Ctrl-C stops everything and waits for it, so no process is left behind.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { BROKER_NODE_FLAGS } from '../test/broker-process';
 import { INDEX_REDIS_SETTINGS, freePort } from '../test/redis-server';
 
@@ -18,6 +19,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const env = process.env;
 const HOST = env['HOST'] ?? '127.0.0.1';
 const DRIVERS = env['SIM_DRIVERS'] ?? '200';
+/** `npm start -- --city extract.osm.pbf`: the broker imports it (once; cached) and the fleet drives in it. */
+const CITY = resolve(
+  parseArgs({ args: process.argv.slice(2), options: { city: { type: 'string' } } }).values.city ??
+    env['CITY_FILE'] ??
+    join(ROOT, 'infra/cities/baltimore/baltimore.osm.pbf'),
+);
 const children: { name: string; child: ChildProcess }[] = [];
 let stopping = false;
 
@@ -28,10 +35,11 @@ function say(line: string): void {
 function track(name: string, child: ChildProcess): ChildProcess {
   children.push({ name, child });
   child.once('exit', (code, signal) => {
-    if (!stopping) {
-      say(`ridetrack: ${name} exited (${signal ?? code}); stopping`);
-      void stop(1);
-    }
+    if (stopping) return;
+    // Exit 2 is a child's own refusal of its settings (a bad --city file), already said in one line.
+    if (code === 2) return void stop(2);
+    say(`ridetrack: ${name} exited (${signal ?? code}); stopping`);
+    void stop(1);
   });
   return child;
 }
@@ -98,14 +106,6 @@ async function main(): Promise<void> {
     if (spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' }).status !== 0)
       throw new Error('building the web pages failed');
   }
-  const roadsFile = join(ROOT, '.tmp', 'roads.geojson');
-  mkdirSync(dirname(roadsFile), { recursive: true });
-  const exported = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'driver-sim/src/main.ts'), '--export-roads', roadsFile],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  if (exported.status !== 0) throw new Error('exporting the road network failed');
   const redisUrl = await startRedis();
   say(
     redisUrl === null
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
         JWT_SECRET: secret,
         HOST,
         WEB_DIR: webDir,
-        ROADS_FILE: roadsFile,
+        CITY_FILE: CITY,
         ...(redisUrl === null ? {} : { REDIS_URL: redisUrl }),
         // One node: Redis holds the index; MQTT routing stays in the process (CLUSTER=auto to share it).
         CLUSTER: env['CLUSTER'] ?? 'off',
@@ -132,7 +132,9 @@ async function main(): Promise<void> {
       stdio: ['ignore', 'pipe', 'inherit'],
     }),
   );
-  // The broker's stdout: JSON log lines, and in dev mode its ready-made tokens.
+  // The broker's stdout: JSON log lines, and in dev mode its ready-made tokens. It imports the city
+  // first (a progress bar on the terminal, the first time only); a file that is not a city stops it
+  // with one line and exit 2, and the launcher with it.
   const ports = await new Promise<{ mqtt: number; http: number }>((resolve) => {
     createInterface({ input: broker.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       if (line.startsWith('{')) {
@@ -151,9 +153,11 @@ async function main(): Promise<void> {
   say(`  operator map         ${base}/fleet`);
   say(`  MQTT over TCP        mqtt://${HOST}:${ports.mqtt}`);
   say(`  MQTT over WebSocket  ws://${HOST}:${ports.http}/mqtt`);
-  say(`  API                  ${base}/api/drivers/nearby?lat=39.29&lng=-76.61  (operator token as Bearer)`);
+  const { center } = (await (await fetch(`${base}/config.json`)).json()) as { center: [number, number] };
+  const [lng, lat] = center.map((d) => d.toFixed(4));
+  say(`  API                  ${base}/api/drivers/nearby?lat=${lat}&lng=${lng}  (operator token as Bearer)`);
   say(`  health and metrics   ${base}/healthz  ${base}/metrics`);
-  say(`  simulated drivers    ${DRIVERS} on the built-in city, ids drv-00001 ...`);
+  say(`  simulated drivers    ${DRIVERS} in ${CITY.replace(`${ROOT}/`, '')}, ids drv-00001 ...`);
   say('Ctrl-C stops everything.');
 
   track(
@@ -170,6 +174,8 @@ async function main(): Promise<void> {
         `mqtt://${HOST}:${ports.mqtt}`,
         '--ramp',
         '100',
+        '--city',
+        CITY,
       ],
       {
         cwd: ROOT,

@@ -68,3 +68,4 @@ export {
 export { pathSeconds, route } from './city/routing';
 export { importGeoJson, type ImportReason } from './city/geojson-roads';
 export { decodeGraph, encodeGraph } from './city/graph-codec';
+export { progressBar } from './progress-bar';

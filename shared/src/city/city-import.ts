@@ -1,4 +1,4 @@
-import type { LatLng } from '../geo';
+import { distanceM, type LatLng } from '../geo';
 import { classifyNode, classifyWay, isDrawnMultipolygon } from './basemap-tags';
 import type { BasemapFeature } from './basemap';
 import { seaPolygons } from './coastline';
@@ -14,7 +14,7 @@ import { insideRing, joinWays, signedArea2 } from './rings';
 export type CityReason = 'not_an_extract' | 'unsupported_extract' | 'no_drivable_roads' | 'too_large';
 
 /** Bumped whenever the import's output changes, so that caches made by an older import are not read. */
-export const CITY_IMPORT_VERSION = 1;
+export const CITY_IMPORT_VERSION = 2;
 export const OSM_ATTRIBUTION = '© OpenStreetMap contributors';
 /** The largest extract imported: 100 MB takes about 2 GB of memory and a minute or two (docs/benchmarks.md). */
 export const DEFAULT_MAX_CITY_BYTES = 100 * 1024 * 1024;
@@ -300,10 +300,16 @@ function boundsOf(nodes: readonly LatLng[]): Bounds {
   return [w, s, e, n];
 }
 
-/** The median junction: the middle of where the roads are, not of a bounding box that may be mostly water. */
+/**
+ * The junction nearest the median of all junctions: the middle of where the roads are (not of a
+ * bounding box that may be mostly water), and on a street (not in the middle of a park).
+ */
 function middleOf(nodes: readonly LatLng[]): [number, number] {
   const lngs = nodes.map((p) => p.lng).sort((a, b) => a - b);
   const lats = nodes.map((p) => p.lat).sort((a, b) => a - b);
   const mid = Math.floor(nodes.length / 2);
-  return [lngs[mid] ?? 0, lats[mid] ?? 0];
+  const m = { lat: lats[mid] ?? 0, lng: lngs[mid] ?? 0 };
+  let best = nodes[0] ?? m;
+  for (const p of nodes) if (distanceM(p, m) < distanceM(best, m)) best = p;
+  return [best.lng, best.lat];
 }
