@@ -47,6 +47,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const city = await loadCity(config);
+  // `--import-city-only`: fill the cache and stop (the Dockerfile does this at build time).
+  if (process.argv.includes('--import-city-only')) {
+    await city?.close();
+    process.exit(0);
+  }
   const log = pino({ level: config.LOG_LEVEL });
   const devSecret = config.AUTH_MODE === 'dev' ? (config.JWT_SECRET ?? randomSecret()) : undefined;
   const secret = config.JWT_SECRET ?? devSecret;

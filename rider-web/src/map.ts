@@ -29,5 +29,11 @@ export function createMap(container: HTMLElement, config: PageConfig, zoom = 14)
     attributionControl: false,
   });
   map.addControl(new AttributionControl({ compact: false }), 'top-right');
+  // Page state for tests and screenshot scripts to wait on: every tile and glyph in view drawn.
+  map.on('idle', () => {
+    container.dataset['mapIdle'] = 'true';
+    container.dataset['mapZoom'] = map.getZoom().toFixed(2);
+  });
+  map.on('dataloading', () => delete container.dataset['mapIdle']);
   return map;
 }

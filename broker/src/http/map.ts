@@ -41,9 +41,12 @@ export function mountMap(app: Hono, city: CityMap, webDir: string | undefined): 
 
   app.get('/map/tiles/:z/:x/:file', async (c) => {
     const { z, x, file } = c.req.param();
-    const y = /^(\d+)\.pbf$/.exec(file)?.[1];
+    const y = /^(.*)\.pbf$/.exec(file)?.[1];
     if (y === undefined)
-      return c.json({ error: 'bad_parameter', parameter: 'y', message: 'the tile must be named {y}.pbf' }, 400);
+      return c.json(
+        { error: 'bad_parameter', parameter: 'y', reason: 'not_a_tile_name', message: 'the tile must be named {y}.pbf' },
+        400,
+      );
     const t = parseTile(z, x, y);
     if (!t.ok) {
       const message = {
