@@ -61,7 +61,7 @@ const schema = z.object({
   WEB_DIR: z.string().min(1).optional(),
   CITY_FILE: z.string().min(1).optional(),
   CITY_CACHE_DIR: z.string().min(1).optional(),
-  CITY_MAX_MB: z.coerce.number().int().min(1).max(2048).default(100),
+  CITY_MAX_MB: z.coerce.number().int().min(1).max(2048).default(64),
   MAP_STYLE_URL: z.url().optional(),
   MAP_CENTER: z
     .string()

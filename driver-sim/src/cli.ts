@@ -15,7 +15,7 @@ Options:
   --secret <s>           JWT secret to sign driver tokens with (or JWT_SECRET); none: open mode
   --seed <n>             random seed: the same seed gives the same city and drives (default 1)
   --city <file>          the city to drive in: an OpenStreetMap extract (.osm.pbf or .osm XML,
-                         as Geofabrik and BBBike publish, up to 100 MB) or GeoJSON road lines
+                         as Geofabrik and BBBike publish, up to 64 MB) or GeoJSON road lines
                          with OSM tags (default: the demo city, infra/cities/baltimore); imported
                          once and cached in .ridetrack/cache (CITY_CACHE_DIR)
   --roads <file>         the same as --city (its older name)

@@ -1,4 +1,13 @@
-import { distanceM, gaussian, route, type LatLng, type LocationFix, type RoadGraph, type Rng, type TripState } from '@ridetrack/shared';
+import {
+  distanceM,
+  gaussian,
+  route,
+  type LatLng,
+  type LocationFix,
+  type RoadGraph,
+  type Rng,
+  type TripState,
+} from '@ridetrack/shared';
 
 /**
  * One simulated car. `stepCar` moves it along the road geometry with acceleration and braking,

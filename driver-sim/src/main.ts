@@ -50,6 +50,7 @@ async function main(): Promise<number> {
   const bar = progressBar(process.stderr, `driver-sim: importing ${cityFile}`);
   const loaded = await loadCityFile(cityFile, {
     cacheDir: process.env['CITY_CACHE_DIR'] ?? join(ROOT, '.ridetrack/cache'),
+    ...(process.env['CITY_MAX_MB'] ? { maxBytes: Number(process.env['CITY_MAX_MB']) * 1024 * 1024 } : {}),
     onProgress: bar.update,
   });
   bar.done();

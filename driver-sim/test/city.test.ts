@@ -41,7 +41,10 @@ describe('the demo city', () => {
     const { graph } = await demo(cacheDir);
     const arcs = graph.out.flat();
     const classes = new Set(arcs.map((a) => a.roadClass));
-    for (const c of classes) expect(c?.replace(/_link$/, '')).toMatch(/^(motorway|trunk|primary|secondary|tertiary|unclassified|residential|living_street|service)$/);
+    for (const c of classes)
+      expect(c?.replace(/_link$/, '')).toMatch(
+        /^(motorway|trunk|primary|secondary|tertiary|unclassified|residential|living_street|service)$/,
+      );
     const names = new Set(arcs.map((a) => a.name));
     expect(names).toContain('Eastern Avenue');
     expect(names).toContain('Boston Street');
@@ -77,11 +80,23 @@ describe('the demo city', () => {
 describe('npm run sim -- --city', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ridetrack-badcity-'));
   const sim = (file: string) =>
-    spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'driver-sim/src/main.ts'), '--city', file, '--export-roads', join(dir, 'out.geojson')], {
-      cwd: ROOT,
-      env: { ...process.env, CITY_CACHE_DIR: join(dir, 'cache') },
-      encoding: 'utf8',
-    });
+    spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'driver-sim/src/main.ts'),
+        '--city',
+        file,
+        '--export-roads',
+        join(dir, 'out.geojson'),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, CITY_CACHE_DIR: join(dir, 'cache') },
+        encoding: 'utf8',
+      },
+    );
 
   it.each([
     ['not an extract', 'page.osm.pbf', '<html>hello</html>', /not an OpenStreetMap extract/],

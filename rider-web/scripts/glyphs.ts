@@ -29,14 +29,21 @@ export function makeGlyphs(): { path: string; bytes: Uint8Array }[] {
   for (const [name, file] of Object.entries(FONT_FILES)) {
     const bytes = readFileSync(require.resolve(file));
     const font = opentype.parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    const codes = Object.keys((font.tables['cmap'] as unknown as { glyphIndexMap: Record<string, number> }).glyphIndexMap)
+    const codes = Object.keys(
+      (font.tables['cmap'] as unknown as { glyphIndexMap: Record<string, number> }).glyphIndexMap,
+    )
       .map(Number)
       .filter((c) => c < 65536);
     for (const start of [...new Set(codes.map((c) => c - (c % 256)))].sort((a, b) => a - b)) {
       const range = `${start}-${start + 255}`;
       files.push({
         path: `${name}/${range}.pbf`,
-        bytes: glyphRange(font, name, range, codes.filter((c) => c >= start && c <= start + 255)),
+        bytes: glyphRange(
+          font,
+          name,
+          range,
+          codes.filter((c) => c >= start && c <= start + 255),
+        ),
       });
     }
   }
@@ -46,7 +53,7 @@ export function makeGlyphs(): { path: string; bytes: Uint8Array }[] {
 function glyphRange(font: Font, name: string, range: string, codes: number[]): Uint8Array {
   const scale = SIZE_PX / font.unitsPerEm;
   // FreeType's ascender at this size: rounded up to whole pixels, as node-fontnik reads it.
-  const ascender = Math.ceil(((font.tables['hhea'] as unknown as { ascender: number }).ascender) * scale);
+  const ascender = Math.ceil((font.tables['hhea'] as unknown as { ascender: number }).ascender * scale);
   const out = new PbfWriter();
   out.writeMessage(
     1,
@@ -107,14 +114,17 @@ function flatten(commands: readonly PathCommand[], scale: number): number[] {
         const t = i / 8;
         const u = 1 - t;
         if (c.type === 'Q')
-          line(u * u * x0 + 2 * u * t * c.x1 * scale + t * t * c.x * scale, u * u * y0 + 2 * u * t * c.y1 * scale + t * t * c.y * scale);
+          line(
+            u * u * x0 + 2 * u * t * c.x1 * scale + t * t * c.x * scale,
+            u * u * y0 + 2 * u * t * c.y1 * scale + t * t * c.y * scale,
+          );
         else
           line(
             u * u * u * x0 + 3 * u * u * t * c.x1 * scale + 3 * u * t * t * c.x2 * scale + t * t * t * c.x * scale,
             u * u * u * y0 + 3 * u * u * t * c.y1 * scale + 3 * u * t * t * c.y2 * scale + t * t * t * c.y * scale,
           );
       }
-    } else if (c.type === 'Z') line(sx, sy);
+    } else line(sx, sy); // Z: close the contour
   }
   return segs;
 }

@@ -6,10 +6,10 @@ export function progressBar(
   out: { isTTY?: boolean; write(s: string): unknown },
   label: string,
   width = 30,
-): { update(fraction: number): void; done(): void } {
+): { update: (fraction: number) => void; done: () => void } {
   let shown = -1;
   return {
-    update(fraction: number) {
+    update: (fraction: number) => {
       if (out.isTTY !== true) return;
       const pct = Math.floor(Math.min(1, Math.max(0, fraction)) * 100);
       if (pct === shown) return;
@@ -17,7 +17,7 @@ export function progressBar(
       const filled = Math.round((pct / 100) * width);
       out.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}%`);
     },
-    done() {
+    done: () => {
       if (shown >= 0) out.write('\r\x1b[2K');
       shown = -1;
     },

@@ -44,7 +44,12 @@ export function mountMap(app: Hono, city: CityMap, webDir: string | undefined): 
     const y = /^(.*)\.pbf$/.exec(file)?.[1];
     if (y === undefined)
       return c.json(
-        { error: 'bad_parameter', parameter: 'y', reason: 'not_a_tile_name', message: 'the tile must be named {y}.pbf' },
+        {
+          error: 'bad_parameter',
+          parameter: 'y',
+          reason: 'not_a_tile_name',
+          message: 'the tile must be named {y}.pbf',
+        },
         400,
       );
     const t = parseTile(z, x, y);
@@ -56,7 +61,9 @@ export function mountMap(app: Hono, city: CityMap, webDir: string | undefined): 
       }[t.reason];
       return c.json({ error: 'bad_parameter', parameter: 'z/x/y', reason: t.reason, message }, 400);
     }
-    const cache = { 'cache-control': c.req.query('v') === version ? 'public, max-age=31536000, immutable' : 'public, max-age=300' };
+    const cache = {
+      'cache-control': c.req.query('v') === version ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
+    };
     const gz = await city.tile(t.value.z, t.value.x, t.value.y);
     if (gz === null) return c.body(null, 204, cache);
     const etag = `"${version}-${t.value.z}-${t.value.x}-${t.value.y}"`;
@@ -72,12 +79,26 @@ export function mountMap(app: Hono, city: CityMap, webDir: string | undefined): 
     const range = /^(\d+)-(\d+)\.pbf$/.exec(file);
     const start = Number(range?.[1]);
     if (range === null || start % 256 !== 0 || Number(range[2]) !== start + 255 || start > 65280)
-      return c.json({ error: 'bad_parameter', parameter: 'range', message: 'the range must be {start}-{start+255}.pbf, start a multiple of 256' }, 400);
+      return c.json(
+        {
+          error: 'bad_parameter',
+          parameter: 'range',
+          message: 'the range must be {start}-{start+255}.pbf, start a multiple of 256',
+        },
+        400,
+      );
     // MapLibre asks for a stack as the names joined by commas; the first this server has answers.
-    const font = fontstack.split(',').find((f) => FONTS.has(f.trim()))?.trim();
+    const font = fontstack
+      .split(',')
+      .find((f) => FONTS.has(f.trim()))
+      ?.trim();
     if (font === undefined)
-      return c.json({ error: 'bad_parameter', parameter: 'fontstack', message: `fonts here: ${[...FONTS].join(', ')}` }, 404);
-    if (webDir === undefined) return c.json({ error: 'no_glyphs', message: 'WEB_DIR is not set: no glyphs to serve' }, 404);
+      return c.json(
+        { error: 'bad_parameter', parameter: 'fontstack', message: `fonts here: ${[...FONTS].join(', ')}` },
+        404,
+      );
+    if (webDir === undefined)
+      return c.json({ error: 'no_glyphs', message: 'WEB_DIR is not set: no glyphs to serve' }, 404);
     const headers: Record<string, string> = {
       'content-type': 'application/x-protobuf',
       'cache-control': 'public, max-age=86400',

@@ -70,7 +70,12 @@ export async function loadCityMap(
 
   const progress = options.onProgress ?? (() => undefined);
   // The import is about two thirds of the work on a city extract, the tiles the rest.
-  const r = importCity(bytes, { basemap: true, maxBytes, inflate: (d) => inflateSync(d), onProgress: (f) => progress(f * 0.65) });
+  const r = importCity(bytes, {
+    basemap: true,
+    maxBytes,
+    inflate: (d) => inflateSync(d),
+    onProgress: (f) => progress(f * 0.65),
+  });
   if (!r.ok) return { ok: false, reason: r.reason, message: cityReasonText(r.reason, maxBytes) };
   const city = r.value;
   await mkdir(dir, { recursive: true });

@@ -12,10 +12,12 @@ export interface TileBuildOptions {
 
 /**
  * Cuts basemap features into Mapbox Vector Tiles with geojson-vt and vt-pbf (both kept by the
- * MapLibre project), one minZoom tile at a time: each gets an index of only the features that
- * touch it, and every tile under it down to maxZoom is made and handed to `emit` before the next,
- * so memory holds one area's features, not the whole extract's. Features appear from their own
- * minimum zoom (buildings from 14, paths from 14, major roads from 10). Empty tiles are not emitted.
+ * MapLibre project), one area at a time: each area gets an index of only the features that touch
+ * it, and every tile in it is made and handed to `emit` before the next area, so memory holds one
+ * area's features and tiles, not the whole extract's. Two bands: zooms below 12 from zoom-10 areas
+ * with only the features drawn there (major roads, water, parks), zooms 12 and up from zoom-12
+ * areas (about 10 km across) with everything. Features appear from their own minimum zoom
+ * (buildings and paths from 14). Empty tiles are not emitted.
  */
 export function buildTiles(
   features: readonly BasemapFeature[],
@@ -24,43 +26,53 @@ export function buildTiles(
   onProgress?: (fraction: number) => void,
 ): { tiles: number } {
   const { minZoom, maxZoom } = options;
+  const split = Math.min(Math.max(minZoom, 12), maxZoom + 1);
+  const bands = [
+    { areaZoom: minZoom, from: minZoom, to: split - 1 },
+    { areaZoom: split, from: split, to: maxZoom },
+  ].filter((b) => b.from <= b.to);
   const boxes = features.map(featureBounds);
-  const [x0, y0, x1, y1] = tileRange(options.bounds, minZoom);
-  const areas = (x1 - x0 + 1) * (y1 - y0 + 1);
+  const areaCount = bands.reduce((n, b) => {
+    const [x0, y0, x1, y1] = tileRange(options.bounds, b.areaZoom);
+    return n + (x1 - x0 + 1) * (y1 - y0 + 1);
+  }, 0);
   let tiles = 0;
   let done = 0;
-  for (let ax = x0; ax <= x1; ax++)
-    for (let ay = y0; ay <= y1; ay++) {
-      const [w, s, e, n] = tileBounds(minZoom, ax, ay);
-      // A margin of a tenth of the area, so that features just outside still reach its tiles' buffers.
-      const mx = (e - w) / 10;
-      const my = (n - s) / 10;
-      const inside: Feature[] = [];
-      features.forEach((f, i) => {
-        const b = boxes[i] as Bounds;
-        if (b[0] > e + mx || b[2] < w - mx || b[1] > n + my || b[3] < s - my) return;
-        inside.push(toGeoJson(f));
-      });
-      onProgress?.(++done / areas);
-      if (inside.length === 0) continue;
-      const index = new GeoJSONVT(
-        { type: 'FeatureCollection', features: inside },
-        { maxZoom, indexMaxZoom: minZoom, indexMaxPoints: 0, tolerance: 3, buffer: 64, extent: 4096 },
-      );
-      for (let z = minZoom; z <= maxZoom; z++) {
-        const scale = 2 ** (z - minZoom);
-        const [cx0, cy0, cx1, cy1] = tileRange(options.bounds, z);
-        for (let x = Math.max(ax * scale, cx0); x <= Math.min((ax + 1) * scale - 1, cx1); x++)
-          for (let y = Math.max(ay * scale, cy0); y <= Math.min((ay + 1) * scale - 1, cy1); y++) {
-            const tile = index.getTile(z, x, y);
-            if (tile === null) continue;
-            const bytes = encodeTile(tile, z);
-            if (bytes === null) continue;
-            emit(z, x, y, bytes);
-            tiles++;
-          }
+  for (const band of bands) {
+    const [x0, y0, x1, y1] = tileRange(options.bounds, band.areaZoom);
+    for (let ax = x0; ax <= x1; ax++)
+      for (let ay = y0; ay <= y1; ay++) {
+        const [w, s, e, n] = tileBounds(band.areaZoom, ax, ay);
+        // A margin of a tenth of the area, so that features just outside still reach its tiles' buffers.
+        const mx = (e - w) / 10;
+        const my = (n - s) / 10;
+        const inside: Feature[] = [];
+        features.forEach((f, i) => {
+          const b = boxes[i] as Bounds;
+          if (f.minZoom > band.to || b[0] > e + mx || b[2] < w - mx || b[1] > n + my || b[3] < s - my) return;
+          inside.push(toGeoJson(f));
+        });
+        onProgress?.(++done / areaCount);
+        if (inside.length === 0) continue;
+        const index = new GeoJSONVT(
+          { type: 'FeatureCollection', features: inside },
+          { maxZoom: band.to, indexMaxZoom: band.areaZoom, indexMaxPoints: 0, tolerance: 3, buffer: 64, extent: 4096 },
+        );
+        for (let z = band.from; z <= band.to; z++) {
+          const scale = 2 ** (z - band.areaZoom);
+          const [cx0, cy0, cx1, cy1] = tileRange(options.bounds, z);
+          for (let x = Math.max(ax * scale, cx0); x <= Math.min((ax + 1) * scale - 1, cx1); x++)
+            for (let y = Math.max(ay * scale, cy0); y <= Math.min((ay + 1) * scale - 1, cy1); y++) {
+              const tile = index.getTile(z, x, y);
+              if (tile === null) continue;
+              const bytes = encodeTile(tile, z);
+              if (bytes === null) continue;
+              emit(z, x, y, bytes);
+              tiles++;
+            }
+        }
       }
-    }
+  }
   return { tiles };
 }
 

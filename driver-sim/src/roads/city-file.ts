@@ -53,7 +53,8 @@ export async function loadCityFile(
     // GeoJSON roads carrying OSM tags come from OpenStreetMap and must be credited.
     const text = bytes.toString('utf8');
     const r = importGeoJson(text, text.includes('"highway"') ? OSM_ATTRIBUTION : null);
-    if (!r.ok) return refuse(r.reason === 'no_drivable_roads' ? r.reason : 'not_geojson', r.reason.replaceAll('_', ' '));
+    if (!r.ok)
+      return refuse(r.reason === 'no_drivable_roads' ? r.reason : 'not_geojson', r.reason.replaceAll('_', ' '));
     return { ok: true, value: { graph: r.value, center: null, fromCache: false } };
   }
   const dir = join(options.cacheDir, `${createHash('sha256').update(bytes).digest('hex')}-v${CITY_IMPORT_VERSION}`);
@@ -65,7 +66,8 @@ export async function loadCityFile(
     (t) => JSON.parse(t) as { center?: [number, number] },
     () => null,
   );
-  if (cached !== null && meta?.center) return { ok: true, value: { graph: cached, center: meta.center, fromCache: true } };
+  if (cached !== null && meta?.center)
+    return { ok: true, value: { graph: cached, center: meta.center, fromCache: true } };
   const r = importCity(bytes, {
     basemap: false,
     maxBytes,

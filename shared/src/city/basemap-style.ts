@@ -68,7 +68,10 @@ function width(extra: [number, number, number, number, number] = [0, 0, 0, 0, 0]
     [
       'match',
       ['get', 'kind'],
-      ...Object.entries(WIDTHS).flatMap(([kind, w]) => [kind, Math.max(0, (w[i] ?? 0) + (w[i] && extra[i] ? extra[i] : 0))]),
+      ...Object.entries(WIDTHS).flatMap(([kind, w]) => [
+        kind,
+        Math.max(0, (w[i] ?? 0) + (w[i] && extra[i] ? extra[i] : 0)),
+      ]),
       0,
     ],
   ]);

@@ -103,7 +103,8 @@ export function classifyWay(tags: Record<string, string>, closed: boolean): Base
   const use = LANDUSE[tags['landuse'] ?? ''] ?? LANDUSE[tags['amenity'] ?? ''];
   if (use !== undefined) return { layer: 'landuse', kind: use, area: true, minZoom: 11 };
   const building = tags['building'];
-  if (building !== undefined && building !== 'no') return { layer: 'buildings', kind: 'building', area: true, minZoom: 14 };
+  if (building !== undefined && building !== 'no')
+    return { layer: 'buildings', kind: 'building', area: true, minZoom: 14 };
   return null;
 }
 

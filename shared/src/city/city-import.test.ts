@@ -46,7 +46,11 @@ function squareTown(): WritableExtract {
     nodes,
     ways: [
       { id: 100, refs: [1, 2, 3], tags: { highway: 'residential', name: 'South Street' } },
-      { id: 101, refs: [3, 4], tags: { highway: 'residential', name: 'East Street', oneway: 'yes', maxspeed: '20 mph' } },
+      {
+        id: 101,
+        refs: [3, 4],
+        tags: { highway: 'residential', name: 'East Street', oneway: 'yes', maxspeed: '20 mph' },
+      },
       { id: 102, refs: [4, 5], tags: { highway: 'residential', name: 'North Street' } },
       { id: 103, refs: [1, 5], tags: { highway: 'primary', name: 'West Avenue', oneway: '-1', maxspeed: '50' } },
       { id: 104, refs: [2, 6], tags: { highway: 'residential', oneway: 'yes' } },
@@ -191,7 +195,13 @@ describe('refused files, each with its reason', () => {
     ['a truncated extract', writeOsmPbf(squareTown()).subarray(0, 300), 'not_an_extract'],
     [
       'an extract with no drivable roads',
-      writeOsmPbf({ nodes: [{ id: 1, lat: 0, lng: 0 }, { id: 2, lat: 0, lng: 1 }], ways: [{ id: 3, refs: [1, 2], tags: { highway: 'footway' } }] }),
+      writeOsmPbf({
+        nodes: [
+          { id: 1, lat: 0, lng: 0 },
+          { id: 2, lat: 0, lng: 1 },
+        ],
+        ways: [{ id: 3, refs: [1, 2], tags: { highway: 'footway' } }],
+      }),
       'no_drivable_roads',
     ],
     ['OSM XML with no roads', bytes('<osm version="0.6"><node id="1" lat="0" lon="0"/></osm>'), 'no_drivable_roads'],

@@ -16,8 +16,8 @@ export type CityReason = 'not_an_extract' | 'unsupported_extract' | 'no_drivable
 /** Bumped whenever the import's output changes, so that caches made by an older import are not read. */
 export const CITY_IMPORT_VERSION = 2;
 export const OSM_ATTRIBUTION = '© OpenStreetMap contributors';
-/** The largest extract imported: 100 MB takes about 2 GB of memory and a minute or two (docs/benchmarks.md). */
-export const DEFAULT_MAX_CITY_BYTES = 100 * 1024 * 1024;
+/** The largest extract imported by default: a 50 MB one takes about 2 GB at its peak and two minutes (docs/benchmarks.md). */
+export const DEFAULT_MAX_CITY_BYTES = 64 * 1024 * 1024;
 
 export interface CityOptions {
   /** Also collect what the basemap draws (water, parks, buildings...); the simulator needs roads only. */
@@ -64,7 +64,10 @@ interface Multipolygon {
  * file), the second keeps nodes in typed arrays and turns each way into a road or a basemap feature
  * as it is read. Never throws on bad input.
  */
-export function importCity(bytes: Uint8Array, options: CityOptions): { ok: true; value: City } | { ok: false; reason: CityReason } {
+export function importCity(
+  bytes: Uint8Array,
+  options: CityOptions,
+): { ok: true; value: City } | { ok: false; reason: CityReason } {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CITY_BYTES;
   if (bytes.length > maxBytes) return { ok: false, reason: 'too_large' };
   const xml = looksLikeXml(bytes);
@@ -130,8 +133,7 @@ export function importCity(bytes: Uint8Array, options: CityOptions): { ok: true;
       store.add(id, lat, lng);
       if (options.basemap && tags !== null) {
         const c = classifyNode(tags);
-        if (c !== null)
-          basemap.push({ ...c, type: 'point', parts: [Float64Array.of(lng, lat)], ...named(tags) });
+        if (c !== null) basemap.push({ ...c, type: 'point', parts: [Float64Array.of(lng, lat)], ...named(tags) });
       }
     },
     way(id, refs, tags) {
@@ -272,7 +274,14 @@ function parkLabels(features: readonly BasemapFeature[]): BasemapFeature[] {
     const cx = x / (3 * crossSum);
     const cy = y / (3 * crossSum);
     if (insideRing(cx, cy, ring))
-      labels.push({ layer: 'places', kind: 'park', type: 'point', parts: [Float64Array.of(cx, cy)], minZoom: 13, name: f.name });
+      labels.push({
+        layer: 'places',
+        kind: 'park',
+        type: 'point',
+        parts: [Float64Array.of(cx, cy)],
+        minZoom: 13,
+        name: f.name,
+      });
   }
   return labels;
 }

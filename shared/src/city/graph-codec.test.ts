@@ -6,8 +6,25 @@ import { decodeGraph, encodeGraph } from './graph-codec';
 describe('graph codec (the import cache)', () => {
   const g = buildGraph(
     [
-      { points: [{ lat: 1, lng: 2 }, { lat: 1.5, lng: 2.5 }, { lat: 2, lng: 3 }], speedMps: 10, oneway: false, name: 'A Street', roadClass: 'residential' },
-      { points: [{ lat: 2, lng: 3 }, { lat: 3, lng: 3 }], speedMps: 20, oneway: true },
+      {
+        points: [
+          { lat: 1, lng: 2 },
+          { lat: 1.5, lng: 2.5 },
+          { lat: 2, lng: 3 },
+        ],
+        speedMps: 10,
+        oneway: false,
+        name: 'A Street',
+        roadClass: 'residential',
+      },
+      {
+        points: [
+          { lat: 2, lng: 3 },
+          { lat: 3, lng: 3 },
+        ],
+        speedMps: 20,
+        oneway: true,
+      },
     ],
     '© OpenStreetMap contributors',
   );
@@ -19,7 +36,6 @@ describe('graph codec (the import cache)', () => {
     const padded = new Uint8Array(bytes.length + 3);
     padded.set(bytes, 3);
     expect(decodeGraph(padded.subarray(3))).toEqual(g);
-
   });
 
   it('refuses damaged bytes with null, never a wrong graph or a throw', () => {

@@ -106,7 +106,10 @@ export function decodeGraph(bytes: Uint8Array): RoadGraph | null {
     for (let v = 0; v < h.nodes; v++) {
       const out: Arc[] = [];
       for (let d = 0; d < (degrees[v] ?? 0); d++, k += ARC_FIELDS) {
-        const [to = 0, lengthM = 0, speedMps = 0, name = -1, cls = -1, shapeLength = 0] = arcData.subarray(k, k + ARC_FIELDS);
+        const [to = 0, lengthM = 0, speedMps = 0, name = -1, cls = -1, shapeLength = 0] = arcData.subarray(
+          k,
+          k + ARC_FIELDS,
+        );
         if (to < 0 || to >= h.nodes) return null;
         const shape = [];
         for (let p = 0; p < shapeLength; p++, s += 2) shape.push({ lat: shapes[s] ?? 0, lng: shapes[s + 1] ?? 0 });

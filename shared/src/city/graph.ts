@@ -128,7 +128,8 @@ export function buildGraphFromPoints(
       const to = nodeOf(p);
       if (to !== from && lengthM > 0) {
         out[from]?.push({ to, lengthM, speedMps: way.speedMps, shape, ...extra });
-        if (!way.oneway) out[to]?.push({ to: from, lengthM, speedMps: way.speedMps, shape: [...shape].reverse(), ...extra });
+        if (!way.oneway)
+          out[to]?.push({ to: from, lengthM, speedMps: way.speedMps, shape: [...shape].reverse(), ...extra });
       }
       from = to;
       shape = [];

@@ -243,7 +243,14 @@ function readWay(pbf: PbfReader, b: Block, way: NonNullable<OsmVisitor['way']>):
 }
 
 function readRelation(pbf: PbfReader, b: Block, relation: NonNullable<OsmVisitor['relation']>): void {
-  const r0 = { id: 0, keys: [] as number[], vals: [] as number[], roles: [] as number[], ids: [] as number[], types: [] as number[] };
+  const r0 = {
+    id: 0,
+    keys: [] as number[],
+    vals: [] as number[],
+    roles: [] as number[],
+    ids: [] as number[],
+    types: [] as number[],
+  };
   pbf.readMessage((tag, r) => {
     if (tag === 1) r.id = pbf.readVarint();
     else if (tag === 2) pbf.readPackedVarint(r.keys);

@@ -10,7 +10,8 @@ export function readOsmXml(
 ): { ok: true; value: OsmHeader } | { ok: false; reason: OsmXmlReason } {
   const parser = new SaxesParser();
   const header: OsmHeader = { bounds: null, writingProgram: null };
-  let osm = false;
+  // An object, not a let: TypeScript does not see the parser's callbacks assign it.
+  const seen = { osm: false };
   let current: { kind: 'node' | 'way' | 'relation'; id: number; lat: number; lng: number } | null = null;
   let tags: OsmTags = {};
   let refs: number[] = [];
@@ -19,7 +20,7 @@ export function readOsmXml(
     const a = tag.attributes as Record<string, string>;
     switch (tag.name) {
       case 'osm':
-        osm = true;
+        seen.osm = true;
         header.writingProgram = a['generator'] ?? null;
         break;
       case 'bounds':
@@ -59,5 +60,5 @@ export function readOsmXml(
   } catch {
     return { ok: false, reason: 'not_osm_xml' };
   }
-  return osm ? { ok: true, value: header } : { ok: false, reason: 'not_osm_xml' };
+  return seen.osm ? { ok: true, value: header } : { ok: false, reason: 'not_osm_xml' };
 }
