@@ -78,8 +78,11 @@ function width(extra: [number, number, number, number, number] = [0, 0, 0, 0, 0]
   return ['interpolate', ['exponential', 1.5], ['zoom'], ...stops];
 }
 
-function roadLayers(id: string, filter: Expr, minzoom: number, major: boolean): object[] {
+const notTunnel: Expr = ['!', ['has', 'tunnel']];
+
+function roadLayers(id: string, kinds: Expr, minzoom: number, major: boolean): object[] {
   const casing = major ? PALETTE.majorCasing : PALETTE.roadCasing;
+  const filter = ['all', kinds, notTunnel];
   return [
     {
       id: `${id}-casing`,
@@ -194,7 +197,7 @@ export function basemapStyle(o: BasemapStyleOptions): Record<string, unknown> {
         source: 'city',
         'source-layer': 'roads',
         minzoom: 15,
-        filter: kindIs('path'),
+        filter: ['all', kindIs('path'), notTunnel],
         paint: { 'line-color': PALETTE.path, 'line-width': width(), 'line-dasharray': [2, 1.5] },
       },
       {
@@ -206,6 +209,22 @@ export function basemapStyle(o: BasemapStyleOptions): Record<string, unknown> {
         paint: {
           'line-color': PALETTE.rail,
           'line-width': ['interpolate', ['linear'], ['zoom'], 12, 0.6, 16, 1.6, 18, 2.5],
+        },
+      },
+      // Tunnels: a faint dashed outline under everything else on the ground, so that a motorway
+      // tunnel under the harbour does not read as a road across the water.
+      {
+        id: 'roads-tunnel',
+        type: 'line',
+        source: 'city',
+        'source-layer': 'roads',
+        minzoom: 12,
+        filter: ['all', ['has', 'tunnel'], ['!', kindIs('path', 'service')]],
+        paint: {
+          'line-color': PALETTE.majorCasing,
+          'line-width': width(),
+          'line-opacity': 0.6,
+          'line-dasharray': [1.5, 1.5],
         },
       },
       ...roadLayers('roads-service', kindIs('service'), 14, false),
