@@ -2,7 +2,7 @@
  * The broker process: reads the environment once, starts the broker, stops it on SIGINT/SIGTERM.
  * The only file of the broker that touches `process`.
  */
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { progressBar } from '@ridetrack/shared';
@@ -21,7 +21,7 @@ const DEMO_CITY = join(ROOT, 'infra/cities/baltimore/baltimore.osm.pbf');
 async function loadCity(config: ReturnType<typeof loadConfig>): Promise<CityMap | null> {
   const file = config.CITY_FILE ?? DEMO_CITY;
   if (file === 'none') return null;
-  const bar = progressBar(process.stderr, `ridetrack broker: importing ${file}`);
+  const bar = progressBar(process.stderr, `ridetrack broker: importing ${basename(file)}`);
   const city = await loadCityMap(file, {
     cacheDir: config.CITY_CACHE_DIR ?? join(ROOT, '.ridetrack/cache'),
     maxBytes: config.CITY_MAX_MB * 1024 * 1024,

@@ -2,7 +2,7 @@
  * The driver-sim command. The only file of the simulator that touches `process`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arcCount, graphToGeoJson, progressBar } from '@ridetrack/shared';
 import { parseCli, USAGE } from './cli';
@@ -47,7 +47,7 @@ async function main(): Promise<number> {
     scenario = parsed.value;
   }
   const cityFile = o.city ?? DEMO_CITY;
-  const bar = progressBar(process.stderr, `driver-sim: importing ${cityFile}`);
+  const bar = progressBar(process.stderr, `driver-sim: importing ${basename(cityFile)}`);
   const loaded = await loadCityFile(cityFile, {
     cacheDir: process.env['CITY_CACHE_DIR'] ?? join(ROOT, '.ridetrack/cache'),
     ...(process.env['CITY_MAX_MB'] ? { maxBytes: Number(process.env['CITY_MAX_MB']) * 1024 * 1024 } : {}),

@@ -125,7 +125,14 @@ describe('city import (.osm.pbf)', () => {
     expect(park?.parts).toHaveLength(2); // the outer ring joined from two ways, and the pond cut out
     expect(of('water').some((f) => f.kind === 'water')).toBe(true);
     expect(of('buildings')).toHaveLength(1);
-    expect(of('places')).toMatchObject([{ name: 'Fells Point', type: 'point' }]);
+    expect(of('places')).toMatchObject([
+      { name: 'Fells Point', kind: 'neighbourhood', type: 'point' },
+      // A park big enough gets its name placed inside it (between the outer ring and the pond).
+      { name: 'Patterson Park', kind: 'park', type: 'point' },
+    ]);
+    const label = of('places')[1]?.parts[0] ?? new Float64Array(2);
+    expect(label[0]).toBeGreaterThan(0.0005);
+    expect(label[0]).toBeLessThan(0.0015);
     // The sea: the part of the bounds south of the coastline, a closed ring with all its points south of it.
     const sea = of('water').find((f) => f.kind === 'sea');
     const ring = sea?.parts[0] ?? new Float64Array();
