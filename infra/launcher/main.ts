@@ -98,6 +98,15 @@ async function startRedis(): Promise<string | null> {
 async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  // The city first, before anything starts: imported (a progress bar, the first time only; later
+  // starts find the cache) or refused with one line and exit 2.
+  const imported = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'broker/src/main.ts'), '--import-city-only'],
+    { cwd: ROOT, env: { ...env, AUTH_MODE: 'dev', CITY_FILE: CITY }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  if (imported.status === 2) process.exit(2);
+  if (imported.status !== 0) throw new Error('importing the city failed');
   const secret = env['JWT_SECRET'] ?? randomBytes(32).toString('base64url');
   // The pages: built once (npm run build), served by the broker with the roads the fleet drives on.
   const webDir = join(ROOT, 'rider-web', 'dist');
