@@ -13,7 +13,7 @@ Options:
                          (default mqtt://127.0.0.1:1883; mqtts://, ws://, wss:// work too)
   --transport <t>        tcp, tls or ws: the default URL's scheme when --broker is not given
   --secret <s>           JWT secret to sign driver tokens with (or JWT_SECRET); none: open mode
-  --seed <n>             random seed: the same seed gives the same city and drives (default 1)
+  --seed <n>             random seed: the same seed gives the same drives (default 1)
   --city <file>          the city to drive in: an OpenStreetMap extract (.osm.pbf or .osm XML,
                          as Geofabrik and BBBike publish, up to 64 MB) or GeoJSON road lines
                          with OSM tags (default: the demo city, infra/cities/baltimore); imported
