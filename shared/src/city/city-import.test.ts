@@ -130,6 +130,7 @@ describe('city import (.osm.pbf)', () => {
       // A park big enough gets its name placed inside it (between the outer ring and the pond).
       { name: 'Patterson Park', kind: 'park', type: 'point' },
     ]);
+    expect(Object.keys(of('places')[0] ?? {}).sort()).toEqual(['kind', 'layer', 'minZoom', 'name', 'parts', 'type']);
     const label = of('places')[1]?.parts[0] ?? new Float64Array(2);
     expect(label[0]).toBeGreaterThan(0.0005);
     expect(label[0]).toBeLessThan(0.0015);

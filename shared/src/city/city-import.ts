@@ -128,7 +128,15 @@ export function importCity(
       store.add(id, lat, lng);
       if (options.basemap && tags !== null) {
         const c = classifyNode(tags);
-        if (c !== null) basemap.push({ ...c, type: 'point', parts: [Float64Array.of(lng, lat)], ...named(tags) });
+        if (c !== null)
+          basemap.push({
+            layer: c.layer,
+            kind: c.kind,
+            minZoom: c.minZoom,
+            type: 'point',
+            parts: [Float64Array.of(lng, lat)],
+            ...named(tags),
+          });
       }
     },
     way(id, refs, tags) {
