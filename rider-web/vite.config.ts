@@ -1,7 +1,19 @@
 import { resolve } from 'node:path';
 import { constants } from 'node:zlib';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { compression, defineAlgorithm } from 'vite-plugin-compression2';
+import { makeGlyphs } from './scripts/glyphs';
+
+/** The basemap's label glyphs (scripts/glyphs.ts), made at build time into dist/glyphs/, served by the broker at /map/glyphs/. */
+function basemapGlyphs(): Plugin {
+  return {
+    name: 'ridetrack-basemap-glyphs',
+    apply: 'build',
+    generateBundle() {
+      for (const g of makeGlyphs()) this.emitFile({ type: 'asset', fileName: `glyphs/${g.path}`, source: g.bytes });
+    },
+  };
+}
 
 /**
  * Two pages: the rider's (/) and the operator's (/fleet). The broker serves dist/, picking the
@@ -19,8 +31,9 @@ export default defineConfig({
     },
   },
   plugins: [
+    basemapGlyphs(),
     compression({
-      include: /\.(js|css|html|svg|json)$/,
+      include: /\.(js|css|html|svg|json|pbf)$/,
       threshold: 1024,
       skipIfLargerOrEqual: true,
       logLevel: 'silent',

@@ -18,6 +18,7 @@ import { Indexer } from './geo/indexer';
 import { openGeoIndex, type GeoOptions } from './geo/open-index';
 import { createApi } from './http/api';
 import { mountWeb, type WebOptions } from './http/web';
+import type { CityMap } from './map/city-map';
 import { MemoryFixStore } from './fix-store';
 import { createApp } from './http/app';
 import { FleetStream } from './http/fleet-stream';
@@ -68,6 +69,8 @@ export interface BrokerDeps {
   now?: () => number;
   /** Signs rider tokens for dispatch; null where the broker only holds a public key. */
   minter?: TokenMinter | null;
+  /** The city whose basemap the pages draw (loaded by main.ts from CITY_FILE); none: no /map/ routes. */
+  city?: CityMap | null;
 }
 
 export interface RunningBroker {
@@ -340,7 +343,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       maxNearbyRadiusM: 50_000,
     }),
   );
-  mountWeb(app, options.web, { dispatch, minter: deps.minter ?? null });
+  mountWeb(app, options.web, { dispatch, minter: deps.minter ?? null, city: deps.city ?? null });
   const fetchListener = getRequestListener(app.fetch);
   const fleet = new FleetStream({
     aedes,

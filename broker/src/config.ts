@@ -74,13 +74,14 @@ const schema = z.object({
     .min(65_536)
     .default(4 * 1024 * 1024),
   WEB_DIR: z.string().min(1).optional(),
-  ROADS_FILE: z.string().min(1).optional(),
-  ROADS_ATTRIBUTION: z.string().min(1).optional(),
+  CITY_FILE: z.string().min(1).optional(),
+  CITY_CACHE_DIR: z.string().min(1).optional(),
+  CITY_MAX_MB: z.coerce.number().int().min(1).max(2048).default(64),
   MAP_STYLE_URL: z.url().optional(),
   MAP_CENTER: z
     .string()
     .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'must be lng,lat')
-    .default('-76.61,39.29'),
+    .optional(),
   // Dev mode: where to write the secret, tokens and addresses as shell lines (npm start sets it).
   DEV_ENV_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -3,13 +3,38 @@
  * The only file of the broker that touches `process`.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { progressBar } from '@ridetrack/shared';
 import { createMinter, randomSecret } from './auth/tokens';
 import { startBroker } from './broker';
 import { ConfigError, loadConfig } from './config';
 import { devEnvText, devTokens } from './dev-tokens';
+import { loadCityMap, type CityMap } from './map/city-map';
 import { optionsFromConfig } from './options';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The demo city that ships with ridetrack (infra/cities/baltimore/NOTICE.md). */
+const DEMO_CITY = join(ROOT, 'infra/cities/baltimore/baltimore.osm.pbf');
+
+/** The city from CITY_FILE (the demo city when unset, none for "none"); exits 2 with one line when it is not a city. */
+async function loadCity(config: ReturnType<typeof loadConfig>): Promise<CityMap | null> {
+  const file = config.CITY_FILE ?? DEMO_CITY;
+  if (file === 'none') return null;
+  const bar = progressBar(process.stderr, `ridetrack broker: importing ${basename(file)}`);
+  const city = await loadCityMap(file, {
+    cacheDir: config.CITY_CACHE_DIR ?? join(ROOT, '.ridetrack/cache'),
+    maxBytes: config.CITY_MAX_MB * 1024 * 1024,
+    onProgress: bar.update,
+  });
+  bar.done();
+  if (!city.ok) {
+    process.stderr.write(`ridetrack broker: CITY_FILE ${file}: ${city.message}\n`);
+    process.exit(2);
+  }
+  return city.value;
+}
 
 async function main(): Promise<void> {
   let config;
@@ -27,11 +52,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const city = await loadCity(config);
+  // `--import-city-only`: fill the cache and stop (the Dockerfile does this at build time).
+  if (process.argv.includes('--import-city-only')) {
+    await city?.close();
+    process.exit(0);
+  }
   const log = pino({ level: config.LOG_LEVEL });
   const devSecret = config.AUTH_MODE === 'dev' ? (config.JWT_SECRET ?? randomSecret()) : undefined;
   const secret = config.JWT_SECRET ?? devSecret;
   const minter = secret === undefined ? null : createMinter(secret, config.JWT_ISSUER);
-  const broker = await startBroker(await optionsFromConfig(config, devSecret), { log, minter });
+  const broker = await startBroker(await optionsFromConfig(config, devSecret), { log, minter, city });
   const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
   const devEnvFile = config.DEV_ENV_FILE;
   if (devSecret !== undefined) {
@@ -66,13 +97,16 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping');
     // The secret dies with this process: a file left behind would only mislead the tools.
     if (devEnvFile !== undefined) rmSync(devEnvFile, { force: true });
-    broker.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    broker
+      .close()
+      .then(() => city?.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -81,10 +81,9 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
     },
     web: {
       webDir: config.WEB_DIR,
-      roadsFile: config.ROADS_FILE,
-      roadsAttribution: config.ROADS_ATTRIBUTION,
       styleUrl: config.MAP_STYLE_URL,
-      center: config.MAP_CENTER.split(',').map(Number) as [number, number],
+      center:
+        config.MAP_CENTER === undefined ? undefined : (config.MAP_CENTER.split(',').map(Number) as [number, number]),
       maxH3Resolution: config.H3_RESOLUTION,
       devMode: config.AUTH_MODE === 'dev',
     },

@@ -17,9 +17,12 @@ Options:
                          the dev env file's, else none (a broker in open mode)
   --dev-env <file>       where npm start leaves the dev broker's address and secret
                          (default .ridetrack/dev.env); read when no secret is given
-  --seed <n>             random seed: the same seed gives the same city and drives (default 1)
-  --roads <file>         road network: an OpenStreetMap extract (.osm.pbf or .osm) or GeoJSON
-                         LineStrings with OSM tags (default: the built-in city)
+  --seed <n>             random seed: the same seed gives the same drives (default 1)
+  --city <file>          the city to drive in: an OpenStreetMap extract (.osm.pbf or .osm XML,
+                         as Geofabrik and BBBike publish, up to 64 MB) or GeoJSON road lines
+                         with OSM tags (default: the demo city, infra/cities/baltimore); imported
+                         once and cached in .ridetrack/cache (CITY_CACHE_DIR)
+  --roads <file>         the same as --city (its older name)
   --duration <s>         stop after this many seconds (default: run until Ctrl-C)
   --ramp <n>             new connections per second (default ${DEFAULT_SIMULATION.rampPerS})
   --min-move-m <m>       publish after moving this far (default ${DEFAULT_RATE.minMoveM})
@@ -44,7 +47,7 @@ Options:
 Examples:
   npm run sim -- --drivers 500 --id-prefix load-     # against npm start's broker
   npm run sim -- --drivers 200 --duration 60 --report report.html
-  npm run sim -- --roads ../shared/roaddata/source/baltimore.osm.pbf --drivers 200 --duration 60
+  npm run sim -- --city berlin-latest.osm.pbf --drivers 200 --duration 60
   npm run sim -- --broker mqtt://node1:1883 --broker mqtt://node2:1883 --ramp 50
   npm run sim -- --export-roads roads.geojson
   npm run sim -- --scenario driver-sim/scenarios/rush-hour.json --secret "$JWT_SECRET"
@@ -64,7 +67,7 @@ const schema = z.object({
   transport: z.enum(['tcp', 'tls', 'ws'], { error: '--transport must be tcp, tls or ws' }).optional(),
   secret: z.string().optional(),
   seed: z.coerce.number({ error: '--seed must be a number' }).int('--seed must be a whole number'),
-  roads: z.string().min(1).optional(),
+  city: z.string().min(1).optional(),
   duration: positive('duration').optional(),
   ramp: positive('ramp'),
   minMoveM: positive('min-move-m'),
@@ -127,6 +130,7 @@ export function parseCli(
         transport: { type: 'string' },
         secret: { type: 'string' },
         seed: { type: 'string' },
+        city: { type: 'string' },
         roads: { type: 'string' },
         duration: { type: 'string' },
         ramp: { type: 'string' },
@@ -166,7 +170,7 @@ export function parseCli(
     transport: values['transport'],
     secret,
     seed: values['seed'] ?? DEFAULT_SIMULATION.seed,
-    roads: values['roads'],
+    city: values['city'] ?? values['roads'],
     duration: values['duration'],
     ramp: values['ramp'] ?? DEFAULT_SIMULATION.rampPerS,
     minMoveM: values['min-move-m'] ?? DEFAULT_RATE.minMoveM,

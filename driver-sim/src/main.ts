@@ -3,10 +3,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
-import { devEnvFrom, isCredentialRefusal, type DevEnv } from '@ridetrack/shared';
+import { arcCount, devEnvFrom, graphToGeoJson, isCredentialRefusal, progressBar, type DevEnv } from '@ridetrack/shared';
 import { parseCli, USAGE } from './cli';
 import { startObserver, type Observer } from './observer';
 import { refusalText } from './refusal';
@@ -14,8 +14,7 @@ import { writeReport } from './report/files';
 import { progressLine } from './report/progress';
 import { addPoint, emptySeries, summarize } from './report/series';
 import { summaryTable } from './report/table';
-import { arcCount, graphToGeoJson } from './roads/graph';
-import { loadRoads } from './roads/load';
+import { loadCityFile } from './roads/city-file';
 import { parseScenario, peakDrivers, type Scenario } from './scenario';
 import { playScenario } from './scenario-run';
 import { DEFAULT_SIMULATION, startSimulation, type SimulationStats } from './simulation';
@@ -45,6 +44,9 @@ function readDevEnv(file: string): Partial<DevEnv> {
   return devEnvFrom(parseEnv(readFileSync(file, 'utf8')));
 }
 
+/** The demo city that ships with ridetrack (infra/cities/baltimore/NOTICE.md). */
+const DEMO_CITY = join(ROOT, 'infra/cities/baltimore/baltimore.osm.pbf');
+
 async function main(): Promise<number> {
   const cli = parseCli(process.argv.slice(2), process.env);
   if (!cli.ok) {
@@ -73,7 +75,19 @@ async function main(): Promise<number> {
     }
     scenario = parsed.value;
   }
-  const graph = await loadRoads(o.roads, o.seed);
+  const cityFile = o.city ?? DEMO_CITY;
+  const bar = progressBar(process.stderr, `driver-sim: importing ${basename(cityFile)}`);
+  const loaded = await loadCityFile(cityFile, {
+    cacheDir: process.env['CITY_CACHE_DIR'] ?? join(ROOT, '.ridetrack/cache'),
+    ...(process.env['CITY_MAX_MB'] ? { maxBytes: Number(process.env['CITY_MAX_MB']) * 1024 * 1024 } : {}),
+    onProgress: bar.update,
+  });
+  bar.done();
+  if (!loaded.ok) {
+    process.stderr.write(`driver-sim: --city ${cityFile}: ${loaded.message}\n`);
+    return 2;
+  }
+  const { graph } = loaded.value;
   if (o.exportRoads !== undefined) {
     await writeFile(o.exportRoads, JSON.stringify(graphToGeoJson(graph)));
     say(`wrote ${graph.nodes.length} junctions, ${arcCount(graph)} arcs to ${o.exportRoads}`);
@@ -235,7 +249,7 @@ async function main(): Promise<number> {
       startedAt: new Date(startedMs).toISOString(),
       brokers,
       seed: o.seed,
-      roads: o.roads ?? `built-in city (seed ${o.seed})`,
+      roads: relative(ROOT, cityFile),
       idPrefix,
       summary,
       series,

@@ -3,7 +3,7 @@ import { DEFAULT_RATE, shouldPublish, type RatePolicy, type Sample } from './ada
 import { isTunnel, nextDropout, NO_DROPOUTS, type DropoutPolicy } from './dropouts';
 import { acceptTrip, carFix, carPosition, newCar, stepCar, type Car } from './fleet';
 import { DriverLink } from './publisher';
-import type { RoadGraph } from './roads/graph';
+import type { RoadGraph } from '@ridetrack/shared';
 
 export interface SimulationOptions {
   graph: RoadGraph;

@@ -1,15 +1,18 @@
 /**
  * `npm start`: the whole system on one machine with nothing configured. Starts a Redis for the
  * session if `redis-server` is installed (else the in-memory index), the broker in dev mode with a
- * fresh secret, and a simulated fleet on the built-in city. The terminal gets a few lines: what
+ * fresh secret, and a simulated fleet in the demo city (or `--city extract.osm.pbf`, imported once
+ * and cached, with a progress bar; a file that is not a city gets one line and exit 2). The
+ * terminal gets a few lines: what
  * started, where, and how to stop; everything else goes to a log file. The dev secret and tokens
  * go to a file of shell lines (`source .ridetrack/dev.env`). Ctrl-C, SIGTERM or SIGHUP stop
  * everything in order and wait for it; a second Ctrl-C kills what is left.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { styleText } from 'node:util';
+import { parseArgs, styleText } from 'node:util';
 import { startBrokerChild } from './broker';
 import { Children, type Child } from './children';
 import { redisInstalled, startSessionRedis } from './redis';
@@ -55,7 +58,14 @@ function shown(path: string): string {
 
 /** Resolves with an exit code when it could not start at all; else the processes run on. */
 async function main(): Promise<number | undefined> {
-  const loaded = loadSettings(process.env, ROOT);
+  let cityArg: string | undefined;
+  try {
+    cityArg = parseArgs({ args: process.argv.slice(2), options: { city: { type: 'string' } } }).values.city;
+  } catch (err) {
+    warn(`ridetrack: ${err instanceof Error ? err.message : String(err)} (npm start -- --city extract.osm.pbf)`);
+    return 2;
+  }
+  const loaded = loadSettings(process.env, ROOT, cityArg);
   if (!loaded.ok) {
     for (const problem of loaded.problems) warn(`ridetrack: ${problem}`);
     return 2;
@@ -106,6 +116,24 @@ async function main(): Promise<number | undefined> {
     process.on(signal, () => void stop(0, signal === 'SIGINT' ? 'Ctrl-C' : signal));
 
   say(`${paint('title', 'ridetrack')} ${paint('dim', '· starting')}`);
+  // The city first, before anything starts: imported with a progress bar on the terminal (the first
+  // time only; later starts read the cache), or refused with one line from the broker and exit 2.
+  const imported = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'broker/src/main.ts'), '--import-city-only'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, AUTH_MODE: 'dev', CITY_FILE: s.city, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  if (imported.status === 2) return 2;
+  if (imported.status !== 0) {
+    warn(
+      paint('error', `ridetrack: importing the city ${shown(s.city)} failed (exit ${imported.status ?? 'by signal'})`),
+    );
+    return 1;
+  }
   try {
     await startAll(s, children, logShown);
   } catch (err) {
@@ -118,7 +146,7 @@ async function main(): Promise<number | undefined> {
   return undefined;
 }
 
-/** Everything, in order: pages, roads, index, broker, fleet; then where to find it all. */
+/** Everything, in order: pages, index, broker, fleet; then where to find it all. */
 async function startAll(s: LauncherSettings, children: Children, logShown: string): Promise<void> {
   const node = process.execPath;
 
@@ -129,18 +157,6 @@ async function startAll(s: LauncherSettings, children: Children, logShown: strin
     const built = await children.run('build', 'npm', ['run', 'build', '--silent'], { cwd: ROOT });
     if (built.code !== 0) throw new Error(`building the web pages failed: ${built.lastErrors.at(-1) ?? 'see the log'}`);
   }
-
-  // The roads the fleet drives on, exported for the offline map.
-  status('exporting the road network');
-  const roadsFile = join(s.stateDir, 'roads.geojson');
-  const exported = await children.run(
-    'roads',
-    node,
-    ['--import', 'tsx', join(ROOT, 'driver-sim/src/main.ts'), '--export-roads', roadsFile],
-    { cwd: ROOT },
-  );
-  if (exported.code !== 0)
-    throw new Error(`exporting the road network failed: ${exported.lastErrors.at(-1) ?? 'see the log'}`);
 
   status('starting the geo-index');
   let index: IndexBackend = { kind: 'memory' };
@@ -163,7 +179,7 @@ async function startAll(s: LauncherSettings, children: Children, logShown: strin
     HTTP_PORT: String(s.httpPort),
     MQTT_PORT: String(s.mqttPort),
     WEB_DIR: webDir,
-    ROADS_FILE: roadsFile,
+    CITY_FILE: s.city,
     DEV_ENV_FILE: devEnvFile,
     ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
     // One node: Redis holds the index; MQTT routing stays in the process (CLUSTER=auto to share it).
@@ -193,6 +209,8 @@ async function startAll(s: LauncherSettings, children: Children, logShown: strin
         'drv-',
         '--dev-env',
         devEnvFile,
+        '--city',
+        s.city,
       ],
       { cwd: ROOT, env: { ...process.env, JWT_SECRET: undefined, RIDETRACK_DIR: s.stateDir } },
     );

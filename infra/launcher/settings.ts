@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { MIN_SECRET_CHARS } from '@ridetrack/shared';
 
@@ -25,6 +25,7 @@ const schema = z.object({
     )
     .optional(),
   RIDETRACK_DIR: z.string().min(1).optional(),
+  CITY_FILE: z.string().min(1).optional(),
 });
 
 export interface LauncherSettings {
@@ -36,12 +37,16 @@ export interface LauncherSettings {
   secret: string | undefined;
   /** Where the dev env file, the logs and the session's Redis data go. */
   stateDir: string;
+  /** The city extract the broker maps and the fleet drives in (`--city`, CITY_FILE, else the demo city). */
+  city: string;
 }
 
 /** Reads the settings once; every problem is one line naming its variable. */
 export function loadSettings(
   env: Record<string, string | undefined>,
   root: string,
+  /** `--city <file>` from the command line, which wins over CITY_FILE. */
+  cityArg?: string,
 ): { ok: true; value: LauncherSettings } | { ok: false; problems: string[] } {
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(given);
@@ -63,6 +68,7 @@ export function loadSettings(
       redisUrl: v.REDIS_URL,
       secret: v.JWT_SECRET,
       stateDir: v.RIDETRACK_DIR ?? join(root, '.ridetrack'),
+      city: resolve(cityArg ?? v.CITY_FILE ?? join(root, 'infra/cities/baltimore/baltimore.osm.pbf')),
     },
   };
 }

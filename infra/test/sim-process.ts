@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -31,15 +31,6 @@ export function startSimProcess(
       await once(child, 'exit');
     },
   };
-}
-
-/** Writes the built-in city's roads as GeoJSON (what the offline map draws). */
-export function exportRoads(file: string, seed = 1): void {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', SIM, '--export-roads', file, '--seed', String(seed)], {
-    cwd: ROOT,
-    stdio: 'ignore',
-  });
-  if (r.status !== 0) throw new Error('exporting roads failed');
 }
 
 export const WEB_DIR = join(ROOT, 'rider-web', 'dist');

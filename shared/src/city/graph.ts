@@ -1,4 +1,4 @@
-import { distanceM, type LatLng } from '@ridetrack/shared';
+import { distanceM, type LatLng } from '../geo';
 
 /** A directed road segment between two graph nodes, drawn by `points` (from node first). */
 export interface Arc {
@@ -9,6 +9,8 @@ export interface Arc {
   shape: LatLng[];
   /** A name for the road, if it has one. */
   name?: string;
+  /** OSM's highway class (residential, primary, ...), where the road came from OSM. */
+  roadClass?: string;
 }
 
 /** A drivable road network: nodes are junctions and ends, arcs the one-way ways between them. */
@@ -26,6 +28,23 @@ export interface RoadLine {
   speedMps: number;
   oneway: boolean;
   name?: string | undefined;
+  roadClass?: string | undefined;
+}
+
+/** A road over numbered points (OSM node slots): the form large imports use, without a LatLng per point. */
+export interface PointWay {
+  points: ArrayLike<number>;
+  speedMps: number;
+  oneway: boolean;
+  name?: string | undefined;
+  roadClass?: string | undefined;
+}
+
+/** Where numbered points are. */
+export interface PointTable {
+  size: number;
+  lat(i: number): number;
+  lng(i: number): number;
 }
 
 const KEY_DIGITS = 6;
@@ -35,42 +54,82 @@ const KEY_DIGITS = 6;
  * end, is a node; everything between is shape. One-way lines get one arc, others two.
  */
 export function buildGraph(lines: readonly RoadLine[], attribution: string | null): RoadGraph {
-  const key = (p: LatLng): string => `${p.lat.toFixed(KEY_DIGITS)},${p.lng.toFixed(KEY_DIGITS)}`;
-  const uses = new Map<string, number>();
-  for (const line of lines) for (const p of line.points) uses.set(key(p), (uses.get(key(p)) ?? 0) + 1);
   const ids = new Map<string, number>();
+  const lat: number[] = [];
+  const lng: number[] = [];
+  const ways: PointWay[] = lines.map((line) => ({
+    ...line,
+    points: line.points.map((p) => {
+      const k = `${p.lat.toFixed(KEY_DIGITS)},${p.lng.toFixed(KEY_DIGITS)}`;
+      let id = ids.get(k);
+      if (id === undefined) {
+        id = lat.length;
+        ids.set(k, id);
+        lat.push(p.lat);
+        lng.push(p.lng);
+      }
+      return id;
+    }),
+  }));
+  const table = { size: lat.length, lat: (i: number) => lat[i] ?? 0, lng: (i: number) => lng[i] ?? 0 };
+  return buildGraphFromPoints(table, ways, attribution);
+}
+
+/**
+ * Builds a graph from roads over numbered points: a point two roads share, or a road's end, is a
+ * node; the points between are shape. One-way roads get one arc, others two. Memory is a few bytes
+ * per point besides the graph itself.
+ */
+export function buildGraphFromPoints(
+  table: PointTable,
+  ways: readonly PointWay[],
+  attribution: string | null,
+): RoadGraph {
+  const uses = new Uint8Array(table.size);
+  for (const way of ways)
+    for (let i = 0; i < way.points.length; i++) {
+      const p = way.points[i] ?? 0;
+      if ((uses[p] ?? 0) < 2) uses[p] = (uses[p] ?? 0) + 1;
+    }
+  const nodeId = new Int32Array(table.size).fill(-1);
   const nodes: LatLng[] = [];
   const out: Arc[][] = [];
-  const nodeOf = (p: LatLng): number => {
-    const k = key(p);
-    let id = ids.get(k);
-    if (id === undefined) {
+  const at = (p: number): LatLng => ({ lat: table.lat(p), lng: table.lng(p) });
+  const nodeOf = (p: number): number => {
+    let id = nodeId[p] ?? -1;
+    if (id === -1) {
       id = nodes.length;
-      ids.set(k, id);
-      nodes.push({ lat: p.lat, lng: p.lng });
+      nodeId[p] = id;
+      nodes.push(at(p));
       out.push([]);
     }
     return id;
   };
-  for (const line of lines) {
-    if (line.points.length < 2) continue;
-    let from = nodeOf(line.points[0] as LatLng);
+  for (const way of ways) {
+    const n = way.points.length;
+    if (n < 2) continue;
+    const extra = {
+      ...(way.name === undefined ? {} : { name: way.name }),
+      ...(way.roadClass === undefined ? {} : { roadClass: way.roadClass }),
+    };
+    let prev = way.points[0] ?? 0;
+    let from = nodeOf(prev);
     let shape: LatLng[] = [];
     let lengthM = 0;
-    for (let i = 1; i < line.points.length; i++) {
-      const p = line.points[i] as LatLng;
-      lengthM += distanceM(line.points[i - 1] as LatLng, p);
-      const last = i === line.points.length - 1;
-      if (!last && (uses.get(key(p)) ?? 0) < 2) {
-        shape.push(p);
+    for (let i = 1; i < n; i++) {
+      const p = way.points[i] ?? 0;
+      const here = at(p);
+      lengthM += distanceM(at(prev), here);
+      prev = p;
+      if (i < n - 1 && (uses[p] ?? 0) < 2) {
+        shape.push(here);
         continue;
       }
       const to = nodeOf(p);
       if (to !== from && lengthM > 0) {
-        const named = line.name === undefined ? {} : { name: line.name };
-        out[from]?.push({ to, lengthM, speedMps: line.speedMps, shape, ...named });
-        if (!line.oneway)
-          out[to]?.push({ to: from, lengthM, speedMps: line.speedMps, shape: [...shape].reverse(), ...named });
+        out[from]?.push({ to, lengthM, speedMps: way.speedMps, shape, ...extra });
+        if (!way.oneway)
+          out[to]?.push({ to: from, lengthM, speedMps: way.speedMps, shape: [...shape].reverse(), ...extra });
       }
       from = to;
       shape = [];
@@ -131,7 +190,8 @@ export function largestComponent(graph: RoadGraph): RoadGraph {
       }
     }
   }
-  const biggest = sizes.indexOf(Math.max(...sizes));
+  let biggest = 0;
+  for (let c = 1; c < sizes.length; c++) if ((sizes[c] ?? 0) > (sizes[biggest] ?? 0)) biggest = c;
   const renumber = new Int32Array(n).fill(-1);
   const nodes: LatLng[] = [];
   for (let v = 0; v < n; v++) {

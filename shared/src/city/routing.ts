@@ -1,4 +1,4 @@
-import { distanceM } from '@ridetrack/shared';
+import { distanceM } from '../geo';
 import type { RoadGraph } from './graph';
 
 /** Fastest plausible speed, for A*'s admissible time estimate (about 130 km/h). */
