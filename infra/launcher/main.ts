@@ -115,7 +115,6 @@ async function main(): Promise<number | undefined> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
     process.on(signal, () => void stop(0, signal === 'SIGINT' ? 'Ctrl-C' : signal));
 
-  say(`${paint('title', 'ridetrack')} ${paint('dim', '· starting')}`);
   // The city first, before anything starts: imported with a progress bar on the terminal (the first
   // time only; later starts read the cache), or refused with one line from the broker and exit 2.
   const imported = spawnSync(
@@ -134,6 +133,7 @@ async function main(): Promise<number | undefined> {
     );
     return 1;
   }
+  say(`${paint('title', 'ridetrack')} ${paint('dim', '· starting')}`);
   try {
     await startAll(s, children, logShown);
   } catch (err) {
