@@ -205,6 +205,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
 
   const hooks = createAuthHooks({
     mode,
+    sessions: backends.sessions,
     verifier: options.auth.verifier,
     metrics,
     log,

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import memoryPersistence from 'aedes-persistence';
 import { CallBackPersistence } from 'aedes-persistence/callBackPersistence.js';
 import RedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
 import { Redis } from 'ioredis';
@@ -8,6 +7,8 @@ import { QlobberTrue } from 'qlobber';
 import type { Logger } from 'pino';
 import type { RetainedSource } from './live/aedes-source';
 import { ClusterWatch } from './cluster-watch';
+import { RetainedMatchingMemory } from './memory-store';
+import { memorySessions, redisSessions, type SessionRegistry } from './sessions';
 import { markRedeliveries } from './redelivery';
 
 export interface ClusterOptions {
@@ -30,6 +31,8 @@ export interface AedesBackends {
   clustered: boolean;
   /** Clustered: whether the cluster's Redis answers now (null alone). */
   up(): boolean | null;
+  /** Which client ids have a persistent session: where Aedes keeps sessions. */
+  sessions: SessionRegistry;
   /**
    * Writes retained messages straight to the shared store, delivering them to nobody: what a node
    * writes again after Redis lost its data. Alone, a no-op (the store is this process).
@@ -256,9 +259,10 @@ export function aedesBackends(
     return {
       clustered: false,
       up: () => null,
+      sessions: memorySessions(),
       restoreRetained: () => undefined,
       mq: undefined,
-      persistence: markRedeliveries(memoryPersistence()),
+      persistence: markRedeliveries(new CallBackPersistence(() => new RetainedMatchingMemory())),
       close: () => Promise.resolve(),
     };
   let lastWarnMs = 0;
@@ -294,6 +298,7 @@ export function aedesBackends(
   return {
     clustered: true,
     up: () => watch.up,
+    sessions: redisSessions(conn, options.keyPrefix, () => watch.up),
     restoreRetained: (packets) => {
       for (const p of packets) void store.storeRetained(p);
     },

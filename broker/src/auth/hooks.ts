@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { canPublish, canSubscribe, clientIdAllowed, parseFilter, parseTopic, type Claims } from '@ridetrack/shared';
 import { IngressGate } from '../ingress/gate';
 import type { Metrics } from '../metrics';
+import type { SessionRegistry } from '../sessions';
 import type { TokenVerifier } from './tokens';
 
 /** CONNACK return codes [MQTT-3.2.2.3]; aedes's AuthErrorCode is an ambient const enum. */
@@ -17,6 +18,8 @@ export interface HookDeps {
   verifier: TokenVerifier | null;
   metrics: Metrics;
   log: Logger;
+  /** Which client ids have a persistent session (for CONNACK's Session Present). */
+  sessions: SessionRegistry;
   /** Called with every authenticated connection (for presence and the connection gauge). */
   onAuthenticated: (client: Client, gate: IngressGate) => void;
   /** A connection failed authentication: counted against its source address. */
@@ -56,10 +59,26 @@ export function createAuthHooks(deps: HookDeps) {
     return refusal(returnCode, reason);
   }
 
+  /**
+   * A clean session discards the client id's stored session; a persistent one notes whether one
+   * existed, for Session Present [MQTT-3.2.2-2], and is remembered. An assigned id has none.
+   */
+  async function noteSession(gate: IngressGate): Promise<void> {
+    const id = gate.ctx.clientId;
+    if (id === null || id === '') return;
+    if (gate.ctx.clean) {
+      deps.sessions.forget(id);
+      return;
+    }
+    gate.ctx.sessionExisted = await deps.sessions.has(id);
+    deps.sessions.remember(id);
+  }
+
   async function authenticate(client: Client, password: Buffer | undefined): Promise<AuthenticateError | null> {
     const gate = gateOf(client);
     if (gate === undefined) return refusal(NOT_AUTHORIZED, 'no gate');
     if (deps.mode === 'open') {
+      await noteSession(gate);
       gate.authenticated(null);
       deps.onAuthenticated(client, gate);
       return null;
@@ -86,6 +105,7 @@ export function createAuthHooks(deps: HookDeps) {
       if (!topic.ok || !canPublish(claims, topic.value).ok)
         return refuse(client, gate, 'will_not_allowed', NOT_AUTHORIZED);
     }
+    await noteSession(gate);
     gate.authenticated(claims);
     scheduleExpiry(gate, claims, deps.now());
     deps.onAuthenticated(client, gate);

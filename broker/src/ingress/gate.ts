@@ -5,6 +5,7 @@ import { supersededFixes } from './backlog';
 import { CoalescingQueue } from './coalescing-queue';
 import { FrameSplitter } from './frame-splitter';
 import { AckFlows } from './ack-flows';
+import { RetainedEchoes } from './retained-echoes';
 import { connackFrame, filtersFrame, pubackFrame, publishFrame } from './frames';
 import { inspectFrame, type AckKind } from './inspect';
 import { decidePublish } from './publish-policy';
@@ -164,6 +165,8 @@ export class IngressGate extends Duplex {
   private connected = false;
   /** The broker's QoS 1 and 2 publishes awaiting this client's answers: made on the first one. */
   private flows: AckFlows | null = null;
+  /** Live messages just sent after a SUBSCRIBE, to drop their retained echoes: made on the first one. */
+  private echoes: RetainedEchoes | null = null;
 
   constructor(
     private readonly transport: Duplex,
@@ -267,7 +270,10 @@ export class IngressGate extends Duplex {
       const first = frame.bytes[0] ?? 0;
       const type = first >> 4;
       if (type === CONNACK) this.connackOut(frame.bytes);
-      else if ((type === PUBLISH && (first & 0x06) !== 0) || type === PUBREL)
+      else if (type === PUBLISH && this.echoes?.isEcho(frame.bytes, frame.headerLength, this.deps.now()) === true) {
+        this.dropEcho(frame.bytes, frame.headerLength);
+        continue;
+      } else if ((type === PUBLISH && (first & 0x06) !== 0) || type === PUBREL)
         (this.flows ??= new AckFlows()).sent(frame.bytes, frame.headerLength);
       const isQos0Publish = type === PUBLISH && (first & 0x06) === 0;
       if (isQos0Publish) {
@@ -282,6 +288,25 @@ export class IngressGate extends Duplex {
         this.reject('slow_consumer');
         return;
       }
+    }
+  }
+
+  /**
+   * A retained message the client was just sent live is not sent again. At QoS 1 Aedes waits for
+   * its PUBACK, so the gate gives it one in the client's place; a QoS 2 echo is sent as it is (its
+   * flow has the client's part in it).
+   */
+  private dropEcho(bytes: Uint8Array, headerLength: number): void {
+    const qos = ((bytes[0] ?? 0) >> 1) & 0x03;
+    if (qos === 2) {
+      this.transport.write(bytes);
+      return;
+    }
+    this.deps.counters.drop('retained_echo');
+    if (qos === 1) {
+      const topicLength = ((bytes[headerLength] ?? 0) << 8) | (bytes[headerLength + 1] ?? 0);
+      const at = headerLength + 2 + topicLength;
+      this.enqueue({ bytes: pubackFrame(((bytes[at] ?? 0) << 8) | (bytes[at + 1] ?? 0)), key: null });
     }
   }
 
@@ -394,6 +419,7 @@ export class IngressGate extends Duplex {
         return this.ack(bytes, packet.kind, packet.packetId);
       case 'subscribe':
       case 'unsubscribe': {
+        if (packet.type === 'subscribe') (this.echoes ??= new RetainedEchoes()).subscribed(this.deps.now());
         if (!packet.filters.some(tooDeep)) return { bytes, key: null };
         // A filter too deep to match is refused on its own (SUBACK 0x80), not the connection.
         const filters = packet.filters.map((f) => (tooDeep(f) ? REFUSED_FILTER : f));

@@ -27,3 +27,14 @@ declare module 'aedes-persistence/callBackPersistence.js' {
     createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer }>;
   }
 }
+
+/** aedes-persistence's in-memory async store (the default of Aedes 1.x), to extend. */
+declare module 'aedes-persistence/asyncPersistence.js' {
+  export default class MemoryPersistence {
+    constructor(opts?: object);
+    setup(broker: unknown): Promise<void>;
+    storeRetained(packet: unknown): Promise<void>;
+    createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer }>;
+    createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: Buffer }>;
+  }
+}
