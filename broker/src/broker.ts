@@ -28,7 +28,17 @@ import { connackFrame } from './ingress/frames';
 import { forgetConnectPacket, leanParserBuffer } from './lean-parser';
 import { IngressGate, type GateLimits, type Transport } from './ingress/gate';
 import { LoadMonitor } from './load-monitor';
-import { createMetrics, gateCounters, indexerCounters, liveCounters, type Metrics } from './metrics';
+import {
+  createMetrics,
+  gateCounters,
+  historyCounters,
+  indexerCounters,
+  liveCounters,
+  refusalCounts,
+  type Metrics,
+} from './metrics';
+import { openOperatorServices, type HistoryOptions } from './operator-services';
+import { createOpsApi } from './http/ops-api';
 import { Presence } from './presence';
 import { announceTripEnded, encodeTripTopicPublish, onTripEnded } from './trip-publish';
 import { boundPort, listen, listenTcp, listenTls } from './transports/tcp';
@@ -52,6 +62,8 @@ export interface BrokerOptions {
   /** How long a silent driver's last fix is kept for the sequence and jump checks. */
   fixRetentionMs: number;
   geo: GeoOptions;
+  /** Tracks and trips for replays, kept for a retention (or not at all: live-only mode). */
+  history: HistoryOptions;
   dispatch: DispatchOptions;
   web: WebOptions;
   live: LiveOptions;
@@ -74,6 +86,8 @@ export interface RunningBroker {
 
 /** Event-loop lag above which backlogs of fixes are coalesced to the newest. */
 const PRESSURE_LAG_MS = 50;
+/** Most index-resolution cells one /api/cells request may cover (the console plans within it). */
+const MAX_CELLS_PER_REQUEST = 50_000;
 /** A CONNACK "server unavailable" for refused connections [MQTT-3.2.2.3]. */
 const SERVER_UNAVAILABLE = 3;
 
@@ -95,13 +109,15 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   const memoryFixes = new MemoryFixStore(options.fixRetentionMs, now);
   const index = await openGeoIndex(options.geo, log, now);
   const indexer = new Indexer(index, options.geo, indexerCounters(metrics), log.child({ module: 'indexer' }), now);
-  // Every fix the gate accepts is also the driver's new place in the geo-index.
+  const ops = openOperatorServices(options.history, { log, now, counters: historyCounters(metrics) });
+  // Every fix the gate accepts is also the driver's new place in the geo-index, and a point of its track.
   const fixes = {
     get: (id: string) => memoryFixes.get(id),
     refuseJump: (id: string) => memoryFixes.refuseJump(id),
     accept: (id: string, last: Parameters<MemoryFixStore['accept']>[1]) => {
       memoryFixes.accept(id, last);
       indexer.offer(id, last.fix);
+      ops.recorder.offer(id, last.fix);
     },
   };
   const sweeper = setInterval(
@@ -137,6 +153,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   });
   await aedes.listen();
   const presence = new Presence(aedes, now, log);
+  await ops.trips.attach(aedes);
   if (backends.clustered) await presence.followTakeovers(aedes.id);
   // Riders following over HTTP see every fix and status Aedes routes, from any node.
   const hub: LiveHub = new LiveHub(
@@ -181,7 +198,15 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       const labels = { role, transport: gate.ctx.transport };
       metrics.connections.inc(labels);
       const driverId = gate.ctx.claims?.role === 'driver' ? gate.ctx.claims.sub : null;
-      if (driverId !== null) presence.online(driverId, client);
+      const session = `${options.cluster.nodeId}#${gate.ctx.sessionId}`;
+      if (driverId !== null) {
+        presence.online(driverId, client);
+        ops.connections.opened(driverId, session, {
+          node: options.cluster.nodeId,
+          transport: gate.ctx.transport,
+          connectedMs: now(),
+        });
+      }
       // Clustered, a driver's own will on its status topic is not stored: presence is the broker's
       // (it marks the driver offline when the session ends), and a will left in Redis by a node that
       // died would be published minutes later by another node, over a driver long reconnected.
@@ -189,7 +214,10 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
         (client as unknown as { _will?: unknown })._will = undefined;
       gate.once('close', () => {
         metrics.connections.dec(labels);
-        if (driverId !== null) presence.ended(driverId, client);
+        if (driverId !== null) {
+          presence.ended(driverId, client);
+          ops.connections.ended(driverId, session, now());
+        }
       });
     },
   });
@@ -273,8 +301,18 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       dispatch,
       verifier: options.auth.verifier,
       now,
-      maxCellsPerRequest: 50_000,
+      maxCellsPerRequest: MAX_CELLS_PER_REQUEST,
       maxNearbyRadiusM: 50_000,
+    }),
+  );
+  app.route(
+    '/api',
+    createOpsApi({
+      ...ops,
+      index,
+      verifier: options.auth.verifier,
+      now,
+      maxCellsPerRequest: MAX_CELLS_PER_REQUEST,
     }),
   );
   mountWeb(app, options.web, { dispatch, minter: deps.minter ?? null });
@@ -286,6 +324,9 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     counters: liveCounters(metrics),
     intervalMs: 500,
     heartbeatMs: options.live.heartbeatMs,
+    statsIntervalMs: 2000,
+    refusalCounts: () => refusalCounts(metrics),
+    now,
   });
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     if (!live.handle(req, res) && !fleet.handle(req, res)) void fetchListener(req, res);
@@ -348,6 +389,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     await Promise.all(closed);
     clearInterval(sweeper);
     await indexer.close();
+    await ops.close();
     await index.close();
     await backends.close();
     load.close();

@@ -39,3 +39,15 @@ export {
 export { backoffMs } from './backoff';
 export { fleetRow, parseFleetRow, type FleetDriver, type FleetRow } from './fleet';
 export { gaussian, seededRng, type Rng } from './rng';
+export {
+  parseTraceRow,
+  STOP_MIN_MS,
+  STOP_RADIUS_M,
+  traceRow,
+  traceStats,
+  type Stop,
+  type TimedPoint,
+  type TracePoint,
+  type TraceRow,
+  type TraceStats,
+} from './trace';
