@@ -6,6 +6,9 @@ import type { HistoryStore } from './types';
 /** Every driver's trip topic: what dispatch tells drivers is also what the history records of trips. */
 const TRIP_TOPICS = `${DRIVER_PREFIX}/+/t`;
 
+/** Messages that end a trip (a state added to trip messages later is not taken for an end). */
+const ENDINGS: ReadonlySet<string> = new Set(['completed', 'cancelled']);
+
 /** A trip a driver is on now, as its trip topic said. */
 export interface CurrentTrip {
   tripId: string;
@@ -69,8 +72,7 @@ export class TripLog {
       const trip = { tripId: m.trip, riderId: m.rider ?? null, startMs: m.ts };
       this.current.set(driverId, trip);
       write('start', this.store.tripStarted({ ...trip, driverId }, nowMs));
-    } else {
-      // completed or cancelled
+    } else if (ENDINGS.has(m.state)) {
       if (this.current.get(driverId)?.tripId === m.trip) this.current.delete(driverId);
       write('end', this.store.tripEnded(m.trip, m.ts, nowMs));
     }
