@@ -262,6 +262,7 @@ function extendTrack(d: DriverPoint): void {
 
 function drawTrack(): void {
   overlay?.setLiveTrack(track.length > 1 ? packLine(track, origin) : null);
+  $('driver').dataset['trackPoints'] = String(track.length);
 }
 
 /** The panel's slower facts: the driver's trips and connection, every few seconds while it is open. */
@@ -286,6 +287,7 @@ async function refreshDensity(): Promise<void> {
     sidebar.setLegend(legend);
     Object.assign(box.dataset, { state, reason: '', res: '', bbox: '', total: '', max: '' });
   };
+  box.dataset['zoom'] = String(map.getZoom());
   if (!densityOn || replayBar.isOpen) {
     clear('off', densityOn ? { note: 'Hidden during a replay' } : null);
     return;
@@ -332,8 +334,12 @@ async function refreshDensity(): Promise<void> {
   });
 }
 
-/** The first time drivers are known, the map shows them all (unless a link asked for one driver or trip). */
+/**
+ * The first time drivers are known, the map shows them all (unless a link asked for one driver or
+ * trip, or the operator has moved the map already).
+ */
 let fitted = hash.has('driver') || hash.has('replay');
+map.once('movestart', () => (fitted = true));
 function fitFleetOnce(): void {
   const b = boundsOf([...drivers.values()].map((d) => d.fix));
   if (fitted || b === null || !map.loaded()) return;
