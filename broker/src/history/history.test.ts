@@ -2,7 +2,7 @@ import '../../../infra/test/provided-context';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { LocationFix } from '@ridetrack/shared';
+import { encodeLocation, type LocationFix } from '@ridetrack/shared';
 import { historyKeys } from '../geo/keys';
 import { MemoryHistory } from './memory-history';
 import { OffHistory } from './off-history';
@@ -88,6 +88,18 @@ describe.each(backends)('history store (%s backend)', (name, make) => {
     expect((await h.track('drv-s', T0, T0 + 1, 10, T0 + 1)).map((p) => p.fix.seq)).toEqual([1, 2, 3]);
   });
 
+  it('records a fix stamped before the driver’s last one (another node’s clock) after it, at that time', async () => {
+    const h = fresh();
+    await h.append([point('drv-k', 1, T0 + 5000)], T0 + 5000);
+    await h.append([point('drv-k', 2, T0 + 4000), point('drv-k', 3, T0 + 6000)], T0 + 6000);
+    const got = await h.track('drv-k', 0, T0 + 10_000, 10, T0 + 10_000);
+    expect(got.map((p) => [p.fix.seq, p.receivedMs])).toEqual([
+      [1, T0 + 5000],
+      [2, T0 + 5000],
+      [3, T0 + 6000],
+    ]);
+  });
+
   it('keeps fixes for the retention and no longer', async () => {
     const h = fresh();
     // 300 old fixes, then a day later 300 new ones.
@@ -150,6 +162,27 @@ describe.each(backends)('history store (%s backend)', (name, make) => {
       const ttl = await redis.pttl(historyKeys(prefixes.get(h) ?? '').trip('t-2'));
       expect(ttl).toBeGreaterThan(RETENTION - 60_000); // its retention, counted from its start
     }
+  });
+});
+
+describe('history store in Redis, clustered', () => {
+  it('keeps a driver’s track in order when another node, its clock ahead, wrote to it last', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const h = new RedisHistory(new Redis(inject('redisUrl')), prefix, RETENTION);
+    opened.push(h);
+    const key = historyKeys(prefix).track('drv-n');
+    await h.append([point('drv-n', 1, T0 + 5000)], T0 + 5000);
+    // The driver moved to another node, whose clock is 1.5 s ahead: its fix is stamped T0 + 6500.
+    await redis.xadd(key, `${T0 + 6500}-*`, 'p', Buffer.from(encodeLocation(fix(2))));
+    // Back on this node: two fixes, the first stamped before that one, the second after it.
+    await h.append([point('drv-n', 3, T0 + 6000), point('drv-n', 4, T0 + 7000)], T0 + 7000);
+    const got = await h.track('drv-n', 0, T0 + 10_000, 10, T0 + 10_000);
+    expect(got.map((p) => [p.fix.seq, p.receivedMs])).toEqual([
+      [1, T0 + 5000],
+      [2, T0 + 6500],
+      [3, T0 + 6500],
+      [4, T0 + 7000],
+    ]);
   });
 });
 

@@ -60,7 +60,10 @@ export class MemoryHistory implements HistoryStore {
         list.push(chunk);
         this.chunks++;
       }
-      chunk.receivedMs[chunk.count] = p.receivedMs;
+      // As Redis does with stream IDs: a time before the driver's last one (two nodes' clocks
+      // disagreeing) is recorded as that last time, so a track is always in time order.
+      const prev = chunk.count > 0 ? chunk.lastMs : (list[list.length - 2]?.lastMs ?? Number.NEGATIVE_INFINITY);
+      chunk.receivedMs[chunk.count] = Math.max(p.receivedMs, prev);
       chunk.packets.set(encodeLocation(p.fix), chunk.count * LOCATION_V1_BYTES);
       chunk.count++;
       if (chunk.count === CHUNK_FIXES) this.full.push(chunk);

@@ -15,7 +15,7 @@ export interface RecorderCounters {
   setPending(n: number): void;
 }
 
-/** Fixes per write: as the indexer, large enough to amortise a script call, small enough to overlap. */
+/** Fixes per write: large enough to amortise the round trips, small enough to report progress. */
 const FLUSH_CHUNK = 2048;
 
 /**
@@ -60,11 +60,13 @@ export class TrackRecorder {
     const batch = this.pending;
     this.pending = [];
     try {
-      const writes: Promise<void>[] = [];
       const nowMs = this.now();
-      for (let i = 0; i < batch.length; i += FLUSH_CHUNK)
-        writes.push(this.store.append(batch.slice(i, i + FLUSH_CHUNK), nowMs));
-      const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+      let failed: { reason: unknown } | undefined;
+      // One chunk after another: a driver's fixes reach the store in the order accepted.
+      for (let i = 0; i < batch.length && failed === undefined; i += FLUSH_CHUNK)
+        await this.store
+          .append(batch.slice(i, i + FLUSH_CHUNK), nowMs)
+          .catch((reason: unknown) => (failed = { reason }));
       if (failed === undefined) {
         this.counters.recorded(batch.length);
         if (!this.up) this.log.info({ backend: this.store.backend }, 'history writes recovered');

@@ -3,29 +3,6 @@ import { decodeLocation, encodeLocation } from '@ridetrack/shared';
 import { historyKeys } from '../geo/keys';
 import { HistoryUnavailableError, type HistoryStore, type TrackPoint, type TripRecord } from './types';
 
-/**
- * Appends a batch of fixes, each to its driver's stream, with the accept time as the entry's ID
- * (`<ms>-*`, Redis 7), so a trip's trace is a range read between its start and end. MINID ~ trims
- * each stream to the retention as it grows (whole nodes only: cheap). A time that is not after the
- * stream's last entry (clocks of two broker nodes disagreeing, or Redis 6, which has no `<ms>-*`)
- * falls back to Redis's own ID, which is always after it. A driver that falls silent is not
- * trimmed by writes; its key expires instead (the expiry refreshed at most once a minute).
- *
- * ARGV: prefix, min ID, ttl ms, then per fix: driver id, accept ms, packet, refresh expiry (1/0).
- */
-const APPEND_LUA = `
-local prefix, minId, ttl = ARGV[1], ARGV[2], ARGV[3]
-for i = 4, #ARGV, 4 do
-  local key = prefix .. 'track:' .. ARGV[i]
-  local added = redis.pcall('XADD', key, 'MINID', '~', minId, ARGV[i + 1] .. '-*', 'p', ARGV[i + 2])
-  if type(added) == 'table' and added.err then
-    redis.call('XADD', key, 'MINID', '~', minId, '*', 'p', ARGV[i + 2])
-  end
-  if ARGV[i + 3] == '1' then redis.call('PEXPIRE', key, ttl) end
-end
-return 0
-`;
-
 /** KEYS: the trip's hash, the driver's trips. ARGV: trip id, driver, rider, start ms, ttl ms, oldest start kept. */
 const TRIP_START_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -44,13 +21,21 @@ redis.call('HSET', KEYS[1], 'end', ARGV[1])
 return 1
 `;
 
-/** Fixes per script call: large enough to amortise the call, small enough not to hold Redis long. */
-const BATCH = 256;
+/** Fixes per pipeline: large enough to amortise the round trip, small enough to overlap with the next. */
+const BATCH = 512;
 /** A silent driver's stream is refreshed this often at most, and outlives the retention by as much. */
 const EXPIRY_REFRESH_MS = 60_000;
 
+/** One fix on its way to a stream: where its XADD is in the pipeline, and the ID Redis gave it. */
+interface Entry {
+  driverId: string;
+  ms: number;
+  packet: Buffer;
+  at: number;
+  id?: string;
+}
+
 type ScriptRedis = Redis & {
-  rtTrackAppend(...args: (string | number | Buffer)[]): Promise<number>;
   rtTripStart(...args: (string | number)[]): Promise<number>;
   rtTripEnd(...args: (string | number)[]): Promise<number>;
 };
@@ -66,6 +51,10 @@ export class RedisHistory implements HistoryStore {
   private readonly redis: ScriptRedis;
   /** When each driver's stream expiry was last pushed back. */
   private readonly expirySetMs = new Map<string, number>();
+  /** The time of this node's last write to each driver's stream. */
+  private readonly lastMs = new Map<string, number>();
+  /** Redis 7 takes `<ms>-*` IDs; Redis 6 refuses them, and gets Redis's own. */
+  private explicitIds = true;
 
   constructor(
     redis: Redis,
@@ -73,34 +62,93 @@ export class RedisHistory implements HistoryStore {
     readonly retentionMs: number,
   ) {
     this.keys = historyKeys(prefix);
-    redis.defineCommand('rtTrackAppend', { numberOfKeys: 0, lua: APPEND_LUA });
     redis.defineCommand('rtTripStart', { numberOfKeys: 2, lua: TRIP_START_LUA });
     redis.defineCommand('rtTripEnd', { numberOfKeys: 1, lua: TRIP_END_LUA });
     this.redis = redis as ScriptRedis;
   }
 
+  /**
+   * Appends fixes, each to its driver's stream, with the accept time as the entry's ID (`<ms>-*`),
+   * so that a trip's trace is a range read between its start and end. MINID ~ trims each stream to
+   * the retention as it grows (whole nodes only: cheap). Plain pipelined commands, no script:
+   * measured cheaper for Redis (docs/benchmarks.md). Batches go one after another, so a driver's
+   * fixes reach its stream in the order accepted. A driver that falls silent is not trimmed by
+   * writes: its key expires instead, the expiry pushed back at most once a minute.
+   */
   async append(points: readonly TrackPoint[], nowMs: number): Promise<void> {
-    const minId = String(Math.max(0, nowMs - this.retentionMs));
+    const minId = String(Math.max(0, Math.floor(nowMs - this.retentionMs)));
     const ttlMs = this.retentionMs + EXPIRY_REFRESH_MS;
-    const writes: Promise<number>[] = [];
-    for (let i = 0; i < points.length; i += BATCH) {
-      const args: (string | number | Buffer)[] = [this.keys.prefix, minId, ttlMs];
-      const end = Math.min(i + BATCH, points.length);
-      for (let k = i; k < end; k++) {
-        const p = points[k] as TrackPoint;
-        const last = this.expirySetMs.get(p.driverId);
-        const refresh = last === undefined || nowMs - last >= EXPIRY_REFRESH_MS;
-        if (refresh) this.expirySetMs.set(p.driverId, nowMs);
-        args.push(p.driverId, Math.floor(p.receivedMs), Buffer.from(encodeLocation(p.fix)), refresh ? 1 : 0);
-      }
-      writes.push(this.redis.rtTrackAppend(...args));
-    }
-    const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
-    if (failed !== undefined) {
+    try {
+      for (let i = 0; i < points.length; i += BATCH)
+        await this.appendBatch(points.slice(i, i + BATCH), minId, ttlMs, nowMs);
+    } catch (err) {
       // Expiries pushed back in a batch that failed may not have been: do them again next time.
       for (const p of points) this.expirySetMs.delete(p.driverId);
-      unavailable(failed.reason);
+      unavailable(err);
     }
+  }
+
+  private async appendBatch(points: readonly TrackPoint[], minId: string, ttlMs: number, nowMs: number): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    const entries: Entry[] = [];
+    for (const p of points) {
+      const key = this.keys.track(p.driverId);
+      // Never before this node's last write for the driver: a stream's IDs only grow.
+      const ms = Math.max(Math.floor(p.receivedMs), this.lastMs.get(p.driverId) ?? 0);
+      this.lastMs.set(p.driverId, ms);
+      const entry: Entry = {
+        driverId: p.driverId,
+        ms,
+        packet: Buffer.from(encodeLocation(p.fix)),
+        at: pipeline.length,
+      };
+      entries.push(entry);
+      pipeline.xadd(key, 'MINID', '~', minId, this.explicitIds ? `${ms}-*` : '*', 'p', entry.packet);
+      const last = this.expirySetMs.get(p.driverId);
+      if (last === undefined || nowMs - last >= EXPIRY_REFRESH_MS) {
+        this.expirySetMs.set(p.driverId, nowMs);
+        pipeline.pexpire(key, ttlMs);
+      }
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const refused = new Set<string>();
+    for (const e of entries) {
+      const [err, id] = results[e.at] ?? [new Error('no reply'), null];
+      if (err === null) e.id = String(id);
+      else if (/equal or smaller|Invalid stream ID/i.test(err.message)) {
+        refused.add(e.driverId);
+        if (/Invalid stream ID/i.test(err.message)) this.explicitIds = false; // Redis 6: no <ms>-*
+      } else throw err;
+    }
+    for (const driverId of refused)
+      await this.rewrite(
+        driverId,
+        entries.filter((e) => e.driverId === driverId),
+        minId,
+      );
+  }
+
+  /**
+   * The rare path: some of a driver's fixes were refused because its stream already holds a later
+   * ID (another broker node, whose clock runs ahead, wrote to it last; or Redis 6). That driver's
+   * fixes of the batch are written again, in order, none before the stream's last entry, so that
+   * its track stays in the order accepted.
+   */
+  private async rewrite(driverId: string, entries: Entry[], minId: string): Promise<void> {
+    const key = this.keys.track(driverId);
+    const written = entries.flatMap((e) => (e.id === undefined ? [] : [e.id]));
+    if (written.length > 0) await this.redis.xdel(key, ...written);
+    const [top] = await this.redis.xrevrange(key, '+', '-', 'COUNT', 1);
+    // Deleting entries leaves the stream's last ID where it was: set it back to its last entry's.
+    if (top !== undefined && written.length > 0 && this.explicitIds) await this.redis.xsetid(key, top[0]);
+    let ms = top === undefined ? 0 : Number.parseInt(top[0], 10);
+    const pipeline = this.redis.pipeline();
+    for (const e of entries) {
+      ms = Math.max(ms, e.ms);
+      pipeline.xadd(key, 'MINID', '~', minId, this.explicitIds ? `${ms}-*` : '*', 'p', e.packet);
+    }
+    this.lastMs.set(driverId, ms);
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
   }
 
   async track(driverId: string, fromMs: number, toMs: number, limit: number, nowMs: number): Promise<TrackPoint[]> {
@@ -163,6 +211,8 @@ export class RedisHistory implements HistoryStore {
   sweep(nowMs: number): Promise<void> {
     for (const [driverId, setMs] of this.expirySetMs)
       if (nowMs - setMs > EXPIRY_REFRESH_MS) this.expirySetMs.delete(driverId);
+    // A driver quiet for a while: its stream's last entry speaks for it (rewrite reads it).
+    for (const [driverId, ms] of this.lastMs) if (nowMs - ms > EXPIRY_REFRESH_MS) this.lastMs.delete(driverId);
     return Promise.resolve();
   }
 
