@@ -143,12 +143,16 @@ describe('planDensity', () => {
 });
 
 describe('legend classes', () => {
-  it('counts small maxima one by one and larger ones in nice log steps', () => {
-    expect(legendBreaks(1)).toEqual([1]);
-    expect(legendBreaks(4)).toEqual([1, 2, 3, 4]);
-    expect(legendBreaks(7)).toEqual([1, 2, 5]);
-    expect(legendBreaks(60)).toEqual([1, 5, 10, 20, 50]);
-    expect(legendBreaks(1000)).toEqual([1, 5, 20, 100, 500, 1000]);
+  it('counts up to five one by one, and more at round numbers near the quantiles, finer in the busy tail', () => {
+    expect(legendBreaks([1])).toEqual([1]);
+    expect(legendBreaks([1, 1, 3, 4])).toEqual([1, 2, 3, 4]);
+    // 200 drivers thinly spread: mostly ones and twos, a few threes to sevens.
+    const thin = [...Array<number>(60).fill(1), ...Array<number>(30).fill(2), 3, 3, 3, 4, 5, 7];
+    expect(legendBreaks(thin)).toEqual([1, 2, 4]);
+    // 5,000 drivers: a median hexagon of 20, a busy centre up to 193.
+    const busy = Array.from({ length: 200 }, (_, i) => Math.round(1 + 192 * (i / 199) ** 2));
+    expect(legendBreaks(busy)).toEqual([1, 40, 100, 150]);
+    expect(legendBreaks([])).toEqual([1]);
   });
 
   it('puts each count in one class and labels the classes', () => {

@@ -130,27 +130,36 @@ export function boundsOf(points: Iterable<{ lat: number; lng: number }>): Bbox |
   return minLng <= maxLng ? [minLng, minLat, maxLng, maxLat] : null;
 }
 
-/** Nice class breaks (1, 2, 5, 10, 20, 50, ...), the legend's steps. */
-const NICE = [1, 2, 5];
+/** Round numbers for class breaks, per decade (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, then 10, 15, ...). */
+const NICE = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
 
-function niceAtLeast(x: number): number {
-  for (let decade = 1; ; decade *= 10) for (const n of NICE) if (n * decade >= x) return n * decade;
+/** The largest round number at or below x (x >= 1), a whole number. */
+function niceAtMost(x: number): number {
+  let best = 1;
+  for (let decade = 1; decade <= x; decade *= 10)
+    for (const n of NICE) if (n * decade <= x && Number.isInteger(n * decade)) best = n * decade;
+  return best;
 }
 
+/** Where the legend's class breaks fall in the counts: the busy tail gets the finer steps. */
+const QUANTILES = [0.5, 0.75, 0.9, 0.97];
+
 /**
- * The legend's classes for counts up to `max`: at most `most` classes, each starting at a nice
- * number, spaced about evenly on a log scale (density is skewed: a few busy hexagons, many quiet
- * ones), the last open-ended. Each count falls in exactly one class.
+ * The legend's classes for the counts on the map: the first starting at 1, the others at round
+ * numbers near the counts' median, upper quartile, 90th and 97th percentiles (density is skewed: many
+ * quiet hexagons, a few busy ones, and those are what an operator looks for), the last open-ended.
+ * With few distinct counts, one class each. Each count falls in exactly one class.
  */
-export function legendBreaks(max: number, most = 6): number[] {
-  const top = Math.max(1, Math.floor(max));
+export function legendBreaks(counts: readonly number[], most = 5): number[] {
+  const sorted = counts.filter((c) => c >= 1).sort((a, b) => a - b);
+  const top = Math.floor(sorted[sorted.length - 1] ?? 1);
   if (top <= most) return Array.from({ length: top }, (_, i) => i + 1);
   const breaks = [1];
-  for (let i = 1; i < most; i++) {
-    const b = niceAtLeast(top ** (i / (most - 1)) * 0.999);
+  for (const q of QUANTILES) {
+    const b = niceAtMost(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 1);
     if (b > (breaks[breaks.length - 1] ?? 0) && b <= top) breaks.push(b);
   }
-  return breaks;
+  return breaks.slice(0, most);
 }
 
 /** The class of a count: the last break at or below it. */

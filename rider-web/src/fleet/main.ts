@@ -13,7 +13,16 @@ import { CATEGORY_LABELS, categoryOf, countByCategory, searchDrivers, type Categ
 import { packHexes } from './hexes';
 import { packLine } from './lines';
 import { FleetOverlay } from './overlay';
-import { cssColour, mercatorX, mercatorY, packPoints, pickDriver, pointRadiusPx, type PackedPoints } from './points';
+import {
+  crowdedRadiusPx,
+  cssColour,
+  mercatorX,
+  mercatorY,
+  packPoints,
+  pickDriver,
+  pointRadiusPx,
+  type PackedPoints,
+} from './points';
 import { ReplayBar } from './replay-bar';
 import { Sidebar, type SearchResult, type SimView } from './sidebar';
 import './fleet.css';
@@ -139,8 +148,24 @@ function* visibleDrivers(nowMs: number): Iterable<DriverPoint> {
   for (const d of drivers.values()) if (!hidden.has(categoryOf(d, nowMs))) yield d;
 }
 
+/** Visible drivers in the view at the last count: with thousands, the dots shrink (points.ts). */
+let inView = 0;
+function countInView(): void {
+  const b = map.getBounds();
+  const now = Date.now();
+  let n = 0;
+  for (const d of visibleDrivers(now)) if (b.contains([d.fix.lng, d.fix.lat])) n++;
+  inView = n;
+}
+
+function radiusPx(zoom = map.getZoom()): number {
+  const c = map.getContainer();
+  return crowdedRadiusPx(pointRadiusPx(zoom), inView, c.clientWidth, c.clientHeight);
+}
+
 map.on('load', () => {
   overlay = new FleetOverlay(map);
+  overlay.pointRadius = radiusPx;
   map.addLayer(overlay.cameraLayer('drivers-camera'));
   map.on('click', (e: MapMouseEvent) => {
     if (replayBar.isOpen) return;
@@ -168,7 +193,10 @@ map.on('load', () => {
   void refreshDensity();
   setInterval(() => void refreshDensity(), 3000);
   // A new view (and after a zoom, a new resolution) at once, not at the next refresh.
-  map.on('moveend', () => void refreshDensity());
+  map.on('moveend', () => {
+    countInView();
+    void refreshDensity();
+  });
   map.on('movestart', () => ($('density').dataset['state'] = 'moving'));
   fitFleetOnce();
   const replayId = hash.get('replay');
@@ -176,12 +204,7 @@ map.on('load', () => {
 });
 
 function pickAt(point: { x: number; y: number }): DriverPoint | undefined {
-  return pickDriver(
-    visibleDrivers(Date.now()),
-    (lng, lat) => map.project([lng, lat]),
-    point,
-    pointRadiusPx(map.getZoom()) + 5,
-  );
+  return pickDriver(visibleDrivers(Date.now()), (lng, lat) => map.project([lng, lat]), point, radiusPx() + 5);
 }
 
 function hover(d: DriverPoint | undefined): void {
@@ -203,6 +226,7 @@ function repack(): void {
   const now = Date.now();
   dirty = false;
   packed = packPoints(drivers.values(), origin, now, packed?.data, hidden);
+  countInView();
   overlay?.setPoints(packed);
   const counts = countByCategory(drivers.values(), now);
   sidebar.setCounts(counts, hidden, drivers.size - counts.offline, drivers.size);
@@ -315,7 +339,7 @@ async function refreshDensity(): Promise<void> {
     return;
   }
   const max = r.value.cells.reduce((m, x) => Math.max(m, x.count), 0);
-  const breaks = legendBreaks(max);
+  const breaks = legendBreaks(r.value.cells.map((x) => x.count));
   overlay?.setHexes(
     packHexes(
       r.value.cells.map((x) => ({ boundary: cellToBoundary(x.cell, true), count: x.count })),

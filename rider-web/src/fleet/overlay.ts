@@ -328,6 +328,8 @@ export class FleetOverlay {
   private readonly replayRoute: Track;
   private readonly replayPlayed: Track;
   private showFleet = true;
+  /** The dots' radius in CSS pixels at a zoom (main.ts shrinks it for a crowd). */
+  pointRadius: (zoom: number) => number = pointRadiusPx;
   /** The map's matrix (Web Mercator to clip space) at its last frame. */
   private matrix: ArrayLike<number> | undefined;
 
@@ -443,10 +445,11 @@ export class FleetOverlay {
     if (this.showFleet) {
       this.hexFill.draw(matrix, {});
       this.hexOutline.draw(matrix, {});
-      this.liveTrack.draw(matrix, viewport, ratio, LIVE_TRACK);
       // Diameter in device pixels: the circle and its 1 px rim.
-      const pointSize = 2 * (pointRadiusPx(this.map.getZoom()) + 1) * ratio;
+      const pointSize = 2 * (this.pointRadius(this.map.getZoom()) + 1) * ratio;
       this.points.draw(matrix, { u_size: pointSize, u_rim: 1 });
+      // The selected driver's track over the other drivers: it is what the operator looks at.
+      this.liveTrack.draw(matrix, viewport, ratio, LIVE_TRACK);
     } else {
       this.replayRoute.draw(matrix, viewport, ratio, REPLAY_ROUTE);
       this.replayPlayed.draw(matrix, viewport, ratio, REPLAY_PLAYED);

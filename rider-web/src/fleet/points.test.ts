@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LocationFix, TripState } from '@ridetrack/shared';
 import {
+  crowdedRadiusPx,
   FLOATS_PER_POINT,
   mercatorX,
   mercatorY,
@@ -132,6 +133,14 @@ describe('pickDriver', () => {
     expect(pickDriver(fleet, project, { x: 10.5, y: 1 }, 5)?.driverId).toBe('b');
     expect(pickDriver(fleet, project, { x: 5, y: 0 }, 4)).toBeUndefined();
     expect(pickDriver([], project, { x: 0, y: 0 }, 4)).toBeUndefined();
+  });
+
+  it('draws smaller dots when thousands are in view, so that they cover at most 6% of it', () => {
+    expect(crowdedRadiusPx(5, 200, 1120, 900)).toBe(5);
+    const r = crowdedRadiusPx(5, 2000, 1120, 900);
+    expect((2000 * Math.PI * r * r) / (1120 * 900)).toBeCloseTo(0.06, 6);
+    expect(crowdedRadiusPx(5, 50_000, 1120, 900)).toBe(2);
+    expect(crowdedRadiusPx(5, 0, 1120, 900)).toBe(5);
   });
 
   it('draws 3 px circles at zoom 10 and below, 7 px at 16 and above', () => {

@@ -99,6 +99,16 @@ export function pointRadiusPx(zoom: number): number {
   return 3 + (Math.min(Math.max(zoom, 10), 16) - 10) * (4 / 6);
 }
 
+/** Dots cover at most this share of the view: thousands of drivers in view shrink so the density under them shows. */
+const MAX_COVER = 0.06;
+
+/** The dots' radius for a crowd: the zoom's radius, smaller when `inView` dots would cover too much, never under 2 px. */
+export function crowdedRadiusPx(zoomRadiusPx: number, inView: number, widthPx: number, heightPx: number): number {
+  if (inView <= 0) return zoomRadiusPx;
+  const fits = Math.sqrt((MAX_COVER * widthPx * heightPx) / (Math.PI * inView));
+  return Math.max(2, Math.min(zoomRadiusPx, fits));
+}
+
 /** The driver drawn nearest to a click, within `maxPx`; `project` maps a position to screen pixels. */
 export function pickDriver(
   drivers: Iterable<DriverPoint>,

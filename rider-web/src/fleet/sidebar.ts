@@ -176,7 +176,7 @@ export class Sidebar {
     const box = $('sim');
     box.hidden = sim === null;
     if (sim === null) return;
-    $('sim-online').textContent = `${sim.online.toLocaleString('en-US')} of ${sim.drivers.toLocaleString('en-US')}`;
+    $('sim-online').textContent = `${sim.online.toLocaleString('en-US')} / ${sim.drivers.toLocaleString('en-US')}`;
     $('sim-rate').textContent = `${sim.fixesPerS.toFixed(sim.fixesPerS < 10 ? 1 : 0)} /s`;
     $('sim-reconnects').textContent = `${sim.reconnectsPerMin.toFixed(sim.reconnectsPerMin < 10 ? 1 : 0)} /min`;
     $('sim-errors').textContent = `${sim.refusalsPerS.toFixed(sim.refusalsPerS < 10 ? 1 : 0)} /s`;
