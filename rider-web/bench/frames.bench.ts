@@ -173,6 +173,11 @@ try {
   await fleet.waitForFunction(() => document.getElementById('density')?.dataset['state'] === 'shown', undefined, {
     timeout: 60_000,
   });
+  // And the map settled: the console fits the fleet once at start, and the tiles of the new zoom
+  // are laid out then (one long task, once); what is measured is the console as it runs.
+  await fleet.waitForFunction(
+    `(() => { const m = window.fleetMap; return m !== undefined && m.loaded() && m.areTilesLoaded() && !m.isMoving(); })()`,
+  );
   const hexagons = (await fleet.textContent('#hexcount')) ?? '';
   const many = await frameTimes(fleet, SECONDS);
   await fleet.close();
