@@ -215,8 +215,10 @@ export class ReplayBar {
     const span = Math.max(1, tl.endMs - tl.startMs);
     this.scrub.value = String(Math.round(((this.t - tl.startMs) / span) * SCRUB_STEPS));
     this.timeText.textContent = `${clock(this.t)} · ${durationText(this.t - tl.startMs)} of ${durationText(span)}`;
-    // Pans only as the car nears an edge: the overview the replay opened with stays as long as it can.
-    if (this.follow && this.playing) keepInView(this.map, pos, this.fitPadding(), 0.06);
+    // Pans only as the car is about to leave the map (the bar aside): the overview the replay opened
+    // with, whose route lies 40 px inside the edges, stays as long as the operator keeps it.
+    if (this.follow && this.playing)
+      keepInView(this.map, pos, { top: 0, left: 0, right: 0, bottom: this.root.offsetHeight }, 0.02);
   }
 
   /** Room for the bar itself at the bottom of the map. */
