@@ -31,7 +31,17 @@ import { forgetConnectPacket, leanParserBuffer } from './lean-parser';
 import { IngressGate, type GateLimits, type Transport } from './ingress/gate';
 import { judgeHealth } from './health';
 import { LoadMonitor } from './load-monitor';
-import { createMetrics, gateCounters, indexerCounters, liveCounters, type Metrics } from './metrics';
+import {
+  createMetrics,
+  gateCounters,
+  historyCounters,
+  indexerCounters,
+  liveCounters,
+  refusalCounts,
+  type Metrics,
+} from './metrics';
+import { openOperatorServices, type HistoryOptions } from './operator-services';
+import { createOpsApi } from './http/ops-api';
 import { Presence } from './presence';
 import { announceTripEnded, encodeTripTopicPublish, onTripEnded } from './trip-publish';
 import { boundPort, listen, listenTcp, listenTls } from './transports/tcp';
@@ -58,6 +68,8 @@ export interface BrokerOptions {
   /** How long a silent driver's last fix is kept for the sequence and jump checks. */
   fixRetentionMs: number;
   geo: GeoOptions;
+  /** Tracks and trips for replays, kept for a retention (or not at all: live-only mode). */
+  history: HistoryOptions;
   dispatch: DispatchOptions;
   web: WebOptions;
   live: LiveOptions;
@@ -82,6 +94,8 @@ export interface RunningBroker {
 
 /** Event-loop lag above which backlogs of fixes are coalesced to the newest. */
 const PRESSURE_LAG_MS = 50;
+/** Most index-resolution cells one /api/cells request may cover (the console plans within it). */
+const MAX_CELLS_PER_REQUEST = 50_000;
 /** A CONNACK "server unavailable" for refused connections [MQTT-3.2.2.3]. */
 const SERVER_UNAVAILABLE = 3;
 
@@ -103,13 +117,15 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   const memoryFixes = new MemoryFixStore(options.fixRetentionMs, now);
   const index = await openGeoIndex(options.geo, log, now);
   const indexer = new Indexer(index, options.geo, indexerCounters(metrics), log.child({ module: 'indexer' }), now);
-  // Every fix the gate accepts is also the driver's new place in the geo-index.
+  const ops = openOperatorServices(options.history, { log, now, counters: historyCounters(metrics) });
+  // Every fix the gate accepts is also the driver's new place in the geo-index, and a point of its track.
   const fixes = {
     get: (id: string) => memoryFixes.get(id),
     refuseJump: (id: string) => memoryFixes.refuseJump(id),
     accept: (id: string, last: Parameters<MemoryFixStore['accept']>[1]) => {
       memoryFixes.accept(id, last);
       indexer.offer(id, last.fix);
+      ops.recorder.offer(id, last.fix);
     },
   };
   const sweeper = setInterval(
@@ -171,6 +187,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     }
     return packets;
   }
+  await ops.trips.attach(aedes);
   if (backends.clustered) await presence.followTakeovers(aedes.id);
   // Riders following over HTTP see every fix and status Aedes routes, from any node.
   const hub: LiveHub = new LiveHub(
@@ -224,7 +241,15 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       const labels = { role, transport: gate.ctx.transport };
       metrics.connections.inc(labels);
       const driverId = gate.ctx.claims?.role === 'driver' ? gate.ctx.claims.sub : null;
-      if (driverId !== null) presence.online(driverId, client);
+      const session = `${options.cluster.nodeId}#${gate.ctx.sessionId}`;
+      if (driverId !== null) {
+        presence.online(driverId, client);
+        ops.connections.opened(driverId, session, {
+          node: options.cluster.nodeId,
+          transport: gate.ctx.transport,
+          connectedMs: now(),
+        });
+      }
       // Clustered, a driver's own will on its status topic is not stored: presence is the broker's
       // (it marks the driver offline when the session ends), and a will left in Redis by a node that
       // died would be published minutes later by another node, over a driver long reconnected.
@@ -232,7 +257,10 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
         (client as unknown as { _will?: unknown })._will = undefined;
       gate.once('close', () => {
         metrics.connections.dec(labels);
-        if (driverId !== null) presence.ended(driverId, client);
+        if (driverId !== null) {
+          presence.ended(driverId, client);
+          ops.connections.ended(driverId, session, now());
+        }
       });
     },
   });
@@ -340,8 +368,18 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       dispatch,
       verifier: options.auth.verifier,
       now,
-      maxCellsPerRequest: 50_000,
+      maxCellsPerRequest: MAX_CELLS_PER_REQUEST,
       maxNearbyRadiusM: 50_000,
+    }),
+  );
+  app.route(
+    '/api',
+    createOpsApi({
+      ...ops,
+      index,
+      verifier: options.auth.verifier,
+      now,
+      maxCellsPerRequest: MAX_CELLS_PER_REQUEST,
     }),
   );
   mountWeb(app, options.web, { dispatch, minter: deps.minter ?? null, city: deps.city ?? null });
@@ -354,6 +392,9 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     intervalMs: 500,
     heartbeatMs: options.live.heartbeatMs,
     maxBufferedBytes: options.live.fleetMaxBufferedBytes,
+    statsIntervalMs: 2000,
+    refusalCounts: () => refusalCounts(metrics),
+    now,
   });
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     // HTTP/1.0 needs no Host (health checkers often send none); the router builds URLs from it.
@@ -451,6 +492,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     await Promise.all(closed);
     clearInterval(sweeper);
     await indexer.close();
+    await ops.close();
     await index.close();
     await backends.close();
     load.close();

@@ -63,6 +63,14 @@ const schema = z.object({
   STALE_AFTER_MS: positiveInt.default(30_000),
   INDEX_FLUSH_MS: positiveInt.default(50),
   JANITOR_INTERVAL_MS: positiveInt.default(5000),
+  HISTORY: z.enum(['on', 'off']).default('on'),
+  HISTORY_RETENTION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 366)
+    .default(168),
+  HISTORY_MEMORY_MB: positiveInt.default(256),
+  HISTORY_FLUSH_MS: positiveInt.default(250),
   DISPATCH_RADIUS_M: positiveInt.default(5000),
   TRIP_TTL_S: positiveInt.default(3600),
   LONG_POLL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(25_000),

@@ -84,6 +84,26 @@ export function createMetrics() {
       help: 'Drivers whose newest fix waits to be written to the geo-index',
       registers: [registry],
     }),
+    historyRecorded: new Counter({
+      name: 'ridetrack_history_fixes_total',
+      help: "Fixes written to the drivers' tracks (history)",
+      registers: [registry],
+    }),
+    historyErrors: new Counter({
+      name: 'ridetrack_history_write_errors_total',
+      help: 'Failed history batch writes (the fixes are kept and retried)',
+      registers: [registry],
+    }),
+    historyDropped: new Counter({
+      name: 'ridetrack_history_dropped_total',
+      help: 'Fixes never written to the history because too many waited (the store away too long)',
+      registers: [registry],
+    }),
+    historyPending: new Gauge({
+      name: 'ridetrack_history_pending',
+      help: 'Fixes waiting to be written to the history',
+      registers: [registry],
+    }),
     liveOpen: new Gauge({
       name: 'ridetrack_live_open',
       help: 'Held HTTP live requests (long polls, SSE streams)',
@@ -134,6 +154,16 @@ export function indexerCounters(m: Metrics) {
   };
 }
 
+/** The history recorder's counters, backed by the metrics. */
+export function historyCounters(m: Metrics) {
+  return {
+    recorded: (n: number) => m.historyRecorded.inc(n),
+    failed: () => m.historyErrors.inc(),
+    dropped: (n: number) => m.historyDropped.inc(n),
+    setPending: (n: number) => m.historyPending.set(n),
+  };
+}
+
 /** The HTTP live transports' counters, backed by the metrics. */
 export function liveCounters(m: Metrics) {
   return {
@@ -146,3 +176,29 @@ export function liveCounters(m: Metrics) {
 }
 
 export type LiveCounters = ReturnType<typeof liveCounters>;
+
+/**
+ * What the node refused or dropped so far, by kind and reason (`dropped:rate_limited`,
+ * `closed:slow_consumer`, `auth:expired`, `refused:overloaded`, `denied:publish:...`), summed over
+ * transports: the console shows a running simulation's errors from the deltas.
+ */
+export async function refusalCounts(m: Metrics): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  const add = async (
+    kind: string,
+    counter: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> },
+    label: (l: Record<string, unknown>) => string,
+  ): Promise<void> => {
+    for (const v of (await counter.get()).values) {
+      const key = `${kind}:${label(v.labels)}`;
+      out[key] = (out[key] ?? 0) + v.value;
+    }
+  };
+  const reason = (l: Record<string, unknown>) => String(l['reason']);
+  await add('dropped', m.drops, reason);
+  await add('closed', m.violations, reason);
+  await add('auth', m.authFailures, reason);
+  await add('refused', m.refused, reason);
+  await add('denied', m.aclDenials, (l) => `${String(l['action'])}:${String(l['reason'])}`);
+  return out;
+}

@@ -79,6 +79,16 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       flushIntervalMs: config.INDEX_FLUSH_MS,
       sweepIntervalMs: config.JANITOR_INTERVAL_MS,
     },
+    history: {
+      enabled: config.HISTORY === 'on',
+      redisUrl: config.REDIS_URL,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      retentionMs: config.HISTORY_RETENTION_HOURS * 3_600_000,
+      memoryBytes: config.HISTORY_MEMORY_MB * 1024 * 1024,
+      flushIntervalMs: config.HISTORY_FLUSH_MS,
+      maxPending: 200_000,
+      maxTripMs: config.TRIP_TTL_S * 1000,
+    },
     web: {
       webDir: config.WEB_DIR,
       styleUrl: config.MAP_STYLE_URL,

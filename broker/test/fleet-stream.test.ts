@@ -51,6 +51,31 @@ describe('the fleet stream (GET /api/fleet/events)', () => {
     expect(await until(health, (n) => n === 0)).toBe(0);
   });
 
+  it('reports a running simulation: simulated drivers online, their fix rate, and what the node refused', async () => {
+    const stream = await openSse(`${t.httpUrl}/api/fleet/events`, bearer(await t.token(operatorClaims)));
+    await stream.atLeast(1, 'drivers');
+    // Fixes from the simulator (the simulated bit set), and one payload that is not a fix.
+    for (let seq = 10; seq < 16; seq++)
+      await drivers[0]?.publishAsync(locationTopic('fl-1'), packetOf(seq), { qos: 1 });
+    await drivers[2]?.publishAsync(locationTopic('fl-3'), Buffer.from('not a fix'), { qos: 0 });
+    type Stats = {
+      t: number;
+      sim: { drivers: number; online: number; fixesPerS: number; refusals: Record<string, number> } | null;
+    };
+    const seen: Stats[] = [];
+    for (let i = 0; ; i++) {
+      const events = await stream.atLeast(i + 1, 'stats');
+      const last = JSON.parse(String(events[i]?.data)) as Stats;
+      seen.push(last);
+      const refused = seen.some((s) => Object.keys(s.sim?.refusals ?? {}).some((k) => k.startsWith('dropped:')));
+      const moving = seen.some((s) => (s.sim?.fixesPerS ?? 0) > 0);
+      if (refused && moving) break;
+      expect(i, JSON.stringify(seen)).toBeLessThan(10);
+    }
+    expect(seen.at(-1)?.sim).toMatchObject({ drivers: 3, online: 3 });
+    stream.close();
+  });
+
   it('takes operator and service tokens only, with a reason', async () => {
     const rider = await getJson(`${t.httpUrl}/api/fleet/events`, bearer(await t.token(riderClaims('fl-1'))));
     expect(rider.status).toBe(403);

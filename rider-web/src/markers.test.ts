@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LocationFix } from '@ridetrack/shared';
-import { etaText, freshnessText, glidePosition, glideTo, isStale, resolutionForZoom, STALE_AFTER_MS } from './markers';
+import { etaText, freshnessText, glidePosition, glideTo, isStale, STALE_AFTER_MS } from './markers';
 
 const fix = (lat: number, lng: number, headingDeg: number | null, timestampMs = 0): LocationFix => ({
   seq: 1,
@@ -67,14 +67,5 @@ describe('eta', () => {
       arrived: false,
     });
     expect(etaText({ lat: 0, lng: 0 }, 0, { lat: 0.0001, lng: 0 })).toMatchObject({ arrived: true });
-  });
-});
-
-describe('zoom', () => {
-  it('picks finer hexagons as the map zooms in', () => {
-    expect(resolutionForZoom(2, 9)).toBe(0);
-    expect(resolutionForZoom(13.5, 9)).toBe(8);
-    expect(resolutionForZoom(11, 9)).toBe(6);
-    expect(resolutionForZoom(20, 9)).toBe(9);
   });
 });

@@ -94,9 +94,3 @@ export interface DriverPoint {
   fix: LocationFix;
   online: boolean;
 }
-
-/** The H3 resolution for a map zoom: hexagons a few tens of pixels across. */
-export function resolutionForZoom(zoom: number, maxRes: number): number {
-  const res = Math.floor((zoom - 1.5) * 0.7);
-  return Math.max(0, Math.min(maxRes, res));
-}

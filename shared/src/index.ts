@@ -80,3 +80,15 @@ export { pathSeconds, route } from './city/routing';
 export { importGeoJson, type ImportReason } from './city/geojson-roads';
 export { decodeGraph, encodeGraph } from './city/graph-codec';
 export { progressBar } from './progress-bar';
+export {
+  parseTraceRow,
+  STOP_MIN_MS,
+  STOP_RADIUS_M,
+  traceRow,
+  traceStats,
+  type Stop,
+  type TimedPoint,
+  type TracePoint,
+  type TraceRow,
+  type TraceStats,
+} from './trace';

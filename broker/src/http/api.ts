@@ -1,10 +1,11 @@
 import { Hono, type Context } from 'hono';
-import { isDriverId, type Claims, type Role } from '@ridetrack/shared';
+import { isDriverId, type Role } from '@ridetrack/shared';
 import type { TokenVerifier } from '../auth/tokens';
 import type { Dispatch } from '../dispatch';
 import { boxCellEstimate, boxCells } from '../geo/box-cells';
 import { TimeSlice } from '../time-slice';
 import { IndexUnavailableError, type GeoIndex } from '../geo/types';
+import { requireRole as requireRoleOf, type ApiEnv } from './require-role';
 import { bboxParam, integerParam, numberParam, tripStateParam, type ParamError, type ParamResult } from './params';
 
 export interface ApiDeps {
@@ -18,7 +19,7 @@ export interface ApiDeps {
   maxNearbyRadiusM: number;
 }
 
-type Env = { Variables: { claims: Claims | null } };
+type Env = ApiEnv;
 
 const badRequest = (c: Context, e: ParamError) =>
   c.json({ error: 'bad_parameter', parameter: e.parameter, message: `${e.parameter} ${e.message}` }, 400);
@@ -51,23 +52,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     );
   });
 
-  const requireRole =
-    (...roles: Role[]) =>
-    async (c: Context<Env>, next: () => Promise<void>) => {
-      if (deps.verifier === null) {
-        c.set('claims', null);
-        return next();
-      }
-      const header = c.req.header('authorization') ?? '';
-      const token = /^Bearer\s+(.+)$/i.exec(header)?.[1];
-      const verified = await deps.verifier.verify(token);
-      if (!verified.ok)
-        return c.json({ error: 'unauthorized', reason: verified.reason }, 401, { 'www-authenticate': 'Bearer' });
-      if (!roles.includes(verified.value.role))
-        return c.json({ error: 'forbidden', message: `needs a ${roles.join(' or ')} token` }, 403);
-      c.set('claims', verified.value);
-      return next();
-    };
+  const requireRole = (...roles: Role[]) => requireRoleOf(deps.verifier, ...roles);
 
   api.get('/drivers/nearby', requireRole('operator', 'service'), async (c) => {
     const q = (k: string) => c.req.query(k);

@@ -13,6 +13,7 @@ import type { RetainedSource } from '../live/aedes-source';
 import type { LiveCounters } from '../metrics';
 import { FleetReaders } from './fleet-readers';
 import { requestToken, sendJson } from './raw';
+import { SimProgress } from './sim-progress';
 
 export interface FleetStreamDeps {
   aedes: Aedes;
@@ -29,6 +30,11 @@ export interface FleetStreamDeps {
    * slow reader still ends with the current picture.
    */
   maxBufferedBytes: number;
+  /** How often the stream's `stats` event (the clock and a running simulation's progress) is sent. */
+  statsIntervalMs: number;
+  /** The node's cumulative refusal and drop counts by reason, for a simulation's progress. */
+  refusalCounts: () => Promise<Record<string, number>>;
+  now: () => number;
 }
 
 interface Driver {
@@ -43,7 +49,9 @@ const driverOf = (topic: string): string => topic.slice(2, topic.lastIndexOf('/'
  * fleet as it is (from the retained fixes and presence), then every `intervalMs` the drivers whose
  * fix or presence changed, as compact rows (shared/src/fleet.ts). A browser parses two batches a
  * second instead of thousands of MQTT messages. The node subscribes to every driver's topics only
- * while at least one operator stream is open. Operator and service tokens.
+ * while at least one operator stream is open. Every `statsIntervalMs` an `event: stats` carries
+ * the server's clock and, while simulated drivers are connected, the simulation's progress
+ * (sim-progress.ts). Operator and service tokens.
  */
 export class FleetStream {
   private readonly streams: FleetReaders;
@@ -52,6 +60,8 @@ export class FleetStream {
   private started: Promise<void> | null = null;
   private stop: (() => void) | null = null;
   private timer: NodeJS.Timeout | undefined;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private sim: SimProgress | null = null;
   private beats = 0;
   /** Streams between their token check and their first write: the feed must not stop under them. */
   private opening = 0;
@@ -145,12 +155,20 @@ export class FleetStream {
     const { aedes } = this.deps;
     const onFix = (packet: { topic: string; payload: unknown }, done: () => void): void => {
       const fix = decodeLocation(packet.payload as Buffer);
-      if (fix.ok) this.update(driverOf(packet.topic), { fix: fix.value });
+      if (fix.ok) {
+        const id = driverOf(packet.topic);
+        this.update(id, { fix: fix.value });
+        this.sim?.fix(id, fix.value.simulated, this.deps.now());
+      }
       done();
     };
     const onStatus = (packet: { topic: string; payload: unknown }, done: () => void): void => {
       const status = decodeStatus(packet.payload as Buffer);
-      if (status.ok) this.update(driverOf(packet.topic), { online: status.value.online });
+      if (status.ok) {
+        const id = driverOf(packet.topic);
+        this.update(id, { online: status.value.online });
+        this.sim?.status(id, status.value.online, this.deps.now());
+      }
       done();
     };
     await Promise.all([
@@ -176,6 +194,24 @@ export class FleetStream {
     this.dirty.clear();
     this.timer = setInterval(() => this.flush(), this.deps.intervalMs);
     this.timer.unref();
+    this.sim = new SimProgress(this.deps.now());
+    // Simulated drivers already known, as of their last fix (an old simulation is forgotten at once).
+    for (const [id, d] of this.drivers) {
+      if (d.fix?.simulated !== true) continue;
+      this.sim.fix(id, true, d.fix.timestampMs);
+      this.sim.status(id, d.online, d.fix.timestampMs);
+    }
+    await this.sendStats(); // the first window starts with the counters as they are
+    this.statsTimer = setInterval(() => void this.sendStats(), this.deps.statsIntervalMs);
+    this.statsTimer.unref();
+  }
+
+  private async sendStats(): Promise<void> {
+    const counts = await this.deps.refusalCounts();
+    const nowMs = this.deps.now();
+    const sim = this.sim?.snapshot(nowMs, counts) ?? null;
+    const text = `event: stats\ndata: ${JSON.stringify({ t: nowMs, sim })}\n\n`;
+    this.streams.send(text);
   }
 
   private update(driverId: string, change: Partial<Driver>): void {
@@ -206,6 +242,8 @@ export class FleetStream {
     this.stop?.();
     this.stop = null;
     clearInterval(this.timer);
+    clearInterval(this.statsTimer);
+    this.sim = null;
     this.drivers.clear();
     this.dirty.clear();
     this.started = null;

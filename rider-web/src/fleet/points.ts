@@ -1,8 +1,8 @@
-import type { TripState } from '@ridetrack/shared';
-import { isStale, type DriverPoint } from './markers';
+import { isStale, type DriverPoint } from '../markers';
+import type { Category } from './fleet-model';
 
 /**
- * The operator map's drivers as one vertex array for the GPU (fleet-layer.ts draws it): pure, no
+ * The operator map's drivers as one vertex array for the GPU (overlay.ts draws it): pure, no
  * DOM, no clock. Positions are Web Mercator (0..1 across the world, as MapLibre's
  * MercatorCoordinate) relative to an origin near the fleet, so that 32-bit floats keep them to the
  * centimetre; the origin goes into the matrix in 64-bit.
@@ -11,15 +11,25 @@ import { isStale, type DriverPoint } from './markers';
 /** Floats per point: x and y from the origin, then red, green, blue, alpha (premultiplied). */
 export const FLOATS_PER_POINT = 6;
 
-/** Colours by trip state, and grey for a stale driver (never shown as live). */
-export const POINT_COLOURS: Record<TripState | 'stale', readonly [number, number, number]> = {
+/**
+ * Colours by category: a trip's states in hues far apart (green, amber, magenta, blue), out of
+ * service in greys, the offline (stale) ones lighter and see-through, never shown as live. None is
+ * in the density hexagons' yellow-to-purple scale's middle, and each has a white rim.
+ */
+export const POINT_COLOURS: Record<Category, readonly [number, number, number]> = {
   available: [0x1e, 0x8e, 0x3e],
   to_pickup: [0xf2, 0x99, 0x00],
-  waiting: [0x9c, 0x27, 0xb0],
+  waiting: [0xd0, 0x18, 0x84],
   on_trip: [0x1b, 0x6e, 0xf3],
   off_duty: [0x5f, 0x63, 0x68],
-  stale: [0x9a, 0xa0, 0xa6],
+  offline: [0x9a, 0xa0, 0xa6],
 };
+const OFFLINE_ALPHA = 0.6;
+
+/** "#1e8e3e": a category's colour for CSS. */
+export function cssColour(c: Category): string {
+  return `#${POINT_COLOURS[c].map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+}
 
 export function mercatorX(lng: number): number {
   return (180 + lng) / 360;
@@ -38,15 +48,19 @@ export interface PackedPoints {
   live: number;
 }
 
+const NOTHING_HIDDEN: ReadonlySet<Category> = new Set();
+
 /**
  * Packs drivers into `FLOATS_PER_POINT` floats each, stale ones first so that live drivers are
- * drawn over them. Reuses `into` when it is large enough (no garbage at every update).
+ * drawn over them, leaving out the categories filtered away. Reuses `into` when it is large enough
+ * (no garbage at every update).
  */
 export function packPoints(
   drivers: Iterable<DriverPoint>,
   origin: readonly [number, number],
   nowMs: number,
   into?: Float32Array,
+  hidden: ReadonlySet<Category> = NOTHING_HIDDEN,
 ): PackedPoints {
   const list = [...drivers];
   const size = list.length * FLOATS_PER_POINT;
@@ -57,17 +71,20 @@ export function packPoints(
     for (const d of list) {
       const stale = isStale(d.fix.timestampMs, d.online, nowMs);
       if (stale !== pass) continue;
+      const category: Category = stale ? 'offline' : d.fix.tripState;
+      if (hidden.has(category)) continue;
       if (!stale) live++;
-      const [r, g, b] = POINT_COLOURS[stale ? 'stale' : d.fix.tripState];
+      const [r, g, b] = POINT_COLOURS[category];
+      const a = stale ? OFFLINE_ALPHA : 1;
       data[i++] = mercatorX(d.fix.lng) - origin[0];
       data[i++] = mercatorY(d.fix.lat) - origin[1];
-      data[i++] = r / 255;
-      data[i++] = g / 255;
-      data[i++] = b / 255;
-      data[i++] = 1;
+      data[i++] = (r / 255) * a;
+      data[i++] = (g / 255) * a;
+      data[i++] = (b / 255) * a;
+      data[i++] = a;
     }
   }
-  return { origin, data, count: list.length, live };
+  return { origin, data, count: i / FLOATS_PER_POINT, live };
 }
 
 /** A column-major 4x4 matrix times a translation by (x, y, 0), in 64-bit: the origin moved into the matrix. */
@@ -77,9 +94,19 @@ export function translated(m: ArrayLike<number>, x: number, y: number): Float32A
   return out;
 }
 
-/** The circle's radius in CSS pixels at a zoom (2 px at zoom 10 to 6 px at 16), as the old circle layer drew it. */
+/** The circle's radius in CSS pixels at a zoom: 3 px at zoom 10 and below to 7 px at 16 and above. */
 export function pointRadiusPx(zoom: number): number {
-  return 2 + (Math.min(Math.max(zoom, 10), 16) - 10) * (4 / 6);
+  return 3 + (Math.min(Math.max(zoom, 10), 16) - 10) * (4 / 6);
+}
+
+/** Dots cover at most this share of the view: thousands of drivers in view shrink so the density under them shows. */
+const MAX_COVER = 0.06;
+
+/** The dots' radius for a crowd: the zoom's radius, smaller when `inView` dots would cover too much, never under 2 px. */
+export function crowdedRadiusPx(zoomRadiusPx: number, inView: number, widthPx: number, heightPx: number): number {
+  if (inView <= 0) return zoomRadiusPx;
+  const fits = Math.sqrt((MAX_COVER * widthPx * heightPx) / (Math.PI * inView));
+  return Math.max(2, Math.min(zoomRadiusPx, fits));
 }
 
 /** The driver drawn nearest to a click, within `maxPx`; `project` maps a position to screen pixels. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LocationFix, TripState } from '@ridetrack/shared';
 import {
+  crowdedRadiusPx,
   FLOATS_PER_POINT,
   mercatorX,
   mercatorY,
@@ -9,8 +10,8 @@ import {
   pointRadiusPx,
   POINT_COLOURS,
   translated,
-} from './fleet-points';
-import { STALE_AFTER_MS, type DriverPoint } from './markers';
+} from './points';
+import { STALE_AFTER_MS, type DriverPoint } from '../markers';
 
 const driver = (
   id: string,
@@ -50,7 +51,7 @@ describe('web mercator', () => {
 });
 
 describe('packPoints', () => {
-  it('packs positions relative to the origin with the colour of each state, stale drivers first', () => {
+  it('packs positions relative to the origin with the colour of each state, stale drivers first and faded', () => {
     const now = 100_000;
     const origin = [mercatorX(-76.6), mercatorY(39.3)] as const;
     const fleet = [
@@ -65,8 +66,9 @@ describe('packPoints', () => {
     const point = (i: number) => [...data.subarray(i * FLOATS_PER_POINT, (i + 1) * FLOATS_PER_POINT)];
     const rgb = (c: readonly number[]) => c.map((v) => v / 255);
     // b and c (stale, grey) come first, in their order; then a and d.
-    expect(point(0).slice(2, 5)).toEqual(rgb(POINT_COLOURS.stale).map((v) => Math.fround(v)));
-    expect(point(1).slice(2, 5)).toEqual(rgb(POINT_COLOURS.stale).map((v) => Math.fround(v)));
+    const faded = rgb(POINT_COLOURS.offline).map((v) => Math.fround(v * 0.6));
+    expect(point(0).slice(2, 6)).toEqual([...faded, Math.fround(0.6)]);
+    expect(point(1).slice(2, 6)).toEqual([...faded, Math.fround(0.6)]);
     expect(point(2).slice(2, 5)).toEqual(rgb(POINT_COLOURS.available).map((v) => Math.fround(v)));
     expect(point(3).slice(2, 5)).toEqual(rgb(POINT_COLOURS.to_pickup).map((v) => Math.fround(v)));
     expect(point(2).slice(0, 2)).toEqual([0, 0]);
@@ -75,7 +77,22 @@ describe('packPoints', () => {
     const x = (point(3)[0] ?? 0) + origin[0];
     expect(Math.abs(x - mercatorX(-76.62)) * 40_075_000).toBeLessThan(0.01);
     expect(point(1)[0]).toBeCloseTo(mercatorX(-76.61) - origin[0], 12);
-    for (let i = 0; i < 4; i++) expect(point(i)[5]).toBe(1);
+    for (let i = 2; i < 4; i++) expect(point(i)[5]).toBe(1);
+  });
+
+  it('leaves out the categories filtered away', () => {
+    const now = 100_000;
+    const fleet = [
+      driver('a', 39.3, -76.6, 'available', now),
+      driver('b', 39.3, -76.6, 'on_trip', now),
+      driver('c', 39.3, -76.6, 'waiting', now, false), // offline
+    ];
+    const all = packPoints(fleet, [0.5, 0.5], now);
+    expect([all.count, all.live]).toEqual([3, 2]);
+    const some = packPoints(fleet, [0.5, 0.5], now, undefined, new Set(['available', 'offline'] as const));
+    expect([some.count, some.live]).toEqual([1, 1]);
+    const rgb = POINT_COLOURS.on_trip.map((v) => Math.fround(v / 255));
+    expect([...some.data.subarray(2, 5)]).toEqual(rgb);
   });
 
   it('reuses the array it is given when it is large enough', () => {
@@ -118,9 +135,17 @@ describe('pickDriver', () => {
     expect(pickDriver([], project, { x: 0, y: 0 }, 4)).toBeUndefined();
   });
 
-  it('draws 2 px circles at zoom 10 and below, 6 px at 16 and above', () => {
-    expect(pointRadiusPx(5)).toBe(2);
-    expect(pointRadiusPx(13)).toBe(4);
-    expect(pointRadiusPx(20)).toBe(6);
+  it('draws smaller dots when thousands are in view, so that they cover at most 6% of it', () => {
+    expect(crowdedRadiusPx(5, 200, 1120, 900)).toBe(5);
+    const r = crowdedRadiusPx(5, 2000, 1120, 900);
+    expect((2000 * Math.PI * r * r) / (1120 * 900)).toBeCloseTo(0.06, 6);
+    expect(crowdedRadiusPx(5, 50_000, 1120, 900)).toBe(2);
+    expect(crowdedRadiusPx(5, 0, 1120, 900)).toBe(5);
+  });
+
+  it('draws 3 px circles at zoom 10 and below, 7 px at 16 and above', () => {
+    expect(pointRadiusPx(5)).toBe(3);
+    expect(pointRadiusPx(13)).toBe(5);
+    expect(pointRadiusPx(20)).toBe(7);
   });
 });

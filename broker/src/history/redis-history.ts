@@ -1,0 +1,236 @@
+import type { Redis } from 'ioredis';
+import { decodeLocation, encodeLocation } from '@ridetrack/shared';
+import { historyKeys } from '../geo/keys';
+import { HistoryUnavailableError, type HistoryStore, type TrackPoint, type TripRecord } from './types';
+
+/** KEYS: the trip's hash, the driver's trips. ARGV: trip id, driver, rider, start ms, ttl ms, oldest start kept. */
+const TRIP_START_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'driver', ARGV[2], 'rider', ARGV[3], 'start', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[6])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+return 1
+`;
+
+/** KEYS: the trip's hash. ARGV: end ms. An unknown trip stays unknown (no hash without an expiry). */
+const TRIP_END_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'end', ARGV[1])
+return 1
+`;
+
+/** Fixes per pipeline: large enough to amortise the round trip, small enough to overlap with the next. */
+const BATCH = 512;
+/** A silent driver's stream is refreshed this often at most, and outlives the retention by as much. */
+const EXPIRY_REFRESH_MS = 60_000;
+
+/** One fix on its way to a stream: where its XADD is in the pipeline, and the ID Redis gave it. */
+interface Entry {
+  driverId: string;
+  ms: number;
+  packet: Buffer;
+  at: number;
+  id?: string;
+}
+
+type ScriptRedis = Redis & {
+  rtTripStart(...args: (string | number)[]): Promise<number>;
+  rtTripEnd(...args: (string | number)[]): Promise<number>;
+};
+
+function unavailable(err: unknown): never {
+  throw err instanceof Error && err.name === 'ReplyError' ? err : new HistoryUnavailableError(err);
+}
+
+/** The history in Redis: one stream per driver, one hash per trip, one sorted set of trips per driver. */
+export class RedisHistory implements HistoryStore {
+  readonly backend = 'redis';
+  private readonly keys: ReturnType<typeof historyKeys>;
+  private readonly redis: ScriptRedis;
+  /** When each driver's stream expiry was last pushed back. */
+  private readonly expirySetMs = new Map<string, number>();
+  /** The time of this node's last write to each driver's stream. */
+  private readonly lastMs = new Map<string, number>();
+  /** Redis 7 takes `<ms>-*` IDs; Redis 6 refuses them, and gets Redis's own. */
+  private explicitIds = true;
+
+  constructor(
+    redis: Redis,
+    prefix: string,
+    readonly retentionMs: number,
+  ) {
+    this.keys = historyKeys(prefix);
+    redis.defineCommand('rtTripStart', { numberOfKeys: 2, lua: TRIP_START_LUA });
+    redis.defineCommand('rtTripEnd', { numberOfKeys: 1, lua: TRIP_END_LUA });
+    this.redis = redis as ScriptRedis;
+  }
+
+  /**
+   * Appends fixes, each to its driver's stream, with the accept time as the entry's ID (`<ms>-*`),
+   * so that a trip's trace is a range read between its start and end. MINID ~ trims each stream to
+   * the retention as it grows (whole nodes only: cheap). Plain pipelined commands, no script:
+   * measured cheaper for Redis (docs/benchmarks.md). Batches go one after another, so a driver's
+   * fixes reach its stream in the order accepted. A driver that falls silent is not trimmed by
+   * writes: its key expires instead, the expiry pushed back at most once a minute.
+   */
+  async append(points: readonly TrackPoint[], nowMs: number): Promise<void> {
+    const minId = String(Math.max(0, Math.floor(nowMs - this.retentionMs)));
+    const ttlMs = this.retentionMs + EXPIRY_REFRESH_MS;
+    try {
+      for (let i = 0; i < points.length; i += BATCH)
+        await this.appendBatch(points.slice(i, i + BATCH), minId, ttlMs, nowMs);
+    } catch (err) {
+      // Expiries pushed back in a batch that failed may not have been: do them again next time.
+      for (const p of points) this.expirySetMs.delete(p.driverId);
+      unavailable(err);
+    }
+  }
+
+  private async appendBatch(points: readonly TrackPoint[], minId: string, ttlMs: number, nowMs: number): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    const entries: Entry[] = [];
+    for (const p of points) {
+      const key = this.keys.track(p.driverId);
+      // Never before this node's last write for the driver: a stream's IDs only grow.
+      const ms = Math.max(Math.floor(p.receivedMs), this.lastMs.get(p.driverId) ?? 0);
+      this.lastMs.set(p.driverId, ms);
+      const entry: Entry = {
+        driverId: p.driverId,
+        ms,
+        packet: Buffer.from(encodeLocation(p.fix)),
+        at: pipeline.length,
+      };
+      entries.push(entry);
+      pipeline.xadd(key, 'MINID', '~', minId, this.explicitIds ? `${ms}-*` : '*', 'p', entry.packet);
+      const last = this.expirySetMs.get(p.driverId);
+      if (last === undefined || nowMs - last >= EXPIRY_REFRESH_MS) {
+        this.expirySetMs.set(p.driverId, nowMs);
+        pipeline.pexpire(key, ttlMs);
+      }
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const refused = new Set<string>();
+    for (const e of entries) {
+      const [err, id] = results[e.at] ?? [new Error('no reply'), null];
+      if (err === null) e.id = String(id);
+      else if (/equal or smaller|Invalid stream ID/i.test(err.message)) {
+        refused.add(e.driverId);
+        if (/Invalid stream ID/i.test(err.message)) this.explicitIds = false; // Redis 6: no <ms>-*
+      } else throw err;
+    }
+    for (const driverId of refused)
+      await this.rewrite(
+        driverId,
+        entries.filter((e) => e.driverId === driverId),
+        minId,
+      );
+  }
+
+  /**
+   * The rare path: some of a driver's fixes were refused because its stream already holds a later
+   * ID (another broker node, whose clock runs ahead, wrote to it last; or Redis 6). That driver's
+   * fixes of the batch are written again, in order, none before the stream's last entry, so that
+   * its track stays in the order accepted.
+   */
+  private async rewrite(driverId: string, entries: Entry[], minId: string): Promise<void> {
+    const key = this.keys.track(driverId);
+    const written = entries.flatMap((e) => (e.id === undefined ? [] : [e.id]));
+    if (written.length > 0) await this.redis.xdel(key, ...written);
+    const [top] = await this.redis.xrevrange(key, '+', '-', 'COUNT', 1);
+    // Deleting entries leaves the stream's last ID where it was: set it back to its last entry's.
+    if (top !== undefined && written.length > 0 && this.explicitIds) await this.redis.xsetid(key, top[0]);
+    let ms = top === undefined ? 0 : Number.parseInt(top[0], 10);
+    const pipeline = this.redis.pipeline();
+    for (const e of entries) {
+      ms = Math.max(ms, e.ms);
+      pipeline.xadd(key, 'MINID', '~', minId, this.explicitIds ? `${ms}-*` : '*', 'p', e.packet);
+    }
+    this.lastMs.set(driverId, ms);
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+  }
+
+  async track(driverId: string, fromMs: number, toMs: number, limit: number, nowMs: number): Promise<TrackPoint[]> {
+    const from = Math.max(fromMs, nowMs - this.retentionMs);
+    if (from > toMs) return [];
+    const entries = await this.redis
+      .xrangeBuffer(
+        this.keys.track(driverId),
+        String(Math.floor(from)),
+        `${Math.floor(toMs)}-18446744073709551615`,
+        'COUNT',
+        limit,
+      )
+      .catch(unavailable);
+    const out: TrackPoint[] = [];
+    for (const [id, fields] of entries) {
+      const packet = fields[1];
+      if (packet === undefined) continue;
+      const fix = decodeLocation(packet);
+      if (fix.ok) out.push({ driverId, receivedMs: Number.parseInt(id.toString(), 10), fix: fix.value });
+    }
+    return out;
+  }
+
+  async tripStarted(trip: Omit<TripRecord, 'endMs'>, nowMs: number): Promise<void> {
+    const ttlMs = Math.floor(trip.startMs + this.retentionMs - nowMs);
+    if (ttlMs <= 0) return;
+    await this.redis
+      .rtTripStart(
+        this.keys.trip(trip.tripId),
+        this.keys.trips(trip.driverId),
+        trip.tripId,
+        trip.driverId,
+        trip.riderId ?? '',
+        Math.floor(trip.startMs),
+        ttlMs,
+        Math.floor(nowMs - this.retentionMs),
+      )
+      .catch(unavailable);
+  }
+
+  async tripEnded(tripId: string, endMs: number): Promise<void> {
+    await this.redis.rtTripEnd(this.keys.trip(tripId), Math.floor(endMs)).catch(unavailable);
+  }
+
+  async trip(tripId: string, nowMs: number): Promise<TripRecord | null> {
+    const fields = await this.redis.hgetall(this.keys.trip(tripId)).catch(unavailable);
+    return this.record(tripId, fields, nowMs);
+  }
+
+  async tripsOf(driverId: string, limit: number, nowMs: number): Promise<TripRecord[]> {
+    const ids = await this.redis
+      .zrevrangebyscore(this.keys.trips(driverId), '+inf', Math.floor(nowMs - this.retentionMs), 'LIMIT', 0, limit)
+      .catch(unavailable);
+    const rows = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.trip(id)))).catch(unavailable);
+    return ids.map((id, i) => this.record(id, rows[i] ?? {}, nowMs)).filter((t): t is TripRecord => t !== null);
+  }
+
+  /** Streams trim themselves as they grow and expire when silent; only the expiry bookkeeping is cleared. */
+  sweep(nowMs: number): Promise<void> {
+    for (const [driverId, setMs] of this.expirySetMs)
+      if (nowMs - setMs > EXPIRY_REFRESH_MS) this.expirySetMs.delete(driverId);
+    // A driver quiet for a while: its stream's last entry speaks for it (rewrite reads it).
+    for (const [driverId, ms] of this.lastMs) if (nowMs - ms > EXPIRY_REFRESH_MS) this.lastMs.delete(driverId);
+    return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+
+  private record(tripId: string, fields: Record<string, string>, nowMs: number): TripRecord | null {
+    const { driver, rider, start, end } = fields;
+    if (driver === undefined || start === undefined) return null;
+    const startMs = Number(start);
+    if (startMs < nowMs - this.retentionMs) return null;
+    return {
+      tripId,
+      driverId: driver,
+      riderId: rider === undefined || rider === '' ? null : rider,
+      startMs,
+      endMs: end === undefined ? null : Number(end),
+    };
+  }
+}

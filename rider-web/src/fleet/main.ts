@@ -1,0 +1,487 @@
+import { Marker, NavigationControl, ScaleControl, type MapMouseEvent } from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import { cellToBoundary } from 'h3-js';
+import { parseFleetRow } from '@ridetrack/shared';
+import { loadConfig } from '../feed';
+import { createMap } from '../map';
+import { freshnessText, type DriverPoint } from '../markers';
+import { ConsoleApi, type ConsoleSettings } from './api';
+import { keepInView } from './camera';
+import { boundsOf, legendBreaks, maxHexPx, maxZoomFor, planDensity } from './density';
+import { DriverPanel } from './driver-panel';
+import { CATEGORY_LABELS, categoryOf, countByCategory, searchDrivers, type Category } from './fleet-model';
+import { packHexes } from './hexes';
+import { packLine } from './lines';
+import { FleetOverlay } from './overlay';
+import {
+  crowdedRadiusPx,
+  cssColour,
+  mercatorX,
+  mercatorY,
+  packPoints,
+  pickDriver,
+  pointRadiusPx,
+  type PackedPoints,
+} from './points';
+import { ReplayBar } from './replay-bar';
+import { Sidebar, type SearchResult, type SimView } from './sidebar';
+import './fleet.css';
+
+/**
+ * The operator's console: every driver live over density hexagons, the fleet by state with filters,
+ * a driver's live panel with its recent track, trip replays, and a running simulation's progress.
+ * This file wires the parts; what they decide is in the pure modules beside it.
+ */
+const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
+const config = await loadConfig();
+const hash = new URLSearchParams(location.hash.slice(1));
+const token = hash.get('token') ?? (config.devMode ? await devToken() : null);
+const api = new ConsoleApi(token);
+const settings: ConsoleSettings = await api.settings().then((r) =>
+  r.ok
+    ? r.value
+    : {
+        maxCellsPerRequest: 50_000,
+        indexResolution: config.maxH3Resolution,
+        history: { backend: 'off', retentionMs: 0 },
+      },
+);
+const map = createMap($('map'), config, 12.5); // the whole city
+// Zoom buttons where no panel covers them: bottom right on a desk, top right on a phone (sheets below).
+map.addControl(new NavigationControl({ showCompass: false }), window.innerWidth < 700 ? 'top-right' : 'bottom-right');
+map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
+if (config.devMode) (window as unknown as { fleetMap: typeof map }).fleetMap = map; // for the page tests
+
+/** Every driver the stream told of, by id. */
+const drivers = new Map<string, DriverPoint>();
+const hidden = new Set<Category>();
+let densityOn = true;
+let dirty = true;
+let lastMessageMs = 0;
+let connected = false;
+let overlay: FleetOverlay | undefined;
+// Positions are drawn relative to the city's centre (see points.ts).
+const origin = [mercatorX(config.center[0]), mercatorY(config.center[1])] as const;
+let packed: PackedPoints | undefined;
+/** The selected driver's recent track, oldest first. */
+let track: { t: number; lat: number; lng: number }[] = [];
+const TRACK_MS = 10 * 60_000;
+let following = false;
+
+const sidebar = new Sidebar({
+  toggle(category) {
+    if (hidden.has(category)) hidden.delete(category);
+    else hidden.add(category);
+    dirty = true;
+    repack();
+  },
+  search(query) {
+    const now = Date.now();
+    const found: SearchResult[] = searchDrivers(drivers.keys(), query, 8).map((id) => {
+      const d = drivers.get(id);
+      return { kind: 'driver', id, ...(d ? { category: categoryOf(d, now) } : {}) };
+    });
+    if (/^t-[A-Za-z0-9_.-]+$/.test(query.trim()) && settings.history.backend !== 'off')
+      found.push({ kind: 'trip', id: query.trim() });
+    return found;
+  },
+  pick(result) {
+    if (result.kind === 'trip') void replay(result.id);
+    else select(result.id, true);
+  },
+  density(on) {
+    densityOn = on;
+    void refreshDensity();
+  },
+});
+
+const panel = new DriverPanel($('driver'), {
+  close: () => deselect(),
+  follow(on) {
+    following = on;
+    const d = selectedDriver();
+    if (on && d) keepInView(map, d.fix, mapPadding(), 0.45);
+  },
+  replay: (tripId) => void replay(tripId),
+  zoom() {
+    const d = selectedDriver();
+    if (d) map.easeTo({ center: [d.fix.lng, d.fix.lat], zoom: Math.max(map.getZoom(), 15), padding: mapPadding() });
+  },
+});
+
+const replayBar = new ReplayBar($('replay'), map, {
+  progress: (index) => overlay?.setReplayProgress(index),
+  close: () => closeReplay(),
+});
+
+/** The ring around the selected driver, and the one under the pointer with its name. */
+const selectedMarker = new Marker({ element: ringElement('selected') });
+const hoverMarker = new Marker({ element: ringElement('hover') });
+let hoverId: string | null = null;
+
+function ringElement(kind: string): HTMLElement {
+  const e = document.createElement('div');
+  e.className = `ring ${kind}`;
+  const label = document.createElement('span');
+  label.className = 'ring-label';
+  e.append(label);
+  return e;
+}
+
+async function devToken(): Promise<string | null> {
+  const res = await fetch('/api/dev/token?role=operator');
+  return res.ok ? ((await res.json()) as { token: string }).token : null;
+}
+
+const selectedDriver = (): DriverPoint | undefined =>
+  panel.driverId === null ? undefined : drivers.get(panel.driverId);
+
+/** The map's free part: the panels over it are not part of the view. */
+function mapPadding(): { top: number; bottom: number; left: number; right: number } {
+  const phone = window.innerWidth < 700;
+  const sheet = phone ? $('sidebar').offsetHeight || 0 : 0;
+  const side = !phone && !$('driver').hidden ? $('driver').offsetWidth + 24 : 0;
+  return { top: 20, bottom: 20 + sheet, left: 20, right: 20 + side };
+}
+
+function* visibleDrivers(nowMs: number): Iterable<DriverPoint> {
+  for (const d of drivers.values()) if (!hidden.has(categoryOf(d, nowMs))) yield d;
+}
+
+/** Visible drivers in the view at the last count: with thousands, the dots shrink (points.ts). */
+let inView = 0;
+function countInView(): void {
+  const b = map.getBounds();
+  const now = Date.now();
+  let n = 0;
+  for (const d of visibleDrivers(now)) if (b.contains([d.fix.lng, d.fix.lat])) n++;
+  inView = n;
+}
+
+function radiusPx(zoom = map.getZoom()): number {
+  const c = map.getContainer();
+  return crowdedRadiusPx(pointRadiusPx(zoom), inView, c.clientWidth, c.clientHeight);
+}
+
+map.on('load', () => {
+  overlay = new FleetOverlay(map);
+  overlay.pointRadius = radiusPx;
+  map.addLayer(overlay.cameraLayer('drivers-camera'));
+  map.on('click', (e: MapMouseEvent) => {
+    if (replayBar.isOpen) return;
+    const hit = pickAt(e.point);
+    if (hit) select(hit.driverId, false);
+  });
+  let pointer: { x: number; y: number } | null = null;
+  let frame = 0;
+  map.on('mousemove', (e: MapMouseEvent) => {
+    pointer = e.point;
+    frame ||= requestAnimationFrame(() => {
+      frame = 0;
+      hover(replayBar.isOpen || pointer === null ? undefined : pickAt(pointer));
+    });
+  });
+  map.getCanvas().addEventListener('mouseleave', () => hover(undefined));
+  // Twice a second when drivers changed, and every 2 s regardless, since drivers turn stale by time.
+  let packedAt = 0;
+  setInterval(() => {
+    const now = Date.now();
+    if (!dirty && now - packedAt < 2000) return;
+    packedAt = now;
+    repack();
+  }, 500);
+  void refreshDensity();
+  setInterval(() => void refreshDensity(), 3000);
+  // A new view (and after a zoom, a new resolution) at once, not at the next refresh.
+  map.on('moveend', () => {
+    countInView();
+    void refreshDensity();
+  });
+  map.on('movestart', () => ($('density').dataset['state'] = 'moving'));
+  fitFleetOnce();
+  const replayId = hash.get('replay');
+  if (replayId !== null) void replay(replayId);
+});
+
+function pickAt(point: { x: number; y: number }): DriverPoint | undefined {
+  return pickDriver(visibleDrivers(Date.now()), (lng, lat) => map.project([lng, lat]), point, radiusPx() + 5);
+}
+
+function hover(d: DriverPoint | undefined): void {
+  map.getCanvas().style.cursor = d ? 'pointer' : '';
+  hoverId = d?.driverId ?? null;
+  if (d === undefined) {
+    hoverMarker.remove();
+    return;
+  }
+  const category = categoryOf(d, Date.now());
+  const e = hoverMarker.getElement();
+  e.style.setProperty('--c', cssColour(category));
+  (e.querySelector('.ring-label') as HTMLElement).textContent = `${d.driverId} · ${CATEGORY_LABELS[category]}`;
+  hoverMarker.setLngLat([d.fix.lng, d.fix.lat]).addTo(map);
+}
+
+/** Packs the visible drivers for the GPU and brings the counts, the panel and the rings up to date. */
+function repack(): void {
+  const now = Date.now();
+  dirty = false;
+  packed = packPoints(drivers.values(), origin, now, packed?.data, hidden);
+  countInView();
+  overlay?.setPoints(packed);
+  const counts = countByCategory(drivers.values(), now);
+  sidebar.setCounts(counts, hidden, drivers.size - counts.offline, drivers.size);
+  const d = selectedDriver();
+  if (d) {
+    panel.update(d, now);
+    selectedMarker.setLngLat([d.fix.lng, d.fix.lat]);
+    selectedMarker.getElement().style.setProperty('--c', cssColour(categoryOf(d, now)));
+    extendTrack(d);
+    if (following) keepInView(map, d.fix, mapPadding());
+  }
+  const h = hoverId === null ? undefined : drivers.get(hoverId);
+  if (h) hoverMarker.setLngLat([h.fix.lng, h.fix.lat]);
+}
+
+/** Picks a driver: its panel, its ring, its recent track; `fly` brings it into view. */
+function select(driverId: string, fly: boolean): void {
+  const d = drivers.get(driverId);
+  if (d === undefined) return;
+  panel.open(driverId);
+  panel.update(d, Date.now());
+  $('app').classList.add('has-driver');
+  selectedMarker.setLngLat([d.fix.lng, d.fix.lat]).addTo(map);
+  following = false;
+  track = [];
+  overlay?.setLiveTrack(null);
+  if (fly) map.easeTo({ center: [d.fix.lng, d.fix.lat], zoom: Math.max(map.getZoom(), 14), padding: mapPadding() });
+  const now = Date.now();
+  void api.track(driverId, now - TRACK_MS, now + 60_000).then((r) => {
+    if (panel.driverId !== driverId || !r.ok) return;
+    // Fixes the stream brought meanwhile are newer than what the history had: keep both, in order.
+    const fromHistory = r.value.map((p) => ({ t: p.fix.timestampMs, lat: p.fix.lat, lng: p.fix.lng }));
+    const lastT = fromHistory[fromHistory.length - 1]?.t ?? 0;
+    track = [...fromHistory, ...track.filter((p) => p.t > lastT)];
+    drawTrack();
+  });
+  void refreshPanelFacts();
+}
+
+function deselect(): void {
+  panel.close();
+  $('app').classList.remove('has-driver');
+  selectedMarker.remove();
+  track = [];
+  following = false;
+  overlay?.setLiveTrack(null);
+}
+
+function extendTrack(d: DriverPoint): void {
+  const last = track[track.length - 1];
+  if (last !== undefined && last.t >= d.fix.timestampMs) return;
+  track.push({ t: d.fix.timestampMs, lat: d.fix.lat, lng: d.fix.lng });
+  const cutoff = d.fix.timestampMs - TRACK_MS;
+  while ((track[0]?.t ?? cutoff) < cutoff) track.shift();
+  drawTrack();
+}
+
+function drawTrack(): void {
+  overlay?.setLiveTrack(track.length > 1 ? packLine(track, origin) : null);
+  $('driver').dataset['trackPoints'] = String(track.length);
+}
+
+/** The panel's slower facts: the driver's trips and connection, every few seconds while it is open. */
+async function refreshPanelFacts(): Promise<void> {
+  const id = panel.driverId;
+  if (id === null) return;
+  const [trips, connection] = await Promise.all([api.trips(id), api.connection(id)]);
+  if (panel.driverId !== id) return;
+  const now = Date.now();
+  panel.setTrips(trips.ok ? trips.value : null, now);
+  panel.setConnection(connection.ok ? connection.value : null, drivers.get(id)?.online ?? false, now);
+}
+setInterval(() => void refreshPanelFacts(), 5000);
+
+/** Density from the geo-index API, planned for the view (density.ts); an answer overtaken by a newer view is dropped. */
+let densitySeq = 0;
+async function refreshDensity(): Promise<void> {
+  const seq = ++densitySeq;
+  const box = $('density');
+  const clear = (state: string, legend: Parameters<Sidebar['setLegend']>[0]): void => {
+    overlay?.setHexes(null);
+    sidebar.setLegend(legend);
+    Object.assign(box.dataset, { state, reason: '', res: '', bbox: '', total: '', max: '' });
+  };
+  box.dataset['zoom'] = String(map.getZoom());
+  if (!densityOn || replayBar.isOpen) {
+    clear('off', densityOn ? { note: 'Hidden during a replay' } : null);
+    return;
+  }
+  const b = map.getBounds();
+  const c = map.getContainer();
+  const plan = planDensity({
+    zoom: map.getZoom(),
+    widthPx: c.clientWidth,
+    heightPx: c.clientHeight,
+    bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+    fleet: boundsOf([...drivers.values()].map((d) => d.fix)),
+    indexRes: settings.indexResolution,
+    maxCells: settings.maxCellsPerRequest,
+  });
+  if (plan.kind === 'hidden') {
+    clear('hidden', { note: plan.note });
+    box.dataset['reason'] = plan.reason;
+    return;
+  }
+  const r = await api.cells(plan.bbox, plan.res);
+  if (seq !== densitySeq) return; // the view changed meanwhile: a newer answer is coming
+  if (!r.ok) {
+    clear('error', { note: `Density unavailable right now (${r.status === 0 ? 'network' : r.status})` });
+    return;
+  }
+  const max = r.value.cells.reduce((m, x) => Math.max(m, x.count), 0);
+  const breaks = legendBreaks(r.value.cells.map((x) => x.count));
+  overlay?.setHexes(
+    packHexes(
+      r.value.cells.map((x) => ({ boundary: cellToBoundary(x.cell, true), count: x.count })),
+      origin,
+      breaks,
+    ),
+  );
+  sidebar.setLegend({ breaks, res: plan.res, total: r.value.total, cells: r.value.cells.length });
+  Object.assign(box.dataset, {
+    state: 'shown',
+    reason: '',
+    res: String(plan.res),
+    bbox: plan.bbox.map((x) => x.toFixed(5)).join(','),
+    total: String(r.value.total),
+    max: String(max),
+  });
+}
+
+/**
+ * The first time drivers are known, the map shows them all (unless a link asked for one driver or
+ * trip, or the operator has moved the map already).
+ */
+let fitted = hash.has('driver') || hash.has('replay');
+map.once('movestart', () => (fitted = true));
+function fitFleetOnce(): void {
+  const b = boundsOf([...drivers.values()].map((d) => d.fix));
+  if (fitted || b === null || !map.loaded()) return;
+  fitted = true;
+  // No closer than where the index's hexagons still fit the view: the first look shows the density.
+  const c = map.getContainer();
+  const densityZoom = maxZoomFor(settings.indexResolution, (b[1] + b[3]) / 2, maxHexPx(c.clientWidth, c.clientHeight));
+  map.fitBounds(
+    [
+      [b[0], b[1]],
+      [b[2], b[3]],
+    ],
+    { padding: mapPadding(), maxZoom: Math.min(15, densityZoom - 0.05), duration: 0 },
+  );
+}
+
+/** Plays a trip's recorded trace (the fleet hidden meanwhile). */
+async function replay(tripId: string): Promise<void> {
+  const r = await api.trace(tripId);
+  if (!r.ok) {
+    toast(
+      r.error === 'history_off'
+        ? 'This deployment keeps no history (live-only mode)'
+        : r.status === 404
+          ? `No trip ${tripId} within the retention`
+          : `The trip could not be read (${r.status === 0 ? 'network' : r.status})`,
+    );
+    return;
+  }
+  deselect();
+  hover(undefined);
+  $('app').classList.add('replaying');
+  overlay?.setReplay(
+    packLine(
+      r.value.points.map((p) => p.fix),
+      origin,
+    ),
+  );
+  replayBar.open(r.value);
+  void refreshDensity();
+}
+
+function closeReplay(): void {
+  replayBar.close();
+  $('app').classList.remove('replaying');
+  overlay?.setReplay(null);
+  void refreshDensity();
+}
+
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+function toast(text: string): void {
+  const t = $('toast');
+  t.textContent = text;
+  t.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (t.hidden = true), 5000);
+}
+
+/** Once a second: how fresh the stream is, and the panel's "last fix N s ago". */
+setInterval(() => {
+  const now = Date.now();
+  if (lastMessageMs === 0) sidebar.setUpdated('Waiting for the fleet…', false);
+  else
+    sidebar.setUpdated(freshnessText(lastMessageMs, now).replace(/^u/, 'U'), !connected || now - lastMessageMs > 5000);
+  const d = selectedDriver();
+  if (d) panel.update(d, now);
+}, 1000);
+
+/**
+ * The fleet as Server-Sent Events from the broker (GET /api/fleet/events): the fleet at once, then
+ * twice a second the drivers that changed, one JSON batch each time, which a browser handles far
+ * more cheaply than thousands of MQTT messages a second; and every 2 s the server's clock and a
+ * running simulation's progress. EventSource reconnects by itself (the server asks for 2 s) and the
+ * stream starts again with the whole fleet.
+ */
+function followFleet(): void {
+  const url = new URL('/api/fleet/events', location.origin);
+  if (token !== null) url.searchParams.set('access_token', token);
+  const source = new EventSource(url);
+  sidebar.setConnection('connecting');
+  source.onopen = () => {
+    connected = true;
+    sidebar.setConnection('live');
+  };
+  source.onerror = () => {
+    connected = false;
+    sidebar.setConnection(source.readyState === EventSource.CLOSED ? 'refused' : 'reconnecting');
+  };
+  source.addEventListener('drivers', (e: MessageEvent<string>) => {
+    let batch: unknown;
+    try {
+      batch = JSON.parse(e.data);
+    } catch {
+      return;
+    }
+    const rows = (batch as { rows?: unknown }).rows;
+    if (!Array.isArray(rows)) return;
+    for (const row of rows) {
+      const d = parseFleetRow(row);
+      if (d.ok) drivers.set(d.value.driverId, d.value);
+    }
+    lastMessageMs = Date.now();
+    dirty = true;
+    fitFleetOnce();
+    const wanted = hash.get('driver');
+    if (wanted !== null && panel.driverId === null && drivers.has(wanted)) {
+      hash.delete('driver');
+      select(wanted, true);
+    }
+  });
+  source.addEventListener('stats', (e: MessageEvent<string>) => {
+    lastMessageMs = Date.now();
+    try {
+      const { sim } = JSON.parse(e.data) as { sim: SimView | null };
+      sidebar.setSim(sim);
+    } catch {
+      // a malformed stats event changes nothing
+    }
+  });
+}
+followFleet();

@@ -1,0 +1,433 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRIP_STATES, type TraceRow } from '@ridetrack/shared';
+import { launchChromium } from '../../infra/test/browser';
+import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
+import { ARTIFACTS, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
+import { hexWidthM, maxHexPx, metresPerPixel } from '../src/fleet/density';
+import { CATEGORIES } from '../src/fleet/fleet-model';
+import { POINT_COLOURS } from '../src/fleet/points';
+import { mapPixels } from './map-pixels';
+
+/**
+ * The operator's console in Debian's Chromium against the real broker and simulator processes:
+ * what it shows agrees with the API, it never asks the API for more than it allows, the driver
+ * panel follows its driver, and a replay draws the recorded track.
+ */
+const secret = randomBytes(32).toString('hex');
+const DRIVERS = 16;
+let broker: BrokerProcess;
+let sim: ReturnType<typeof startSimProcess>;
+let browser: Browser;
+let base: string;
+let operator: string;
+/** A trip requested at the start, so that its trace has grown by the time it is replayed. */
+let trip: { id: string; driverId: string };
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  broker = await startBrokerProcess({ AUTH_MODE: 'dev', JWT_SECRET: secret, WEB_DIR });
+  base = `http://127.0.0.1:${broker.httpPort}`;
+  sim = startSimProcess(
+    ['--drivers', String(DRIVERS), '--broker', `mqtt://127.0.0.1:${broker.mqttPort}`, '--ramp', '50'],
+    { JWT_SECRET: secret },
+  );
+  operator = ((await (await fetch(`${base}/api/dev/token?role=operator`)).json()) as { token: string }).token;
+  for (;;) {
+    const health = (await (await fetch(`${base}/healthz`)).json()) as { driversOnline: number };
+    const indexed = await api<{ drivers: unknown[] }>(
+      '/api/drivers/nearby?lat=39.29&lng=-76.61&radius_m=50000&limit=500',
+    );
+    if (health.driversOnline === DRIVERS && indexed.drivers.length === DRIVERS) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const ride = await fetch(`${base}/api/dev/ride`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ pickup: { lat: 39.29, lng: -76.61 } }),
+  });
+  trip = ((await ride.json()) as { trip: { id: string; driverId: string } }).trip;
+  browser = await launchChromium();
+}, 90_000);
+
+afterAll(async () => {
+  await browser.close();
+  await sim.stop();
+  await broker.stop();
+});
+
+async function api<T>(path: string): Promise<T> {
+  const r = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${operator}` } });
+  if (!r.ok) throw new Error(`${path}: ${r.status}`);
+  return (await r.json()) as T;
+}
+
+/** Responses of the API that refused something (4xx, 5xx), as the page's network saw them. */
+async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; refused: string[] }> {
+  const page = await browser.newPage({ viewport });
+  const refused: string[] = [];
+  page.on('response', (r) => {
+    if (r.status() >= 400 && new URL(r.url()).pathname.startsWith('/api/')) refused.push(`${r.status()} ${r.url()}`);
+  });
+  page.on('pageerror', (e) => pageErrors.push(`${path}: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/ERR_CONNECTION_REFUSED|ERR_FAILED/.test(m.text())) pageErrors.push(m.text());
+  });
+  await page.goto(`${base}${path}`);
+  await page.waitForSelector('canvas.fleet-overlay'); // the map has loaded
+  await page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
+    timeout: 30_000,
+  });
+  return { page, refused };
+}
+
+/** Polls until `check` holds, or fails naming what it waited for. */
+async function until(what: string, check: () => Promise<boolean>, tries = 150): Promise<void> {
+  for (let i = 0; !(await check()); i++) {
+    if (i >= tries) throw new Error(`never: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const density = (page: Page): Promise<Record<string, string | undefined>> =>
+  page.evaluate(() => Object.fromEntries(Object.entries((document.getElementById('density') as HTMLElement).dataset)));
+
+describe('operator console', () => {
+  it('shows counts by state and a density legend that agree with the API', { timeout: 120_000 }, async () => {
+    const { page, refused } = await open('/fleet');
+    await page.waitForFunction(() => document.getElementById('density')?.dataset['state'] === 'shown', undefined, {
+      timeout: 30_000,
+    });
+    // The fleet held still (the simulator paused) so that the page and the API see the same thing.
+    sim.process.kill('SIGSTOP');
+    try {
+      const pageCounts = (): Promise<Record<string, number>> =>
+        page.evaluate(() => {
+          const out: Record<string, number> = {};
+          for (const b of document.querySelectorAll<HTMLElement>('#states .state'))
+            out[b.dataset['category'] ?? ''] = Number(b.querySelector('.n')?.textContent);
+          return out;
+        });
+      const apiCounts = async () => {
+        const out: Record<string, number> = {};
+        for (const state of TRIP_STATES) {
+          const r = await api<{ drivers: unknown[] }>(
+            `/api/drivers/nearby?lat=39.29&lng=-76.61&radius_m=50000&limit=500&status=${state}`,
+          );
+          out[state] = r.drivers.length;
+        }
+        return out;
+      };
+      let seen: unknown;
+      await until('the page’s counts by state equal the API’s', async () => {
+        const [mine, theirs] = await Promise.all([pageCounts(), apiCounts()]);
+        seen = { mine, theirs };
+        return TRIP_STATES.every((s) => mine[s] === theirs[s]) && mine['offline'] === 0;
+      }).catch((err: unknown) => {
+        throw new Error(`${String(err)}: ${JSON.stringify(seen)}`);
+      });
+      const counts = await pageCounts();
+      expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(DRIVERS);
+      expect(counts['to_pickup'] ?? 0).toBeGreaterThanOrEqual(0);
+
+      // The density: the same total, hexagons and top count as the API gives for the page's request.
+      let cells: { total: number; cells: { count: number }[] } = { total: -1, cells: [] };
+      await until('the page’s density equals the API’s', async () => {
+        const d = await density(page);
+        if (d['state'] !== 'shown') return false;
+        cells = await api(`/api/cells?bbox=${d['bbox']}&res=${d['res']}`);
+        const note = (await page.textContent('#hexcount')) ?? '';
+        return (
+          Number(d['total']) === cells.total && note === `${cells.total} drivers in ${cells.cells.length} hexagons`
+        );
+      });
+      expect(cells.total).toBe(DRIVERS);
+      const max = Math.max(...cells.cells.map((c) => c.count));
+      expect(Number((await density(page))['max'])).toBe(max);
+      // The legend's classes cover 1 .. the top count, each count in one class, in drivers per hexagon.
+      const swatches = await page.$$eval('#legend .swatch', (s) =>
+        s.map((e) => [Number((e as HTMLElement).dataset['from']), Number((e as HTMLElement).dataset['to'])]),
+      );
+      expect(swatches[0]?.[0]).toBe(1);
+      expect(swatches.at(-1)?.[0]).toBeLessThanOrEqual(max);
+      for (let k = 1; k < swatches.length; k++) expect(swatches[k]?.[0]).toBe((swatches[k - 1]?.[1] ?? 0) + 1);
+      expect(await page.textContent('#legend .caption')).toMatch(/^Drivers per hexagon/);
+
+      // The dots' legend: each state with drivers has its dot's colour on the map.
+      const legendColours = await page.$$eval('#states .state .dot', (dots) =>
+        dots.map((d) => getComputedStyle(d).getPropertyValue('--c').trim()),
+      );
+      expect(legendColours).toEqual(
+        CATEGORIES.map((c) => `#${POINT_COLOURS[c].map((v) => v.toString(16).padStart(2, '0')).join('')}`),
+      );
+      for (const c of ['available', 'to_pickup', 'on_trip'] as const) {
+        if ((counts[c] ?? 0) === 0) continue;
+        expect((await mapPixels(page, [POINT_COLOURS[c]])).count, c).toBeGreaterThan(0);
+      }
+
+      // A filter hides its drivers from the map.
+      await page.click('#states .state[data-category="available"]');
+      await until(
+        'available drivers hidden',
+        async () => (await mapPixels(page, [POINT_COLOURS.available])).count === 0,
+      );
+      await page.click('#states .state[data-category="available"]');
+      await until('available drivers back', async () => (await mapPixels(page, [POINT_COLOURS.available])).count > 0);
+    } finally {
+      sim.process.kill('SIGCONT');
+    }
+    expect(refused).toEqual([]);
+    await page.close();
+  });
+
+  it.each([
+    [1440, 900],
+    [390, 844],
+  ])(
+    'at %i x %i asks only for what the API allows at every zoom from 3 to 18, hexagons a twentieth of the view at most',
+    { timeout: 180_000 },
+    async (width, height) => {
+      const { page, refused } = await open('/fleet', { width, height });
+      const shown: number[] = [];
+      for (let zoom = 3; zoom <= 18; zoom++) {
+        await page.evaluate(
+          (z) => (window as unknown as { fleetMap: { jumpTo(o: object): void } }).fleetMap.jumpTo({ zoom: z }),
+          zoom,
+        );
+        await page
+          .waitForFunction(
+            (z) => {
+              const d = (document.getElementById('density') as HTMLElement).dataset;
+              return Number(d['zoom']) === z && (d['state'] === 'shown' || d['state'] === 'hidden');
+            },
+            zoom,
+            { timeout: 20_000 },
+          )
+          .catch(async (err: unknown) => {
+            throw new Error(`zoom ${zoom}: ${JSON.stringify(await density(page))}: ${String(err)}`);
+          });
+        const d = await density(page);
+        if (d['state'] === 'hidden') {
+          // Never a stale count: no total is shown with the layer hidden, and the note says why.
+          expect(d['total']).toBe('');
+          expect(await page.textContent('#hexcount')).not.toMatch(/drivers in/);
+          continue;
+        }
+        shown.push(zoom);
+        const box = await page.$eval('#map', (m) => ({ w: m.clientWidth, h: m.clientHeight }));
+        const [, minLat = 0, , maxLat = 0] = (d['bbox'] ?? '').split(',').map(Number);
+        const hexPx = hexWidthM(Number(d['res'])) / metresPerPixel(zoom, (minLat + maxLat) / 2);
+        expect(hexPx, `zoom ${zoom}`).toBeLessThanOrEqual(maxHexPx(box.w, box.h) * 1.01);
+      }
+      expect(shown.length).toBeGreaterThan(5);
+      expect(shown).toContain(10);
+      // The zoom buttons work.
+      const before = await page.evaluate(() =>
+        (window as unknown as { fleetMap: { getZoom(): number } }).fleetMap.getZoom(),
+      );
+      await page.click('.maplibregl-ctrl-zoom-out');
+      await page.waitForFunction(
+        (b) => (window as unknown as { fleetMap: { getZoom(): number } }).fleetMap.getZoom() <= b - 0.99,
+        before,
+      );
+      expect(refused).toEqual([]);
+      await page.close();
+    },
+  );
+
+  it('opens a driver’s panel that follows it live, with its track drawn', { timeout: 120_000 }, async () => {
+    const { page, refused } = await open('/fleet');
+    const id = trip.driverId; // on its way to the pickup: it moves
+    await page.fill('#search', id);
+    await page.waitForSelector('#search-results .result');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#driver:not([hidden])');
+    expect(await page.textContent('#driver .driver-id')).toBe(id);
+    const first = Number(await page.getAttribute('#driver', 'data-seq'));
+    // The panel and the ring around the driver keep up with the API's idea of where it is.
+    let last = '';
+    await until('the panel shows a newer fix of the driver, where the API says it is', async () => {
+      const state = await api<{ seq: number; lat: number; lng: number }>(`/api/drivers/${id}`);
+      const shown = await page.evaluate(
+        ({ lat, lng }) => {
+          const map = (window as unknown as { fleetMap: { project(p: [number, number]): { x: number; y: number } } })
+            .fleetMap;
+          const p = map.project([lng, lat]);
+          const m = (document.getElementById('map') as HTMLElement).getBoundingClientRect();
+          const r = (document.querySelector('.ring.selected') as HTMLElement).getBoundingClientRect();
+          return {
+            seq: Number((document.getElementById('driver') as HTMLElement).dataset['seq']),
+            dx: r.left + r.width / 2 - (p.x + m.left),
+            dy: r.top + r.height / 2 - (p.y + m.top),
+          };
+        },
+        { lat: state.lat, lng: state.lng },
+      );
+      last = JSON.stringify({ api: state.seq, ...shown, first });
+      return state.seq > first && shown.seq === state.seq && Math.hypot(shown.dx, shown.dy) < 3;
+    }).catch((err: unknown) => {
+      throw new Error(`${String(err)}: ${last}`);
+    });
+    expect(await page.textContent('#driver .vitals')).toMatch(/km\/h/);
+    await page.waitForFunction(() => Number(document.getElementById('driver')?.dataset['trackPoints']) >= 2);
+    // The trip it is on, and its connection (operators only).
+    await page.waitForFunction((t) => document.querySelector(`#driver [data-trip="${t}"]`) !== null, trip.id);
+    expect(await page.textContent('#driver')).toMatch(/MQTT over TCP/);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-driver.png') });
+    expect(refused).toEqual([]);
+    await page.close();
+  });
+
+  it('replays a trip at 10x, drawing the recorded track', { timeout: 120_000 }, async () => {
+    let rows: TraceRow[] = [];
+    await until(
+      'the trip’s trace has grown',
+      async () => {
+        rows = (await api<{ rows: TraceRow[] }>(`/api/trips/${trip.id}/trace`)).rows;
+        return rows.length >= 6 && (rows.at(-1)?.[1] ?? 0) - (rows[0]?.[1] ?? 0) >= 20_000;
+      },
+      400,
+    );
+    const { page, refused } = await open('/fleet');
+    await page.fill('#search', trip.id);
+    await page.waitForSelector('#search-results .result');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#replay:not([hidden])');
+    const points = Number(await page.getAttribute('#replay', 'data-points'));
+    expect(points).toBeGreaterThanOrEqual(rows.length);
+    // Back to the start, paused, at 10x: the route is drawn light, nothing played yet.
+    await page.click('#replay .play');
+    await page.waitForFunction(() => document.getElementById('replay')?.dataset['playing'] === 'false');
+    await page.$eval('#replay .scrub', (s) => {
+      (s as HTMLInputElement).value = '0';
+      s.dispatchEvent(new Event('input'));
+    });
+    await page.click('#replay [data-speed="20"]');
+    await page.click('#replay [data-speed="10"]');
+    expect(await page.getAttribute('#replay', 'data-speed')).toBe('10');
+    const project = () =>
+      page.evaluate(
+        (pts) => {
+          const map = (window as unknown as { fleetMap: { project(p: [number, number]): { x: number; y: number } } })
+            .fleetMap;
+          const m = (document.getElementById('map') as HTMLElement).getBoundingClientRect();
+          return pts.map(([lng, lat]) => {
+            const p = map.project([lng, lat]);
+            return { x: p.x + m.left, y: p.y + m.top };
+          });
+        },
+        rows.slice(1, -1).map((r) => [r[3], r[2]] as [number, number]),
+      );
+    // The pins and the car are DOM markers over the route: out of the way while its pixels are read.
+    await page.addStyleTag({ content: '.maplibregl-marker { visibility: hidden }' });
+    const ROUTE = [0xa9, 0xae, 0xb5];
+    const PLAYED = [0x1b, 0x6e, 0xf3];
+    const light = await mapPixels(page, [ROUTE], { points: await project(), radius: 4 });
+    expect(light.at.filter(Boolean).length).toBeGreaterThanOrEqual(light.at.length * 0.8);
+
+    // Played at 10x: the replay's clock runs ten times the page's.
+    await page.click('#replay .play');
+    const speed = await page.evaluate(async () => {
+      const el = document.getElementById('replay') as HTMLElement;
+      const t0 = Number(el.dataset['t']);
+      const p0 = performance.now();
+      await new Promise((r) => setTimeout(r, 800));
+      return (Number(el.dataset['t']) - t0) / (performance.now() - p0);
+    });
+    expect(speed).toBeGreaterThan(7);
+    expect(speed).toBeLessThan(11);
+    // At the end, the recorded track is drawn in full, strong, where the API's fixes are.
+    await page.waitForFunction(() => document.getElementById('replay')?.dataset['playing'] === 'false', undefined, {
+      timeout: 60_000,
+    });
+    expect(Number(await page.getAttribute('#replay', 'data-index'))).toBe(points - 1);
+    await page.waitForFunction(() => !(window as unknown as { fleetMap: { isMoving(): boolean } }).fleetMap.isMoving());
+    const played = await mapPixels(page, [PLAYED], { points: await project(), radius: 4 });
+    expect(played.at.filter(Boolean).length).toBeGreaterThanOrEqual(played.at.length * 0.8);
+    expect(await page.$$('.pin.start')).toHaveLength(1);
+    expect(await page.$$('.pin.end')).toHaveLength(1);
+    expect(await page.textContent('#replay .replay-stats')).toMatch(/km|m · .* · avg .* km\/h/);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-replay.png') });
+    // Closing the replay brings the fleet back.
+    await page.click('#replay .icon-button');
+    await until('the fleet is drawn again', async () => (await mapPixels(page)).count > 0);
+    expect(refused).toEqual([]);
+    await page.close();
+  });
+
+  it(
+    'draws the drivers on a canvas of its own that follows the map and survives a lost context',
+    { timeout: 90_000 },
+    async () => {
+      const { page } = await open('/fleet');
+      // Clicking a driver opens its panel.
+      const found = await mapPixels(page);
+      expect(found.count).toBeGreaterThan(DRIVERS);
+      await page.mouse.click(found.x, found.y);
+      await page.waitForSelector('#driver:not([hidden])');
+      expect(await page.textContent('#driver .driver-id')).toMatch(/drv-\d+/);
+      await page.click('#driver .icon-button');
+
+      // The drivers are drawn over the map on a canvas of their own: when the map pans (an arrow
+      // key pans it by 100 px), they follow it. The fleet is held still meanwhile (the simulator
+      // paused), since at this zoom a car crosses pixels every second: only the map moves.
+      sim.process.kill('SIGSTOP');
+      try {
+        let before = await mapPixels(page);
+        for (let tries = 0; ; tries++) {
+          const again = await mapPixels(page);
+          if (again.x === before.x && again.y === before.y) break; // the cars have settled
+          before = again;
+          expect(tries, 'cars still moving with the simulator paused').toBeLessThan(50);
+        }
+        await page.focus('.maplibregl-canvas');
+        await page.keyboard.press('ArrowRight');
+        for (let tries = 0; ; tries++) {
+          if ((await mapPixels(page, undefined, { near: { x: before.x - 100, y: before.y } })).near) break;
+          expect(tries, 'a driver drawn 100 px left of where it was').toBeLessThan(50);
+        }
+      } finally {
+        sim.process.kill('SIGCONT');
+      }
+
+      // The overlay loses its WebGL context (a GPU reset) and gets it back: it draws again by itself.
+      const loseContext = (restore: boolean) =>
+        page.evaluate((r) => {
+          // A lost context hands out no extensions: the one that lost it is kept to restore it.
+          const held = window as unknown as { loseContext?: WEBGL_lose_context | null | undefined };
+          const gl = document.querySelector<HTMLCanvasElement>('canvas.fleet-overlay')?.getContext('webgl2');
+          held.loseContext ??= gl?.getExtension('WEBGL_lose_context');
+          if (!held.loseContext) throw new Error('no WEBGL_lose_context');
+          if (r) held.loseContext.restoreContext();
+          else held.loseContext.loseContext();
+        }, restore);
+      await loseContext(false);
+      for (let tries = 0; (await mapPixels(page)).count > 0; tries++)
+        expect(tries, 'drivers gone with the context').toBeLessThan(50);
+      await loseContext(true);
+      for (let tries = 0; (await mapPixels(page)).count <= DRIVERS; tries++)
+        expect(tries, 'drivers drawn again after the context came back').toBeLessThan(50);
+      await page.screenshot({ path: join(ARTIFACTS, 'console.png') });
+      await page.close();
+
+      const phone = await open('/fleet', { width: 390, height: 844 });
+      await phone.page.waitForFunction(
+        () => document.getElementById('density')?.dataset['state'] === 'shown',
+        undefined,
+        {
+          timeout: 30_000,
+        },
+      );
+      await phone.page.screenshot({ path: join(ARTIFACTS, 'console-phone.png') });
+      await phone.page.close();
+    },
+  );
+
+  it('logged no errors in the page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
