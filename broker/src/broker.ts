@@ -4,7 +4,7 @@ import type { EventEmitter } from 'node:events';
 import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import { encodeLocation, encodeStatus, locationTopic, MAX_CLIENT_ID_LENGTH, statusTopic } from '@ridetrack/shared';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
@@ -13,6 +13,7 @@ import { aedesBackends, type ClusterOptions } from './cluster';
 import { createAuthHooks, gateOf, type AuthMode } from './auth/hooks';
 import type { TokenMinter, TokenVerifier } from './auth/tokens';
 import { isLoopback } from './config';
+import { deliverQos0Directly } from './delivery';
 import { Dispatch, type DispatchOptions } from './dispatch';
 import { Indexer } from './geo/indexer';
 import { openGeoIndex, type GeoOptions } from './geo/open-index';
@@ -46,7 +47,7 @@ import { Presence } from './presence';
 import { announceTripEnded, encodeTripTopicPublish, onTripEnded } from './trip-publish';
 import { boundPort, listen, listenTcp, listenTls } from './transports/tcp';
 import { ConnectionBudget } from './transports/connection-budget';
-import { attachWebSocket } from './transports/websocket';
+import { attachWebSocket, rawWebSocketOf } from './transports/websocket';
 
 export interface BrokerOptions {
   host: string;
@@ -323,14 +324,26 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     onClose: (reason: string) => log.debug({ reason }, 'connection closed by broker'),
     // A bug that a client's bytes reached: its connection is closed; the process goes on.
     onFault: (err: unknown) => log.error({ err }, 'gate fault: connection closed'),
+    // The gate's decision on a QoS 0 fix is final: published as the broker, retained, with no
+    // second parse or access check (delivery.ts writes it out the same way).
+    publishFix: (topic: string, payload: Uint8Array) =>
+      aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: true, dup: false }, noop),
+    isCurrentSession: (driverId: string, gate: IngressGate) => {
+      const client = clientOf.get(gate);
+      return client === undefined || presence.isCurrent(driverId, client);
+    },
     underPressure: () => load.lagMs > PRESSURE_LAG_MS,
   };
   let leanWarned = false;
+  const clientOf = new WeakMap<IngressGate, Client>();
   const accept = (stream: Duplex, transport: Transport, remoteAddress: string): void => {
-    const gate = new IngressGate(stream, transport, remoteAddress, mode === 'open', gateDeps);
+    const gate = new IngressGate(stream, transport, remoteAddress, mode === 'open', gateDeps, rawWebSocketOf(stream));
     gates.add(gate);
     gate.once('close', () => gates.delete(gate));
-    if (!leanParserBuffer(aedes.handle(gate)) && !leanWarned) {
+    const client = aedes.handle(gate);
+    clientOf.set(gate, client);
+    deliverQos0Directly(client, gate);
+    if (!leanParserBuffer(client) && !leanWarned) {
       leanWarned = true;
       log.warn('mqtt-packet parser internals not as expected: each connection keeps its 1 KB buffer stream');
     }
@@ -513,4 +526,8 @@ export function socketBudget(maxConnections: number): number {
 /** A retained PUBLISH as Aedes stores it. */
 function retainedPacket(topic: string, payload: Uint8Array | string) {
   return { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: true, dup: false };
+}
+
+function noop(): void {
+  // a fire-and-forget publish: its failures are the broker's own, reported on its 'error'
 }

@@ -81,10 +81,11 @@ describe('presence', () => {
   it("publishes the driver's Last Will when it vanishes", async () => {
     const ops = await connectClient(t.tcpUrl, 'operator:ops-1:will', await t.token(operatorClaims));
     await ops.subscribeAsync('d/drv-w/s');
+    // Listening before the driver connects: its 'online' may arrive before connectAsync resolves.
+    const statuses = collect(ops, 3, 'd/drv-w/s');
     const driver = await connectClient(t.tcpUrl, 'drv-w', await t.token(driverClaims('drv-w')), {
       will: { topic: 'd/drv-w/s', payload: Buffer.from(encodeStatus({ online: false, ts: 1 })), qos: 1, retain: true },
     });
-    const statuses = collect(ops, 3, 'd/drv-w/s');
     driver.stream.destroy();
     const got = (await statuses).map((p) => decodeStatus(p));
     // online (connect), then offline from the broker and the driver's own will with ts 1, in either order

@@ -51,7 +51,8 @@ describe('third-party MQTT clients', () => {
     let out = '';
     // Listen for the exit from the start: mosquitto_sub may receive the fix and exit before
     // mosquitto_pub's own exit has been reported to us.
-    const exited = once(sub, 'exit') as Promise<[number | null]>;
+    // 'close', not 'exit': only then has all of its output been read.
+    const exited = once(sub, 'close') as Promise<[number | null]>;
     // With -d (line-buffered by stdbuf), mosquitto_sub reports its SUBACK: from then on it is subscribed.
     const subscribed = new Promise<void>((resolve, reject) => {
       sub.stdout.on('data', (d: Buffer) => {

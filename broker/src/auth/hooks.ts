@@ -79,8 +79,9 @@ export function createAuthHooks(deps: HookDeps) {
     if (gate === undefined) return refusal(NOT_AUTHORIZED, 'no gate');
     if (deps.mode === 'open') {
       await noteSession(gate);
-      gate.authenticated(null);
+      // Presence first: packets pipelined behind CONNECT are judged as the live session's.
       deps.onAuthenticated(client, gate);
+      gate.authenticated(null);
       return null;
     }
     const verified = await deps.verifier?.verify(password?.toString('utf8'));
@@ -106,9 +107,11 @@ export function createAuthHooks(deps: HookDeps) {
         return refuse(client, gate, 'will_not_allowed', NOT_AUTHORIZED);
     }
     await noteSession(gate);
+    gate.ctx.claims = claims;
+    // Presence first: packets pipelined behind CONNECT are judged as the live session's.
+    deps.onAuthenticated(client, gate);
     gate.authenticated(claims);
     scheduleExpiry(gate, claims, deps.now());
-    deps.onAuthenticated(client, gate);
     return null;
   }
 

@@ -3,7 +3,7 @@ import type { Claims } from '@ridetrack/shared';
 import type { JudgeLimits, LastFix } from './fix-judge';
 import { supersededFixes } from './backlog';
 import { CoalescingQueue } from './coalescing-queue';
-import { FrameSplitter } from './frame-splitter';
+import { FrameSplitter, readFixedHeader } from './frame-splitter';
 import { AckFlows } from './ack-flows';
 import { RetainedEchoes } from './retained-echoes';
 import { connackFrame, filtersFrame, pubackFrame, publishFrame } from './frames';
@@ -58,6 +58,14 @@ export interface GateDeps {
   onFault?: (err: unknown) => void;
   /** True while the broker is behind (event loop lagging): backlogs of fixes are then coalesced. */
   underPressure: () => boolean;
+  /**
+   * Publishes an accepted QoS 0 fix as the broker, retained, without Aedes parsing the packet or
+   * authorizing it again: the gate's decision is final. Absent, fixes go through Aedes like
+   * any packet.
+   */
+  publishFix?: (topic: string, payload: Uint8Array) => void;
+  /** False when this gate's connection is no longer the driver's live session (it reconnected). */
+  isCurrentSession?: (driverId: string, gate: IngressGate) => boolean;
 }
 
 /** Per-connection facts the broker's hooks and the gate share. */
@@ -174,6 +182,8 @@ export class IngressGate extends Duplex {
     remoteAddress: string,
     openMode: boolean,
     private readonly deps: GateDeps,
+    /** A WebSocket transport's socket, for QoS 0 messages framed once for every rider. */
+    private readonly direct?: { writeFrame(frame: Buffer): boolean; readonly writableLength: number },
   ) {
     // A high-water mark of one byte: the stream buffers a chunk only until Aedes reads it, and
     // everything else waits in `waiting`, where newer fixes replace older ones.
@@ -265,30 +275,66 @@ export class IngressGate extends Duplex {
     if (this.transport.destroyed) return;
     const split = this.outbound.push(bytes);
     if (!split.ok) throw new Error(`broker wrote a malformed packet: ${split.reason}`);
-    const { shedQueuedBytes, maxQueuedBytes } = this.deps.limits;
-    for (const frame of split.value) {
-      const first = frame.bytes[0] ?? 0;
-      const type = first >> 4;
-      if (type === CONNACK) this.connackOut(frame.bytes);
-      else if (type === PUBLISH && this.echoes?.isEcho(frame.bytes, frame.headerLength, this.deps.now()) === true) {
-        this.dropEcho(frame.bytes, frame.headerLength);
-        continue;
-      } else if ((type === PUBLISH && (first & 0x06) !== 0) || type === PUBREL)
-        (this.flows ??= new AckFlows()).sent(frame.bytes, frame.headerLength);
-      const isQos0Publish = type === PUBLISH && (first & 0x06) === 0;
-      if (isQos0Publish) {
-        if (this.transport.writableLength > shedQueuedBytes) {
-          this.deps.counters.drop('slow_consumer_shed');
-          continue;
-        }
-        this.deps.counters.publishOut();
-      }
-      this.transport.write(frame.bytes);
-      if (this.transport.writableLength > maxQueuedBytes) {
-        this.reject('slow_consumer');
-        return;
-      }
+    for (const frame of split.value) if (!this.out(frame.bytes, frame.headerLength)) return;
+  }
+
+  /**
+   * One QoS 0 PUBLISH for this client, encoded by the broker once for every subscriber of the
+   * message (delivery.ts), written with one call. Behind what Aedes has written through the stream
+   * and not yet handed on (its writes are corked until the next tick), it queues, so order holds.
+   */
+  writeQos0(frame: { readonly mqtt: Buffer; readonly ws: Buffer }): void {
+    if (this.transport.destroyed) return;
+    const bytes = frame.mqtt;
+    if (this.writableLength > 0 || this.writableCorked > 0 || this.outbound.buffered > 0) {
+      this.write(bytes);
+      return;
     }
+    const header = readFixedHeader(bytes, 0);
+    if (typeof header !== 'object') return;
+    if (this.direct === undefined) {
+      this.out(bytes, header.headerLength);
+      return;
+    }
+    // Over WebSocket, the frame made once for every rider goes to the socket with one write.
+    if (this.echoes?.isEcho(bytes, header.headerLength, this.deps.now()) === true) {
+      this.dropEcho(bytes, header.headerLength);
+      return;
+    }
+    const { shedQueuedBytes, maxQueuedBytes } = this.deps.limits;
+    if (this.direct.writableLength > shedQueuedBytes) {
+      this.deps.counters.drop('slow_consumer_shed');
+      return;
+    }
+    if (!this.direct.writeFrame(frame.ws)) return;
+    this.deps.counters.publishOut();
+    if (this.direct.writableLength > maxQueuedBytes) this.reject('slow_consumer');
+  }
+
+  /** One whole packet to the client; false once the connection was closed for falling behind. */
+  private out(bytes: Uint8Array, headerLength: number): boolean {
+    const first = bytes[0] ?? 0;
+    const type = first >> 4;
+    if (type === CONNACK) this.connackOut(bytes);
+    else if (type === PUBLISH && this.echoes?.isEcho(bytes, headerLength, this.deps.now()) === true) {
+      this.dropEcho(bytes, headerLength);
+      return true;
+    } else if ((type === PUBLISH && (first & 0x06) !== 0) || type === PUBREL)
+      (this.flows ??= new AckFlows()).sent(bytes, headerLength);
+    const { shedQueuedBytes, maxQueuedBytes } = this.deps.limits;
+    if (type === PUBLISH && (first & 0x06) === 0) {
+      if (this.transport.writableLength > shedQueuedBytes) {
+        this.deps.counters.drop('slow_consumer_shed');
+        return true;
+      }
+      this.deps.counters.publishOut();
+    }
+    this.transport.write(bytes);
+    if (this.transport.writableLength > maxQueuedBytes) {
+      this.reject('slow_consumer');
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -443,6 +489,13 @@ export class IngressGate extends Duplex {
       this.deps.counters.drop('rate_limited');
       return this.dropped(packet.qos, packet.packetId, false);
     }
+    // A superseded session of a driver (it has reconnected elsewhere) speaks for it no more: its
+    // fixes are refused here, before they reach the fix store, the index or a rider.
+    const claims = this.ctx.claims;
+    if (claims?.role === 'driver' && this.deps.isCurrentSession?.(claims.sub, this) === false) {
+      this.deps.counters.drop('session_superseded');
+      return this.dropped(packet.qos, packet.packetId, false);
+    }
     const decision = decidePublish({
       topic: packet.topic,
       payload: bytes.subarray(packet.payloadOffset),
@@ -457,6 +510,10 @@ export class IngressGate extends Duplex {
       case 'forward-retained': {
         const accepted = decision.accepted;
         if (accepted) this.deps.fixes.accept(accepted.driverId, accepted.last);
+        if (accepted && packet.qos === 0 && this.deps.publishFix !== undefined) {
+          this.deps.publishFix(packet.topic, bytes.subarray(packet.payloadOffset));
+          return null;
+        }
         // Only QoS 0 fixes may be replaced: a QoS 1/2 one is acknowledged once Aedes has it.
         const key = accepted && packet.qos === 0 ? accepted.driverId : null;
         if (!packet.retain) {
@@ -468,6 +525,10 @@ export class IngressGate extends Duplex {
       }
       case 'rewrite':
         this.deps.fixes.accept(decision.accepted.driverId, decision.accepted.last);
+        if (packet.qos === 0 && this.deps.publishFix !== undefined) {
+          this.deps.publishFix(decision.topic, decision.payload);
+          return null;
+        }
         return {
           bytes: publishFrame({
             topic: decision.topic,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
 
@@ -61,6 +62,26 @@ export function attachWebSocket(
 }
 
 /**
+ * Direct access to a WebSocket's socket, for messages already framed as one unmasked binary
+ * WebSocket frame (delivery.ts encodes each QoS 0 message once for all its subscribers): one
+ * socket write, without ws's per-message framing. Safe beside ws's own writes because ws sends
+ * each frame whole within one turn (no compression is negotiated here) and so does this.
+ */
+export interface RawWebSocket {
+  /** Writes one whole frame; false when the WebSocket is not open (closing, closed). */
+  writeFrame(frame: Buffer): boolean;
+  /** Bytes queued in the socket. */
+  readonly writableLength: number;
+}
+
+const raw = new WeakMap<Duplex, RawWebSocket>();
+
+/** The direct writer of a stream made by attachWebSocket; undefined for any other stream. */
+export function rawWebSocketOf(stream: Duplex): RawWebSocket | undefined {
+  return raw.get(stream);
+}
+
+/**
  * The WebSocket as a byte stream. Made outside the upgrade handler, with no closure: a listener
  * made inside it would keep the upgrade request (its headers and all) alive for the connection's
  * life.
@@ -68,6 +89,18 @@ export function attachWebSocket(
 function byteStream(ws: WebSocket): Duplex {
   const stream = createWebSocketStream(ws);
   stream.on('error', destroyStream);
+  // ws keeps its socket as `_socket` (not in its typings; stable across ws 8).
+  const socket = (ws as unknown as { _socket: Socket })._socket;
+  raw.set(stream, {
+    writeFrame(frame) {
+      if (ws.readyState !== ws.OPEN) return false;
+      socket.write(frame);
+      return true;
+    },
+    get writableLength() {
+      return socket.writableLength;
+    },
+  });
   return stream;
 }
 
