@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMinter, randomSecret } from '../src/index';
 import { machineLine } from '../../shared/bench/machine';
+import { recordRun } from '../../shared/bench/results';
 import { Fleet, fleetCredentials, idleConnections, type Credentials } from './load';
 import { startMosquitto, startRidetrack, startStockAedes, type Target } from './targets';
 
@@ -223,3 +224,43 @@ for (const r of results) {
       `| ${r.name} | ${s === r.atDoubleKnee ? `${s.rate} (2x knee, fresh fleet)` : s.rate} | ${pct(s.delivered)} | ${fmtMs(s.p50)} | ${fmtMs(s.p99)} | ${pct(s.brokerCpu)} | ${pct(s.generatorCpu)} |`,
     );
 }
+
+// The run as data (docs/results/broker.jsonl): every step of every broker, the knees and ratios.
+const cpuPerMessageUs = (r: Result): number | null => {
+  const at = r.steps.find((s) => s.rate === 5000);
+  return at === undefined ? null : (at.brokerCpu / at.rate) * 1e6;
+};
+const mosquitto = results.find((r) => r.name === 'mosquitto');
+const record = recordRun('broker', {
+  settings: { drivers: DRIVERS, stepS: STEP_S, idle: IDLE, ladder: LADDER, p99LimitMs: P99_LIMIT_MS },
+  figures: {
+    knee: rt?.knee ?? null,
+    kneeVsMosquitto: rt !== undefined && mosquitto !== undefined ? rt.knee / Math.max(1, mosquitto.knee) : null,
+    cpuPerMessageUs: rt === undefined ? null : cpuPerMessageUs(rt),
+    deliveredAtDoubleKnee: rt?.atDoubleKnee?.delivered ?? null,
+    p99AtDoubleKneeMs: rt?.atDoubleKnee?.p99 ?? null,
+    idleRssBytes: rt === undefined || Number.isNaN(rt.idle.rss) ? null : rt.idle.rss,
+    idleHeapBytes: rt === undefined || Number.isNaN(rt.idle.js) ? null : rt.idle.js,
+    steps: results.flatMap((r) =>
+      [...r.steps, ...(r.atDoubleKnee === undefined ? [] : [{ ...r.atDoubleKnee, doubleKnee: true }])].map((s) => ({
+        broker: r.name,
+        ...s,
+      })),
+    ),
+  },
+  baselines: Object.fromEntries(
+    results
+      .filter((r) => r.name !== 'ridetrack')
+      .map((r) => [
+        r.name,
+        {
+          knee: r.knee,
+          cpuPerMessageUs: cpuPerMessageUs(r),
+          deliveredAtDoubleKnee: r.atDoubleKnee?.delivered ?? null,
+          idleRssBytes: Number.isNaN(r.idle.rss) ? null : r.idle.rss,
+        },
+      ]),
+  ),
+  targets: { kneeVsMosquitto: 0.75, deliveredAtDoubleKnee: 0.9, p99AtDoubleKneeMs: 1000, idleHeapBytes: 3000 },
+});
+console.log(`\nrecorded in docs/results/broker.jsonl (${record.commit})`);

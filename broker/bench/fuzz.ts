@@ -9,20 +9,17 @@
  * reconnect and auth-failure bans): the limits are tested elsewhere; here they would only stop
  * the fuzzer early. Everything else is the broker as shipped.
  */
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import mqtt from 'mqtt';
 import { encodeLocation, locationTopic } from '@ridetrack/shared';
 import { createMinter, randomSecret } from '../src/index';
 import { machineLine } from '../../shared/bench/machine';
+import { recordRun } from '../../shared/bench/results';
 import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
 import { caseGenerator, runCase, type Outcome } from './fuzz-cases';
 import { fuzzRequests, send } from './fuzz-http';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const env = process.env;
 const PACKETS = Number(env['FUZZ_PACKETS'] ?? 1_000_000);
 const HTTP_REQUESTS = Number(env['FUZZ_HTTP'] ?? 30_000);
@@ -236,45 +233,36 @@ async function main(): Promise<void> {
     ),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
-  const record = {
-    bench: 'fuzz',
-    date: new Date().toISOString(),
-    commit: gitCommit(),
-    machine: machineLine(),
+  recordRun('fuzz', {
     settings: { packets: PACKETS, http: HTTP_REQUESTS, seed: SEED, concurrency: CONCURRENCY, drivers: DRIVERS },
     figures: {
-      alive,
+      crashes: alive ? 0 : 1,
       packets: packets.sent.packets,
       connections: packets.sent.cases,
       outcomes: packets.outcomes,
       seconds: Math.round(packets.seconds),
       http: http.byStatus,
-      serverErrors: http.serverErrors,
+      serverErrors: http.serverErrors.length,
       healthChecks: watcher.state.healthChecks,
       healthFailures: watcher.state.healthFailures,
       rssStartBytes: watcher.state.rssStart,
       rssPeakBytes: watcher.state.rssPeak,
       rssEndBytes: rssEnd,
+      worstStallMs: Math.max(
+        ...Object.entries(stalls)
+          .filter(([k]) => !k.includes('floor'))
+          .map(([, s]) => s.maxMs),
+      ),
       stallsMs: Object.fromEntries(Object.entries(stalls).map(([k, s]) => [k, s.maxMs])),
     },
-  };
-  const file = resolve(ROOT, 'docs/results/fuzz.jsonl');
-  mkdirSync(dirname(file), { recursive: true });
-  appendFileSync(file, `${JSON.stringify(record)}\n`);
+    targets: { crashes: 0, worstStallMs: STALL_LIMIT_MS },
+  });
   process.stdout.write(`\nrecorded in docs/results/fuzz.jsonl\n`);
   process.exit(alive && http.serverErrors.length === 0 ? 0 : 1);
 }
 
 function now(): number {
   return Math.floor(Date.now() / 1000);
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 /** Tokens minted once per id: minting is async, cases are made synchronously. */

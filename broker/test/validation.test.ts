@@ -32,11 +32,20 @@ async function pair(id: string) {
   await rider.subscribeAsync(`d/${id}/l`);
   const driver = await connectClient(t.tcpUrl, id, await t.token(driverClaims(id)));
   const seqs: number[] = [];
+  const waiting = new Map<number, () => void>();
   rider.on('message', (_topic, payload: Buffer) => {
     const fix = decodeLocation(payload);
-    seqs.push(fix.ok ? fix.value.seq : -1);
+    const seq = fix.ok ? fix.value.seq : -1;
+    seqs.push(seq);
+    waiting.get(seq)?.();
   });
-  return { rider, driver, seqs, end: () => Promise.all([rider.endAsync(), driver.endAsync(true)]) };
+  /**
+   * Resolves when the fix with this sequence number reaches the rider. One driver's fixes arrive in
+   * order, so by then whatever was published before it has arrived too, or never will.
+   */
+  const arrived = (seq: number): Promise<void> =>
+    seqs.includes(seq) ? Promise.resolve() : new Promise((resolve) => waiting.set(seq, resolve));
+  return { rider, driver, seqs, arrived, end: () => Promise.all([rider.endAsync(), driver.endAsync(true)]) };
 }
 
 describe('payload validation', () => {
@@ -52,11 +61,12 @@ describe('payload validation', () => {
     ],
     ['JSON on the binary topic', Buffer.from('{"lat":1}'), 'location_unknown_version'],
   ])('drops %s, counts it, never forwards it', async (_name, payload, reason) => {
-    const { driver, seqs, end } = await pair('drv-bad');
+    const { driver, seqs, arrived, end } = await pair('drv-bad');
     const before = await metricValue(t.broker, 'ridetrack_dropped_total', { reason });
+    const valid = Date.now() % 1e6;
     await driver.publishAsync('d/drv-bad/l', payload, { qos: 1 }); // QoS 1: the PUBACK says it was consumed
-    await driver.publishAsync('d/drv-bad/l', packetOf(Date.now() % 1e6), { qos: 1 });
-    await new Promise((r) => setTimeout(r, 50));
+    await driver.publishAsync('d/drv-bad/l', packetOf(valid), { qos: 1 });
+    await arrived(valid);
     expect(await metricValue(t.broker, 'ridetrack_dropped_total', { reason })).toBe(before + 1);
     expect(seqs).toHaveLength(1); // only the valid one
     expect(driver.connected).toBe(true);
@@ -83,21 +93,21 @@ describe('payload validation', () => {
   });
 
   it('forwards out-of-order and repeated sequence numbers not at all, and counts them', async () => {
-    const { driver, seqs, end } = await pair('drv-seq');
+    const { driver, seqs, arrived, end } = await pair('drv-seq');
     const before = await metricValue(t.broker, 'ridetrack_dropped_total', { reason: 'out_of_order' });
     for (const seq of [10, 11, 9, 11, 12]) await driver.publishAsync('d/drv-seq/l', packetOf(seq), { qos: 1 });
-    await new Promise((r) => setTimeout(r, 50));
+    await arrived(12);
     expect(seqs).toEqual([10, 11, 12]);
     expect(await metricValue(t.broker, 'ridetrack_dropped_total', { reason: 'out_of_order' })).toBe(before + 1);
     await end();
   });
 
   it('does not forward a physically impossible jump as a live position', async () => {
-    const { driver, seqs, end } = await pair('drv-jump');
+    const { driver, seqs, arrived, end } = await pair('drv-jump');
     await driver.publishAsync('d/drv-jump/l', packetOf(1), { qos: 1 });
     await driver.publishAsync('d/drv-jump/l', packetOf(2, { lat: 45 }), { qos: 1 }); // 600 km in no time
     await driver.publishAsync('d/drv-jump/l', packetOf(3), { qos: 1 });
-    await new Promise((r) => setTimeout(r, 50));
+    await arrived(3);
     expect(seqs).toEqual([1, 3]);
     await end();
   });

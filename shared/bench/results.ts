@@ -1,0 +1,75 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machineLine } from './machine';
+
+/**
+ * Benchmark runs as data: each `npm run bench:*` appends its run, one JSON line, to
+ * docs/results/<bench>.jsonl (date, commit, machine, settings, every figure, the same-run
+ * baselines). docs/benchmarks.md shows the latest and the range, and `npm run bench:charts` draws
+ * the charts from these files.
+ */
+export interface BenchRun {
+  bench: string;
+  date: string;
+  commit: string;
+  machine: string;
+  settings: Record<string, unknown>;
+  figures: Record<string, unknown>;
+  /** The same figures for the baselines measured in the same run (stock Aedes, Mosquitto, GEOSEARCH). */
+  baselines?: Record<string, unknown>;
+  /** What the figures are compared with: target name to its value ("knee_vs_mosquitto": 0.75). */
+  targets?: Record<string, number>;
+}
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const RESULTS_DIR = join(ROOT, 'docs/results');
+
+export function resultsFile(bench: string): string {
+  return join(RESULTS_DIR, `${bench}.jsonl`);
+}
+
+/** The commit measured, with `+` when the working tree had changes. */
+export function currentCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT }).toString();
+    return dirty.trim() === '' ? commit : `${commit}+`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Appends one run to the bench's results file; returns the record as written. */
+export function recordRun(
+  bench: string,
+  run: Pick<BenchRun, 'settings' | 'figures'> & Partial<Pick<BenchRun, 'baselines' | 'targets'>>,
+): BenchRun {
+  const record: BenchRun = {
+    bench,
+    date: new Date().toISOString(),
+    commit: currentCommit(),
+    machine: machineLine(),
+    ...run,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  appendFileSync(resultsFile(bench), `${JSON.stringify(record)}\n`);
+  return record;
+}
+
+/** Every run of a bench, oldest first (lines that do not parse are skipped). */
+export function readRuns(bench: string): BenchRun[] {
+  const file = resultsFile(bench);
+  if (!existsSync(file)) return [];
+  const runs: BenchRun[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      runs.push(JSON.parse(line) as BenchRun);
+    } catch {
+      // a torn line (a run cut off while writing): not a run
+    }
+  }
+  return runs;
+}
