@@ -18,7 +18,7 @@ beforeEach(async () => {
     aedes.subscribe(
       'd/+/s',
       (packet, done) => {
-        const s = decodeStatus(packet.payload as Buffer);
+        const s = decodeStatus(packet.payload);
         if (s.ok) statuses.push({ topic: packet.topic, online: s.value.online, retain: packet.retain });
         done();
       },
