@@ -45,6 +45,13 @@ async function loopLagMaxMs(http: number): Promise<number> {
   return Number(line?.split(' ').at(-1) ?? 0) * 1000;
 }
 
+/** The broker's heap in use, from its /metrics. */
+async function heapUsedBytes(http: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${http}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('nodejs_heap_size_used_bytes'));
+  return Number(line?.split(' ').at(-1) ?? 0);
+}
+
 /** Watches the broker process every 500 ms while the fuzzer runs. */
 function watch(broker: BrokerProcess) {
   const pid = broker.process.pid ?? 0;
@@ -81,6 +88,9 @@ async function packetPhase(broker: BrokerProcess) {
     connect_failed: 0,
   };
   const sent = { cases: 0, packets: 0, bytes: 0, tcp: 0, ws: 0 };
+  // RSS and heap at each quarter of the run: bounded memory levels off, a leak keeps climbing.
+  const quarters: { packets: number; rssBytes: number; heapBytes: number }[] = [];
+  let nextQuarter = PACKETS / 4;
   const started = Date.now();
   let lastReport = started;
   while (sent.packets < PACKETS) {
@@ -97,6 +107,14 @@ async function packetPhase(broker: BrokerProcess) {
         }
       }),
     );
+    if (sent.packets >= nextQuarter) {
+      nextQuarter += PACKETS / 4;
+      quarters.push({
+        packets: sent.packets,
+        rssBytes: rssBytes(broker.process.pid ?? 0),
+        heapBytes: await heapUsedBytes(broker.httpPort),
+      });
+    }
     if (Date.now() - lastReport > 10_000) {
       lastReport = Date.now();
       const rate = Math.round(sent.packets / ((lastReport - started) / 1000));
@@ -106,7 +124,7 @@ async function packetPhase(broker: BrokerProcess) {
     }
     if (broker.process.exitCode !== null || broker.process.signalCode !== null) break;
   }
-  return { sent, outcomes, seconds: (Date.now() - started) / 1000 };
+  return { sent, outcomes, quarters, seconds: (Date.now() - started) / 1000 };
 }
 
 async function httpPhase(broker: BrokerProcess) {
@@ -227,6 +245,7 @@ async function main(): Promise<void> {
     `  HTTP 5xx other than 503       ${http.serverErrors.length === 0 ? 'none' : http.serverErrors.join('; ')}`,
     `  /healthz                      ${watcher.state.healthChecks} checks, ${watcher.state.healthFailures} failed to answer`,
     `  RSS                           start ${mb(watcher.state.rssStart)}, peak ${mb(watcher.state.rssPeak)}, end ${mb(rssEnd)}`,
+    `  by quarter of the packets      ${packets.quarters.map((q) => `${Math.round(q.packets / 1000)}k: RSS ${mb(q.rssBytes)}, heap ${mb(q.heapBytes)}`).join('; ')}`,
     `  event-loop stall by route     (limit ${STALL_LIMIT_MS} ms; the broker's own monitor, 20 ms resolution)`,
     ...Object.entries(stalls).map(
       ([name, s]) => `    ${name.padEnd(42)} ${String(s.maxMs).padStart(6)} ms   (HTTP ${s.status})`,
@@ -248,6 +267,7 @@ async function main(): Promise<void> {
       rssStartBytes: watcher.state.rssStart,
       rssPeakBytes: watcher.state.rssPeak,
       rssEndBytes: rssEnd,
+      quarters: packets.quarters,
       worstStallMs: Math.max(
         ...Object.entries(stalls)
           .filter(([k]) => !k.includes('floor'))
