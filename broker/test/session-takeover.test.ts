@@ -1,4 +1,3 @@
-import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStatus, statusTopic, tripTopic, type Claims } from '@ridetrack/shared';
 import {
@@ -103,39 +102,23 @@ describe('client ids of riders, operators and services', () => {
     await victim.endAsync();
   });
 
-  it("a resumed session gets only what the new connection's token may see", async () => {
-    // A rider's persistent session subscribed to drv-old's presence; its next token names drv-new.
-    const first = await connectClient(
-      t.tcpUrl,
-      'rider:rider-9',
-      await t.token({ ...riderClaims('drv-old'), sub: 'rider-9' }),
-      {
-        clean: false,
-      },
-    );
-    await first.subscribeAsync(statusTopic('drv-old'), { qos: 1 });
-    await first.endAsync();
-    const service = await connectClient(t.tcpUrl, 'service:svc-1:q', await t.token(serviceClaims));
-    await service.publishAsync(statusTopic('drv-old'), '{"online":false,"ts":1}', { qos: 1 });
-    // Listening from before CONNACK: queued messages come right behind it.
-    const got: string[] = [];
-    const second = mqtt.connect(t.tcpUrl, {
-      clientId: 'rider:rider-9',
-      username: 'token',
-      password: await t.token({ ...riderClaims('drv-new'), sub: 'rider-9' }),
-      clean: false,
-      reconnectPeriod: 0,
-      protocolVersion: 4,
+  it('riders connect with clean sessions only: no queue left behind under any tag', async () => {
+    const before = await metricValue(t.broker, 'ridetrack_auth_failures_total', {
+      reason: 'persistent_session_not_allowed',
     });
-    second.on('message', (topic) => got.push(topic));
-    await new Promise((resolve) => second.once('connect', resolve));
-    // The restored subscription is authorized again (and refused); the queued message is not
-    // delivered. A message the new token may see arrives after anything queued would have.
-    await second.subscribeAsync(statusTopic('drv-new'), { qos: 1 });
-    const fresh = nextMessage(second, statusTopic('drv-new'));
-    await service.publishAsync(statusTopic('drv-new'), '{"online":true,"ts":2}', { qos: 1 });
-    await fresh;
-    expect(got).toEqual([statusTopic('drv-new')]);
-    await Promise.all([second.endAsync(), service.endAsync()]);
+    for (const id of ['rider:rider-9', 'rider:rider-9:a', 'rider:rider-9:b']) {
+      try {
+        const c = await connectClient(t.tcpUrl, id, await t.token({ ...riderClaims('drv-old'), sub: 'rider-9' }), {
+          clean: false,
+        });
+        await c.endAsync(true);
+        throw new Error('a persistent rider session was let in');
+      } catch (err) {
+        expect((err as { code?: number }).code).toBe(NOT_AUTHORIZED);
+      }
+    }
+    expect(
+      await metricValue(t.broker, 'ridetrack_auth_failures_total', { reason: 'persistent_session_not_allowed' }),
+    ).toBe(before + 3);
   });
 });

@@ -96,6 +96,12 @@ export function createAuthHooks(deps: HookDeps) {
     if (!clientIdAllowed(claims, gate.ctx.clientId ?? client.id).ok) {
       return refuse(client, gate, 'client_id_not_allowed', NOT_AUTHORIZED);
     }
+    // A rider's token is a trip's: short-lived, and one rider may hold many. A persistent session
+    // would queue its driver's presence for as long as the broker runs, for every tag a rider
+    // invents: riders connect with clean sessions only.
+    if (claims.role === 'rider' && !gate.ctx.clean) {
+      return refuse(client, gate, 'persistent_session_not_allowed', NOT_AUTHORIZED);
+    }
     // Only now, with the identity proven, does a connect count against its client id.
     const clientId = gate.ctx.clientId ?? client.id;
     const loop = deps.admitAuthenticated(clientId === '' ? `${claims.role}:${claims.sub}` : clientId, gate);
