@@ -4,7 +4,7 @@ import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import { Aedes } from 'aedes';
-import { statusTopic } from '@ridetrack/shared';
+import { statusTopic, type DriverProfile } from '@ridetrack/shared';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import { Admission, type AdmissionLimits } from './admission';
@@ -13,6 +13,12 @@ import { createAuthHooks, gateOf, type AuthMode } from './auth/hooks';
 import type { TokenMinter, TokenVerifier } from './auth/tokens';
 import { isLoopback } from './config';
 import { Dispatch, type DispatchOptions } from './dispatch';
+import { createTripApi } from './http/trips';
+import { straightLineRouter, type Router } from './routing/router';
+import type { LifecycleLimits } from './trips/lifecycle';
+import { profileDirectory } from './trips/profiles';
+import { TripSupervisor } from './trips/supervisor';
+import { TripBook } from './trips/trip-book';
 import { Indexer } from './geo/indexer';
 import { openGeoIndex, type GeoOptions } from './geo/open-index';
 import { createApi } from './http/api';
@@ -22,7 +28,7 @@ import { createApp } from './http/app';
 import { FleetStream } from './http/fleet-stream';
 import { LiveHttp, type LiveOptions } from './http/live';
 import { LiveHub } from './live/hub';
-import { aedesSource } from './live/aedes-source';
+import { aedesSource, retainedStatus } from './live/aedes-source';
 import type { JudgeLimits } from './ingress/fix-judge';
 import { connackFrame } from './ingress/frames';
 import { forgetConnectPacket, leanParserBuffer } from './lean-parser';
@@ -53,9 +59,18 @@ export interface BrokerOptions {
   fixRetentionMs: number;
   geo: GeoOptions;
   dispatch: DispatchOptions;
+  trips: TripOptions;
   web: WebOptions;
   live: LiveOptions;
   cluster: ClusterOptions;
+}
+
+export interface TripOptions {
+  lifecycle: LifecycleLimits;
+  /** Drivers' display names and cars (DRIVER_PROFILES_FILE); anyone else gets a made-up one. */
+  profiles: ReadonlyMap<string, DriverProfile>;
+  /** H3 resolution the cars shown before booking are snapped to. */
+  carsResolution: number;
 }
 
 export interface BrokerDeps {
@@ -63,6 +78,8 @@ export interface BrokerDeps {
   now?: () => number;
   /** Signs rider tokens for dispatch; null where the broker only holds a public key. */
   minter?: TokenMinter | null;
+  /** How ETAs, routes and dispatch's ranking get from A to B (default: the straight-line estimate). */
+  router?: Router;
 }
 
 export interface RunningBroker {
@@ -147,19 +164,48 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   const live = new LiveHttp({
     hub,
     verifier: options.auth.verifier,
-    tripEnded: (tripId) => dispatch.hasEnded(tripId),
+    tripEnded: (tripId) => book.hasEnded(tripId),
     counters: liveCounters(metrics),
     now,
     options: options.live,
   });
-  const dispatch = new Dispatch(
+  const router = deps.router ?? straightLineRouter();
+  const presenceOf = retainedStatus(persistence);
+  const book = new TripBook({
     index,
-    deps.minter ?? null,
-    (driverId, message) => aedes.publish(encodeTripTopicPublish(driverId, message), () => undefined),
-    (tripId) => announceTripEnded(aedes, tripId),
-    options.dispatch,
+    tellDriver: (driverId, message) => aedes.publish(encodeTripTopicPublish(driverId, message), () => undefined),
+    endRiderSessions: (tripId) => announceTripEnded(aedes, tripId),
     now,
+  });
+  const dispatch = new Dispatch(
+    {
+      index,
+      book,
+      minter: deps.minter ?? null,
+      presenceOf,
+      router,
+      profiles: profileDirectory(options.trips.profiles),
+      now,
+      started: (trip) => supervisor.watch(trip.id),
+    },
+    options.dispatch,
   );
+  const supervisor: TripSupervisor = new TripSupervisor({
+    book,
+    observe: async (driverId) => {
+      const [status, state] = await Promise.all([presenceOf(driverId), index.get(driverId, now())]);
+      return {
+        online: status?.online ?? null,
+        presenceMs: status?.ts ?? null,
+        fix: state === null ? null : { ...state, updatedMs: state.updatedMs },
+      };
+    },
+    reassign: (trip, reason) => dispatch.reassign(trip, reason),
+    limits: options.trips.lifecycle,
+    now,
+    log: log.child({ module: 'trips' }),
+  });
+  supervisor.start(1000);
   // Whichever node completed the trip, every node closes the riders holding its token.
   await onTripEnded(aedes, (tripId) => {
     live.endTrip(tripId);
@@ -175,7 +221,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     metrics,
     log,
     now,
-    tripEnded: (tripId) => dispatch.hasEnded(tripId),
+    tripEnded: (tripId) => book.hasEnded(tripId),
     onAuthenticated(client, gate) {
       const role = gate.ctx.claims?.role ?? 'anonymous';
       const labels = { role, transport: gate.ctx.transport };
@@ -268,9 +314,23 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   });
   app.route(
     '/api',
+    createTripApi({
+      book,
+      dispatch,
+      index,
+      presenceOf,
+      router,
+      watch: (tripId) => supervisor.watch(tripId),
+      verifier: options.auth.verifier,
+      anonymousCars: mode !== 'jwt',
+      carsResolution: options.trips.carsResolution,
+      now,
+    }),
+  );
+  app.route(
+    '/api',
     createApi({
       index,
-      dispatch,
       verifier: options.auth.verifier,
       now,
       maxCellsPerRequest: 50_000,
@@ -347,6 +407,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     for (const s of httpServers) s.closeAllConnections();
     await Promise.all(closed);
     clearInterval(sweeper);
+    supervisor.close();
     await indexer.close();
     await index.close();
     await backends.close();

@@ -1,10 +1,11 @@
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Hono } from 'hono';
-import { isDriverId, type Role } from '@ridetrack/shared';
+import { isDriverId, type LatLng, type Role } from '@ridetrack/shared';
 import type { TokenMinter } from '../auth/tokens';
 import type { Dispatch } from '../dispatch';
 import { pickCoding } from './accept-encoding';
 import { CompressedFile } from './compressed-file';
+import { requestRide } from './trips';
 
 export interface WebOptions {
   /** The built pages (rider-web/dist); no pages are served without it. */
@@ -17,6 +18,13 @@ export interface WebOptions {
   maxH3Resolution: number;
   /** Dev mode: the pages may request rides and operator tokens without credentials (loopback only). */
   devMode: boolean;
+}
+
+function devPoint(v: unknown): LatLng | null {
+  const { lat, lng } = (typeof v === 'object' && v !== null ? v : {}) as { lat?: unknown; lng?: unknown };
+  return typeof lat === 'number' && typeof lng === 'number' && Math.abs(lat) <= 90 && Math.abs(lng) <= 180
+    ? { lat, lng }
+    : null;
 }
 
 /**
@@ -56,24 +64,20 @@ export function mountWeb(
   });
   if (options.devMode) {
     app.post('/api/dev/ride', async (c) => {
-      const body = (await c.req.json().catch(() => ({}))) as { pickup?: { lat?: unknown; lng?: unknown } };
-      const { lat, lng } = body.pickup ?? {};
-      if (typeof lat !== 'number' || typeof lng !== 'number' || Math.abs(lat) > 90 || Math.abs(lng) > 180) {
+      const body = (await c.req.json().catch(() => ({}))) as { pickup?: unknown; dropoff?: unknown };
+      const pickup = devPoint(body.pickup);
+      const dropoff = body.dropoff === undefined ? undefined : devPoint(body.dropoff);
+      if (pickup === null || dropoff === null) {
         return c.json(
-          { error: 'bad_parameter', parameter: 'pickup', message: 'pickup must be {"lat": number, "lng": number}' },
+          {
+            error: 'bad_parameter',
+            parameter: pickup === null ? 'pickup' : 'dropoff',
+            message: 'pickup and dropoff must be {"lat": number, "lng": number}',
+          },
           400,
         );
       }
-      const result = await deps.dispatch.request({ lat, lng }, `rider-${Math.floor(Math.random() * 1e9)}`);
-      if (!result.ok)
-        return c.json(
-          {
-            error: result.reason,
-            message: result.reason === 'no_driver_available' ? 'no available driver near the pickup' : result.reason,
-          },
-          409,
-        );
-      return c.json({ trip: result.trip, riderToken: result.riderToken }, 201);
+      return requestRide(c, deps, pickup, `rider-${Math.floor(Math.random() * 1e9)}`, dropoff);
     });
     app.get('/api/dev/token', async (c) => {
       const role = c.req.query('role') as Role | undefined;
