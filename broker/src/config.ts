@@ -67,6 +67,7 @@ const schema = z.object({
   ROADS_FILE: z.string().min(1).optional(),
   ROADS_ATTRIBUTION: z.string().min(1).optional(),
   MAP_STYLE_URL: z.url().optional(),
+  SERVICE_AREA_NAME: z.string().min(1).max(80).default('Baltimore'),
   MAP_CENTER: z
     .string()
     .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'must be lng,lat')

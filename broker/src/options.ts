@@ -5,6 +5,7 @@ import type { BrokerOptions } from './broker';
 import type { BrokerConfig } from './config';
 import type { DriverProfile } from '@ridetrack/shared';
 import { cachingVerifier, createVerifier, type TokenVerifier } from './auth/tokens';
+import { servedAreaOf } from './http/served-area';
 import { DEFAULT_LIFECYCLE } from './trips/lifecycle';
 import { parseProfiles } from './trips/profiles';
 
@@ -95,6 +96,7 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       center: config.MAP_CENTER.split(',').map(Number) as [number, number],
       maxH3Resolution: config.H3_RESOLUTION,
       devMode: config.AUTH_MODE === 'dev',
+      servedArea: await servedAreaOf(config.ROADS_FILE, config.SERVICE_AREA_NAME),
     },
     live: {
       longPollTimeoutMs: config.LONG_POLL_TIMEOUT_MS,

@@ -5,6 +5,7 @@ import type { TokenMinter } from '../auth/tokens';
 import type { Dispatch } from '../dispatch';
 import { pickCoding } from './accept-encoding';
 import { CompressedFile } from './compressed-file';
+import type { ServedArea } from './served-area';
 import { requestRide } from './trips';
 
 export interface WebOptions {
@@ -18,6 +19,8 @@ export interface WebOptions {
   maxH3Resolution: number;
   /** Dev mode: the pages may request rides and operator tokens without credentials (loopback only). */
   devMode: boolean;
+  /** Where riders may be picked up (the road network's extent), for the rider page's "outside" notice. */
+  servedArea: ServedArea | null;
 }
 
 function devPoint(v: unknown): LatLng | null {
@@ -43,6 +46,7 @@ export function mountWeb(
       roadsAttribution: options.roadsAttribution ?? null,
       center: options.center,
       maxH3Resolution: options.maxH3Resolution,
+      servedArea: options.servedArea,
     }),
   );
   const roads = options.roadsFile === undefined ? undefined : new CompressedFile(options.roadsFile);

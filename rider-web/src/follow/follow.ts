@@ -4,6 +4,8 @@ import { openLongPoll, shortPoll } from './http-poll';
 import { openSse } from './sse';
 import type { FollowTarget, OpenTransport, TransportName } from './types';
 
+export { transportParam } from './params';
+
 /** MQTT over WebSocket, subscribed to the driver's location and presence. */
 const openWebSocket: OpenTransport = (target, events, fallback) =>
   openFeed(
@@ -60,9 +62,4 @@ export function followDriver(
   };
   start();
   return { close: () => current?.close() };
-}
-
-/** A transport name from a page parameter (`?transport=sse`), or null for the fallback order. */
-export function transportParam(value: string | null): TransportName | null {
-  return value !== null && value in TRANSPORTS ? (value as TransportName) : null;
 }
