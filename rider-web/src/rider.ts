@@ -23,9 +23,11 @@ interface Early {
 }
 const early = (window as unknown as { __rideEarly?: Early }).__rideEarly;
 const config = (await (early?.config ?? fetch('/config.json')).then((r) => r.json())) as PageConfig;
+const params = new URLSearchParams(location.search);
 const sheet = new Sheet();
-const stage = new Stage(config, () => sheet.cover());
-const forced = transportParam(new URLSearchParams(location.search).get('transport'));
+const fixedZoom = Number(params.get('zoom'));
+const stage = new Stage(config, () => sheet.cover(), fixedZoom >= 1 && fixedZoom <= 20 ? fixedZoom : null);
+const forced = transportParam(params.get('transport'));
 const connEl = document.getElementById('connection') as HTMLElement;
 
 const model: RideModel = {
@@ -332,7 +334,8 @@ requestAnimationFrame(() => {
 });
 
 /** Used by the page tests and the benchmark: the trip the page shows. */
-(window as unknown as { __ride: { model: RideModel; trip(): RiderTrip | null } }).__ride = {
+(window as unknown as { __ride: unknown }).__ride = {
   model,
-  trip: () => model.trip,
+  trip: (): RiderTrip | null => model.trip,
+  camera: () => stage.camera(),
 };

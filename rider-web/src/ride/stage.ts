@@ -33,10 +33,13 @@ export class Stage {
   private map: LoadedMap | null = null;
   private userMovedMs = 0;
   private clickHandler: ((p: LatLng) => void) | null = null;
+  private held = false;
 
   constructor(
     config: PageConfig,
     private readonly cover: () => { bottom: number; left: number },
+    /** `?zoom=16`: the camera is put on the first thing framed at this zoom and then held still (benchmarks, tests). */
+    private readonly fixedZoom: number | null = null,
   ) {
     this.overlay = new Overlay(el('markers'), el('route') as unknown as SVGSVGElement);
     this.light = {
@@ -104,6 +107,15 @@ export class Stage {
    */
   frame(points: readonly LatLng[], force = false, durationMs = 900): void {
     if (points.length === 0) return;
+    if (this.fixedZoom !== null) {
+      if (this.held) return;
+      this.held = true;
+      const z = this.fixedZoom;
+      const one = frame([points[0] as LatLng], this.camera(), this.padding(), { minZoom: z, maxZoom: z });
+      if (this.map === null) this.light = one;
+      else this.map.easeTo(one, 0);
+      return;
+    }
     if (!force && Date.now() - this.userMovedMs < USER_HOLD_MS) return;
     const cam = this.camera();
     const pad = this.padding();
