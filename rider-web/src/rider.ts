@@ -329,6 +329,8 @@ requestAnimationFrame(() => {
       const cam = stage.camera();
       stage.attach(await loadMap(document.getElementById('map') as HTMLElement, config, cam));
       document.body.dataset['map'] = 'loaded';
+      // Once everything is on screen: the service worker, so the next visit starts from the cache.
+      if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => undefined);
     });
   }, 0);
 });

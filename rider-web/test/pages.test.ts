@@ -52,7 +52,9 @@ async function open(
   viewport = { width: 412, height: 860 },
   before?: (page: Page) => Promise<void>,
 ): Promise<Page> {
-  const page = await browser.newPage({ viewport }); // a phone screen unless said otherwise
+  // Service workers off: page.route must see every request (a worker's own fetches bypass it).
+  // A phone screen unless said otherwise; service workers off, so page.route sees every request.
+  const page = await browser.newPage({ viewport, serviceWorkers: 'block' });
   page.on('console', (m) => {
     // Chromium itself logs a refused WebSocket while the broker is down in the restart test, and
     // the requests the fallback tests block; that is the network, not the page, which shows it.

@@ -150,7 +150,8 @@ async function open(
   viewport = { width: 390, height: 844 },
   before?: (p: Page) => Promise<void>,
 ): Promise<Page> {
-  const page = await browser.newPage({ viewport });
+  // Service workers off: page.route must see every request (a worker's own fetches bypass it).
+  const page = await browser.newPage({ viewport, serviceWorkers: 'block' });
   page.on('console', (m) => {
     // Chromium logs refused connections while the broker restarts; the page shows them itself.
     if (m.type() === 'error' && !/ERR_CONNECTION_REFUSED|ERR_FAILED|WebSocket|404/.test(m.text()))
@@ -291,6 +292,28 @@ describe('before the request (dev mode)', () => {
       return Math.abs(c.lat - 40.7128) < 0.05;
     });
     await shot(page, 'outside');
+    await context.close();
+  });
+});
+
+describe('repeat visits', () => {
+  it('serve the shell, the scripts and MapLibre from the service worker', { timeout: 90_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
+    const fromWorker: string[] = [];
+    const fromNetwork: string[] = [];
+    page.on('response', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path === '/' || path.startsWith('/assets/')) (r.fromServiceWorker() ? fromWorker : fromNetwork).push(path);
+    });
+    await page.reload();
+    await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+    expect(fromNetwork).toEqual([]);
+    expect(fromWorker).toContain('/');
+    expect(fromWorker.some((p) => /\/assets\/map-.*\.js$/.test(p))).toBe(true);
     await context.close();
   });
 });

@@ -96,6 +96,8 @@ export function mountWeb(
     const root = options.webDir;
     // The build writes a .br and a .gz copy beside each file; the browser gets the best it accepts.
     app.get('/', serveStatic({ root, path: 'index.html', precompressed: true }));
+    // By its own name too: the service worker precaches the shell as /index.html.
+    app.get('/index.html', serveStatic({ root, path: 'index.html', precompressed: true }));
     app.get('/fleet', serveStatic({ root, path: 'fleet.html', precompressed: true }));
     app.get(
       '/assets/*',
@@ -104,6 +106,16 @@ export function mountWeb(
         precompressed: true,
         onFound: (_path, c) => c.header('cache-control', 'public, max-age=31536000, immutable'),
       }),
+    );
+    // The rider page's service worker and its Workbox runtime: always revalidated, so a new
+    // deployment's worker (and with it the new shell) is picked up on the next visit.
+    app.get(
+      '/sw.js',
+      serveStatic({ root, path: 'sw.js', onFound: (_path, c) => c.header('cache-control', 'no-cache') }),
+    );
+    app.get(
+      '/workbox-*',
+      serveStatic({ root, onFound: (_path, c) => c.header('cache-control', 'public, max-age=31536000, immutable') }),
     );
     app.get('/favicon.ico', (c) => c.body(null, 204));
   }
