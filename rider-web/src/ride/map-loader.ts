@@ -38,5 +38,7 @@ export function loadMap(
     },
     onMove: (handler) => map.on('move', handler),
   };
+  // The map fully drawn (style, sources and tiles), for the benchmark.
+  map.once('load', () => map.once('idle', () => performance.mark('ride:map-idle')));
   return new Promise((resolve) => map.once('load', () => resolve(loaded)));
 }

@@ -79,6 +79,9 @@ export class Overlay {
   }
 
   draw(s: OverlayState, project: Projector): void {
+    // The moment the rider first sees the car, for the benchmark (performance.getEntriesByName).
+    if (s.car !== null && this.carEl.hidden && performance.getEntriesByName('ride:first-car').length === 0)
+      performance.mark('ride:first-car');
     this.show(this.carEl, s.car, project, (el, car) => {
       el.classList.toggle('stale', car.stale);
       return car.headingDeg;
