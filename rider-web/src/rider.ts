@@ -179,7 +179,7 @@ function frameState(nowMs: number) {
 function render(): void {
   const nowMs = Date.now();
   const { screen } = frameState(nowMs);
-  sheet.render(screen, model.setup.dropoff !== null);
+  sheet.render(screen, model.setup.dropoff !== null, model.setup.areaName);
   document.documentElement.style.setProperty('--sheet-h', `${Math.round(sheet.cover().bottom)}px`);
 }
 setInterval(render, 250);
@@ -269,6 +269,11 @@ function setPlace(p: LatLng): void {
   render();
 }
 stage.onClick(setPlace);
+sheet.buttons.area.addEventListener('click', () => {
+  model.setup.outside = false;
+  stage.jumpTo({ lng: config.center[0], lat: config.center[1] }, 13.5);
+  render();
+});
 sheet.buttons.destination.addEventListener('click', () => {
   model.setup.placing = 'dropoff';
   render();

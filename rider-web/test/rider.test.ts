@@ -172,7 +172,25 @@ const waitTitle = (page: Page, re: RegExp, timeout = 30_000) =>
     [re.source, re.flags] as const,
     { timeout },
   );
-const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `rider-${name}.png`) });
+/**
+ * Screenshots for a person to look at: the phone screen, then the same state at a desktop size
+ * (the camera frames again for the side panel), then back to the phone.
+ */
+async function shot(page: Page, name: string): Promise<void> {
+  const phone = page.viewportSize();
+  await page.screenshot({ path: join(ARTIFACTS, `rider-${name}.png`) });
+  if (phone === null || phone.width > 800) return;
+  await page.setViewportSize({ width: 1440, height: 900 });
+  // Not an assertion: the camera's framing eases for about a second before the picture is taken.
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: join(ARTIFACTS, `rider-${name}-desktop.png`) });
+  await page.setViewportSize(phone);
+  // The map has taken the phone's size again before the test goes on (taps land where they should).
+  await page.waitForFunction((w) => {
+    const canvas = document.querySelector('canvas.maplibregl-canvas');
+    return canvas === null || Math.round(canvas.getBoundingClientRect().width) === w;
+  }, phone.width);
+}
 
 describe('rider pickup screen', () => {
   it(
@@ -292,6 +310,8 @@ describe('before the request (dev mode)', () => {
       return Math.abs(c.lat - 40.7128) < 0.05;
     });
     await shot(page, 'outside');
+    await page.click('#area');
+    await waitTitle(page, /Where can we pick you up/);
     await context.close();
   });
 });

@@ -137,6 +137,15 @@ describe('the rider screen', () => {
     );
     expect(none.title).toBe('No driver available');
     expect(none.line).toMatch(/^Maria went offline and no other car is free nearby/);
+    // A word about an earlier driver is not kept beside an ended trip.
+    const after = riderScreen(
+      model(trip({ stage: 'cancelled', endReason: 'no_driver', lost: 'offline', car: null }), {
+        notice: 'Samuel went offline. We found you another driver.',
+      }),
+      NOW,
+      at,
+    );
+    expect(after.notice).toBeNull();
     expect(riderScreen(model(null, { mode: 'gone' }), NOW, at).title).toBe('This trip no longer exists');
   });
 
@@ -150,5 +159,6 @@ describe('the rider screen', () => {
     const out = riderScreen(setup, NOW, at);
     expect(out.title).toBe('Outside our service area');
     expect(out.line).toBe("You're outside the area we serve. Rides are available in Baltimore.");
+    expect(out.actions).toEqual(['area']);
   });
 });

@@ -32,7 +32,7 @@ export interface RideModel {
   devMode: boolean;
 }
 
-export type Action = 'locate' | 'request' | 'destination' | 'board' | 'cancel' | 'done';
+export type Action = 'locate' | 'request' | 'destination' | 'board' | 'cancel' | 'done' | 'area';
 
 export interface Screen {
   title: string;
@@ -150,7 +150,7 @@ function setupScreen(m: RideModel, base: Screen): Screen {
       ...base,
       title: 'Outside our service area',
       line: `You're outside the area we serve. Rides are available in ${s.areaName}.`,
-      actions: ['locate'],
+      actions: ['area'],
       show,
     };
   if (m.mode === 'no_driver')
@@ -187,7 +187,7 @@ function setupScreen(m: RideModel, base: Screen): Screen {
 function tripScreen(
   m: RideModel,
   t: RiderTrip,
-  base: Screen,
+  given: Screen,
   nowMs: number,
   formatClock: (ms: number) => string,
 ): Screen {
@@ -204,6 +204,9 @@ function tripScreen(
   const leftS = t.eta === null || stale ? null : Math.max(0, t.eta.durationS - (serverNow - t.eta.atMs) / 1000);
   const arriveAt = (s: number) => formatClock(nowMs + s * 1000);
   const live = { ...NONE, car: true, pickup: true };
+  // A word about an earlier driver belongs to the approach of the new one; once the trip has moved
+  // on (or ended) it would contradict what the screen says.
+  const base = t.stage === 'assigned' || t.stage === 'waiting' ? given : { ...given, notice: null };
   switch (t.stage) {
     case 'assigned': {
       const show = { ...live, dropoff: t.dropoff !== null, route: !stale };
@@ -259,10 +262,7 @@ function tripScreen(
     }
     case 'on_trip': {
       const show = { ...live, pickup: false, dropoff: t.dropoff !== null, route: !stale };
-      const started =
-        t.startedBy === 'driver' && m.notice === null
-          ? `${driver.name} started the trip when the wait ran out.`
-          : m.notice;
+      const started = t.startedBy === 'driver' ? `${driver.name} started the trip when the wait ran out.` : null;
       if (t.dropoff === null || leftS === null || t.eta === null)
         return {
           ...base,

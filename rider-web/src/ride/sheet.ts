@@ -33,10 +33,11 @@ export class Sheet {
     locate: $('locate') as HTMLButtonElement,
     cancel: $('cancel') as HTMLButtonElement,
     done: $('done') as HTMLButtonElement,
+    area: $('area') as HTMLButtonElement,
   };
   readonly root = $('sheet');
 
-  render(s: Screen, destinationSet: boolean): void {
+  render(s: Screen, destinationSet: boolean, areaName: string): void {
     const e = this.el;
     e.notice.hidden = s.notice === null;
     setText(e.notice, s.notice ?? '');
@@ -62,6 +63,7 @@ export class Sheet {
       button.hidden = !s.actions.includes(name);
     }
     setText(this.buttons.destination, destinationSet ? 'Change destination' : 'Add destination');
+    setText(this.buttons.area, `Go to ${areaName}`);
     // The order of the actions on screen is the order the screen lists them.
     s.actions.forEach((a, i) => (this.buttons[a].style.order = String(i)));
   }
