@@ -30,7 +30,7 @@ function appImports(self, allowInfra = false) {
 }
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.tmp/**', 'test-artifacts/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.tmp/**', '.ridetrack/**', 'test-artifacts/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

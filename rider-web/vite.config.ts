@@ -1,8 +1,20 @@
 import { resolve } from 'node:path';
 import { constants } from 'node:zlib';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { compression, defineAlgorithm } from 'vite-plugin-compression2';
 import { VitePWA } from 'vite-plugin-pwa';
+import { makeGlyphs } from './scripts/glyphs';
+
+/** The basemap's label glyphs (scripts/glyphs.ts), made at build time into dist/glyphs/, served by the broker at /map/glyphs/. */
+function basemapGlyphs(): Plugin {
+  return {
+    name: 'ridetrack-basemap-glyphs',
+    apply: 'build',
+    generateBundle() {
+      for (const g of makeGlyphs()) this.emitFile({ type: 'asset', fileName: `glyphs/${g.path}`, source: g.bytes });
+    },
+  };
+}
 
 /**
  * Two pages: the rider's (/) and the operator's (/fleet). The broker serves dist/, picking the
@@ -20,9 +32,10 @@ export default defineConfig({
     },
   },
   plugins: [
+    basemapGlyphs(),
     // A service worker (Workbox) for repeat visits: the rider page's shell, its scripts and MapLibre
-    // precached; the page settings and the road network served from cache while refreshed behind
-    // it; map tiles cached as they are drawn. Trips and live positions are never cached.
+    // precached; the page settings and the basemap's style served from cache while refreshed behind
+    // it; map tiles and glyphs cached as they are drawn. Trips and live positions are never cached.
     VitePWA({
       strategies: 'generateSW',
       filename: 'sw.js',
@@ -39,7 +52,7 @@ export default defineConfig({
         skipWaiting: true,
         runtimeCaching: [
           {
-            urlPattern: ({ url }) => url.pathname === '/config.json' || url.pathname === '/roads.geojson',
+            urlPattern: ({ url }) => url.pathname === '/config.json' || url.pathname === '/map/style.json',
             handler: 'StaleWhileRevalidate',
             options: { cacheName: 'ridetrack-settings' },
           },
@@ -57,7 +70,7 @@ export default defineConfig({
       },
     }),
     compression({
-      include: /\.(js|css|html|svg|json)$/,
+      include: /\.(js|css|html|svg|json|pbf)$/,
       threshold: 1024,
       skipIfLargerOrEqual: true,
       logLevel: 'silent',

@@ -110,10 +110,22 @@ async function idleCost(name: string): Promise<IdleCost> {
   const operatorToken = name === 'ridetrack' ? await minter.mint({ role: 'operator', sub: 'bench' }, 3600) : undefined;
   const half = Math.max(1, Math.floor(IDLE / 2));
   const js = async (): Promise<number> => (idleTarget.jsBytes ? idleTarget.jsBytes() : Number.NaN);
-  const closeFirst = await idleConnections('127.0.0.1', idleTarget.mqttPort, half, operatorToken, 'idleA');
+  const closeFirst = await idleConnections(
+    '127.0.0.1',
+    idleTarget.mqttPort,
+    half,
+    operatorToken,
+    'operator:bench:idleA',
+  );
   const rss1 = await settledRss(idleTarget);
   const js1 = await js();
-  const closeSecond = await idleConnections('127.0.0.1', idleTarget.mqttPort, half, operatorToken, 'idleB');
+  const closeSecond = await idleConnections(
+    '127.0.0.1',
+    idleTarget.mqttPort,
+    half,
+    operatorToken,
+    'operator:bench:idleB',
+  );
   const rss2 = await settledRss(idleTarget);
   const js2 = await js();
   closeFirst();

@@ -153,19 +153,25 @@ export class Fleet {
   }
 
   private async connectRider(host: string, port: number, i: number, password: string | undefined): Promise<void> {
-    this.riders[i] = await rawWsRider(`ws://${host}:${port}/mqtt`, `r${i}`, password, locationTopic(Fleet.id(i)), {
-      onPayload: (bytes, at) => {
-        const seq =
-          (bytes[at + 2] ?? 0) |
-          ((bytes[at + 3] ?? 0) << 8) |
-          ((bytes[at + 4] ?? 0) << 16) |
-          ((bytes[at + 5] ?? 0) << 24);
-        const sentAt = this.sentAt[i * RING + ((seq >>> 0) & (RING - 1))] ?? 0;
-        if (sentAt < this.windowStart) return;
-        this.received++;
-        if (this.sampleCount < this.samples.length) this.samples[this.sampleCount++] = performance.now() - sentAt;
+    this.riders[i] = await rawWsRider(
+      `ws://${host}:${port}/mqtt`,
+      `rider:r${i}`,
+      password,
+      locationTopic(Fleet.id(i)),
+      {
+        onPayload: (bytes, at) => {
+          const seq =
+            (bytes[at + 2] ?? 0) |
+            ((bytes[at + 3] ?? 0) << 8) |
+            ((bytes[at + 4] ?? 0) << 16) |
+            ((bytes[at + 5] ?? 0) << 24);
+          const sentAt = this.sentAt[i * RING + ((seq >>> 0) & (RING - 1))] ?? 0;
+          if (sentAt < this.windowStart) return;
+          this.received++;
+          if (this.sampleCount < this.samples.length) this.samples[this.sampleCount++] = performance.now() - sentAt;
+        },
       },
-    });
+    );
   }
 
   /** Offers `ratePerS` publishes a second, spread over the drivers, for `seconds`. */

@@ -52,7 +52,7 @@ export function countingAgent(wire: Wire, options: AgentOptions = {}): Agent {
 export async function wsRider(t: RiderTarget, wire: Wire, onFix: OnFix): Promise<Rider> {
   const ws = await rawWsRider(
     `ws://${t.host}:${t.httpPort}/mqtt`,
-    `r-${t.driverId}`,
+    '', // the broker assigns a client id (clean session)
     t.token,
     locationTopic(t.driverId),
     {

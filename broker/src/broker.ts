@@ -1,10 +1,18 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { EventEmitter } from 'node:events';
 import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import { Aedes } from 'aedes';
-import { statusTopic, type DriverProfile } from '@ridetrack/shared';
+import {
+  encodeLocation,
+  encodeStatus,
+  locationTopic,
+  MAX_CLIENT_ID_LENGTH,
+  statusTopic,
+  type DriverProfile,
+} from '@ridetrack/shared';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import { Admission, type AdmissionLimits } from './admission';
@@ -23,6 +31,7 @@ import { Indexer } from './geo/indexer';
 import { openGeoIndex, type GeoOptions } from './geo/open-index';
 import { createApi } from './http/api';
 import { mountWeb, type WebOptions } from './http/web';
+import type { CityMap } from './map/city-map';
 import { MemoryFixStore } from './fix-store';
 import { createApp } from './http/app';
 import { FleetStream } from './http/fleet-stream';
@@ -33,11 +42,13 @@ import type { JudgeLimits } from './ingress/fix-judge';
 import { connackFrame } from './ingress/frames';
 import { forgetConnectPacket, leanParserBuffer } from './lean-parser';
 import { IngressGate, type GateLimits, type Transport } from './ingress/gate';
+import { judgeHealth } from './health';
 import { LoadMonitor } from './load-monitor';
 import { createMetrics, gateCounters, indexerCounters, liveCounters, type Metrics } from './metrics';
 import { Presence } from './presence';
 import { announceTripEnded, encodeTripTopicPublish, onTripEnded } from './trip-publish';
 import { boundPort, listen, listenTcp, listenTls } from './transports/tcp';
+import { ConnectionBudget } from './transports/connection-budget';
 import { attachWebSocket } from './transports/websocket';
 
 export interface BrokerOptions {
@@ -52,6 +63,8 @@ export interface BrokerOptions {
   judge: JudgeLimits;
   admission: AdmissionLimits;
   connectTimeoutMs: number;
+  /** HTTP: how long a connection may take to send a request's headers, and stay idle between requests. */
+  http: { headersTimeoutMs: number; keepAliveTimeoutMs: number };
   /** QoS 2 publishes a client may hold awaiting PUBREL before it is disconnected. */
   maxInflightInbound: number;
   shutdownTimeoutMs: number;
@@ -78,8 +91,10 @@ export interface BrokerDeps {
   now?: () => number;
   /** Signs rider tokens for dispatch; null where the broker only holds a public key. */
   minter?: TokenMinter | null;
-  /** How ETAs, routes and dispatch's ranking get from A to B (default: the straight-line estimate). */
+  /** How ETAs, routes and dispatch's ranking get from A to B (default: the city's roads, else the straight line). */
   router?: Router;
+  /** The city whose basemap the pages draw (loaded by main.ts from CITY_FILE); none: no /map/ routes. */
+  city?: CityMap | null;
 }
 
 export interface RunningBroker {
@@ -133,7 +148,12 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   const gates = new Set<IngressGate>();
   const counters = gateCounters(metrics);
 
-  const backends = aedesBackends(options.cluster, log);
+  const backends = aedesBackends(options.cluster, log, {
+    change: (up) => metrics.clusterUp.set(up ? 1 : 0),
+    // Redis lost what this node wrote: its drivers' presence and last positions go back in.
+    lost: () => backends.restoreRetained(retainedStateOfThisNode()),
+  });
+  if (backends.clustered) metrics.clusterUp.set(1);
   const { persistence } = backends;
   const aedes = new Aedes({
     id: options.cluster.nodeId,
@@ -141,8 +161,9 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     ...(backends.mq === undefined ? {} : { mq: backends.mq }),
     connectTimeout: options.connectTimeoutMs,
     maxInflightInbound: options.maxInflightInbound,
-    // Client ids of MQTT 3.1 clients may be longer than the 23 characters 3.1 allows.
-    maxClientsIdLength: 64,
+    // Client ids of MQTT 3.1 clients may be longer than the 23 characters 3.1 allows: as long as
+    // the client-id rules allow (shared/src/client-ids.ts).
+    maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
     drainTimeout: 10_000,
     // No cap on publishes in flight inside Aedes (its default is 100). A delivery completes a turn
     // of the event loop after its write, so a cap made throughput "cap per loop turn": past the
@@ -150,10 +171,30 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     // (5 s latency, 7% delivered at 20,000 msg/s). What Aedes holds is bounded by the gates instead:
     // each connection hands it at most one read's worth, coalesced to the newest fix under load.
     concurrency: 0,
-    heartbeatInterval: 60_000,
+    heartbeatInterval: options.cluster.heartbeatMs,
+  });
+  // Aedes reports its own failures here (a will sweep or a routing step that could not reach
+  // Redis). An 'error' nobody hears ends the process; the broker serves on and says so instead.
+  let lastAedesWarnMs = 0;
+  // Aedes's types declare only its client events; the broker's own 'error' is real (aedes.js).
+  (aedes as unknown as EventEmitter).on('error', (err: Error) => {
+    metrics.brokerErrors.inc({ source: 'aedes' });
+    if (now() - lastAedesWarnMs < 10_000) return;
+    lastAedesWarnMs = now();
+    log.warn({ err: err.message }, 'broker error survived (shared state unreachable?)');
   });
   await aedes.listen();
   const presence = new Presence(aedes, now, log);
+  /** What only this node knows, as retained messages: its drivers online, where each was last. */
+  function retainedStateOfThisNode() {
+    const packets = [];
+    for (const driverId of presence.drivers()) {
+      packets.push({ ...retainedPacket(statusTopic(driverId), encodeStatus({ online: true, ts: now() })), qos: 1 });
+      const last = memoryFixes.get(driverId);
+      if (last !== undefined) packets.push(retainedPacket(locationTopic(driverId), encodeLocation(last.fix)));
+    }
+    return packets;
+  }
   if (backends.clustered) await presence.followTakeovers(aedes.id);
   // Riders following over HTTP see every fix and status Aedes routes, from any node.
   const hub: LiveHub = new LiveHub(
@@ -222,6 +263,14 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     log,
     now,
     tripEnded: (tripId) => book.hasEnded(tripId),
+    onAuthFailed: (gate) => admission.authFailed(gate.ctx.remoteAddress, now()),
+    admitAuthenticated(sessionKey, gate) {
+      const refused = admission.reconnect(sessionKey, now());
+      if (refused === null) return null;
+      metrics.refused.inc({ reason: refused });
+      log.debug({ clientId: sessionKey, remote: gate.ctx.remoteAddress, reason: refused }, 'connection refused');
+      return refused;
+    },
     onAuthenticated(client, gate) {
       const role = gate.ctx.claims?.role ?? 'anonymous';
       const labels = { role, transport: gate.ctx.transport };
@@ -245,6 +294,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     hooks.authenticate(client, username, password, done);
   };
   aedes.authorizeSubscribe = hooks.authorizeSubscribe;
+  aedes.authorizeForward = hooks.authorizeForward;
   aedes.authorizePublish = (client, packet, done) => {
     // A superseded session's will must not mark a reconnected driver offline.
     const claims = gateOf(client)?.ctx.claims;
@@ -265,7 +315,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       done(new Error('no gate'), false);
       return;
     }
-    const refusal = admission.admit(packet.clientId || gate.ctx.remoteAddress, {
+    const refusal = admission.admit(gate.ctx.remoteAddress, {
       connections: aedes.connectedClients,
       eventLoopLagMs: load.lagMs,
       nowMs: now(),
@@ -279,7 +329,13 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     gate.refuseConnect(connackFrame(SERVER_UNAVAILABLE), refusal);
     done(new Error(refusal), false);
   };
-  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  aedes.on('clientError', (client, err) => {
+    log.debug({ clientId: client.id, err: err.message }, 'client error');
+    // Aedes closes a client that holds more QoS 2 publishes than allowed awaiting PUBREL.
+    const gate = gateOf(client);
+    if (gate !== undefined && err.message.startsWith('maxInflightInbound exceeded'))
+      counters.violation('qos2_inflight_exceeded', gate.ctx.transport);
+  });
   aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
 
   const gateDeps = {
@@ -289,6 +345,8 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     counters,
     now,
     onClose: (reason: string) => log.debug({ reason }, 'connection closed by broker'),
+    // A bug that a client's bytes reached: its connection is closed; the process goes on.
+    onFault: (err: unknown) => log.error({ err }, 'gate fault: connection closed'),
     underPressure: () => load.lagMs > PRESSURE_LAG_MS,
   };
   let leanWarned = false;
@@ -302,15 +360,30 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     }
   };
 
+  let draining = false;
   const app = createApp({
     metrics,
-    health: () => ({
-      connections: aedes.connectedClients,
-      driversOnline: presence.onlineCount,
-      eventLoopLagMs: Math.round(load.lagMs),
-      index: indexer.health(),
-      live: { ...live.open, fleet: fleet.openCount, drivers: hub.drivers, listeners: hub.listeners },
-    }),
+    health: () => {
+      const index = indexer.health();
+      const clusterUp = backends.up();
+      return {
+        verdict: judgeHealth({
+          draining,
+          indexUp: index.up,
+          clusterUp,
+          eventLoopLagMs: load.lagMs,
+          maxEventLoopLagMs: options.admission.maxEventLoopLagMs,
+        }),
+        details: {
+          connections: aedes.connectedClients,
+          driversOnline: presence.onlineCount,
+          eventLoopLagMs: Math.round(load.lagMs),
+          index,
+          ...(clusterUp === null ? {} : { cluster: { up: clusterUp } }),
+          live: { ...live.open, fleet: fleet.openCount, drivers: hub.drivers, listeners: hub.listeners },
+        },
+      };
+    },
   });
   app.route(
     '/api',
@@ -337,7 +410,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       maxNearbyRadiusM: 50_000,
     }),
   );
-  mountWeb(app, options.web, { dispatch, minter: deps.minter ?? null });
+  mountWeb(app, options.web, { dispatch, minter: deps.minter ?? null, city: deps.city ?? null });
   const fetchListener = getRequestListener(app.fetch);
   const fleet = new FleetStream({
     aedes,
@@ -346,42 +419,77 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     counters: liveCounters(metrics),
     intervalMs: 500,
     heartbeatMs: options.live.heartbeatMs,
+    maxBufferedBytes: options.live.fleetMaxBufferedBytes,
   });
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    // HTTP/1.0 needs no Host (health checkers often send none); the router builds URLs from it.
+    req.headers.host ??= 'localhost';
     if (!live.handle(req, res) && !fleet.handle(req, res)) void fetchListener(req, res);
   };
 
   const servers: Server[] = [];
   const webSockets: WebSocketServer[] = [];
-  const tcp = await listenTcp(options.host, options.mqttPort, (socket) => {
-    accept(socket, 'tcp', socket.remoteAddress ?? 'unknown');
-  });
+  // Every socket of every listener counts from its first moment: MAX_CONNECTIONS and a little
+  // room above it, so that an MQTT client over the cap still hears CONNACK 3 (admission, below)
+  // while a flood of sockets that never speak is closed at accept.
+  const budget = new ConnectionBudget(socketBudget(options.admission.maxConnections), () =>
+    metrics.refused.inc({ reason: 'too_many_connections' }),
+  );
+  const httpOptions = {
+    // A connection that never sends a whole request is closed after headersTimeoutMs (Node's
+    // default, 60 s checked every 30 s, let idle sockets pile up for over a minute).
+    headersTimeout: options.http.headersTimeoutMs,
+    requestTimeout: Math.max(30_000, options.http.headersTimeoutMs),
+    keepAliveTimeout: options.http.keepAliveTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  };
+  const tcp = await listenTcp(
+    options.host,
+    options.mqttPort,
+    (socket) => {
+      if (!socket.destroyed) accept(socket, 'tcp', socket.remoteAddress ?? 'unknown');
+    },
+    budget,
+  );
   servers.push(tcp);
-  const http = await listen(createHttpServer(listener), options.host, options.httpPort);
+  const http = await listen(createHttpServer(httpOptions, listener), options.host, options.httpPort, budget);
   servers.push(http);
   const httpServers: { closeAllConnections(): void }[] = [http];
   webSockets.push(
-    attachWebSocket(http, options.gate.maxPacketBytes, (stream, remoteAddress) => {
-      accept(stream, 'ws', remoteAddress);
-    }),
+    attachWebSocket(
+      http,
+      options.gate.maxPacketBytes,
+      (stream, remoteAddress) => accept(stream, 'ws', remoteAddress),
+      (reason) => counters.violation(reason, 'ws'),
+    ),
   );
   const ports: RunningBroker['ports'] = { mqtt: boundPort(tcp), http: boundPort(http) };
   if (options.tls) {
     const { tls } = options;
-    const mqtts = await listenTls(options.host, tls.mqttsPort, tls, (socket) => {
-      accept(socket, 'tls', socket.remoteAddress ?? 'unknown');
-    });
+    const mqtts = await listenTls(
+      options.host,
+      tls.mqttsPort,
+      tls,
+      (socket) => {
+        if (!socket.destroyed) accept(socket, 'tls', socket.remoteAddress ?? 'unknown');
+      },
+      budget,
+    );
     const https = await listen(
-      createHttpsServer({ cert: tls.cert, key: tls.key }, listener),
+      createHttpsServer({ ...httpOptions, cert: tls.cert, key: tls.key }, listener),
       options.host,
       tls.httpsPort,
+      budget,
     );
     servers.push(mqtts, https);
     httpServers.push(https);
     webSockets.push(
-      attachWebSocket(https, options.gate.maxPacketBytes, (stream, remoteAddress) => {
-        accept(stream, 'wss', remoteAddress);
-      }),
+      attachWebSocket(
+        https,
+        options.gate.maxPacketBytes,
+        (stream, remoteAddress) => accept(stream, 'wss', remoteAddress),
+        (reason) => counters.violation(reason, 'wss'),
+      ),
     );
     ports.mqtts = boundPort(mqtts);
     ports.https = boundPort(https);
@@ -392,6 +500,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   async function close(): Promise<void> {
     // Stop accepting, then close every client (MQTT 3.1.1 has no server DISCONNECT: closing the
     // connection is how clients are told), and give up waiting after the shutdown timeout.
+    draining = true;
     const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     presence.close();
     live.close();
@@ -419,4 +528,14 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     metrics,
     close: () => (closing ??= close()),
   };
+}
+
+/** Open sockets allowed in all: the connection cap and 1% (at least 64) above it. */
+export function socketBudget(maxConnections: number): number {
+  return maxConnections + Math.max(64, Math.ceil(maxConnections / 100));
+}
+
+/** A retained PUBLISH as Aedes stores it. */
+function retainedPacket(topic: string, payload: Uint8Array | string) {
+  return { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: true, dup: false };
 }

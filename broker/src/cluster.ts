@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import memoryPersistence from 'aedes-persistence';
 import { CallBackPersistence } from 'aedes-persistence/callBackPersistence.js';
 import RedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
@@ -6,6 +7,7 @@ import mqemitterRedis from 'mqemitter-redis';
 import { QlobberTrue } from 'qlobber';
 import type { Logger } from 'pino';
 import type { RetainedSource } from './live/aedes-source';
+import { ClusterWatch } from './cluster-watch';
 import { markRedeliveries } from './redelivery';
 
 export interface ClusterOptions {
@@ -13,11 +15,26 @@ export interface ClusterOptions {
   redisUrl: string | undefined;
   /** This node's id in the cluster (Aedes' broker id): in logs, wills and takeovers. */
   nodeId: string;
+  /**
+   * Aedes's heartbeat between nodes: a node silent for three of them is taken as dead (its clients'
+   * wills are published), and wills are swept every four. Redis is watched every 2 s (four times
+   * a heartbeat when that is shorter).
+   */
+  heartbeatMs: number;
+  /** Prefix of this node's own keys in Redis (the watch's marker). */
+  keyPrefix: string;
 }
 
 /** What Aedes routes messages through and keeps state in. */
 export interface AedesBackends {
   clustered: boolean;
+  /** Clustered: whether the cluster's Redis answers now (null alone). */
+  up(): boolean | null;
+  /**
+   * Writes retained messages straight to the shared store, delivering them to nobody: what a node
+   * writes again after Redis lost its data. Alone, a no-op (the store is this process).
+   */
+  restoreRetained(packets: readonly RetainedPacket[]): void;
   /** An mqemitter: undefined for Aedes' in-process default, or the local-first Redis one. */
   mq: unknown;
   persistence: RetainedSource;
@@ -27,9 +44,12 @@ export interface AedesBackends {
 
 type Message = { topic: string; rtNode?: string } & Record<string, unknown>;
 type Done = (err?: Error | null) => void;
+type Listener = (msg: Message, done: Done) => void;
 interface Emitter {
   emit(msg: Message, done?: Done): void;
   _emit(msg: Message, done?: Done): void;
+  on(topic: string, listener: Listener, done?: () => void): Emitter;
+  removeListener(topic: string, listener: Listener, done?: () => void): Emitter;
   /** mqemitter-redis reports its connections' errors here; an 'error' nobody hears ends the process. */
   state: { on(event: 'error', listener: (err: Error) => void): void };
 }
@@ -44,7 +64,13 @@ const retryStrategy = (attempt: number) => Math.min(2000, 50 * 2 ** attempt) * (
  * tagged with the node that emitted it). Same-node delivery costs no Redis hop, and keeps working
  * while Redis is away; publishes to Redis then fail fast instead of queueing stale fixes.
  */
-function localFirstRedisMq(redisUrl: string, nodeId: string, onRemoteError: (err: Error) => void): unknown {
+function localFirstRedisMq(
+  redisUrl: string,
+  nodeId: string,
+  onRemoteError: (err: Error) => void,
+  /** Whether the cluster's Redis answers now (the watch's word). */
+  redisUp: () => boolean,
+): unknown {
   const pubConn = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy });
   const subConn = new Redis(redisUrl, { retryStrategy });
   pubConn.on('error', onRemoteError);
@@ -74,13 +100,32 @@ function localFirstRedisMq(redisUrl: string, nodeId: string, onRemoteError: (err
       if (err) onRemoteError(err);
     });
   };
+  // A subscription works on this node at once; Redis's part (the SUBSCRIBE other nodes' messages
+  // come through) is normally awaited before SUBACK, but not while Redis is away: the client is
+  // served what this node has, and ioredis subscribes when Redis is back.
+  const subscribe = mq.on.bind(mq);
+  const unsubscribe = mq.removeListener.bind(mq);
+  mq.on = (topic, listener, done) => {
+    if (redisUp()) return subscribe(topic, listener, done);
+    subscribe(topic, listener);
+    if (done) setImmediate(done);
+    return mq;
+  };
+  mq.removeListener = (topic, listener, done) => {
+    if (redisUp()) return unsubscribe(topic, listener, done);
+    unsubscribe(topic, listener);
+    if (done) setImmediate(done);
+    return mq;
+  };
   return mq;
 }
 
+/** Retained messages a node remembers of its own writes, to serve while Redis is away. */
+const RECENT_MAX = 200_000;
 /** How long retained writes are gathered before they go to Redis together. */
 const RETAINED_FLUSH_MS = 20;
 
-type RetainedPacket = { topic: string; payload: Buffer };
+export type RetainedPacket = { topic: string; payload: Buffer; retain?: boolean; qos?: number; cmd?: string };
 
 /**
  * aedes-persistence-redis whose retained writes are off the publish path: a fix is delivered
@@ -93,6 +138,13 @@ type RetainedPacket = { topic: string; payload: Buffer };
 class LastPositionStore extends RedisPersistence {
   private readonly pending = new Map<string, RetainedPacket>();
   private timer: NodeJS.Timeout | undefined;
+  /** While Redis is away, writes wait here (the newest per topic) and go once it is back. */
+  private up = true;
+  /**
+   * The retained messages this node wrote, the newest per topic (its drivers' last positions and
+   * presence), at most RECENT_MAX: what a subscriber on this node is given while Redis is away.
+   */
+  private readonly recent = new Map<string, RetainedPacket>();
 
   constructor(
     conn: Redis,
@@ -104,15 +156,49 @@ class LastPositionStore extends RedisPersistence {
   override storeRetained(packet: unknown): Promise<void> {
     const p = packet as RetainedPacket;
     this.pending.set(p.topic, p);
-    this.timer ??= setTimeout(() => void this.flush(), RETAINED_FLUSH_MS);
+    this.recent.delete(p.topic);
+    if (p.payload.length > 0) {
+      if (this.recent.size >= RECENT_MAX) this.recent.delete(this.recent.keys().next().value ?? '');
+      this.recent.set(p.topic, p);
+    }
+    this.schedule();
     return Promise.resolve();
   }
 
-  /** What Redis holds for the filters, with this node's pending writes (newer) in their place. */
+  // While Redis is away, a client connecting to this node is not kept waiting on it: a clean
+  // session has nothing stored to clean, a will is not kept (presence, the broker's own, covers
+  // drivers; docs/operations.md), and a resumed session starts afresh. Each answers at once.
+  override cleanSubscriptions(client: unknown): Promise<unknown> {
+    return this.up ? super.cleanSubscriptions(client) : Promise.resolve(client);
+  }
+
+  override subscriptionsByClient(client: unknown): Promise<unknown[]> {
+    return this.up ? super.subscriptionsByClient(client) : Promise.resolve([]);
+  }
+
+  override putWill(client: unknown, packet: unknown): Promise<unknown> {
+    return this.up ? super.putWill(client, packet) : Promise.resolve(client);
+  }
+
+  override delWill(client: unknown): Promise<unknown> {
+    return this.up ? super.delWill(client) : Promise.resolve(null);
+  }
+
+  /** Redis is away (writes wait) or back (what waited is written now). */
+  setUp(up: boolean): void {
+    this.up = up;
+    if (up) this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.up && this.pending.size > 0) this.timer ??= setTimeout(() => void this.flush(), RETAINED_FLUSH_MS);
+  }
+
+  /**
+   * What Redis holds for the filters, with this node's pending writes (newer) in their place; while
+   * Redis is away, what this node wrote itself.
+   */
   override createRetainedStreamCombi(patterns: string[]): AsyncIterable<RetainedPacket> {
-    const stored = super.createRetainedStreamCombi(patterns);
-    if (this.pending.size === 0) return stored;
-    const pending = new Map(this.pending);
     const filters = new QlobberTrue({
       separator: '/',
       wildcard_one: '+',
@@ -120,6 +206,12 @@ class LastPositionStore extends RedisPersistence {
       match_empty_levels: true,
     });
     for (const p of patterns) filters.add(p);
+    if (!this.up) {
+      return Readable.from([...this.recent.values()].filter((p) => filters.test(p.topic)));
+    }
+    const stored = super.createRetainedStreamCombi(patterns);
+    if (this.pending.size === 0) return stored;
+    const pending = new Map(this.pending);
     return (async function* () {
       for await (const packet of stored) if (!pending.has(packet.topic)) yield packet;
       // An empty payload pending is a deletion: nothing to send for it.
@@ -136,10 +228,12 @@ class LastPositionStore extends RedisPersistence {
     await Promise.all(batch.map((packet) => this.write(packet)));
   }
 
-  private async write(packet: unknown): Promise<void> {
+  private async write(packet: RetainedPacket): Promise<void> {
     try {
       await super.storeRetained(packet);
     } catch (err) {
+      // Kept for the next try, unless a newer one came meanwhile: Redis catches up when it is back.
+      if (!this.pending.has(packet.topic)) this.pending.set(packet.topic, packet);
       this.onError(err as Error);
     }
   }
@@ -153,10 +247,16 @@ class LastPositionStore extends RedisPersistence {
  * No sticky sessions: a client may reconnect to any node. docs/life-of-a-location.md follows one
  * fix through it.
  */
-export function aedesBackends(options: ClusterOptions, log: Logger): AedesBackends {
+export function aedesBackends(
+  options: ClusterOptions,
+  log: Logger,
+  events: { change(up: boolean): void; lost(): void },
+): AedesBackends {
   if (options.redisUrl === undefined)
     return {
       clustered: false,
+      up: () => null,
+      restoreRetained: () => undefined,
       mq: undefined,
       persistence: markRedeliveries(memoryPersistence()),
       close: () => Promise.resolve(),
@@ -168,17 +268,40 @@ export function aedesBackends(options: ClusterOptions, log: Logger): AedesBacken
     lastWarnMs = Date.now();
     log.warn({ err: err.message }, 'cluster: redis unreachable; this node serves its own clients meanwhile');
   };
-  const mq = localFirstRedisMq(options.redisUrl, options.nodeId, warn);
+  const mq = localFirstRedisMq(options.redisUrl, options.nodeId, warn, () => watch.up);
   const conn = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, retryStrategy });
   conn.on('error', warn);
   const store = new LastPositionStore(conn, warn);
   log.info({ nodeId: options.nodeId }, 'clustered: routing and retained state shared through Redis');
+  const watch = new ClusterWatch(
+    conn,
+    `${options.keyPrefix}node:${options.nodeId}`,
+    Math.min(2000, options.heartbeatMs / 4),
+    {
+      change(up) {
+        store.setUp(up);
+        if (up) log.info('cluster: redis is back; writing what waited');
+        else log.warn('cluster: redis unreachable; this node serves its own clients meanwhile');
+        events.change(up);
+      },
+      lost() {
+        log.warn("cluster: redis lost its data (restarted empty or flushed); writing this node's state again");
+        events.lost();
+      },
+    },
+  );
+  watch.start();
   return {
     clustered: true,
+    up: () => watch.up,
+    restoreRetained: (packets) => {
+      for (const p of packets) void store.storeRetained(p);
+    },
     mq,
     // Aedes 1.x reads retained messages as streams: the adapter of aedes-persistence 11 gives them.
     persistence: markRedeliveries(new CallBackPersistence(() => store)),
     close: async () => {
+      watch.stop();
       await store.flush();
       // QUIT after what is queued, so the writes of sessions closing with the node finish.
       await conn.quit().catch(() => undefined);

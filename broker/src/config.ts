@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_SECRET_CHARS } from '@ridetrack/shared';
 
 /** Every broker setting, read once from the environment by main.ts. infra/.env.example lists them. */
 const port = z.coerce.number().int().min(0).max(65535);
@@ -16,13 +17,18 @@ const schema = z.object({
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
   AUTH_MODE: z.enum(['jwt', 'dev', 'open']).default('jwt'),
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_SECRET: z
+    .string()
+    .min(MIN_SECRET_CHARS, `must be at least ${MIN_SECRET_CHARS} characters (make one: openssl rand -base64 32)`)
+    .optional(),
   JWT_PUBLIC_KEY: z.string().min(1).optional(),
   JWT_ALGORITHMS: z.string().min(1).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   ALLOW_INSECURE_ON_PUBLIC: bool.default(false),
   MAX_PACKET_BYTES: z.coerce.number().int().min(128).max(268_435_455).default(8192),
   CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(5000),
   PUBLISH_RATE_PER_S: z.coerce.number().positive().default(20),
   PUBLISH_BURST: positiveInt.default(40),
   INVALID_RATE_PER_S: z.coerce.number().positive().default(1),
@@ -37,6 +43,9 @@ const schema = z.object({
   RECONNECT_BAN_CONNECTS: positiveInt.default(30),
   RECONNECT_BAN_WINDOW_MS: positiveInt.default(10_000),
   RECONNECT_BAN_MS: positiveInt.default(30_000),
+  AUTH_FAILURE_BAN_COUNT: positiveInt.default(50),
+  AUTH_FAILURE_WINDOW_MS: positiveInt.default(10_000),
+  AUTH_FAILURE_BAN_MS: positiveInt.default(60_000),
   MAX_SPEED_MPS: z.coerce.number().positive().default(83),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(5000),
   REDIS_URL: z
@@ -44,6 +53,7 @@ const schema = z.object({
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
   CLUSTER: z.enum(['auto', 'off']).default('auto'),
+  CLUSTER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   NODE_ID: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . -')
@@ -63,15 +73,23 @@ const schema = z.object({
   LONG_POLL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(25_000),
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(120_000).default(15_000),
   SSE_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(65_536),
+  FLEET_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65_536)
+    .default(4 * 1024 * 1024),
   WEB_DIR: z.string().min(1).optional(),
-  ROADS_FILE: z.string().min(1).optional(),
-  ROADS_ATTRIBUTION: z.string().min(1).optional(),
+  CITY_FILE: z.string().min(1).optional(),
+  CITY_CACHE_DIR: z.string().min(1).optional(),
+  CITY_MAX_MB: z.coerce.number().int().min(1).max(2048).default(64),
   MAP_STYLE_URL: z.url().optional(),
   SERVICE_AREA_NAME: z.string().min(1).max(80).default('Baltimore'),
   MAP_CENTER: z
     .string()
     .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'must be lng,lat')
-    .default('-76.61,39.29'),
+    .optional(),
+  // Dev mode: where to write the secret, tokens and addresses as shell lines (npm start sets it).
+  DEV_ENV_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -81,6 +99,9 @@ function crossFieldProblems(env: Record<string, string>): string[] {
   const mode = env['AUTH_MODE'] ?? 'jwt';
   if (mode === 'jwt' && env['JWT_SECRET'] === undefined && env['JWT_PUBLIC_KEY'] === undefined) {
     problems.push('JWT_SECRET: AUTH_MODE=jwt needs JWT_SECRET or JWT_PUBLIC_KEY (or use AUTH_MODE=dev for local use)');
+  }
+  if (env['DEV_ENV_FILE'] !== undefined && mode !== 'dev') {
+    problems.push('DEV_ENV_FILE: only in AUTH_MODE=dev (it holds the dev secret and tokens)');
   }
   if ((env['TLS_CERT_FILE'] === undefined) !== (env['TLS_KEY_FILE'] === undefined)) {
     problems.push('TLS_CERT_FILE: TLS_CERT_FILE and TLS_KEY_FILE go together');

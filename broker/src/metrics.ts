@@ -63,6 +63,17 @@ export function createMetrics() {
       help: 'Failed geo-index batch writes (the newest fixes are kept and retried)',
       registers: [registry],
     }),
+    clusterUp: new Gauge({
+      name: 'ridetrack_cluster_up',
+      help: '1 while the cluster Redis answers, 0 while it is unreachable (absent when not clustered)',
+      registers: [registry],
+    }),
+    brokerErrors: new Counter({
+      name: 'ridetrack_broker_errors_total',
+      help: 'Errors of the broker itself that it survived (not of one client), by source',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
     indexUp: new Gauge({
       name: 'ridetrack_index_up',
       help: '1 while geo-index writes succeed, 0 while the backend (Redis) is unreachable',

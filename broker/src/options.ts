@@ -5,7 +5,6 @@ import type { BrokerOptions } from './broker';
 import type { BrokerConfig } from './config';
 import type { DriverProfile } from '@ridetrack/shared';
 import { cachingVerifier, createVerifier, type TokenVerifier } from './auth/tokens';
-import { servedAreaOf } from './http/served-area';
 import { DEFAULT_LIFECYCLE } from './trips/lifecycle';
 import { parseProfiles } from './trips/profiles';
 
@@ -69,8 +68,12 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       banConnects: config.RECONNECT_BAN_CONNECTS,
       banWindowMs: config.RECONNECT_BAN_WINDOW_MS,
       banMs: config.RECONNECT_BAN_MS,
+      authFailures: config.AUTH_FAILURE_BAN_COUNT,
+      authFailureWindowMs: config.AUTH_FAILURE_WINDOW_MS,
+      authFailureBanMs: config.AUTH_FAILURE_BAN_MS,
     },
     connectTimeoutMs: config.CONNECT_TIMEOUT_MS,
+    http: { headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     maxInflightInbound: config.MAX_INFLIGHT_INBOUND,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     fixRetentionMs: 3_600_000,
@@ -78,6 +81,8 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       // With a Redis URL, nodes share routing and retained state unless CLUSTER=off.
       redisUrl: config.CLUSTER === 'off' ? undefined : config.REDIS_URL,
       nodeId: config.NODE_ID ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
+      heartbeatMs: config.CLUSTER_HEARTBEAT_MS,
+      keyPrefix: config.REDIS_KEY_PREFIX,
     },
     geo: {
       redisUrl: config.REDIS_URL,
@@ -90,18 +95,18 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
     },
     web: {
       webDir: config.WEB_DIR,
-      roadsFile: config.ROADS_FILE,
-      roadsAttribution: config.ROADS_ATTRIBUTION,
       styleUrl: config.MAP_STYLE_URL,
-      center: config.MAP_CENTER.split(',').map(Number) as [number, number],
+      center:
+        config.MAP_CENTER === undefined ? undefined : (config.MAP_CENTER.split(',').map(Number) as [number, number]),
       maxH3Resolution: config.H3_RESOLUTION,
       devMode: config.AUTH_MODE === 'dev',
-      servedArea: await servedAreaOf(config.ROADS_FILE, config.SERVICE_AREA_NAME),
+      serviceAreaName: config.SERVICE_AREA_NAME,
     },
     live: {
       longPollTimeoutMs: config.LONG_POLL_TIMEOUT_MS,
       heartbeatMs: config.SSE_HEARTBEAT_MS,
       maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES,
+      fleetMaxBufferedBytes: config.FLEET_MAX_BUFFERED_BYTES,
       retryMs: 2000,
     },
     dispatch: {

@@ -65,6 +65,11 @@ export class Presence {
     this.closed = true;
   }
 
+  /** The drivers online on this node. */
+  drivers(): IterableIterator<string> {
+    return this.current.keys();
+  }
+
   /** How many drivers are online on this node. */
   get onlineCount(): number {
     return this.current.size;

@@ -127,6 +127,9 @@ describe('in-flight cap', () => {
     expect(socket.closed).toBe(false);
     socket.write(rawPacket(0x34, [...mqttString('x/y'), 0, 6, 1]));
     await closed(socket);
+    expect(
+      await metricValue(capped.broker, 'ridetrack_protocol_violations_total', { reason: 'qos2_inflight_exceeded' }),
+    ).toBe(1);
     await capped.broker.close();
   });
 });

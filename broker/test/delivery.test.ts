@@ -31,7 +31,7 @@ describe('a driver publishes, the assigned rider receives the exact fix', () => 
     ['WebSocket', 'TCP', 'drv-ws'],
   ])('driver over %s, rider over %s', async (driverVia, riderVia, id) => {
     const url = (via: string) => (via === 'TCP' ? t.tcpUrl : t.wsUrl);
-    const rider = await connectClient(url(riderVia), `rider-${id}`, await t.token(riderClaims(id)));
+    const rider = await connectClient(url(riderVia), `rider:rider-1:${id}`, await t.token(riderClaims(id)));
     await rider.subscribeAsync(`d/${id}/l`);
     const driver = await connectClient(url(driverVia), id, await t.token(driverClaims(id)));
     const sent = [packetOf(1), packetOf(2), packetOf(3)];
@@ -47,7 +47,7 @@ describe('last known position', () => {
     const driver = await connectClient(t.tcpUrl, 'drv-late', await t.token(driverClaims('drv-late')));
     const fix = packetOf(7, { timestampMs: Date.now() - 5000 });
     await driver.publishAsync('d/drv-late/l', fix, { qos: 1 });
-    const rider = await connectClient(t.wsUrl, 'rider-late', await t.token(riderClaims('drv-late')));
+    const rider = await connectClient(t.wsUrl, 'rider:rider-1:late', await t.token(riderClaims('drv-late')));
     const first = nextMessage(rider, 'd/drv-late/l');
     await rider.subscribeAsync('d/drv-late/l');
     const got = await first;
@@ -61,7 +61,7 @@ describe('last known position', () => {
 
 describe('presence', () => {
   it('is set online at connect and offline when the driver leaves, retained for late subscribers', async () => {
-    const ops = await connectClient(t.tcpUrl, 'ops-presence', await t.token(operatorClaims));
+    const ops = await connectClient(t.tcpUrl, 'operator:ops-1:presence', await t.token(operatorClaims));
     await ops.subscribeAsync('d/+/s');
     const online = nextMessage(ops, 'd/drv-p/s');
     const driver = await connectClient(t.tcpUrl, 'drv-p', await t.token(driverClaims('drv-p')));
@@ -69,7 +69,7 @@ describe('presence', () => {
     const offline = nextMessage(ops, 'd/drv-p/s');
     await driver.endAsync();
     expect(decodeStatus((await offline).payload)).toMatchObject({ ok: true, value: { online: false } });
-    const rider = await connectClient(t.tcpUrl, 'rider-p', await t.token(riderClaims('drv-p')));
+    const rider = await connectClient(t.tcpUrl, 'rider:rider-1:p', await t.token(riderClaims('drv-p')));
     const late = nextMessage(rider, 'd/drv-p/s');
     await rider.subscribeAsync('d/drv-p/s');
     const got = await late;
@@ -79,7 +79,7 @@ describe('presence', () => {
   });
 
   it("publishes the driver's Last Will when it vanishes", async () => {
-    const ops = await connectClient(t.tcpUrl, 'ops-will', await t.token(operatorClaims));
+    const ops = await connectClient(t.tcpUrl, 'operator:ops-1:will', await t.token(operatorClaims));
     await ops.subscribeAsync('d/drv-w/s');
     const driver = await connectClient(t.tcpUrl, 'drv-w', await t.token(driverClaims('drv-w')), {
       will: { topic: 'd/drv-w/s', payload: Buffer.from(encodeStatus({ online: false, ts: 1 })), qos: 1, retain: true },
@@ -95,7 +95,7 @@ describe('presence', () => {
   });
 
   it('finds a dead link within 1.5 x keepalive and marks the driver offline [MQTT-3.1.2-24]', async () => {
-    const ops = await connectClient(t.tcpUrl, 'ops-ka', await t.token(operatorClaims));
+    const ops = await connectClient(t.tcpUrl, 'operator:ops-1:ka', await t.token(operatorClaims));
     await ops.subscribeAsync('d/drv-ka/s');
     const online = nextMessage(ops, 'd/drv-ka/s');
     const socket = await rawSocket(t.broker.ports.mqtt);
@@ -119,7 +119,7 @@ describe('presence', () => {
   });
 
   it('a driver that reconnects stays online when its old session ends', async () => {
-    const ops = await connectClient(t.tcpUrl, 'ops-takeover', await t.token(operatorClaims));
+    const ops = await connectClient(t.tcpUrl, 'operator:ops-1:takeover', await t.token(operatorClaims));
     await ops.subscribeAsync('d/drv-t/s');
     const token = await t.token(driverClaims('drv-t'));
     const will = {
@@ -133,7 +133,7 @@ describe('presence', () => {
     const second = await connectClient(t.tcpUrl, 'drv-t', token, { will });
     await firstClosed;
     // Ask for the retained status after the takeover settled: it must say online.
-    const probe = await connectClient(t.tcpUrl, 'ops-probe', await t.token(operatorClaims));
+    const probe = await connectClient(t.tcpUrl, 'operator:ops-1:probe', await t.token(operatorClaims));
     const retained = nextMessage(probe, 'd/drv-t/s');
     await probe.subscribeAsync('d/drv-t/s');
     expect(decodeStatus((await retained).payload)).toMatchObject({ ok: true, value: { online: true } });
@@ -143,7 +143,7 @@ describe('presence', () => {
 
 describe('OwnTracks drivers', () => {
   it('an OwnTracks phone with a driver token reaches riders as a v1 fix', async () => {
-    const rider = await connectClient(t.tcpUrl, 'rider-ot', await t.token(riderClaims('drv-ot')));
+    const rider = await connectClient(t.tcpUrl, 'rider:rider-1:ot', await t.token(riderClaims('drv-ot')));
     await rider.subscribeAsync('d/drv-ot/l');
     const phone = await connectClient(t.tcpUrl, 'drv-ot', await t.token(driverClaims('drv-ot')));
     const got = nextMessage(rider, 'd/drv-ot/l');

@@ -148,8 +148,8 @@ export async function metricValue(
 }
 
 /** A raw TCP connection, for packets no well-behaved client library would send. */
-export async function rawSocket(port: number): Promise<Socket & { received: Buffer[] }> {
-  const socket = netConnect({ port, host: '127.0.0.1' });
+export async function rawSocket(port: number, localAddress?: string): Promise<Socket & { received: Buffer[] }> {
+  const socket = netConnect({ port, host: '127.0.0.1', ...(localAddress === undefined ? {} : { localAddress }) });
   await once(socket, 'connect');
   const received: Buffer[] = [];
   socket.on('data', (d: Buffer) => received.push(d));

@@ -33,7 +33,7 @@ describe('third-party MQTT clients', () => {
       '-p',
       port,
       '-i',
-      'rider-mq',
+      'rider:rider-1:mq',
       '-u',
       'rider',
       '-P',
@@ -172,7 +172,7 @@ describe('Eclipse Paho (Python) clients', () => {
     const rider = paho(
       'sub',
       'ws',
-      { clientId: 'rider-paho', username: 'rider', password: await t.token(riderClaims('drv-paho')) },
+      { clientId: 'rider:rider-1:paho', username: 'rider', password: await t.token(riderClaims('drv-paho')) },
       'd/drv-paho/l',
     );
     expect((await rider.next('connack')).rc).toBe(0);
@@ -207,7 +207,7 @@ describe('Eclipse Paho (Python) clients', () => {
       const other = paho(
         'sub',
         'tcp',
-        { clientId: 'rider-y', username: 'rider', password: await t.token(riderClaims('drv-mine')) },
+        { clientId: 'rider:rider-1:y', username: 'rider', password: await t.token(riderClaims('drv-mine')) },
         'd/drv-other/l',
       );
       expect((await other.next('connack')).rc).toBe(0);

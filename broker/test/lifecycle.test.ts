@@ -12,8 +12,13 @@ import {
   connectRefused,
   driverClaims,
   metricValue,
+  mqttString,
   operatorClaims,
+  rawConnect,
+  rawSocket,
+  closed,
   startTestBroker,
+  type TestBroker,
 } from './harness';
 
 const silent = pino({ level: 'silent' });
@@ -75,8 +80,8 @@ describe('HTTP endpoints', () => {
 describe('admission', () => {
   it('refuses connections over the cap with CONNACK 3 (server unavailable)', async () => {
     const t = await startTestBroker({ MAX_CONNECTIONS: '1' });
-    const first = await connectClient(t.tcpUrl, 'ops-a', await t.token(operatorClaims));
-    expect(await connectRefused(t.tcpUrl, 'ops-b', await t.token(operatorClaims))).toBe(3);
+    const first = await connectClient(t.tcpUrl, 'operator:ops-1:a', await t.token(operatorClaims));
+    expect(await connectRefused(t.tcpUrl, 'operator:ops-1:b', await t.token(operatorClaims))).toBe(3);
     expect(await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'too_many_connections' })).toBe(
       1,
     );
@@ -92,13 +97,36 @@ describe('admission', () => {
     expect(await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'reconnect_ban' })).toBe(1);
     await t.broker.close();
   });
+
+  it("cannot be turned against a driver: CONNECTs with its id and no valid token don't lock it out", async () => {
+    const t = await startTestBroker({
+      RECONNECT_BAN_CONNECTS: '30',
+      AUTH_FAILURE_BAN_COUNT: '20',
+      AUTH_FAILURE_BAN_MS: '60000',
+    });
+    // The issue's reproduction: 31 CONNECTs with the driver's client id and a bad token, from
+    // another address (127.0.0.2; the driver comes from 127.0.0.1).
+    const codes: number[] = [];
+    for (let i = 0; i < 31; i++) codes.push(await rawConnackCode(t, '127.0.0.2', 'drv-victim', 'not-a-token'));
+    // 21 are refused as bad credentials (the 21st failure starts the ban); from then on the address
+    // is refused before any token work.
+    expect(codes.slice(0, 21)).toEqual(new Array<number>(21).fill(4));
+    expect(codes.slice(21)).toEqual(new Array<number>(10).fill(3));
+    expect(await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'auth_failures' })).toBe(10);
+    // The real driver connects, from its own address, at once.
+    const driver = await connectClient(t.tcpUrl, 'drv-victim', await t.token(driverClaims('drv-victim')));
+    expect(driver.connected).toBe(true);
+    expect(await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'reconnect_ban' })).toBe(0);
+    await driver.endAsync();
+    await t.broker.close();
+  });
 });
 
 describe('graceful shutdown', () => {
   it('stops accepting, closes every client, and resolves', async () => {
     const t = await startTestBroker({ SHUTDOWN_TIMEOUT_MS: '2000' });
-    const tcp = await connectClient(t.tcpUrl, 'ops-1', await t.token(operatorClaims));
-    const ws = await connectClient(t.wsUrl, 'ops-2', await t.token(operatorClaims));
+    const tcp = await connectClient(t.tcpUrl, 'operator:ops-1:1', await t.token(operatorClaims));
+    const ws = await connectClient(t.wsUrl, 'operator:ops-1:2', await t.token(operatorClaims));
     const closedBoth = Promise.all([clientClosed(tcp), clientClosed(ws)]);
     const started = Date.now();
     await t.broker.close();
@@ -136,11 +164,35 @@ describe('TLS', () => {
     const { mqtts, https } = t.broker.ports;
     if (mqtts === undefined || https === undefined) throw new Error('TLS listeners missing');
     const tls = { rejectUnauthorized: false };
-    const overTls = await connectClient(`mqtts://127.0.0.1:${mqtts}`, 'ops-tls', await t.token(operatorClaims), tls);
-    const overWss = await connectClient(`wss://127.0.0.1:${https}/mqtt`, 'ops-wss', await t.token(operatorClaims), tls);
+    const overTls = await connectClient(
+      `mqtts://127.0.0.1:${mqtts}`,
+      'operator:ops-1:tls',
+      await t.token(operatorClaims),
+      tls,
+    );
+    const overWss = await connectClient(
+      `wss://127.0.0.1:${https}/mqtt`,
+      'operator:ops-1:wss',
+      await t.token(operatorClaims),
+      tls,
+    );
     expect(await metricValue(t.broker, 'ridetrack_connections', { transport: 'tls' })).toBe(1);
     expect(await metricValue(t.broker, 'ridetrack_connections', { transport: 'wss' })).toBe(1);
     await Promise.all([overTls.endAsync(), overWss.endAsync()]);
     await t.broker.close();
   });
 });
+
+/** A raw CONNECT from `localAddress` with this client id and password: the CONNACK return code. */
+async function rawConnackCode(
+  t: TestBroker,
+  localAddress: string,
+  clientId: string,
+  password: string,
+): Promise<number> {
+  const socket = await rawSocket(t.broker.ports.mqtt, localAddress);
+  socket.write(rawConnect({ flags: 0xc2, fields: [mqttString(clientId), mqttString('token'), mqttString(password)] }));
+  await closed(socket);
+  const connack = Buffer.concat(socket.received);
+  return connack[0] === 0x20 ? (connack[3] ?? -1) : -1;
+}

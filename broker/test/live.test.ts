@@ -220,7 +220,7 @@ describe('every transport', () => {
     await publishFix('all-b');
     const sse = await openSse(live('all-a', '/events'), bearer(token));
     await sse.atLeast(1, 'location');
-    const ws = await connectClient(t.wsUrl, 'rider-all', token);
+    const ws = await connectClient(t.wsUrl, 'rider:rider-1:all', token);
     // The retained last fix (seq 1) comes first on MQTT, as the first SSE event does.
     const wsGot = collect(ws, 21, locationTopic('all-a'));
     await ws.subscribeAsync([locationTopic('all-a'), statusTopic('all-a')]);

@@ -43,7 +43,7 @@ describe('Redis failure', () => {
       fetch(`${t.httpUrl}/api/drivers/drv-rf`, { headers: { authorization: `Bearer ${ops}` } })
         .then(async (r) => (r.status === 200 ? ((await r.json()) as { lat: number }).lat : null))
         .then((got) => got === lat);
-    const rider = await connectClient(t.tcpUrl, 'rider-rf', await t.token(riderClaims('drv-rf')));
+    const rider = await connectClient(t.tcpUrl, 'rider:rider-1:rf', await t.token(riderClaims('drv-rf')));
     await rider.subscribeAsync('d/drv-rf/l');
     const drivers = await Promise.all(
       ['drv-rf', 'drv-rf2'].map(async (id) => connectClient(t.tcpUrl, id, await t.token(driverClaims(id)))),

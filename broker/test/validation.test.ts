@@ -28,7 +28,7 @@ afterAll(async () => {
 
 /** A driver and a rider of it; the rider's received fixes are decoded seq numbers. */
 async function pair(id: string) {
-  const rider = await connectClient(t.tcpUrl, `rider-${id}`, await t.token(riderClaims(id)));
+  const rider = await connectClient(t.tcpUrl, `rider:rider-1:${id}`, await t.token(riderClaims(id)));
   await rider.subscribeAsync(`d/${id}/l`);
   const driver = await connectClient(t.tcpUrl, id, await t.token(driverClaims(id)));
   const seqs: number[] = [];
@@ -126,7 +126,11 @@ describe('limits', () => {
 
   it('sheds QoS 0 publishes above the per-client rate and counts them', async () => {
     const limited = await startTestBroker({ PUBLISH_RATE_PER_S: '1', PUBLISH_BURST: '3' });
-    const rider = await connectClient(limited.tcpUrl, 'rider-rate', await limited.token(riderClaims('drv-rate')));
+    const rider = await connectClient(
+      limited.tcpUrl,
+      'rider:rider-1:rate',
+      await limited.token(riderClaims('drv-rate')),
+    );
     await rider.subscribeAsync('d/drv-rate/l');
     const driver = await connectClient(limited.tcpUrl, 'drv-rate', await limited.token(driverClaims('drv-rate')));
     const got = collect(rider, 3, 'd/drv-rate/l');
@@ -175,7 +179,7 @@ describe('slow consumers', () => {
       rawConnect({
         flags: 0xc2,
         keepaliveS: 0,
-        fields: [mqttString(`rider-stuck-${driverId}`), mqttString('u'), mqttString(token)],
+        fields: [mqttString(`rider:rider-1:stuck-${driverId}`), mqttString('u'), mqttString(token)],
       }),
     );
     stuck.write(rawPacket(0x82, [0, 1, ...mqttString(`d/${driverId}/l`), qos]));
@@ -195,7 +199,7 @@ describe('slow consumers', () => {
       PUBLISH_BURST: '100000',
     });
     const stuck = await stuckRider(b, 'drv-slow', 0);
-    const healthy = await connectClient(b.tcpUrl, 'rider-ok', await b.token(riderClaims('drv-slow')));
+    const healthy = await connectClient(b.tcpUrl, 'rider:rider-1:ok', await b.token(riderClaims('drv-slow')));
     // QoS 1: the QoS 1 markers below are delivered at QoS 1, which is never shed.
     await healthy.subscribeAsync('d/drv-slow/l', { qos: 1 });
     const driver = await connectClient(b.tcpUrl, 'drv-slow', await b.token(driverClaims('drv-slow')));
@@ -262,7 +266,7 @@ describe('slow consumers', () => {
 describe('a burst Aedes has not read yet', () => {
   it('hands Aedes only the newest fix once 2 KB of them wait, keeping their order and counting the rest', async () => {
     const b = await startTestBroker({ PUBLISH_RATE_PER_S: '100000', PUBLISH_BURST: '100000' });
-    const rider = await connectClient(b.tcpUrl, 'rider-burst', await b.token(riderClaims('drv-burst')));
+    const rider = await connectClient(b.tcpUrl, 'rider:rider-1:burst', await b.token(riderClaims('drv-burst')));
     await rider.subscribeAsync('d/drv-burst/l');
     const seqs: number[] = [];
     const last = new Promise<void>((resolve) =>

@@ -28,7 +28,7 @@ describe('command line', () => {
     [['--drivers', '1.5'], /--drivers must be a whole number/],
     [['--broker', 'http://x'], /--broker must be a mqtt/],
     [['--transport', 'udp'], /--transport must be tcp, tls or ws/],
-    [['--secret', 'short'], /--secret must be at least 32/],
+    [['--secret', 'short'], /^--secret must be at least 32 characters, like the broker's \(it has 5\)$/],
     [['--ramp=-1'], /--ramp must be above 0/],
     [['--ramp', '-1'], /--ramp/],
     [['--bogus'], /Unknown option '--bogus'/],
@@ -41,5 +41,24 @@ describe('command line', () => {
     const r = parseCli(argv, {});
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(message);
+  });
+
+  it('names JWT_SECRET, not a flag, when the short secret came from the environment, and wants no usage', () => {
+    expect(parseCli([], { JWT_SECRET: 'short' })).toEqual({
+      ok: false,
+      reason: "JWT_SECRET must be at least 32 characters, like the broker's (it has 5)",
+      usage: false,
+    });
+  });
+
+  it('says where the secret came from and whether the broker was chosen', () => {
+    expect(parseCli(['--secret', 'x'.repeat(32)], { JWT_SECRET: 'y'.repeat(32) })).toMatchObject({
+      ok: true,
+      value: { secret: 'x'.repeat(32), secretFrom: '--secret', brokerGiven: false, idPrefixGiven: false },
+    });
+    expect(parseCli(['--transport', 'ws', '--id-prefix', 'a-'], {})).toMatchObject({
+      ok: true,
+      value: { secretFrom: null, brokerGiven: true, idPrefixGiven: true, noObserver: false },
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { MIN_SECRET_CHARS } from '@ridetrack/shared';
 import { DEFAULT_RATE } from './adaptive-rate';
 import { DEFAULT_SIMULATION } from './simulation';
 
@@ -12,21 +13,30 @@ Options:
   --broker <url>         broker URL; repeat for a list to fail over between
                          (default mqtt://127.0.0.1:1883; mqtts://, ws://, wss:// work too)
   --transport <t>        tcp, tls or ws: the default URL's scheme when --broker is not given
-  --secret <s>           JWT secret to sign driver tokens with (or JWT_SECRET); none: open mode
-  --seed <n>             random seed: the same seed gives the same city and drives (default 1)
-  --roads <file>         road network: an OpenStreetMap extract (.osm.pbf or .osm) or GeoJSON
-                         LineStrings with OSM tags (default: the built-in city)
+  --secret <s>           JWT secret to sign driver tokens with (or JWT_SECRET); without either,
+                         the dev env file's, else none (a broker in open mode)
+  --dev-env <file>       where npm start leaves the dev broker's address and secret
+                         (default .ridetrack/dev.env); read when no secret is given
+  --seed <n>             random seed: the same seed gives the same drives (default 1)
+  --city <file>          the city to drive in: an OpenStreetMap extract (.osm.pbf or .osm XML,
+                         as Geofabrik and BBBike publish, up to 64 MB) or GeoJSON road lines
+                         with OSM tags (default: the demo city, infra/cities/baltimore); imported
+                         once and cached in .ridetrack/cache (CITY_CACHE_DIR)
+  --roads <file>         the same as --city (its older name)
   --duration <s>         stop after this many seconds (default: run until Ctrl-C)
   --ramp <n>             new connections per second (default ${DEFAULT_SIMULATION.rampPerS})
   --min-move-m <m>       publish after moving this far (default ${DEFAULT_RATE.minMoveM})
   --turn-deg <deg>       ... or turning this much (default ${DEFAULT_RATE.turnDeg})
   --max-interval-s <s>   ... or at least this often (default ${DEFAULT_RATE.maxIntervalS}; on a trip ${DEFAULT_RATE.onTripMaxIntervalS})
-  --id-prefix <p>        driver ids are <p>00001, <p>00002, ... (default ${DEFAULT_SIMULATION.idPrefix})
+  --id-prefix <p>        driver ids are <p>00001, <p>00002, ... (default ${DEFAULT_SIMULATION.idPrefix}; sim- when
+                         the dev env file is used, so npm start's own fleet keeps its ids)
   --insecure-tls         accept a self-signed broker certificate
   --source-ips <a,b,..>  open the drivers' TCP connections from these local addresses in turn
                          (one address reaches one broker port about 28,000 times)
   --export-roads <file>  write the road network as GeoJSON and exit
-  --report <file>        write the final summary as JSON
+  --report <file>        write the run's report: report.html gives a page of charts and
+                         report.json beside it; any other name, the JSON only
+  --no-observer          do not subscribe to the fleet to measure delivery and latency
   --tunnels <share>      share of road arcs that are tunnels, with no GPS inside (0..0.5; default 0)
   --dropouts-per-hour <n>  random GPS losses per driver per hour, 5-30 s each (default 0)
   --scenario <file>      a scenario (JSON): fleet size over time, dropouts, network losses and
@@ -35,8 +45,9 @@ Options:
   --help                 this text
 
 Examples:
-  npm run sim -- --drivers 500 --secret "$JWT_SECRET"
-  npm run sim -- --roads ../shared/roaddata/source/baltimore.osm.pbf --drivers 200 --duration 60
+  npm run sim -- --drivers 500 --id-prefix load-     # against npm start's broker
+  npm run sim -- --drivers 200 --duration 60 --report report.html
+  npm run sim -- --city berlin-latest.osm.pbf --drivers 200 --duration 60
   npm run sim -- --broker mqtt://node1:1883 --broker mqtt://node2:1883 --ramp 50
   npm run sim -- --export-roads roads.geojson
   npm run sim -- --scenario driver-sim/scenarios/rush-hour.json --secret "$JWT_SECRET"
@@ -54,9 +65,9 @@ const schema = z.object({
     .max(200_000, '--drivers must be at most 200000'),
   broker: z.array(z.string().regex(urlScheme, '--broker must be a mqtt://, mqtts://, ws:// or wss:// URL')),
   transport: z.enum(['tcp', 'tls', 'ws'], { error: '--transport must be tcp, tls or ws' }).optional(),
-  secret: z.string().min(32, '--secret must be at least 32 characters').optional(),
+  secret: z.string().optional(),
   seed: z.coerce.number({ error: '--seed must be a number' }).int('--seed must be a whole number'),
-  roads: z.string().min(1).optional(),
+  city: z.string().min(1).optional(),
   duration: positive('duration').optional(),
   ramp: positive('ramp'),
   minMoveM: positive('min-move-m'),
@@ -66,6 +77,8 @@ const schema = z.object({
   insecureTls: z.boolean(),
   exportRoads: z.string().min(1).optional(),
   report: z.string().min(1).optional(),
+  devEnv: z.string().min(1).optional(),
+  noObserver: z.boolean(),
   tunnels: z.coerce
     .number({ error: '--tunnels must be a number' })
     .min(0, '--tunnels must be between 0 and 0.5')
@@ -82,7 +95,17 @@ const schema = z.object({
   help: z.boolean(),
 });
 
-export type CliOptions = z.output<typeof schema> & { brokers: string[] };
+export type CliOptions = z.output<typeof schema> & {
+  brokers: string[];
+  /** Where the secret came from: the flag, the environment, or neither (the caller may look further). */
+  secretFrom: '--secret' | 'JWT_SECRET' | null;
+  /** True when --broker or --transport chose the broker. */
+  brokerGiven: boolean;
+  idPrefixGiven: boolean;
+};
+
+/** A refused command line: the reason, and whether the usage would help (a flag, not a variable). */
+export type CliProblem = { ok: false; reason: string; usage: boolean };
 
 const DEFAULT_URL = {
   tcp: 'mqtt://127.0.0.1:1883',
@@ -94,7 +117,7 @@ const DEFAULT_URL = {
 export function parseCli(
   argv: readonly string[],
   env: Record<string, string | undefined>,
-): { ok: true; value: CliOptions } | { ok: false; reason: string } {
+): { ok: true; value: CliOptions } | CliProblem {
   let values: Record<string, unknown>;
   try {
     ({ values } = parseArgs({
@@ -107,6 +130,7 @@ export function parseCli(
         transport: { type: 'string' },
         secret: { type: 'string' },
         seed: { type: 'string' },
+        city: { type: 'string' },
         roads: { type: 'string' },
         duration: { type: 'string' },
         ramp: { type: 'string' },
@@ -117,6 +141,8 @@ export function parseCli(
         'insecure-tls': { type: 'boolean' },
         'export-roads': { type: 'string' },
         report: { type: 'string' },
+        'dev-env': { type: 'string' },
+        'no-observer': { type: 'boolean' },
         tunnels: { type: 'string' },
         'dropouts-per-hour': { type: 'string' },
         scenario: { type: 'string' },
@@ -125,15 +151,26 @@ export function parseCli(
       },
     }));
   } catch (err) {
-    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+    return { ok: false, reason: err instanceof Error ? err.message : String(err), usage: true };
+  }
+  const secretFrom = values['secret'] !== undefined ? '--secret' : env['JWT_SECRET'] ? 'JWT_SECRET' : null;
+  const secret =
+    secretFrom === '--secret' ? (values['secret'] as string) : secretFrom === null ? undefined : env['JWT_SECRET'];
+  if (secret !== undefined && secret.length < MIN_SECRET_CHARS) {
+    // The broker refuses such a secret, so tokens signed with it could never be accepted.
+    return {
+      ok: false,
+      reason: `${secretFrom ?? '--secret'} must be at least ${MIN_SECRET_CHARS} characters, like the broker's (it has ${secret.length})`,
+      usage: false,
+    };
   }
   const parsed = schema.safeParse({
     drivers: values['drivers'] ?? DEFAULT_SIMULATION.drivers,
     broker: values['broker'] ?? [],
     transport: values['transport'],
-    secret: values['secret'] ?? env['JWT_SECRET'],
+    secret,
     seed: values['seed'] ?? DEFAULT_SIMULATION.seed,
-    roads: values['roads'],
+    city: values['city'] ?? values['roads'],
     duration: values['duration'],
     ramp: values['ramp'] ?? DEFAULT_SIMULATION.rampPerS,
     minMoveM: values['min-move-m'] ?? DEFAULT_RATE.minMoveM,
@@ -143,17 +180,28 @@ export function parseCli(
     insecureTls: values['insecure-tls'] ?? false,
     exportRoads: values['export-roads'],
     report: values['report'],
+    devEnv: values['dev-env'],
+    noObserver: values['no-observer'] ?? false,
     tunnels: values['tunnels'] ?? 0,
     dropoutsPerHour: values['dropouts-per-hour'] ?? 0,
     scenario: values['scenario'],
     sourceIps: values['source-ips'],
     help: values['help'] ?? false,
   });
-  if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((i) => i.message).join('; ') };
+  if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((i) => i.message).join('; '), usage: true };
   const v = parsed.data;
   const brokers =
     v.broker.length > 0
       ? v.broker.map((u) => u.replace(/^tcp:/, 'mqtt:').replace(/^tls:/, 'mqtts:'))
       : [DEFAULT_URL[v.transport ?? 'tcp']];
-  return { ok: true, value: { ...v, brokers } };
+  return {
+    ok: true,
+    value: {
+      ...v,
+      brokers,
+      secretFrom,
+      brokerGiven: v.broker.length > 0 || v.transport !== undefined,
+      idPrefixGiven: values['id-prefix'] !== undefined,
+    },
+  };
 }

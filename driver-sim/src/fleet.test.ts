@@ -3,7 +3,7 @@ import { distanceM, type LatLng, backoffMs, seededRng } from '@ridetrack/shared'
 import { DEFAULT_RATE, shouldPublish } from './adaptive-rate';
 import { acceptTrip, boardTrip, carFix, carPosition, dropTrip, newCar, stepCar, type Car } from './fleet';
 import { builtInCity } from './roads/city';
-import type { RoadGraph } from './roads/graph';
+import type { RoadGraph } from '@ridetrack/shared';
 
 const city = builtInCity(seededRng(1));
 

@@ -1,6 +1,13 @@
-import { distanceM, type LatLng, type LocationFix, type TripState, gaussian, type Rng } from '@ridetrack/shared';
-import type { RoadGraph } from './roads/graph';
-import { route } from './roads/routing';
+import {
+  distanceM,
+  gaussian,
+  route,
+  type LatLng,
+  type LocationFix,
+  type RoadGraph,
+  type Rng,
+  type TripState,
+} from '@ridetrack/shared';
 
 /**
  * One simulated car. `stepCar` moves it along the road geometry with acceleration and braking,

@@ -6,6 +6,5 @@ export {
   type SimulationOptions,
   type SimulationStats,
 } from './simulation';
-export { loadRoads } from './roads/load';
-export { graphToGeoJson, type RoadGraph } from './roads/graph';
+export { loadCityFile, type LoadedCity } from './roads/city-file';
 export { driverTokens } from './tokens';

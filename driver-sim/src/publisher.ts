@@ -41,7 +41,10 @@ export interface LinkEvents {
   onConnected(): void;
   /** The connection ended; `unexpected` unless the driver closed it itself. */
   onDisconnected(unexpected: boolean): void;
-  onError(): void;
+  /** A connection error: the socket's code (ECONNREFUSED, ...) or the error's message. */
+  onError(code: string): void;
+  /** The broker refused the CONNECT with this CONNACK return code. */
+  onRefused(returnCode: number): void;
 }
 
 /**
@@ -110,8 +113,12 @@ export class DriverLink {
       const message = decodeTripMessage(payload);
       if (message.ok) this.events.onTrip(message.value);
     });
-    client.on('error', () => {
-      if (live()) this.events.onError();
+    client.on('error', (err) => {
+      if (!live()) return;
+      const code = (err as { code?: unknown }).code;
+      // mqtt.js gives a refused CONNECT the CONNACK return code as a number, socket errors a string.
+      if (typeof code === 'number') this.events.onRefused(code);
+      else this.events.onError(typeof code === 'string' ? code : err.message);
     });
     client.on('close', () => {
       if (!live()) return;
@@ -164,5 +171,10 @@ export class DriverLink {
         retain: true,
       });
     await client.endAsync().catch(() => undefined);
+    // The client's own close event no longer reaches us (it is not the live client): say it here.
+    if (this.connected) {
+      this.connected = false;
+      this.events.onDisconnected(false);
+    }
   }
 }

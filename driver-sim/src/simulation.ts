@@ -3,7 +3,7 @@ import { DEFAULT_RATE, shouldPublish, type RatePolicy, type Sample } from './ada
 import { isTunnel, nextDropout, NO_DROPOUTS, type DropoutPolicy } from './dropouts';
 import { acceptTrip, boardTrip, carFix, carPosition, dropTrip, newCar, stepCar, type Car } from './fleet';
 import { DriverLink } from './publisher';
-import type { RoadGraph } from './roads/graph';
+import type { RoadGraph } from '@ridetrack/shared';
 
 export interface SimulationOptions {
   graph: RoadGraph;
@@ -26,6 +26,10 @@ export interface SimulationOptions {
   initialActive?: number;
   /** Source addresses for the drivers' TCP connections, used in turn (none: the system's choice). */
   sourceAddresses?: readonly string[];
+  /** The broker refused a driver's CONNECT (CONNACK return code): the caller decides whether to go on. */
+  onRefused?: (driverId: string, returnCode: number) => void;
+  /** A driver's connection failed (ECONNREFUSED, ETIMEDOUT, ...); it retries with backoff. */
+  onConnectError?: (driverId: string, code: string) => void;
 }
 
 export interface SimulationStats {
@@ -35,7 +39,13 @@ export interface SimulationStats {
   publishedLastSecond: number;
   reconnects: number;
   errors: number;
+  /** CONNECTs the broker refused (CONNACK return code other than 0). */
+  refused: number;
   trips: number;
+  /** Drivers on duty driving at the last tick. */
+  moving: number;
+  /** Drivers on duty parked at the last tick (at a destination, 3-20 s; they report every maxIntervalS). */
+  parked: number;
   /** Simulation ticks run so far. */
   ticks: number;
   /** Drivers meant to be on the road now (a scenario changes it). */
@@ -96,6 +106,7 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
     published: 0,
     reconnects: 0,
     errors: 0,
+    refused: 0,
     trips: 0,
     connected: 0,
     ticks: 0,
@@ -109,6 +120,8 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
   let lastSecond = 0;
   let thisSecond = 0;
   let lastBlind = 0;
+  let moving = 0;
+  let parked = 0;
   for (let i = 0; i < options.drivers; i++) {
     const rng = seededRng(options.seed * 1_000_003 + i);
     const id = driverId(options.idPrefix, i);
@@ -141,7 +154,14 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
           counts.connected--;
           if (unexpected) counts.reconnects++;
         },
-        onError: () => counts.errors++,
+        onError: (code) => {
+          counts.errors++;
+          options.onConnectError?.(car.id, code);
+        },
+        onRefused: (returnCode) => {
+          counts.refused++;
+          options.onRefused?.(car.id, returnCode);
+        },
         onTrip: (m) => {
           const rng = rngs[i] ?? Math.random;
           if (m.state === 'assigned' && m.pickup !== undefined) {
@@ -179,9 +199,15 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
     lastBlind = counts.blind;
     counts.blind = 0;
     const t = now();
+    moving = 0;
+    parked = 0;
     for (let i = 0; i < cars.length; i++) {
       const car = cars[i] as Car;
       stepCar(car, options.graph, options.tickMs, rngs[i] ?? Math.random);
+      if (i < active) {
+        if (car.dwellMs > 0) parked++;
+        else moving++;
+      }
       const link = links[i];
       if (link === undefined || !link.connected || i >= active) continue;
       if (gpsBlind(i, car, t)) {
@@ -234,7 +260,10 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
       publishedLastSecond: lastSecond,
       reconnects: counts.reconnects,
       errors: counts.errors,
+      refused: counts.refused,
       trips: counts.trips,
+      moving,
+      parked,
       ticks: counts.ticks,
       active,
       gpsBlind: lastBlind,

@@ -11,3 +11,13 @@ export function driverTokens(secret: string, ttlS: number): (driverId: string) =
       .setExpirationTime(`${ttlS}s`)
       .sign(key);
 }
+
+/** An operator token (read-only, the whole fleet) for the simulator's observer. */
+export function operatorToken(secret: string, subject: string, ttlS: number): Promise<string> {
+  return new SignJWT({ role: 'operator' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(subject)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlS}s`)
+    .sign(new TextEncoder().encode(secret));
+}

@@ -25,7 +25,7 @@ describe('simulator against a real broker', () => {
       broker = await startBrokerProcess({ AUTH_MODE: 'jwt', JWT_SECRET: secret });
       const port = broker.mqttPort;
       const operator = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
-        clientId: 'ops-sim',
+        clientId: 'operator:ops-sim',
         username: 'ops',
         password: await new (await import('jose')).SignJWT({ role: 'operator' })
           .setProtectedHeader({ alg: 'HS256' })

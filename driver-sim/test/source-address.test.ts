@@ -26,6 +26,7 @@ describe('--source-ips', () => {
         onConnected: () => undefined,
         onDisconnected: () => undefined,
         onError: () => undefined,
+        onRefused: () => undefined,
       },
       seededRng(1),
       Date.now,

@@ -18,7 +18,10 @@ const [tcp, ws, health] = [tcpUrl, wsUrl, healthOf];
 
 /** What a new subscriber on this node is told at once: the retained last fix and presence. */
 async function retainedOn(n: BrokerProcess, driverId: string): Promise<{ seq: number; online: boolean }> {
-  const client = await connect(tcp(n), `ops-${randomBytes(3).toString('hex')}`, { role: 'operator', sub: 'ops' });
+  const client = await connect(tcp(n), `operator:ops:${randomBytes(3).toString('hex')}`, {
+    role: 'operator',
+    sub: 'ops',
+  });
   const got: { seq?: number; online?: boolean } = {};
   const done = new Promise<void>((resolve) => {
     client.on('message', (topic, payload) => {
@@ -65,7 +68,7 @@ afterAll(async () => {
 describe('three broker nodes on one Redis', () => {
   it('a rider on node C receives every update of a driver on node A, in order', { timeout: 30_000 }, async () => {
     const [a, , c] = nodes as [BrokerProcess, BrokerProcess, BrokerProcess];
-    const rider = await connect(ws(c), 'rider-x', {
+    const rider = await connect(ws(c), 'rider:rider-x', {
       role: 'rider',
       sub: 'rider-x',
       drivers: ['drv-x'],
@@ -120,7 +123,7 @@ describe('a node killed under a running fleet', () => {
         const onA = (await health(a)).driversOnline;
         expect(onA).toBeGreaterThan(0); // the sim spreads drivers over the three nodes
 
-        const operator = await connect(ws(c), 'ops-fail', { role: 'operator', sub: 'ops' });
+        const operator = await connect(ws(c), 'operator:ops:fail', { role: 'operator', sub: 'ops' });
         const heardAfter = new Map<string, number>();
         operator.on('message', (topic) => heardAfter.set(topic.split('/')[1] ?? '', Date.now()));
         await operator.subscribeAsync(FLEET_LOCATIONS);

@@ -73,7 +73,7 @@ describe('the load balancer config in infra/haproxy', () => {
     async () => {
       const health = await fetch(`http://127.0.0.1:${lb.http}/healthz`);
       expect(health.status).toBe(200);
-      const rider = await connect(`ws://127.0.0.1:${lb.http}/mqtt`, 'lb-rider', {
+      const rider = await connect(`ws://127.0.0.1:${lb.http}/mqtt`, 'rider:lb-rider', {
         role: 'rider',
         sub: 'lb-rider',
         drivers: ['lb-drv'],
@@ -149,4 +149,33 @@ describe('the load balancer config in infra/haproxy', () => {
       }
     }
   });
+
+  it(
+    'when Redis is away for every node, still routes HTTP and WebSocket clients to live nodes',
+    { timeout: 60_000 },
+    async () => {
+      const port = redis.port;
+      await redis.stop();
+      // Every node reports itself degraded; HAProxy takes them out of the ready backend...
+      const live = nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
+      for (const n of live) {
+        for (;;) {
+          if ((await fetch(`http://127.0.0.1:${n.httpPort}/healthz`)).status === 503) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      await new Promise((r) => setTimeout(r, 5000)); // two failed checks, 2 s apart
+      // ...and new clients still get through, to a live node.
+      expect((await fetch(`http://127.0.0.1:${lb.http}/livez`)).status).toBe(200);
+      const rider = await connect(`ws://127.0.0.1:${lb.http}/mqtt`, 'rider:lb-rider-2', {
+        role: 'rider',
+        sub: 'lb-rider-2',
+        drivers: ['lb-drv-3'],
+        exp: Math.floor(Date.now() / 1000) + 600,
+      });
+      expect(rider.connected).toBe(true);
+      redis = await startRedis(port);
+      await kit.closeClients();
+    },
+  );
 });

@@ -1,19 +1,26 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const SIM = join(ROOT, 'driver-sim/src/main.ts');
+/** A folder with no dev env file in it. */
+export const NO_DEV_ENV = join(tmpdir(), 'ridetrack-no-dev-env');
 
-/** The simulator as its own process (`npm run sim`), for tests of the apps that watch it. */
+/**
+ * The simulator as its own process (`npm run sim`), for tests of the apps that watch it: a fleet
+ * only, so without the observer its report would use, and blind to a dev env file a developer's
+ * own `npm start` may have left in the repo (its secret would change the drivers' ids).
+ */
 export function startSimProcess(
   args: string[],
   env: Record<string, string> = {},
 ): { process: ChildProcess; stop(signal?: NodeJS.Signals): Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', SIM, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', SIM, '--no-observer', ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, RIDETRACK_DIR: NO_DEV_ENV, ...env },
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   return {
@@ -24,15 +31,6 @@ export function startSimProcess(
       await once(child, 'exit');
     },
   };
-}
-
-/** Writes the built-in city's roads as GeoJSON (what the offline map draws). */
-export function exportRoads(file: string, seed = 1): void {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', SIM, '--export-roads', file, '--seed', String(seed)], {
-    cwd: ROOT,
-    stdio: 'ignore',
-  });
-  if (r.status !== 0) throw new Error('exporting roads failed');
 }
 
 export const WEB_DIR = join(ROOT, 'rider-web', 'dist');

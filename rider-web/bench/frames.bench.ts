@@ -6,14 +6,13 @@
  * the rider page (Brotli where the build wrote it).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page, Response } from 'playwright-core';
 import { launchChromium } from '../../infra/test/browser';
 import { startBrokerProcess } from '../../infra/test/broker-process';
-import { exportRoads, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
+import { startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
 import { machineLine } from '../../shared/bench/machine';
 
 const FLEET = Number(process.env['BENCH_FLEET'] ?? 5000);
@@ -69,7 +68,7 @@ function wireBytes(page: Page): () => Promise<Map<string, number>> {
   const pending: Promise<[string, number]>[] = [];
   const kind = (r: Response): string => {
     const path = new URL(r.url()).pathname;
-    if (path === '/roads.geojson') return 'road network';
+    if (path.startsWith('/map/')) return 'basemap (style, tiles, glyphs)';
     if (/\.(js|css|html)$/.test(path) || path === '/') return 'code (HTML, JS, CSS, worker)';
     return 'other (config, API)';
   };
@@ -103,13 +102,10 @@ function wireBytes(page: Page): () => Promise<Map<string, number>> {
 }
 
 const secret = randomBytes(32).toString('hex');
-const roads = join(mkdtempSync(join(tmpdir(), 'ridetrack-bench-web-')), 'roads.geojson');
-exportRoads(roads);
 const broker = await startBrokerProcess({
   AUTH_MODE: 'dev',
   JWT_SECRET: secret,
   WEB_DIR,
-  ROADS_FILE: roads,
   PUBLISH_RATE_PER_S: '100',
   MAX_EVENT_LOOP_LAG_MS: '60000',
 });

@@ -15,14 +15,20 @@
  * Appends the run to rider-web/bench/results.jsonl.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { decodeLocation, distanceM, type LatLng, type LocationFix, type RiderTrip } from '@ridetrack/shared';
+import {
+  decodeLocation,
+  distanceM,
+  importCity,
+  type LatLng,
+  type LocationFix,
+  type RiderTrip,
+} from '@ridetrack/shared';
 import { launchChromium } from '../../infra/test/browser';
 import { startBrokerProcess } from '../../infra/test/broker-process';
-import { exportRoads, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
+import { startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
 import { machineLine } from '../../shared/bench/machine';
 import { glidePosition, glideTo, type Glide } from '../src/markers';
 import { addFix, drawnAt, startMotion, step, type Motion } from '../src/ride/motion';
@@ -34,13 +40,10 @@ const NETWORK = { offline: false, latency: 150, downloadThroughput: 1_600_000 / 
 const ZOOM = 16;
 
 const secret = randomBytes(32).toString('hex');
-const roads = join(mkdtempSync(join(tmpdir(), 'ridetrack-bench-rider-')), 'roads.geojson');
-exportRoads(roads);
 const broker = await startBrokerProcess({
   AUTH_MODE: 'dev',
   JWT_SECRET: secret,
   WEB_DIR,
-  ROADS_FILE: roads,
   TRIP_WAIT_S: '3',
   DISPATCH_RADIUS_M: '8000',
 });
@@ -50,12 +53,14 @@ const sim = startSimProcess(['--drivers', '10', '--broker', `mqtt://127.0.0.1:${
 });
 const ops = ((await (await fetch(`${base}/api/dev/token?role=operator`)).json()) as { token: string }).token;
 const auth = { authorization: `Bearer ${ops}`, 'content-type': 'application/json' };
-const junctions: LatLng[] = (
-  JSON.parse(readFileSync(roads, 'utf8')) as { features: { geometry: { coordinates: [number, number][] } }[] }
-).features.map((f) => {
-  const [lng, lat] = f.geometry.coordinates[0] ?? [0, 0];
-  return { lat, lng };
+/** The demo city's junctions, which the broker and the simulator both drive. */
+const imported = importCity(readFileSync(join(import.meta.dirname, '../../infra/cities/baltimore/baltimore.osm.pbf')), {
+  basemap: false,
 });
+if (!imported.ok) throw new Error(imported.reason);
+const graph = imported.value.graph;
+const junctions: LatLng[] = graph.nodes.filter((_n, i) => (graph.out[i]?.length ?? 0) > 2);
+const [centerLng, centerLat] = imported.value.center;
 let seed = 7;
 const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
@@ -234,9 +239,12 @@ function replay(heard: { atMs: number; fix: LocationFix }[]) {
 
 /** The junction farthest from every available car: a pickup some minutes' drive away. */
 async function farPickup(): Promise<LatLng> {
-  const res = await fetch(`${base}/api/drivers/nearby?lat=39.29&lng=-76.61&radius_m=8000&limit=100&status=available`, {
-    headers: auth,
-  });
+  const res = await fetch(
+    `${base}/api/drivers/nearby?lat=${centerLat}&lng=${centerLng}&radius_m=8000&limit=100&status=available`,
+    {
+      headers: auth,
+    },
+  );
   const cars = ((await res.json()) as { drivers: LatLng[] }).drivers;
   const candidates = Array.from({ length: 80 }, () => pick(junctions));
   const gap = (j: LatLng) => Math.min(...cars.map((c) => distanceM(c, j)));

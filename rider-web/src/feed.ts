@@ -97,9 +97,11 @@ export function brokerUrl(location: { protocol: string; host: string }): string 
 /** What a page needs from the server, from /config.json. */
 export interface PageConfig {
   devMode: boolean;
+  /** The basemap style: the city's own (/map/style.json) or a hosted one (MAP_STYLE_URL). */
   styleUrl: string | null;
-  roadsAttribution: string | null;
+  /** Where the city is: the pages open on its centre. */
   center: [number, number];
+  bounds: [number, number, number, number] | null;
   maxH3Resolution: number;
   /** Where riders may be picked up: `[minLng, minLat, maxLng, maxLat]` and its name; null when unknown. */
   servedArea: { bbox: [number, number, number, number]; name: string } | null;

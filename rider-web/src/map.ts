@@ -1,4 +1,4 @@
-import { Map as MapLibre, setWorkerUrl, type StyleSpecification } from 'maplibre-gl';
+import { AttributionControl, Map as MapLibre, setWorkerUrl, type StyleSpecification } from 'maplibre-gl';
 // MapLibre 6 loads its worker from a separate module that a bundler cannot find by itself; Vite's
 // ?worker&url bundles it (with its shared chunk) and gives its URL (MapLibre's v5 to v6 guide).
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url';
@@ -6,64 +6,34 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url';
 setWorkerUrl(workerUrl);
 import type { PageConfig } from './feed';
 
+/** A blank map, for a server with no city (CITY_FILE=none) and no hosted style. */
+const BLANK: StyleSpecification = {
+  version: 8,
+  sources: {},
+  layers: [{ id: 'land', type: 'background', paint: { 'background-color': '#f2f1ed' } }],
+};
+
 /**
- * A MapLibre map that needs no tile server: the road network the simulator drives on, drawn from
- * /roads.geojson over a plain background, credited to OpenStreetMap when it comes from OSM. A style
- * URL in the server's config (MAP_STYLE_URL) switches to a real basemap.
+ * A MapLibre map on the server's basemap: the city's own vector tiles (/map/style.json, made by the
+ * broker from the city extract; the look is in shared/src/city/basemap-style.ts), or a hosted style
+ * when MAP_STYLE_URL is set. Opens on the city's centre. The attribution stays open on every
+ * screen size (never the collapsed "i" button), top right, clear of the pages' panels (top left on
+ * a desktop, along the bottom on a phone): OpenStreetMap's licence asks for it to be visible.
  */
-export function createMap(container: HTMLElement, config: PageConfig, zoom = 13.5): MapLibre {
-  const offline: StyleSpecification = {
-    version: 8,
-    sources: {
-      roads: {
-        type: 'geojson',
-        data: '/roads.geojson',
-        ...(config.roadsAttribution ? { attribution: config.roadsAttribution } : {}),
-      },
-    },
-    layers: [
-      { id: 'background', type: 'background', paint: { 'background-color': '#eef0f2' } },
-      {
-        id: 'roads',
-        type: 'line',
-        source: 'roads',
-        paint: {
-          'line-color': [
-            'case',
-            ['>', ['get', 'speedMps'], 20],
-            '#f2b33d',
-            ['>', ['get', 'speedMps'], 14],
-            '#ffffff',
-            '#fbfbfb',
-          ],
-          'line-width': [
-            'interpolate',
-            ['linear'],
-            ['zoom'],
-            11,
-            ['case', ['>', ['get', 'speedMps'], 14], 2, 0.8],
-            16,
-            ['case', ['>', ['get', 'speedMps'], 14], 10, 5],
-          ],
-        },
-      },
-      {
-        id: 'road-casing',
-        type: 'line',
-        source: 'roads',
-        paint: {
-          'line-color': '#c9ced4',
-          'line-width': 0.5,
-          'line-gap-width': ['interpolate', ['linear'], ['zoom'], 11, 1, 16, 6],
-        },
-      },
-    ],
-  };
-  return new MapLibre({
+export function createMap(container: HTMLElement, config: PageConfig, zoom = 14): MapLibre {
+  const map = new MapLibre({
     container,
-    style: config.styleUrl ?? offline,
+    style: config.styleUrl ?? BLANK,
     center: config.center,
     zoom,
-    attributionControl: { compact: false },
+    attributionControl: false,
   });
+  map.addControl(new AttributionControl({ compact: false }), 'top-right');
+  // Page state for tests and screenshot scripts to wait on: every tile and glyph in view drawn.
+  map.on('idle', () => {
+    container.dataset['mapIdle'] = 'true';
+    container.dataset['mapZoom'] = map.getZoom().toFixed(2);
+  });
+  map.on('dataloading', () => delete container.dataset['mapIdle']);
+  return map;
 }

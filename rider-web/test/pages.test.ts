@@ -1,19 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../infra/test/browser';
 import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { ARTIFACTS, exportRoads, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
+import { ARTIFACTS, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
 
 /**
  * The pages in Debian's Chromium (playwright-core), against the real broker and simulator processes
  * on free ports. Screenshots go to test-artifacts/ (not committed) for a person to look at.
  */
 const secret = randomBytes(32).toString('hex');
-const roads = join(mkdtempSync(join(tmpdir(), 'ridetrack-web-')), 'roads.geojson');
 const DRIVERS = 12;
 let broker: BrokerProcess;
 let sim: ReturnType<typeof startSimProcess>;
@@ -25,13 +23,11 @@ const brokerEnv = (ports?: { mqtt: number; http: number }) => ({
   AUTH_MODE: 'dev',
   JWT_SECRET: secret,
   WEB_DIR,
-  ROADS_FILE: roads,
   ...(ports ? { MQTT_PORT: String(ports.mqtt), HTTP_PORT: String(ports.http) } : {}),
 });
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  exportRoads(roads);
   broker = await startBrokerProcess(brokerEnv());
   base = `http://127.0.0.1:${broker.httpPort}`;
   sim = startSimProcess(
@@ -152,11 +148,12 @@ async function fleetOnline(): Promise<void> {
  */
 async function bookRide(): Promise<string> {
   const { token: ops } = (await (await fetch(`${base}/api/dev/token?role=operator`)).json()) as { token: string };
+  const { center } = (await (await fetch(`${base}/config.json`)).json()) as { center: [number, number] };
   for (let tries = 0; ; tries++) {
     const res = await fetch(`${base}/api/trips`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ops}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ pickup: { lat: 39.29, lng: -76.61 } }),
+      body: JSON.stringify({ pickup: { lat: center[1], lng: center[0] } }),
     });
     if (res.status === 201) return ((await res.json()) as { riderToken: string }).riderToken;
     expect(res.status).toBe(409);

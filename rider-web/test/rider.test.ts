@@ -1,16 +1,23 @@
 import '../../infra/test/provided-context';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { decodeTripMessage, encodeLocation, type LatLng, type LocationFix, type RiderTrip } from '@ridetrack/shared';
+import {
+  decodeTripMessage,
+  encodeLocation,
+  importCity,
+  type LatLng,
+  type LocationFix,
+  type RiderTrip,
+} from '@ridetrack/shared';
 import { launchChromium } from '../../infra/test/browser';
 import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { ARTIFACTS, exportRoads, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
+import { ARTIFACTS, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
 
 /**
  * The rider's pickup screen in Debian's Chromium, against the real broker (its trips in Redis, so
@@ -19,8 +26,8 @@ import { ARTIFACTS, exportRoads, startSimProcess, WEB_DIR } from '../../infra/te
  * token) and the page is opened with the rider token in its address. Scripted drivers (real MQTT
  * clients) play the cases a simulator cannot be told to: a driver who goes offline.
  */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const secret = randomBytes(32).toString('hex');
-const roadsFile = join(mkdtempSync(join(tmpdir(), 'ridetrack-rider-')), 'roads.geojson');
 const DRIVERS = 14;
 const WAIT_S = 12;
 let broker: BrokerProcess;
@@ -28,6 +35,8 @@ let sim: ReturnType<typeof startSimProcess>;
 let browser: Browser;
 let base: string;
 let ops: string;
+/** Where the city's maps open ([lng, lat]): the middle of its roads. */
+let center: [number, number];
 let prefix = `rider:${randomUUID()}:`;
 const consoleErrors: string[] = [];
 
@@ -35,7 +44,6 @@ const brokerEnv = (ports?: { mqtt: number; http: number }) => ({
   AUTH_MODE: 'dev',
   JWT_SECRET: secret,
   WEB_DIR,
-  ROADS_FILE: roadsFile,
   REDIS_URL: inject('redisUrl'),
   REDIS_KEY_PREFIX: prefix,
   TRIP_WAIT_S: String(WAIT_S),
@@ -46,7 +54,6 @@ const brokerEnv = (ports?: { mqtt: number; http: number }) => ({
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  exportRoads(roadsFile);
   broker = await startBrokerProcess(brokerEnv());
   base = `http://127.0.0.1:${broker.httpPort}`;
   sim = startSimProcess(
@@ -55,6 +62,7 @@ beforeAll(async () => {
   );
   browser = await launchChromium();
   ops = await operatorToken();
+  center = ((await (await fetch(`${base}/config.json`)).json()) as { center: [number, number] }).center;
 }, 60_000);
 
 afterAll(async () => {
@@ -96,17 +104,18 @@ async function book(pickup: LatLng, dropoff?: LatLng): Promise<Booked> {
   }
 }
 
-/** The road network's junctions (the simulator drives from junction to junction). */
+/** The demo city's junctions (the broker and the simulator drive its road graph). */
 let junctionCache: LatLng[] | null = null;
 function junctions(): LatLng[] {
-  junctionCache ??= (
-    JSON.parse(readFileSync(roadsFile, 'utf8')) as { features: { geometry: { coordinates: [number, number][] } }[] }
-  ).features.flatMap((f) => {
-    const c = f.geometry.coordinates;
-    return [c[0], c[c.length - 1]]
-      .filter((p): p is [number, number] => p !== undefined)
-      .map(([lng, lat]) => ({ lat, lng }));
-  });
+  if (junctionCache === null) {
+    const imported = importCity(readFileSync(join(ROOT, 'infra/cities/baltimore/baltimore.osm.pbf')), {
+      basemap: false,
+    });
+    if (!imported.ok) throw new Error(imported.reason);
+    const g = imported.value.graph;
+    // Junctions proper: nodes with more than two roads.
+    junctionCache = g.nodes.filter((_n, i) => (g.out[i]?.length ?? 0) > 2);
+  }
   return junctionCache;
 }
 
@@ -118,7 +127,9 @@ type Car = LatLng & { headingDeg: number | null; driverId: string };
 /** An available car of the simulator's, preferably one driving (its heading known); waits for one. */
 async function availableCar(): Promise<Car> {
   for (let tries = 0; ; tries++) {
-    const { body } = (await api('/drivers/nearby?lat=39.29&lng=-76.61&radius_m=5000&limit=50&status=available')) as {
+    const { body } = (await api(
+      `/drivers/nearby?lat=${center[1]}&lng=${center[0]}&radius_m=8000&limit=50&status=available`,
+    )) as {
       body: { drivers: Car[] };
     };
     const car = body.drivers.find((d) => d.headingDeg !== null) ?? (tries > 20 ? body.drivers[0] : undefined);

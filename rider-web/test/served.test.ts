@@ -1,27 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { exportRoads, WEB_DIR } from '../../infra/test/sim-process';
+import { WEB_DIR } from '../../infra/test/sim-process';
 
 /**
- * How the broker serves the built pages and the road network: compressed when the browser accepts
- * it, byte for byte the same once decoded. Raw node:http, since fetch would decode for us.
+ * How the broker serves the built pages and the basemap's label glyphs: compressed when the
+ * browser accepts it, byte for byte the same once decoded. Raw node:http, since fetch would decode
+ * for us. (Tiles and the style: broker/test/map.test.ts.)
  */
-const roads = join(mkdtempSync(join(tmpdir(), 'ridetrack-served-')), 'roads.geojson');
 let broker: BrokerProcess;
 
 beforeAll(async () => {
-  exportRoads(roads);
   broker = await startBrokerProcess({
     AUTH_MODE: 'dev',
     JWT_SECRET: randomBytes(32).toString('hex'),
     WEB_DIR,
-    ROADS_FILE: roads,
   });
 }, 60_000);
 afterAll(async () => {
@@ -79,43 +76,29 @@ describe('pages and assets', () => {
     }
   });
 
-  it('sends the road network compressed, with an ETag per coding and 304 when unchanged', async () => {
-    const original = readFileSync(roads);
-    const br = await fetchRaw('/roads.geojson', { 'accept-encoding': 'gzip, br' });
-    const gz = await fetchRaw('/roads.geojson', { 'accept-encoding': 'gzip;q=1, br;q=0' });
-    const plain = await fetchRaw('/roads.geojson', { 'accept-encoding': 'identity' });
+  it('serves the label glyphs built from Noto Sans, Brotli or gzip as accepted, the same once decoded', async () => {
+    const path = '/map/glyphs/Noto%20Sans%20Regular/0-255.pbf';
+    const original = readFileSync(join(WEB_DIR, 'glyphs', 'Noto Sans Regular', '0-255.pbf'));
+    const br = await fetchRaw(path, { 'accept-encoding': 'gzip, br' });
+    const gz = await fetchRaw(path, { 'accept-encoding': 'gzip' });
+    const plain = await fetchRaw(path);
     expect([br.headers['content-encoding'], gz.headers['content-encoding'], plain.headers['content-encoding']]).toEqual(
       ['br', 'gzip', undefined],
     );
     for (const r of [br, gz, plain]) {
       expect(r.status).toBe(200);
-      expect(r.headers['content-type']).toBe('application/geo+json');
-      expect(r.headers.vary).toBe('Accept-Encoding');
+      expect(r.headers['content-type']).toBe('application/x-protobuf');
+      expect(r.headers['cache-control']).toMatch(/max-age=\d+/);
       expect(decode(r).equals(original)).toBe(true);
     }
-    expect(br.body.length).toBeLessThan(original.length / 4);
-    const etags = new Set([br.headers.etag, gz.headers.etag, plain.headers.etag]);
-    expect(etags.size).toBe(3);
-    const again = await fetchRaw('/roads.geojson', {
-      'accept-encoding': 'br',
-      'if-none-match': String(br.headers.etag),
-    });
-    expect(again.status).toBe(304);
-    expect(again.body.length).toBe(0);
-  });
-
-  it('sends the road network again when its file changes, and says so when it cannot be read', async () => {
-    const before = await fetchRaw('/roads.geojson', { 'accept-encoding': 'br' });
-    const changed = JSON.stringify({ type: 'FeatureCollection', features: [] });
-    writeFileSync(roads, changed);
-    const after = await fetchRaw('/roads.geojson', { 'accept-encoding': 'br' });
-    expect(after.headers.etag).not.toBe(before.headers.etag);
-    expect(decode(after).toString()).toBe(changed);
-    rmSync(roads);
-    const missing = await fetchRaw('/roads.geojson');
-    expect(missing.status).toBe(503);
-    expect(JSON.parse(missing.body.toString())).toMatchObject({ error: 'roads_unavailable' });
-    // The broker is unharmed.
-    expect((await fetchRaw('/healthz')).status).toBe(200);
+    // A glyph set: the stack's name and range, then SDF bitmaps (field 3 of the stack, many of them).
+    const text = plain.body.toString('latin1');
+    expect(text).toContain('Noto Sans Regular');
+    expect(text).toContain('0-255');
+    expect(plain.body.length).toBeGreaterThan(20_000);
+    // MapLibre asks for the stack by its names joined with commas; a range the font lacks is empty, not an error.
+    expect((await fetchRaw('/map/glyphs/Noto%20Sans%20Medium,Noto%20Sans%20Regular/0-255.pbf')).status).toBe(200);
+    const none = await fetchRaw('/map/glyphs/Noto%20Sans%20Regular/59392-59647.pbf');
+    expect([none.status, none.body.length]).toEqual([200, 0]);
   });
 });

@@ -18,6 +18,12 @@ export type Claims =
 export type ClaimsReason =
   'not_object' | 'bad_role' | 'bad_subject' | 'bad_drivers' | 'bad_trip' | 'missing_expiry' | 'bad_expiry';
 
+/**
+ * Shortest HS256 secret ridetrack accepts (broker, simulator, `npm start`): 32 characters of
+ * random text carry the 256 bits HS256 needs [RFC 7518 3.2] when they are base64 or hex.
+ */
+export const MIN_SECRET_CHARS = 32;
+
 /** Most drivers one rider token may name (a shared ride, a family account). */
 export const MAX_RIDER_DRIVERS = 16;
 

@@ -21,8 +21,17 @@ export {
   type TopicKind,
   type TopicReason,
 } from './topics';
-export { MAX_RIDER_DRIVERS, parseClaims, ROLES, type Claims, type ClaimsReason, type Role } from './claims';
+export {
+  MAX_RIDER_DRIVERS,
+  MIN_SECRET_CHARS,
+  parseClaims,
+  ROLES,
+  type Claims,
+  type ClaimsReason,
+  type Role,
+} from './claims';
 export { canPublish, canSubscribe, type AccessReason } from './access';
+export { clientIdAllowed, clientIdFor, MAX_CLIENT_ID_LENGTH, type ClientIdReason } from './client-ids';
 export { decodeStatus, encodeStatus, STATUS_MAX_BYTES, type DriverStatus, type StatusReason } from './status';
 export { distanceM, type LatLng } from './geo';
 export {
@@ -58,3 +67,35 @@ export {
 export { backoffMs } from './backoff';
 export { fleetRow, parseFleetRow, type FleetDriver, type FleetRow } from './fleet';
 export { gaussian, seededRng, type Rng } from './rng';
+export { connackText, isCredentialRefusal } from './connack';
+export { DEV_ENV_VARS, devEnvFrom, formatDevEnv, shellQuote, type DevEnv } from './dev-env';
+export type { Bounds, OsmHeader, OsmMember, OsmTags, OsmVisitor } from './city/osm-types';
+export { readOsmPbf, type OsmPbfOptions, type OsmPbfReason } from './city/osm-pbf';
+export { readOsmXml } from './city/osm-xml';
+export { writeOsmPbf, type WritableExtract } from './city/osm-pbf-write';
+export {
+  CITY_IMPORT_VERSION,
+  cityReasonText,
+  DEFAULT_MAX_CITY_BYTES,
+  importCity,
+  OSM_ATTRIBUTION,
+  type City,
+  type CityOptions,
+  type CityReason,
+} from './city/city-import';
+export { featureBounds, type BasemapFeature } from './city/basemap';
+export type { BasemapLayer } from './city/basemap-tags';
+export { basemapStyle, BASEMAP_FONTS, PALETTE, type BasemapStyleOptions } from './city/basemap-style';
+export {
+  arcCount,
+  buildGraph,
+  graphToGeoJson,
+  largestComponent,
+  type Arc,
+  type RoadGraph,
+  type RoadLine,
+} from './city/graph';
+export { pathSeconds, route } from './city/routing';
+export { importGeoJson, type ImportReason } from './city/geojson-roads';
+export { decodeGraph, encodeGraph } from './city/graph-codec';
+export { progressBar } from './progress-bar';

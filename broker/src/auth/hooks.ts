@@ -1,11 +1,12 @@
-import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
+import type { AedesPublishPacket, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
-import { canPublish, canSubscribe, parseFilter, parseTopic, type Claims } from '@ridetrack/shared';
+import { canPublish, canSubscribe, clientIdAllowed, parseFilter, parseTopic, type Claims } from '@ridetrack/shared';
 import { IngressGate } from '../ingress/gate';
 import type { Metrics } from '../metrics';
 import type { TokenVerifier } from './tokens';
 
 /** CONNACK return codes [MQTT-3.2.2.3]; aedes's AuthErrorCode is an ambient const enum. */
+const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
@@ -18,6 +19,13 @@ export interface HookDeps {
   log: Logger;
   /** Called with every authenticated connection (for presence and the connection gauge). */
   onAuthenticated: (client: Client, gate: IngressGate) => void;
+  /** A connection failed authentication: counted against its source address. */
+  onAuthFailed: (gate: IngressGate) => void;
+  /**
+   * Decides on a connection that proved who it is, keyed by its identity's client id: null, or a
+   * reason to refuse it with CONNACK 3 (a reconnect loop).
+   */
+  admitAuthenticated: (sessionKey: string, gate: IngressGate) => string | null;
   /** True for a rider token whose trip has ended: it no longer connects. */
   tripEnded: (tripId: string) => Promise<boolean>;
   now: () => number;
@@ -39,6 +47,7 @@ export function createAuthHooks(deps: HookDeps) {
 
   function refuse(client: Client, gate: IngressGate | undefined, reason: string, returnCode: number) {
     metrics.authFailures.inc({ reason });
+    if (gate !== undefined) deps.onAuthFailed(gate);
     // One line per refused CONNECT, with the reason and never the token.
     log.info(
       { reason, clientId: client.id, remote: gate?.ctx.remoteAddress, transport: gate?.ctx.transport },
@@ -61,10 +70,16 @@ export function createAuthHooks(deps: HookDeps) {
     if (claims.role === 'rider' && claims.trip !== undefined && (await deps.tripEnded(claims.trip))) {
       return refuse(client, gate, 'trip_ended', NOT_AUTHORIZED);
     }
-    // One driver cannot take over another's session: its client id is its subject.
-    if (claims.role === 'driver' && client.id !== claims.sub) {
-      return refuse(client, gate, 'client_id_mismatch', NOT_AUTHORIZED);
+    // A client id names a session, and connecting with it takes the session over: each role may
+    // use only client ids of its own identity (shared/src/client-ids.ts). The id CONNECT carried,
+    // not Aedes's: an empty one (which Aedes fills in) is allowed only as the rules say.
+    if (!clientIdAllowed(claims, gate.ctx.clientId ?? client.id).ok) {
+      return refuse(client, gate, 'client_id_not_allowed', NOT_AUTHORIZED);
     }
+    // Only now, with the identity proven, does a connect count against its client id.
+    const clientId = gate.ctx.clientId ?? client.id;
+    const loop = deps.admitAuthenticated(clientId === '' ? `${claims.role}:${claims.sub}` : clientId, gate);
+    if (loop !== null) return refusal(SERVER_UNAVAILABLE, loop);
     const willTopic = gate.ctx.willTopic;
     if (willTopic !== null) {
       const topic = parseTopic(willTopic);
@@ -117,6 +132,22 @@ export function createAuthHooks(deps: HookDeps) {
       metrics.aclDenials.inc({ action: 'publish', reason: allowed.reason });
       log.debug({ clientId: client.id, topic: packet.topic, reason: allowed.reason }, 'publish denied');
       done(new Error(`publish denied: ${allowed.reason}`));
+    },
+
+    /**
+     * Every delivery passes here. A clean session's subscriptions were all authorized for its own
+     * claims, so it costs one check. A resumed session (clean 0) also gets what was queued for it
+     * while away, under the claims of the connection that subscribed: each such message is checked
+     * against the claims of the connection that takes it now.
+     */
+    authorizeForward: (client: Client, packet: AedesPublishPacket): AedesPublishPacket | null => {
+      if (client.clean) return packet;
+      const gate = gateOf(client);
+      if (gate?.ctx.openMode === true) return packet;
+      const claims = gate?.ctx.claims ?? null;
+      const topic = parseTopic(packet.topic);
+      if (claims === null || !topic.ok || topic.value.kind === 'owntracks') return null;
+      return canSubscribe(claims, { driverId: topic.value.driverId, kind: topic.value.kind }).ok ? packet : null;
     },
 
     authorizeSubscribe: (

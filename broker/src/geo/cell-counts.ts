@@ -3,14 +3,24 @@ import type { CellCount } from './types';
 
 /**
  * Live drivers per index-resolution cell, rolled up to `res` (at most the index resolution), as
- * both backends answer a density query. Cells with no drivers are left out.
+ * both backends answer a density query. Cells with no drivers are left out. Fed one cell at a
+ * time, so a backend can give the event loop a turn between cells of a large area.
  */
-export function rollUp(perCell: Iterable<[cell: string, count: number]>, res: number, indexRes: number): CellCount[] {
-  const counts = new Map<string, number>();
-  for (const [cell, n] of perCell) {
-    if (n === 0) continue;
-    const parent = res === indexRes ? cell : cellToParent(cell, res);
-    counts.set(parent, (counts.get(parent) ?? 0) + n);
+export class CellRollUp {
+  private readonly counts = new Map<string, number>();
+
+  constructor(
+    private readonly res: number,
+    private readonly indexRes: number,
+  ) {}
+
+  add(cell: string, n: number): void {
+    if (n === 0) return;
+    const parent = this.res === this.indexRes ? cell : cellToParent(cell, this.res);
+    this.counts.set(parent, (this.counts.get(parent) ?? 0) + n);
   }
-  return [...counts].map(([cell, count]) => ({ cell, count }));
+
+  result(): CellCount[] {
+    return [...this.counts].map(([cell, count]) => ({ cell, count }));
+  }
 }

@@ -1,6 +1,7 @@
-import { rollUp } from './cell-counts';
+import { CellRollUp } from './cell-counts';
 import { NearestFirstSearch } from './nearest-first';
 import { ReachGuide } from './ring-search';
+import { TimeSlice } from '../time-slice';
 import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
 
 /**
@@ -40,9 +41,13 @@ export class MemoryGeoIndex implements GeoIndex {
     return Promise.resolve(state !== undefined && this.live(state, nowMs) ? state : null);
   }
 
-  /** The same nearest-first search as the Redis backend's, over this process's cells. */
-  nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
+  /**
+   * The same nearest-first search as the Redis backend's, over this process's cells, in slices:
+   * the event loop gets a turn between steps when a wide search has run a few milliseconds.
+   */
+  async nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
     const search = new NearestFirstSearch<DriverState>(query, this.h3Resolution, this.maxRings, this.guide);
+    const slice = new TimeSlice();
     for (let cells = search.next(); cells !== null; cells = search.next()) {
       for (const cell of cells) {
         for (const id of this.cells.get(cell) ?? []) {
@@ -52,13 +57,25 @@ export class MemoryGeoIndex implements GeoIndex {
             search.offer(state.lat, state.lng, state, cell);
         }
       }
+      await slice.yieldIfDue();
     }
-    return Promise.resolve(search.finish(keep));
+    return search.finish(keep);
   }
 
-  countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
-    const perCell = indexCells.map((cell): [string, number] => [cell, this.liveIn([cell], nowMs).length]);
-    return Promise.resolve(rollUp(perCell, res, this.h3Resolution));
+  async countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
+    const counts = new CellRollUp(res, this.h3Resolution);
+    const slice = new TimeSlice();
+    for (let i = 0; i < indexCells.length; i++) {
+      const cell = indexCells[i] as string;
+      let n = 0;
+      for (const id of this.cells.get(cell) ?? []) {
+        const state = this.drivers.get(id);
+        if (state !== undefined && this.live(state, nowMs)) n++;
+      }
+      counts.add(cell, n);
+      if ((i & 63) === 63) await slice.yieldIfDue();
+    }
+    return counts.result();
   }
 
   sweep(nowMs: number): Promise<number> {
@@ -111,17 +128,6 @@ export class MemoryGeoIndex implements GeoIndex {
 
   private live(state: DriverState, nowMs: number): boolean {
     return nowMs - state.updatedMs < this.staleMs;
-  }
-
-  private liveIn(cells: readonly string[], nowMs: number): DriverState[] {
-    const out: DriverState[] = [];
-    for (const cell of cells) {
-      for (const id of this.cells.get(cell) ?? []) {
-        const state = this.drivers.get(id);
-        if (state !== undefined && this.live(state, nowMs)) out.push(state);
-      }
-    }
-    return out;
   }
 
   private leave(cell: string, driverId: string): void {

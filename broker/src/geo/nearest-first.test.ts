@@ -32,8 +32,10 @@ function search(fleet: readonly DriverState[], q: NearbyQuery, guide = new Reach
   for (const d of fleet) byCell.set(d.cell, [...(byCell.get(d.cell) ?? []), d]);
   const s = new NearestFirstSearch<DriverState>(q, RES, 64, guide);
   const read: string[] = [];
+  let steps = 0;
   for (let cells = s.next(); cells !== null; cells = s.next()) {
-    expect(cells.length).toBeGreaterThan(0);
+    // A step may only widen the disk (bounded work per step), but never forever.
+    expect(++steps).toBeLessThan(1000);
     for (const cell of cells) {
       expect(read).not.toContain(cell); // no cell is read twice
       read.push(cell);
@@ -127,5 +129,20 @@ describe('NearestFirstSearch', () => {
     s.offer(ok.lat, ok.lng, ok, cells[0] ?? '');
     while (s.next() !== null);
     expect(s.finish((d) => d).map((d) => d.driverId)).toEqual(['d00001']);
+  });
+
+  it('widens over an empty area in bounded steps, so the caller can yield between them', () => {
+    // 50 km, 500 drivers, none there: the whole 64-ring disk (12,481 cells) is read, a step at a time.
+    const s = new NearestFirstSearch<DriverState>(
+      { lat: LAT0, lng: LNG0, radiusM: 50_000, limit: 500 },
+      RES,
+      64,
+      new ReachGuide(),
+    );
+    const steps: number[] = [];
+    for (let cells = s.next(); cells !== null; cells = s.next()) steps.push(cells.length);
+    expect(steps.reduce((a, b) => a + b, 0)).toBe(12_481);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(1024 + 6 * 64);
+    expect(steps.length).toBeGreaterThan(10);
   });
 });

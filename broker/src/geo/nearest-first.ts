@@ -1,10 +1,10 @@
 import {
-  cachedDisk,
-  cellsNearestFirst,
+  cachedRing,
   diskCoverageM,
   FIRST_RINGS,
   ReachGuide,
   rankNearby,
+  ringCellsNearestFirst,
   ringPlan,
 } from './ring-search';
 import type { DriverState, NearbyDriver, NearbyQuery } from './types';
@@ -14,6 +14,12 @@ const EARTH_DIAMETER_M = 12_742_017.6;
 const TO_RAD = Math.PI / 180;
 /** Room for the search's own haversine and the exact one to differ in their last bits. */
 const SLACK = 1 + 1e-9;
+/**
+ * New cells one step adds to the disk at most: a step's work stays a few milliseconds, and the
+ * backends yield to the event loop between steps, so a wide search over an empty area (a 64-ring
+ * disk holds 12,481 cells) never stalls the broker.
+ */
+const GROW_CELLS = 1024;
 
 /**
  * A nearest-first ring search, without I/O: it says which cells to read, the backend reads them
@@ -27,7 +33,7 @@ const SLACK = 1 + 1e-9;
  * once the `limit`-th distance is no further than the least distance any unread cell may hold.
  *
  *   const search = new NearestFirstSearch(query, res, maxRings, guide);
- *   for (let cells = search.next(); cells; cells = search.next()) for (...) search.offer(lat, lng, item, cell);
+ *   for (let cells = search.next(); cells; cells = search.next()) { for (...) search.offer(lat, lng, item, cell); await yieldIfDue(); }
  *   return search.finish(decode);
  */
 export class NearestFirstSearch<T> {
@@ -36,14 +42,16 @@ export class NearestFirstSearch<T> {
   private readonly kMax: number;
   private readonly area: string;
   private readonly cos0: number;
-  private readonly read = new Set<string>();
   /** Drivers that may rank, with the search's distance to each. */
   private readonly kept: { d: number; item: T; cell: string }[] = [];
   /** The `limit` least distances offered so far, ascending. */
   private readonly top: number[] = [];
   private target: number;
+  /** Rings of the disk worked out so far (-1: none yet). */
   private k = -1;
-  private disk: { cell: string; minM: number }[] = [];
+  /** Cells of the rings so far not yet read, nearest first. */
+  private unread: { cell: string; minM: number }[] = [];
+  private unreadAt = 0;
 
   constructor(
     readonly query: NearbyQuery,
@@ -57,30 +65,52 @@ export class NearestFirstSearch<T> {
     this.cos0 = Math.cos(query.lat * TO_RAD);
   }
 
-  /** The cells to read next, nearest first; null once the drivers offered are the exact answer. */
+  /**
+   * The cells to read next, nearest first; null once the drivers offered are the exact answer.
+   * Each call does a bounded amount of work (at most GROW_CELLS new cells of the disk), so it may
+   * return no cells while the disk widens: callers can yield to the event loop between calls.
+   */
   next(): string[] | null {
     for (;;) {
-      if (this.k >= 0) {
-        const unread = this.unreadBound();
-        const kth = this.kth();
-        if (kth <= unread) return null;
-        this.target = kth < Number.POSITIVE_INFINITY ? kth : Math.max(this.target * 2, this.edgeM);
+      let needK = 0;
+      while (needK < this.kMax && diskCoverageM(needK, this.edgeM) < this.target) needK++;
+      if (this.k < needK) {
+        this.grow(needK);
+        return this.take();
       }
-      let k = 0;
-      while (k < this.kMax && diskCoverageM(k, this.edgeM) < this.target) k++;
-      if (k !== this.k) {
-        this.k = k;
-        this.disk = cellsNearestFirst(this.query, cachedDisk(this.center, k));
-      }
-      const cells: string[] = [];
-      for (const c of this.disk) {
-        if (c.minM > this.target) break; // nearest first
-        if (this.read.has(c.cell)) continue;
-        this.read.add(c.cell);
-        cells.push(c.cell);
-      }
+      const cells = this.take();
       if (cells.length > 0) return cells;
+      const unread = this.unreadBound();
+      const kth = this.kth();
+      if (kth <= unread) return null;
+      this.target = kth < Number.POSITIVE_INFINITY ? kth : Math.max(this.target * 2, this.edgeM);
     }
+  }
+
+  /** Adds the next rings towards `needK`, at most GROW_CELLS cells (and at least one ring). */
+  private grow(needK: number): void {
+    let to = this.k + 1;
+    let added = ringSize(to);
+    while (to < needK && added + ringSize(to + 1) <= GROW_CELLS) added += ringSize(++to);
+    const rings: string[][] = [];
+    for (let j = this.k + 1; j <= to; j++) rings.push(cachedRing(this.center, j));
+    const fresh = ringCellsNearestFirst(this.query, rings, this.edgeM);
+    this.unread = mergeByDistance(this.unread, this.unreadAt, fresh);
+    this.unreadAt = 0;
+    this.k = to;
+  }
+
+  /** The unread cells within the target (GROW_CELLS at most: the rest on the next calls), marked read. */
+  private take(): string[] {
+    const cells: string[] = [];
+    const { unread } = this;
+    while (this.unreadAt < unread.length && cells.length < GROW_CELLS) {
+      const c = unread[this.unreadAt] as { cell: string; minM: number };
+      if (c.minM > this.target) break;
+      cells.push(c.cell);
+      this.unreadAt++;
+    }
+    return cells;
   }
 
   /**
@@ -129,11 +159,36 @@ export class NearestFirstSearch<T> {
   /** The least distance a driver not yet read may be at; infinite when every cell in reach is read. */
   private unreadBound(): number {
     // Outside the disk, nothing is nearer than its coverage; past the last ring, nothing counts.
-    let bound = this.k < this.kMax ? diskCoverageM(this.k, this.edgeM) : Number.POSITIVE_INFINITY;
-    for (const c of this.disk) {
-      if (c.minM >= bound) break;
-      if (!this.read.has(c.cell)) bound = c.minM;
-    }
-    return bound;
+    const outside = this.k < this.kMax ? diskCoverageM(this.k, this.edgeM) : Number.POSITIVE_INFINITY;
+    const first = this.unread[this.unreadAt];
+    return first === undefined ? outside : Math.min(first.minM, outside);
   }
+}
+
+/** Cells in ring k of a hexagonal disk: 1, then 6k. */
+function ringSize(k: number): number {
+  return k === 0 ? 1 : 6 * k;
+}
+
+/** Merges the unread tail of a list and fresh cells, both nearest first. */
+function mergeByDistance(
+  list: readonly { cell: string; minM: number }[],
+  from: number,
+  fresh: readonly { cell: string; minM: number }[],
+): { cell: string; minM: number }[] {
+  const out: { cell: string; minM: number }[] = [];
+  let i = from;
+  let j = 0;
+  while (i < list.length || j < fresh.length) {
+    const a = list[i];
+    const b = fresh[j];
+    if (b === undefined || (a !== undefined && a.minM <= b.minM)) {
+      out.push(a as { cell: string; minM: number });
+      i++;
+    } else {
+      out.push(b);
+      j++;
+    }
+  }
+  return out;
 }

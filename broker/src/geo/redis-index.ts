@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
-import { rollUp } from './cell-counts';
+import { CellRollUp } from './cell-counts';
 import { geoKeys, type GeoKeys } from './keys';
 import { MemberReader, memberToState, stateToMember } from './member';
 import { NearestFirstSearch } from './nearest-first';
 import { COUNT_LUA, REPLACE_TRIP_LUA, GET_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
 import { ReachGuide } from './ring-search';
 import { TRIP_STATES } from '@ridetrack/shared';
+import { TimeSlice } from '../time-slice';
 import {
   IndexUnavailableError,
   type CellCount,
@@ -113,7 +114,13 @@ export class RedisGeoIndex implements GeoIndex {
     const cutoff = nowMs - this.staleMs;
     const trip = query.tripState === undefined ? -1 : TRIP_STATES.indexOf(query.tripState);
     const reader = this.reader;
+    const slice = new TimeSlice();
     for (let cells = search.next(); cells !== null; cells = search.next()) {
+      // A step that only widened the disk reads nothing: give the loop its turn if one is due.
+      if (cells.length === 0) {
+        await slice.yieldIfDue();
+        continue;
+      }
       const rows = await Promise.all(cells.map((cell) => this.redis.hvals(this.keys.cell(cell)))).catch(unavailable);
       for (let i = 0; i < cells.length; i++) {
         const cell = cells[i] as string;
@@ -133,11 +140,14 @@ export class RedisGeoIndex implements GeoIndex {
     const counted = await Promise.all(chunks.map((c) => this.redis.rtCount(this.keys.prefix, cutoff, ...c))).catch(
       unavailable,
     );
-    return rollUp(
-      chunks.flatMap((chunk, c) => chunk.map((cell, k): [string, number] => [cell, counted[c]?.[k] ?? 0])),
-      res,
-      this.h3Resolution,
-    );
+    const counts = new CellRollUp(res, this.h3Resolution);
+    const slice = new TimeSlice();
+    for (let c = 0; c < chunks.length; c++) {
+      const chunk = chunks[c] ?? [];
+      for (let k = 0; k < chunk.length; k++) counts.add(chunk[k] as string, counted[c]?.[k] ?? 0);
+      await slice.yieldIfDue();
+    }
+    return counts.result();
   }
 
   async sweep(nowMs: number): Promise<number> {

@@ -3,7 +3,7 @@ import {
   cellToParent,
   edgeLength,
   getResolution,
-  gridDiskDistances,
+  gridRing,
   latLngToCell,
   originToDirectedEdges,
 } from 'h3-js';
@@ -68,13 +68,6 @@ function cachedCentre(cell: string): CellCentre {
   return hit;
 }
 
-/** A disk of cells around a centre cell, by ring; `centres` is filled when first needed. */
-export interface Disk {
-  edgeM: number;
-  rings: string[][];
-  centres?: CellCentre[];
-}
-
 /** The area over which a search remembers how far it had to look (res 6: about 36 km²). */
 const AREA_RES = 6;
 const GUIDE_MAX = 10_000;
@@ -110,33 +103,42 @@ export class ReachGuide {
   }
 }
 
-/** Cells of a disk by distance, cached: pure functions of the centre, and h3-js calls cost ~0.1 ms. */
-const DISK_CACHE_MAX = 50_000;
-const diskCache = new Map<string, Disk>();
+/** Rings of cells around a centre, cached: pure functions of the centre and distance. */
+const RING_CACHE_MAX = 200_000;
+const ringCache = new Map<string, string[]>();
 
-export function cachedDisk(center: string, k: number): Disk {
+/**
+ * The cells exactly k steps from a centre cell (ring k; the centre itself for k = 0), cached. One
+ * ring at a time, so a search widening its disk costs only the new cells.
+ */
+export function cachedRing(center: string, k: number): string[] {
   const key = `${center}:${k}`;
-  let hit = diskCache.get(key);
+  let hit = ringCache.get(key);
   if (hit === undefined) {
-    if (diskCache.size >= DISK_CACHE_MAX) diskCache.delete(diskCache.keys().next().value ?? '');
-    hit = { edgeM: cachedEdgeM(center), rings: gridDiskDistances(center, k) };
-    diskCache.set(key, hit);
+    if (ringCache.size >= RING_CACHE_MAX) ringCache.delete(ringCache.keys().next().value ?? '');
+    hit = k === 0 ? [center] : gridRing(center, k);
+    ringCache.set(key, hit);
   }
   return hit;
 }
 
 /**
- * The cells of a disk that can hold a driver within the query's radius, nearest first, each with
- * the least distance any point of it can be from the query point: its centre's distance less its
- * circumradius (one edge, with the margin for the grid's size varying).
+ * The cells of some rings that can hold a driver within the query's radius, nearest first, each
+ * with the least distance any point of it can be from the query point: its centre's distance less
+ * its circumradius (one edge, with the margin for the grid's size varying).
  */
-export function cellsNearestFirst(query: NearbyQuery, disk: Disk): { cell: string; minM: number }[] {
-  const reach = disk.edgeM / SIZE_MARGIN;
+export function ringCellsNearestFirst(
+  query: NearbyQuery,
+  rings: readonly (readonly string[])[],
+  edgeM: number,
+): { cell: string; minM: number }[] {
+  const reach = edgeM / SIZE_MARGIN;
   const out: { cell: string; minM: number }[] = [];
-  disk.centres ??= disk.rings.flat().map(cachedCentre);
-  for (const c of disk.centres) {
-    const minM = Math.max(0, distanceM(query, c) - reach);
-    if (minM <= query.radiusM) out.push({ cell: c.cell, minM });
+  for (const ring of rings) {
+    for (const cell of ring) {
+      const minM = Math.max(0, distanceM(query, cachedCentre(cell)) - reach);
+      if (minM <= query.radiusM) out.push({ cell, minM });
+    }
   }
   return out.sort((a, b) => a.minM - b.minM);
 }

@@ -1,7 +1,8 @@
 import { Hono, type Context } from 'hono';
-import { polygonToCells } from 'h3-js';
 import { isDriverId, type Claims, type Role } from '@ridetrack/shared';
 import type { TokenVerifier } from '../auth/tokens';
+import { boxCellEstimate, boxCells } from '../geo/box-cells';
+import { TimeSlice } from '../time-slice';
 import { IndexUnavailableError, type GeoIndex } from '../geo/types';
 import { bboxParam, integerParam, numberParam, tripStateParam, type ParamError, type ParamResult } from './params';
 
@@ -99,23 +100,23 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       integerParam('res', c.req.query('res'), 0, deps.index.h3Resolution),
     );
     if (!params.ok) return badRequest(c, params.error);
-    const [[minLng, minLat, maxLng, maxLat], res] = params.value;
-    const ring = [
-      [minLat, minLng],
-      [minLat, maxLng],
-      [maxLat, maxLng],
-      [maxLat, minLng],
-      [minLat, minLng],
-    ];
-    // Counts come from the live index: the index-resolution cells of the box, rolled up to `res`.
-    const area = (maxLng - minLng) * (maxLat - minLat);
-    if (area > 4)
-      return badRequest(c, { parameter: 'bbox', message: 'covers too large an area (at most 4 square degrees)' });
-    const cells = polygonToCells(ring, deps.index.h3Resolution);
+    const [box, res] = params.value;
+    // Refused before any cell is listed: the estimate comes from the box's area alone.
+    const estimate = boxCellEstimate(box, deps.index.h3Resolution);
+    if (estimate > deps.maxCellsPerRequest) {
+      return badRequest(c, {
+        parameter: 'bbox',
+        message: `covers about ${estimate} cells at the index resolution; at most ${deps.maxCellsPerRequest} (zoom in)`,
+      });
+    }
+    // Counts come from the live index: the index-resolution cells of the box, rolled up to `res`,
+    // listed and counted in slices so a large box never stalls the broker.
+    const slice = new TimeSlice();
+    const cells = await boxCells(box, deps.index.h3Resolution, slice);
     if (cells.length > deps.maxCellsPerRequest) {
       return badRequest(c, {
         parameter: 'bbox',
-        message: `covers ${cells.length} cells at the index resolution; at most ${deps.maxCellsPerRequest}`,
+        message: `covers ${cells.length} cells at the index resolution; at most ${deps.maxCellsPerRequest} (zoom in)`,
       });
     }
     const counts = await deps.index.countCells(cells, res, deps.now());

@@ -11,6 +11,7 @@ import {
 import type { TokenVerifier } from '../auth/tokens';
 import type { RetainedSource } from '../live/aedes-source';
 import type { LiveCounters } from '../metrics';
+import { FleetReaders } from './fleet-readers';
 import { requestToken, sendJson } from './raw';
 
 export interface FleetStreamDeps {
@@ -22,6 +23,12 @@ export interface FleetStreamDeps {
   /** How often changed drivers are sent. */
   intervalMs: number;
   heartbeatMs: number;
+  /**
+   * Bytes a reader may leave unread. Past it, batches for that reader are skipped, and once it has
+   * read what it had it gets the whole fleet again instead: memory per reader stays bounded, and a
+   * slow reader still ends with the current picture.
+   */
+  maxBufferedBytes: number;
 }
 
 interface Driver {
@@ -39,7 +46,7 @@ const driverOf = (topic: string): string => topic.slice(2, topic.lastIndexOf('/'
  * while at least one operator stream is open. Operator and service tokens.
  */
 export class FleetStream {
-  private readonly streams = new Set<ServerResponse>();
+  private readonly streams: FleetReaders;
   private readonly drivers = new Map<string, Driver>();
   private readonly dirty = new Set<string>();
   private started: Promise<void> | null = null;
@@ -49,7 +56,13 @@ export class FleetStream {
   /** Streams between their token check and their first write: the feed must not stop under them. */
   private opening = 0;
 
-  constructor(private readonly deps: FleetStreamDeps) {}
+  constructor(private readonly deps: FleetStreamDeps) {
+    this.streams = new FleetReaders(
+      deps.maxBufferedBytes,
+      () => this.batch([...this.drivers.keys()]),
+      () => deps.counters.shed(),
+    );
+  }
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     if (req.url?.startsWith('/api/fleet/events') !== true) return false;
@@ -68,7 +81,7 @@ export class FleetStream {
   }
 
   close(): void {
-    for (const res of this.streams) res.end();
+    this.streams.endAll();
   }
 
   private async open(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -177,7 +190,7 @@ export class FleetStream {
     const text = this.dirty.size === 0 ? ': hb\n\n' : this.batch([...this.dirty]);
     if (beat) this.beats = 0;
     this.dirty.clear();
-    for (const res of this.streams) res.write(text);
+    this.streams.send(text);
   }
 
   private batch(ids: string[]): string {

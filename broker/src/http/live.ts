@@ -25,6 +25,8 @@ export interface LiveOptions {
   heartbeatMs: number;
   /** Bytes an SSE reader may leave unread before fixes for it are coalesced to the newest. */
   maxBufferedBytes: number;
+  /** Bytes an operator's fleet stream may leave unread before it is sent the whole fleet instead. */
+  fleetMaxBufferedBytes: number;
   /** The reconnection delay SSE clients are told (`retry:`). */
   retryMs: number;
 }

@@ -3,24 +3,22 @@ import type { Hono } from 'hono';
 import { isDriverId, type LatLng, type Role } from '@ridetrack/shared';
 import type { TokenMinter } from '../auth/tokens';
 import type { Dispatch } from '../dispatch';
-import { pickCoding } from './accept-encoding';
-import { CompressedFile } from './compressed-file';
-import type { ServedArea } from './served-area';
+import type { CityMap } from '../map/city-map';
+import { mountMap } from './map';
 import { requestRide } from './trips';
 
 export interface WebOptions {
   /** The built pages (rider-web/dist); no pages are served without it. */
   webDir: string | undefined;
-  /** The road network the offline map draws (GeoJSON), and its attribution. */
-  roadsFile: string | undefined;
-  roadsAttribution: string | undefined;
+  /** A hosted basemap style (MAP_STYLE_URL); without one the pages draw the city's own offline basemap. */
   styleUrl: string | undefined;
-  center: [number, number];
+  /** Where the pages open, [lng, lat] (MAP_CENTER); without it, the middle of the city's roads. */
+  center: [number, number] | undefined;
   maxH3Resolution: number;
   /** Dev mode: the pages may request rides and operator tokens without credentials (loopback only). */
   devMode: boolean;
-  /** Where riders may be picked up (the road network's extent), for the rider page's "outside" notice. */
-  servedArea: ServedArea | null;
+  /** What the rider page calls the city's area when a rider is outside it (SERVICE_AREA_NAME). */
+  serviceAreaName: string;
 }
 
 function devPoint(v: unknown): LatLng | null {
@@ -30,42 +28,31 @@ function devPoint(v: unknown): LatLng | null {
     : null;
 }
 
+/** Where the pages open when there is neither a city nor MAP_CENTER: Baltimore, the demo city. */
+const FALLBACK_CENTER: [number, number] = [-76.61, 39.29];
+
 /**
- * The web pages and what they read: /config.json, /roads.geojson, and in dev mode two helpers that
- * stand in for a ride app's backend: POST /api/dev/ride and GET /api/dev/token?role=operator.
+ * The web pages and what they read: /config.json, the city's basemap under /map/, and in dev mode
+ * two helpers that stand in for a ride app's backend: POST /api/dev/ride and GET /api/dev/token?role=operator.
  */
 export function mountWeb(
   app: Hono,
   options: WebOptions,
-  deps: { dispatch: Dispatch; minter: TokenMinter | null },
+  deps: { dispatch: Dispatch; minter: TokenMinter | null; city: CityMap | null },
 ): void {
+  const { city } = deps;
   app.get('/config.json', (c) =>
     c.json({
       devMode: options.devMode,
-      styleUrl: options.styleUrl ?? null,
-      roadsAttribution: options.roadsAttribution ?? null,
-      center: options.center,
+      styleUrl: options.styleUrl ?? (city === null ? null : '/map/style.json'),
+      center: options.center ?? city?.center ?? FALLBACK_CENTER,
+      bounds: city?.bounds ?? null,
       maxH3Resolution: options.maxH3Resolution,
-      servedArea: options.servedArea,
+      // Where riders may be picked up: the city's extent, for the rider page's "outside" notice.
+      servedArea: city === null ? null : { bbox: city.bounds, name: options.serviceAreaName },
     }),
   );
-  const roads = options.roadsFile === undefined ? undefined : new CompressedFile(options.roadsFile);
-  app.get('/roads.geojson', async (c) => {
-    if (roads === undefined) return c.json({ type: 'FeatureCollection', features: [] });
-    const got = await roads.get(pickCoding(c.req.header('accept-encoding'))).catch(() => null);
-    if (got === null)
-      return c.json({ error: 'roads_unavailable', message: 'the road network file (ROADS_FILE) cannot be read' }, 503);
-    const { body, etag, coding } = got;
-    const headers: Record<string, string> = {
-      'content-type': 'application/geo+json',
-      'cache-control': 'max-age=300',
-      etag,
-      vary: 'Accept-Encoding',
-    };
-    if (coding !== undefined) headers['content-encoding'] = coding;
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers);
-    return c.body(new Uint8Array(body), 200, headers);
-  });
+  if (city !== null) mountMap(app, city, options.webDir);
   if (options.devMode) {
     app.post('/api/dev/ride', async (c) => {
       const body = (await c.req.json().catch(() => ({}))) as { pickup?: unknown; dropoff?: unknown };

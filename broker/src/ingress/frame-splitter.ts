@@ -20,6 +20,11 @@ export class FrameSplitter {
 
   constructor(private readonly maxPacketBytes: number) {}
 
+  /** Bytes of a packet begun but not yet complete. */
+  get buffered(): number {
+    return this.pendingBytes;
+  }
+
   /** Adds bytes; returns the packets completed by them, or why the stream cannot go on. */
   push(chunk: Uint8Array): Result<Frame[], SplitReason> {
     let buf: Uint8Array;

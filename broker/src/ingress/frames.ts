@@ -49,3 +49,19 @@ export function publishFrame(opts: {
   out.set(opts.payload, at);
   return out;
 }
+
+/** A SUBSCRIBE (with requested QoS) or UNSUBSCRIBE packet [MQTT-3.8], [MQTT-3.10]. */
+export function filtersFrame(opts: {
+  packetId: number;
+  filters: readonly string[];
+  requestedQos?: readonly number[];
+}): Uint8Array {
+  const subscribe = opts.requestedQos !== undefined;
+  const body: number[] = [opts.packetId >> 8, opts.packetId & 0xff];
+  opts.filters.forEach((filter, i) => {
+    const bytes = new TextEncoder().encode(filter);
+    body.push(bytes.byteLength >> 8, bytes.byteLength & 0xff, ...bytes);
+    if (subscribe) body.push(opts.requestedQos?.[i] ?? 0);
+  });
+  return Uint8Array.from([subscribe ? 0x82 : 0xa2, ...remainingLengthBytes(body.length), ...body]);
+}

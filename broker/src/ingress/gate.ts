@@ -1,10 +1,12 @@
 import { Duplex } from 'node:stream';
 import type { Claims } from '@ridetrack/shared';
 import type { JudgeLimits, LastFix } from './fix-judge';
+import { supersededFixes } from './backlog';
 import { CoalescingQueue } from './coalescing-queue';
 import { FrameSplitter } from './frame-splitter';
-import { connackFrame, pubackFrame, publishFrame } from './frames';
-import { inspectFrame } from './inspect';
+import { AckFlows } from './ack-flows';
+import { connackFrame, filtersFrame, pubackFrame, publishFrame } from './frames';
+import { inspectFrame, type AckKind } from './inspect';
 import { decidePublish } from './publish-policy';
 import { TokenBucket } from './token-bucket';
 
@@ -48,6 +50,11 @@ export interface GateDeps {
   now: () => number;
   /** Closes the connection for a reason, once; the gate reports why it closed. */
   onClose?: (reason: string) => void;
+  /**
+   * A client's bytes made the gate throw: a bug, reported here (and the connection closed), never
+   * an exception that escapes the connection.
+   */
+  onFault?: (err: unknown) => void;
   /** True while the broker is behind (event loop lagging): backlogs of fixes are then coalesced. */
   underPressure: () => boolean;
 }
@@ -56,6 +63,15 @@ export interface GateDeps {
 export class ConnectionContext {
   clientId: string | null = null;
   keepaliveS = 0;
+  /** 3 for MQTT 3.1, 4 for 3.1.1, from CONNECT. */
+  protocolLevel = 4;
+  clean = true;
+  /**
+   * Set by the authenticate hook: a persistent session of this client id existed before. Aedes
+   * knows only of sessions with subscriptions; the CONNACK's Session Present follows this too
+   * [MQTT-3.2.2-2].
+   */
+  sessionExisted = false;
   willTopic: string | null = null;
   /** Set by the authenticate hook; null in open mode or before authentication. */
   claims: Claims | null = null;
@@ -96,7 +112,19 @@ interface Admitted {
   key: string | null;
 }
 
+const CONNECT = 1;
+const CONNACK = 2;
 const PUBLISH = 3;
+const PUBREL = 6;
+/**
+ * Levels a topic or filter may have: what Aedes's matchers take. A PUBLISH beyond it is closed
+ * (`topic_too_deep`); a filter beyond it is refused on its own in the SUBACK (0x80).
+ */
+export const MAX_TOPIC_LEVELS = 100;
+/** What a filter too deep to match becomes before Aedes sees it: every mode refuses `$` filters. */
+const REFUSED_FILTER = '$ridetrack/filter-too-deep';
+/** Protocol levels Aedes answers; any other gets CONNACK 0x01 here [MQTT-3.1.2-2]. */
+const LEVELS_AEDES_ANSWERS: ReadonlySet<number> = new Set([3, 4, 5]);
 /** A client may pipeline this many packets behind CONNECT before its CONNACK. */
 const MAX_HELD_PACKETS = 64;
 /**
@@ -132,6 +160,10 @@ export class IngressGate extends Duplex {
   private readonly waiting = new CoalescingQueue();
   /** Aedes has asked for data that the gate has not given it yet. */
   private wanted = false;
+  /** A CONNECT has come: it must be the first packet and the only one [MQTT-3.1.0-1], [MQTT-3.1.0-2]. */
+  private connected = false;
+  /** The broker's QoS 1 and 2 publishes awaiting this client's answers: made on the first one. */
+  private flows: AckFlows | null = null;
 
   constructor(
     private readonly transport: Duplex,
@@ -181,9 +213,14 @@ export class IngressGate extends Duplex {
     this.ctx.authenticated = true;
     const held = this.held ?? [];
     this.held = null;
-    for (const frame of held) {
-      if (this.destroyed) return;
-      this.enqueue(this.admit(frame.bytes, frame.headerLength));
+    try {
+      for (const frame of held) {
+        if (this.destroyed) return;
+        this.enqueue(this.admit(frame.bytes, frame.headerLength));
+      }
+    } catch (err) {
+      this.deps.onFault?.(err);
+      this.reject('gate_fault');
     }
   }
 
@@ -228,7 +265,11 @@ export class IngressGate extends Duplex {
     const { shedQueuedBytes, maxQueuedBytes } = this.deps.limits;
     for (const frame of split.value) {
       const first = frame.bytes[0] ?? 0;
-      const isQos0Publish = first >> 4 === PUBLISH && (first & 0x06) === 0;
+      const type = first >> 4;
+      if (type === CONNACK) this.connackOut(frame.bytes);
+      else if ((type === PUBLISH && (first & 0x06) !== 0) || type === PUBREL)
+        (this.flows ??= new AckFlows()).sent(frame.bytes, frame.headerLength);
+      const isQos0Publish = type === PUBLISH && (first & 0x06) === 0;
       if (isQos0Publish) {
         if (this.transport.writableLength > shedQueuedBytes) {
           this.deps.counters.drop('slow_consumer_shed');
@@ -244,21 +285,52 @@ export class IngressGate extends Duplex {
     }
   }
 
-  /** Bytes from the client. */
+  /**
+   * The CONNACK Aedes wrote, as the client's protocol needs it: MQTT 3.1 reserves the byte that
+   * 3.1.1 uses for Session Present; 3.1.1 sets it for any persistent session that existed, also
+   * one without subscriptions, which Aedes does not count [MQTT-3.2.2-2].
+   */
+  private connackOut(bytes: Uint8Array): void {
+    if (bytes.length < 4) return;
+    if (this.ctx.protocolLevel === 3) bytes[2] = 0;
+    else if (bytes[3] === 0 && !this.ctx.clean && this.ctx.sessionExisted) bytes[2] = 1;
+  }
+
+  /** Bytes from the client. No exception from them escapes: a fault closes this connection only. */
   onData(chunk: Buffer): void {
+    try {
+      this.receive(chunk);
+    } catch (err) {
+      this.deps.onFault?.(err);
+      this.reject('gate_fault');
+    }
+  }
+
+  private receive(chunk: Buffer): void {
     const split = this.inbound.push(chunk);
     if (!split.ok) {
       this.reject(split.reason);
       return;
     }
     const frames = split.value;
-    // Coalesce only when behind: Aedes has not taken what was handed to it, or the loop lags.
-    const behind = frames.length > 1 && (this.readableLength > 0 || !this.waiting.empty || this.deps.underPressure());
-    const newestFor = behind ? newestQos0PerTopic(frames.map((f) => f.bytes)) : undefined;
+    // Coalesce only an authenticated client's backlog, and only when behind: Aedes has not taken
+    // what was handed to it, or the loop lags. Before that, every packet is judged on its own.
+    const behind =
+      frames.length > 1 &&
+      this.held === null &&
+      this.ctx.authenticated &&
+      (this.readableLength > 0 || !this.waiting.empty || this.deps.underPressure());
+    const superseded = behind ? supersededFixes(frames) : undefined;
     for (let i = 0; i < frames.length && !this.destroyed; i++) {
       const frame = frames[i];
       if (frame === undefined) continue;
-      if (newestFor !== undefined && newestFor.superseded.has(i)) {
+      const isConnect = (frame.bytes[0] ?? 0) >> 4 === CONNECT;
+      if (isConnect === this.connected) {
+        this.reject(isConnect ? 'second_connect' : 'first_packet_not_connect');
+        return;
+      }
+      this.connected = true;
+      if (superseded?.has(i) === true) {
         // A backlog holds newer fixes for the same topic: only the newest is worth sending on.
         this.deps.counters.drop('coalesced');
         continue;
@@ -295,27 +367,51 @@ export class IngressGate extends Duplex {
 
   /** Returns what to hand to Aedes for one inbound packet, or null to hand it nothing. */
   private admit(bytes: Uint8Array, headerLength: number): Admitted | null {
-    const inspected = inspectFrame({ bytes, headerLength });
+    const inspected = inspectFrame({ bytes, headerLength }, this.ctx.protocolLevel);
     if (!inspected.ok) {
       if (inspected.reason === 'empty_client_id_persistent') {
-        this.deps.counters.violation(inspected.reason, this.ctx.transport);
         // [MQTT-3.1.3-9]: CONNACK 0x02 (identifier rejected), then close.
-        this.transport.end(connackFrame(2));
-        this.ctx.closeReason = inspected.reason;
-        return null;
+        return this.refuseConnack(2, inspected.reason);
       }
       this.reject(inspected.reason);
       return null;
     }
     const packet = inspected.value;
-    if (packet.type === 'connect') {
-      this.ctx.clientId = packet.clientId;
-      this.ctx.keepaliveS = packet.keepaliveS;
-      this.ctx.willTopic = packet.willTopic;
-      if (!this.ctx.authenticated) this.held = [];
-      return { bytes, key: null };
+    switch (packet.type) {
+      case 'connect':
+        // [MQTT-3.1.2-2]: a level Aedes does not speak gets CONNACK 0x01 (mqtt-packet would close).
+        if (!LEVELS_AEDES_ANSWERS.has(packet.protocolLevel)) return this.refuseConnack(1, 'unsupported_protocol_level');
+        // MQTT 3.1 wants a client id of 1-23 characters: an empty one is identifier rejected.
+        if (packet.protocolLevel === 3 && packet.clientId === '') return this.refuseConnack(2, 'empty_client_id_v31');
+        this.ctx.clientId = packet.clientId;
+        this.ctx.keepaliveS = packet.keepaliveS;
+        this.ctx.willTopic = packet.willTopic;
+        this.ctx.protocolLevel = packet.protocolLevel;
+        this.ctx.clean = packet.clean;
+        if (!this.ctx.authenticated) this.held = [];
+        return { bytes, key: null };
+      case 'ack':
+        return this.ack(bytes, packet.kind, packet.packetId);
+      case 'subscribe':
+      case 'unsubscribe': {
+        if (!packet.filters.some(tooDeep)) return { bytes, key: null };
+        // A filter too deep to match is refused on its own (SUBACK 0x80), not the connection.
+        const filters = packet.filters.map((f) => (tooDeep(f) ? REFUSED_FILTER : f));
+        const rewritten =
+          packet.type === 'subscribe'
+            ? filtersFrame({ packetId: packet.packetId, filters, requestedQos: packet.requestedQos })
+            : filtersFrame({ packetId: packet.packetId, filters });
+        return { bytes: rewritten, key: null };
+      }
+      case 'other':
+        return { bytes, key: null };
+      case 'publish':
+        break;
     }
-    if (packet.type !== 'publish') return { bytes, key: null };
+    if (tooDeep(packet.topic)) {
+      this.reject('topic_too_deep');
+      return null;
+    }
     this.deps.counters.publishIn();
     if (!this.publishBucket.take(this.deps.now())) {
       this.deps.counters.drop('rate_limited');
@@ -363,6 +459,32 @@ export class IngressGate extends Duplex {
     }
   }
 
+  /** Answers CONNECT with a refusing CONNACK and closes, counting why. */
+  private refuseConnack(returnCode: number, reason: string): null {
+    this.deps.counters.violation(reason, this.ctx.transport);
+    this.transport.end(connackFrame(returnCode));
+    this.ctx.closeReason = reason;
+    return null;
+  }
+
+  /**
+   * A client's acknowledgement: one of the wrong kind for the flow of the broker's publish closes
+   * the connection [MQTT-4.3.2], [MQTT-4.3.3]. MQTT 3.1's PUBREL resent with DUP goes on as 3.1.1's.
+   */
+  private ack(bytes: Uint8Array, kind: AckKind, packetId: number): Admitted | null {
+    if (kind === 'pubrel') {
+      if ((bytes[0] ?? 0) === 0x62) return { bytes, key: null };
+      const normal = Uint8Array.from(bytes);
+      normal[0] = 0x62;
+      return { bytes: normal, key: null };
+    }
+    if (this.flows?.received(kind, packetId) === 'wrong_ack') {
+      this.reject('wrong_ack');
+      return null;
+    }
+    return { bytes, key: null };
+  }
+
   /** Consumes a publish that is not forwarded; a client that keeps sending garbage is cut off. */
   private dropped(qos: 0 | 1 | 2, packetId: number, invalid: boolean): null {
     if (invalid) {
@@ -380,24 +502,9 @@ export class IngressGate extends Duplex {
   }
 }
 
-/**
- * In a backlog of several QoS 0 fixes on one driver's location topic (`d/{id}/l`), all but the last
- * are superseded. Other topics are never coalesced. Only the first byte and topic are read, and only
- * when a chunk held more than one packet.
- */
-function newestQos0PerTopic(frames: Uint8Array[]): { superseded: Set<number> } {
-  const lastIndex = new Map<string, number>();
-  const superseded = new Set<number>();
-  frames.forEach((bytes, i) => {
-    const first = bytes[0] ?? 0;
-    if (first >> 4 !== PUBLISH || (first & 0x06) !== 0) return;
-    const headerLength = 1 + bytes.subarray(1, 5).findIndex((b) => (b & 0x80) === 0) + 1;
-    const length = ((bytes[headerLength] ?? 0) << 8) | (bytes[headerLength + 1] ?? 0);
-    const topic = Buffer.from(bytes.buffer, bytes.byteOffset + headerLength + 2, length).toString('latin1');
-    if (!topic.startsWith('d/') || !topic.endsWith('/l')) return;
-    const previous = lastIndex.get(topic);
-    if (previous !== undefined) superseded.add(previous);
-    lastIndex.set(topic, i);
-  });
-  return { superseded };
+/** More levels than Aedes's matchers take (Aedes counts them as slashes plus one). */
+function tooDeep(topic: string): boolean {
+  let slashes = 0;
+  for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47) slashes++;
+  return slashes + 1 > MAX_TOPIC_LEVELS;
 }

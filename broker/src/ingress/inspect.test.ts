@@ -107,11 +107,57 @@ describe('inspectFrame: PUBLISH, SUBSCRIBE, UNSUBSCRIBE', () => {
   it('reads SUBSCRIBE and UNSUBSCRIBE filters', () => {
     expect(inspectFrame(packet(0x82, [0, 1, ...str('d/+/l'), 0, ...str('d/x/s'), 1]))).toEqual({
       ok: true,
-      value: { type: 'subscribe', filters: ['d/+/l', 'd/x/s'] },
+      value: { type: 'subscribe', packetId: 1, filters: ['d/+/l', 'd/x/s'], requestedQos: [0, 1] },
     });
     expect(inspectFrame(packet(0xa2, [0, 1, ...str('d/+/l')]))).toEqual({
       ok: true,
-      value: { type: 'unsubscribe', filters: ['d/+/l'] },
+      value: { type: 'unsubscribe', packetId: 1, filters: ['d/+/l'] },
     });
+  });
+});
+
+describe('inspectFrame: acknowledgements, pings and packets only a server sends', () => {
+  it.each([
+    ['[MQTT-3.12] PINGREQ with a body', packet(0xc0, [0]), 'unexpected_body'],
+    ['[MQTT-3.14] DISCONNECT with a body', packet(0xe0, [0, 0]), 'unexpected_body'],
+    ['[MQTT-2.2.2-2] PINGREQ with flags', packet(0xc1, []), 'bad_header_flags'],
+    ['[MQTT-3.4.1] PUBACK with remaining length 0', packet(0x40, []), 'bad_ack_length'],
+    ['[MQTT-3.4.1] PUBACK with remaining length 1', packet(0x40, [1]), 'bad_ack_length'],
+    ['[MQTT-3.4.1] PUBACK with remaining length 3', packet(0x40, [0, 1, 0]), 'bad_ack_length'],
+    ['[MQTT-3.7.1] PUBCOMP with remaining length 0', packet(0x70, []), 'bad_ack_length'],
+    ['[MQTT-3.7.1] PUBCOMP with remaining length 3', packet(0x70, [0, 1, 0]), 'bad_ack_length'],
+    ['[MQTT-3.5.1] PUBREC with remaining length 3', packet(0x50, [0, 1, 0]), 'bad_ack_length'],
+    ['[MQTT-3.6.1] PUBREL with remaining length 3', packet(0x62, [0, 1, 0]), 'bad_ack_length'],
+    ['[MQTT-2.3.1-1] PUBACK with packet id 0', packet(0x40, [0, 0]), 'packet_id_zero'],
+    ['[MQTT-2.3.1-1] PUBREC with packet id 0', packet(0x50, [0, 0]), 'packet_id_zero'],
+    ['[MQTT-2.3.1-1] PUBREL with packet id 0', packet(0x62, [0, 0]), 'packet_id_zero'],
+    ['[MQTT-2.3.1-1] PUBCOMP with packet id 0', packet(0x70, [0, 0]), 'packet_id_zero'],
+    ['[MQTT-3.6.1-1] PUBREL with flags 0000', packet(0x60, [0, 1]), 'bad_header_flags'],
+    ['[MQTT-3.6.1-1] PUBREL with DUP (3.1.1)', packet(0x6a, [0, 1]), 'bad_header_flags'],
+    ['[MQTT-2.2.2-2] PUBACK with flags', packet(0x42, [0, 1]), 'bad_header_flags'],
+    ['[MQTT-3.3.1-2] a QoS 0 PUBLISH with DUP 1', packet(0x38, [...str('a'), 1]), 'dup_on_qos0'],
+    ['[MQTT-2.2.1] a CONNACK from a client', packet(0x20, [0, 0]), 'server_packet_type'],
+    ['[MQTT-2.2.1] a SUBACK from a client', packet(0x90, [0, 1, 0]), 'server_packet_type'],
+    ['[MQTT-2.2.1] a PINGRESP from a client', packet(0xd0, []), 'server_packet_type'],
+    ['[MQTT-2.2.1] reserved type 0', packet(0x00, []), 'server_packet_type'],
+    ['[MQTT-2.2.1] reserved type 15', packet(0xf0, []), 'server_packet_type'],
+  ])('refuses %s', (_name, frame, reason) => {
+    expect(inspectFrame(frame)).toEqual({ ok: false, reason });
+  });
+
+  it('reads acknowledgements, and lets MQTT 3.1 resend a PUBREL with DUP', () => {
+    expect(inspectFrame(packet(0x40, [0, 7]))).toEqual({
+      ok: true,
+      value: { type: 'ack', kind: 'puback', packetId: 7 },
+    });
+    expect(inspectFrame(packet(0x62, [1, 0]))).toEqual({
+      ok: true,
+      value: { type: 'ack', kind: 'pubrel', packetId: 256 },
+    });
+    expect(inspectFrame(packet(0x6a, [0, 1]), 3)).toEqual({
+      ok: true,
+      value: { type: 'ack', kind: 'pubrel', packetId: 1 },
+    });
+    expect(inspectFrame(packet(0xc0, []))).toEqual({ ok: true, value: { type: 'other', packetType: 12 } });
   });
 });

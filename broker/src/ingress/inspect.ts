@@ -27,7 +27,11 @@ export type Violation =
   | 'no_topic_filters'
   | 'empty_topic_filter'
   | 'bad_topic_filter'
-  | 'bad_requested_qos';
+  | 'bad_requested_qos'
+  | 'dup_on_qos0'
+  | 'bad_ack_length'
+  | 'unexpected_body'
+  | 'server_packet_type';
 
 export type Inspected =
   | {
@@ -47,22 +51,35 @@ export type Inspected =
       /** Offset of the application payload within the frame. */
       payloadOffset: number;
     }
-  | { type: 'subscribe'; filters: string[] }
-  | { type: 'unsubscribe'; filters: string[] }
+  | { type: 'subscribe'; packetId: number; filters: string[]; requestedQos: number[] }
+  | { type: 'unsubscribe'; packetId: number; filters: string[] }
+  | { type: 'ack'; kind: AckKind; packetId: number }
   | { type: 'other'; packetType: number };
+
+/** The acknowledgements a client sends for the broker's QoS 1 and 2 publishes. */
+export type AckKind = 'puback' | 'pubrec' | 'pubrel' | 'pubcomp';
 
 export type InspectResult = { ok: true; value: Inspected } | { ok: false; reason: Violation };
 
 const CONNECT = 1;
 const PUBLISH = 3;
+const PUBREL = 6;
 const SUBSCRIBE = 8;
 const UNSUBSCRIBE = 10;
+const PINGREQ = 12;
+const DISCONNECT = 14;
+const ACKS: Readonly<Record<number, AckKind>> = { 4: 'puback', 5: 'pubrec', 6: 'pubrel', 7: 'pubcomp' };
+/** Types only a server sends (CONNACK, SUBACK, UNSUBACK, PINGRESP) and the reserved 0 and 15 [MQTT-2.2.1]. */
+const NOT_FROM_A_CLIENT: ReadonlySet<number> = new Set([0, 2, 9, 11, 13, 15]);
 
 const bad = (reason: Violation): InspectResult => ({ ok: false, reason });
 const u16 = (b: Uint8Array, at: number): number => ((b[at] ?? 0) << 8) | (b[at + 1] ?? 0);
 
-/** Inspects one frame. Packets of types the gate has nothing to add to pass as `other`. */
-export function inspectFrame(frame: Frame): InspectResult {
+/**
+ * Inspects one frame. `protocolLevel` is the connection's (3 for MQTT 3.1, 4 for 3.1.1): 3.1 lets
+ * a PUBREL carry DUP on a retry. Packets of types the gate has nothing to add to pass as `other`.
+ */
+export function inspectFrame(frame: Frame, protocolLevel = 4): InspectResult {
   const b = frame.bytes;
   const first = b[0] ?? 0;
   const type = first >> 4;
@@ -74,9 +91,32 @@ export function inspectFrame(frame: Frame): InspectResult {
     case SUBSCRIBE:
     case UNSUBSCRIBE:
       return inspectFilters(b, frame.headerLength, first, type === SUBSCRIBE);
-    default:
+    case PINGREQ:
+    case DISCONNECT:
+      if ((first & 0x0f) !== 0) return bad('bad_header_flags'); // [MQTT-2.2.2-2]
+      // [MQTT-3.12.1], [MQTT-3.14.1]: no variable header, no payload.
+      return b.byteLength === frame.headerLength
+        ? { ok: true, value: { type: 'other', packetType: type } }
+        : bad('unexpected_body');
+    default: {
+      const kind = ACKS[type];
+      if (kind !== undefined) return inspectAck(b, frame.headerLength, first, kind, protocolLevel);
+      if (NOT_FROM_A_CLIENT.has(type)) return bad('server_packet_type');
       return { ok: true, value: { type: 'other', packetType: type } };
+    }
   }
+}
+
+/** PUBACK, PUBREC, PUBREL, PUBCOMP: fixed flags, exactly a packet identifier, never 0. */
+function inspectAck(b: Uint8Array, start: number, first: number, kind: AckKind, protocolLevel: number): InspectResult {
+  const flags = first & 0x0f;
+  // [MQTT-3.6.1-1] PUBREL's flags are 0010; MQTT 3.1 also sets DUP (1010) when it resends one.
+  const allowed = first >> 4 === PUBREL ? (protocolLevel === 3 ? [0x2, 0xa] : [0x2]) : [0x0];
+  if (!allowed.includes(flags)) return bad('bad_header_flags'); // [MQTT-2.2.2-2]
+  if (b.byteLength - start !== 2) return bad('bad_ack_length'); // [MQTT-3.4.1], [MQTT-3.5.1], [MQTT-3.6.1], [MQTT-3.7.1]
+  const packetId = u16(b, start);
+  if (packetId === 0) return bad('packet_id_zero'); // [MQTT-2.3.1-1]
+  return { ok: true, value: { type: 'ack', kind, packetId } };
 }
 
 function inspectConnect(b: Uint8Array, start: number): InspectResult {
@@ -135,6 +175,7 @@ function inspectConnect(b: Uint8Array, start: number): InspectResult {
 function inspectPublish(b: Uint8Array, start: number, first: number): InspectResult {
   const qos = (first >> 1) & 0x03;
   if (qos === 3) return bad('publish_qos_3'); // [MQTT-3.3.1-4]
+  if (qos === 0 && (first & 0x08) !== 0) return bad('dup_on_qos0'); // [MQTT-3.3.1-2]
   const topic = readMqttString(b, start, b.byteLength);
   if (typeof topic === 'string') return bad(topic);
   if (topic.value.length === 0) return bad('empty_topic'); // [MQTT-4.7.3-1]
@@ -163,8 +204,10 @@ function inspectPublish(b: Uint8Array, start: number, first: number): InspectRes
 function inspectFilters(b: Uint8Array, start: number, first: number, subscribe: boolean): InspectResult {
   if ((first & 0x0f) !== 0x02) return bad('bad_header_flags'); // [MQTT-3.8.1-1], [MQTT-3.10.1-1]
   if (start + 2 > b.byteLength) return bad('truncated');
-  if (u16(b, start) === 0) return bad('packet_id_zero'); // [MQTT-2.3.1-1]
+  const packetId = u16(b, start);
+  if (packetId === 0) return bad('packet_id_zero'); // [MQTT-2.3.1-1]
   const filters: string[] = [];
+  const requestedQos: number[] = [];
   let at = start + 2;
   while (at < b.byteLength) {
     const filter = readMqttString(b, at, b.byteLength);
@@ -176,11 +219,17 @@ function inspectFilters(b: Uint8Array, start: number, first: number, subscribe: 
       if (at >= b.byteLength) return bad('truncated');
       const requested = b[at] ?? 0;
       if (requested > 2) return bad('bad_requested_qos'); // [MQTT-3.8.3-4]
+      requestedQos.push(requested);
       at += 1;
     }
     filters.push(filter.value);
   }
   // [MQTT-3.8.3-3], [MQTT-3.10.3-2]: at least one topic filter.
   if (filters.length === 0) return bad('no_topic_filters');
-  return { ok: true, value: { type: subscribe ? 'subscribe' : 'unsubscribe', filters } };
+  return {
+    ok: true,
+    value: subscribe
+      ? { type: 'subscribe', packetId, filters, requestedQos }
+      : { type: 'unsubscribe', packetId, filters },
+  };
 }

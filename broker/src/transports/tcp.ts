@@ -1,11 +1,12 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { ConnectionBudget } from './connection-budget';
 
 export type OnSocket = (socket: Socket | TLSSocket) => void;
 
 /** Listens for MQTT over TCP. Resolves with the server once it is bound. */
-export function listenTcp(host: string, port: number, onSocket: OnSocket): Promise<Server> {
-  return listen(createServer({ noDelay: true }, onSocket), host, port);
+export function listenTcp(host: string, port: number, onSocket: OnSocket, budget?: ConnectionBudget): Promise<Server> {
+  return listen(createServer({ noDelay: true }, onSocket), host, port, budget);
 }
 
 /** Listens for MQTT over TLS (MQTTS). */
@@ -14,10 +15,11 @@ export function listenTls(
   port: number,
   tls: { cert: Buffer; key: Buffer },
   onSocket: OnSocket,
+  budget?: ConnectionBudget,
 ): Promise<Server> {
   const server = createTlsServer({ cert: tls.cert, key: tls.key }, onSocket);
   server.on('tlsClientError', (_err, socket) => socket.destroy());
-  return listen(server, host, port);
+  return listen(server, host, port, budget);
 }
 
 /**
@@ -27,7 +29,9 @@ export function listenTls(
  */
 const ACCEPT_BACKLOG = 4096;
 
-export function listen<S extends Server>(server: S, host: string, port: number): Promise<S> {
+/** Binds a server; with a budget, every socket it accepts is counted on it first. */
+export function listen<S extends Server>(server: S, host: string, port: number, budget?: ConnectionBudget): Promise<S> {
+  budget?.guard(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host, backlog: ACCEPT_BACKLOG }, () => {

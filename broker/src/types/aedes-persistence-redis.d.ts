@@ -12,6 +12,10 @@ declare module 'aedes-persistence-redis/asyncPersistence.js' {
     storeRetained(packet: unknown): Promise<void>;
     createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer }>;
     createRetainedStreamCombi(patterns: string[]): AsyncIterable<{ topic: string; payload: Buffer }>;
+    subscriptionsByClient(client: unknown): Promise<unknown[]>;
+    cleanSubscriptions(client: unknown): Promise<unknown>;
+    putWill(client: unknown, packet: unknown): Promise<unknown>;
+    delWill(client: unknown): Promise<unknown>;
     destroy(): Promise<void>;
   }
 }

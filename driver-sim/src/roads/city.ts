@@ -1,5 +1,4 @@
-import type { LatLng, Rng } from '@ridetrack/shared';
-import { buildGraph, largestComponent, type RoadGraph, type RoadLine } from './graph';
+import { buildGraph, largestComponent, type LatLng, type RoadGraph, type RoadLine, type Rng } from '@ridetrack/shared';
 
 export interface CityOptions {
   center: LatLng;

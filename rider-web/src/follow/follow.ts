@@ -1,17 +1,28 @@
 import { locationTopic, statusTopic } from '@ridetrack/shared';
 import { brokerUrl, openFeed, type FeedEvents } from '../feed';
+import { readClaims } from '../ride/token';
 import { openLongPoll, shortPoll } from './http-poll';
 import { openSse } from './sse';
 import type { FollowTarget, OpenTransport, TransportName } from './types';
 
 export { transportParam } from './params';
 
+/**
+ * The page's MQTT client id: a client id belongs to the token's identity (`rider:{sub}:{tag}`,
+ * docs/protocol.md), with a random tag so two tabs do not replace each other.
+ */
+function riderClientId(token: string): string {
+  const sub = readClaims(token)?.['sub'];
+  const tag = Math.random().toString(36).slice(2, 10);
+  return typeof sub === 'string' ? `rider:${sub}:${tag}` : `rider-${tag}`;
+}
+
 /** MQTT over WebSocket, subscribed to the driver's location and presence. */
 const openWebSocket: OpenTransport = (target, events, fallback) =>
   openFeed(
     brokerUrl(new URL(target.origin)),
     target.token,
-    `rider-${Math.random().toString(36).slice(2, 10)}`,
+    riderClientId(target.token),
     [locationTopic(target.driverId), statusTopic(target.driverId)],
     events,
     fallback,

@@ -1,0 +1,33 @@
+import type { Server, Socket } from 'node:net';
+
+/**
+ * One budget of open sockets for every listener of the broker (MQTT over TCP and TLS, HTTP and
+ * HTTPS with their WebSockets), counted from the moment a socket is accepted: a client that opens
+ * connections and never speaks holds a file descriptor as surely as one that does. Over the
+ * budget, a new socket is closed at once, before any work.
+ */
+export class ConnectionBudget {
+  open = 0;
+
+  constructor(
+    private readonly max: number,
+    private readonly onRefused: () => void,
+  ) {}
+
+  /** Puts every socket the server accepts on the budget; first, before the server's own handler. */
+  guard(server: Server): void {
+    server.prependListener('connection', (socket: Socket) => {
+      this.admit(socket);
+    });
+  }
+
+  private admit(socket: Socket): void {
+    if (this.open >= this.max) {
+      socket.destroy();
+      this.onRefused();
+      return;
+    }
+    this.open++;
+    socket.once('close', () => this.open--);
+  }
+}

@@ -1,0 +1,196 @@
+import type { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { socketBudget } from '../src/broker';
+import {
+  closed,
+  connectClient,
+  driverClaims,
+  metricValue,
+  mqttString,
+  rawConnect,
+  rawPacket,
+  rawSocket,
+  startTestBroker,
+  type TestBroker,
+} from './harness';
+import { rawWebSocket, wsFrame } from './raw-websocket';
+import { until } from '../../infra/test/until';
+
+/**
+ * Bytes an attacker sends before (or instead of) authenticating. Every byte from a client is hostile
+ * until proven otherwise: none of these may end the process, and each connection is closed with a
+ * counted reason. The broker runs in this process, so an exception that escaped a connection would
+ * fail the test run itself.
+ */
+let t: TestBroker;
+beforeAll(async () => {
+  t = await startTestBroker();
+});
+afterAll(async () => {
+  await t.broker.close();
+});
+
+/** A QoS 0 PUBLISH whose topic length (0xffff) runs past the end of its 7-byte frame. */
+const TOPIC_PAST_FRAME = Buffer.from([0x30, 0x05, 0xff, 0xff, 0x64, 0x2f, 0x78]);
+const PINGREQ = Buffer.from([0xc0, 0x00]);
+const qos0Publish = (topic: string, payload: number[]) => rawPacket(0x30, [...mqttString(topic), ...payload]);
+
+/** Blocks this process's event loop (the broker's too) until the broker reports it lagging. */
+async function makeTheBrokerLag(): Promise<void> {
+  for (;;) {
+    const until = Date.now() + 150;
+    while (Date.now() < until) {
+      // busy: a real stall of the event loop, as a slow garbage collection or a burst would make
+    }
+    const health = (await (await fetch(`${t.httpUrl}/healthz`)).json()) as { eventLoopLagMs: number };
+    if (health.eventLoopLagMs > 50) return;
+  }
+}
+
+async function brokerStillServes(): Promise<void> {
+  const client = await connectClient(t.tcpUrl, 'drv-alive', await t.token(driverClaims('drv-alive')));
+  await client.endAsync();
+}
+
+/** A CONNECT as a driver with a valid token (user name "token", password the JWT). */
+async function driverConnect(id: string): Promise<Buffer> {
+  const token = await t.token(driverClaims(id));
+  return rawConnect({ flags: 0xc2, fields: [mqttString(id), mqttString('token'), mqttString(token)] });
+}
+
+const closedFor = async (reason: string, act: () => Promise<void>): Promise<void> => {
+  const before = await metricValue(t.broker, 'ridetrack_protocol_violations_total', { reason });
+  await act();
+  expect(await metricValue(t.broker, 'ridetrack_protocol_violations_total', { reason })).toBe(before + 1);
+};
+
+describe('a frame whose topic runs past its end', () => {
+  it('over WebSocket, behind an unauthenticated CONNECT in the same write: refused, the broker lives', async () => {
+    const ws = await rawWebSocket(t.broker.ports.http);
+    const before = await metricValue(t.broker, 'ridetrack_auth_failures_total');
+    ws.sendMessages([
+      rawConnect({ flags: 0x02, fields: [mqttString('x')] }),
+      Buffer.concat([qos0Publish('d/x/l', [1]), TOPIC_PAST_FRAME]),
+    ]);
+    await closed(ws.socket);
+    expect(await metricValue(t.broker, 'ridetrack_auth_failures_total')).toBe(before + 1);
+    await brokerStillServes();
+  });
+
+  it('over WebSocket, behind an authenticated CONNECT in the same write: closed as truncated', async () => {
+    const ws = await rawWebSocket(t.broker.ports.http);
+    await closedFor('truncated', async () => {
+      ws.sendMessages([
+        await driverConnect('drv-ws-x'),
+        Buffer.concat([qos0Publish('d/drv-ws-x/l', [1]), TOPIC_PAST_FRAME]),
+      ]);
+      await closed(ws.socket);
+    });
+    await brokerStillServes();
+  });
+
+  it('over TCP, before any CONNECT, while the broker lags: the connection closes, the broker lives', async () => {
+    await makeTheBrokerLag();
+    await closedFor('first_packet_not_connect', async () => {
+      const socket = await rawSocket(t.broker.ports.mqtt);
+      socket.write(Buffer.concat([PINGREQ, TOPIC_PAST_FRAME]));
+      await closed(socket);
+    });
+    await brokerStillServes();
+  });
+
+  it('over TCP, after an authenticated CONNECT and while the broker lags: closed as truncated', async () => {
+    const socket = await rawSocket(t.broker.ports.mqtt);
+    socket.write(await driverConnect('drv-lag'));
+    await until(() => Buffer.concat(socket.received).length >= 4, 'the CONNACK');
+    await makeTheBrokerLag();
+    await closedFor('truncated', async () => {
+      socket.write(Buffer.concat([qos0Publish('d/drv-lag/l', [1]), qos0Publish('d/drv-lag/l', [1]), TOPIC_PAST_FRAME]));
+      await closed(socket);
+    });
+    await brokerStillServes();
+  });
+});
+
+describe('the first packet', () => {
+  it.each([
+    ['PINGREQ', PINGREQ],
+    ['a PUBLISH', qos0Publish('d/x/l', [1])],
+    ['a SUBSCRIBE', rawPacket(0x82, [0, 1, ...mqttString('d/+/l'), 0])],
+  ])('must be CONNECT [MQTT-3.1.0-1]: %s first closes the connection', async (_name, packet) => {
+    const reason = 'first_packet_not_connect';
+    const before = await metricValue(t.broker, 'ridetrack_protocol_violations_total', { reason });
+    const socket = await rawSocket(t.broker.ports.mqtt);
+    socket.write(packet);
+    await closed(socket);
+    expect(Buffer.concat(socket.received)).toHaveLength(0);
+    expect(await metricValue(t.broker, 'ridetrack_protocol_violations_total', { reason })).toBe(before + 1);
+  });
+
+  it('a second CONNECT closes the connection [MQTT-3.1.0-2]', async () => {
+    const reason = 'second_connect';
+    const before = await metricValue(t.broker, 'ridetrack_protocol_violations_total', { reason });
+    const socket = await rawSocket(t.broker.ports.mqtt);
+    const connect = rawConnect({ flags: 0x02, fields: [mqttString('x2')] });
+    socket.write(Buffer.concat([connect, connect]));
+    await closed(socket);
+    expect(await metricValue(t.broker, 'ridetrack_protocol_violations_total', { reason })).toBe(before + 1);
+  });
+});
+
+describe('the WebSocket layer', () => {
+  it('closes and counts a message over the packet size limit before buffering it', async () => {
+    const ws = await rawWebSocket(t.broker.ports.http);
+    await closedFor('packet_too_large', async () => {
+      ws.socket.write(wsFrame(Buffer.alloc(64 * 1024, 0x30)));
+      await closed(ws.socket);
+    });
+  });
+
+  it('closes and counts a frame that breaks the WebSocket protocol', async () => {
+    const ws = await rawWebSocket(t.broker.ports.http);
+    await closedFor('ws_protocol_error', async () => {
+      ws.socket.write(wsFrame(Buffer.from([1, 2, 3]), 0x3)); // opcode 3 is reserved [RFC 6455 5.2]
+      await closed(ws.socket);
+    });
+  });
+});
+
+describe('sockets that never speak', () => {
+  it('count against MAX_CONNECTIONS: past the budget a new socket is closed at accept', async () => {
+    const b = await startTestBroker({ MAX_CONNECTIONS: '4' });
+    const budget = socketBudget(4);
+    const idle: Socket[] = [];
+    for (let i = 0; i < budget; i++)
+      idle.push(await rawSocket(i % 2 === 0 ? b.broker.ports.http : b.broker.ports.mqtt));
+    const refused = await metricValue(b.broker, 'ridetrack_connections_refused_total', {
+      reason: 'too_many_connections',
+    });
+    const extra = await rawSocket(b.broker.ports.http);
+    await closed(extra);
+    expect(await metricValue(b.broker, 'ridetrack_connections_refused_total', { reason: 'too_many_connections' })).toBe(
+      refused + 1,
+    );
+    for (const s of idle) s.destroy();
+    // Once they are gone, the budget is free again.
+    await until(
+      async () =>
+        (await fetch(`${b.httpUrl}/livez`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+      'room again',
+    );
+    await b.broker.close();
+  });
+
+  it('an idle HTTP connection is closed after HTTP_HEADERS_TIMEOUT_MS', async () => {
+    const b = await startTestBroker({ HTTP_HEADERS_TIMEOUT_MS: '1000' });
+    const socket = await rawSocket(b.broker.ports.http);
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n'); // the headers never end
+    const started = Date.now();
+    await closed(socket);
+    expect(Date.now() - started).toBeLessThan(15_000); // Node's default left it open for over a minute
+    await b.broker.close();
+  });
+});

@@ -1,0 +1,194 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { VectorTile } from '@mapbox/vector-tile';
+import { PbfReader } from 'pbf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeOsmPbf } from '@ridetrack/shared';
+import { BROKER_NODE_FLAGS, startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
+import { latToTileY, lngToTileX } from '../src/map/tile-math';
+
+/**
+ * The basemap over the wire: the broker process imports the demo city (CITY_FILE unset), then
+ * serves its style and vector tiles with the content types and caching MapLibre expects. Raw
+ * node:http, since fetch would decode for us.
+ */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+let broker: BrokerProcess;
+
+beforeAll(async () => {
+  broker = await startBrokerProcess({ AUTH_MODE: 'dev', JWT_SECRET: randomBytes(32).toString('hex') });
+}, 60_000);
+afterAll(async () => {
+  await broker.stop();
+});
+
+interface Raw {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+function fetchRaw(path: string, headers: Record<string, string> = {}): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port: broker.httpPort, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+interface Style {
+  center: [number, number];
+  glyphs: string;
+  sources: { city: { tiles: string[]; bounds: number[]; minzoom: number; maxzoom: number; attribution: string } };
+  layers: { id: string; 'source-layer'?: string }[];
+}
+
+describe('the basemap the broker serves', () => {
+  it('tells the pages where the city is, and serves its style', async () => {
+    const config = JSON.parse((await fetchRaw('/config.json')).body.toString()) as {
+      styleUrl: string;
+      center: [number, number];
+      bounds: number[];
+    };
+    expect(config.styleUrl).toBe('/map/style.json');
+    // The demo city: south-east Baltimore (its extract's header bounds).
+    expect(config.bounds.map((d) => Number(d.toFixed(4)))).toEqual([-76.6081, 39.2586, -76.5288, 39.3065]);
+    expect(config.center[0]).toBeGreaterThan(-76.6081);
+    expect(config.center[1]).toBeLessThan(39.3065);
+
+    const res = await fetchRaw('/map/style.json');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['cache-control']).toBe('no-cache');
+    const style = JSON.parse(res.body.toString()) as Style;
+    expect(style.center).toEqual(config.center);
+    expect(style.sources.city.tiles[0]).toMatch(/^\/map\/tiles\/\{z\}\/\{x\}\/\{y\}\.pbf\?v=[0-9a-f]{12}$/);
+    expect(style.sources.city.attribution).toContain('© OpenStreetMap contributors');
+    expect(style.glyphs).toBe('/map/glyphs/{fontstack}/{range}.pbf');
+    expect(new Set(style.layers.map((l) => l['source-layer']))).toEqual(
+      new Set([undefined, 'landuse', 'water', 'waterway', 'buildings', 'roads', 'rail', 'places']),
+    );
+    const again = await fetchRaw('/map/style.json', { 'if-none-match': String(res.headers.etag) });
+    expect(again.status).toBe(304);
+  });
+
+  it('serves vector tiles: gzip as stored or plain, the same once decoded, with roads by class and names, water, parks, buildings', async () => {
+    const style = JSON.parse((await fetchRaw('/map/style.json')).body.toString()) as Style;
+    const v = /v=([0-9a-f]+)/.exec(style.sources.city.tiles[0] ?? '')?.[1] ?? '';
+    // Fells Point at zoom 15: streets, the harbour, buildings.
+    const [z, x, y] = [15, lngToTileX(-76.5935, 15), latToTileY(39.2825, 15)];
+    const gz = await fetchRaw(`/map/tiles/${z}/${x}/${y}.pbf?v=${v}`, { 'accept-encoding': 'gzip, deflate, br' });
+    const plain = await fetchRaw(`/map/tiles/${z}/${x}/${y}.pbf?v=${v}`);
+    expect([gz.status, plain.status]).toEqual([200, 200]);
+    expect(gz.headers['content-type']).toBe('application/vnd.mapbox-vector-tile');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(gz.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(gz.headers.vary).toBe('Accept-Encoding');
+    expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
+    // Without the version the tile may change under the same URL: a short cache only.
+    expect((await fetchRaw(`/map/tiles/${z}/${x}/${y}.pbf`)).headers['cache-control']).toBe('public, max-age=300');
+    const again = await fetchRaw(`/map/tiles/${z}/${x}/${y}.pbf?v=${v}`, { 'if-none-match': String(gz.headers.etag) });
+    expect(again.status).toBe(304);
+
+    const tile = new VectorTile(new PbfReader(plain.body));
+    expect(Object.keys(tile.layers).sort()).toEqual(expect.arrayContaining(['buildings', 'roads', 'water']));
+    const roads = tile.layers['roads'];
+    const names = new Set<unknown>();
+    const kinds = new Set<unknown>();
+    for (let i = 0; i < (roads?.length ?? 0); i++) {
+      const f = roads?.feature(i);
+      names.add(f?.properties['name']);
+      kinds.add(f?.properties['kind']);
+    }
+    expect(names).toContain('Thames Street');
+    expect(kinds).toContain('minor');
+    expect((tile.layers['buildings']?.length ?? 0) > 10).toBe(true);
+  });
+
+  it('leaves buildings out below street zoom, and answers an empty tile with 204', async () => {
+    const [x, y] = [lngToTileX(-76.5935, 12), latToTileY(39.2825, 12)];
+    const low = await fetchRaw(`/map/tiles/12/${x}/${y}.pbf`);
+    const tile = new VectorTile(new PbfReader(low.body));
+    expect(tile.layers['buildings']).toBeUndefined();
+    expect(tile.layers['roads']).toBeDefined();
+    // Within the grid but far from the city: nothing there.
+    const empty = await fetchRaw('/map/tiles/15/0/0.pbf');
+    expect(empty.status).toBe(204);
+    expect(empty.body.length).toBe(0);
+  });
+
+  it.each([
+    ['/map/tiles/a/1/1.pbf', 'not_a_number'],
+    ['/map/tiles/23/1/1.pbf', 'zoom_out_of_range'],
+    ['/map/tiles/3/8/1.pbf', 'tile_out_of_range'],
+    ['/map/tiles/3/1/-1.pbf', 'not_a_number'],
+  ])('refuses %s with 400 and the reason %s', async (path, reason) => {
+    const res = await fetchRaw(path);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body.toString())).toMatchObject({ error: 'bad_parameter', reason });
+  });
+
+  it('refuses a tile not named {y}.pbf, a glyph range that is not one, and a font it does not have', async () => {
+    expect((await fetchRaw('/map/tiles/3/1/1.png')).status).toBe(400);
+    expect((await fetchRaw('/map/glyphs/Noto%20Sans%20Regular/0-100.pbf')).status).toBe(400);
+    expect((await fetchRaw('/map/glyphs/Comic%20Sans/0-255.pbf')).status).toBe(404);
+  });
+});
+
+describe('a broker given a file that is not a city', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ridetrack-city-'));
+  const brokerWith = (file: string) =>
+    spawnSync(process.execPath, [...BROKER_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, AUTH_MODE: 'dev', MQTT_PORT: '0', HTTP_PORT: '0', CITY_FILE: file, CITY_CACHE_DIR: dir },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+
+  it.each([
+    ['not an extract', 'page.osm.pbf', '<html></html>', /not an OpenStreetMap extract/],
+    [
+      'an extract with no drivable roads',
+      'paths.osm.pbf',
+      writeOsmPbf({
+        nodes: [
+          { id: 1, lat: 0, lng: 0 },
+          { id: 2, lat: 0, lng: 0.01 },
+        ],
+        ways: [{ id: 3, refs: [1, 2], tags: { highway: 'footway' } }],
+      }),
+      /no drivable roads/,
+    ],
+  ])('says it is %s in one line and exits 2', (_name, name, content, line) => {
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    const r = brokerWith(file);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(line);
+    expect(r.stderr).toContain(`CITY_FILE ${file}`);
+  });
+
+  it('says a file is too large (over CITY_MAX_MB) in one line and exits 2', () => {
+    const file = join(dir, 'big.osm.pbf');
+    writeFileSync(file, Buffer.alloc(1024 * 1024 + 1));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'broker/src/main.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, AUTH_MODE: 'dev', CITY_FILE: file, CITY_MAX_MB: '1', CITY_CACHE_DIR: dir },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/too large: at most 1 MB/);
+  });
+});

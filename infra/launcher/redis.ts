@@ -1,0 +1,63 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { INDEX_REDIS_SETTINGS, freePort } from '../test/redis-server';
+import type { Children } from './children';
+
+export interface SessionRedis {
+  url: string;
+  port: number;
+  /** "7.0.15", from the server's start-up line. */
+  version: string;
+}
+
+/** True when `redis-server` is on the PATH. */
+export function redisInstalled(): boolean {
+  return spawnSync('sh', ['-c', 'command -v redis-server'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * A redis-server for this session on a free loopback port (data in `dir`), run as one of the
+ * launcher's children; resolves once it accepts connections.
+ */
+export async function startSessionRedis(children: Children, dir: string): Promise<SessionRedis> {
+  const port = await freePort();
+  mkdirSync(dir, { recursive: true });
+  let version = '';
+  let warning = '';
+  let ready: () => void = () => undefined;
+  const accepting = new Promise<void>((resolve) => (ready = resolve));
+  const child = children.start(
+    'redis',
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '60 1000',
+      '--appendonly',
+      'no',
+      ...INDEX_REDIS_SETTINGS,
+    ],
+    {},
+    {
+      stdout: (line) => {
+        version ||= /Redis version=([\d.]+)/.exec(line)?.[1] ?? '';
+        // Redis logs to stdout; " # " marks its warnings, where a failure to start says why.
+        if (line.includes(' # ')) warning = line.slice(line.indexOf(' # ') + 3);
+        if (line.includes('Ready to accept connections')) ready();
+      },
+    },
+  );
+  const exited = new Promise<never>((_, reject) =>
+    child.process.once('exit', () =>
+      reject(new Error(`redis-server did not start: ${warning || (child.lastErrors.at(-1) ?? 'see the log')}`)),
+    ),
+  );
+  exited.catch(() => undefined); // once running, a later exit is the launcher's to report
+  await Promise.race([accepting, exited]);
+  return { url: `redis://127.0.0.1:${port}`, port, version };
+}
