@@ -22,6 +22,7 @@ import type { TokenMinter, TokenVerifier } from './auth/tokens';
 import { isLoopback } from './config';
 import { Dispatch, type DispatchOptions } from './dispatch';
 import { createTripApi } from './http/trips';
+import { roadRouter } from './routing/road-router';
 import { straightLineRouter, type Router } from './routing/router';
 import type { LifecycleLimits } from './trips/lifecycle';
 import { profileDirectory } from './trips/profiles';
@@ -210,7 +211,8 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     now,
     options: options.live,
   });
-  const router = deps.router ?? straightLineRouter();
+  // Along the city's roads when the broker has a city, else the straight-line estimate.
+  const router = deps.router ?? (deps.city ? roadRouter(deps.city.graph) : straightLineRouter());
   const presenceOf = retainedStatus(persistence);
   const book = new TripBook({
     index,

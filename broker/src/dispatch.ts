@@ -24,6 +24,9 @@ export interface DispatchOptions {
 
 export type RequestReason = 'no_driver_available' | 'no_token_signer';
 
+/** A pickup or destination farther than this from any street is left where it was put. */
+const SNAP_WITHIN_M = 150;
+
 export interface DispatchDeps {
   index: GeoIndex;
   book: TripBook;
@@ -60,7 +63,16 @@ export class Dispatch {
     dropoff?: LatLng,
   ): Promise<Assignment | { ok: false; reason: RequestReason }> {
     if (this.deps.minter === null) return { ok: false, reason: 'no_token_signer' };
-    return this.assign({ pickup, riderId, ...(dropoff ? { dropoff } : {}), tried: [] });
+    // The pin goes to the street: the driver stops there, not in the middle of a block.
+    const at = this.onStreet(pickup);
+    const to = dropoff === undefined ? undefined : this.onStreet(dropoff);
+    return this.assign({ pickup: at, riderId, ...(to ? { dropoff: to } : {}), tried: [] });
+  }
+
+  /** A point moved to its nearest street when one is within `SNAP_WITHIN_M`, else as it was. */
+  onStreet(p: LatLng): LatLng {
+    const on = this.deps.router.snap?.(p) ?? null;
+    return on !== null && on.offM <= SNAP_WITHIN_M ? on.point : p;
   }
 
   /**

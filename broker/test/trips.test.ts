@@ -121,7 +121,7 @@ describe.each([
     const gone = await Driver.online('off-near', 20.0005, 30.0);
     await Driver.online('off-far', 20.01, 30.0);
     // An operator sees the broker mark it offline (its retained presence).
-    const watcher = await connectClient(t.tcpUrl, 'ops-watch', ops);
+    const watcher = await connectClient(t.tcpUrl, 'operator:ops-1:watch', ops);
     const offline = new Promise<void>((resolve) =>
       watcher.on('message', (_t, payload) => {
         if (decodeStatus(payload).ok && !(JSON.parse(payload.toString()) as { online: boolean }).online) resolve();
@@ -150,7 +150,7 @@ describe.each([
       dropoff: { lat: 10.01, lng: 20.01 },
       waitS: 30,
     });
-    const rider = await connectClient(t.wsUrl, 'rider-d', body.riderToken);
+    const rider = await connectClient(t.wsUrl, 'rider:rider-d:page', body.riderToken);
     await rider.subscribeAsync('d/disp-near/l');
     const v = await view(body.trip.id, body.riderToken);
     expect(v).toMatchObject({ stage: 'assigned', driverId: 'disp-near', eta: { toward: 'pickup', basis: 'straight' } });
@@ -164,7 +164,7 @@ describe.each([
     const riderGone = clientClosed(rider);
     expect((await api(`/trips/${body.trip.id}/complete`, { method: 'POST' })).status).toBe(200);
     await riderGone;
-    expect(await connectRefused(t.wsUrl, 'rider-d', body.riderToken)).toBe(5);
+    expect(await connectRefused(t.wsUrl, 'rider:rider-d:page', body.riderToken)).toBe(5);
     expect((await api(`/trips/${body.trip.id}/complete`, { method: 'POST' })).status).toBe(409);
     expect((await api('/trips/t-none/complete', { method: 'POST' })).status).toBe(404);
     expect((await api('/trips/t-none')).status).toBe(404);
@@ -192,8 +192,8 @@ describe.each([
     expect(replacement).toMatchObject({ stage: 'assigned', driverId: 'lost-b' });
     expect(replacement.driver.name).toBeTypeOf('string');
     // The old token follows nobody any more; the new one follows the new driver only.
-    expect(await connectRefused(t.wsUrl, 'rider-old', body.riderToken)).toBe(5);
-    const rider = await connectClient(t.wsUrl, 'rider-new', next.riderToken);
+    expect(await connectRefused(t.wsUrl, '', body.riderToken)).toBe(5);
+    const rider = await connectClient(t.wsUrl, '', next.riderToken);
     expect((await rider.subscribeAsync('d/lost-b/l'))[0]?.qos).toBe(0);
     await rider.endAsync();
   });
@@ -250,7 +250,7 @@ describe.each([
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ stage: 'cancelled', endReason: 'rider_cancelled' });
     expect((await d.told('cancelled')).trip).toBe(body.trip.id);
-    expect(await connectRefused(t.wsUrl, 'rider-c', body.riderToken)).toBe(5);
+    expect(await connectRefused(t.wsUrl, '', body.riderToken)).toBe(5);
   });
 
   it('shows cars near a point only at the centre of their cell, and only online ones', async () => {

@@ -133,6 +133,8 @@ try {
   // The fixes the page gets, as it gets them, for the same-run replay.
   const heard: { atMs: number; fix: LocationFix }[] = [];
   const listener = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.mqttPort}`, {
+    // A rider's client id belongs to its identity; an empty one (clean session) is assigned by the broker.
+    clientId: '',
     username: 'rider',
     password: moving.riderToken,
     reconnectPeriod: 0,

@@ -38,6 +38,7 @@ const model: RideModel = {
   notice: null,
   setup: {
     pickup: null,
+    street: null,
     dropoff: null,
     placing: 'pickup',
     cars: null,
@@ -52,9 +53,14 @@ let car: CarFeed | null = null;
 let trip: ReturnType<typeof watchTrip> | null = null;
 let transport: TransportName | null = null;
 let framedFor = '';
-const nearby = new Nearby((cars, nearestEtaS) => {
+const nearby = new Nearby((cars, nearestEtaS, onStreet) => {
   model.setup.cars = cars.length;
   model.setup.nearestEtaS = nearestEtaS;
+  // The pin moves onto its street (where the driver will stop), named.
+  if (model.setup.pickup !== null && onStreet !== null && model.mode === 'setup') {
+    model.setup.pickup = { lat: onStreet.lat, lng: onStreet.lng };
+    model.setup.street = onStreet.street;
+  }
   render();
 });
 
@@ -241,7 +247,7 @@ sheet.buttons.done.addEventListener('click', () => {
   model.mode = 'setup';
   model.trip = null;
   model.notice = null;
-  model.setup = { ...model.setup, pickup: null, dropoff: null, placing: 'pickup' };
+  model.setup = { ...model.setup, pickup: null, street: null, dropoff: null, placing: 'pickup' };
   history.replaceState(null, '', location.pathname + location.search);
   setConnection(null);
   nearby.watch(stage.camera().center);
@@ -263,6 +269,7 @@ function setPlace(p: LatLng): void {
     model.setup.placing = 'pickup';
   } else {
     model.setup.pickup = p;
+    model.setup.street = null;
     model.mode = 'setup';
     nearby.watch(p);
   }

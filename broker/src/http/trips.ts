@@ -155,7 +155,10 @@ export function createTripApi(deps: TripApiDeps): Hono<Env> {
     if (!lat.ok) return badRequest(c, lat.error);
     const lng = numberParam('lng', c.req.query('lng'), -180, 180);
     if (!lng.ok) return badRequest(c, lng.error);
-    const at = { lat: lat.value, lng: lng.value };
+    const asked = { lat: lat.value, lng: lng.value };
+    // The point on its street, as dispatch will take it, with the street's name for the pin.
+    const at = deps.dispatch.onStreet(asked);
+    const street = deps.router.snap?.(asked) ?? null;
     const cars = await deps.dispatch.available(at, 12);
     const nearest = cars[0] === undefined ? null : deps.router.route(cars[0], at);
     return c.json(
@@ -164,6 +167,7 @@ export function createTripApi(deps: TripApiDeps): Hono<Env> {
         resolution: deps.carsResolution,
         nearestEtaS: nearest === null ? null : Math.round(nearest.durationS),
         basis: deps.router.basis,
+        pickup: { lat: at.lat, lng: at.lng, street: street !== null && street.offM <= 150 ? street.name : null },
       },
       200,
       { 'cache-control': 'no-store' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { distanceM, type LatLng } from '@ridetrack/shared';
-import { roadRouter, type FindPath, type Roads } from './road-router';
+import { distanceM, type LatLng, type RoadGraph } from '@ridetrack/shared';
+import { roadRouter } from './road-router';
 
 /**
  * A 3 x 3 grid of junctions 100 m apart, streets both ways at 10 m/s except the middle row, one-way
@@ -27,36 +27,9 @@ for (let c = 0; c < 3; c++)
     link(r * 3 + c, (r + 1) * 3 + c, 10, `Col ${c}`);
     link((r + 1) * 3 + c, r * 3 + c, 10, `Col ${c}`);
   }
-const graph: Roads = { nodes, out };
+const graph: RoadGraph = { nodes, out, attribution: null };
 
-/** Plain Dijkstra on travel time: the stand-in for shared/city's A* in this unit test. */
-const dijkstra: FindPath = (g, from, to) => {
-  const cost = g.nodes.map(() => Infinity);
-  const prev = g.nodes.map(() => -1);
-  const done = new Set<number>();
-  cost[from] = 0;
-  for (;;) {
-    let v = -1;
-    cost.forEach((c, i) => {
-      if (!done.has(i) && c < Infinity && (v < 0 || c < (cost[v] ?? Infinity))) v = i;
-    });
-    if (v < 0) return null;
-    if (v === to) break;
-    done.add(v);
-    for (const a of g.out[v] ?? []) {
-      const c = (cost[v] ?? 0) + a.lengthM / a.speedMps;
-      if (c < (cost[a.to] ?? Infinity)) {
-        cost[a.to] = c;
-        prev[a.to] = v;
-      }
-    }
-  }
-  const path = [to];
-  while (path[0] !== from) path.unshift(prev[path[0] as number] as number);
-  return path;
-};
-
-const router = roadRouter(graph, dijkstra);
+const router = roadRouter(graph);
 const at = (northM: number, eastM: number): LatLng => ({ lat: 39 + northM * M, lng: -76 + eastM * K });
 
 describe('road router', () => {
@@ -66,6 +39,13 @@ describe('road router', () => {
     expect(distanceM(on?.point as LatLng, at(0, 50))).toBeLessThan(0.5);
     expect(on?.offM).toBeCloseTo(8, 0);
     expect(router.snap(at(5000, 0))).toBeNull();
+    // Inside the box of the long diagonal (a highway across the grid) but nearer a street.
+    const diagonal: RoadGraph = {
+      nodes: [...nodes, at(-300, -300), at(400, 400)],
+      out: [...out, [{ to: 10, lengthM: 990, speedMps: 25, shape: [], name: 'Highway' }], []],
+      attribution: null,
+    };
+    expect(roadRouter(diagonal).snap(at(195, 30))?.name).toBe('Row 2');
   });
 
   it('routes along the streets, from a point mid-block to another, with the time left from every point', () => {

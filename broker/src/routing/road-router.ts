@@ -1,21 +1,6 @@
 import Flatbush from 'flatbush';
-import type { LatLng } from '@ridetrack/shared';
+import { route as fastestPath, type LatLng, type RoadGraph } from '@ridetrack/shared';
 import type { RoadRoute, Router } from './router';
-
-/** The road network as routing needs it: shared/city's RoadGraph has this shape. */
-export interface Roads {
-  nodes: readonly LatLng[];
-  out: readonly (readonly {
-    to: number;
-    lengthM: number;
-    speedMps: number;
-    shape: readonly LatLng[];
-    name?: string;
-  }[])[];
-}
-
-/** The fastest node path between two nodes (shared/city's `route`: A* on travel time, one-ways kept). */
-export type FindPath = (graph: Roads, from: number, to: number) => number[] | null;
 
 /** A point on the network: on which arc, how far along it, and where. */
 export interface OnRoad {
@@ -39,15 +24,18 @@ interface Segment {
 
 /** Farther than this from any road, a point is not routed from (it is not on the network). */
 const MAX_SNAP_M = 500;
+/** Roads within this of a point are looked at first. */
+const NEAR_M = 80;
 
 /**
  * Routing along the roads: a point (a car, a pickup) is put on its nearest road (a Flatbush index
  * of every arc's segments, in metres around the city), the part of that road still to drive is
- * added to the fastest node path between the two roads (`findPath`), and the route comes back as
+ * added to the fastest node path between the two roads (shared/city's A* on travel time, one-way
+ * streets kept), and the route comes back as
  * points with the seconds still to drive from each, which the rider page trims and counts down as
  * the car advances. A road both ways is two arcs: whichever gives the quicker route is taken.
  */
-export function roadRouter(graph: Roads, findPath: FindPath): Router & { snap(p: LatLng): OnRoad | null } {
+export function roadRouter(graph: RoadGraph): Router & { snap(p: LatLng): OnRoad | null } {
   const lat0 = graph.nodes[0]?.lat ?? 0;
   const kx = 111_320 * Math.cos((lat0 * Math.PI) / 180);
   const ky = 111_320;
@@ -82,7 +70,10 @@ export function roadRouter(graph: Roads, findPath: FindPath): Router & { snap(p:
   /** The nearest points on the network: the nearest road, and the same road the other way if it has one. */
   function snapAll(p: LatLng): OnRoad[] {
     const q = xy(p);
-    const near = index.neighbors(q.x, q.y, 6, MAX_SNAP_M);
+    // Every segment whose box comes within a block of the point, else within the snapping limit:
+    // the nearest by box is not always the nearest (a long diagonal road's box covers a lot).
+    let near = index.search(q.x - NEAR_M, q.y - NEAR_M, q.x + NEAR_M, q.y + NEAR_M);
+    if (near.length === 0) near = index.search(q.x - MAX_SNAP_M, q.y - MAX_SNAP_M, q.x + MAX_SNAP_M, q.y + MAX_SNAP_M);
     const found: OnRoad[] = [];
     for (const i of near) {
       const s = segments[i];
@@ -142,7 +133,7 @@ export function roadRouter(graph: Roads, findPath: FindPath): Router & { snap(p:
         speedMps: sArc.speedMps,
       });
     } else {
-      const path = findPath(graph, sArc.to, end.from);
+      const path = fastestPath(graph, sArc.to, end.from);
       if (path === null) return null;
       legs.push({
         points: [start.point, ...part(start, start.alongM, Infinity), graph.nodes[sArc.to] as LatLng],

@@ -16,6 +16,8 @@ export interface RoadRoute {
 export interface Router {
   readonly basis: 'road' | 'straight';
   route(from: LatLng, to: LatLng): RoadRoute | null;
+  /** The nearest point on a street and the street's name; absent without roads, null far from any. */
+  snap?(p: LatLng): { point: LatLng; name: string | null; offM: number } | null;
 }
 
 export interface StraightLineOptions {

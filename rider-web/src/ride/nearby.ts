@@ -16,7 +16,14 @@ export class Nearby {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private at: LatLng | null = null;
 
-  constructor(private readonly changed: (cars: NearbyCar[], nearestEtaS: number | null) => void) {}
+  constructor(
+    private readonly changed: (
+      cars: NearbyCar[],
+      nearestEtaS: number | null,
+      /** The asked point on its street (as dispatch will take it), and the street's name. */
+      onStreet: (LatLng & { street: string | null }) | null,
+    ) => void,
+  ) {}
 
   watch(at: LatLng): void {
     this.at = at;
@@ -37,9 +44,13 @@ export class Nearby {
         cache: 'no-store',
       });
       if (res.ok && this.at === at) {
-        const body = (await res.json()) as { cars: NearbyCar[]; nearestEtaS: number | null };
+        const body = (await res.json()) as {
+          cars: NearbyCar[];
+          nearestEtaS: number | null;
+          pickup?: LatLng & { street: string | null };
+        };
         this.cars = body.cars;
-        this.changed(body.cars, body.nearestEtaS);
+        this.changed(body.cars, body.nearestEtaS, body.pickup ?? null);
       }
     } catch {
       // The broker is away for a moment: the cars shown stay until the next answer.

@@ -36,6 +36,7 @@ const model = (t: RiderTrip | null, over: Partial<RideModel> = {}): RideModel =>
   notice: null,
   setup: {
     pickup: null,
+    street: null,
     dropoff: null,
     placing: 'pickup',
     cars: null,
@@ -154,6 +155,10 @@ describe('the rider screen', () => {
     setup.setup = { ...setup.setup, cars: 3, nearestEtaS: 130 };
     expect(riderScreen(setup, NOW, at).line).toBe(
       'Tap the map to set your pickup · 3 cars nearby · closest about 2 min away',
+    );
+    setup.setup = { ...setup.setup, pickup: { lat: 10, lng: 20 }, street: 'Eastern Avenue' };
+    expect(riderScreen(setup, NOW, at).line).toBe(
+      'Pickup on Eastern Avenue. Add where you are going, or request now. 3 cars nearby · closest about 2 min away.',
     );
     setup.setup = { ...setup.setup, outside: true };
     const out = riderScreen(setup, NOW, at);

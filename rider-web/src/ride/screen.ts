@@ -20,6 +20,8 @@ export interface RideModel {
   notice: string | null;
   setup: {
     pickup: LatLng | null;
+    /** The street the pickup is on, once the broker has put it there. */
+    street: string | null;
     dropoff: LatLng | null;
     /** Where the next tap goes. */
     placing: 'pickup' | 'dropoff';
@@ -169,12 +171,13 @@ function setupScreen(m: RideModel, base: Screen): Screen {
       actions: ['locate'],
       show,
     };
+  const on = s.street === null ? 'Pickup set.' : `Pickup on ${s.street}.`;
   const where =
     s.placing === 'dropoff'
       ? 'Tap the map where you are going.'
       : s.dropoff === null
-        ? 'Pickup set. Add where you are going, or request now.'
-        : 'Pickup and destination set.';
+        ? `${on} Add where you are going, or request now.`
+        : `${on} Destination set.`;
   return {
     ...base,
     title: s.placing === 'dropoff' ? 'Where to?' : 'Confirm your pickup',
