@@ -1,5 +1,6 @@
 import type { LatLng } from '@ridetrack/shared';
 import type { Point } from './projection';
+import { trimRoute } from './route-trim';
 
 /** Map position to screen position: our own camera before MapLibre has loaded, MapLibre's after. */
 export type Projector = (p: LatLng) => Point;
@@ -117,8 +118,8 @@ export class Overlay {
       this.line.setAttribute('d', '');
       return;
     }
-    // Trimmed at the car: the line starts where the car is drawn.
-    const pts = s.car === null ? s.route.points : [s.car, ...s.route.points.slice(1)];
+    // Trimmed at the car: the line starts where the car is drawn, nothing of it behind the car.
+    const pts = s.car === null ? s.route.points : trimRoute(s.route.points, s.car);
     const d = pts
       .map((p, i) => {
         const q = project(p);
