@@ -23,7 +23,7 @@ import { isLoopback } from './config';
 import { Dispatch, type DispatchOptions } from './dispatch';
 import { createTripApi } from './http/trips';
 import { roadRouter } from './routing/road-router';
-import { straightLineRouter, type Router } from './routing/router';
+import { straightLineRouter, withFallback, type Router } from './routing/router';
 import type { LifecycleLimits } from './trips/lifecycle';
 import { profileDirectory } from './trips/profiles';
 import { TripSupervisor } from './trips/supervisor';
@@ -212,7 +212,8 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     options: options.live,
   });
   // Along the city's roads when the broker has a city, else the straight-line estimate.
-  const router = deps.router ?? (deps.city ? roadRouter(deps.city.graph) : straightLineRouter());
+  const router =
+    deps.router ?? (deps.city ? withFallback(roadRouter(deps.city.graph), straightLineRouter()) : straightLineRouter());
   const presenceOf = retainedStatus(persistence);
   const book = new TripBook({
     index,

@@ -352,4 +352,5 @@ requestAnimationFrame(() => {
   model,
   trip: (): RiderTrip | null => model.trip,
   camera: () => stage.camera(),
+  car: () => car,
 };

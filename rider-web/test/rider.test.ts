@@ -403,15 +403,21 @@ describe('a driver lost after assignment', () => {
 
 describe('the car on screen', () => {
   it('moves at its speed every frame, without jumps, at zoom 16', { timeout: 120_000 }, async () => {
-    // A pickup some way ahead of a car, so that it drives for a while.
-    const car = await availableCar();
-    const far = junctions().filter((j) => metres(j, car) > 700 && metres(j, car) < 1100)[0] ?? car;
+    // A pickup far from every available car, so that whichever gets it drives for a while.
+    const { body } = (await api(
+      `/drivers/nearby?lat=${center[1]}&lng=${center[0]}&radius_m=8000&limit=100&status=available`,
+    )) as { body: { drivers: LatLng[] } };
+    const gap = (j: LatLng) => Math.min(...body.drivers.map((d) => metres(d, j)));
+    const far = [...junctions()].sort((a, b) => gap(b) - gap(a))[0] as LatLng;
     const ride = await book(far);
     const page = await open(`/?zoom=16#token=${ride.riderToken}`);
     await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
     // Once the car is driving (speed in its fixes), its drawn position is read every frame.
     await page.waitForFunction(
-      () => ((window as unknown as { __ride: { trip(): RiderTrip | null } }).__ride.trip()?.car?.speedMps ?? 0) > 3,
+      () => {
+        const t = (window as unknown as { __ride: { trip(): RiderTrip | null } }).__ride.trip();
+        return (t?.car?.speedMps ?? 0) > 3 && (t?.eta?.durationS ?? 0) > 30;
+      },
       undefined,
       { timeout: 60_000 },
     );

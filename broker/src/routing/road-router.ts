@@ -174,7 +174,7 @@ export function roadRouter(graph: RoadGraph): Router & { snap(p: LatLng): OnRoad
     }
     const remainingS = new Array<number>(points.length).fill(0);
     for (let i = points.length - 2; i >= 0; i--) remainingS[i] = (remainingS[i + 1] ?? 0) + (stepS[i] ?? 0);
-    return { distanceM, durationS: remainingS[0] ?? 0, path: { points, remainingS } };
+    return { basis: 'road', distanceM, durationS: remainingS[0] ?? 0, path: { points, remainingS } };
   }
 
   return {

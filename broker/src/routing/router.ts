@@ -2,6 +2,8 @@ import { distanceM, type LatLng } from '@ridetrack/shared';
 
 /** A way from one point to another: how far, how long, and (along roads) the points to draw. */
 export interface RoadRoute {
+  /** Along the roads, or estimated from the straight line. */
+  basis: 'road' | 'straight';
   distanceM: number;
   durationS: number;
   /** The route's points, start first, with the seconds still to drive from each; null when not along roads. */
@@ -35,7 +37,19 @@ export function straightLineRouter(options: StraightLineOptions = STRAIGHT_LINE_
     basis: 'straight',
     route(from, to) {
       const d = distanceM(from, to) * options.detourFactor;
-      return { distanceM: d, durationS: d / options.speedMps, path: null };
+      return { basis: 'straight', distanceM: d, durationS: d / options.speedMps, path: null };
     },
+  };
+}
+
+/**
+ * The road router where there are roads, the straight line where there are none (a driver outside
+ * the city's network still gets an ETA, marked `straight`).
+ */
+export function withFallback(primary: Router, fallback: Router): Router {
+  return {
+    basis: primary.basis,
+    route: (from, to) => primary.route(from, to) ?? fallback.route(from, to),
+    ...(primary.snap === undefined ? {} : { snap: primary.snap.bind(primary) }),
   };
 }

@@ -48,7 +48,7 @@ export function riderView(
           durationS: Math.round(way.durationS),
           distanceM: Math.round(way.distanceM),
           atMs: nowMs,
-          basis: router.basis,
+          basis: way.basis,
         };
   const route: RideRoute | null =
     way?.path == null || target === null

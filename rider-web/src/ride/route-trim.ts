@@ -21,7 +21,8 @@ export function trimRoute(points: readonly LatLng[], car: LatLng): LatLng[] {
     const bx = b.lng * k;
     const px = car.lng * k;
     const len2 = (bx - ax) ** 2 + (b.lat - a.lat) ** 2;
-    const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, ((px - ax) * (bx - ax) + (car.lat - a.lat) * (b.lat - a.lat)) / len2));
+    const t =
+      len2 === 0 ? 0 : Math.max(0, Math.min(1, ((px - ax) * (bx - ax) + (car.lat - a.lat) * (b.lat - a.lat)) / len2));
     const d = (ax + (bx - ax) * t - px) ** 2 + (a.lat + (b.lat - a.lat) * t - car.lat) ** 2;
     if (d < bestD) {
       bestD = d;

@@ -213,6 +213,17 @@ function tripScreen(
   switch (t.stage) {
     case 'assigned': {
       const show = { ...live, dropoff: t.dropoff !== null, route: !stale };
+      if (!stale && t.eta === null)
+        // A fresh position but no way to the pickup known (off the road network): no figure.
+        return {
+          ...base,
+          title: 'Your driver is on the way',
+          line: `Look for ${driver.car} · ${driver.plate}`,
+          driver,
+          freshness,
+          actions: ['cancel'],
+          show,
+        };
       if (stale || leftS === null || t.eta === null)
         return {
           ...base,
