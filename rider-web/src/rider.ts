@@ -10,6 +10,7 @@ import { Stage } from './ride/stage';
 import { readClaims } from './ride/token';
 import { watchTrip } from './ride/trip-client';
 import './ride/rider.css';
+import mapWorkerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?worker&url';
 
 /**
  * The rider page. With a ride token in the address (`#token=`, as the ride app opens it) it shows
@@ -22,6 +23,17 @@ interface Early {
   trip?: Promise<Response>;
 }
 const early = (window as unknown as { __rideEarly?: Early }).__rideEarly;
+// MapLibre (its own chunk, most of the page's bytes) starts downloading now, beside the trip and the
+// settings, and so does its worker (fetched into the cache, where MapLibre's own request finds it,
+// instead of after the chunk has run); the first view waits for neither.
+const mapModule = import('./ride/map-loader');
+let mapLoaded: () => void = () => undefined;
+/** The map has loaded, or three seconds have passed (a page whose map never comes still follows its car). */
+const mapReady = new Promise<void>((resolve) => {
+  mapLoaded = resolve;
+  setTimeout(resolve, 3000);
+});
+void fetch(mapWorkerUrl).catch(() => undefined);
 const config = (await (early?.config ?? fetch('/config.json')).then((r) => r.json())) as PageConfig;
 const params = new URLSearchParams(location.search);
 const sheet = new Sheet();
@@ -123,7 +135,10 @@ function followTrip(tripId: string, token: string, first?: Promise<Response>): v
         }
         if (driverId === null && (t.stage === 'assigned' || t.stage === 'waiting' || t.stage === 'on_trip')) {
           driverId = t.driverId;
-          void feed.follow(location.origin, t.driverId, token, forced);
+          const id = t.driverId;
+          // The live feed (mqtt.js, 85 KB) after MapLibre on a first visit, so the map is not slowed
+          // by it; the trip's answers move the car meanwhile.
+          void mapReady.then(() => feed.follow(location.origin, id, token, forced));
           setConnection('connecting');
         }
         if (t.stage === 'completed' || t.stage === 'cancelled') {
@@ -337,10 +352,11 @@ render();
 // MapLibre after the first view: the car is already on screen, the map fills in beneath it.
 requestAnimationFrame(() => {
   setTimeout(() => {
-    void import('./ride/map-loader').then(async ({ loadMap }) => {
+    void mapModule.then(async ({ loadMap }) => {
       const cam = stage.camera();
       stage.attach(await loadMap(document.getElementById('map') as HTMLElement, config, cam));
       document.body.dataset['map'] = 'loaded';
+      mapLoaded();
       // Once everything is on screen: the service worker, so the next visit starts from the cache.
       if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => undefined);
     });

@@ -164,9 +164,19 @@ async function open(
   // Service workers off: page.route must see every request (a worker's own fetches bypass it).
   const page = await browser.newPage({ viewport, serviceWorkers: 'block' });
   page.on('console', (m) => {
-    // Chromium logs refused connections while the broker restarts; the page shows them itself.
-    if (m.type() === 'error' && !/ERR_CONNECTION_REFUSED|ERR_FAILED|WebSocket|404/.test(m.text()))
-      consoleErrors.push(`${path}: ${m.text()}`);
+    // Chromium logs refused connections while the broker restarts, and MapLibre the tiles it could
+    // not fetch meanwhile; that is the network, which the page shows itself.
+    if (m.type() !== 'error' || /ERR_CONNECTION_REFUSED|ERR_FAILED|WebSocket|404/.test(m.text())) return;
+    const test = expect.getState().currentTestName ?? path;
+    void m
+      .args()[0]
+      ?.evaluate((e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)))
+      .then(
+        (detail) => {
+          if (!/AJAXError: Failed to fetch/.test(detail)) consoleErrors.push(`${test}: ${m.text()} ${detail}`);
+        },
+        () => consoleErrors.push(`${test}: ${m.text()}`),
+      );
   });
   page.on('pageerror', (e) => consoleErrors.push(`${path}: ${e.message}`));
   await before?.(page);
