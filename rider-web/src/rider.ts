@@ -293,7 +293,7 @@ function setPlace(p: LatLng): void {
 stage.onClick(setPlace);
 sheet.buttons.area.addEventListener('click', () => {
   model.setup.outside = false;
-  stage.jumpTo({ lng: config.center[0], lat: config.center[1] }, 13.5);
+  stage.jumpTo({ lng: config.center[0], lat: config.center[1] }, 14);
   render();
 });
 sheet.buttons.destination.addEventListener('click', () => {

@@ -9,8 +9,9 @@ import type { LatLng } from '@ridetrack/shared';
  *   stop if no fix comes (a car that is not heard from is not driven off into the distance);
  * - the **drawn** car, which chases the estimate: each frame it moves at the estimate's speed plus
  *   a correction proportional to the distance between them (closing about 1/`gainPerS` of the gap
- *   a second), never backwards along its way and never faster than `maxMps`. A fix that disagrees
- *   is thus absorbed over a second or so, as a car would drive, not jumped to.
+ *   a second), never backwards along its way, never slower than a quarter of the car's speed while
+ *   it drives, and never faster than `maxMps`. A fix that disagrees is thus absorbed over a second
+ *   or so, as a car would drive, not jumped to, and the car never stands still between fixes.
  *
  * Pure: time is an argument. Positions are in metres east/north of `origin` (flat within a city).
  */
@@ -43,6 +44,8 @@ export const MOTION = {
   coastMs: 2000,
   /** A fix farther than this from the drawn car (a reconnect, a first fix) is jumped to. */
   jumpM: 400,
+  /** A drawn car ahead of the estimate slows to this share of the car's speed, no lower. */
+  slowestShare: 0.25,
   /** How fast the icon turns, degrees a second. */
   turnDegPerS: 240,
 } as const;
@@ -138,11 +141,13 @@ export function step(m: Motion, nowMs: number): Motion {
   // The car's own velocity, plus a correction toward the estimate.
   let vx = dir.x * e.speedMps + gx * MOTION.gainPerS;
   let vy = dir.y * e.speedMps + gy * MOTION.gainPerS;
-  // Never backwards along the way: a car ahead of the estimate waits for it by slowing, not reversing.
+  // Never backwards along the way, and never to a standstill while the car drives: a drawn car
+  // ahead of the estimate lets it catch up by going slower (a quarter of its speed at least).
   const along = vx * dir.x + vy * dir.y;
-  if (along < 0 && e.speedMps > 0.5) {
-    vx -= along * dir.x;
-    vy -= along * dir.y;
+  const slowest = e.speedMps > 0.5 ? e.speedMps * MOTION.slowestShare : 0;
+  if (along < slowest && e.speedMps > 0.5) {
+    vx += (slowest - along) * dir.x;
+    vy += (slowest - along) * dir.y;
   }
   const v = Math.hypot(vx, vy);
   if (v > MOTION.maxMps) {

@@ -44,7 +44,8 @@ export class Stage {
     this.overlay = new Overlay(el('markers'), el('route') as unknown as SVGSVGElement);
     this.light = {
       center: { lng: config.center[0], lat: config.center[1] },
-      zoom: 13.5,
+      // MapLibre's opening zoom (map.ts): the first view and the map agree before anything is framed.
+      zoom: 14,
       width: window.innerWidth,
       height: window.innerHeight,
     };
