@@ -413,24 +413,33 @@ describe('a driver lost after assignment', () => {
 
 describe('the car on screen', () => {
   it('moves at its speed every frame, without jumps, at zoom 16', { timeout: 120_000 }, async () => {
-    // A pickup far from every available car, so that whichever gets it drives for a while.
-    const { body } = (await api(
-      `/drivers/nearby?lat=${center[1]}&lng=${center[0]}&radius_m=8000&limit=100&status=available`,
-    )) as { body: { drivers: LatLng[] } };
-    const gap = (j: LatLng) => Math.min(...body.drivers.map((d) => metres(d, j)));
-    const far = [...junctions()].sort((a, b) => gap(b) - gap(a))[0] as LatLng;
-    const ride = await book(far);
+    // A ride to the far side of the city: once the rider is in, the car drives for minutes.
+    const near = await quickRide();
+    await api(`/trips/${near.trip.id}/cancel`, { method: 'POST' });
+    const far = [...junctions()].sort((a, b) => metres(b, near.pickup) - metres(a, near.pickup))[0] as LatLng;
+    const ride = await book(near.pickup, far);
     const page = await open(`/?zoom=16#token=${ride.riderToken}`);
     await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+    await waitTitle(page, /is waiting/, 150_000);
+    await page.click('#board');
     // Once the car is driving (speed in its fixes), its drawn position is read every frame.
-    await page.waitForFunction(
-      () => {
-        const t = (window as unknown as { __ride: { trip(): RiderTrip | null } }).__ride.trip();
-        return (t?.car?.speedMps ?? 0) > 3 && (t?.eta?.durationS ?? 0) > 30;
-      },
-      undefined,
-      { timeout: 60_000 },
-    );
+    await page
+      .waitForFunction(
+        () => {
+          const t = (window as unknown as { __ride: { trip(): RiderTrip | null } }).__ride.trip();
+          return (t?.car?.speedMps ?? 0) > 3 && (t?.eta?.durationS ?? 0) > 30;
+        },
+        undefined,
+        { timeout: 60_000 },
+      )
+      .catch(async (err: unknown) => {
+        const t = await page.evaluate(() =>
+          (window as unknown as { __ride: { trip(): RiderTrip | null } }).__ride.trip(),
+        );
+        throw new Error(`the car never drove with half a minute to go: ${JSON.stringify({ ...t, route: null })}`, {
+          cause: err,
+        });
+      });
     // Each frame: how far the car moved on screen, and how long the frame was.
     const frames = await page.evaluate(
       () =>
