@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { constants } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
 import { compression, defineAlgorithm } from 'vite-plugin-compression2';
+import { VitePWA } from 'vite-plugin-pwa';
 import { makeGlyphs } from './scripts/glyphs';
 
 /** The basemap's label glyphs (scripts/glyphs.ts), made at build time into dist/glyphs/, served by the broker at /map/glyphs/. */
@@ -32,6 +33,42 @@ export default defineConfig({
   },
   plugins: [
     basemapGlyphs(),
+    // A service worker (Workbox) for repeat visits: the rider page's shell, its scripts and MapLibre
+    // precached; the page settings and the basemap's style served from cache while refreshed behind
+    // it; map tiles and glyphs cached as they are drawn. Trips and live positions are never cached.
+    VitePWA({
+      strategies: 'generateSW',
+      filename: 'sw.js',
+      injectRegister: false,
+      manifest: false,
+      workbox: {
+        globPatterns: ['index.html', 'assets/*.{js,css}'],
+        // The operator map is not a rider's: its page and chunk are not precached.
+        globIgnores: ['fleet.html', 'assets/fleet-*'],
+        maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
+        navigateFallback: null,
+        cleanupOutdatedCaches: true,
+        clientsClaim: true,
+        skipWaiting: true,
+        runtimeCaching: [
+          {
+            urlPattern: ({ url }) => url.pathname === '/config.json' || url.pathname === '/map/style.json',
+            handler: 'StaleWhileRevalidate',
+            options: { cacheName: 'ridetrack-settings' },
+          },
+          {
+            // Basemap tiles, glyphs and sprites, whichever server the style names.
+            urlPattern: ({ url }) => /\/(tiles|fonts|glyphs|sprites?)\/|\.(pbf|mvt|png|webp)$/.test(url.pathname),
+            handler: 'CacheFirst',
+            options: {
+              cacheName: 'ridetrack-tiles',
+              expiration: { maxEntries: 2000, maxAgeSeconds: 7 * 24 * 3600 },
+              cacheableResponse: { statuses: [0, 200] },
+            },
+          },
+        ],
+      },
+    }),
     compression({
       include: /\.(js|css|html|svg|json|pbf)$/,
       threshold: 1024,

@@ -5,7 +5,14 @@ import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import { Aedes, type Client } from 'aedes';
-import { encodeLocation, encodeStatus, locationTopic, MAX_CLIENT_ID_LENGTH, statusTopic } from '@ridetrack/shared';
+import {
+  encodeLocation,
+  encodeStatus,
+  locationTopic,
+  MAX_CLIENT_ID_LENGTH,
+  statusTopic,
+  type DriverProfile,
+} from '@ridetrack/shared';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import { Admission, type AdmissionLimits } from './admission';
@@ -15,6 +22,13 @@ import type { TokenMinter, TokenVerifier } from './auth/tokens';
 import { isLoopback } from './config';
 import { deliverQos0Directly } from './delivery';
 import { Dispatch, type DispatchOptions } from './dispatch';
+import { createTripApi } from './http/trips';
+import { roadRouter } from './routing/road-router';
+import { straightLineRouter, withFallback, type Router } from './routing/router';
+import type { LifecycleLimits } from './trips/lifecycle';
+import { profileDirectory } from './trips/profiles';
+import { TripSupervisor } from './trips/supervisor';
+import { TripBook } from './trips/trip-book';
 import { Indexer } from './geo/indexer';
 import { openGeoIndex, type GeoOptions } from './geo/open-index';
 import { createApi } from './http/api';
@@ -25,7 +39,7 @@ import { createApp } from './http/app';
 import { FleetStream } from './http/fleet-stream';
 import { LiveHttp, type LiveOptions } from './http/live';
 import { LiveHub } from './live/hub';
-import { aedesSource } from './live/aedes-source';
+import { aedesSource, retainedStatus } from './live/aedes-source';
 import type { JudgeLimits } from './ingress/fix-judge';
 import { connackFrame } from './ingress/frames';
 import { forgetConnectPacket, leanParserBuffer } from './lean-parser';
@@ -72,9 +86,18 @@ export interface BrokerOptions {
   /** Tracks and trips for replays, kept for a retention (or not at all: live-only mode). */
   history: HistoryOptions;
   dispatch: DispatchOptions;
+  trips: TripOptions;
   web: WebOptions;
   live: LiveOptions;
   cluster: ClusterOptions;
+}
+
+export interface TripOptions {
+  lifecycle: LifecycleLimits;
+  /** Drivers' display names and cars (DRIVER_PROFILES_FILE); anyone else gets a made-up one. */
+  profiles: ReadonlyMap<string, DriverProfile>;
+  /** H3 resolution the cars shown before booking are snapped to. */
+  carsResolution: number;
 }
 
 export interface BrokerDeps {
@@ -82,6 +105,8 @@ export interface BrokerDeps {
   now?: () => number;
   /** Signs rider tokens for dispatch; null where the broker only holds a public key. */
   minter?: TokenMinter | null;
+  /** How ETAs, routes and dispatch's ranking get from A to B (default: the city's roads, else the straight line). */
+  router?: Router;
   /** The city whose basemap the pages draw (loaded by main.ts from CITY_FILE); none: no /map/ routes. */
   city?: CityMap | null;
 }
@@ -199,19 +224,50 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   const live = new LiveHttp({
     hub,
     verifier: options.auth.verifier,
-    tripEnded: (tripId) => dispatch.hasEnded(tripId),
+    tripEnded: (tripId) => book.hasEnded(tripId),
     counters: liveCounters(metrics),
     now,
     options: options.live,
   });
-  const dispatch = new Dispatch(
+  // Along the city's roads when the broker has a city, else the straight-line estimate.
+  const router =
+    deps.router ?? (deps.city ? withFallback(roadRouter(deps.city.graph), straightLineRouter()) : straightLineRouter());
+  const presenceOf = retainedStatus(persistence);
+  const book = new TripBook({
     index,
-    deps.minter ?? null,
-    (driverId, message) => aedes.publish(encodeTripTopicPublish(driverId, message), () => undefined),
-    (tripId) => announceTripEnded(aedes, tripId),
-    options.dispatch,
+    tellDriver: (driverId, message) => aedes.publish(encodeTripTopicPublish(driverId, message), () => undefined),
+    endRiderSessions: (tripId) => announceTripEnded(aedes, tripId),
     now,
+  });
+  const dispatch = new Dispatch(
+    {
+      index,
+      book,
+      minter: deps.minter ?? null,
+      presenceOf,
+      router,
+      profiles: profileDirectory(options.trips.profiles),
+      now,
+      started: (trip) => supervisor.watch(trip.id),
+    },
+    options.dispatch,
   );
+  const supervisor: TripSupervisor = new TripSupervisor({
+    book,
+    observe: async (driverId) => {
+      const [status, state] = await Promise.all([presenceOf(driverId), index.get(driverId, now())]);
+      return {
+        online: status?.online ?? null,
+        presenceMs: status?.ts ?? null,
+        fix: state === null ? null : { ...state, updatedMs: state.updatedMs },
+      };
+    },
+    reassign: (trip, reason) => dispatch.reassign(trip, reason),
+    limits: options.trips.lifecycle,
+    now,
+    log: log.child({ module: 'trips' }),
+  });
+  supervisor.start(1000);
   // Whichever node completed the trip, every node closes the riders holding its token.
   await onTripEnded(aedes, (tripId) => {
     live.endTrip(tripId);
@@ -228,7 +284,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     metrics,
     log,
     now,
-    tripEnded: (tripId) => dispatch.hasEnded(tripId),
+    tripEnded: (tripId) => book.hasEnded(tripId),
     onAuthFailed: (gate) => admission.authFailed(gate.ctx.remoteAddress, now()),
     admitAuthenticated(sessionKey, gate) {
       const refused = admission.reconnect(sessionKey, now());
@@ -376,9 +432,23 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   });
   app.route(
     '/api',
+    createTripApi({
+      book,
+      dispatch,
+      index,
+      presenceOf,
+      router,
+      watch: (tripId) => supervisor.watch(tripId),
+      verifier: options.auth.verifier,
+      anonymousCars: mode !== 'jwt',
+      carsResolution: options.trips.carsResolution,
+      now,
+    }),
+  );
+  app.route(
+    '/api',
     createApi({
       index,
-      dispatch,
       verifier: options.auth.verifier,
       now,
       maxCellsPerRequest: MAX_CELLS_PER_REQUEST,
@@ -504,6 +574,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     for (const s of httpServers) s.closeAllConnections();
     await Promise.all(closed);
     clearInterval(sweeper);
+    supervisor.close();
     await indexer.close();
     await ops.close();
     await index.close();

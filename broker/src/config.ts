@@ -73,6 +73,11 @@ const schema = z.object({
   HISTORY_FLUSH_MS: positiveInt.default(250),
   DISPATCH_RADIUS_M: positiveInt.default(5000),
   TRIP_TTL_S: positiveInt.default(3600),
+  DISPATCH_MAX_FIX_AGE_MS: positiveInt.default(20_000),
+  TRIP_WAIT_S: z.coerce.number().int().min(0).max(3600).default(120),
+  TRIP_DRIVER_OFFLINE_GRACE_MS: z.coerce.number().int().min(0).default(5000),
+  TRIP_DRIVER_SILENT_MS: positiveInt.default(15_000),
+  DRIVER_PROFILES_FILE: z.string().min(1).optional(),
   LONG_POLL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(25_000),
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(120_000).default(15_000),
   SSE_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(65_536),
@@ -86,6 +91,7 @@ const schema = z.object({
   CITY_CACHE_DIR: z.string().min(1).optional(),
   CITY_MAX_MB: z.coerce.number().int().min(1).max(2048).default(64),
   MAP_STYLE_URL: z.url().optional(),
+  SERVICE_AREA_NAME: z.string().min(1).max(80).default('Baltimore'),
   MAP_CENTER: z
     .string()
     .regex(/^-?\d+(\.\d+)?,-?\d+(\.\d+)?$/, 'must be lng,lat')

@@ -1,105 +1,202 @@
 import { randomUUID } from 'node:crypto';
-import { encodeTripMessage, type LatLng, type TripMessage } from '@ridetrack/shared';
+import type { DriverLostReason, DriverStatus, LatLng } from '@ridetrack/shared';
 import type { TokenMinter } from './auth/tokens';
-import type { GeoIndex, Trip } from './geo/types';
+import type { GeoIndex, NearbyDriver } from './geo/types';
+import type { Router } from './routing/router';
+import type { ProfileDirectory } from './trips/profiles';
+import { isActive, revise, type Trip } from './trips/trip';
+import type { TripBook } from './trips/trip-book';
 
-export type { Trip } from './geo/types';
+export type { Trip } from './trips/trip';
 
 export interface DispatchOptions {
   /** How far from the pickup a driver may be. */
   searchRadiusM: number;
-  /** Candidates tried, nearest first, when some are already reserved. */
+  /** The nearest this many drivers are ranked by driving time to the pickup. */
   candidates: number;
   /** How long a trip (and its rider token) lasts at most. */
   tripTtlS: number;
+  /** A driver whose last fix is older than this is not offered a trip (parked phones report every 15 s). */
+  maxFixAgeMs: number;
+  /** How long a driver waits at the pickup for the rider before starting anyway. */
+  waitS: number;
 }
 
 export type RequestReason = 'no_driver_available' | 'no_token_signer';
-export type CompleteReason = 'unknown_trip' | 'already_ended';
+
+/** A pickup or destination farther than this from any street is left where it was put. */
+const SNAP_WITHIN_M = 150;
+
+export interface DispatchDeps {
+  index: GeoIndex;
+  book: TripBook;
+  minter: TokenMinter | null;
+  /** The driver's retained presence (broker-kept, shared by every node when clustered). */
+  presenceOf: (driverId: string) => Promise<DriverStatus | null>;
+  router: Router;
+  profiles: ProfileDirectory;
+  now: () => number;
+  /** Every trip started (a request, or a reassignment): the supervisor watches it. */
+  started?: (trip: Trip) => void;
+}
+
+/** A trip and the token its rider follows the car with. */
+export type Assignment = { ok: true; trip: Trip; riderToken: string };
 
 /**
- * Assigns the nearest available driver to a pickup: a ring search for drivers whose fixes say
- * `available`, then a reservation that is atomic across broker nodes (SET NX in Redis), so two
- * riders never get the same car. The driver hears of it on its trip topic; the rider gets a token
- * scoped to that driver and trip, which stops working when the trip ends or expires. Trips are
- * stored with the holds (in Redis when configured), so any node can complete one or check a token.
+ * Assigns a driver to a pickup: of the nearest drivers whose fixes say `available`, only those
+ * online now (presence) and heard from recently; the quickest to reach the pickup by the router's
+ * time gets it, reserved atomically across broker nodes (SET NX in Redis), so two riders never get
+ * the same car. The driver hears of it on its trip topic; the rider gets a token scoped to that
+ * driver and trip, which stops working when the trip ends. A trip whose driver is lost before the
+ * rider is aboard is handed to the next best driver as a new trip, which the old one points to.
  */
 export class Dispatch {
   constructor(
-    private readonly index: GeoIndex,
-    private readonly minter: TokenMinter | null,
-    private readonly tellDriver: (driverId: string, message: string) => void,
-    /** Ends the live connections of riders holding this trip's token. */
-    private readonly endRiderSessions: (tripId: string) => void,
+    private readonly deps: DispatchDeps,
     private readonly options: DispatchOptions,
-    private readonly now: () => number,
   ) {}
 
   async request(
     pickup: LatLng,
     riderId: string,
     dropoff?: LatLng,
-  ): Promise<{ ok: true; trip: Trip; riderToken: string } | { ok: false; reason: RequestReason }> {
-    if (this.minter === null) return { ok: false, reason: 'no_token_signer' };
-    const nowMs = this.now();
-    const candidates = await this.index.nearby(
-      { ...pickup, radiusM: this.options.searchRadiusM, limit: this.options.candidates, tripState: 'available' },
-      nowMs,
-    );
-    const id = `t-${randomUUID()}`;
-    for (const candidate of candidates) {
-      if (!(await this.index.hold(candidate.driverId, id, this.options.tripTtlS * 1000))) continue;
-      const trip: Trip = {
-        id,
-        driverId: candidate.driverId,
-        riderId,
-        pickup,
-        state: 'assigned',
-        createdMs: nowMs,
-        ...(dropoff ? { dropoff } : {}),
-      };
-      await this.index.saveTrip(trip, this.options.tripTtlS * 1000);
-      const exp = Math.floor(nowMs / 1000) + this.options.tripTtlS;
-      const riderToken = await this.minter.mint(
-        { role: 'rider', sub: riderId, drivers: [trip.driverId], trip: id, exp },
-        this.options.tripTtlS,
-      );
-      const message: TripMessage = {
-        trip: id,
-        state: 'assigned',
-        pickup,
-        rider: riderId,
-        ts: nowMs,
-        ...(dropoff ? { dropoff } : {}),
-      };
-      this.tellDriver(trip.driverId, encodeTripMessage(message));
-      return { ok: true, trip, riderToken };
-    }
-    return { ok: false, reason: 'no_driver_available' };
+  ): Promise<Assignment | { ok: false; reason: RequestReason }> {
+    if (this.deps.minter === null) return { ok: false, reason: 'no_token_signer' };
+    // The pin goes to the street: the driver stops there, not in the middle of a block.
+    const at = this.onStreet(pickup);
+    const to = dropoff === undefined ? undefined : this.onStreet(dropoff);
+    return this.assign({ pickup: at, riderId, ...(to ? { dropoff: to } : {}), tried: [] });
   }
 
-  async complete(tripId: string): Promise<{ ok: true; trip: Trip } | { ok: false; reason: CompleteReason }> {
-    const ended = await this.index.endTrip(tripId, this.now());
-    if (typeof ended === 'string') return { ok: false, reason: ended };
-    await this.index.release(ended.driverId, ended.id);
-    this.tellDriver(
-      ended.driverId,
-      encodeTripMessage({ trip: ended.id, state: 'completed', ts: ended.endedMs ?? this.now() }),
-    );
-    this.endRiderSessions(ended.id);
-    return { ok: true, trip: ended };
+  /** A point moved to its nearest street when one is within `SNAP_WITHIN_M`, else as it was. */
+  onStreet(p: LatLng): LatLng {
+    const on = this.deps.router.snap?.(p) ?? null;
+    return on !== null && on.offM <= SNAP_WITHIN_M ? on.point : p;
   }
 
   /**
-   * True for a trip that has ended: its rider tokens no longer connect (on any node). While the
-   * store (Redis) is unreachable this answers false: riders keep following their cars during an
-   * outage, and their tokens still end at their expiry.
+   * The trip's driver is lost: the trip is closed as `reassigned` and a new one goes to the best
+   * other driver (never one this ride already had); with nobody free, the trip is cancelled with
+   * `no_driver`. Null when another writer changed the trip first.
    */
-  async hasEnded(tripId: string): Promise<boolean> {
-    try {
-      return (await this.index.loadTrip(tripId))?.state === 'completed';
-    } catch {
-      return false;
+  async reassign(trip: Trip, reason: DriverLostReason): Promise<Trip | null> {
+    if (!isActive(trip) || trip.state === 'on_trip') return null;
+    const tried = [...trip.tried, trip.driverId];
+    const nextId = newTripId();
+    const found = this.deps.minter === null ? null : await this.assignable(trip.pickup, tried, nextId);
+    const nowMs = this.deps.now();
+    const closed =
+      found === null
+        ? revise(trip, { state: 'cancelled', endedMs: nowMs, endReason: 'no_driver', lost: reason })
+        : revise(trip, { state: 'reassigned', endedMs: nowMs, lost: reason, replacedBy: nextId });
+    if (!(await this.deps.index.replaceTrip(closed, trip.version))) {
+      if (found !== null) await this.deps.index.release(found.driverId, nextId);
+      return null;
     }
+    await this.deps.book.afterEnd(closed);
+    if (found !== null) {
+      await this.start(nextId, found.driverId, {
+        pickup: trip.pickup,
+        riderId: trip.riderId,
+        ...(trip.dropoff ? { dropoff: trip.dropoff } : {}),
+        tried,
+        replaces: trip.id,
+      });
+    }
+    return closed;
   }
+
+  /** A rider token for a trip (a reassigned trip's rider gets one for the trip that replaced it). */
+  async riderToken(trip: Trip): Promise<string | null> {
+    if (this.deps.minter === null) return null;
+    const nowS = Math.floor(this.deps.now() / 1000);
+    const ttlS = Math.max(60, Math.floor(trip.createdMs / 1000) + this.options.tripTtlS - nowS);
+    return this.deps.minter.mint(
+      { role: 'rider', sub: trip.riderId, drivers: [trip.driverId], trip: trip.id, exp: nowS + ttlS },
+      ttlS,
+    );
+  }
+
+  private async assign(ride: Ride): Promise<Assignment | { ok: false; reason: 'no_driver_available' }> {
+    const id = newTripId();
+    const found = await this.assignable(ride.pickup, ride.tried, id);
+    if (found === null) return { ok: false, reason: 'no_driver_available' };
+    const trip = await this.start(id, found.driverId, ride);
+    const riderToken = await this.riderToken(trip);
+    if (riderToken === null) return { ok: false, reason: 'no_driver_available' };
+    return { ok: true, trip, riderToken };
+  }
+
+  /**
+   * The drivers that could take a ride from `pickup` now, nearest first: available by their fixes,
+   * online by presence, heard from within `maxFixAgeMs`, and not among `exclude`.
+   */
+  async available(pickup: LatLng, limit: number, exclude: readonly string[] = []): Promise<NearbyDriver[]> {
+    const nowMs = this.deps.now();
+    const near = await this.deps.index.nearby(
+      { ...pickup, radiusM: this.options.searchRadiusM, limit: limit + exclude.length, tripState: 'available' },
+      nowMs,
+    );
+    const fresh = near.filter((d) => !exclude.includes(d.driverId) && nowMs - d.updatedMs <= this.options.maxFixAgeMs);
+    const presence = await Promise.all(fresh.map((d) => this.deps.presenceOf(d.driverId).catch(() => null)));
+    return fresh.filter((_d, i) => presence[i]?.online === true).slice(0, limit);
+  }
+
+  /**
+   * The best driver for a pickup, held for `tripId`: of the nearest few available, the quickest to
+   * reach the pickup by the router's time whose hold succeeds.
+   */
+  private async assignable(pickup: LatLng, exclude: readonly string[], tripId: string): Promise<NearbyDriver | null> {
+    const ranked = (await this.available(pickup, this.options.candidates, exclude))
+      .map((d) => ({ d, s: this.deps.router.route(d, pickup)?.durationS ?? Number.POSITIVE_INFINITY }))
+      .sort((a, b) => a.s - b.s);
+    for (const { d } of ranked) {
+      if (await this.deps.index.hold(d.driverId, tripId, this.options.tripTtlS * 1000)) return d;
+    }
+    return null;
+  }
+
+  /** Stores the new trip (its driver already held) and tells the driver. */
+  private async start(id: string, driverId: string, ride: Ride & { replaces?: string }): Promise<Trip> {
+    const nowMs = this.deps.now();
+    const trip: Trip = {
+      id,
+      driverId,
+      riderId: ride.riderId,
+      pickup: ride.pickup,
+      ...(ride.dropoff ? { dropoff: ride.dropoff } : {}),
+      state: 'assigned',
+      createdMs: nowMs,
+      driver: this.deps.profiles(driverId),
+      waitS: this.options.waitS,
+      tried: ride.tried,
+      drivenM: 0,
+      ...(ride.replaces ? { replaces: ride.replaces } : {}),
+      version: 1,
+    };
+    await this.deps.book.save(trip, this.options.tripTtlS * 1000);
+    this.deps.started?.(trip);
+    this.deps.book.tell(trip, {
+      trip: id,
+      state: 'assigned',
+      pickup: ride.pickup,
+      rider: ride.riderId,
+      waitS: this.options.waitS,
+      ts: nowMs,
+      ...(ride.dropoff ? { dropoff: ride.dropoff } : {}),
+    });
+    return trip;
+  }
+}
+
+interface Ride {
+  pickup: LatLng;
+  dropoff?: LatLng;
+  riderId: string;
+  tried: string[];
+}
+
+function newTripId(): string {
+  return `t-${randomUUID()}`;
 }

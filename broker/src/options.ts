@@ -3,7 +3,21 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { BrokerOptions } from './broker';
 import type { BrokerConfig } from './config';
+import type { DriverProfile } from '@ridetrack/shared';
 import { cachingVerifier, createVerifier, type TokenVerifier } from './auth/tokens';
+import { DEFAULT_LIFECYCLE } from './trips/lifecycle';
+import { parseProfiles } from './trips/profiles';
+
+/** The drivers' profiles file: a bad file is misconfiguration, reported once at start. */
+async function readProfiles(file: string): Promise<Map<string, DriverProfile>> {
+  const parsed = parseProfiles(await readFile(file, 'utf8'));
+  if (!parsed.ok)
+    throw new Error(
+      `DRIVER_PROFILES_FILE ${file}: ${parsed.reason}${parsed.driverId === undefined ? '' : ` (${parsed.driverId})`}` +
+        ' (expected {"<driver id>": {"name": "...", "car": "...", "plate": "..."}})',
+    );
+  return parsed.value;
+}
 
 /** Turns validated config into broker options, reading TLS files and building the token verifier. */
 export async function optionsFromConfig(config: BrokerConfig, devSecret?: string): Promise<BrokerOptions> {
@@ -96,6 +110,7 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
         config.MAP_CENTER === undefined ? undefined : (config.MAP_CENTER.split(',').map(Number) as [number, number]),
       maxH3Resolution: config.H3_RESOLUTION,
       devMode: config.AUTH_MODE === 'dev',
+      serviceAreaName: config.SERVICE_AREA_NAME,
     },
     live: {
       longPollTimeoutMs: config.LONG_POLL_TIMEOUT_MS,
@@ -104,6 +119,21 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       fleetMaxBufferedBytes: config.FLEET_MAX_BUFFERED_BYTES,
       retryMs: 2000,
     },
-    dispatch: { searchRadiusM: config.DISPATCH_RADIUS_M, candidates: 8, tripTtlS: config.TRIP_TTL_S },
+    dispatch: {
+      searchRadiusM: config.DISPATCH_RADIUS_M,
+      candidates: 8,
+      tripTtlS: config.TRIP_TTL_S,
+      maxFixAgeMs: config.DISPATCH_MAX_FIX_AGE_MS,
+      waitS: config.TRIP_WAIT_S,
+    },
+    trips: {
+      lifecycle: {
+        ...DEFAULT_LIFECYCLE,
+        offlineGraceMs: config.TRIP_DRIVER_OFFLINE_GRACE_MS,
+        silentAfterMs: config.TRIP_DRIVER_SILENT_MS,
+      },
+      profiles: config.DRIVER_PROFILES_FILE === undefined ? new Map() : await readProfiles(config.DRIVER_PROFILES_FILE),
+      carsResolution: Math.min(9, config.H3_RESOLUTION),
+    },
   };
 }

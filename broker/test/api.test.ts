@@ -1,13 +1,9 @@
 import '../../infra/test/provided-context';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { decodeTripMessage } from '@ridetrack/shared';
 import {
-  clientClosed,
   connectClient,
-  connectRefused,
   driverClaims,
-  nextMessage,
   operatorClaims,
   packetOf,
   riderClaims,
@@ -104,43 +100,6 @@ describe.each([
       cells: { count: number }[];
     };
     expect(cells.total).toBe(3);
-  });
-
-  it('dispatches the nearest available driver, tells it, scopes the rider token, and ends it', async () => {
-    await drive([
-      ['disp-near', 10.001, 20.0],
-      ['disp-far', 10.02, 20.0],
-    ]);
-    const driver = await connectClient(t.tcpUrl, 'disp-near', await t.token(driverClaims('disp-near')));
-    await driver.subscribeAsync('d/disp-near/t', { qos: 1 });
-    const told = nextMessage(driver, 'd/disp-near/t');
-    const res = await post('/api/trips', { pickup: { lat: 10.0, lng: 20.0 }, riderId: 'r-d' });
-    expect(res.status).toBe(201);
-    const { trip, riderToken } = (await res.json()) as { trip: { id: string; driverId: string }; riderToken: string };
-    expect(trip.driverId).toBe('disp-near');
-    expect(decodeTripMessage((await told).payload)).toMatchObject({
-      ok: true,
-      value: { trip: trip.id, state: 'assigned', pickup: { lat: 10, lng: 20 } },
-    });
-
-    // The rider token follows this driver only.
-    const rider = await connectClient(t.wsUrl, 'rider:r-d:d', riderToken);
-    await rider.subscribeAsync('d/disp-near/l');
-    // The next request gets the other driver: the first is reserved.
-    const second = (await (await post('/api/trips', { pickup: { lat: 10.0, lng: 20.0 } })).json()) as {
-      trip: { driverId: string };
-    };
-    expect(second.trip.driverId).toBe('disp-far');
-    expect((await post('/api/trips', { pickup: { lat: 10.0, lng: 20.0 } })).status).toBe(409);
-
-    const riderGone = clientClosed(rider);
-    const done = await post(`/api/trips/${trip.id}/complete`, {});
-    expect(done.status).toBe(200);
-    await riderGone;
-    expect(await connectRefused(t.wsUrl, 'rider:r-d:d', riderToken)).toBe(5);
-    expect((await post(`/api/trips/${trip.id}/complete`, {})).status).toBe(409);
-    expect((await post('/api/trips/t-none/complete', {})).status).toBe(404);
-    await driver.endAsync();
   });
 
   it.each([

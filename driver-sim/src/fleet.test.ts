@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distanceM, type LatLng, backoffMs, seededRng } from '@ridetrack/shared';
 import { DEFAULT_RATE, shouldPublish } from './adaptive-rate';
-import { acceptTrip, carFix, carPosition, newCar, stepCar, type Car } from './fleet';
+import { acceptTrip, boardTrip, carFix, carPosition, dropTrip, newCar, stepCar, type Car } from './fleet';
 import { builtInCity } from './roads/city';
 import type { RoadGraph } from '@ridetrack/shared';
 
@@ -71,23 +71,57 @@ describe('movement', () => {
     expect(mean).toBeLessThan(10);
   });
 
-  it('follows a trip: to the pickup, then on trip to the drop-off, then available', () => {
+  /** Drives a car on a trip until `until` holds (at most an hour), noting the states it went through. */
+  function tripDrive(car: Car, rng: () => number, until: () => boolean): string[] {
+    const states: string[] = [];
+    for (let s = 0; s < 3600 && !until(); s++) {
+      stepCar(car, city, 1000, rng);
+      if (states.at(-1) !== car.tripState) states.push(car.tripState);
+    }
+    return states;
+  }
+
+  it('follows a trip: to the pickup, waits there until the wait runs out, on trip to the drop-off, then available', () => {
     const rng = seededRng(4);
     const car = newCar('drv-trip', city, rng);
     const pickup = city.nodes[10] as LatLng;
     const dropoff = city.nodes[400] as LatLng;
-    acceptTrip(car, city, 't-1', pickup, dropoff, rng);
-    const states = new Set<string>();
-    let closest = Infinity;
-    for (let s = 0; s < 3600 && !(states.has('on_trip') && car.tripState === 'available'); s++) {
-      stepCar(car, city, 1000, rng);
-      states.add(car.tripState);
-      if (car.tripState === 'to_pickup') closest = Math.min(closest, distanceM(carPosition(car), pickup));
-    }
-    expect([...states]).toEqual(['to_pickup', 'on_trip', 'available']);
+    acceptTrip(car, city, { id: 't-1', pickup, dropoff, waitMs: 30_000 }, rng);
+    let waitedS = 0;
+    const states = tripDrive(car, rng, () => {
+      if (car.tripState === 'waiting') {
+        waitedS++;
+        expect(distanceM(carPosition(car), pickup)).toBeLessThan(1);
+        expect(car.speedMps).toBe(0);
+      }
+      return tripOver(car);
+    });
+    expect(states).toEqual(['to_pickup', 'waiting', 'on_trip', 'available']);
+    expect(waitedS).toBeGreaterThanOrEqual(30);
+    expect(waitedS).toBeLessThanOrEqual(31);
     expect(distanceM(carPosition(car), dropoff)).toBeLessThan(1);
   });
+
+  it("starts the trip at once when the rider taps I'm in, and drops a trip cancelled elsewhere", () => {
+    const rng = seededRng(5);
+    const car = newCar('drv-board', city, rng);
+    const pickup = city.nodes[20] as LatLng;
+    acceptTrip(car, city, { id: 't-2', pickup, dropoff: city.nodes[300] as LatLng, waitMs: 600_000 }, rng);
+    tripDrive(car, rng, () => car.tripState === 'waiting');
+    boardTrip(car, city, 't-other', rng); // not its trip
+    expect(car.tripState).toBe('waiting');
+    boardTrip(car, city, 't-2', rng);
+    expect(car.tripState).toBe('on_trip');
+    stepCar(car, city, 1000, rng);
+    dropTrip(car, 't-2');
+    expect(car).toMatchObject({ tripState: 'available', tripId: null });
+  });
 });
+
+/** A trip's end: the car was on it and is available again. */
+function tripOver(car: Car): boolean {
+  return car.tripId === null && car.tripState === 'available';
+}
 
 describe('adaptive rate', () => {
   const at = (lat: number, headingDeg: number | null, s: number) => ({ lat, lng: -76.6, headingDeg, atMs: s * 1000 });

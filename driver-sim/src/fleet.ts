@@ -31,6 +31,10 @@ export interface Car {
   /** Where a trip goes once the pickup is reached. */
   dropoffNode: number | null;
   tripId: string | null;
+  /** How long the driver of this trip waits at the pickup for the rider, ms. */
+  tripWaitMs: number;
+  /** While `waiting` at the pickup: how much of the wait is left. */
+  waitLeftMs: number;
   seq: number;
 }
 
@@ -102,6 +106,8 @@ export function newCar(id: string, graph: RoadGraph, rng: Rng): Car {
     dwellMs: Math.floor(rng() * INITIAL_DWELL_MAX_MS),
     dropoffNode: null,
     tripId: null,
+    tripWaitMs: 0,
+    waitLeftMs: 0,
     seq: 0,
   };
   enterLeg(car, graph);
@@ -161,6 +167,13 @@ function speedLimitAhead(car: Car, graph: RoadGraph): number {
 /** Advances the car by `dtMs`. At its destination it parks, then picks a new one (or follows its trip). */
 export function stepCar(car: Car, graph: RoadGraph, dtMs: number, rng: Rng): void {
   const dt = dtMs / 1000;
+  if (car.tripState === 'waiting') {
+    // At the pickup, engine running: the rider's "I'm in" starts the trip, or the wait runs out.
+    car.speedMps = 0;
+    car.waitLeftMs = Math.max(0, car.waitLeftMs - dtMs);
+    if (car.waitLeftMs === 0) startRide(car, graph, rng);
+    return;
+  }
   if (car.dwellMs > 0) {
     car.dwellMs = Math.max(0, car.dwellMs - dtMs);
     car.speedMps = 0;
@@ -195,19 +208,17 @@ export function stepCar(car: Car, graph: RoadGraph, dtMs: number, rng: Rng): voi
       enterLeg(car, graph);
       continue;
     }
-    arrive(car, graph, rng);
+    arrive(car, rng);
     break;
   }
   car.headingDeg = carPosition(car).headingDeg;
 }
 
-function arrive(car: Car, graph: RoadGraph, rng: Rng): void {
+function arrive(car: Car, rng: Rng): void {
   car.speedMps = 0;
-  if (car.tripState === 'to_pickup' && car.dropoffNode !== null) {
-    car.tripState = 'on_trip';
-    car.dwellMs = 0;
-    driveTo(car, graph, car.dropoffNode);
-    car.dropoffNode = null;
+  if (car.tripState === 'to_pickup') {
+    car.tripState = 'waiting';
+    car.waitLeftMs = car.tripWaitMs;
     return;
   }
   if (car.tripState === 'on_trip') {
@@ -217,20 +228,50 @@ function arrive(car: Car, graph: RoadGraph, rng: Rng): void {
   car.dwellMs = CAR.minDwellMs + Math.floor(rng() * (CAR.maxDwellMs - CAR.minDwellMs));
 }
 
-/** Accepts a trip: drive to the pickup, then to the drop-off (or a random place). */
+/** The rider is aboard (or the wait ran out): drive to the drop-off (or a random place). */
+function startRide(car: Car, graph: RoadGraph, rng: Rng): void {
+  car.tripState = 'on_trip';
+  car.dwellMs = 0;
+  car.waitLeftMs = 0;
+  driveTo(car, graph, car.dropoffNode ?? Math.floor(rng() * graph.nodes.length));
+  car.dropoffNode = null;
+}
+
+/**
+ * Accepts a trip: drive to the pickup, wait there up to `waitMs` for the rider, then drive to the
+ * drop-off (or a random place).
+ */
 export function acceptTrip(
   car: Car,
   graph: RoadGraph,
-  tripId: string,
-  pickup: LatLng,
-  dropoff: LatLng | null,
+  trip: { id: string; pickup: LatLng; dropoff: LatLng | null; waitMs: number },
   rng: Rng,
 ): void {
-  car.tripId = tripId;
+  car.tripId = trip.id;
   car.tripState = 'to_pickup';
   car.dwellMs = 0;
-  car.dropoffNode = dropoff === null ? Math.floor(rng() * graph.nodes.length) : nearestNode(graph, dropoff);
-  driveTo(car, graph, nearestNode(graph, pickup));
+  car.tripWaitMs = trip.waitMs;
+  car.dropoffNode = trip.dropoff === null ? Math.floor(rng() * graph.nodes.length) : nearestNode(graph, trip.dropoff);
+  driveTo(car, graph, nearestNode(graph, trip.pickup));
+}
+
+/** The rider tapped "I'm in": a car waiting for that trip starts it. */
+export function boardTrip(car: Car, graph: RoadGraph, tripId: string, rng: Rng): void {
+  if (car.tripId === tripId && car.tripState === 'waiting') startRide(car, graph, rng);
+}
+
+/**
+ * The trip ended elsewhere (cancelled by the rider, given to another driver, ended by an operator):
+ * the car stops where it is and is available again.
+ */
+export function dropTrip(car: Car, tripId: string): void {
+  if (car.tripId !== tripId) return;
+  car.tripId = null;
+  car.dropoffNode = null;
+  car.waitLeftMs = 0;
+  car.tripState = 'available';
+  // Finish the street it is on and stop there (it parks, then drives on as any available car).
+  car.path = car.path.slice(0, car.leg + 2);
 }
 
 /** The graph node nearest a point (linear scan; trips are rare). */

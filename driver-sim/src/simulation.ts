@@ -1,7 +1,7 @@
-import { encodeLocation, seededRng, type Rng } from '@ridetrack/shared';
+import { encodeLocation, seededRng, type Rng, type TripState } from '@ridetrack/shared';
 import { DEFAULT_RATE, shouldPublish, type RatePolicy, type Sample } from './adaptive-rate';
 import { isTunnel, nextDropout, NO_DROPOUTS, type DropoutPolicy } from './dropouts';
-import { acceptTrip, carFix, carPosition, newCar, stepCar, type Car } from './fleet';
+import { acceptTrip, boardTrip, carFix, carPosition, dropTrip, newCar, stepCar, type Car } from './fleet';
 import { DriverLink } from './publisher';
 import type { RoadGraph } from '@ridetrack/shared';
 
@@ -67,6 +67,9 @@ export interface Simulation {
   close(): Promise<void>;
 }
 
+/** How long a driver waits at the pickup when the trip does not say. */
+const DEFAULT_WAIT_S = 120;
+
 export const DEFAULT_SIMULATION = {
   drivers: 100,
   seed: 1,
@@ -97,6 +100,8 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
   const noise: Rng[] = [];
   const links: DriverLink[] = [];
   const last: (Sample | null)[] = [];
+  /** Each car's trip state as last published: a change is published at once. */
+  const lastState: (TripState | null)[] = [];
   const counts = {
     published: 0,
     reconnects: 0,
@@ -124,6 +129,7 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
     rngs.push(rng);
     noise.push(seededRng(options.seed * 7_919 + i));
     last.push(null);
+    lastState.push(null);
     blindUntil.push(0);
     nextBlind.push(nextDropout(now(), options.dropouts, blindRng));
   }
@@ -157,10 +163,20 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
           options.onRefused?.(car.id, returnCode);
         },
         onTrip: (m) => {
-          if (m.state !== 'assigned' || m.pickup === undefined) return;
-          counts.trips++;
-          acceptTrip(car, options.graph, m.trip, m.pickup, m.dropoff ?? null, rngs[i] ?? Math.random);
-          last[i] = null; // say so at once
+          const rng = rngs[i] ?? Math.random;
+          if (m.state === 'assigned' && m.pickup !== undefined) {
+            counts.trips++;
+            acceptTrip(
+              car,
+              options.graph,
+              { id: m.trip, pickup: m.pickup, dropoff: m.dropoff ?? null, waitMs: (m.waitS ?? DEFAULT_WAIT_S) * 1000 },
+              rng,
+            );
+          } else if (m.state === 'boarded') {
+            boardTrip(car, options.graph, m.trip, rng);
+          } else if (m.state === 'cancelled' || m.state === 'completed') {
+            dropTrip(car, m.trip);
+          }
         },
       },
       noise[i] ?? Math.random,
@@ -200,9 +216,11 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
       }
       const p = carPosition(car);
       const sample: Sample = { lat: p.lat, lng: p.lng, headingDeg: car.speedMps > 0.5 ? p.headingDeg : null, atMs: t };
-      if (!shouldPublish(last[i] ?? null, sample, car.tripState !== 'available', options.rate)) continue;
+      const changed = lastState[i] !== car.tripState;
+      if (!changed && !shouldPublish(last[i] ?? null, sample, car.tripState !== 'available', options.rate)) continue;
       if (link.publishFix(encodeLocation(carFix(car, t, noise[i] ?? Math.random)))) {
         last[i] = sample;
+        lastState[i] = car.tripState;
         counts.published++;
         thisSecond++;
       }

@@ -103,20 +103,11 @@ export interface PageConfig {
   center: [number, number];
   bounds: [number, number, number, number] | null;
   maxH3Resolution: number;
+  /** Where riders may be picked up: `[minLng, minLat, maxLng, maxLat]` and its name; null when unknown. */
+  servedArea: { bbox: [number, number, number, number]; name: string } | null;
 }
 
 export async function loadConfig(): Promise<PageConfig> {
   const res = await fetch('/config.json');
   return (await res.json()) as PageConfig;
-}
-
-/** The claims of a JWT, read without checking it (the broker checks it; the page only reads). */
-export function readClaims(token: string): Record<string, unknown> | null {
-  const part = token.split('.')[1];
-  if (part === undefined) return null;
-  try {
-    return JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
 }

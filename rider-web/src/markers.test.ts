@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LocationFix } from '@ridetrack/shared';
-import { etaText, freshnessText, glidePosition, glideTo, isStale, STALE_AFTER_MS } from './markers';
+import { freshnessText, glidePosition, glideTo, isStale, STALE_AFTER_MS } from './markers';
 
 const fix = (lat: number, lng: number, headingDeg: number | null, timestampMs = 0): LocationFix => ({
   seq: 1,
@@ -56,16 +56,5 @@ describe('staleness and freshness', () => {
     [7_200_000, 'updated 2 h ago'],
   ])('%i ms old reads %s', (age, text) => {
     expect(freshnessText(1_000_000, 1_000_000 + age)).toBe(text);
-  });
-});
-
-describe('eta', () => {
-  it('says distance and minutes, and arrival near the pickup', () => {
-    expect(etaText({ lat: 0, lng: 0 }, 10, { lat: 0.01, lng: 0 })).toEqual({
-      distanceText: '1.1 km away',
-      etaText: 'about 2 min',
-      arrived: false,
-    });
-    expect(etaText({ lat: 0, lng: 0 }, 0, { lat: 0.0001, lng: 0 })).toMatchObject({ arrived: true });
   });
 });

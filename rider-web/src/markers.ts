@@ -1,11 +1,14 @@
-import { distanceM, type LatLng, type LocationFix, type TripState } from '@ridetrack/shared';
+import { distanceM, type LatLng, type LocationFix } from '@ridetrack/shared';
 
 /**
  * The pure parts of the pages: where to draw a car between fixes, whether its data is stale, how
  * to say how fresh it is, and fixes as GeoJSON. No DOM, no clock: time is an argument.
  */
 
-/** A car's drawn position moves from where it was drawn to the newest fix over this long. */
+/**
+ * A car's drawn position moves from where it was drawn to the newest fix over this long: main's
+ * animation before the rider page moved to ride/motion.ts, kept as bench:rider's same-run baseline.
+ */
 export interface Glide {
   from: LatLng & { headingDeg: number };
   to: LatLng & { headingDeg: number };
@@ -59,34 +62,6 @@ export function freshnessText(fixTimestampMs: number, nowMs: number): string {
   if (s < 90) return `updated ${s} s ago`;
   if (s < 5400) return `updated ${Math.round(s / 60)} min ago`;
   return `updated ${Math.round(s / 3600)} h ago`;
-}
-
-const TRIP_TEXT: Record<TripState, string> = {
-  available: 'available',
-  to_pickup: 'driver on the way',
-  waiting: 'your driver is waiting',
-  on_trip: 'on trip',
-  off_duty: 'off duty',
-};
-
-export function tripText(state: TripState): string {
-  return TRIP_TEXT[state];
-}
-
-/** Straight-line distance and a simple ETA (at the car's speed, at least 5 m/s in town). */
-export function etaText(
-  car: LatLng,
-  speedMps: number | null,
-  pickup: LatLng,
-): { distanceText: string; etaText: string; arrived: boolean } {
-  const d = distanceM(car, pickup);
-  if (d < 40) return { distanceText: 'at the pickup', etaText: 'arrived', arrived: true };
-  const minutes = Math.max(1, Math.round(d / Math.max(speedMps ?? 0, 5) / 60));
-  return {
-    distanceText: d < 1000 ? `${Math.round(d / 10) * 10} m away` : `${(d / 1000).toFixed(1)} km away`,
-    etaText: `about ${minutes} min`,
-    arrived: false,
-  };
 }
 
 export interface DriverPoint {

@@ -34,7 +34,26 @@ export { canPublish, canSubscribe, type AccessReason } from './access';
 export { clientIdAllowed, clientIdFor, MAX_CLIENT_ID_LENGTH, type ClientIdReason } from './client-ids';
 export { decodeStatus, encodeStatus, STATUS_MAX_BYTES, type DriverStatus, type StatusReason } from './status';
 export { distanceM, type LatLng } from './geo';
-export { decodeTripMessage, encodeTripMessage, type TripMessage, type TripMessageReason } from './trip';
+export {
+  decodeTripMessage,
+  encodeTripMessage,
+  type TripMessage,
+  type TripMessageReason,
+  type TripMessageState,
+} from './trip';
+export {
+  isActiveStage,
+  parseRiderTrip,
+  TRIP_STAGES,
+  type DriverLostReason,
+  type DriverProfile,
+  type RideCar,
+  type RideEta,
+  type RideRoute,
+  type RiderTrip,
+  type TripEndReason,
+  type TripStage,
+} from './ride';
 export {
   cursorOf,
   fixesAfter,

@@ -2,21 +2,29 @@ import type { LatLng } from './geo';
 import { fail, ok, type Result } from './result';
 
 /**
- * What dispatch tells a driver on `d/{driverId}/t` (JSON, QoS 1): a trip assigned to it, or ended.
- * `{"trip":"t-1f3a","state":"assigned","pickup":{"lat":39.28,"lng":-76.6},"rider":"r-1","ts":1764288000000}`
+ * What dispatch tells a driver on `d/{driverId}/t` (JSON, QoS 1): a trip assigned to it, the rider
+ * aboard ("I'm in", tapped by the rider while the driver waits at the pickup), or the trip ended
+ * (completed, or cancelled: by the rider, or because the trip was given to another driver).
+ * `{"trip":"t-1f3a","state":"assigned","pickup":{"lat":39.28,"lng":-76.6},"rider":"r-1","waitS":120,"ts":1764288000000}`
  */
 export interface TripMessage {
   trip: string;
-  state: 'assigned' | 'completed' | 'cancelled';
+  state: TripMessageState;
   pickup?: LatLng;
   dropoff?: LatLng;
   rider?: string;
+  /** How long the driver waits at the pickup for the rider before starting the trip, seconds. */
+  waitS?: number;
   ts: number;
 }
 
-export type TripMessageReason = 'not_json' | 'bad_trip' | 'bad_state' | 'bad_point' | 'bad_ts';
+export type TripMessageState = 'assigned' | 'boarded' | 'completed' | 'cancelled';
 
-const STATES: readonly TripMessage['state'][] = ['assigned', 'completed', 'cancelled'];
+export type TripMessageReason = 'not_json' | 'bad_trip' | 'bad_state' | 'bad_point' | 'bad_wait' | 'bad_ts';
+
+const STATES: readonly TripMessageState[] = ['assigned', 'boarded', 'completed', 'cancelled'];
+/** The longest wait a trip may ask of a driver: an hour. */
+const MAX_WAIT_S = 3600;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeTripMessage(m: TripMessage): string {
@@ -46,11 +54,15 @@ export function decodeTripMessage(payload: Uint8Array | string): Result<TripMess
   const pickup = point(r['pickup']);
   const dropoff = point(r['dropoff']);
   if (pickup === null || dropoff === null) return fail('bad_point');
+  const waitS = r['waitS'];
+  if (waitS !== undefined && (typeof waitS !== 'number' || !(waitS >= 0 && waitS <= MAX_WAIT_S)))
+    return fail('bad_wait');
   if (typeof r['ts'] !== 'number') return fail('bad_ts');
   return ok({
     trip: r['trip'],
-    state: r['state'] as TripMessage['state'],
+    state: r['state'] as TripMessageState,
     ts: r['ts'],
+    ...(typeof waitS === 'number' ? { waitS } : {}),
     ...(pickup ? { pickup } : {}),
     ...(dropoff ? { dropoff } : {}),
     ...(typeof r['rider'] === 'string' ? { rider: r['rider'] } : {}),

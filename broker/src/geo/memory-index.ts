@@ -105,21 +105,21 @@ export class MemoryGeoIndex implements GeoIndex {
   }
 
   saveTrip(trip: Trip, ttlMs: number): Promise<void> {
-    this.trips.set(trip.id, { trip: { ...trip }, untilMs: this.now() + ttlMs });
+    this.trips.set(trip.id, { trip: structuredClone(trip), untilMs: this.now() + ttlMs });
     return Promise.resolve();
   }
 
   loadTrip(tripId: string): Promise<Trip | null> {
     const entry = this.trips.get(tripId);
-    return Promise.resolve(entry === undefined || entry.untilMs <= this.now() ? null : { ...entry.trip });
+    return Promise.resolve(entry === undefined || entry.untilMs <= this.now() ? null : structuredClone(entry.trip));
   }
 
-  endTrip(tripId: string, endedMs: number): Promise<Trip | 'unknown_trip' | 'already_ended'> {
-    const entry = this.trips.get(tripId);
-    if (entry === undefined || entry.untilMs <= this.now()) return Promise.resolve('unknown_trip');
-    if (entry.trip.state !== 'assigned') return Promise.resolve('already_ended');
-    entry.trip = { ...entry.trip, state: 'completed', endedMs };
-    return Promise.resolve({ ...entry.trip });
+  replaceTrip(trip: Trip, expectedVersion: number): Promise<boolean> {
+    const entry = this.trips.get(trip.id);
+    if (entry === undefined || entry.untilMs <= this.now() || entry.trip.version !== expectedVersion)
+      return Promise.resolve(false);
+    entry.trip = structuredClone(trip);
+    return Promise.resolve(true);
   }
 
   close(): Promise<void> {

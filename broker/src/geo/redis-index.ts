@@ -3,7 +3,7 @@ import { CellRollUp } from './cell-counts';
 import { geoKeys, type GeoKeys } from './keys';
 import { MemberReader, memberToState, stateToMember } from './member';
 import { NearestFirstSearch } from './nearest-first';
-import { COUNT_LUA, END_TRIP_LUA, GET_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
+import { COUNT_LUA, REPLACE_TRIP_LUA, GET_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
 import { ReachGuide } from './ring-search';
 import { TRIP_STATES } from '@ridetrack/shared';
 import { TimeSlice } from '../time-slice';
@@ -38,7 +38,7 @@ type ScriptRedis = Redis & {
   rtGet(prefix: string, driverId: string): Promise<[string, string] | null>;
   rtCount(...args: (string | number)[]): Promise<number[]>;
   rtRelease(key: string, tripId: string): Promise<number>;
-  rtEndTrip(key: string, endedMs: number): Promise<number | string>;
+  rtReplaceTrip(key: string, json: string, expectedVersion: number): Promise<number>;
 };
 
 /**
@@ -68,7 +68,7 @@ export class RedisGeoIndex implements GeoIndex {
     redis.defineCommand('rtGet', { numberOfKeys: 0, lua: GET_LUA });
     redis.defineCommand('rtCount', { numberOfKeys: 0, lua: COUNT_LUA });
     redis.defineCommand('rtRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
-    redis.defineCommand('rtEndTrip', { numberOfKeys: 1, lua: END_TRIP_LUA });
+    redis.defineCommand('rtReplaceTrip', { numberOfKeys: 1, lua: REPLACE_TRIP_LUA });
     this.redis = redis as ScriptRedis;
   }
 
@@ -178,11 +178,9 @@ export class RedisGeoIndex implements GeoIndex {
     return json === null ? null : (JSON.parse(json) as Trip);
   }
 
-  async endTrip(tripId: string, endedMs: number): Promise<Trip | 'unknown_trip' | 'already_ended'> {
-    const out = await this.redis.rtEndTrip(this.keys.trip(tripId), endedMs).catch(unavailable);
-    if (out === 0) return 'unknown_trip';
-    if (out === 1) return 'already_ended';
-    return JSON.parse(String(out)) as Trip;
+  async replaceTrip(trip: Trip, expectedVersion: number): Promise<boolean> {
+    const key = this.keys.trip(trip.id);
+    return (await this.redis.rtReplaceTrip(key, JSON.stringify(trip), expectedVersion).catch(unavailable)) === 2;
   }
 
   async close(): Promise<void> {

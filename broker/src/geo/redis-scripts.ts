@@ -138,17 +138,13 @@ return 0
 `;
 
 /**
- * Completes an assigned trip. KEYS: the trip key. ARGV: endedMs. Returns the ended trip as JSON,
- * 0 for an unknown (or expired) trip, 1 for one already ended. Keeps the key's lifetime.
+ * Replaces a trip if its stored version is the one the caller read (compare-and-set), keeping its
+ * time to live: 0 no such trip, 1 the version moved on, 2 replaced.
  */
-export const END_TRIP_LUA = `
+export const REPLACE_TRIP_LUA = `
 local v = redis.call('GET', KEYS[1])
 if not v then return 0 end
-local trip = cjson.decode(v)
-if trip.state ~= 'assigned' then return 1 end
-trip.state = 'completed'
-trip.endedMs = tonumber(ARGV[1])
-local out = cjson.encode(trip)
-redis.call('SET', KEYS[1], out, 'KEEPTTL')
-return out
+if tonumber(cjson.decode(v).version or 0) ~= tonumber(ARGV[2]) then return 1 end
+redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+return 2
 `;

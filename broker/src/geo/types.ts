@@ -1,4 +1,7 @@
 import type { LocationFix, TripState } from '@ridetrack/shared';
+import type { Trip } from '../trips/trip';
+
+export type { Trip } from '../trips/trip';
 
 /** One driver as the index knows it: the fields of its last fix, and where and when it was indexed. */
 export type DriverState = Pick<
@@ -27,18 +30,6 @@ export type NearbyDriver = DriverState & { distanceM: number };
 export interface CellCount {
   cell: string;
   count: number;
-}
-
-/** A trip of dispatch, as stored where every broker node sees it. */
-export interface Trip {
-  id: string;
-  driverId: string;
-  riderId: string;
-  pickup: { lat: number; lng: number };
-  dropoff?: { lat: number; lng: number };
-  state: 'assigned' | 'completed';
-  createdMs: number;
-  endedMs?: number;
 }
 
 /**
@@ -74,7 +65,10 @@ export interface GeoIndex {
   /** Dispatch's trips live beside the holds, so any node can complete one and check its tokens. */
   saveTrip(trip: Trip, ttlMs: number): Promise<void>;
   loadTrip(tripId: string): Promise<Trip | null>;
-  /** Marks an assigned trip completed, atomically: the ended trip, or why not. */
-  endTrip(tripId: string, endedMs: number): Promise<Trip | 'unknown_trip' | 'already_ended'>;
+  /**
+   * Writes a new version of a stored trip if the stored one is still `expectedVersion`
+   * (compare-and-set across broker nodes); false when the trip is gone or changed meanwhile.
+   */
+  replaceTrip(trip: Trip, expectedVersion: number): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -1,7 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { isDriverId, type Role } from '@ridetrack/shared';
 import type { TokenVerifier } from '../auth/tokens';
-import type { Dispatch } from '../dispatch';
 import { boxCellEstimate, boxCells } from '../geo/box-cells';
 import { TimeSlice } from '../time-slice';
 import { IndexUnavailableError, type GeoIndex } from '../geo/types';
@@ -10,7 +9,6 @@ import { bboxParam, integerParam, numberParam, tripStateParam, type ParamError, 
 
 export interface ApiDeps {
   index: GeoIndex;
-  dispatch: Dispatch;
   /** null in open mode: the API asks for no token. */
   verifier: TokenVerifier | null;
   now: () => number;
@@ -34,23 +32,20 @@ function all<T extends unknown[]>(...results: { [K in keyof T]: ParamResult<T[K]
   return { ok: true, value: values as T };
 }
 
-/** A JSON body field as text for the number parsers: numbers and strings only. */
-function jsonNumberText(v: unknown): string | undefined {
-  return typeof v === 'number' || typeof v === 'string' ? String(v) : undefined;
+/** Redis away: live tracking goes on, and the API says so plainly, rather than a bare 500. */
+export function answerIndexUnavailable(err: Error, c: Context): Response {
+  if (!(err instanceof IndexUnavailableError)) throw err;
+  return c.json(
+    { error: 'index_unavailable', message: 'the geo-index store (Redis) cannot be reached; retry shortly' },
+    503,
+    { 'retry-after': '1' },
+  );
 }
 
 /** The JSON API under /api (docs/api.md). Operator and service tokens, as a Bearer header. */
 export function createApi(deps: ApiDeps): Hono<Env> {
   const api = new Hono<Env>();
-  // Redis away: live tracking goes on, and the API says so plainly, rather than a bare 500.
-  api.onError((err, c) => {
-    if (!(err instanceof IndexUnavailableError)) throw err;
-    return c.json(
-      { error: 'index_unavailable', message: 'the geo-index store (Redis) cannot be reached; retry shortly' },
-      503,
-      { 'retry-after': '1' },
-    );
-  });
+  api.onError(answerIndexUnavailable);
 
   const requireRole = (...roles: Role[]) => requireRoleOf(deps.verifier, ...roles);
 
@@ -111,42 +106,6 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     }
     const counts = await deps.index.countCells(cells, res, deps.now());
     return c.json({ res, cells: counts, total: counts.reduce((n, x) => n + x.count, 0) });
-  });
-
-  api.post('/trips', requireRole('operator', 'service'), async (c) => {
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      return badRequest(c, { parameter: 'body', message: 'must be JSON' });
-    }
-    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    const pickup = (b['pickup'] ?? {}) as Record<string, unknown>;
-    const params = all<[number, number]>(
-      numberParam('pickup.lat', jsonNumberText(pickup['lat']), -90, 90),
-      numberParam('pickup.lng', jsonNumberText(pickup['lng']), -180, 180),
-    );
-    if (!params.ok) return badRequest(c, params.error);
-    const riderId = typeof b['riderId'] === 'string' ? b['riderId'] : `r-${Math.floor(deps.now() % 1e9)}`;
-    if (!isDriverId(riderId))
-      return badRequest(c, { parameter: 'riderId', message: 'must be 1-64 of A-Z a-z 0-9 _ . -' });
-    const [lat, lng] = params.value;
-    const result = await deps.dispatch.request({ lat, lng }, riderId);
-    if (!result.ok) {
-      return result.reason === 'no_driver_available'
-        ? c.json({ error: 'no_driver_available', message: 'no available driver near the pickup' }, 409)
-        : c.json(
-            { error: 'no_token_signer', message: 'dispatch needs the broker to hold the token secret (JWT_SECRET)' },
-            501,
-          );
-    }
-    return c.json({ trip: result.trip, riderToken: result.riderToken }, 201);
-  });
-
-  api.post('/trips/:id/complete', requireRole('operator', 'service'), async (c) => {
-    const result = await deps.dispatch.complete(c.req.param('id') ?? '');
-    if (!result.ok) return c.json({ error: result.reason }, result.reason === 'unknown_trip' ? 404 : 409);
-    return c.json({ trip: result.trip });
   });
 
   return api;

@@ -1,10 +1,11 @@
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Hono } from 'hono';
-import { isDriverId, type Role } from '@ridetrack/shared';
+import { isDriverId, type LatLng, type Role } from '@ridetrack/shared';
 import type { TokenMinter } from '../auth/tokens';
 import type { Dispatch } from '../dispatch';
 import type { CityMap } from '../map/city-map';
 import { mountMap } from './map';
+import { requestRide } from './trips';
 
 export interface WebOptions {
   /** The built pages (rider-web/dist); no pages are served without it. */
@@ -16,6 +17,15 @@ export interface WebOptions {
   maxH3Resolution: number;
   /** Dev mode: the pages may request rides and operator tokens without credentials (loopback only). */
   devMode: boolean;
+  /** What the rider page calls the city's area when a rider is outside it (SERVICE_AREA_NAME). */
+  serviceAreaName: string;
+}
+
+function devPoint(v: unknown): LatLng | null {
+  const { lat, lng } = (typeof v === 'object' && v !== null ? v : {}) as { lat?: unknown; lng?: unknown };
+  return typeof lat === 'number' && typeof lng === 'number' && Math.abs(lat) <= 90 && Math.abs(lng) <= 180
+    ? { lat, lng }
+    : null;
 }
 
 /** Where the pages open when there is neither a city nor MAP_CENTER: Baltimore, the demo city. */
@@ -38,29 +48,27 @@ export function mountWeb(
       center: options.center ?? city?.center ?? FALLBACK_CENTER,
       bounds: city?.bounds ?? null,
       maxH3Resolution: options.maxH3Resolution,
+      // Where riders may be picked up: the city's extent, for the rider page's "outside" notice.
+      servedArea: city === null ? null : { bbox: city.bounds, name: options.serviceAreaName },
     }),
   );
   if (city !== null) mountMap(app, city, options.webDir);
   if (options.devMode) {
     app.post('/api/dev/ride', async (c) => {
-      const body = (await c.req.json().catch(() => ({}))) as { pickup?: { lat?: unknown; lng?: unknown } };
-      const { lat, lng } = body.pickup ?? {};
-      if (typeof lat !== 'number' || typeof lng !== 'number' || Math.abs(lat) > 90 || Math.abs(lng) > 180) {
+      const body = (await c.req.json().catch(() => ({}))) as { pickup?: unknown; dropoff?: unknown };
+      const pickup = devPoint(body.pickup);
+      const dropoff = body.dropoff === undefined ? undefined : devPoint(body.dropoff);
+      if (pickup === null || dropoff === null) {
         return c.json(
-          { error: 'bad_parameter', parameter: 'pickup', message: 'pickup must be {"lat": number, "lng": number}' },
+          {
+            error: 'bad_parameter',
+            parameter: pickup === null ? 'pickup' : 'dropoff',
+            message: 'pickup and dropoff must be {"lat": number, "lng": number}',
+          },
           400,
         );
       }
-      const result = await deps.dispatch.request({ lat, lng }, `rider-${Math.floor(Math.random() * 1e9)}`);
-      if (!result.ok)
-        return c.json(
-          {
-            error: result.reason,
-            message: result.reason === 'no_driver_available' ? 'no available driver near the pickup' : result.reason,
-          },
-          409,
-        );
-      return c.json({ trip: result.trip, riderToken: result.riderToken }, 201);
+      return requestRide(c, deps, pickup, `rider-${Math.floor(Math.random() * 1e9)}`, dropoff);
     });
     app.get('/api/dev/token', async (c) => {
       const role = c.req.query('role') as Role | undefined;
@@ -75,6 +83,8 @@ export function mountWeb(
     const root = options.webDir;
     // The build writes a .br and a .gz copy beside each file; the browser gets the best it accepts.
     app.get('/', serveStatic({ root, path: 'index.html', precompressed: true }));
+    // By its own name too: the service worker precaches the shell as /index.html.
+    app.get('/index.html', serveStatic({ root, path: 'index.html', precompressed: true }));
     app.get('/fleet', serveStatic({ root, path: 'fleet.html', precompressed: true }));
     app.get(
       '/assets/*',
@@ -83,6 +93,16 @@ export function mountWeb(
         precompressed: true,
         onFound: (_path, c) => c.header('cache-control', 'public, max-age=31536000, immutable'),
       }),
+    );
+    // The rider page's service worker and its Workbox runtime: always revalidated, so a new
+    // deployment's worker (and with it the new shell) is picked up on the next visit.
+    app.get(
+      '/sw.js',
+      serveStatic({ root, path: 'sw.js', onFound: (_path, c) => c.header('cache-control', 'no-cache') }),
+    );
+    app.get(
+      '/workbox-*',
+      serveStatic({ root, onFound: (_path, c) => c.header('cache-control', 'public, max-age=31536000, immutable') }),
     );
     app.get('/favicon.ico', (c) => c.body(null, 204));
   }

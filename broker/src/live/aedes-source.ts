@@ -57,6 +57,17 @@ export interface RetainedSource {
   createRetainedStream(pattern: string): AsyncIterable<RetainedPacket>;
 }
 
+/** A driver's retained presence (kept by the broker; in Redis when clustered, so every node reads the same). */
+export function retainedStatus(persistence: RetainedSource): (driverId: string) => Promise<DriverStatus | null> {
+  return async (driverId) => {
+    for await (const packet of persistence.createRetainedStream(statusTopic(driverId))) {
+      const status = decodeStatus(packet.payload);
+      return status.ok ? status.value : null;
+    }
+    return null;
+  };
+}
+
 /** Reads a driver's retained last fix and presence from Aedes' persistence (shared, when clustered). */
 function retainedLoader(persistence: RetainedSource): LoadLast {
   const first = async (topic: string): Promise<Buffer | null> => {

@@ -7,10 +7,12 @@ import {
   CITY_IMPORT_VERSION,
   cityReasonText,
   DEFAULT_MAX_CITY_BYTES,
+  decodeGraph,
   encodeGraph,
   importCity,
   type Bounds,
   type CityReason,
+  type RoadGraph,
 } from '@ridetrack/shared';
 import { buildTiles } from './tile-builder';
 
@@ -24,6 +26,8 @@ export interface CityMap {
   sha256: string;
   bounds: Bounds;
   center: [number, number];
+  /** The city's road graph, which the broker routes on (ETAs, routes, dispatch's ranking). */
+  graph: RoadGraph;
   /** A tile's gzip-compressed vector tile bytes, or null when the tile is empty. */
   tile(z: number, x: number, y: number): Promise<Buffer | null>;
   close(): Promise<void>;
@@ -120,11 +124,17 @@ async function openCached(dir: string, sha256: string): Promise<CityMap | null> 
   let index: Record<string, [number, number]>;
   let meta: CityMeta;
   let pack: FileHandle;
+  let graph: RoadGraph | null;
   try {
     index = JSON.parse(await readFile(join(dir, 'tiles.json'), 'utf8')) as Record<string, [number, number]>;
     meta = JSON.parse(await readFile(join(dir, 'city.json'), 'utf8')) as CityMeta;
+    graph = decodeGraph(await readFile(join(dir, 'graph.bin')));
     pack = await open(join(dir, 'tiles.bin'), 'r');
   } catch {
+    return null;
+  }
+  if (graph === null) {
+    await pack.close();
     return null;
   }
   const tiles = new Map(Object.entries(index));
@@ -132,6 +142,7 @@ async function openCached(dir: string, sha256: string): Promise<CityMap | null> 
     sha256,
     bounds: meta.bounds,
     center: meta.center,
+    graph,
     async tile(z, x, y) {
       const at = tiles.get(`${z}/${x}/${y}`);
       if (at === undefined) return null;

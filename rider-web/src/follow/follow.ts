@@ -1,8 +1,11 @@
 import { locationTopic, statusTopic } from '@ridetrack/shared';
-import { brokerUrl, openFeed, readClaims, type FeedEvents } from '../feed';
+import { brokerUrl, openFeed, type FeedEvents } from '../feed';
+import { readClaims } from '../ride/token';
 import { openLongPoll, shortPoll } from './http-poll';
 import { openSse } from './sse';
 import type { FollowTarget, OpenTransport, TransportName } from './types';
+
+export { transportParam } from './params';
 
 /**
  * The page's MQTT client id: a client id belongs to the token's identity (`rider:{sub}:{tag}`,
@@ -70,9 +73,4 @@ export function followDriver(
   };
   start();
   return { close: () => current?.close() };
-}
-
-/** A transport name from a page parameter (`?transport=sse`), or null for the fallback order. */
-export function transportParam(value: string | null): TransportName | null {
-  return value !== null && value in TRANSPORTS ? (value as TransportName) : null;
 }

@@ -1,0 +1,213 @@
+import { Hono, type Context } from 'hono';
+import { isDriverId, type Claims, type DriverStatus, type LatLng } from '@ridetrack/shared';
+import type { TokenVerifier } from '../auth/tokens';
+import type { Dispatch } from '../dispatch';
+import type { GeoIndex } from '../geo/types';
+import type { Router } from '../routing/router';
+import { coarseCars } from '../trips/coarse-cars';
+import { riderView } from '../trips/rider-view';
+import type { TripBook } from '../trips/trip-book';
+import { isActive, type Trip } from '../trips/trip';
+import { answerIndexUnavailable } from './api';
+import { numberParam, type ParamError } from './params';
+
+export interface TripApiDeps {
+  book: TripBook;
+  dispatch: Dispatch;
+  index: GeoIndex;
+  presenceOf: (driverId: string) => Promise<DriverStatus | null>;
+  router: Router;
+  /** Adopts a trip into this node's supervision (after a restart, or a trip another node dispatched). */
+  watch: (tripId: string) => void;
+  /** null in open mode: no token is asked for. */
+  verifier: TokenVerifier | null;
+  /** Dev and open mode: cars near a point may be asked for without a token. */
+  anonymousCars: boolean;
+  /** The H3 resolution cars are snapped to before anyone without a trip sees them. */
+  carsResolution: number;
+  now: () => number;
+}
+
+type Env = { Variables: { claims: Claims | null } };
+
+const badRequest = (c: Context, e: ParamError) =>
+  c.json({ error: 'bad_parameter', parameter: e.parameter, message: `${e.parameter} ${e.message}` }, 400);
+
+const unknownTrip = (c: Context) =>
+  c.json({ error: 'unknown_trip', message: 'this trip does not exist (it ended long ago, or the id is wrong)' }, 404);
+
+/** A point of a JSON body: `{lat, lng}` within range, absent, or the name of the bad field. */
+function bodyPoint(v: unknown, name: string): LatLng | undefined | ParamError {
+  if (v === undefined) return undefined;
+  const p = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  const lat = numberParam(
+    `${name}.lat`,
+    typeof p['lat'] === 'number' || typeof p['lat'] === 'string' ? String(p['lat']) : undefined,
+    -90,
+    90,
+  );
+  if (!lat.ok) return lat.error;
+  const lng = numberParam(
+    `${name}.lng`,
+    typeof p['lng'] === 'number' || typeof p['lng'] === 'string' ? String(p['lng']) : undefined,
+    -180,
+    180,
+  );
+  if (!lng.ok) return lng.error;
+  return { lat: lat.value, lng: lng.value };
+}
+
+const isError = (v: unknown): v is ParamError => typeof v === 'object' && v !== null && 'parameter' in v;
+
+/**
+ * Trips: dispatch (`POST /api/trips`, for the ride app's backend), the rider's view of its trip
+ * and its two taps ("I'm in", cancel), an operator's end, and the cars near a point as anyone may
+ * see them before booking (coarse). docs/api.md.
+ */
+export function createTripApi(deps: TripApiDeps): Hono<Env> {
+  const api = new Hono<Env>();
+  api.onError(answerIndexUnavailable);
+
+  /** The request's claims, or a refusal: 401 without a valid token (unless the route allows none). */
+  const claimsOf = async (c: Context<Env>, anonymous = false): Promise<Claims | null | Response> => {
+    if (deps.verifier === null) return null;
+    const token = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    if (token === undefined && anonymous) return null;
+    const verified = await deps.verifier.verify(token);
+    if (!verified.ok)
+      return c.json({ error: 'unauthorized', reason: verified.reason }, 401, { 'www-authenticate': 'Bearer' });
+    return verified.value;
+  };
+  const staff = (claims: Claims | null) => claims === null || claims.role === 'operator' || claims.role === 'service';
+  const ridesIt = (claims: Claims | null, tripId: string) =>
+    staff(claims) || (claims?.role === 'rider' && claims.trip === tripId);
+  const forbidden = (c: Context, message: string) => c.json({ error: 'forbidden', message }, 403);
+
+  api.post('/trips', async (c) => {
+    const claims = await claimsOf(c);
+    if (claims instanceof Response) return claims;
+    if (!staff(claims)) return forbidden(c, 'needs an operator or service token');
+    const body = (await c.req.json().catch(() => undefined)) as unknown;
+    if (typeof body !== 'object' || body === null)
+      return badRequest(c, { parameter: 'body', message: 'must be a JSON object' });
+    const b = body as Record<string, unknown>;
+    const pickup = bodyPoint(b['pickup'] ?? {}, 'pickup');
+    if (isError(pickup)) return badRequest(c, pickup);
+    const dropoff = bodyPoint(b['dropoff'], 'dropoff');
+    if (isError(dropoff)) return badRequest(c, dropoff);
+    const riderId = typeof b['riderId'] === 'string' ? b['riderId'] : `r-${Math.floor(deps.now() % 1e9)}`;
+    if (!isDriverId(riderId))
+      return badRequest(c, { parameter: 'riderId', message: 'must be 1-64 of A-Z a-z 0-9 _ . -' });
+    return requestRide(c, deps, pickup as LatLng, riderId, dropoff);
+  });
+
+  api.get('/trips/:id', async (c) => {
+    const id = c.req.param('id');
+    const claims = await claimsOf(c);
+    if (claims instanceof Response) return claims;
+    if (!ridesIt(claims, id)) return forbidden(c, 'this token is not for this trip');
+    const trip = await deps.book.load(id);
+    if (trip === null) return unknownTrip(c);
+    if (isActive(trip)) deps.watch(trip.id);
+    const view = await viewOf(deps, trip);
+    // The answer changes with the trip's version and with every fix of its car.
+    const etag = `"${view.version}-${view.car?.updatedMs ?? 0}-${view.car?.online ?? ''}-${view.next?.trip ?? ''}"`;
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304, { etag, 'cache-control': 'no-store' });
+    return c.json(view, 200, { etag, 'cache-control': 'no-store' });
+  });
+
+  api.post('/trips/:id/board', async (c) => {
+    const id = c.req.param('id');
+    const claims = await claimsOf(c);
+    if (claims instanceof Response) return claims;
+    if (!ridesIt(claims, id)) return forbidden(c, 'this token is not for this trip');
+    const out = await deps.book.board(id);
+    if (!out.ok) {
+      if (out.reason === 'unknown_trip') return unknownTrip(c);
+      return c.json({ error: out.reason, message: 'the driver is not waiting at the pickup' }, 409);
+    }
+    return c.json(await viewOf(deps, out.trip));
+  });
+
+  api.post('/trips/:id/cancel', async (c) => {
+    const id = c.req.param('id');
+    const claims = await claimsOf(c);
+    if (claims instanceof Response) return claims;
+    if (!ridesIt(claims, id)) return forbidden(c, 'this token is not for this trip');
+    const out = await deps.book.end(id, 'cancelled', claims?.role === 'rider' ? 'rider_cancelled' : 'operator_ended');
+    if (!out.ok) return out.reason === 'unknown_trip' ? unknownTrip(c) : c.json({ error: out.reason }, 409);
+    return c.json(await viewOf(deps, out.trip));
+  });
+
+  api.post('/trips/:id/complete', async (c) => {
+    const claims = await claimsOf(c);
+    if (claims instanceof Response) return claims;
+    if (!staff(claims)) return forbidden(c, 'needs an operator or service token');
+    const out = await deps.book.end(c.req.param('id'), 'completed', 'arrived');
+    if (!out.ok) return out.reason === 'unknown_trip' ? unknownTrip(c) : c.json({ error: out.reason }, 409);
+    return c.json({ trip: out.trip });
+  });
+
+  api.get('/cars/nearby', async (c) => {
+    const claims = await claimsOf(c, deps.anonymousCars);
+    if (claims instanceof Response) return claims;
+    const lat = numberParam('lat', c.req.query('lat'), -90, 90);
+    if (!lat.ok) return badRequest(c, lat.error);
+    const lng = numberParam('lng', c.req.query('lng'), -180, 180);
+    if (!lng.ok) return badRequest(c, lng.error);
+    const asked = { lat: lat.value, lng: lng.value };
+    // The point on its street, as dispatch will take it, with the street's name for the pin.
+    const at = deps.dispatch.onStreet(asked);
+    const street = deps.router.snap?.(asked) ?? null;
+    const cars = await deps.dispatch.available(at, 12);
+    const nearest = cars[0] === undefined ? null : deps.router.route(cars[0], at);
+    return c.json(
+      {
+        cars: coarseCars(cars, deps.carsResolution),
+        resolution: deps.carsResolution,
+        nearestEtaS: nearest === null ? null : Math.round(nearest.durationS),
+        basis: deps.router.basis,
+        pickup: { lat: at.lat, lng: at.lng, street: street !== null && street.offM <= 150 ? street.name : null },
+      },
+      200,
+      { 'cache-control': 'no-store' },
+    );
+  });
+
+  return api;
+}
+
+/** Dispatch's answer as HTTP: 201 with the trip and the rider token, or why not. */
+export async function requestRide(
+  c: Context,
+  deps: Pick<TripApiDeps, 'dispatch'>,
+  pickup: LatLng,
+  riderId: string,
+  dropoff: LatLng | undefined,
+): Promise<Response> {
+  const result = await deps.dispatch.request(pickup, riderId, dropoff);
+  if (!result.ok) {
+    return result.reason === 'no_driver_available'
+      ? c.json({ error: 'no_driver_available', message: 'no available driver near the pickup' }, 409)
+      : c.json(
+          { error: 'no_token_signer', message: 'dispatch needs the broker to hold the token secret (JWT_SECRET)' },
+          501,
+        );
+  }
+  return c.json({ trip: result.trip, riderToken: result.riderToken }, 201);
+}
+
+/** The rider's view of a trip, with the car's state and presence read now. */
+async function viewOf(deps: TripApiDeps, trip: Trip) {
+  const nowMs = deps.now();
+  const [state, status] = isActive(trip)
+    ? await Promise.all([deps.index.get(trip.driverId, nowMs), deps.presenceOf(trip.driverId).catch(() => null)])
+    : [null, null];
+  let next: { trip: string; riderToken: string } | null = null;
+  if (trip.replacedBy !== undefined) {
+    const replacement = await deps.book.load(trip.replacedBy);
+    const riderToken = replacement === null ? null : await deps.dispatch.riderToken(replacement);
+    if (replacement !== null && riderToken !== null) next = { trip: replacement.id, riderToken };
+  }
+  return riderView(trip, { state, status }, deps.router, nowMs, next);
+}

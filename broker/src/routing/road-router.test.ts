@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { distanceM, type LatLng, type RoadGraph } from '@ridetrack/shared';
+import { roadRouter } from './road-router';
+
+/**
+ * A 3 x 3 grid of junctions 100 m apart, streets both ways at 10 m/s except the middle row, one-way
+ * eastbound at 20 m/s. Node n = row * 3 + col; rows go north, columns east.
+ */
+const M = 1 / 111_320;
+const K = 1 / (111_320 * Math.cos((39 * Math.PI) / 180));
+const nodes: LatLng[] = [];
+for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) nodes.push({ lat: 39 + r * 100 * M, lng: -76 + c * 100 * K });
+const out: { to: number; lengthM: number; speedMps: number; shape: LatLng[]; name: string }[][] = nodes.map(() => []);
+const link = (a: number, b: number, speedMps: number, name: string) =>
+  out[a]?.push({ to: b, lengthM: distanceM(nodes[a] as LatLng, nodes[b] as LatLng), speedMps, shape: [], name });
+for (let r = 0; r < 3; r++)
+  for (let c = 0; c < 2; c++) {
+    const a = r * 3 + c;
+    if (r === 1) link(a, a + 1, 20, 'Main St');
+    else {
+      link(a, a + 1, 10, `Row ${r}`);
+      link(a + 1, a, 10, `Row ${r}`);
+    }
+  }
+for (let c = 0; c < 3; c++)
+  for (let r = 0; r < 2; r++) {
+    link(r * 3 + c, (r + 1) * 3 + c, 10, `Col ${c}`);
+    link((r + 1) * 3 + c, r * 3 + c, 10, `Col ${c}`);
+  }
+const graph: RoadGraph = { nodes, out, attribution: null };
+
+const router = roadRouter(graph);
+const at = (northM: number, eastM: number): LatLng => ({ lat: 39 + northM * M, lng: -76 + eastM * K });
+
+describe('road router', () => {
+  it("puts a point on its nearest street, with the street's name", () => {
+    const on = router.snap(at(8, 50));
+    expect(on?.name).toBe('Row 0');
+    expect(distanceM(on?.point as LatLng, at(0, 50))).toBeLessThan(0.5);
+    expect(on?.offM).toBeCloseTo(8, 0);
+    expect(router.snap(at(5000, 0))).toBeNull();
+    // Inside the box of the long diagonal (a highway across the grid) but nearer a street.
+    const diagonal: RoadGraph = {
+      nodes: [...nodes, at(-300, -300), at(400, 400)],
+      out: [...out, [{ to: 10, lengthM: 990, speedMps: 25, shape: [], name: 'Highway' }], []],
+      attribution: null,
+    };
+    expect(roadRouter(diagonal).snap(at(195, 30))?.name).toBe('Row 2');
+  });
+
+  it('routes along the streets, from a point mid-block to another, with the time left from every point', () => {
+    const r = router.route(at(0, 50), at(200, 150));
+    expect(r).not.toBeNull();
+    const route = r as NonNullable<typeof r>;
+    const pts = route.path?.points ?? [];
+    expect(distanceM(pts[0] as LatLng, at(0, 50))).toBeLessThan(0.5);
+    expect(distanceM(pts.at(-1) as LatLng, at(200, 150))).toBeLessThan(0.5);
+    // 50 m to a corner, 200 m north, 50 m east (or the mirror): 300 m at 10 m/s.
+    expect(route.distanceM).toBeCloseTo(300, 0);
+    expect(route.durationS).toBeCloseTo(30, 0);
+    const left = route.path?.remainingS ?? [];
+    expect(left).toHaveLength(pts.length);
+    expect(left[0]).toBeCloseTo(route.durationS, 6);
+    expect(left.at(-1)).toBe(0);
+    for (let i = 1; i < left.length; i++) expect(left[i] as number).toBeLessThanOrEqual(left[i - 1] as number);
+  });
+
+  it('keeps to one-way streets and takes the faster road', () => {
+    // Westward along the one-way Main St is not allowed: it goes round by a two-way row.
+    const west = router.route(at(100, 150), at(100, 50));
+    expect(west?.distanceM).toBeGreaterThan(250);
+    // Eastward, Main St at 20 m/s: 100 m in 5 s.
+    const east = router.route(at(100, 50), at(100, 150));
+    expect(east?.distanceM).toBeCloseTo(100, 0);
+    expect(east?.durationS).toBeCloseTo(5, 1);
+  });
+});

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import type { RiderTrip } from '@ridetrack/shared';
+import { riderScreen, type RideModel } from './screen';
+
+const NOW = 1_800_000_000_000;
+const trip = (over: Partial<RiderTrip> = {}): RiderTrip => ({
+  id: 't-1',
+  stage: 'assigned',
+  driverId: 'drv-00042',
+  driver: { name: 'Maria', car: 'Grey Toyota Prius', plate: '7KXM214' },
+  pickup: { lat: 10, lng: 20 },
+  dropoff: { lat: 10.02, lng: 20 },
+  createdMs: NOW - 60_000,
+  waitS: 120,
+  arrivedMs: null,
+  waitUntilMs: null,
+  startedMs: null,
+  startedBy: null,
+  endedMs: null,
+  endReason: null,
+  lost: null,
+  car: { lat: 10.01, lng: 20, headingDeg: 0, speedMps: 9, fixMs: NOW - 1000, updatedMs: NOW - 1000, online: true },
+  eta: { toward: 'pickup', durationS: 250, distanceM: 1200, atMs: NOW - 1000, basis: 'road' },
+  route: null,
+  summary: null,
+  next: null,
+  serverMs: NOW - 1000,
+  version: 2,
+  ...over,
+});
+const model = (t: RiderTrip | null, over: Partial<RideModel> = {}): RideModel => ({
+  mode: 'trip',
+  trip: t,
+  clockSkewMs: 0,
+  car: null,
+  notice: null,
+  setup: {
+    pickup: null,
+    street: null,
+    dropoff: null,
+    placing: 'pickup',
+    cars: null,
+    nearestEtaS: null,
+    outside: false,
+    areaName: 'Baltimore',
+  },
+  devMode: false,
+  ...over,
+});
+const at = () => '14:32';
+const words = (s: ReturnType<typeof riderScreen>) =>
+  [s.title, s.line, s.notice, s.eta?.value, s.eta?.unit, s.wait?.text, s.driver?.name, s.driver?.car, s.driver?.plate]
+    .filter(Boolean)
+    .join(' | ');
+
+describe('the rider screen', () => {
+  it('while the driver comes: the ETA counted down in minutes, the driver by name and car, never an id', () => {
+    const s = riderScreen(model(trip()), NOW, at);
+    expect(s.eta).toEqual({ value: '4', unit: 'min' }); // 250 s, one second later: 249 s
+    expect(s.title).toBe('Your driver is on the way');
+    expect(s.line).toBe('Arrives around 14:32 · 1.2 km away');
+    expect(s.driver).toEqual({ name: 'Maria', initials: 'M', car: 'Grey Toyota Prius', plate: '7KXM214' });
+    expect(words(s)).not.toMatch(/drv-/);
+    expect(s.actions).toEqual(['cancel']);
+    // Two minutes later on the page's clock, without a new answer: two minutes less.
+    expect(
+      riderScreen(model(trip(), { car: { fixMs: NOW + 119_000, online: true } }), NOW + 120_000, at).eta?.value,
+    ).toBe('2');
+  });
+
+  it('"arriving now" never stands beside a number of minutes', () => {
+    const s = riderScreen(
+      model(trip({ eta: { toward: 'pickup', durationS: 40, distanceM: 150, atMs: NOW, basis: 'road' } })),
+      NOW,
+      at,
+    );
+    expect(s.title).toBe('Your driver is arriving now');
+    expect(s.eta).toBeNull();
+    expect(s.line).toBe('Look for Grey Toyota Prius · 7KXM214');
+  });
+
+  it.each([
+    ['an old fix', { car: { fixMs: NOW - 20_000, online: true } }],
+    ['an offline driver', { car: { fixMs: NOW - 1000, online: false } }],
+  ])('shows no ETA from %s, greys the car and says why', (_name, over) => {
+    const s = riderScreen(model(trip(), over), NOW, at);
+    expect(s.eta).toBeNull();
+    expect(s.freshness?.stale).toBe(true);
+    expect(s.show.route).toBe(false);
+    expect(words(s)).not.toMatch(/min|arriv/i);
+  });
+
+  it('while the driver waits: the time left, "I\'m in", and no ETA', () => {
+    const t = trip({ stage: 'waiting', arrivedMs: NOW - 38_000, waitUntilMs: NOW + 82_000, eta: null });
+    const s = riderScreen(model(t), NOW, at);
+    expect(s.title).toBe('Your driver is waiting');
+    expect(s.wait).toEqual({ text: '1:22', urgent: false });
+    expect(s.actions).toEqual(['board', 'cancel']);
+    expect(s.eta).toBeNull();
+    expect(riderScreen(model(t), NOW + 60_000, at).wait).toEqual({ text: '0:22', urgent: true });
+    expect(riderScreen(model(t), NOW + 90_000, at).line).toMatch(/has waited 2 min and is starting the trip/);
+  });
+
+  it('on the way: the ETA to the destination; at the end a summary and no car', () => {
+    const on = riderScreen(
+      model(
+        trip({
+          stage: 'on_trip',
+          startedBy: 'rider',
+          eta: { toward: 'dropoff', durationS: 600, distanceM: 4100, atMs: NOW, basis: 'road' },
+        }),
+      ),
+      NOW,
+      at,
+    );
+    expect(on.title).toBe('On the way to your destination');
+    expect(on.eta).toEqual({ value: '10', unit: 'min' });
+    expect(on.line).toBe('Arrive around 14:32 · 4.1 km to go');
+    expect(on.show.pickup).toBe(false);
+    const done = riderScreen(
+      model(trip({ stage: 'completed', car: null, eta: null, summary: { distanceM: 4120, durationS: 660 } })),
+      NOW,
+      at,
+    );
+    expect(done.title).toBe("You've arrived");
+    expect(done.summary).toEqual({ distance: '4.1 km', duration: '11 min' });
+    expect(done.show.car).toBe(false);
+  });
+
+  it('says so when the driver started after the wait, when nobody could take over, and when the trip is gone', () => {
+    expect(riderScreen(model(trip({ stage: 'on_trip', startedBy: 'driver', eta: null })), NOW, at).notice).toBe(
+      'Maria started the trip when the wait ran out.',
+    );
+    const none = riderScreen(
+      model(trip({ stage: 'cancelled', endReason: 'no_driver', lost: 'offline', car: null })),
+      NOW,
+      at,
+    );
+    expect(none.title).toBe('No driver available');
+    expect(none.line).toMatch(/^Maria went offline and no other car is free nearby/);
+    // A word about an earlier driver is not kept beside an ended trip.
+    const after = riderScreen(
+      model(trip({ stage: 'cancelled', endReason: 'no_driver', lost: 'offline', car: null }), {
+        notice: 'Samuel went offline. We found you another driver.',
+      }),
+      NOW,
+      at,
+    );
+    expect(after.notice).toBeNull();
+    expect(riderScreen(model(null, { mode: 'gone' }), NOW, at).title).toBe('This trip no longer exists');
+  });
+
+  it('before booking: the cars nearby, and one line outside the served area', () => {
+    const setup = model(null, { mode: 'setup', devMode: true });
+    setup.setup = { ...setup.setup, cars: 3, nearestEtaS: 130 };
+    expect(riderScreen(setup, NOW, at).line).toBe(
+      'Tap the map to set your pickup · 3 cars nearby · closest about 2 min away',
+    );
+    setup.setup = { ...setup.setup, pickup: { lat: 10, lng: 20 }, street: 'Eastern Avenue' };
+    expect(riderScreen(setup, NOW, at).line).toBe(
+      'Pickup on Eastern Avenue. Add where you are going, or request now. 3 cars nearby · closest about 2 min away.',
+    );
+    setup.setup = { ...setup.setup, outside: true };
+    const out = riderScreen(setup, NOW, at);
+    expect(out.title).toBe('Outside our service area');
+    expect(out.line).toBe("You're outside the area we serve. Rides are available in Baltimore.");
+    expect(out.actions).toEqual(['area']);
+  });
+});

@@ -1,0 +1,335 @@
+import type { LatLng, RiderTrip } from '@ridetrack/shared';
+import { freshnessText } from '../markers';
+
+/**
+ * Every word the rider page shows, from one model, in one place: the headline, the big ETA, the
+ * line under it, the driver card, the wait timer, the summary and which buttons there are. No
+ * other module writes text, so no two texts can disagree (an ETA is never beside "out of date",
+ * "arriving" never beside "10 min"). Pure: the clock is an argument.
+ */
+
+/** What the page knows: what it is doing, the trip, and the freshest word from the car. */
+export interface RideModel {
+  mode: 'setup' | 'requesting' | 'no_driver' | 'trip' | 'gone' | 'no_token' | 'refused';
+  trip: RiderTrip | null;
+  /** Page clock minus the broker's, so the broker's times count down on the page's clock. */
+  clockSkewMs: number;
+  /** The car's newest fix as the page has it (feed or trip), device time, and its presence. */
+  car: { fixMs: number; online: boolean } | null;
+  /** A one-off word, e.g. why the driver changed. */
+  notice: string | null;
+  setup: {
+    pickup: LatLng | null;
+    /** The street the pickup is on, once the broker has put it there. */
+    street: string | null;
+    dropoff: LatLng | null;
+    /** Where the next tap goes. */
+    placing: 'pickup' | 'dropoff';
+    cars: number | null;
+    nearestEtaS: number | null;
+    /** The last place asked for is outside the served area. */
+    outside: boolean;
+    areaName: string;
+  };
+  devMode: boolean;
+}
+
+export type Action = 'locate' | 'request' | 'destination' | 'board' | 'cancel' | 'done' | 'area';
+
+export interface Screen {
+  title: string;
+  /** The big figure: "4" "min". Null when there is no honest one. */
+  eta: { value: string; unit: string } | null;
+  line: string;
+  driver: { name: string; initials: string; car: string; plate: string } | null;
+  /** The driver's wait at the pickup: time left, and true in its last half minute. */
+  wait: { text: string; urgent: boolean } | null;
+  summary: { distance: string; duration: string } | null;
+  notice: string | null;
+  actions: Action[];
+  /** How fresh the car's position is; `stale` greys the car and forbids an ETA. */
+  freshness: { text: string; stale: boolean } | null;
+  /** Which of the map's things to show. */
+  show: { car: boolean; pickup: boolean; dropoff: boolean; route: boolean; nearbyCars: boolean };
+}
+
+/** A position older than this (or from an offline driver) is out of date: greyed, and no ETA from it. */
+export const RIDER_STALE_MS = 15_000;
+/** At or under this many seconds the driver is "arriving now". */
+export const ARRIVING_NOW_S = 45;
+
+const clock = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+
+export function distanceText(m: number): string {
+  return m < 950 ? `${Math.max(10, Math.round(m / 10) * 10)} m` : `${(m / 1000).toFixed(1)} km`;
+}
+
+export function durationText(s: number): string {
+  const min = Math.max(1, Math.round(s / 60));
+  return min < 60 ? `${min} min` : `${Math.floor(min / 60)} h ${min % 60} min`;
+}
+
+/** "1:42": minutes and seconds left. */
+export function countdownText(msLeft: number): string {
+  const s = Math.max(0, Math.ceil(msLeft / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function initials(name: string): string {
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w.charAt(0).toUpperCase())
+    .join('');
+}
+
+const NONE = { car: false, pickup: false, dropoff: false, route: false, nearbyCars: false };
+
+/** The screen for a model at `nowMs` (page clock). */
+export function riderScreen(
+  m: RideModel,
+  nowMs: number,
+  formatClock: (ms: number) => string = (ms) => clock.format(ms),
+): Screen {
+  const base: Screen = {
+    title: '',
+    eta: null,
+    line: '',
+    driver: null,
+    wait: null,
+    summary: null,
+    notice: m.notice,
+    actions: [],
+    freshness: null,
+    show: NONE,
+  };
+  switch (m.mode) {
+    case 'no_token':
+      return {
+        ...base,
+        title: 'Open your ride from the app',
+        line: 'This page shows a ride you booked in the app. Open it from there to follow your driver.',
+      };
+    case 'refused':
+      return {
+        ...base,
+        title: 'This ride link no longer works',
+        line: 'It has expired or was replaced. Open your ride from the app again.',
+      };
+    case 'gone':
+      return {
+        ...base,
+        title: 'This trip no longer exists',
+        line: 'It may have ended or been cancelled. Nothing more will happen on it.',
+        actions: m.devMode ? ['done'] : [],
+      };
+    case 'setup':
+    case 'requesting':
+    case 'no_driver':
+      return setupScreen(m, base);
+    case 'trip':
+      return m.trip === null
+        ? { ...base, title: 'Loading your ride…' }
+        : tripScreen(m, m.trip, base, nowMs, formatClock);
+  }
+}
+
+function carsLine(s: RideModel['setup']): string {
+  if (s.cars === null) return '';
+  if (s.cars === 0) return 'No cars nearby right now';
+  const n = s.cars === 1 ? '1 car nearby' : `${s.cars} cars nearby`;
+  return s.nearestEtaS === null ? n : `${n} · closest about ${durationText(s.nearestEtaS)} away`;
+}
+
+function setupScreen(m: RideModel, base: Screen): Screen {
+  const s = m.setup;
+  const show = { ...NONE, pickup: s.pickup !== null, dropoff: s.dropoff !== null, nearbyCars: true };
+  if (m.mode === 'requesting')
+    return { ...base, title: 'Finding your driver…', line: 'Matching you with the closest available car.', show };
+  if (s.outside)
+    return {
+      ...base,
+      title: 'Outside our service area',
+      line: `You're outside the area we serve. Rides are available in ${s.areaName}.`,
+      actions: ['area'],
+      show,
+    };
+  if (m.mode === 'no_driver')
+    return {
+      ...base,
+      title: 'No cars available',
+      line: 'No driver is free near your pickup right now. Try again in a minute.',
+      actions: ['request', 'destination', 'locate'],
+      show,
+    };
+  if (s.pickup === null)
+    return {
+      ...base,
+      title: 'Where can we pick you up?',
+      line: carsLine(s) === '' ? 'Tap the map to set your pickup.' : `Tap the map to set your pickup · ${carsLine(s)}`,
+      actions: ['locate'],
+      show,
+    };
+  const on = s.street === null ? 'Pickup set.' : `Pickup on ${s.street}.`;
+  const where =
+    s.placing === 'dropoff'
+      ? 'Tap the map where you are going.'
+      : s.dropoff === null
+        ? `${on} Add where you are going, or request now.`
+        : `${on} Destination set.`;
+  return {
+    ...base,
+    title: s.placing === 'dropoff' ? 'Where to?' : 'Confirm your pickup',
+    line: carsLine(s) === '' ? where : `${where} ${carsLine(s)}.`,
+    actions: s.cars === 0 ? ['destination', 'locate'] : ['request', 'destination', 'locate'],
+    show,
+  };
+}
+
+function tripScreen(
+  m: RideModel,
+  t: RiderTrip,
+  given: Screen,
+  nowMs: number,
+  formatClock: (ms: number) => string,
+): Screen {
+  const driver = { name: t.driver.name, initials: initials(t.driver.name), car: t.driver.car, plate: t.driver.plate };
+  const fixMs = m.car?.fixMs ?? t.car?.fixMs ?? null;
+  const online = m.car?.online ?? t.car?.online ?? false;
+  const stale = fixMs === null || !online || nowMs - fixMs > RIDER_STALE_MS;
+  const freshness =
+    fixMs === null
+      ? null
+      : { text: online ? freshnessText(fixMs, nowMs) : `driver offline, ${freshnessText(fixMs, nowMs)}`, stale };
+  const serverNow = nowMs - m.clockSkewMs;
+  // The broker's ETA as of its answer, counted down on this page's clock.
+  const leftS = t.eta === null || stale ? null : Math.max(0, t.eta.durationS - (serverNow - t.eta.atMs) / 1000);
+  const arriveAt = (s: number) => formatClock(nowMs + s * 1000);
+  const live = { ...NONE, car: true, pickup: true };
+  // A word about an earlier driver belongs to the approach of the new one; once the trip has moved
+  // on (or ended) it would contradict what the screen says.
+  const base = t.stage === 'assigned' || t.stage === 'waiting' ? given : { ...given, notice: null };
+  switch (t.stage) {
+    case 'assigned': {
+      const show = { ...live, dropoff: t.dropoff !== null, route: !stale };
+      if (!stale && t.eta === null)
+        // A fresh position but no way to the pickup known (off the road network): no figure.
+        return {
+          ...base,
+          title: 'Your driver is on the way',
+          line: `Look for ${driver.car} · ${driver.plate}`,
+          driver,
+          freshness,
+          actions: ['cancel'],
+          show,
+        };
+      if (stale || leftS === null || t.eta === null)
+        return {
+          ...base,
+          title: online ? "Waiting for your driver's location" : 'Your driver lost their connection',
+          line: online
+            ? `${driver.name} is on the way; the position shown is out of date.`
+            : `We'll find you another driver if ${driver.name} doesn't come back in a few seconds.`,
+          driver,
+          freshness,
+          actions: ['cancel'],
+          show,
+        };
+      if (leftS <= ARRIVING_NOW_S)
+        return {
+          ...base,
+          title: 'Your driver is arriving now',
+          line: `Look for ${driver.car} · ${driver.plate}`,
+          driver,
+          freshness,
+          actions: ['cancel'],
+          show,
+        };
+      const min = Math.max(1, Math.round(leftS / 60));
+      return {
+        ...base,
+        eta: { value: String(min), unit: 'min' },
+        title: 'Your driver is on the way',
+        line: `Arrives around ${arriveAt(leftS)} · ${distanceText(t.eta.distanceM)} away`,
+        driver,
+        freshness,
+        actions: ['cancel'],
+        show,
+      };
+    }
+    case 'waiting': {
+      const leftMs = t.waitUntilMs === null ? 0 : t.waitUntilMs - serverNow;
+      return {
+        ...base,
+        title: 'Your driver is waiting',
+        line:
+          leftMs > 0
+            ? `${driver.name} is at the pickup in a ${driver.car}. Tap "I'm in" once you're in the car.`
+            : `${driver.name} has waited ${durationText(t.waitS)} and is starting the trip.`,
+        wait: { text: countdownText(leftMs), urgent: leftMs <= 30_000 },
+        driver,
+        freshness,
+        actions: ['board', 'cancel'],
+        show: { ...live, dropoff: t.dropoff !== null },
+      };
+    }
+    case 'on_trip': {
+      const show = { ...live, pickup: false, dropoff: t.dropoff !== null, route: !stale };
+      const started = t.startedBy === 'driver' ? `${driver.name} started the trip when the wait ran out.` : null;
+      if (t.dropoff === null || leftS === null || t.eta === null)
+        return {
+          ...base,
+          title: 'On your way',
+          line: stale ? 'The position shown is out of date.' : `Riding with ${driver.name}.`,
+          notice: started,
+          driver,
+          freshness,
+          show,
+        };
+      return {
+        ...base,
+        eta: leftS <= ARRIVING_NOW_S ? null : { value: String(Math.max(1, Math.round(leftS / 60))), unit: 'min' },
+        title: leftS <= ARRIVING_NOW_S ? 'Almost there' : 'On the way to your destination',
+        line: `Arrive around ${arriveAt(leftS)} · ${distanceText(t.eta.distanceM)} to go`,
+        notice: started,
+        driver,
+        freshness,
+        show,
+      };
+    }
+    case 'completed':
+      return {
+        ...base,
+        title: "You've arrived",
+        line: `Thanks for riding with ${driver.name}.`,
+        summary:
+          t.summary === null
+            ? null
+            : { distance: distanceText(t.summary.distanceM), duration: durationText(t.summary.durationS) },
+        driver,
+        actions: m.devMode ? ['done'] : [],
+        show: { ...NONE, dropoff: t.dropoff !== null },
+      };
+    case 'cancelled':
+      return {
+        ...base,
+        title: t.endReason === 'no_driver' ? 'No driver available' : 'Ride cancelled',
+        line:
+          t.endReason === 'no_driver'
+            ? `${driver.name} ${t.lost === 'offline' ? 'went offline' : 'could not continue'} and no other car is free nearby. You have not been charged.`
+            : t.endReason === 'rider_cancelled'
+              ? 'You cancelled this ride.'
+              : 'This ride was ended by support.',
+        actions: m.devMode ? ['done'] : [],
+        show: { ...NONE, pickup: true },
+      };
+    case 'reassigned':
+      return {
+        ...base,
+        title: 'Finding you a new driver…',
+        line: `${driver.name} ${t.lost === 'offline' ? 'went offline' : 'can no longer make it'}.`,
+        show: { ...NONE, pickup: true },
+      };
+  }
+}

@@ -1,0 +1,575 @@
+import '../../infra/test/provided-context';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  decodeTripMessage,
+  encodeLocation,
+  importCity,
+  type LatLng,
+  type LocationFix,
+  type RiderTrip,
+} from '@ridetrack/shared';
+import { launchChromium } from '../../infra/test/browser';
+import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
+import { ARTIFACTS, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
+
+/**
+ * The rider's pickup screen in Debian's Chromium, against the real broker (its trips in Redis, so
+ * they outlive a restart) and the real simulator, each state and transition as a rider sees it.
+ * Rides are booked as the ride app's backend books them (POST /api/trips with a service-side
+ * token) and the page is opened with the rider token in its address. Scripted drivers (real MQTT
+ * clients) play the cases a simulator cannot be told to: a driver who goes offline.
+ */
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const secret = randomBytes(32).toString('hex');
+const DRIVERS = 14;
+const WAIT_S = 12;
+let broker: BrokerProcess;
+let sim: ReturnType<typeof startSimProcess>;
+let browser: Browser;
+let base: string;
+let ops: string;
+/** Where the city's maps open ([lng, lat]): the middle of its roads. */
+let center: [number, number];
+let prefix = `rider:${randomUUID()}:`;
+const consoleErrors: string[] = [];
+
+const brokerEnv = (ports?: { mqtt: number; http: number }) => ({
+  AUTH_MODE: 'dev',
+  JWT_SECRET: secret,
+  WEB_DIR,
+  REDIS_URL: inject('redisUrl'),
+  REDIS_KEY_PREFIX: prefix,
+  TRIP_WAIT_S: String(WAIT_S),
+  TRIP_DRIVER_OFFLINE_GRACE_MS: '1500',
+  TRIP_DRIVER_SILENT_MS: '8000',
+  ...(ports ? { MQTT_PORT: String(ports.mqtt), HTTP_PORT: String(ports.http) } : {}),
+});
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  broker = await startBrokerProcess(brokerEnv());
+  base = `http://127.0.0.1:${broker.httpPort}`;
+  sim = startSimProcess(
+    ['--drivers', String(DRIVERS), '--broker', `mqtt://127.0.0.1:${broker.mqttPort}`, '--ramp', '50'],
+    { JWT_SECRET: secret },
+  );
+  browser = await launchChromium();
+  ops = await operatorToken();
+  center = ((await (await fetch(`${base}/config.json`)).json()) as { center: [number, number] }).center;
+}, 60_000);
+
+afterAll(async () => {
+  await browser.close();
+  await sim.stop();
+  await broker.stop();
+});
+
+async function operatorToken(): Promise<string> {
+  return ((await (await fetch(`${base}/api/dev/token?role=operator`)).json()) as { token: string }).token;
+}
+
+/** The API with the operator token: status and JSON body (the caller says what it expects). */
+async function api(
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${base}/api${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${ops}`, 'content-type': 'application/json' },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
+interface Booked {
+  trip: { id: string; driverId: string };
+  riderToken: string;
+}
+
+/** Books a ride as the ride app's backend does; retries while no driver is free (the fleet still starting). */
+async function book(pickup: LatLng, dropoff?: LatLng): Promise<Booked> {
+  for (let tries = 0; ; tries++) {
+    const res = await api('/trips', { method: 'POST', body: { pickup, ...(dropoff ? { dropoff } : {}) } });
+    if (res.status === 201) return res.body as Booked;
+    expect(res.status, 'dispatch refused for a reason other than no free driver').toBe(409);
+    expect(tries, 'no driver became free').toBeLessThan(100);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The demo city's junctions (the broker and the simulator drive its road graph). */
+let junctionCache: LatLng[] | null = null;
+function junctions(): LatLng[] {
+  if (junctionCache === null) {
+    const imported = importCity(readFileSync(join(ROOT, 'infra/cities/baltimore/baltimore.osm.pbf')), {
+      basemap: false,
+    });
+    if (!imported.ok) throw new Error(imported.reason);
+    const g = imported.value.graph;
+    // Junctions proper: nodes with more than two roads.
+    junctionCache = g.nodes.filter((_n, i) => (g.out[i]?.length ?? 0) > 2);
+  }
+  return junctionCache;
+}
+
+const metres = (a: LatLng, b: LatLng): number =>
+  Math.hypot((a.lat - b.lat) * 111_320, (a.lng - b.lng) * 111_320 * Math.cos((a.lat * Math.PI) / 180));
+
+type Car = LatLng & { headingDeg: number | null; driverId: string };
+
+/** An available car of the simulator's, preferably one driving (its heading known); waits for one. */
+async function availableCar(): Promise<Car> {
+  for (let tries = 0; ; tries++) {
+    const { body } = (await api(
+      `/drivers/nearby?lat=${center[1]}&lng=${center[0]}&radius_m=8000&limit=50&status=available`,
+    )) as {
+      body: { drivers: Car[] };
+    };
+    const car = body.drivers.find((d) => d.headingDeg !== null) ?? (tries > 20 ? body.drivers[0] : undefined);
+    if (car !== undefined) return car;
+    expect(tries, 'no available car in the index').toBeLessThan(200);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * A ride the simulator will serve soon: the pickup at the junction just ahead of an available car
+ * (so it arrives in seconds, not minutes), the destination a few blocks on.
+ */
+async function quickRide(): Promise<Booked & { pickup: LatLng; dropoff: LatLng }> {
+  const car = await availableCar();
+  const h = ((car.headingDeg ?? 0) * Math.PI) / 180;
+  const ahead = (p: LatLng) =>
+    (p.lng - car.lng) * Math.sin(h) * Math.cos((car.lat * Math.PI) / 180) + (p.lat - car.lat) * Math.cos(h) > 0;
+  const near = junctions().filter((j) => metres(j, car) > 60 && metres(j, car) < 400 && ahead(j));
+  const pickup = near.sort((a, b) => metres(a, car) - metres(b, car))[0] ?? car;
+  const dropoff = junctions()
+    .filter((j) => metres(j, pickup) > 250 && metres(j, pickup) < 500)
+    .sort((a, b) => metres(a, pickup) - metres(b, pickup))[0] as LatLng;
+  return { ...(await book(pickup, dropoff)), pickup, dropoff };
+}
+
+async function open(
+  path: string,
+  viewport = { width: 390, height: 844 },
+  before?: (p: Page) => Promise<void>,
+): Promise<Page> {
+  // Service workers off: page.route must see every request (a worker's own fetches bypass it).
+  const page = await browser.newPage({ viewport, serviceWorkers: 'block' });
+  page.on('console', (m) => {
+    // Chromium logs refused connections while the broker restarts, and MapLibre the tiles it could
+    // not fetch meanwhile; that is the network, which the page shows itself.
+    if (m.type() !== 'error' || /ERR_CONNECTION_REFUSED|ERR_FAILED|WebSocket|404/.test(m.text())) return;
+    const test = expect.getState().currentTestName ?? path;
+    void m
+      .args()[0]
+      ?.evaluate((e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)))
+      .then(
+        (detail) => {
+          if (!/AJAXError: Failed to fetch/.test(detail)) consoleErrors.push(`${test}: ${m.text()} ${detail}`);
+        },
+        () => consoleErrors.push(`${test}: ${m.text()}`),
+      );
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`${path}: ${e.message}`));
+  await before?.(page);
+  await page.goto(`${base}${path}`);
+  return page;
+}
+
+const text = (page: Page, id: string) => page.evaluate((i) => document.getElementById(i)?.textContent ?? '', id);
+const stage = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __ride: { trip(): RiderTrip | null } }).__ride.trip()?.stage ?? null);
+const waitTitle = (page: Page, re: RegExp, timeout = 30_000) =>
+  page.waitForFunction(
+    ([src, flags]) => new RegExp(src, flags).test(document.getElementById('title')?.textContent ?? ''),
+    [re.source, re.flags] as const,
+    { timeout },
+  );
+/**
+ * Screenshots for a person to look at: the phone screen, then the same state at a desktop size
+ * (the camera frames again for the side panel), then back to the phone.
+ */
+async function shot(page: Page, name: string): Promise<void> {
+  const phone = page.viewportSize();
+  await page.screenshot({ path: join(ARTIFACTS, `rider-${name}.png`) });
+  if (phone === null || phone.width > 800) return;
+  await page.setViewportSize({ width: 1440, height: 900 });
+  // Not an assertion: the camera's framing eases for about a second before the picture is taken.
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: join(ARTIFACTS, `rider-${name}-desktop.png`) });
+  await page.setViewportSize(phone);
+  // The map has taken the phone's size again before the test goes on (taps land where they should).
+  await page.waitForFunction((w) => {
+    const canvas = document.querySelector('canvas.maplibregl-canvas');
+    return canvas === null || Math.round(canvas.getBoundingClientRect().width) === w;
+  }, phone.width);
+}
+
+describe('rider pickup screen', () => {
+  it(
+    'draws the car, the pickup and the driver before MapLibre has loaded, and keeps them when it arrives',
+    { timeout: 90_000 },
+    async () => {
+      const ride = await quickRide();
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((r) => (release = r));
+      // MapLibre's chunk is held back: the first view must stand on its own.
+      const page = await open(`/#token=${ride.riderToken}`, undefined, async (p) => {
+        await p.route(/\/assets\/map-[^/]*\.js$/, async (route) => {
+          await held;
+          await route.continue();
+        });
+      });
+      await page.waitForSelector('[data-testid="car"]:not([hidden])');
+      await page.waitForSelector('[data-testid="pickup"]:not([hidden]) .dot');
+      expect(await page.evaluate(() => document.body.dataset['map'])).toBeUndefined();
+      const name = await text(page, 'driver-name');
+      expect(name.length).toBeGreaterThan(1);
+      expect(name).not.toMatch(/drv-/);
+      expect(await text(page, 'plate')).toMatch(/^[0-9A-Z]{5,8}$/);
+      expect(await text(page, 'title')).toMatch(/on the way|arriving/);
+      await shot(page, 'first-view');
+      release();
+      await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+      await page.waitForSelector('[data-testid="car"]:not([hidden])');
+      expect(await page.locator('canvas.maplibregl-canvas').count()).toBe(1);
+      await page.close();
+    },
+  );
+
+  it(
+    'arriving, then "your driver is waiting" with a timer, then "I\'m in", the destination and a summary',
+    { timeout: 240_000 },
+    async () => {
+      const ride = await quickRide();
+      const page = await open(`/#token=${ride.riderToken}`);
+      await waitTitle(page, /on the way|arriving/);
+      await page.waitForFunction(() => (document.getElementById('connection')?.textContent ?? '').startsWith('live'));
+      // An ETA counts down (minutes), or the driver is already "arriving now": never both.
+      const eta = await page.evaluate(() => !(document.getElementById('eta') as HTMLElement).hidden);
+      if (eta) expect(await text(page, 'title')).not.toMatch(/arriving now/);
+      await shot(page, 'arriving');
+      await waitTitle(page, /is waiting/, 150_000);
+      expect(await page.isVisible('#board')).toBe(true);
+      expect(await page.isHidden('#eta')).toBe(true);
+      const t1 = await text(page, 'wait');
+      expect(t1).toMatch(/^0:\d\d$/);
+      await page.waitForFunction((t) => document.getElementById('wait')?.textContent !== t, t1);
+      await shot(page, 'waiting');
+      await page.click('#board');
+      await waitTitle(page, /destination|almost there|on your way/i);
+      expect(await stage(page)).toBe('on_trip');
+      await shot(page, 'on-trip');
+      await waitTitle(page, /arrived/, 150_000);
+      expect(await page.isVisible('#summary')).toBe(true);
+      expect(await text(page, 'summary-distance')).toMatch(/\d+ m|\d+\.\d km/);
+      expect(await page.isHidden('[data-testid="car"]')).toBe(true);
+      await shot(page, 'arrived');
+      await page.close();
+    },
+  );
+
+  it('starts the trip when the wait runs out without "I\'m in"', { timeout: 240_000 }, async () => {
+    const ride = await quickRide();
+    const page = await open(`/#token=${ride.riderToken}`, { width: 1440, height: 900 });
+    await waitTitle(page, /is waiting/, 150_000);
+    await shot(page, 'waiting-desktop');
+    await page.waitForFunction(
+      () => /started the trip/.test(document.getElementById('notice')?.textContent ?? ''),
+      undefined,
+      {
+        timeout: (WAIT_S + 20) * 1000,
+      },
+    );
+    expect(await stage(page)).toBe('on_trip');
+    await page.close();
+  });
+});
+
+describe('before the request (dev mode)', () => {
+  it(
+    'shows the cars nearby at coarse places, sets a pickup by tap, and books from the page',
+    { timeout: 90_000 },
+    async () => {
+      const page = await open('/');
+      await page.waitForSelector('[data-testid="nearby-car"]:not([hidden])', { timeout: 30_000 });
+      expect(await text(page, 'line')).toMatch(/\d+ cars? nearby/);
+      await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+      await shot(page, 'choose');
+      await page.mouse.click(195, 300);
+      await page.waitForSelector('[data-testid="pickup"]:not([hidden]) .dot');
+      await waitTitle(page, /Confirm your pickup/);
+      await page.click('#request');
+      await waitTitle(page, /on the way|arriving|waiting/, 30_000);
+      expect(await page.evaluate(() => location.hash)).toMatch(/^#token=/);
+      await page.click('#cancel');
+      await waitTitle(page, /Ride cancelled/);
+      await page.close();
+    },
+  );
+
+  it('moves the map to a location outside the served area and says so in one line', { timeout: 60_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    await context.grantPermissions(['geolocation']);
+    await context.setGeolocation({ latitude: 40.7128, longitude: -74.006 }); // New York
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+    await page.click('#locate');
+    await waitTitle(page, /Outside our service area/);
+    expect(await text(page, 'line')).toBe("You're outside the area we serve. Rides are available in Baltimore.");
+    await page.waitForFunction(() => {
+      const c = (window as unknown as { __ride: { camera(): { center: { lat: number } } } }).__ride.camera().center;
+      return Math.abs(c.lat - 40.7128) < 0.05;
+    });
+    await shot(page, 'outside');
+    await page.click('#area');
+    await waitTitle(page, /Where can we pick you up/);
+    await context.close();
+  });
+});
+
+describe('repeat visits', () => {
+  it('serve the shell, the scripts and MapLibre from the service worker', { timeout: 90_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
+    const fromWorker: string[] = [];
+    const fromNetwork: string[] = [];
+    page.on('response', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path === '/' || path.startsWith('/assets/')) (r.fromServiceWorker() ? fromWorker : fromNetwork).push(path);
+    });
+    await page.reload();
+    await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+    expect(fromNetwork).toEqual([]);
+    expect(fromWorker).toContain('/');
+    expect(fromWorker.some((p) => /\/assets\/map-.*\.js$/.test(p))).toBe(true);
+    await context.close();
+  });
+});
+
+describe('a driver lost after assignment', () => {
+  it(
+    'tells the rider within seconds, offers a new driver, and says so when nobody else is left',
+    { timeout: 90_000 },
+    async () => {
+      // Far from the simulated city: only the two scripted drivers are near this pickup.
+      const pickup = { lat: 39.2, lng: -76.85 };
+      const a = await scriptedDriver('test-a', { lat: 39.2006, lng: -76.85 });
+      const b = await scriptedDriver('test-b', { lat: 39.203, lng: -76.85 });
+      const ride = await book(pickup);
+      expect(ride.trip.driverId).toBe('test-a');
+      const page = await open(`/#token=${ride.riderToken}`);
+      // Every title the page shows, in order.
+      await page.evaluate(() => {
+        const seen: string[] = ((window as unknown as { titles: string[] }).titles = []);
+        const el = document.getElementById('title') as HTMLElement;
+        new MutationObserver(() => seen.push(el.textContent)).observe(el, {
+          childList: true,
+          characterData: true,
+          subtree: true,
+        });
+      });
+      await waitTitle(page, /on the way|arriving/);
+      await page.waitForFunction(() => (document.getElementById('connection')?.textContent ?? '').startsWith('live'));
+      const first = await text(page, 'driver-name');
+      const offlineAt = Date.now();
+      a.client.stream.destroy(); // the phone loses its network
+      {
+        await page.waitForFunction(
+          () => /found you another driver/.test(document.getElementById('notice')?.textContent ?? ''),
+          undefined,
+          { timeout: 20_000 },
+        );
+        expect(Date.now() - offlineAt).toBeLessThan(10_000);
+        const titles = await page.evaluate(() => (window as unknown as { titles: string[] }).titles);
+        // While the driver was gone the page said so, without an ETA (never one on stale data).
+        expect(titles).toContain('Your driver lost their connection');
+        expect(await text(page, 'notice')).toContain(`${first} went offline`);
+        await page.waitForFunction((n) => document.getElementById('driver-name')?.textContent !== n, first);
+        await waitTitle(page, /on the way|arriving/);
+        await shot(page, 'new-driver');
+        expect(await page.evaluate(() => location.hash)).not.toContain(ride.riderToken);
+      }
+      b.client.stream.destroy();
+      await waitTitle(page, /No driver available/, 20_000);
+      expect(await text(page, 'line')).toMatch(/went offline and no other car is free nearby/);
+      await shot(page, 'no-driver');
+      await page.close();
+    },
+  );
+});
+
+describe('the car on screen', () => {
+  it('moves at its speed every frame, without jumps, at zoom 16', { timeout: 120_000 }, async () => {
+    // A ride to the far side of the city: once the rider is in, the car drives for minutes.
+    const near = await quickRide();
+    await api(`/trips/${near.trip.id}/cancel`, { method: 'POST' });
+    const far = [...junctions()].sort((a, b) => metres(b, near.pickup) - metres(a, near.pickup))[0] as LatLng;
+    const ride = await book(near.pickup, far);
+    const page = await open(`/?zoom=16#token=${ride.riderToken}`);
+    await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+    await waitTitle(page, /is waiting/, 150_000);
+    await page.click('#board');
+    // Once the car is driving (speed in its fixes), its drawn position is read every frame.
+    await page
+      .waitForFunction(
+        () => {
+          const t = (window as unknown as { __ride: { trip(): RiderTrip | null } }).__ride.trip();
+          return (t?.car?.speedMps ?? 0) > 3 && (t?.eta?.durationS ?? 0) > 30;
+        },
+        undefined,
+        { timeout: 60_000 },
+      )
+      .catch(async (err: unknown) => {
+        const t = await page.evaluate(() =>
+          (window as unknown as { __ride: { trip(): RiderTrip | null } }).__ride.trip(),
+        );
+        throw new Error(`the car never drove with half a minute to go: ${JSON.stringify({ ...t, route: null })}`, {
+          cause: err,
+        });
+      });
+    // Each frame: how far the car moved on screen, and how long the frame was.
+    const frames = await page.evaluate(
+      () =>
+        new Promise<{ d: number; dt: number }[]>((resolve) => {
+          const el = document.querySelector('[data-testid="car"]') as HTMLElement;
+          const at = () => {
+            const m = /translate\(([-\d.]+)px, ([-\d.]+)px\)/.exec(el.style.transform);
+            return { x: Number(m?.[1]), y: Number(m?.[2]) };
+          };
+          const out: { d: number; dt: number }[] = [];
+          let last = at();
+          let lastT = performance.now();
+          const end = lastT + 4000;
+          const tick = (t: number) => {
+            const p = at();
+            out.push({ d: Math.hypot(p.x - last.x, p.y - last.y), dt: t - lastT });
+            last = p;
+            lastT = t;
+            if (t < end) requestAnimationFrame(tick);
+            else resolve(out);
+          };
+          requestAnimationFrame(tick);
+        }),
+    );
+    const moving = frames.filter((f) => f.d > 0.001).length / frames.length;
+    // A loaded machine drops frames; a jump is judged per 60th of a second, as the benchmark's figure is.
+    const perFrame = frames.map((f) => f.d * Math.min(1, 16.7 / Math.max(1, f.dt)));
+    expect(frames.length).toBeGreaterThan(20);
+    expect(moving, `moved on ${(moving * 100).toFixed(1)}% of ${frames.length} frames`).toBeGreaterThanOrEqual(0.95);
+    expect(Math.max(...perFrame), 'largest move in a 60th of a second, px').toBeLessThanOrEqual(3);
+    await page.close();
+  });
+});
+
+describe('restarts', () => {
+  it('keeps the trip through a broker restart mid-trip; the car moves again', { timeout: 120_000 }, async () => {
+    const ride = await quickRide();
+    const page = await open(`/#token=${ride.riderToken}`);
+    await page.waitForFunction(() => (document.getElementById('connection')?.textContent ?? '').startsWith('live'));
+    await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+    const ports = { mqtt: broker.mqttPort, http: broker.httpPort };
+    await broker.stop('SIGKILL');
+    await page.waitForFunction(() => !(document.getElementById('connection')?.textContent ?? '').startsWith('live'));
+    broker = await startBrokerProcess(brokerEnv(ports));
+    await page.waitForFunction(
+      () => (document.getElementById('connection')?.textContent ?? '').startsWith('live'),
+      undefined,
+      { timeout: 30_000 },
+    );
+    const before = await page.$eval('[data-testid="car"]', (el) => (el as HTMLElement).style.transform);
+    await page.waitForFunction(
+      (b) => (document.querySelector('[data-testid="car"]') as HTMLElement).style.transform !== b,
+      before,
+      { timeout: 30_000 },
+    );
+    expect(await text(page, 'title')).not.toMatch(/no longer exists/);
+    await page.close();
+  });
+
+  it('says a trip no longer exists when the broker comes back without it', { timeout: 120_000 }, async () => {
+    const ride = await quickRide();
+    const page = await open(`/#token=${ride.riderToken}`);
+    await waitTitle(page, /on the way|arriving|waiting/);
+    await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+    const ports = { mqtt: broker.mqttPort, http: broker.httpPort };
+    await broker.stop('SIGKILL');
+    prefix = `rider:${randomUUID()}:`; // its store is gone: a new, empty one
+    broker = await startBrokerProcess(brokerEnv(ports));
+    await waitTitle(page, /This trip no longer exists/, 30_000);
+    expect(await page.isHidden('[data-testid="car"]')).toBe(true);
+    expect(await page.isHidden('#eta')).toBe(true);
+    await shot(page, 'gone');
+    await page.close();
+  });
+
+  it('logged no console errors', () => {
+    expect(consoleErrors.join('\n')).toBe('');
+  });
+});
+
+/**
+ * A driver played by the test: a real MQTT client with a driver token, at one place, reporting
+ * every second as a driver app does (`to_pickup` once dispatch has given it a trip) until its
+ * connection is cut.
+ */
+async function scriptedDriver(id: string, at: LatLng): Promise<{ client: MqttClient }> {
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.mqttPort}`, {
+    clientId: id,
+    username: 'driver',
+    password: await driverToken(id),
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+  });
+  let tripState: LocationFix['tripState'] = 'available';
+  client.on('message', (_topic, payload) => {
+    const m = decodeTripMessage(payload);
+    if (m.ok) tripState = m.value.state === 'assigned' ? 'to_pickup' : 'available';
+  });
+  await client.subscribeAsync(`d/${id}/t`, { qos: 1 });
+  let seq = 0;
+  const fix = () =>
+    client.publish(
+      `d/${id}/l`,
+      Buffer.from(
+        encodeLocation({
+          seq: ++seq,
+          timestampMs: Date.now(),
+          ...at,
+          headingDeg: 90,
+          speedMps: 8,
+          accuracyM: 5,
+          tripState,
+          simulated: true,
+        }),
+      ),
+    );
+  fix();
+  const beat = setInterval(() => {
+    if (client.connected) fix();
+    else clearInterval(beat);
+  }, 1000);
+  client.on('close', () => clearInterval(beat));
+  return { client };
+}
+
+/** A driver token, signed with the broker's secret as the ride platform would. */
+function driverToken(sub: string): Promise<string> {
+  return new SignJWT({ role: 'driver' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(secret));
+}
