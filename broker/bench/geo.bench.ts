@@ -45,6 +45,7 @@ function fleet(n: number): DriverState[] {
       tripState: 'available',
       seq: 1,
       fixTimestampMs: Date.now(),
+      simulated: true,
       updatedMs: Date.now(),
       cell: latLngToCell(lat, lng, RES),
     };
@@ -92,13 +93,7 @@ async function updateRate(index: GeoIndex, drivers: DriverState[], total: number
     setPending: () => undefined,
   };
   const never = 3_600_000; // flushed here, not by its timers
-  const indexer = new Indexer(
-    index,
-    { flushIntervalMs: never, sweepIntervalMs: never },
-    counters,
-    pino({ enabled: false }),
-    Date.now,
-  );
+  const indexer = new Indexer(index, { flushIntervalMs: never }, counters, pino({ enabled: false }), Date.now);
   const t0 = performance.now();
   for (let i = 0; i < total; i += round) {
     for (let k = i; k < Math.min(i + round, total); k++) {
@@ -160,7 +155,7 @@ try {
     await redis.flushall(); // our own throwaway server
     const base = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
     const drivers = fleet(n);
-    const index = new RedisGeoIndex(new Redis(redisServer.url), 'bench:', RES, 3_600_000, 64);
+    const index = new RedisGeoIndex(new Redis(redisServer.url), 'bench:', RES, 5, 3_600_000, 64);
     await index.upsert(drivers);
     const used = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
     const bytesPerDriver = (used - base) / n;
@@ -201,7 +196,7 @@ try {
       );
     });
 
-    const memory = new MemoryGeoIndex(RES, 3_600_000, 64);
+    const memory = new MemoryGeoIndex(RES, 5, 3_600_000, 64);
     await memory.upsert(drivers);
     const memUpdates = await updateRate(memory, drivers, UPDATES);
     const memNear = await latencies(() => memory.nearby(query(), Date.now()));

@@ -15,6 +15,7 @@ import type { TokenMinter, TokenVerifier } from './auth/tokens';
 import { isLoopback } from './config';
 import { Dispatch, type DispatchOptions } from './dispatch';
 import { Indexer } from './geo/indexer';
+import { Janitor } from './geo/janitor';
 import { openGeoIndex, type GeoOptions } from './geo/open-index';
 import { createApi } from './http/api';
 import { mountWeb, type WebOptions } from './http/web';
@@ -36,8 +37,10 @@ import {
   gateCounters,
   historyCounters,
   indexerCounters,
+  janitorCounters,
   liveCounters,
   refusalCounts,
+  routingCounters,
   type Metrics,
 } from './metrics';
 import { openOperatorServices, type HistoryOptions } from './operator-services';
@@ -115,8 +118,18 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   const metrics = createMetrics();
   const load = new LoadMonitor();
   const memoryFixes = new MemoryFixStore(options.fixRetentionMs, now);
-  const index = await openGeoIndex(options.geo, log, now);
+  const { index, leases } = await openGeoIndex(options.geo, log, now);
   const indexer = new Indexer(index, options.geo, indexerCounters(metrics), log.child({ module: 'indexer' }), now);
+  // One janitor per region across the nodes sharing the index (alone: this node sweeps it all).
+  const janitor = new Janitor(
+    index,
+    leases,
+    { nodeId: options.cluster.nodeId, intervalMs: options.geo.sweepIntervalMs },
+    janitorCounters(metrics),
+    log.child({ module: 'janitor' }),
+    now,
+  );
+  janitor.start();
   const ops = openOperatorServices(options.history, { log, now, counters: historyCounters(metrics) });
   // Every fix the gate accepts is also the driver's new place in the geo-index, and a point of its track.
   const fixes = {
@@ -144,6 +157,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     change: (up) => metrics.clusterUp.set(up ? 1 : 0),
     // Redis lost what this node wrote: its drivers' presence and last positions go back in.
     lost: () => backends.restoreRetained(retainedStateOfThisNode()),
+    routing: routingCounters(metrics),
   });
   if (backends.clustered) metrics.clusterUp.set(1);
   const { persistence } = backends;
@@ -491,6 +505,8 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     for (const s of httpServers) s.closeAllConnections();
     await Promise.all(closed);
     clearInterval(sweeper);
+    janitor.stop();
+    await leases?.leave(options.cluster.nodeId);
     await indexer.close();
     await ops.close();
     await index.close();
