@@ -47,6 +47,8 @@ export interface AedesBackends {
 
 /** Retained messages a node remembers of its own writes, to serve while Redis is away. */
 const RECENT_MAX = 200_000;
+/** A retained write that failed (a shard failing over) is tried again after this long. */
+const RETAINED_RETRY_MS = 500;
 /** How long retained writes are gathered before they go to Redis together. */
 const RETAINED_FLUSH_MS = 20;
 
@@ -62,6 +64,8 @@ export type RetainedPacket = { topic: string; payload: Buffer; retain?: boolean;
  */
 class LastPositionStore extends RedisPersistence {
   private readonly pending = new Map<string, RetainedPacket>();
+  /** Writes in flight, by topic (reads on this node see them as pending). */
+  private readonly inflight = new Map<string, RetainedPacket>();
   private timer: NodeJS.Timeout | undefined;
   /** While Redis is away, writes wait here (the newest per topic) and go once it is back. */
   private up = true;
@@ -117,8 +121,8 @@ class LastPositionStore extends RedisPersistence {
     if (up) this.schedule();
   }
 
-  private schedule(): void {
-    if (this.up && this.pending.size > 0) this.timer ??= setTimeout(() => void this.flush(), RETAINED_FLUSH_MS);
+  private schedule(delayMs = RETAINED_FLUSH_MS): void {
+    if (this.up && this.pending.size > 0) this.timer ??= setTimeout(() => void this.flush(), delayMs);
   }
 
   /**
@@ -137,8 +141,9 @@ class LastPositionStore extends RedisPersistence {
       return Readable.from([...this.recent.values()].filter((p) => filters.test(p.topic)));
     }
     const stored = super.createRetainedStreamCombi(patterns);
-    if (this.pending.size === 0) return stored;
-    const pending = new Map(this.pending);
+    if (this.pending.size === 0 && this.inflight.size === 0) return stored;
+    // What this node is writing, the newest first: pending before in flight.
+    const pending = new Map([...this.inflight, ...this.pending]);
     return (async function* () {
       for await (const packet of stored) if (!pending.has(packet.topic)) yield packet;
       // An empty payload pending is a deletion: nothing to send for it.
@@ -146,22 +151,37 @@ class LastPositionStore extends RedisPersistence {
     })();
   }
 
-  /** Writes what is pending now. */
+  /**
+   * Writes what is pending now. A topic has one write in flight at most: a newer message waits for
+   * the one before it to settle, so that a write retried by the client (a shard failing over) can
+   * never land after a newer one and put an older position back.
+   */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = [...this.pending.values()];
-    this.pending.clear();
+    const batch: RetainedPacket[] = [];
+    for (const [topic, packet] of this.pending) {
+      if (this.inflight.has(topic)) continue;
+      this.pending.delete(topic);
+      this.inflight.set(topic, packet);
+      batch.push(packet);
+    }
     await Promise.all(batch.map((packet) => this.write(packet)));
   }
 
   private async write(packet: RetainedPacket): Promise<void> {
+    let failed = false;
     try {
       await super.storeRetained(packet);
     } catch (err) {
-      // Kept for the next try, unless a newer one came meanwhile: Redis catches up when it is back.
+      failed = true;
+      // Kept for the next try, unless a newer one came meanwhile: Redis catches up when it is back,
+      // and a shard failing over is tried again shortly (the driver may have published its last).
       if (!this.pending.has(packet.topic)) this.pending.set(packet.topic, packet);
       this.onError(err as Error);
+    } finally {
+      this.inflight.delete(packet.topic);
+      if (this.pending.has(packet.topic)) this.schedule(failed ? RETAINED_RETRY_MS : RETAINED_FLUSH_MS);
     }
   }
 }
