@@ -23,6 +23,8 @@ import type { CityMap } from './map/city-map';
 import { MemoryFixStore } from './fix-store';
 import { createApp } from './http/app';
 import { FleetStream } from './http/fleet-stream';
+import { MemoryRegionBus, RedisRegionBus, type RegionBus } from './fleet/region-bus';
+import { RegionPublisher } from './fleet/region-publisher';
 import { LiveHttp, type LiveOptions } from './http/live';
 import { LiveHub } from './live/hub';
 import { aedesSource } from './live/aedes-source';
@@ -139,8 +141,31 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       memoryFixes.accept(id, last);
       indexer.offer(id, last.fix);
       ops.recorder.offer(id, last.fix);
+      regionPublisher.fix(id, last.fix);
     },
   };
+  // The operators' fleet view: this node's drivers, per region, for the regions consoles show.
+  const regionBus: RegionBus =
+    options.cluster.redis === undefined
+      ? new MemoryRegionBus()
+      : new RedisRegionBus(options.cluster.redis, options.cluster.keyPrefix, (err) =>
+          log.debug({ err: err.message }, 'fleet bus: redis unreachable'),
+        );
+  const regionPublisher = new RegionPublisher(
+    regionBus,
+    {
+      nodeId: options.cluster.nodeId,
+      h3Resolution: index.h3Resolution,
+      regionResolution: index.regionResolution,
+      intervalMs: 500,
+      pollMs: 1000,
+    },
+    (driverId) => {
+      const last = memoryFixes.get(driverId);
+      return last === undefined ? undefined : { fix: last.fix, online: presence.isOnline(driverId) };
+    },
+  );
+  regionPublisher.start();
   const sweeper = setInterval(
     () => {
       memoryFixes.sweep();
@@ -190,7 +215,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     log.warn({ err: err.message }, 'broker error survived (shared state unreachable?)');
   });
   await aedes.listen();
-  const presence = new Presence(aedes, now, log);
+  const presence = new Presence(aedes, now, log, (driverId) => regionPublisher.presence(driverId));
   /** What only this node knows, as retained messages: its drivers online, where each was last. */
   function retainedStateOfThisNode() {
     const packets = [];
@@ -370,7 +395,13 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
           eventLoopLagMs: Math.round(load.lagMs),
           index,
           ...(clusterUp === null ? {} : { cluster: { up: clusterUp } }),
-          live: { ...live.open, fleet: fleet.openCount, drivers: hub.drivers, listeners: hub.listeners },
+          live: {
+            ...live.open,
+            fleet: fleet.openCount,
+            fleetRegions: fleet.regionCount,
+            drivers: hub.drivers,
+            listeners: hub.listeners,
+          },
         },
       };
     },
@@ -394,18 +425,23 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       verifier: options.auth.verifier,
       now,
       maxCellsPerRequest: MAX_CELLS_PER_REQUEST,
+      maxStreamRegions: options.live.fleetMaxRegions,
     }),
   );
   mountWeb(app, options.web, { dispatch, minter: deps.minter ?? null, city: deps.city ?? null });
   const fetchListener = getRequestListener(app.fetch);
   const fleet = new FleetStream({
-    aedes,
-    persistence,
+    bus: regionBus,
+    localRows: (region) => regionPublisher.rows(region),
+    localRegions: () => regionPublisher.regions(),
+    showing: (regions) => regionPublisher.show(regions),
+    index,
     verifier: options.auth.verifier,
     counters: liveCounters(metrics),
     intervalMs: 500,
     heartbeatMs: options.live.heartbeatMs,
     maxBufferedBytes: options.live.fleetMaxBufferedBytes,
+    maxRegions: options.live.fleetMaxRegions,
     statsIntervalMs: 2000,
     refusalCounts: () => refusalCounts(metrics),
     now,
@@ -506,6 +542,8 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     await Promise.all(closed);
     clearInterval(sweeper);
     janitor.stop();
+    regionPublisher.stop();
+    await regionBus.close();
     await leases?.leave(options.cluster.nodeId);
     await indexer.close();
     await ops.close();

@@ -94,6 +94,7 @@ const schema = z.object({
     .int()
     .min(65_536)
     .default(4 * 1024 * 1024),
+  FLEET_MAX_REGIONS: z.coerce.number().int().min(1).max(4096).default(64),
   WEB_DIR: z.string().min(1).optional(),
   CITY_FILE: z.string().min(1).optional(),
   CITY_CACHE_DIR: z.string().min(1).optional(),

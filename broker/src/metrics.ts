@@ -124,7 +124,7 @@ export function createMetrics() {
     }),
     routedIn: new Counter({
       name: 'ridetrack_routed_in_total',
-      help: "Messages from other nodes received through Redis, by route (driver: a followed driver's channel; control: classic pub/sub)",
+      help: "Messages from other nodes received through Redis, by kind (driver: a driver's fixes and presence, by its channel or the firehose; control: the rest)",
       labelNames: ['route'] as const,
       registers: [registry],
     }),

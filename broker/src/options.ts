@@ -104,6 +104,7 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       heartbeatMs: config.SSE_HEARTBEAT_MS,
       maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES,
       fleetMaxBufferedBytes: config.FLEET_MAX_BUFFERED_BYTES,
+      fleetMaxRegions: config.FLEET_MAX_REGIONS,
       retryMs: 2000,
     },
     dispatch: { searchRadiusM: config.DISPATCH_RADIUS_M, candidates: 8, tripTtlS: config.TRIP_TTL_S },

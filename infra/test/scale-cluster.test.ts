@@ -5,6 +5,7 @@ import { decodeLocation, encodeLocation, locationTopic, statusTopic, type Locati
 import type { BrokerProcess } from './broker-process';
 import { ClusterKit, metricOf, tcpUrl } from './cluster-kit';
 import { startRedisCluster, type TestRedisCluster } from './redis-cluster';
+import { openEvents } from './sse';
 import { until } from './until';
 
 /**
@@ -152,6 +153,12 @@ describe('four broker nodes on a Redis Cluster', () => {
       expect(followedShards.size).toBe(2);
       expect([...followedShards].some((p) => p !== cluster.servers[0]?.port)).toBe(true);
 
+      // An operator's console on node d shows the region of place 0: it gets batches of that region
+      // from the nodes its drivers are on, and still no driver's fixes.
+      const region0 = cellToParent(latLngToCell(...(PLACES[0] as [number, number]), 9), 5);
+      const console0 = await openEvents(`http://127.0.0.1:${nodes[3]?.httpPort}/api/fleet/events?regions=${region0}`, {
+        authorization: `Bearer ${await kit.token({ role: 'operator', sub: 'ops' })}`,
+      });
       const before = await Promise.all(nodes.map(routedIn));
       const FIXES = 20;
       for (let k = 0; k < FIXES; k++) await Promise.all(drivers.slice(0, 8).map(publish));
@@ -169,6 +176,20 @@ describe('four broker nodes on a Redis Cluster', () => {
       }, 'nodes received their followed drivers');
       const after = await Promise.all(nodes.map(routedIn));
       expect(after.map((v, i) => v - (before[i] ?? 0))).toEqual(expected);
+      // The console has every driver of place 0 at its last fix, from four nodes' batches.
+      const inRegion0 = drivers.filter((d) => d.place === 0 && drivers.indexOf(d) < 8).map((d) => d.id);
+      const lastSeq = (): Map<string, number> => {
+        const seen = new Map<string, number>();
+        for (const e of console0.events.filter((x) => x.event === 'drivers'))
+          for (const row of (JSON.parse(e.data) as { rows: [string, number][] }).rows) seen.set(row[0], row[1]);
+        return seen;
+      };
+      await until(
+        () => inRegion0.every((id) => lastSeq().get(id) === FIXES),
+        'the console has place 0 at its last fix',
+      );
+      expect([...lastSeq().keys()].every((id) => drivers.find((d) => d.id === id)?.place === 0)).toBe(true);
+      console0.close();
     },
   );
 

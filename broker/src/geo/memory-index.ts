@@ -99,6 +99,16 @@ export class MemoryGeoIndex implements GeoIndex {
     return Promise.resolve([...new Set([...this.cells.keys()].map((c) => this.regionOf.get(c)))]);
   }
 
+  regionCounts(nowMs: number): Promise<CellCount[]> {
+    const counts = new Map<string, number>();
+    for (const state of this.drivers.values()) {
+      if (!this.live(state, nowMs)) continue;
+      const region = this.regionOf.get(state.cell);
+      counts.set(region, (counts.get(region) ?? 0) + 1);
+    }
+    return Promise.resolve([...counts].map(([cell, count]) => ({ cell, count })));
+  }
+
   /** One process holds every region: its janitor sweeps them all at once (sweep). */
   sweepRegion(region: string, nowMs: number): Promise<number> {
     return this.sweepWhere(nowMs, (state) => this.regionOf.get(state.cell) === region);

@@ -321,6 +321,13 @@ export class RedisGeoIndex implements GeoIndex {
     return this.redis.smembers(this.keys.regions).catch(unavailable);
   }
 
+  /** The size of each region's pointer hash: its drivers, stale ones too until they are swept. */
+  async regionCounts(): Promise<CellCount[]> {
+    const regions = await this.regions();
+    const counts = await Promise.all(regions.map((r) => this.redis.hlen(this.keys.pointers(r)))).catch(unavailable);
+    return regions.map((cell, i) => ({ cell, count: counts[i] ?? 0 })).filter((r) => r.count > 0);
+  }
+
   /** Sweeps one region in slices of cells; a region left empty leaves the list of regions. */
   async sweepRegion(region: string, nowMs: number): Promise<number> {
     const cutoff = nowMs - this.staleMs;

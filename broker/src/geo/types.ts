@@ -78,6 +78,8 @@ export interface GeoIndex {
   regionDrivers(region: string, nowMs: number): Promise<DriverState[]>;
   /** The regions that hold drivers (or held them until the last sweep). */
   regions(): Promise<string[]>;
+  /** Drivers per region, the whole fleet (stale ones counted until the janitor removes them). */
+  regionCounts(nowMs: number): Promise<CellCount[]>;
   /** Removes one region's drivers not heard from within the staleness window; returns how many. */
   sweepRegion(region: string, nowMs: number): Promise<number>;
   /** Removes drivers not heard from within the staleness window, in every region; returns how many. */

@@ -40,7 +40,7 @@ export interface RoutedMqDeps {
 }
 
 export interface RoutingCounters {
-  /** A message from another node arrived, by route. */
+  /** A message from another node arrived: a driver's data (by its channel or the firehose), or control. */
   received(route: 'driver' | 'control'): void;
   /** A message went to Redis for other nodes, by route. */
   published(route: 'driver' | 'control' | 'firehose'): void;
@@ -199,7 +199,8 @@ export class RoutedMq {
     const packet = decodeRouted(message);
     if (packet === null || packet.brokerId === this.deps.nodeId) return;
     const viaDriver = !channel.startsWith(this.channels.classicPrefix);
-    this.deps.counters.received(viaDriver ? 'driver' : 'control');
+    // Counted by what the message is (a driver's data, however it came: its channel or the firehose).
+    this.deps.counters.received(viaDriver ? 'driver' : publishRoute(packet.topic).kind);
     // A second copy is possible where patterns overlap (classic) and while this node holds a
     // whole-fleet subscriber (a followed driver's message comes both ways).
     if ((!viaDriver || this.firehose.held) && this.seenBefore2(`${packet.brokerId}\u0000${packet.brokerCounter}`))
