@@ -390,6 +390,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
           maxEventLoopLagMs: options.admission.maxEventLoopLagMs,
         }),
         details: {
+          node: options.cluster.nodeId,
           connections: aedes.connectedClients,
           driversOnline: presence.onlineCount,
           eventLoopLagMs: Math.round(load.lagMs),

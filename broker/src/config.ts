@@ -53,6 +53,7 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  BROKER_PROCESSES: z.coerce.number().int().min(1).max(256).default(1),
   REDIS_CLUSTER_NODES: z
     .string()
     .refine((v) => parseClusterNodes(v) !== null, 'must be host:port[,host:port...] of Redis Cluster nodes')
@@ -124,6 +125,14 @@ function crossFieldProblems(env: Record<string, string>): string[] {
   }
   if (env['REDIS_URL'] !== undefined && env['REDIS_CLUSTER_NODES'] !== undefined) {
     problems.push('REDIS_CLUSTER_NODES: set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
+  }
+  if (
+    Number(env['BROKER_PROCESSES'] ?? 1) > 1 &&
+    ((env['REDIS_URL'] === undefined && env['REDIS_CLUSTER_NODES'] === undefined) || env['CLUSTER'] === 'off')
+  ) {
+    problems.push(
+      'BROKER_PROCESSES: several processes are several nodes: they need REDIS_URL or REDIS_CLUSTER_NODES (and CLUSTER=auto) to share state',
+    );
   }
   if (env['REDIS_PASSWORD'] !== undefined && env['REDIS_CLUSTER_NODES'] === undefined) {
     problems.push('REDIS_PASSWORD: only with REDIS_CLUSTER_NODES (a single Redis takes it in REDIS_URL)');

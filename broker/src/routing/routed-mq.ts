@@ -75,6 +75,9 @@ export class RoutedMq {
   private readonly firehose: Firehose;
   private readonly control: string;
   private seen = new Set<string>();
+  /** The name messages from other nodes are delivered under here, and their count. */
+  private readonly inboundId: string;
+  private inboundCounter = 0;
   private seenBefore = new Set<string>();
   private closed = false;
 
@@ -82,6 +85,7 @@ export class RoutedMq {
     this.channels = channelNames(deps.keyPrefix);
     this.sharded = isCluster(deps.pub);
     this.control = `${deps.keyPrefix}ctl:firehose`;
+    this.inboundId = `${deps.nodeId}~in`;
     this.firehose = new Firehose(deps.pub, this.channels.firehose, deps.nodeId, FIREHOSE_PERIOD_MS, () => {
       deps.pub.publish(this.control, deps.nodeId).catch(() => undefined);
     });
@@ -201,10 +205,16 @@ export class RoutedMq {
     const viaDriver = !channel.startsWith(this.channels.classicPrefix);
     // Counted by what the message is (a driver's data, however it came: its channel or the firehose).
     this.deps.counters.received(viaDriver ? 'driver' : publishRoute(packet.topic).kind);
-    // A second copy is possible where patterns overlap (classic) and while this node holds a
-    // whole-fleet subscriber (a followed driver's message comes both ways).
-    if ((!viaDriver || this.firehose.held) && this.seenBefore2(`${packet.brokerId}\u0000${packet.brokerCounter}`))
-      return;
+    // A second copy is possible where patterns overlap (classic), while this node holds a
+    // whole-fleet subscriber (a followed driver's message comes both ways), and where the client
+    // holds a channel twice for a moment (a sharded subscriber replaced after a topology change).
+    if (this.seenBefore2(`${packet.brokerId}\u0000${packet.brokerCounter}`)) return;
+    // Aedes drops a message for a client when its counter is not above the last one that client had
+    // from the same broker id (its duplicate check). Messages of one node travel on many channels,
+    // over many shards, and may arrive in another order than they were sent: each is given a new
+    // name here, in the order it arrived, so that none is taken for a duplicate.
+    packet.brokerId = this.inboundId;
+    packet.brokerCounter = ++this.inboundCounter;
     this.local.emit(packet);
   }
 
