@@ -18,6 +18,10 @@ export interface TestRedisCluster {
   settled(timeoutMs?: number): Promise<void>;
   /** INFO commandstats summed by command over the primaries: calls per command name. */
   commandCalls(): Promise<Map<string, number>>;
+  /** INFO commandstats summed by command over the primaries: microseconds spent per command name. */
+  commandUsec(): Promise<Map<string, number>>;
+  /** Per primary (by port): commands served and CPU seconds used (user + system) so far. */
+  shardStats(): Promise<Map<number, { calls: number; cpuS: number }>>;
   /** Resets every primary's command counters (CONFIG RESETSTAT). */
   resetStats(): Promise<void>;
   stop(): Promise<void>;
@@ -104,6 +108,32 @@ export async function startRedisCluster(
         }
       }
       return calls;
+    },
+    async commandUsec() {
+      const usec = new Map<string, number>();
+      for (const s of alive()) {
+        if (!(await isPrimary(s))) continue;
+        for (const line of (await s.command(['INFO', 'commandstats'])).split('\n')) {
+          const m = /^cmdstat_([^:]+):calls=\d+,usec=(\d+)/.exec(line.trim());
+          if (m !== null) usec.set(m[1] ?? '', (usec.get(m[1] ?? '') ?? 0) + Number(m[2]));
+        }
+      }
+      return usec;
+    },
+    async shardStats() {
+      const out = new Map<number, { calls: number; cpuS: number }>();
+      for (const s of alive()) {
+        if (!(await isPrimary(s))) continue;
+        let calls = 0;
+        for (const line of (await s.command(['INFO', 'commandstats'])).split('\n')) {
+          const m = /^cmdstat_[^:]+:calls=(\d+)/.exec(line.trim());
+          if (m !== null) calls += Number(m[1]);
+        }
+        const cpu = await s.command(['INFO', 'cpu']);
+        const field = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(cpu)?.[1] ?? 0);
+        out.set(s.port, { calls, cpuS: field('used_cpu_sys') + field('used_cpu_user') });
+      }
+      return out;
     },
     async resetStats() {
       await Promise.all(alive().map((s) => s.command(['CONFIG', 'RESETSTAT'])));
