@@ -222,8 +222,9 @@ export function aedesBackends(
   // per event-loop turn; subscriptions wait for Redis and are made again after a reconnect.
   const pub = openRedis(target, { failFast: true, autoPipelining: true });
   const sub = openRedis(target, { failFast: false, shardedSubscribers: true });
-  // State (retained, sessions, the watch's marker) queues while connecting, tries once after.
-  const conn = openRedis(target, { failFast: false, retriesPerRequest: 1 });
+  // State (retained, sessions, the watch's marker) queues while connecting, tries once after; the
+  // retained writes of one flush go as one pipeline per server.
+  const conn = openRedis(target, { failFast: false, retriesPerRequest: 1, autoPipelining: true });
   for (const c of [pub, sub, conn]) c.on('error', warn);
   const mq = new RoutedMq({
     nodeId: options.nodeId,

@@ -39,7 +39,8 @@ export async function openGeoIndex(options: GeoOptions, log: Logger, now: () => 
       leases: null,
     };
   }
-  const redis = openRedis(options.redis, { failFast: true, lazy: true });
+  // A search's reads of one step (one HVALS a cell) go as one pipeline per server.
+  const redis = openRedis(options.redis, { failFast: true, lazy: true, autoPipelining: true });
   let lastErrorLogMs = 0;
   redis.on('error', (err: Error) => {
     // ioredis reports every failed reconnect; say it at most every 10 s.
