@@ -1,10 +1,12 @@
 /**
- * npm run bench:cluster — broker nodes sharing one Redis, as processes on this machine.
+ * npm run bench:cluster — broker nodes sharing one Redis or a Redis Cluster, as processes on this
+ * machine.
  *
- * 1. Throughput and latency for 1, 2 and 3 nodes: BENCH_DRIVERS drivers on raw TCP, each followed
- *    by a rider on WebSocket on *another* node (so every message crosses Redis), at each offered
- *    rate of BENCH_RATES; and one node without Redis routing (CLUSTER=off) on the same load, for
- *    the cost of the Redis hop.
+ * 1. Throughput and latency for 1, 2 and 3 nodes on one Redis, and 1 and 3 nodes on a Redis Cluster
+ *    of three shards: BENCH_DRIVERS drivers on raw TCP, each followed by a rider on WebSocket on
+ *    *another* node (so every message crosses Redis), at each offered rate of BENCH_RATES; and one
+ *    node without Redis (CLUSTER=off) on the same load, for the cost of being clustered (CPU per
+ *    delivered fix, against the node alone). Appends the run to docs/results/cluster.jsonl.
  * 2. Failover: BENCH_FLEET simulated drivers (driver-sim, with its broker list) over three nodes;
  *    one node is SIGKILLed; prints when 50/90/99/100% of its drivers were back online and the
  *    highest rate of reconnections any node accepted in one second, against CONNECT_RATE_PER_S.
@@ -12,11 +14,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
+import { startRedisCluster, type TestRedisCluster } from '../../infra/test/redis-cluster';
 import { INDEX_REDIS_SETTINGS, startRedis, type TestRedis } from '../../infra/test/redis-server';
 import { startSimProcess } from '../../infra/test/sim-process';
 import { machineLine } from '../../shared/bench/machine';
 import { createMinter } from '../src/index';
 import { Fleet, fleetCredentials, type Credentials } from './load';
+import { recordRun, resultsFile } from '../../shared/bench/results';
 
 const DRIVERS = Number(process.env['BENCH_DRIVERS'] ?? 1000);
 const RATES = (process.env['BENCH_RATES'] ?? '2000,5000,10000').split(',').map(Number);
@@ -31,7 +35,15 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function startNodes(count: number, redis: TestRedis | null, extra: Record<string, string> = {}) {
+/** Where nodes share state: none (CLUSTER=off), one Redis, or a Redis Cluster. */
+type Store = TestRedis | TestRedisCluster | null;
+
+function storeEnv(store: Store): Record<string, string> {
+  if (store === null) return { CLUSTER: 'off' };
+  return 'url' in store ? { REDIS_URL: store.url } : { REDIS_CLUSTER_NODES: store.nodes };
+}
+
+async function startNodes(count: number, redis: Store, extra: Record<string, string> = {}) {
   const nodes: BrokerProcess[] = [];
   for (let i = 0; i < count; i++) {
     nodes.push(
@@ -44,7 +56,7 @@ async function startNodes(count: number, redis: TestRedis | null, extra: Record<
         PUBLISH_BURST: '100',
         CONNECT_RATE_PER_S: String(CONNECT_RATE),
         CONNECT_BURST: String(CONNECT_RATE),
-        ...(redis === null ? { CLUSTER: 'off' } : { REDIS_URL: redis.url }),
+        ...storeEnv(redis),
         ...extra,
       }),
     );
@@ -61,8 +73,8 @@ interface Row {
   cpu: number;
 }
 
-async function throughput(label: string, count: number, redis: TestRedis | null, creds: Credentials): Promise<Row[]> {
-  if (redis !== null) await redis.command(['FLUSHALL']);
+async function throughput(label: string, count: number, redis: Store, creds: Credentials): Promise<Row[]> {
+  if (redis !== null && 'url' in redis) await redis.command(['FLUSHALL']);
   const nodes = await startNodes(count, redis);
   const fleet = new Fleet(DRIVERS);
   const rows: Row[] = [];
@@ -146,11 +158,16 @@ async function failover(redis: TestRedis) {
 }
 
 const redis = await startRedis(undefined, undefined, INDEX_REDIS_SETTINGS);
+const redisCluster = await startRedisCluster();
 try {
   const creds = await fleetCredentials(minter, DRIVERS);
   const rows: Row[] = [];
   rows.push(...(await throughput('1 node, no Redis routing', 1, null, creds)));
   for (const n of [1, 2, 3]) rows.push(...(await throughput(`${n} node${n > 1 ? 's' : ''} on Redis`, n, redis, creds)));
+  for (const n of [1, 3])
+    rows.push(
+      ...(await throughput(`${n} node${n > 1 ? 's' : ''} on a Redis Cluster (3 shards)`, n, redisCluster, creds)),
+    );
   const f = await failover(redis);
 
   console.log(`\n${machineLine()}`);
@@ -172,6 +189,21 @@ try {
       `\nBack online: 50% ${ms(0.5)}, 90% ${ms(0.9)}, 99% ${ms(0.99)}, 100% ${ms(1)}.` +
       `\nHighest reconnection rate seen (both surviving nodes): ${f.peakPerS.toFixed(0)}/s; ceiling CONNECT_RATE_PER_S=${CONNECT_RATE} per node.`,
   );
+  const alone = rows.filter((r) => r.setup.startsWith('1 node, no Redis'));
+  const perFix = (r: Row) => (r.cpu * 1e6) / (r.rate * r.delivered || 1);
+  for (const r of rows.filter((x) => x.setup.startsWith('1 node on'))) {
+    const base = alone.find((a) => a.rate === r.rate);
+    if (base !== undefined)
+      console.log(
+        `${r.setup} @ ${r.rate}/s: CPU per delivered fix ${perFix(r).toFixed(0)} µs, ${(perFix(r) / perFix(base)).toFixed(2)}x a node alone (${perFix(base).toFixed(0)} µs)`,
+      );
+  }
+  recordRun('cluster', {
+    settings: { drivers: DRIVERS, rates: RATES, stepS: STEP_S, fleet: FLEET, connectRate: CONNECT_RATE },
+    figures: { rows, failover: { onA: f.onA, backMs: Object.fromEntries(f.marks), peakPerS: f.peakPerS } },
+  });
+  console.log(`recorded in ${resultsFile('cluster')}`);
 } finally {
   await redis.stop();
+  await redisCluster.stop();
 }

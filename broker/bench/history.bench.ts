@@ -229,15 +229,9 @@ try {
       redis,
       'baseline: the geo-index writes of the same fixes (every fix pays these already)',
       async () => {
-        const index = new RedisGeoIndex(new Redis(redis.url), 'bench:', 9, 30_000, 64);
+        const index = new RedisGeoIndex(new Redis(redis.url), 'bench:', 9, 5, 30_000, 64);
         const counters = { indexed() {}, failed() {}, setUp() {}, setPending() {} };
-        const indexer = new Indexer(
-          index,
-          { flushIntervalMs: 50, sweepIntervalMs: 3_600_000 },
-          counters,
-          silent,
-          Date.now,
-        );
+        const indexer = new Indexer(index, { flushIntervalMs: 50 }, counters, silent, Date.now);
         const out = await paced(
           (id, fix) => indexer.offer(id, fix),
           () => indexer.close(),

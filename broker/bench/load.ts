@@ -93,7 +93,11 @@ export class Fleet {
   /** Fixes sent before this moment belong to an earlier window and are not counted. */
   private windowStart = 0;
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    /** Where driver i is (default: all within a few hundred metres of one point). */
+    private readonly positionOf: (i: number) => readonly [lat: number, lng: number] = (i) => [39.29 + i * 1e-5, -76.61],
+  ) {
     this.seqs = new Uint32Array(size);
     this.sentAt = new Float64Array(size * RING);
   }
@@ -116,11 +120,12 @@ export class Fleet {
     const wsPort = (i: number) => (typeof wsPorts === 'number' ? wsPorts : wsPorts(i));
     for (let i = 0; i < this.size; i++) {
       const id = Fleet.id(i);
+      const [lat, lng] = this.positionOf(i);
       const fix = encodeLocation({
         seq: 0,
         timestampMs: Date.now(),
-        lat: 39.29 + i * 1e-5,
-        lng: -76.61,
+        lat,
+        lng,
         headingDeg: 0,
         speedMps: 0,
         accuracyM: 5,

@@ -30,6 +30,7 @@ import { profileDirectory } from './trips/profiles';
 import { TripSupervisor } from './trips/supervisor';
 import { TripBook } from './trips/trip-book';
 import { Indexer } from './geo/indexer';
+import { Janitor } from './geo/janitor';
 import { openGeoIndex, type GeoOptions } from './geo/open-index';
 import { createApi } from './http/api';
 import { mountWeb, type WebOptions } from './http/web';
@@ -37,6 +38,8 @@ import type { CityMap } from './map/city-map';
 import { MemoryFixStore } from './fix-store';
 import { createApp } from './http/app';
 import { FleetStream } from './http/fleet-stream';
+import { MemoryRegionBus, RedisRegionBus, type RegionBus } from './fleet/region-bus';
+import { RegionPublisher } from './fleet/region-publisher';
 import { LiveHttp, type LiveOptions } from './http/live';
 import { LiveHub } from './live/hub';
 import { aedesSource, retainedStatus } from './live/aedes-source';
@@ -51,8 +54,10 @@ import {
   gateCounters,
   historyCounters,
   indexerCounters,
+  janitorCounters,
   liveCounters,
   refusalCounts,
+  routingCounters,
   type Metrics,
 } from './metrics';
 import { openOperatorServices, type HistoryOptions } from './operator-services';
@@ -141,8 +146,18 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   const metrics = createMetrics();
   const load = new LoadMonitor();
   const memoryFixes = new MemoryFixStore(options.fixRetentionMs, now);
-  const index = await openGeoIndex(options.geo, log, now);
+  const { index, leases } = await openGeoIndex(options.geo, log, now);
   const indexer = new Indexer(index, options.geo, indexerCounters(metrics), log.child({ module: 'indexer' }), now);
+  // One janitor per region across the nodes sharing the index (alone: this node sweeps it all).
+  const janitor = new Janitor(
+    index,
+    leases,
+    { nodeId: options.cluster.nodeId, intervalMs: options.geo.sweepIntervalMs },
+    janitorCounters(metrics),
+    log.child({ module: 'janitor' }),
+    now,
+  );
+  janitor.start();
   const ops = openOperatorServices(options.history, { log, now, counters: historyCounters(metrics) });
   // Every fix the gate accepts is also the driver's new place in the geo-index, and a point of its track.
   const fixes = {
@@ -152,8 +167,31 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       memoryFixes.accept(id, last);
       indexer.offer(id, last.fix);
       ops.recorder.offer(id, last.fix);
+      regionPublisher.fix(id, last.fix);
     },
   };
+  // The operators' fleet view: this node's drivers, per region, for the regions consoles show.
+  const regionBus: RegionBus =
+    options.cluster.redis === undefined
+      ? new MemoryRegionBus()
+      : new RedisRegionBus(options.cluster.redis, options.cluster.keyPrefix, (err) =>
+          log.debug({ err: err.message }, 'fleet bus: redis unreachable'),
+        );
+  const regionPublisher = new RegionPublisher(
+    regionBus,
+    {
+      nodeId: options.cluster.nodeId,
+      h3Resolution: index.h3Resolution,
+      regionResolution: index.regionResolution,
+      intervalMs: 500,
+      pollMs: 1000,
+    },
+    (driverId) => {
+      const last = memoryFixes.get(driverId);
+      return last === undefined ? undefined : { fix: last.fix, online: presence.isOnline(driverId) };
+    },
+  );
+  regionPublisher.start();
   const sweeper = setInterval(
     () => {
       memoryFixes.sweep();
@@ -170,6 +208,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     change: (up) => metrics.clusterUp.set(up ? 1 : 0),
     // Redis lost what this node wrote: its drivers' presence and last positions go back in.
     lost: () => backends.restoreRetained(retainedStateOfThisNode()),
+    routing: routingCounters(metrics),
   });
   if (backends.clustered) metrics.clusterUp.set(1);
   const { persistence } = backends;
@@ -202,7 +241,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     log.warn({ err: err.message }, 'broker error survived (shared state unreachable?)');
   });
   await aedes.listen();
-  const presence = new Presence(aedes, now, log);
+  const presence = new Presence(aedes, now, log, (driverId) => regionPublisher.presence(driverId));
   /** What only this node knows, as retained messages: its drivers online, where each was last. */
   function retainedStateOfThisNode() {
     const packets = [];
@@ -420,12 +459,19 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
           maxEventLoopLagMs: options.admission.maxEventLoopLagMs,
         }),
         details: {
+          node: options.cluster.nodeId,
           connections: aedes.connectedClients,
           driversOnline: presence.onlineCount,
           eventLoopLagMs: Math.round(load.lagMs),
           index,
           ...(clusterUp === null ? {} : { cluster: { up: clusterUp } }),
-          live: { ...live.open, fleet: fleet.openCount, drivers: hub.drivers, listeners: hub.listeners },
+          live: {
+            ...live.open,
+            fleet: fleet.openCount,
+            fleetRegions: fleet.regionCount,
+            drivers: hub.drivers,
+            listeners: hub.listeners,
+          },
         },
       };
     },
@@ -463,18 +509,23 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       verifier: options.auth.verifier,
       now,
       maxCellsPerRequest: MAX_CELLS_PER_REQUEST,
+      maxStreamRegions: options.live.fleetMaxRegions,
     }),
   );
   mountWeb(app, options.web, { dispatch, minter: deps.minter ?? null, city: deps.city ?? null });
   const fetchListener = getRequestListener(app.fetch);
   const fleet = new FleetStream({
-    aedes,
-    persistence,
+    bus: regionBus,
+    localRows: (region) => regionPublisher.rows(region),
+    localRegions: () => regionPublisher.regions(),
+    showing: (regions) => regionPublisher.show(regions),
+    index,
     verifier: options.auth.verifier,
     counters: liveCounters(metrics),
     intervalMs: 500,
     heartbeatMs: options.live.heartbeatMs,
     maxBufferedBytes: options.live.fleetMaxBufferedBytes,
+    maxRegions: options.live.fleetMaxRegions,
     statsIntervalMs: 2000,
     refusalCounts: () => refusalCounts(metrics),
     now,
@@ -575,6 +626,10 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     await Promise.all(closed);
     clearInterval(sweeper);
     supervisor.close();
+    janitor.stop();
+    regionPublisher.stop();
+    await regionBus.close();
+    await leases?.leave(options.cluster.nodeId);
     await indexer.close();
     await ops.close();
     await index.close();

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './store/redis-client';
 
 /**
  * Watches the cluster's Redis for this node: whether it answers, and whether it has lost what this
@@ -15,7 +15,7 @@ export class ClusterWatch {
   up = true;
 
   constructor(
-    private readonly conn: Redis,
+    private readonly conn: RedisClient,
     private readonly key: string,
     private readonly intervalMs: number,
     private readonly events: { change(up: boolean): void; lost(): void },

@@ -1,19 +1,19 @@
 import { Readable } from 'node:stream';
 import { CallBackPersistence } from 'aedes-persistence/callBackPersistence.js';
 import RedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
-import { Redis } from 'ioredis';
-import mqemitterRedis from 'mqemitter-redis';
 import { QlobberTrue } from 'qlobber';
 import type { Logger } from 'pino';
 import type { RetainedSource } from './live/aedes-source';
 import { ClusterWatch } from './cluster-watch';
 import { RetainedMatchingMemory } from './memory-store';
+import { RoutedMq, type RoutingCounters } from './routing/routed-mq';
 import { memorySessions, redisSessions, type SessionRegistry } from './sessions';
 import { markRedeliveries } from './redelivery';
+import { describeTarget, isCluster, openRedis, type RedisClient, type RedisTarget } from './store/redis-client';
 
 export interface ClusterOptions {
-  /** Share routing and retained state with every node on this Redis; undefined: this process alone. */
-  redisUrl: string | undefined;
+  /** Share routing and retained state with every node on this Redis or Redis Cluster; undefined: this process alone. */
+  redis: RedisTarget | undefined;
   /** This node's id in the cluster (Aedes' broker id): in logs, wills and takeovers. */
   nodeId: string;
   /**
@@ -38,93 +38,17 @@ export interface AedesBackends {
    * writes again after Redis lost its data. Alone, a no-op (the store is this process).
    */
   restoreRetained(packets: readonly RetainedPacket[]): void;
-  /** An mqemitter: undefined for Aedes' in-process default, or the local-first Redis one. */
-  mq: unknown;
+  /** An mqemitter: undefined for Aedes' in-process default, or the one routing by interest. */
+  mq: RoutedMq | undefined;
   persistence: RetainedSource;
   /** Closes the persistence's Redis connection (Aedes closes the mq itself). */
   close(): Promise<void>;
 }
 
-type Message = { topic: string; rtNode?: string } & Record<string, unknown>;
-type Done = (err?: Error | null) => void;
-type Listener = (msg: Message, done: Done) => void;
-interface Emitter {
-  emit(msg: Message, done?: Done): void;
-  _emit(msg: Message, done?: Done): void;
-  on(topic: string, listener: Listener, done?: () => void): Emitter;
-  removeListener(topic: string, listener: Listener, done?: () => void): Emitter;
-  /** mqemitter-redis reports its connections' errors here; an 'error' nobody hears ends the process. */
-  state: { on(event: 'error', listener: (err: Error) => void): void };
-}
-
-/** Reconnect quickly at first, then every 2 s at most, with jitter. */
-const retryStrategy = (attempt: number) => Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2);
-
-/**
- * mqemitter-redis, local first. Stock mqemitter-redis delivers even a node's own messages only
- * after their round trip through Redis; here each message is delivered to this node's subscribers
- * at once and published to Redis for the other nodes, and its echo is dropped (every message is
- * tagged with the node that emitted it). Same-node delivery costs no Redis hop, and keeps working
- * while Redis is away; publishes to Redis then fail fast instead of queueing stale fixes.
- */
-function localFirstRedisMq(
-  redisUrl: string,
-  nodeId: string,
-  onRemoteError: (err: Error) => void,
-  /** Whether the cluster's Redis answers now (the watch's word). */
-  redisUp: () => boolean,
-): unknown {
-  const pubConn = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy });
-  const subConn = new Redis(redisUrl, { retryStrategy });
-  pubConn.on('error', onRemoteError);
-  subConn.on('error', onRemoteError);
-  for (const conn of [pubConn, subConn]) {
-    // mqemitter-redis calls quit() on close without handling its promise, which rejects when the
-    // connection is down; a rejection nobody handles would end the process at shutdown.
-    const quit = conn.quit.bind(conn);
-    conn.quit = (...args: Parameters<typeof conn.quit>) => {
-      const result = quit(...args);
-      result.catch(() => undefined);
-      return result;
-    };
-  }
-  const mq = mqemitterRedis({ pubConn, subConn }) as unknown as Emitter;
-  mq.state.on('error', onRemoteError);
-  const deliverHere = mq._emit.bind(mq);
-  const publishToRedis = mq.emit.bind(mq);
-  mq._emit = (msg, done) => {
-    if (msg.rtNode === nodeId) done?.();
-    else deliverHere(msg, done);
-  };
-  mq.emit = (msg, done) => {
-    msg.rtNode = nodeId;
-    deliverHere(msg, done);
-    publishToRedis(msg, (err) => {
-      if (err) onRemoteError(err);
-    });
-  };
-  // A subscription works on this node at once; Redis's part (the SUBSCRIBE other nodes' messages
-  // come through) is normally awaited before SUBACK, but not while Redis is away: the client is
-  // served what this node has, and ioredis subscribes when Redis is back.
-  const subscribe = mq.on.bind(mq);
-  const unsubscribe = mq.removeListener.bind(mq);
-  mq.on = (topic, listener, done) => {
-    if (redisUp()) return subscribe(topic, listener, done);
-    subscribe(topic, listener);
-    if (done) setImmediate(done);
-    return mq;
-  };
-  mq.removeListener = (topic, listener, done) => {
-    if (redisUp()) return unsubscribe(topic, listener, done);
-    unsubscribe(topic, listener);
-    if (done) setImmediate(done);
-    return mq;
-  };
-  return mq;
-}
-
 /** Retained messages a node remembers of its own writes, to serve while Redis is away. */
 const RECENT_MAX = 200_000;
+/** A retained write that failed (a shard failing over) is tried again after this long. */
+const RETAINED_RETRY_MS = 500;
 /** How long retained writes are gathered before they go to Redis together. */
 const RETAINED_FLUSH_MS = 20;
 
@@ -140,6 +64,8 @@ export type RetainedPacket = { topic: string; payload: Buffer; retain?: boolean;
  */
 class LastPositionStore extends RedisPersistence {
   private readonly pending = new Map<string, RetainedPacket>();
+  /** Writes in flight, by topic (reads on this node see them as pending). */
+  private readonly inflight = new Map<string, RetainedPacket>();
   private timer: NodeJS.Timeout | undefined;
   /** While Redis is away, writes wait here (the newest per topic) and go once it is back. */
   private up = true;
@@ -150,10 +76,12 @@ class LastPositionStore extends RedisPersistence {
   private readonly recent = new Map<string, RetainedPacket>();
 
   constructor(
-    conn: Redis,
+    conn: RedisClient,
     private readonly onError: (err: Error) => void,
   ) {
-    super({ conn });
+    // On a Redis Cluster, aedes-persistence-redis keeps each retained message under a key of its
+    // own (`retained:{topic}`), spread over the shards, instead of one hash holding the fleet.
+    super({ conn, cluster: isCluster(conn) });
   }
 
   override storeRetained(packet: unknown): Promise<void> {
@@ -193,8 +121,8 @@ class LastPositionStore extends RedisPersistence {
     if (up) this.schedule();
   }
 
-  private schedule(): void {
-    if (this.up && this.pending.size > 0) this.timer ??= setTimeout(() => void this.flush(), RETAINED_FLUSH_MS);
+  private schedule(delayMs = RETAINED_FLUSH_MS): void {
+    if (this.up && this.pending.size > 0) this.timer ??= setTimeout(() => void this.flush(), delayMs);
   }
 
   /**
@@ -213,8 +141,9 @@ class LastPositionStore extends RedisPersistence {
       return Readable.from([...this.recent.values()].filter((p) => filters.test(p.topic)));
     }
     const stored = super.createRetainedStreamCombi(patterns);
-    if (this.pending.size === 0) return stored;
-    const pending = new Map(this.pending);
+    if (this.pending.size === 0 && this.inflight.size === 0) return stored;
+    // What this node is writing, the newest first: pending before in flight.
+    const pending = new Map([...this.inflight, ...this.pending]);
     return (async function* () {
       for await (const packet of stored) if (!pending.has(packet.topic)) yield packet;
       // An empty payload pending is a deletion: nothing to send for it.
@@ -222,29 +151,45 @@ class LastPositionStore extends RedisPersistence {
     })();
   }
 
-  /** Writes what is pending now. */
+  /**
+   * Writes what is pending now. A topic has one write in flight at most: a newer message waits for
+   * the one before it to settle, so that a write retried by the client (a shard failing over) can
+   * never land after a newer one and put an older position back.
+   */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const batch = [...this.pending.values()];
-    this.pending.clear();
+    const batch: RetainedPacket[] = [];
+    for (const [topic, packet] of this.pending) {
+      if (this.inflight.has(topic)) continue;
+      this.pending.delete(topic);
+      this.inflight.set(topic, packet);
+      batch.push(packet);
+    }
     await Promise.all(batch.map((packet) => this.write(packet)));
   }
 
   private async write(packet: RetainedPacket): Promise<void> {
+    let failed = false;
     try {
       await super.storeRetained(packet);
     } catch (err) {
-      // Kept for the next try, unless a newer one came meanwhile: Redis catches up when it is back.
+      failed = true;
+      // Kept for the next try, unless a newer one came meanwhile: Redis catches up when it is back,
+      // and a shard failing over is tried again shortly (the driver may have published its last).
       if (!this.pending.has(packet.topic)) this.pending.set(packet.topic, packet);
       this.onError(err as Error);
+    } finally {
+      this.inflight.delete(packet.topic);
+      if (this.pending.has(packet.topic)) this.schedule(failed ? RETAINED_RETRY_MS : RETAINED_FLUSH_MS);
     }
   }
 }
 
 /**
- * One node, or many sharing Redis. Clustered, messages reach the other nodes through Redis pub/sub
- * (mqemitter-redis, local first), so a rider on node C gets a driver's fixes from node A; retained
+ * One node, or many sharing Redis (or a Redis Cluster). Clustered, messages reach the other nodes
+ * through Redis pub/sub, routed by interest (routing/routed-mq.ts: a driver's fixes go only to the
+ * nodes following that driver), so a rider on node C gets a driver's fixes from node A; retained
  * messages (last position, presence), subscriptions and sessions live in Redis
  * (aedes-persistence-redis), so every node answers the same and a node can die without losing them.
  * No sticky sessions: a client may reconnect to any node. docs/life-of-a-location.md follows one
@@ -253,9 +198,9 @@ class LastPositionStore extends RedisPersistence {
 export function aedesBackends(
   options: ClusterOptions,
   log: Logger,
-  events: { change(up: boolean): void; lost(): void },
+  events: { change(up: boolean): void; lost(): void; routing: RoutingCounters },
 ): AedesBackends {
-  if (options.redisUrl === undefined)
+  if (options.redis === undefined)
     return {
       clustered: false,
       up: () => null,
@@ -272,11 +217,29 @@ export function aedesBackends(
     lastWarnMs = Date.now();
     log.warn({ err: err.message }, 'cluster: redis unreachable; this node serves its own clients meanwhile');
   };
-  const mq = localFirstRedisMq(options.redisUrl, options.nodeId, warn, () => watch.up);
-  const conn = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, retryStrategy });
-  conn.on('error', warn);
+  const target = options.redis;
+  // Publishes fail fast (a fix is not queued while Redis is away) and go as one pipeline per shard
+  // per event-loop turn; subscriptions wait for Redis and are made again after a reconnect.
+  const pub = openRedis(target, { failFast: true, autoPipelining: true });
+  const sub = openRedis(target, { failFast: false, shardedSubscribers: true });
+  // State (retained, sessions, the watch's marker) queues while connecting, tries once after; the
+  // retained writes of one flush go as one pipeline per server.
+  const conn = openRedis(target, { failFast: false, retriesPerRequest: 1, autoPipelining: true });
+  for (const c of [pub, sub, conn]) c.on('error', warn);
+  const mq = new RoutedMq({
+    nodeId: options.nodeId,
+    keyPrefix: options.keyPrefix,
+    pub,
+    sub,
+    up: () => watch.up,
+    onError: warn,
+    counters: events.routing,
+  });
   const store = new LastPositionStore(conn, warn);
-  log.info({ nodeId: options.nodeId }, 'clustered: routing and retained state shared through Redis');
+  log.info(
+    { nodeId: options.nodeId, store: describeTarget(target) },
+    'clustered: routing by interest and retained state shared through Redis',
+  );
   const watch = new ClusterWatch(
     conn,
     `${options.keyPrefix}node:${options.nodeId}`,

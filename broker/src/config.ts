@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MIN_SECRET_CHARS } from '@ridetrack/shared';
+import { parseClusterNodes, type RedisTarget } from './store/redis-client';
 
 /** Every broker setting, read once from the environment by main.ts. infra/.env.example lists them. */
 const port = z.coerce.number().int().min(0).max(65535);
@@ -52,14 +53,27 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  BROKER_PROCESSES: z.coerce.number().int().min(1).max(256).default(1),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .refine((v) => parseClusterNodes(v) !== null, 'must be host:port[,host:port...] of Redis Cluster nodes')
+    .optional(),
+  REDIS_PASSWORD: z.string().min(1).optional(),
   CLUSTER: z.enum(['auto', 'off']).default('auto'),
   CLUSTER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   NODE_ID: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . -')
     .optional(),
-  REDIS_KEY_PREFIX: z.string().min(1).max(64).default('rt:'),
+  // No braces: they would make hash tags of the prefix in a Redis Cluster (store/keys.ts).
+  REDIS_KEY_PREFIX: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[^{}]*$/, 'must not contain { or }')
+    .default('rt:'),
   H3_RESOLUTION: z.coerce.number().int().min(0).max(15).default(9),
+  GEO_REGION_RESOLUTION: z.coerce.number().int().min(3).max(5).default(5),
   STALE_AFTER_MS: positiveInt.default(30_000),
   INDEX_FLUSH_MS: positiveInt.default(50),
   JANITOR_INTERVAL_MS: positiveInt.default(5000),
@@ -86,6 +100,7 @@ const schema = z.object({
     .int()
     .min(65_536)
     .default(4 * 1024 * 1024),
+  FLEET_MAX_REGIONS: z.coerce.number().int().min(1).max(4096).default(64),
   WEB_DIR: z.string().min(1).optional(),
   CITY_FILE: z.string().min(1).optional(),
   CITY_CACHE_DIR: z.string().min(1).optional(),
@@ -113,6 +128,20 @@ function crossFieldProblems(env: Record<string, string>): string[] {
   }
   if ((env['TLS_CERT_FILE'] === undefined) !== (env['TLS_KEY_FILE'] === undefined)) {
     problems.push('TLS_CERT_FILE: TLS_CERT_FILE and TLS_KEY_FILE go together');
+  }
+  if (env['REDIS_URL'] !== undefined && env['REDIS_CLUSTER_NODES'] !== undefined) {
+    problems.push('REDIS_CLUSTER_NODES: set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
+  }
+  if (
+    Number(env['BROKER_PROCESSES'] ?? 1) > 1 &&
+    ((env['REDIS_URL'] === undefined && env['REDIS_CLUSTER_NODES'] === undefined) || env['CLUSTER'] === 'off')
+  ) {
+    problems.push(
+      'BROKER_PROCESSES: several processes are several nodes: they need REDIS_URL or REDIS_CLUSTER_NODES (and CLUSTER=auto) to share state',
+    );
+  }
+  if (env['REDIS_PASSWORD'] !== undefined && env['REDIS_CLUSTER_NODES'] === undefined) {
+    problems.push('REDIS_PASSWORD: only with REDIS_CLUSTER_NODES (a single Redis takes it in REDIS_URL)');
   }
   const shed = Number(env['SHED_QUEUED_BYTES'] ?? 64 * 1024);
   const max = Number(env['MAX_QUEUED_BYTES'] ?? 1024 * 1024);
@@ -155,6 +184,18 @@ export function loadConfig(env: Record<string, string | undefined>): BrokerConfi
   ];
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(result.data);
+}
+
+/** The shared store the settings name: a Redis, a Redis Cluster, or none (everything in this process). */
+export function redisTargetOf(config: BrokerConfig): RedisTarget | undefined {
+  if (config.REDIS_CLUSTER_NODES !== undefined)
+    return {
+      kind: 'cluster',
+      nodes: parseClusterNodes(config.REDIS_CLUSTER_NODES) ?? [],
+      password: config.REDIS_PASSWORD,
+    };
+  if (config.REDIS_URL !== undefined) return { kind: 'single', url: config.REDIS_URL };
+  return undefined;
 }
 
 /** True for addresses only this machine can reach. */

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
-import { historyKeys } from './geo/keys';
+import { historyKeys } from './store/keys';
+import type { RedisClient } from './store/redis-client';
 import { HistoryUnavailableError } from './history/types';
 import type { Transport } from './ingress/gate';
 
@@ -67,12 +67,12 @@ return 1
  */
 export class RedisConnections implements ConnectionRegistry {
   private readonly keys: ReturnType<typeof historyKeys>;
-  private readonly redis: Redis & {
+  private readonly redis: RedisClient & {
     rtConnEnd(key: string, session: string, endedMs: number, keepMs: number): Promise<number>;
   };
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     prefix: string,
     private readonly onError: (err: unknown) => void,
   ) {

@@ -122,6 +122,28 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    routedIn: new Counter({
+      name: 'ridetrack_routed_in_total',
+      help: "Messages from other nodes received through Redis, by kind (driver: a driver's fixes and presence, by its channel or the firehose; control: the rest)",
+      labelNames: ['route'] as const,
+      registers: [registry],
+    }),
+    routedOut: new Counter({
+      name: 'ridetrack_routed_out_total',
+      help: 'Messages published to Redis for other nodes, by route (driver, control, firehose)',
+      labelNames: ['route'] as const,
+      registers: [registry],
+    }),
+    janitorSweeps: new Counter({
+      name: 'ridetrack_janitor_sweeps_total',
+      help: 'Geo-index regions swept by this node (one node sweeps each region per pass)',
+      registers: [registry],
+    }),
+    janitorRemoved: new Counter({
+      name: 'ridetrack_janitor_removed_total',
+      help: 'Stale drivers removed from the geo-index by this node',
+      registers: [registry],
+    }),
     liveShed: new Counter({
       name: 'ridetrack_live_shed_total',
       help: 'Fixes skipped for an SSE reader that was not keeping up (it gets the newest instead)',
@@ -151,6 +173,24 @@ export function indexerCounters(m: Metrics) {
     failed: () => m.indexErrors.inc(),
     setUp: (up: boolean) => m.indexUp.set(up ? 1 : 0),
     setPending: (n: number) => m.indexPending.set(n),
+  };
+}
+
+/** Routing between nodes, backed by the metrics. */
+export function routingCounters(m: Metrics) {
+  return {
+    received: (route: 'driver' | 'control') => m.routedIn.inc({ route }),
+    published: (route: 'driver' | 'control' | 'firehose') => m.routedOut.inc({ route }),
+  };
+}
+
+/** The janitor's counters, backed by the metrics. */
+export function janitorCounters(m: Metrics) {
+  return {
+    swept: (removed: number) => {
+      m.janitorSweeps.inc();
+      m.janitorRemoved.inc(removed);
+    },
   };
 }
 

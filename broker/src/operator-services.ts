@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { MemoryConnections, RedisConnections, type ConnectionRegistry } from './connections';
 import { MemoryHistory } from './history/memory-history';
@@ -7,12 +6,13 @@ import { TrackRecorder, type RecorderCounters } from './history/recorder';
 import { RedisHistory } from './history/redis-history';
 import { TripLog } from './history/trip-log';
 import type { HistoryStore } from './history/types';
+import { openRedis, type RedisClient, type RedisTarget } from './store/redis-client';
 
 export interface HistoryOptions {
   /** off: live-only, nothing of where drivers went is kept (HISTORY=off). */
   enabled: boolean;
-  /** Redis for the history and the connection registry; without it both live in this process. */
-  redisUrl?: string | undefined;
+  /** Redis (or a Redis Cluster) for the history and the connection registry; without it both live in this process. */
+  redis?: RedisTarget | undefined;
   keyPrefix: string;
   retentionMs: number;
   /** The in-memory history's budget (embedded mode). */
@@ -44,14 +44,11 @@ export function openOperatorServices(
   deps: { log: Logger; now: () => number; counters: RecorderCounters },
 ): OperatorServices {
   const log = deps.log.child({ module: 'history' });
-  let redis: Redis | undefined;
-  if (options.redisUrl !== undefined) {
-    redis = new Redis(options.redisUrl, {
-      // Fail fast while Redis is away: the recorder keeps the fixes and retries.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (attempt) => Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2),
-    });
+  let redis: RedisClient | undefined;
+  if (options.redis !== undefined) {
+    // Fail fast while Redis is away: the recorder keeps the fixes and retries. A batch's writes go
+    // as one pipeline per server.
+    redis = openRedis(options.redis, { failFast: true, autoPipelining: true });
     let lastErrorLogMs = 0;
     redis.on('error', (err: Error) => {
       if (deps.now() - lastErrorLogMs > 10_000) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { BrokerOptions } from './broker';
-import type { BrokerConfig } from './config';
+import { redisTargetOf, type BrokerConfig } from './config';
 import type { DriverProfile } from '@ridetrack/shared';
 import { cachingVerifier, createVerifier, type TokenVerifier } from './auth/tokens';
 import { DEFAULT_LIFECYCLE } from './trips/lifecycle';
@@ -21,6 +21,7 @@ async function readProfiles(file: string): Promise<Map<string, DriverProfile>> {
 
 /** Turns validated config into broker options, reading TLS files and building the token verifier. */
 export async function optionsFromConfig(config: BrokerConfig, devSecret?: string): Promise<BrokerOptions> {
+  const redis = redisTargetOf(config);
   let verifier: TokenVerifier | null = null;
   if (config.AUTH_MODE !== 'open') {
     verifier = cachingVerifier(
@@ -78,16 +79,17 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     fixRetentionMs: 3_600_000,
     cluster: {
-      // With a Redis URL, nodes share routing and retained state unless CLUSTER=off.
-      redisUrl: config.CLUSTER === 'off' ? undefined : config.REDIS_URL,
+      // With a Redis (or a Redis Cluster), nodes share routing and retained state unless CLUSTER=off.
+      redis: config.CLUSTER === 'off' ? undefined : redis,
       nodeId: config.NODE_ID ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
       heartbeatMs: config.CLUSTER_HEARTBEAT_MS,
       keyPrefix: config.REDIS_KEY_PREFIX,
     },
     geo: {
-      redisUrl: config.REDIS_URL,
+      redis,
       keyPrefix: config.REDIS_KEY_PREFIX,
       h3Resolution: config.H3_RESOLUTION,
+      regionResolution: config.GEO_REGION_RESOLUTION,
       staleMs: config.STALE_AFTER_MS,
       maxRings: 64,
       flushIntervalMs: config.INDEX_FLUSH_MS,
@@ -95,7 +97,7 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
     },
     history: {
       enabled: config.HISTORY === 'on',
-      redisUrl: config.REDIS_URL,
+      redis,
       keyPrefix: config.REDIS_KEY_PREFIX,
       retentionMs: config.HISTORY_RETENTION_HOURS * 3_600_000,
       memoryBytes: config.HISTORY_MEMORY_MB * 1024 * 1024,
@@ -117,6 +119,7 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       heartbeatMs: config.SSE_HEARTBEAT_MS,
       maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES,
       fleetMaxBufferedBytes: config.FLEET_MAX_BUFFERED_BYTES,
+      fleetMaxRegions: config.FLEET_MAX_REGIONS,
       retryMs: 2000,
     },
     dispatch: {

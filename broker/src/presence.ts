@@ -17,6 +17,8 @@ export class Presence {
     private readonly aedes: Aedes,
     private readonly now: () => number,
     private readonly log: Logger,
+    /** A driver of this node came online or went offline (the operators' fleet view hears it). */
+    private readonly onChange: (driverId: string) => void = () => undefined,
   ) {}
 
   /**
@@ -43,6 +45,7 @@ export class Presence {
   online(driverId: string, client: Client): void {
     this.current.set(driverId, client);
     this.publish(driverId, true);
+    this.onChange(driverId);
   }
 
   /** A client's connection ended; if it was a driver's current session, the driver is offline. */
@@ -50,6 +53,12 @@ export class Presence {
     if (this.closed || this.current.get(driverId) !== client) return;
     this.current.delete(driverId);
     this.publish(driverId, false);
+    this.onChange(driverId);
+  }
+
+  /** Whether the driver is online on this node. */
+  isOnline(driverId: string): boolean {
+    return this.current.has(driverId);
   }
 
   /** True when this client is the driver's live session (a superseded session's will is ignored). */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './store/redis-client';
 import { LRUCache } from 'lru-cache';
 
 /**
@@ -33,7 +33,7 @@ const SESSION_MARK_MS = 30 * 24 * 3600 * 1000;
  * Sessions shared by every node: one small key per client id (so a cluster spreads them), renewed
  * at each connect. While Redis is away a session cannot be known: `has` answers false.
  */
-export function redisSessions(conn: Redis, keyPrefix: string, up: () => boolean): SessionRegistry {
+export function redisSessions(conn: RedisClient, keyPrefix: string, up: () => boolean): SessionRegistry {
   const key = (clientId: string): string => `${keyPrefix}session:{${clientId}}`;
   return {
     async has(clientId) {

@@ -1,3 +1,4 @@
+import { cellToLatLng, cellToParent, gridDisk, latLngToCell } from 'h3-js';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locationTopic, parseFleetRow, type FleetDriver } from '@ridetrack/shared';
@@ -15,6 +16,7 @@ import { bearer, getJson, openSse, until } from './live-client';
 let t: TestBroker;
 const drivers: MqttClient[] = [];
 
+const batchOf = (data: string) => JSON.parse(data) as { rows: unknown[]; gone?: string[] };
 const rowsOf = (data: string): FleetDriver[] =>
   (JSON.parse(data) as { rows: unknown[] }).rows.flatMap((r) => {
     const d = parseFleetRow(r);
@@ -87,3 +89,81 @@ describe('the fleet stream (GET /api/fleet/events)', () => {
     expect(post.status).toBe(405);
   });
 });
+
+/** Two neighbouring res-9 cells on either side of a boundary between res-5 regions, near a point. */
+function acrossRegions(lat: number, lng: number): [string, string] {
+  const start = latLngToCell(lat, lng, 9);
+  const region = cellToParent(start, 5);
+  for (let k = 1; ; k++)
+    for (const cell of gridDisk(start, k)) {
+      if (cellToParent(cell, 5) === region) continue;
+      const near = gridDisk(cell, 1).find((c) => cellToParent(c, 5) === region);
+      if (near !== undefined) return [near, cell];
+    }
+}
+
+describe('the fleet stream by regions (?regions=)', () => {
+  it('sends the drivers of the regions named, and says when one leaves them', async () => {
+    const [inside, outside] = acrossRegions(39.2904, -76.6122);
+    const [regionA, regionB] = [cellToParent(inside, 5), cellToParent(outside, 5)];
+    const [latA, lngA] = cellToLatLng(inside);
+    const [latB, lngB] = cellToLatLng(outside);
+    const token = await t.token(operatorClaims);
+    const edge = await connectClient(t.tcpUrl, 'fl-edge', await t.token(driverClaims('fl-edge')));
+    drivers.push(edge);
+    const t0 = Date.now() - 60_000;
+    await edge.publishAsync(locationTopic('fl-edge'), packetOf(1, { lat: latA, lng: lngA, timestampMs: t0 }), {
+      qos: 1,
+    });
+    const onlyA = await openSse(`${t.httpUrl}/api/fleet/events?regions=${regionA}`, bearer(token));
+    const both = await openSse(`${t.httpUrl}/api/fleet/events?regions=${regionA},${regionB}`, bearer(token));
+    const [first] = await onlyA.atLeast(1, 'drivers');
+    // Region A holds the three drivers of the suite's start and this one.
+    expect(
+      rowsOf(String(first?.data))
+        .map((d) => d.driverId)
+        .sort(),
+    ).toEqual(['fl-1', 'fl-2', 'fl-3', 'fl-edge']);
+    expect(await until(health, (h) => h.fleetRegions === 2)).toMatchObject({ fleetRegions: 2 });
+
+    // Across the boundary (a minute later: a plausible drive): gone from A, a row for a view of both.
+    await edge.publishAsync(locationTopic('fl-edge'), packetOf(2, { lat: latB, lng: lngB }), { qos: 1 });
+    const leftA = await until(
+      () => Promise.resolve(onlyA.events.filter((e) => e.event === 'drivers').map((e) => batchOf(e.data))),
+      (batches) => batches.some((b) => b.gone?.includes('fl-edge') === true),
+    );
+    // The view of A alone is not sent where it went.
+    const edgeRows = leftA.flatMap((b) => rowsOf(JSON.stringify(b))).filter((d) => d.driverId === 'fl-edge');
+    expect(edgeRows.map((d) => d.fix.seq)).toEqual([1]);
+    const inBoth = await until(
+      () => Promise.resolve(both.events.filter((e) => e.event === 'drivers').map((e) => batchOf(e.data))),
+      (batches) =>
+        batches.some((b) => rowsOf(JSON.stringify(b)).some((d) => d.driverId === 'fl-edge' && d.fix.seq === 2)),
+    );
+    expect(inBoth.some((b) => b.gone?.includes('fl-edge') === true)).toBe(false);
+    onlyA.close();
+    both.close();
+    expect(await until(health, (h) => h.fleetRegions === 0)).toMatchObject({ fleetRegions: 0 });
+  });
+
+  it('refuses a region that is not one, or too many, with a reason; an empty list is the stats alone', async () => {
+    const token = bearer(await t.token(operatorClaims));
+    const bad = await getJson(`${t.httpUrl}/api/fleet/events?regions=nope`, token);
+    expect(bad).toMatchObject({ status: 400, body: { reason: 'bad_region' } });
+    const coarse = await getJson(`${t.httpUrl}/api/fleet/events?regions=${latLngToCell(39.29, -76.61, 3)}`, token);
+    expect(coarse).toMatchObject({ status: 400, body: { reason: 'bad_region' } });
+    const many = gridDisk(latLngToCell(39.29, -76.61, 5), 5).join(',');
+    expect(await getJson(`${t.httpUrl}/api/fleet/events?regions=${many}`, token)).toMatchObject({
+      status: 400,
+      body: { reason: 'too_many_regions' },
+    });
+    const none = await openSse(`${t.httpUrl}/api/fleet/events?regions=`, token);
+    const [drivers] = await none.atLeast(1, 'drivers');
+    expect(batchOf(String(drivers?.data)).rows).toEqual([]);
+    await none.atLeast(1, 'stats');
+    none.close();
+  });
+});
+
+const health = async () =>
+  (await getJson<{ live: { fleet: number; fleetRegions: number } }>(`${t.httpUrl}/healthz`)).body.live;

@@ -243,7 +243,7 @@ describe('live-only mode (HISTORY=off)', () => {
     // dispatch's own short-lived trip key are live state and are there).
     const keys = await redis.keys(`${prefix}*`);
     expect(keys.filter((k) => /:(track|htrip|htrips):/.test(k))).toEqual([]);
-    expect(keys.some((k) => k.includes(':driver:'))).toBe(true);
+    expect(keys.some((k) => k.includes('gdrv:'))).toBe(true);
     const settings = (await (await h.get('/api/console/settings')).json()) as { history: { backend: string } };
     expect(settings.history.backend).toBe('off');
     await d.client.endAsync();

@@ -40,24 +40,35 @@ export class ClusterKit {
   }
 
   /** Broker processes on one Redis, clustered, one per id. */
-  async startNodes(redis: TestRedis, ids: string[], env: Record<string, string> = {}): Promise<BrokerProcess[]> {
-    const nodes: BrokerProcess[] = [];
-    for (const id of ids)
-      nodes.push(
-        await startBrokerProcess({
-          AUTH_MODE: 'jwt',
-          JWT_SECRET: this.secret,
-          REDIS_URL: redis.url,
-          NODE_ID: id,
-          ...env,
-        }),
-      );
-    return nodes;
+  startNodes(redis: TestRedis, ids: string[], env: Record<string, string> = {}): Promise<BrokerProcess[]> {
+    return this.startNodesOn({ REDIS_URL: redis.url }, ids, env);
+  }
+
+  /** Broker processes on a store (`{ REDIS_URL }` or `{ REDIS_CLUSTER_NODES }`), clustered, one per id, started together. */
+  startNodesOn(
+    store: Record<string, string>,
+    ids: string[],
+    env: Record<string, string> = {},
+  ): Promise<BrokerProcess[]> {
+    return Promise.all(
+      ids.map((id) => startBrokerProcess({ AUTH_MODE: 'jwt', JWT_SECRET: this.secret, NODE_ID: id, ...store, ...env })),
+    );
   }
 }
 
 export const tcpUrl = (n: BrokerProcess): string => `mqtt://127.0.0.1:${n.mqttPort}`;
 export const wsUrl = (n: BrokerProcess): string => `ws://127.0.0.1:${n.httpPort}/mqtt`;
+
+/** A counter's value from a node's /metrics, summed over the label sets that contain `labels`. */
+export async function metricOf(n: BrokerProcess, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${n.httpPort}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || line.startsWith(`${name}_`) || !line.includes(labels)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
 
 export async function healthOf(n: BrokerProcess): Promise<{ driversOnline: number; connections: number }> {
   return (await (await fetch(`http://127.0.0.1:${n.httpPort}/healthz`)).json()) as {

@@ -10,6 +10,7 @@ import { ARTIFACTS, startSimProcess, WEB_DIR } from '../../infra/test/sim-proces
 import { hexWidthM, maxHexPx, metresPerPixel } from '../src/fleet/density';
 import { CATEGORIES } from '../src/fleet/fleet-model';
 import { POINT_COLOURS } from '../src/fleet/points';
+import { viewRegions } from '../src/fleet/view-regions';
 import { mapPixels } from './map-pixels';
 
 /**
@@ -424,6 +425,61 @@ describe('operator console', () => {
       );
       await phone.page.screenshot({ path: join(ARTIFACTS, 'console-phone.png') });
       await phone.page.close();
+    },
+  );
+
+  it(
+    'asks the fleet stream for the regions it shows, and shows a view too wide for that as density',
+    { timeout: 120_000 },
+    async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.on('pageerror', (e) => pageErrors.push(`regions: ${e.message}`));
+      const asked: string[] = [];
+      page.on('request', (r) => {
+        const url = new URL(r.url());
+        if (url.pathname === '/api/fleet/events') asked.push(url.searchParams.get('regions') ?? '(none)');
+      });
+      await page.goto(`${base}/fleet`);
+      await page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
+        timeout: 30_000,
+      });
+      type MapLike = { getBounds(): { getWest(): number; getSouth(): number; getEast(): number; getNorth(): number } };
+      const viewNow = async () => {
+        const b = await page.evaluate(() => {
+          const bounds = (window as unknown as { fleetMap: MapLike }).fleetMap.getBounds();
+          return [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()] as const;
+        });
+        return viewRegions(b, 5, 64);
+      };
+      // The stream it holds names exactly the regions of its view.
+      await until('the stream follows the view', async () => asked.at(-1) === (await viewNow())?.join(','));
+      expect(asked.at(-1)?.split(',').length).toBeGreaterThan(0);
+
+      // Zoomed out to a whole country: too many regions to stream, so none; the fleet is density.
+      await page.evaluate(() =>
+        (window as unknown as { fleetMap: { jumpTo(o: object): void } }).fleetMap.jumpTo({ zoom: 6 }),
+      );
+      await until(
+        'a wide view',
+        async () => (await page.evaluate(() => document.getElementById('app')?.dataset['regions'])) === 'wide',
+      );
+      await until('no regions asked', () => Promise.resolve(asked.at(-1) === ''));
+      await until('no driver listed', async () => (await page.textContent('#known')) === '0');
+      expect(await page.isVisible('#scope')).toBe(true);
+      expect(await page.textContent('#scope')).toMatch(/Zoom in to see each driver/);
+
+      // And back: the drivers of the view again.
+      await page.evaluate(() =>
+        (window as unknown as { fleetMap: { jumpTo(o: object): void } }).fleetMap.jumpTo({
+          zoom: 12.5,
+          center: [-76.61, 39.29],
+        }),
+      );
+      await page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
+        timeout: 30_000,
+      });
+      expect(await page.isVisible('#scope')).toBe(false);
+      await page.close();
     },
   );
 

@@ -1,15 +1,16 @@
-import '../../../infra/test/provided-context';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { gridDisk, latLngToCell } from 'h3-js';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { cellToLatLng, cellToParent, gridDisk, latLngToCell } from 'h3-js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { distanceM, TRIP_STATES, type TripState } from '@ridetrack/shared';
+import { connectTo, redisTargets } from '../../test/stores';
+import { isCluster, type RedisClient } from '../store/redis-client';
 import { MemoryGeoIndex } from './memory-index';
 import { RedisGeoIndex } from './redis-index';
 import type { DriverState, GeoIndex, NearbyDriver, NearbyQuery } from './types';
 
 const RES = 9;
+const REGION_RES = 5;
 const STALE_MS = 30_000;
 const T0 = 1_764_288_000_000;
 
@@ -18,9 +19,13 @@ afterAll(async () => {
   await Promise.all(opened.map((i) => i.close()));
 });
 
+/** Memory, one Redis, and a Redis Cluster of three shards: the same suite over each. */
 const backends: [string, () => GeoIndex][] = [
-  ['memory', () => new MemoryGeoIndex(RES, STALE_MS, 64, () => T0)],
-  ['redis', () => new RedisGeoIndex(new Redis(inject('redisUrl')), `test:${randomUUID()}:`, RES, STALE_MS, 64)],
+  ['memory', () => new MemoryGeoIndex(RES, REGION_RES, STALE_MS, 64, () => T0)],
+  ...redisTargets().map(([name, target]): [string, () => GeoIndex] => [
+    name,
+    () => new RedisGeoIndex(connectTo(target), `test:${randomUUID()}:`, RES, REGION_RES, STALE_MS, 64),
+  ]),
 ];
 
 function state(
@@ -40,6 +45,7 @@ function state(
     tripState,
     seq: Math.floor(updatedMs / 1000) % 1e6,
     fixTimestampMs: updatedMs - 100,
+    simulated: false,
     updatedMs,
     cell: latLngToCell(lat, lng, RES),
   };
@@ -54,6 +60,18 @@ function bruteForce(fleet: readonly DriverState[], q: NearbyQuery): string[] {
     .sort((a, b) => a.d - b.d || (a.id < b.id ? -1 : 1))
     .slice(0, q.limit)
     .map((x) => x.id);
+}
+
+/** A cell and a neighbour of it in another region. */
+function acrossRegions(start: string): [string, string] {
+  for (let k = 1; k < 200; k++) {
+    for (const cell of gridDisk(start, k)) {
+      if (cellToParent(cell, REGION_RES) === cellToParent(start, REGION_RES)) continue;
+      const near = gridDisk(cell, 1).find((c) => cellToParent(c, REGION_RES) === cellToParent(start, REGION_RES));
+      if (near !== undefined) return [near, cell];
+    }
+  }
+  throw new Error('no region boundary near');
 }
 
 async function ids(found: Promise<NearbyDriver[]>): Promise<string[]> {
@@ -223,6 +241,33 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
     expect(at6.every((c) => c.cell.startsWith('86'))).toBe(true);
   });
 
+  it('reads a driver that crossed into another region once, where it is now', async () => {
+    // Two neighbouring res-9 cells on either side of a region boundary.
+    const [inside, outside] = acrossRegions(latLngToCell(-34.6, -58.4, RES));
+    const [latA, lngA] = cellToLatLng(inside);
+    const [latB, lngB] = cellToLatLng(outside);
+    let t = T0 + 10_000;
+    for (const [lat, lng] of [
+      [latA, lngA],
+      [latB, lngB],
+      [latA, lngA],
+      [latB, lngB],
+    ] as const) {
+      t += 1000;
+      await index.upsert([state('border-1', lat, lng, t)]);
+    }
+    const q = { lat: (latA + latB) / 2, lng: (lngA + lngB) / 2, radiusM: 2000, limit: 10 };
+    const found = await index.nearby(q, t + 1);
+    expect(found.map((d) => [d.driverId, d.cell])).toEqual([['border-1', outside]]);
+    const counts = await index.countCells([inside, outside], RES, t + 1);
+    expect(counts).toEqual([{ cell: outside, count: 1 }]);
+    expect((await index.regionDrivers(cellToParent(inside, REGION_RES), t + 1)).map((d) => d.driverId)).toEqual([]);
+    expect((await index.regionDrivers(cellToParent(outside, REGION_RES), t + 1)).map((d) => d.driverId)).toEqual([
+      'border-1',
+    ]);
+    expect(await index.get('border-1', t + 1)).toMatchObject({ cell: outside });
+  });
+
   it('reserves a driver for one trip at a time', async () => {
     expect(await index.hold('hold-1', 'trip-a', 10_000)).toBe(true);
     expect(await index.hold('hold-1', 'trip-b', 10_000)).toBe(false);
@@ -241,8 +286,11 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
 // updates on a loaded machine still leaves them alive.
 const SHORT_STALE_MS = 1000;
 const shortLived: [string, () => GeoIndex][] = [
-  ['memory', () => new MemoryGeoIndex(RES, SHORT_STALE_MS, 64, () => Date.now())],
-  ['redis', () => new RedisGeoIndex(new Redis(inject('redisUrl')), `test:${randomUUID()}:`, RES, SHORT_STALE_MS, 64)],
+  ['memory', () => new MemoryGeoIndex(RES, REGION_RES, SHORT_STALE_MS, 64, () => Date.now())],
+  ...redisTargets().map(([name, target]): [string, () => GeoIndex] => [
+    name,
+    () => new RedisGeoIndex(connectTo(target), `test:${randomUUID()}:`, RES, REGION_RES, SHORT_STALE_MS, 64),
+  ]),
 ];
 
 describe.each(shortLived)('key lifetimes (%s backend)', (_name, make) => {
@@ -266,23 +314,30 @@ describe.each(shortLived)('key lifetimes (%s backend)', (_name, make) => {
   });
 });
 
-describe('geo-index layout in Redis', () => {
-  const redis = new Redis(inject('redisUrl'));
+/** Every key under a prefix, on a single Redis or on every primary of a cluster. */
+async function keysUnder(redis: RedisClient, prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  const servers = isCluster(redis) ? redis.nodes('master') : [redis];
+  for (const server of servers)
+    for await (const batch of server.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>)
+      found.push(...batch);
+  return found.sort();
+}
+
+describe.each(redisTargets())('geo-index layout in Redis (%s)', (_name, target) => {
+  const redis = connectTo(target);
   afterAll(async () => {
     await redis.quit();
   });
-  const keysUnder = async (prefix: string): Promise<string[]> => {
-    const found: string[] = [];
-    for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
-      found.push(...batch);
-    }
-    return found.sort();
+  const open = (prefix: string, staleMs = STALE_MS): RedisGeoIndex => {
+    const index = new RedisGeoIndex(connectTo(target), prefix, RES, REGION_RES, staleMs, 64);
+    opened.push(index);
+    return index;
   };
 
   it('leaves one cell and one pointer per driver as they move, and nothing once the janitor is done', async () => {
     const prefix = `test:${randomUUID()}:`;
-    const index = new RedisGeoIndex(new Redis(inject('redisUrl')), prefix, RES, STALE_MS, 64);
-    opened.push(index);
+    const index = open(prefix);
     let t = T0;
     for (let step = 0; step < 6; step++) {
       t += 1000;
@@ -292,22 +347,26 @@ describe('geo-index layout in Redis', () => {
         state('mover-2', 48.8, 2.3 + step * 0.005, t),
       ]);
     }
-    const keys = await keysUnder(prefix);
-    expect(keys.filter((k) => k.startsWith(`${prefix}cell:`))).toHaveLength(2);
-    expect(keys.filter((k) => k.startsWith(`${prefix}driver:`))).toEqual([
-      `${prefix}driver:mover-1`,
-      `${prefix}driver:mover-2`,
-    ]);
+    const keys = await keysUnder(redis, prefix);
+    expect(keys.filter((k) => k.includes(':c:'))).toHaveLength(2);
+    expect(keys.filter((k) => k.includes('gdrv:'))).toEqual([`${prefix}gdrv:{mover-1}`, `${prefix}gdrv:{mover-2}`]);
+    const regions = [latLngToCell(48.85 + 5 * 0.004, 2.35, RES), latLngToCell(48.8, 2.3 + 5 * 0.005, RES)].map((c) =>
+      cellToParent(c, REGION_RES),
+    );
+    let pointers = 0;
+    for (const r of new Set(regions)) pointers += await redis.hlen(`${prefix}geo:{${r}}:ptr`);
+    expect(pointers).toBe(2);
+    // The regions the drivers are in now are listed (one they left stays listed until its sweep).
+    expect(await index.regions()).toEqual(expect.arrayContaining([...new Set(regions)]));
     expect(await index.sweep(t + STALE_MS + 1)).toBe(2);
-    expect(await keysUnder(prefix)).toEqual([]);
+    expect(await keysUnder(redis, prefix)).toEqual([]);
   });
 
   it('reads update times of any length in its scripts (counts and the janitor)', async () => {
     const prefix = `test:${randomUUID()}:`;
-    const index = new RedisGeoIndex(new Redis(inject('redisUrl')), prefix, RES, 1000, 64);
-    opened.push(index);
-    // A member ending "|12345678|1234": its last 14 characters start with a bar, but are not a time.
-    const short = { ...state('short-1', 30.1, 30.1), fixTimestampMs: 12_345_678, updatedMs: 1234 };
+    const index = open(prefix, 1000);
+    // A member ending "|12345678|0|1234": its last 14 characters start with a bar, but are not a time.
+    const short = { ...state('short-1', 30.1, 30.1), fixTimestampMs: 123_456_789_012, updatedMs: 1234 };
     const long = { ...state('long-1', 30.2, 30.2), updatedMs: 12_345_678_901_234 };
     await index.upsert([short, long]);
     expect(await index.countCells([short.cell], RES, 2000)).toEqual([{ cell: short.cell, count: 1 }]);
@@ -316,6 +375,42 @@ describe('geo-index layout in Redis', () => {
     expect(await index.sweep(2235)).toBe(1);
     expect(await index.get('long-1', 12_345_678_901_235)).not.toBeNull();
     expect(await index.sweep(12_345_678_902_235)).toBe(1);
-    expect(await keysUnder(prefix)).toEqual([]);
+    expect(await keysUnder(redis, prefix)).toEqual([]);
+  });
+
+  it('keeps a driver in one cell when a second node, which never saw its old cell, writes it', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const [a, b] = [open(prefix), open(prefix)];
+    await a.upsert([state('handed-1', 41.39, 2.17, T0 + 1000)]);
+    // Another cell of the same region, written by a node that knows nothing of the first.
+    const moved = state('handed-1', 41.394, 2.17, T0 + 2000);
+    expect(cellToParent(moved.cell, REGION_RES)).toBe(cellToParent(latLngToCell(41.39, 2.17, RES), REGION_RES));
+    await b.upsert([moved]);
+    const keys = await keysUnder(redis, prefix);
+    expect(keys.filter((k) => k.includes(':c:'))).toEqual([
+      `${prefix}geo:{${cellToParent(moved.cell, REGION_RES)}}:c:${moved.cell}`,
+    ]);
+    expect(await a.get('handed-1', T0 + 2001)).toMatchObject({ cell: moved.cell });
+  });
+
+  it('takes a driver out of the region it left, whichever node wrote it there', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const [a, b] = [open(prefix), open(prefix)];
+    // Two points about 40 km apart: two regions at resolution 5.
+    const before = state('far-1', 52.37, 4.9, T0 + 1000);
+    const after = state('far-1', 52.09, 5.12, T0 + 2000);
+    const [r1, r2] = [before, after].map((s) => cellToParent(s.cell, REGION_RES));
+    expect(r1).not.toBe(r2);
+    await a.upsert([before]);
+    await b.upsert([after]);
+    expect(await redis.hexists(`${prefix}geo:{${r1}}:ptr`, 'far-1')).toBe(0);
+    expect(await redis.hexists(`${prefix}geo:{${r2}}:ptr`, 'far-1')).toBe(1);
+    expect((await keysUnder(redis, prefix)).filter((k) => k.includes(':c:'))).toEqual([
+      `${prefix}geo:{${r2}}:c:${after.cell}`,
+    ]);
+    // A late update from the first node (older than the move) does not bring it back.
+    await a.upsert([{ ...before, updatedMs: T0 + 1500 }]);
+    expect(await redis.hexists(`${prefix}geo:{${r1}}:ptr`, 'far-1')).toBe(0);
+    expect(await a.get('far-1', T0 + 2001)).toMatchObject({ lat: after.lat });
   });
 });

@@ -1,9 +1,8 @@
-import '../../../infra/test/provided-context';
 import { randomUUID } from 'node:crypto';
 import { polygonToCells } from 'h3-js';
-import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectTo, redisTargets } from '../../test/stores';
 import type { LocationFix } from '@ridetrack/shared';
 import { Indexer } from './indexer';
 import { MemoryGeoIndex } from './memory-index';
@@ -20,8 +19,11 @@ afterAll(async () => {
 });
 
 const backends: [string, () => GeoIndex][] = [
-  ['memory', () => new MemoryGeoIndex(RES, STALE_MS, 64, Date.now)],
-  ['redis', () => new RedisGeoIndex(new Redis(inject('redisUrl')), `test:${randomUUID()}:`, RES, STALE_MS, 64)],
+  ['memory', () => new MemoryGeoIndex(RES, 5, STALE_MS, 64, Date.now)],
+  ...redisTargets().map(([name, target]): [string, () => GeoIndex] => [
+    name,
+    () => new RedisGeoIndex(connectTo(target), `test:${randomUUID()}:`, RES, 5, STALE_MS, 64),
+  ]),
 ];
 
 function fix(i: number): LocationFix {
@@ -62,7 +64,7 @@ function counted(index: GeoIndex) {
     setUp: () => undefined,
     setPending: (n: number) => (seen.pending = n),
   };
-  const options = { flushIntervalMs: HOUR, sweepIntervalMs: HOUR };
+  const options = { flushIntervalMs: HOUR };
   return { seen, indexer: new Indexer(index, options, counters, pino({ enabled: false }), Date.now) };
 }
 

@@ -5,7 +5,6 @@ import type { DriverState, GeoIndex } from './types';
 
 export interface IndexerOptions {
   flushIntervalMs: number;
-  sweepIntervalMs: number;
 }
 
 export interface IndexerCounters {
@@ -21,6 +20,7 @@ export interface IndexerCounters {
  * the work, and each broker node already sees exactly its own drivers. Fixes are coalesced to the
  * newest per driver and written in batches: memory is bounded by the number of drivers whatever
  * happens to the backend, and when Redis is away the newest fixes wait and go as soon as it is back.
+ * Stale drivers are removed by the janitor (janitor.ts), one per region across the cluster.
  */
 /** Fixes per write: big enough to amortise a script call, small enough to overlap with the next. */
 const FLUSH_CHUNK = 512;
@@ -30,7 +30,7 @@ export class Indexer {
   private pending = new Map<string, { fix: LocationFix; receivedMs: number }>();
   private flushing = false;
   private up = true;
-  private readonly timers: NodeJS.Timeout[];
+  private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly index: GeoIndex,
@@ -39,11 +39,8 @@ export class Indexer {
     private readonly log: Logger,
     private readonly now: () => number,
   ) {
-    this.timers = [
-      setInterval(() => void this.flush(), options.flushIntervalMs),
-      setInterval(() => void this.sweep(), options.sweepIntervalMs),
-    ];
-    for (const t of this.timers) t.unref();
+    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs);
+    this.timer.unref();
   }
 
   /** Takes one accepted fix; only the newest per driver is kept until the next flush. */
@@ -89,6 +86,7 @@ export class Indexer {
         tripState: fix.tripState,
         seq: fix.seq,
         fixTimestampMs: fix.timestampMs,
+        simulated: fix.simulated,
         updatedMs: receivedMs,
         cell: latLngToCell(fix.lat, fix.lng, this.index.h3Resolution),
       });
@@ -115,15 +113,6 @@ export class Indexer {
     return false;
   }
 
-  private async sweep(): Promise<void> {
-    try {
-      const removed = await this.index.sweep(this.now());
-      if (removed > 0) this.log.debug({ removed }, 'stale drivers removed from the index');
-    } catch {
-      // The flush reports the backend's state; the next sweep catches up.
-    }
-  }
-
   private setUp(up: boolean): void {
     if (up && !this.up) this.log.info({ backend: this.index.backend }, 'geo-index writes recovered');
     this.up = up;
@@ -137,7 +126,7 @@ export class Indexer {
   /** Stops the timers and makes a last attempt to write what is pending. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers) clearInterval(t);
+    clearInterval(this.timer);
     await this.flush();
   }
 }

@@ -14,6 +14,7 @@ const state = fc.record({
   tripState: fc.constantFrom(...TRIP_STATES),
   seq: fc.integer({ min: 0, max: 0xffff_ffff }),
   fixTimestampMs: fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+  simulated: fc.boolean(),
   updatedMs: fc.integer({ min: 0, max: 2 ** 48 - 1 }),
   cell: fc.constant('8928308280fffff'),
 }) as fc.Arbitrary<DriverState>;
@@ -57,7 +58,12 @@ describe('cell members', () => {
 
   it('are refused when they are not members (an older format, garbage)', () => {
     const reader = new MemberReader();
-    for (const m of ['', 'x', 'a|1|2', 'drv|39.1|-76.2|90.0|10.0|5|0|1|1764288000000', 'a|b|c|d|e|f|g|h|i|j|k']) {
+    // The layout before 2026-12 (no simulated bit), and the one before it, are older formats.
+    const older = [
+      'drv|39.1|-76.2|90.0|10.0|5|0|1|1764288000000|1764288000100',
+      'drv|39.1|-76.2|90.0|10.0|5|0|1|1764288000000',
+    ];
+    for (const m of ['', 'x', 'a|1|2', ...older, 'a|b|c|d|e|f|g|h|i|j|k|l']) {
       expect(memberToState(m, 'c')).toBeNull();
       expect(reader.read(m)).toBe(false);
     }

@@ -4,17 +4,18 @@ import type { DriverState } from './types';
 /**
  * A driver's state as one compact string, its value in its cell's hash, so a search reads
  * positions straight from the cells:
- * "{id}|{lat}|{lng}|{heading}|{speed}|{accuracy}|{trip code}|{seq}|{fix ms}|{updated ms}"
- * (unknowns empty). Driver ids never hold "|" (topic rules).
+ * "{id}|{lat}|{lng}|{heading}|{speed}|{accuracy}|{trip code}|{seq}|{fix ms}|{simulated 0/1}|{updated ms}"
+ * (unknowns empty). Driver ids never hold "|" (topic rules). The update time comes last: the Lua
+ * scripts read it there.
  */
 export function stateToMember(s: DriverState): string {
-  return `${s.driverId}|${s.lat.toFixed(7)}|${s.lng.toFixed(7)}|${fixed(s.headingDeg, 1)}|${fixed(s.speedMps, 1)}|${fixed(s.accuracyM, 0)}|${TRIP_STATES.indexOf(s.tripState)}|${s.seq}|${s.fixTimestampMs}|${s.updatedMs}`;
+  return `${s.driverId}|${s.lat.toFixed(7)}|${s.lng.toFixed(7)}|${fixed(s.headingDeg, 1)}|${fixed(s.speedMps, 1)}|${fixed(s.accuracyM, 0)}|${TRIP_STATES.indexOf(s.tripState)}|${s.seq}|${s.fixTimestampMs}|${s.simulated ? 1 : 0}|${s.updatedMs}`;
 }
 
-const FIELDS = 10;
+const FIELDS = 11;
 
 /**
- * The longest member, give or take: 148 bytes with a 64-character driver id. A cell's hash stays
+ * The longest member, give or take: 150 bytes with a 64-character driver id. A cell's hash stays
  * Redis's compact listpack while its members are no longer than `hash-max-listpack-value`, which
  * should therefore be at least this (infra/redis/redis.conf sets it; Redis's default is 64).
  */
@@ -45,7 +46,8 @@ export function memberToState(member: string, cell: string): DriverState | null 
     tripState: trip,
     seq: Number(f[7]),
     fixTimestampMs: Number(f[8]),
-    updatedMs: Number(f[9]),
+    simulated: f[9] === '1',
+    updatedMs: Number(f[10]),
     cell,
   };
 }
@@ -60,6 +62,8 @@ const MINUS = 45;
  * reads, so this allocates nothing per member. One reader is reused; `read` fills its fields.
  */
 export class MemberReader {
+  /** Where the driver id ends (the first bar): `m.slice(0, idEnd)` is the id. */
+  idEnd = 0;
   lat = Number.NaN;
   lng = Number.NaN;
   tripCode = -1;
@@ -78,6 +82,7 @@ export class MemberReader {
       if (m.charCodeAt(i) === BAR && ++bars === 6) f6 = i;
     }
     if (bars !== FIELDS - 1) return false;
+    this.idEnd = f1;
     this.lat = decimal(m, f1 + 1, f2);
     this.lng = decimal(m, f2 + 1, f3);
     this.tripCode = m.charCodeAt(f6 + 1) - ZERO;

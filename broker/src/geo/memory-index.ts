@@ -1,5 +1,6 @@
 import { CellRollUp } from './cell-counts';
 import { NearestFirstSearch } from './nearest-first';
+import { RegionOf } from './regions';
 import { ReachGuide } from './ring-search';
 import { TimeSlice } from '../time-slice';
 import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
@@ -15,13 +16,17 @@ export class MemoryGeoIndex implements GeoIndex {
   private readonly holds = new Map<string, { tripId: string; untilMs: number }>();
   private readonly trips = new Map<string, { trip: Trip; untilMs: number }>();
   private readonly guide = new ReachGuide();
+  private readonly regionOf: RegionOf;
 
   constructor(
     readonly h3Resolution: number,
+    readonly regionResolution: number,
     private readonly staleMs: number,
     private readonly maxRings: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.regionOf = new RegionOf(regionResolution);
+  }
 
   upsert(states: readonly DriverState[]): Promise<void> {
     for (const state of states) {
@@ -78,10 +83,45 @@ export class MemoryGeoIndex implements GeoIndex {
     return counts.result();
   }
 
+  regionDrivers(region: string, nowMs: number): Promise<DriverState[]> {
+    const out: DriverState[] = [];
+    for (const [cell, ids] of this.cells) {
+      if (this.regionOf.get(cell) !== region) continue;
+      for (const id of ids) {
+        const state = this.drivers.get(id);
+        if (state !== undefined && this.live(state, nowMs)) out.push(state);
+      }
+    }
+    return Promise.resolve(out);
+  }
+
+  regions(): Promise<string[]> {
+    return Promise.resolve([...new Set([...this.cells.keys()].map((c) => this.regionOf.get(c)))]);
+  }
+
+  regionCounts(nowMs: number): Promise<CellCount[]> {
+    const counts = new Map<string, number>();
+    for (const state of this.drivers.values()) {
+      if (!this.live(state, nowMs)) continue;
+      const region = this.regionOf.get(state.cell);
+      counts.set(region, (counts.get(region) ?? 0) + 1);
+    }
+    return Promise.resolve([...counts].map(([cell, count]) => ({ cell, count })));
+  }
+
+  /** One process holds every region: its janitor sweeps them all at once (sweep). */
+  sweepRegion(region: string, nowMs: number): Promise<number> {
+    return this.sweepWhere(nowMs, (state) => this.regionOf.get(state.cell) === region);
+  }
+
   sweep(nowMs: number): Promise<number> {
+    return this.sweepWhere(nowMs, () => true);
+  }
+
+  private sweepWhere(nowMs: number, where: (state: DriverState) => boolean): Promise<number> {
     let removed = 0;
     for (const [id, state] of this.drivers) {
-      if (this.live(state, nowMs)) continue;
+      if (this.live(state, nowMs) || !where(state)) continue;
       this.leave(state.cell, id);
       this.drivers.delete(id);
       removed++;

@@ -21,6 +21,7 @@ function driver(i: number, lat: number, lng: number): DriverState {
     tripState: 'available',
     seq: 1,
     fixTimestampMs: 0,
+    simulated: false,
     updatedMs: 0,
     cell: latLngToCell(lat, lng, RES),
   };

@@ -42,8 +42,11 @@ export class NearestFirstSearch<T> {
   private readonly kMax: number;
   private readonly area: string;
   private readonly cos0: number;
-  /** Drivers that may rank, with the search's distance to each. */
-  private readonly kept: { d: number; item: T; cell: string }[] = [];
+  /** Drivers that may rank, with the search's distance to each (`dead`: replaced by a newer member). */
+  private readonly kept: { d: number; item: T; cell: string; dead?: boolean }[] = [];
+  /** Once deduping: each kept driver's entry and version, to keep only its newest member. */
+  private readonly byId = new Map<string, { at: number; version: number }>();
+  private deduping = false;
   /** The `limit` least distances offered so far, ascending. */
   private readonly top: number[] = [];
   private target: number;
@@ -58,6 +61,11 @@ export class NearestFirstSearch<T> {
     res: number,
     maxRings: number,
     private readonly guide: ReachGuide,
+    /**
+     * Where one driver may be offered twice (a sharded index meets a driver crossing regions in
+     * both): its id and version (update time). Asked only once `dedupe()` was called.
+     */
+    private readonly identify: (item: T) => { id: string; version: number } = noIdentity,
   ) {
     ({ center: this.center, edgeM: this.edgeM, kMax: this.kMax } = ringPlan(query, res, maxRings));
     this.area = ReachGuide.key(query, this.center);
@@ -122,10 +130,27 @@ export class NearestFirstSearch<T> {
     const b = Math.sin((lng - this.query.lng) * TO_RAD * 0.5);
     const h = a * a + this.cos0 * Math.cos(lat * TO_RAD) * b * b;
     const d = EARTH_DIAMETER_M * Math.asin(Math.sqrt(Math.min(1, h)));
+    let identity: { id: string; version: number } | undefined;
+    if (this.deduping) {
+      identity = this.identify(item);
+      const seen = this.byId.get(identity.id);
+      if (seen !== undefined) {
+        if (seen.version >= identity.version) return;
+        // A newer member of a driver already kept: the old one goes, and the least distances are
+        // worked out again without it (rare: a driver caught crossing regions).
+        if (seen.at >= 0) {
+          (this.kept[seen.at] as { dead?: boolean }).dead = true;
+          this.rebuildTop();
+        }
+      }
+      // Remembered even when it does not rank, so that an older member of the driver cannot rank instead.
+      this.byId.set(identity.id, { at: -1, version: identity.version });
+    }
     if (!(d <= this.query.radiusM * SLACK)) return; // NaN too: a position that does not parse
     const { top } = this;
     const limit = this.query.limit;
     if (top.length >= limit && d > (top[limit - 1] as number) * SLACK) return;
+    if (identity !== undefined) this.byId.set(identity.id, { at: this.kept.length, version: identity.version });
     this.kept.push({ d, item, cell });
     if (top.length < limit || d < (top[limit - 1] as number)) {
       let j = top.length < limit ? top.length : limit - 1;
@@ -137,12 +162,39 @@ export class NearestFirstSearch<T> {
     }
   }
 
+  /**
+   * From now on a driver may be offered twice (the backend reads cells of more than one region of
+   * a sharded index): each is identified, and only its newest member is kept.
+   */
+  dedupe(): void {
+    if (this.deduping) return;
+    this.deduping = true;
+    for (let i = 0; i < this.kept.length; i++) {
+      const k = this.kept[i] as { item: T; dead?: boolean };
+      const { id, version } = this.identify(k.item);
+      const seen = this.byId.get(id);
+      if (seen === undefined) this.byId.set(id, { at: i, version });
+      else if (seen.version < version) {
+        (this.kept[seen.at] as { dead?: boolean }).dead = true;
+        this.byId.set(id, { at: i, version });
+      } else k.dead = true;
+    }
+    this.rebuildTop();
+  }
+
+  private rebuildTop(): void {
+    const live = this.kept.filter((k) => k.dead !== true).map((k) => k.d);
+    live.sort((a, b) => a - b);
+    this.top.length = 0;
+    this.top.push(...live.slice(0, this.query.limit));
+  }
+
   /** The answer, ranked by exact distance; `decode` turns a kept item into its driver's state. */
   finish(decode: (item: T, cell: string) => DriverState | null): NearbyDriver[] {
     const bound = this.kth() * SLACK;
     const candidates: DriverState[] = [];
-    for (const { d, item, cell } of this.kept) {
-      if (d > bound) continue;
+    for (const { d, item, cell, dead } of this.kept) {
+      if (d > bound || dead === true) continue;
       const state = decode(item, cell);
       if (state !== null) candidates.push(state);
     }
@@ -163,6 +215,10 @@ export class NearestFirstSearch<T> {
     const first = this.unread[this.unreadAt];
     return first === undefined ? outside : Math.min(first.minM, outside);
   }
+}
+
+function noIdentity(): never {
+  throw new Error('dedupe() needs an identify function');
 }
 
 /** Cells in ring k of a hexagonal disk: 1, then 6k. */

@@ -1,19 +1,28 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { MEMBER_MAX_BYTES } from './member';
 import { MemoryGeoIndex } from './memory-index';
 import { RedisGeoIndex } from './redis-index';
+import { RedisJanitorLeases } from './redis-leases';
 import type { GeoIndex } from './types';
+import { describeTarget, openRedis, type RedisClient, type RedisTarget } from '../store/redis-client';
 
 export interface GeoOptions {
-  /** Redis to index in; without it, the index lives in this process. */
-  redisUrl?: string | undefined;
+  /** Redis or Redis Cluster to index in; without it, the index lives in this process. */
+  redis?: RedisTarget | undefined;
   keyPrefix: string;
   h3Resolution: number;
+  /** Regions (what the Redis index shards by, and fleet views are made of): cells at this resolution. */
+  regionResolution: number;
   staleMs: number;
   maxRings: number;
   flushIntervalMs: number;
   sweepIntervalMs: number;
+}
+
+export interface OpenedIndex {
+  index: GeoIndex;
+  /** How the janitors of nodes sharing the index share its regions; null in memory (this node alone). */
+  leases: RedisJanitorLeases | null;
 }
 
 /**
@@ -21,17 +30,20 @@ export interface GeoOptions {
  * queue: the indexer keeps the newest fix per driver instead), and ioredis reconnects with capped
  * exponential backoff and jitter. A Redis that is down at start does not stop the broker.
  */
-export async function openGeoIndex(options: GeoOptions, log: Logger, now: () => number): Promise<GeoIndex> {
-  if (options.redisUrl === undefined) {
-    log.info('no REDIS_URL: the geo-index is kept in memory in this process');
-    return new MemoryGeoIndex(options.h3Resolution, options.staleMs, options.maxRings, now);
+export async function openGeoIndex(options: GeoOptions, log: Logger, now: () => number): Promise<OpenedIndex> {
+  const regionRes = Math.min(options.regionResolution, options.h3Resolution);
+  if (options.redis === undefined) {
+    log.info('no REDIS_URL or REDIS_CLUSTER_NODES: the geo-index is kept in memory in this process');
+    return {
+      index: new MemoryGeoIndex(options.h3Resolution, regionRes, options.staleMs, options.maxRings, now),
+      leases: null,
+    };
   }
-  const redis = new Redis(options.redisUrl, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2),
-  });
+  // No auto-pipelining here: on a Redis Cluster, ioredis groups a script whose keys are passed at
+  // call time (rtUpsert, rtSweep, rtCount) with commands for other slots of the same server and
+  // refuses the pipeline ("All keys in the pipeline should belong to the same slots allocation
+  // group"): fixes went unindexed (infra/test/scale-cluster.test.ts).
+  const redis = openRedis(options.redis, { failFast: true, lazy: true });
   let lastErrorLogMs = 0;
   redis.on('error', (err: Error) => {
     // ioredis reports every failed reconnect; say it at most every 10 s.
@@ -46,7 +58,19 @@ export async function openGeoIndex(options: GeoOptions, log: Logger, now: () => 
   } catch (err) {
     log.warn({ err }, 'redis not reachable at start; the broker runs and the index catches up when it is');
   }
-  return new RedisGeoIndex(redis, options.keyPrefix, options.h3Resolution, options.staleMs, options.maxRings);
+  log.info({ store: describeTarget(options.redis), regionResolution: regionRes }, 'geo-index in Redis, by region');
+  return {
+    index: new RedisGeoIndex(
+      redis,
+      options.keyPrefix,
+      options.h3Resolution,
+      regionRes,
+      options.staleMs,
+      options.maxRings,
+      now,
+    ),
+    leases: new RedisJanitorLeases(redis, options.keyPrefix),
+  };
 }
 
 /**
@@ -60,7 +84,7 @@ const ENCODING_SETTING_NAMES = ['hash-max-listpack-value', 'hash-max-ziplist-val
  * for this setting the index took 346 instead of 297 bytes a driver at 100k drivers
  * (docs/benchmarks.md). Says nothing where CONFIG is not allowed (some managed Redis).
  */
-export async function checkIndexEncodings(redis: Redis, log: Logger): Promise<void> {
+export async function checkIndexEncodings(redis: RedisClient, log: Logger): Promise<void> {
   for (const setting of ENCODING_SETTING_NAMES) {
     let reply: unknown;
     try {

@@ -1,11 +1,21 @@
-import type { Redis } from 'ioredis';
+import { TRIP_STATES } from '@ridetrack/shared';
 import { CellRollUp } from './cell-counts';
-import { geoKeys, type GeoKeys } from './keys';
 import { MemberReader, memberToState, stateToMember } from './member';
 import { NearestFirstSearch } from './nearest-first';
-import { COUNT_LUA, REPLACE_TRIP_LUA, GET_LUA, RELEASE_LUA, SWEEP_LUA, UPSERT_LUA } from './redis-scripts';
+import { RegionOf } from './regions';
+import {
+  COUNT_LUA,
+  LEAVE_LUA,
+  POINT_LUA,
+  RELEASE_LUA,
+  REPLACE_TRIP_LUA,
+  SWEEP_LUA,
+  UNPOINT_LUA,
+  UPSERT_LUA,
+} from './redis-scripts';
 import { ReachGuide } from './ring-search';
-import { TRIP_STATES } from '@ridetrack/shared';
+import { geoKeys, type GeoKeys } from '../store/keys';
+import type { RedisClient } from '../store/redis-client';
 import { TimeSlice } from '../time-slice';
 import {
   IndexUnavailableError,
@@ -23,6 +33,10 @@ const BATCH = 256;
 const SWEEP_CELLS = 500;
 /** Cells counted per script call, for the same reason. */
 const COUNT_CELLS = 1000;
+/** A driver's global pointer (its region) lives this long at least, refreshed every quarter of it. */
+const POINTER_TTL_MS = 3_600_000;
+/** A writer says again that a region holds drivers this often (the janitors' list of regions). */
+const ANNOUNCE_MS = 60_000;
 
 /**
  * A failed Redis call, as callers should see it: Redis's own error replies (a bug, or a key of the
@@ -32,21 +46,28 @@ function unavailable(err: unknown): never {
   throw err instanceof Error && err.name === 'ReplyError' ? err : new IndexUnavailableError(err);
 }
 
-type ScriptRedis = Redis & {
-  rtUpsert(...args: (string | number)[]): Promise<number>;
-  rtSweep(...args: (string | number)[]): Promise<[string, number]>;
-  rtGet(prefix: string, driverId: string): Promise<[string, string] | null>;
-  rtCount(...args: (string | number)[]): Promise<number[]>;
+type Args = (string | number)[];
+type ScriptRedis = RedisClient & {
+  rtUpsert(...args: Args): Promise<[number, string[], string[], string[]]>;
+  rtPoint(key: string, updatedMs: number, region: string, ttlMs: number): Promise<[number, string | null]>;
+  rtLeave(pointers: string, cellKey: string, driverId: string, cell: string, updatedMs: number): Promise<number>;
+  rtUnpoint(key: string, region: string): Promise<number>;
+  rtSweep(...args: Args): Promise<[number, string[]]>;
+  rtCount(...args: Args): Promise<number[]>;
   rtRelease(key: string, tripId: string): Promise<number>;
   rtReplaceTrip(key: string, json: string, expectedVersion: number): Promise<number>;
 };
 
 /**
- * The geo-index in Redis (ioredis). Writes go as batched Lua calls, sent without waiting for each
- * other, so throughput is bounded by Redis, not by round trips. Each cell is a hash of its drivers'
- * states, so a driver that stays in its cell is one field replaced in place. Reads skip members
- * whose update time (in the member) is older than the staleness window, so a stale driver drops out
- * of every query at its deadline, before the janitor removes it.
+ * The geo-index in Redis or a Redis Cluster (ioredis), sharded by region: a region (an H3 cell at
+ * `regionResolution`, a few hundred km² at 5) keeps its drivers' cells under one hash tag, so a move
+ * within it is one atomic script on one shard, and a fleet spreads over the shards by where it
+ * drives. Each cell is a hash of its drivers' states, so a driver that stays in its cell is one
+ * field replaced in place. A driver crossing into another region is written there first; then its
+ * global pointer (its region, written only on such moves) is turned to the new region, and the old
+ * region drops it if its pointer there still names the old cell and is older. Until then a reader
+ * may meet it twice and keeps the newer. Reads skip members older than the staleness window, so a
+ * stale driver drops out of every query at its deadline, before the janitor removes it.
  */
 export class RedisGeoIndex implements GeoIndex {
   readonly backend = 'redis';
@@ -54,74 +75,189 @@ export class RedisGeoIndex implements GeoIndex {
   private readonly redis: ScriptRedis;
   private readonly guide = new ReachGuide();
   private readonly reader = new MemberReader();
+  private readonly regionOf: RegionOf;
+  /** When this node last said each region holds drivers. */
+  private readonly announced = new Map<string, number>();
+  /** Global pointers whose write failed: written again with the next batch. */
+  private readonly pointersDue = new Map<string, { region: string; updatedMs: number }>();
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     prefix: string,
     readonly h3Resolution: number,
+    readonly regionResolution: number,
     private readonly staleMs: number,
     private readonly maxRings: number,
+    private readonly now: () => number = Date.now,
   ) {
     this.keys = geoKeys(prefix);
-    redis.defineCommand('rtUpsert', { numberOfKeys: 0, lua: UPSERT_LUA });
-    redis.defineCommand('rtSweep', { numberOfKeys: 0, lua: SWEEP_LUA });
-    redis.defineCommand('rtGet', { numberOfKeys: 0, lua: GET_LUA });
-    redis.defineCommand('rtCount', { numberOfKeys: 0, lua: COUNT_LUA });
+    this.regionOf = new RegionOf(regionResolution);
+    redis.defineCommand('rtUpsert', { lua: UPSERT_LUA });
+    redis.defineCommand('rtPoint', { numberOfKeys: 1, lua: POINT_LUA });
+    redis.defineCommand('rtLeave', { numberOfKeys: 2, lua: LEAVE_LUA });
+    redis.defineCommand('rtUnpoint', { numberOfKeys: 1, lua: UNPOINT_LUA });
+    redis.defineCommand('rtSweep', { lua: SWEEP_LUA });
+    redis.defineCommand('rtCount', { lua: COUNT_LUA });
     redis.defineCommand('rtRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
     redis.defineCommand('rtReplaceTrip', { numberOfKeys: 1, lua: REPLACE_TRIP_LUA });
     this.redis = redis as ScriptRedis;
   }
 
-  /** Key time-to-live: an abandoned cell or driver key outlives the staleness window, then goes. */
+  /** Key time-to-live: an abandoned cell or region outlives the staleness window, then goes. */
   private get ttlMs(): number {
     return this.staleMs * 4;
   }
 
-  /**
-   * Each batch of updates goes to Redis as soon as its arguments are built (no pipeline to fill
-   * first), so Redis runs one while the next is prepared.
-   */
+  /** Each region's batches go to its shard as soon as their arguments are built. */
   async upsert(states: readonly DriverState[]): Promise<void> {
-    const writes: Promise<number>[] = [];
-    for (let i = 0; i < states.length; i += BATCH) {
-      const args: (string | number)[] = [this.keys.prefix, this.ttlMs];
-      const end = Math.min(i + BATCH, states.length);
-      for (let k = i; k < end; k++) {
-        const s = states[k] as DriverState;
-        args.push(s.driverId, s.cell, stateToMember(s), s.updatedMs);
-      }
-      writes.push(this.redis.rtUpsert(...args));
+    const byRegion = new Map<string, DriverState[]>();
+    for (const s of states) {
+      const region = this.regionOf.get(s.cell);
+      let list = byRegion.get(region);
+      if (list === undefined) byRegion.set(region, (list = []));
+      list.push(s);
     }
+    const writes: Promise<void>[] = [];
+    for (const [region, list] of byRegion)
+      for (let i = 0; i < list.length; i += BATCH) writes.push(this.upsertRegion(region, list.slice(i, i + BATCH)));
+    const due = [...this.pointersDue];
+    this.pointersDue.clear();
+    for (const [id, p] of due) writes.push(this.point(id, p.region, p.updatedMs));
     await Promise.all(writes);
   }
 
+  /**
+   * One script call for drivers of one region; drivers whose old cell the call did not name (new to
+   * this node) go again with it. Then the global pointers of drivers new to the region, and the
+   * regions they left.
+   */
+  private async upsertRegion(region: string, states: readonly DriverState[], oldCells?: Map<string, string>) {
+    const cellIds: string[] = [];
+    const slot = new Map<string, number>();
+    const slotOf = (cell: string): number => {
+      let n = slot.get(cell);
+      if (n === undefined) {
+        cellIds.push(cell);
+        slot.set(cell, (n = cellIds.length));
+      }
+      return n;
+    };
+    const drivers: Args = [];
+    for (const s of states) {
+      drivers.push(s.driverId, slotOf(s.cell), stateToMember(s), s.updatedMs);
+      const old = oldCells?.get(s.driverId);
+      if (old !== undefined) slotOf(old);
+    }
+    const keys = [
+      this.keys.pointers(region),
+      this.keys.cells(region),
+      ...cellIds.map((c) => this.keys.cell(region, c)),
+    ];
+    const [, fresh, renew, missing] = await this.redis
+      .rtUpsert(keys.length, ...keys, this.ttlMs, POINTER_TTL_MS / 4, cellIds.length, ...cellIds, ...drivers)
+      .catch(unavailable);
+    this.announce(region);
+    const byId = new Map(states.map((s) => [s.driverId, s]));
+    const follow: Promise<void>[] = [];
+    for (const id of [...fresh, ...renew]) {
+      const s = byId.get(id);
+      if (s !== undefined) follow.push(this.point(id, region, s.updatedMs));
+    }
+    if (missing.length > 0 && oldCells === undefined) {
+      const old = new Map<string, string>();
+      for (let i = 0; i < missing.length; i += 2) old.set(missing[i] as string, missing[i + 1] as string);
+      follow.push(
+        this.upsertRegion(
+          region,
+          states.filter((s) => old.has(s.driverId)),
+          old,
+        ),
+      );
+    }
+    await Promise.all(follow);
+  }
+
+  /** Turns a driver's global pointer to `region`, and takes it out of the region it names before. */
+  private async point(driverId: string, region: string, updatedMs: number): Promise<void> {
+    let answer: [number, string | null];
+    try {
+      answer = await this.redis.rtPoint(this.keys.driverRegion(driverId), updatedMs, region, POINTER_TTL_MS);
+    } catch (err) {
+      this.pointersDue.set(driverId, { region, updatedMs });
+      unavailable(err);
+    }
+    const [written, other] = answer;
+    if (other === null || other === region) return;
+    // Written: the driver left `other`. Not written: a later update put it in `other`, and ours,
+    // in `region`, is the stale one.
+    await (written === 1 ? this.leave(other, driverId, updatedMs) : this.leave(region, driverId, updatedMs));
+  }
+
+  /** Removes a driver from a region if what the region holds of it is no newer than `updatedMs`. */
+  private async leave(region: string, driverId: string, updatedMs: number): Promise<void> {
+    const pointers = this.keys.pointers(region);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const p = await this.redis.hget(pointers, driverId).catch(unavailable);
+      if (p === null) return;
+      const cell = p.slice(p.indexOf('|') + 1);
+      const left = await this.redis
+        .rtLeave(pointers, this.keys.cell(region, cell), driverId, cell, updatedMs)
+        .catch(unavailable);
+      if (left !== -1) return;
+    }
+  }
+
+  /** Says, at most once a minute per region, that a region holds drivers: the janitors sweep those. */
+  private announce(region: string): void {
+    const nowMs = this.now();
+    if (nowMs - (this.announced.get(region) ?? Number.NEGATIVE_INFINITY) < ANNOUNCE_MS) return;
+    this.announced.set(region, nowMs);
+    this.redis.sadd(this.keys.regions, region).catch(() => this.announced.delete(region));
+  }
+
   async get(driverId: string, nowMs: number): Promise<DriverState | null> {
-    const found = await this.redis.rtGet(this.keys.prefix, driverId).catch(unavailable);
-    if (found === null) return null;
-    const [cell, member] = found;
-    const state = memberToState(member, cell);
+    const at = await this.redis.get(this.keys.driverRegion(driverId)).catch(unavailable);
+    if (at === null) return null;
+    const region = at.slice(at.indexOf('|') + 1);
+    const p = await this.redis.hget(this.keys.pointers(region), driverId).catch(unavailable);
+    if (p === null) return null;
+    const cell = p.slice(p.indexOf('|') + 1);
+    const member = await this.redis.hget(this.keys.cell(region, cell), driverId).catch(unavailable);
+    const state = member === null ? null : memberToState(member, cell);
     return state !== null && nowMs - state.updatedMs < this.staleMs ? state : null;
   }
 
   /**
    * A nearest-first search (nearest-first.ts) whose every step reads its cells in one round trip:
-   * one HVALS each, which costs Redis about 3 µs for a cell of a dozen drivers. Everything
-   * else runs here: the members carry their update time, so stale ones are skipped as they are read,
-   * and only the drivers that may rank are decoded.
+   * one HVALS each (on the shard of each cell's region), which costs Redis about 3 µs for a cell of
+   * a dozen drivers. Everything else runs here: the members carry their update time, so stale ones
+   * are skipped as they are read, and only the drivers that may rank are decoded. A driver met twice
+   * (crossing regions) counts once, as its newer member.
    */
   async nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
-    const search = new NearestFirstSearch<string>(query, this.h3Resolution, this.maxRings, this.guide);
+    const reader = this.reader;
+    const search = new NearestFirstSearch<string>(query, this.h3Resolution, this.maxRings, this.guide, (m) => {
+      reader.read(m);
+      return { id: m.slice(0, reader.idEnd), version: reader.updatedMs };
+    });
     const cutoff = nowMs - this.staleMs;
     const trip = query.tripState === undefined ? -1 : TRIP_STATES.indexOf(query.tripState);
-    const reader = this.reader;
     const slice = new TimeSlice();
+    let firstRegion: string | undefined;
     for (let cells = search.next(); cells !== null; cells = search.next()) {
       // A step that only widened the disk reads nothing: give the loop its turn if one is due.
       if (cells.length === 0) {
         await slice.yieldIfDue();
         continue;
       }
-      const rows = await Promise.all(cells.map((cell) => this.redis.hvals(this.keys.cell(cell)))).catch(unavailable);
+      const keys = cells.map((cell) => {
+        const region = this.regionOf.get(cell);
+        firstRegion ??= region;
+        // Cells of a second region: a driver crossing between them may be in both.
+        if (region !== firstRegion) search.dedupe();
+        return this.keys.cell(region, cell);
+      });
+      const rows = await Promise.all(keys.map((key) => this.redis.hvals(key))).catch(unavailable);
       for (let i = 0; i < cells.length; i++) {
         const cell = cells[i] as string;
         for (const m of rows[i] ?? []) {
@@ -135,29 +271,92 @@ export class RedisGeoIndex implements GeoIndex {
 
   async countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
     const cutoff = nowMs - this.staleMs;
-    const chunks: string[][] = [];
-    for (let i = 0; i < indexCells.length; i += COUNT_CELLS) chunks.push(indexCells.slice(i, i + COUNT_CELLS));
-    const counted = await Promise.all(chunks.map((c) => this.redis.rtCount(this.keys.prefix, cutoff, ...c))).catch(
-      unavailable,
-    );
+    const chunks: { region: string; cells: string[] }[] = [];
+    const open = new Map<string, string[]>();
+    for (const cell of indexCells) {
+      const region = this.regionOf.get(cell);
+      let chunk = open.get(region);
+      if (chunk === undefined || chunk.length >= COUNT_CELLS) {
+        open.set(region, (chunk = []));
+        chunks.push({ region, cells: chunk });
+      }
+      chunk.push(cell);
+    }
+    const counted = await Promise.all(
+      chunks.map(({ region, cells }) =>
+        this.redis.rtCount(cells.length, ...cells.map((c) => this.keys.cell(region, c)), cutoff),
+      ),
+    ).catch(unavailable);
     const counts = new CellRollUp(res, this.h3Resolution);
     const slice = new TimeSlice();
     for (let c = 0; c < chunks.length; c++) {
-      const chunk = chunks[c] ?? [];
-      for (let k = 0; k < chunk.length; k++) counts.add(chunk[k] as string, counted[c]?.[k] ?? 0);
+      const cells = chunks[c]?.cells ?? [];
+      for (let k = 0; k < cells.length; k++) counts.add(cells[k] as string, counted[c]?.[k] ?? 0);
       await slice.yieldIfDue();
     }
     return counts.result();
   }
 
+  async regionDrivers(region: string, nowMs: number): Promise<DriverState[]> {
+    const cells = await this.redis.smembers(this.keys.cells(region)).catch(unavailable);
+    const rows = await Promise.all(cells.map((c) => this.redis.hvals(this.keys.cell(region, c)))).catch(unavailable);
+    const out: DriverState[] = [];
+    const seen = new Map<string, number>();
+    for (let i = 0; i < cells.length; i++) {
+      for (const m of rows[i] ?? []) {
+        const s = memberToState(m, cells[i] as string);
+        if (s === null || !(nowMs - s.updatedMs < this.staleMs)) continue;
+        // A driver caught in two cells of the region is impossible (moves are atomic); kept safe anyway.
+        const at = seen.get(s.driverId);
+        if (at === undefined) {
+          seen.set(s.driverId, out.length);
+          out.push(s);
+        } else if ((out[at] as DriverState).updatedMs < s.updatedMs) out[at] = s;
+      }
+    }
+    return out;
+  }
+
+  regions(): Promise<string[]> {
+    return this.redis.smembers(this.keys.regions).catch(unavailable);
+  }
+
+  /** The size of each region's pointer hash: its drivers, stale ones too until they are swept. */
+  async regionCounts(): Promise<CellCount[]> {
+    const regions = await this.regions();
+    const counts = await Promise.all(regions.map((r) => this.redis.hlen(this.keys.pointers(r)))).catch(unavailable);
+    return regions.map((cell, i) => ({ cell, count: counts[i] ?? 0 })).filter((r) => r.count > 0);
+  }
+
+  /** Sweeps one region in slices of cells; a region left empty leaves the list of regions. */
+  async sweepRegion(region: string, nowMs: number): Promise<number> {
+    const cutoff = nowMs - this.staleMs;
+    const pointers = this.keys.pointers(region);
+    const cellSet = this.keys.cells(region);
+    const cells = await this.redis.smembers(cellSet).catch(unavailable);
+    let removed = 0;
+    const gone: string[] = [];
+    for (let i = 0; i === 0 || i < cells.length; i += SWEEP_CELLS) {
+      const chunk = cells.slice(i, i + SWEEP_CELLS);
+      const last = i + SWEEP_CELLS >= cells.length;
+      const keys = [pointers, cellSet, ...chunk.map((c) => this.keys.cell(region, c))];
+      const [n, left] = await this.redis
+        .rtSweep(keys.length, ...keys, cutoff, last ? '1' : '0', ...chunk)
+        .catch(unavailable);
+      removed += n;
+      gone.push(...left);
+    }
+    await Promise.all(gone.map((id) => this.redis.rtUnpoint(this.keys.driverRegion(id), region))).catch(unavailable);
+    if ((await this.redis.exists(pointers).catch(unavailable)) === 0) {
+      await this.redis.srem(this.keys.regions, region).catch(unavailable);
+      this.announced.delete(region);
+    }
+    return removed;
+  }
+
   async sweep(nowMs: number): Promise<number> {
     let total = 0;
-    let cursor = '0';
-    do {
-      const [next, removed] = await this.redis.rtSweep(this.keys.prefix, nowMs - this.staleMs, cursor, SWEEP_CELLS);
-      total += removed;
-      cursor = next;
-    } while (cursor !== '0');
+    for (const region of await this.regions()) total += await this.sweepRegion(region, nowMs);
     return total;
   }
 

@@ -1,9 +1,10 @@
 /**
- * Lua run inside Redis, so that each driver moves between cells atomically: no reader ever sees a
- * driver in two cells or in none. The index is for a single Redis (or a primary with replicas):
- * the scripts touch keys they compute, which Redis Cluster does not allow. Key layout: keys.ts.
+ * Lua run inside Redis, so that each driver moves between cells of a region atomically: no reader
+ * ever sees a driver in two cells of one region, or in none. Every key a script touches is one it
+ * was given (KEYS), and all of one call's keys carry the region's hash tag, so each call runs on the
+ * one shard of a Redis Cluster that holds the region (and on a single Redis alike). Key layout:
+ * store/keys.ts; member layout: member.ts.
  */
-import { CELL_KEY, DRIVER_KEY } from './keys';
 
 /**
  * The update time at the end of a member (member.ts), 0 for what is not a member. Times have 13
@@ -20,115 +21,189 @@ local function updated(m)
 end
 `;
 
-/** The cell a driver's pointer ("{updated ms}|{cell}", keys.ts) names. */
-const POINTER_CELL_LUA = `
-local function pointerCell(pointer)
-  return string.sub(pointer, string.find(pointer, '|', 1, true) + 1)
+/** A region pointer "{updated ms}|{cell}" split in two. */
+const POINTER_LUA = `
+local function pointer(p)
+  local bar = string.find(p, '|', 1, true)
+  return tonumber(string.sub(p, 1, bar - 1)), string.sub(p, bar + 1)
 end
 `;
 
 /**
- * ARGV: prefix, ttlMs, then (driverId, cell, member, updatedMs) per driver. Returns how many applied.
- * A driver still in its cell costs three calls: read its pointer, replace its member in the cell's
- * hash, write its pointer. Keys live ttlMs after their last refresh, which happens whenever an
- * update enters a new quarter of ttlMs (so at least every quarter of it while a driver publishes):
- * keys expire once nobody updates them, never under a driver still publishing from one cell.
+ * Moves drivers within one region. KEYS: the region's pointers, its cell set, then the cells the
+ * call may touch (each driver's new cell and, where the caller knows it, its old one). ARGV: ttlMs,
+ * pointer quarter ms, how many cells, the cells' ids (in the order of their keys), then (driverId,
+ * cell number, member, updatedMs) per driver.
+ *
+ * A driver in its cell costs three calls: read its pointer, replace its member, write its pointer.
+ * A driver whose pointer names a cell the caller did not pass is left as it is and returned, with
+ * that cell, so the caller can call again with its key (a driver new to this node). Keys live ttlMs
+ * after their last refresh, which happens whenever an update enters a new quarter of ttlMs.
+ *
+ * Returns { applied, drivers new to the region, drivers whose global pointer is due a refresh (an
+ * update entered a new pointer quarter), { driver, cell } pairs whose old cell was not passed }.
  */
-export const UPSERT_LUA = `
-local prefix = ARGV[1]
-local ttl = tonumber(ARGV[2])
+export const UPSERT_LUA = `${POINTER_LUA}
+local ttl = tonumber(ARGV[1])
 local quarter = ttl / 4
-local cells = prefix .. 'cells'
-local find, sub, floor, call = string.find, string.sub, math.floor, redis.call
-local applied = 0
-for i = 3, #ARGV, 4 do
-  local id, cell, member, ts = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+local pquarter = tonumber(ARGV[2])
+local ncells = tonumber(ARGV[3])
+local ptrs, cellset = KEYS[1], KEYS[2]
+local call, floor = redis.call, math.floor
+local slot = {}
+for i = 1, ncells do slot[ARGV[3 + i]] = 2 + i end
+local applied, fresh, renew, missing = 0, {}, {}, {}
+for i = 4 + ncells, #ARGV, 4 do
+  local id, ci, member, ts = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
   local t = tonumber(ts)
-  local dkey = prefix .. '${DRIVER_KEY}' .. id
-  local prev = call('GET', dkey)
+  local cell = ARGV[3 + ci]
+  local ckey = KEYS[2 + ci]
+  local prev = call('HGET', ptrs, id)
   local pt, pcell
-  if prev then
-    local bar = find(prev, '|', 1, true)
-    pt = tonumber(sub(prev, 1, bar - 1))
-    pcell = sub(prev, bar + 1)
-  end
+  if prev then pt, pcell = pointer(prev) end
   if (not pt) or pt <= t then
-    local ckey = prefix .. '${CELL_KEY}' .. cell
-    local pointer = ts .. '|' .. cell
-    call('HSET', ckey, id, member)
-    if pcell ~= cell then
-      if pcell then call('HDEL', prefix .. '${CELL_KEY}' .. pcell, id) end
-      call('SET', dkey, pointer, 'PX', ttl)
-      call('SADD', cells, cell)
-      call('PEXPIRE', ckey, ttl)
-    elseif floor(t / quarter) ~= floor(pt / quarter) then
-      call('SET', dkey, pointer, 'PX', ttl)
-      call('PEXPIRE', ckey, ttl)
+    if pcell and pcell ~= cell and not slot[pcell] then
+      missing[#missing + 1] = id
+      missing[#missing + 1] = pcell
     else
-      call('SET', dkey, pointer, 'KEEPTTL')
+      call('HSET', ckey, id, member)
+      call('HSET', ptrs, id, ts .. '|' .. cell)
+      if pcell ~= cell then
+        if pcell then call('HDEL', KEYS[slot[pcell]], id) end
+        call('SADD', cellset, cell)
+        call('PEXPIRE', ckey, ttl)
+      elseif floor(t / quarter) ~= floor(pt / quarter) then
+        call('PEXPIRE', ckey, ttl)
+      end
+      if not pt then
+        fresh[#fresh + 1] = id
+      elseif floor(t / pquarter) ~= floor(pt / pquarter) then
+        renew[#renew + 1] = id
+      end
+      applied = applied + 1
     end
-    applied = applied + 1
   end
 end
-return applied
-`;
-
-/** ARGV: prefix, driverId. Returns { cell, member } of the driver, or nil. */
-export const GET_LUA = `${POINTER_CELL_LUA}
-local pointer = redis.call('GET', ARGV[1] .. '${DRIVER_KEY}' .. ARGV[2])
-if not pointer then return nil end
-local cell = pointerCell(pointer)
-local member = redis.call('HGET', ARGV[1] .. '${CELL_KEY}' .. cell, ARGV[2])
-if not member then return nil end
-return { cell, member }
+if applied > 0 then
+  call('PEXPIRE', ptrs, ttl)
+  call('PEXPIRE', cellset, ttl)
+end
+return { applied, fresh, renew, missing }
 `;
 
 /**
- * ARGV: prefix, cutoffMs, then cells. Returns, per cell, how many of its drivers were updated after
- * the cutoff.
+ * A driver's global pointer, naming its region: written when the driver enters a region (and
+ * refreshed now and then), never per fix. KEYS: the pointer. ARGV: updatedMs, region, ttlMs.
+ * Returns { 1, the region it named before (or nil) } once written, or { 0, region } when it already
+ * names a region as of a later update (the caller's write is the stale one).
  */
+export const POINT_LUA = `${POINTER_LUA}
+local prev = redis.call('GET', KEYS[1])
+local pt, pregion
+if prev then pt, pregion = pointer(prev) end
+if pt and pt > tonumber(ARGV[1]) then return { 0, pregion } end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
+return { 1, pregion }
+`;
+
+/**
+ * Takes a driver out of a region it has left, if the region's pointer still names the same cell
+ * and is no newer than the caller's update. KEYS: the region's pointers, the cell. ARGV: driverId,
+ * cell, updatedMs. Returns 1 (removed), 0 (nothing to remove, or newer there), -1 (it names
+ * another cell now: read it again).
+ */
+export const LEAVE_LUA = `${POINTER_LUA}
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+if not prev then return 0 end
+local pt, pcell = pointer(prev)
+if pcell ~= ARGV[2] then return -1 end
+if pt > tonumber(ARGV[3]) then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+`;
+
+/** KEYS: a driver's global pointer. ARGV: a region. Deletes it if it names that region. */
+export const UNPOINT_LUA = `${POINTER_LUA}
+local prev = redis.call('GET', KEYS[1])
+if not prev then return 0 end
+local _, region = pointer(prev)
+if region ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
+`;
+
+/** KEYS: cells of one region. ARGV: cutoffMs. Returns, per cell, how many of its drivers were updated after the cutoff. */
 export const COUNT_LUA = `${UPDATED_LUA}
-local prefix, cutoff = ARGV[1], tonumber(ARGV[2])
+local cutoff = tonumber(ARGV[1])
 local counts = {}
-for i = 3, #ARGV do
+for i = 1, #KEYS do
   local n = 0
-  for _, m in ipairs(redis.call('HVALS', prefix .. '${CELL_KEY}' .. ARGV[i])) do
+  for _, m in ipairs(redis.call('HVALS', KEYS[i])) do
     if updated(m) > cutoff then n = n + 1 end
   end
-  counts[i - 2] = n
+  counts[i] = n
 end
 return counts
 `;
 
 /**
- * The janitor, over a slice of the cells that hold drivers. ARGV: prefix, cutoffMs, cursor, count.
- * Removes every driver of these cells updated at or before the cutoff, with its pointer when that
- * still points to this cell; forgets cells left empty. Returns { next cursor ("0": done), drivers
- * removed }.
+ * The janitor, over some cells of one region. KEYS: the region's pointers, its cell set, then the
+ * cells. ARGV: cutoffMs, whether to scan the pointers too (the last call of a pass), then the
+ * cells' ids. Removes every driver of these cells updated at or before the cutoff, with its pointer
+ * when that still names this cell; forgets cells left empty. With the pointer scan, drops pointers
+ * as stale whose member is gone (their cell's key expired). Returns { members removed, drivers
+ * that left the region }.
  */
-export const SWEEP_LUA = `${UPDATED_LUA}${POINTER_CELL_LUA}
-local prefix, cutoff = ARGV[1], tonumber(ARGV[2])
-local cells = prefix .. 'cells'
-local scan = redis.call('SSCAN', cells, ARGV[3], 'COUNT', tonumber(ARGV[4]))
-local removed = 0
-for _, cell in ipairs(scan[2]) do
-  local ckey = prefix .. '${CELL_KEY}' .. cell
+export const SWEEP_LUA = `${UPDATED_LUA}${POINTER_LUA}
+local cutoff = tonumber(ARGV[1])
+local ptrs, cellset = KEYS[1], KEYS[2]
+local removed, gone = 0, {}
+for i = 3, #KEYS do
+  local ckey, cell = KEYS[i], ARGV[i]
   local all = redis.call('HGETALL', ckey)
-  for i = 1, #all, 2 do
-    if not (updated(all[i + 1]) > cutoff) then
-      local id = all[i]
+  for j = 1, #all, 2 do
+    if not (updated(all[j + 1]) > cutoff) then
+      local id = all[j]
       redis.call('HDEL', ckey, id)
-      local dkey = prefix .. '${DRIVER_KEY}' .. id
-      local pointer = redis.call('GET', dkey)
-      if pointer and pointerCell(pointer) == cell then
-        redis.call('DEL', dkey)
+      local p = redis.call('HGET', ptrs, id)
+      if p then
+        local _, pcell = pointer(p)
+        if pcell == cell then
+          redis.call('HDEL', ptrs, id)
+          gone[#gone + 1] = id
+        end
       end
       removed = removed + 1
     end
   end
-  if redis.call('EXISTS', ckey) == 0 then redis.call('SREM', cells, cell) end
+  if redis.call('EXISTS', ckey) == 0 then redis.call('SREM', cellset, cell) end
 end
-return { scan[1], removed }
+if ARGV[2] == '1' then
+  local all = redis.call('HGETALL', ptrs)
+  for j = 1, #all, 2 do
+    local pt = pointer(all[j + 1])
+    if not (pt > cutoff) then
+      redis.call('HDEL', ptrs, all[j])
+      gone[#gone + 1] = all[j]
+    end
+  end
+end
+return { removed, gone }
+`;
+
+/**
+ * A janitor's lease on a region: taken if free, renewed if this node holds it. KEYS: the lease.
+ * ARGV: node id, lease ms. Returns 1 when this node holds it now.
+ */
+export const LEASE_LUA = `
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if holder then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
 `;
 
 /** KEYS[1]: hold key; ARGV[1]: trip id. Deletes the hold only if it is this trip's. */

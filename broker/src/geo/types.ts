@@ -11,6 +11,8 @@ export type DriverState = Pick<
   driverId: string;
   /** Device time of the fix. */
   fixTimestampMs: number;
+  /** The fix came from a simulator (the packet's simulated bit). */
+  simulated: boolean;
   /** When the index received it: staleness is judged on this (device clocks drift). */
   updatedMs: number;
   /** H3 cell at the index resolution. */
@@ -45,19 +47,33 @@ export class IndexUnavailableError extends Error {
 
 /**
  * The geo-index: drivers bucketed by H3 cell. Two backends share this interface and one test
- * suite: Redis (redis-index.ts) and in-memory (memory-index.ts, the default with no Redis).
+ * suite: Redis or a Redis Cluster (redis-index.ts) and in-memory (memory-index.ts, the default
+ * with no Redis).
  * Every query ignores drivers not updated within the staleness window, at once.
  */
 export interface GeoIndex {
   readonly backend: 'redis' | 'memory';
   readonly h3Resolution: number;
+  /**
+   * Regions are cells at this (coarser) resolution: what the Redis backend shards by, what the
+   * janitors share out, and what operators' fleet views are made of.
+   */
+  readonly regionResolution: number;
   /** Writes a batch of driver states; each driver ends in exactly one cell. Older updates lose. */
   upsert(states: readonly DriverState[]): Promise<void>;
   get(driverId: string, nowMs: number): Promise<DriverState | null>;
   nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]>;
   /** Live drivers per cell at `res` (at most the index resolution) over the given index-resolution cells. */
   countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]>;
-  /** Removes drivers not heard from within the staleness window; returns how many. */
+  /** The live drivers of one region: a fleet view's first picture of it. */
+  regionDrivers(region: string, nowMs: number): Promise<DriverState[]>;
+  /** The regions that hold drivers (or held them until the last sweep). */
+  regions(): Promise<string[]>;
+  /** Drivers per region, the whole fleet (stale ones counted until the janitor removes them). */
+  regionCounts(nowMs: number): Promise<CellCount[]>;
+  /** Removes one region's drivers not heard from within the staleness window; returns how many. */
+  sweepRegion(region: string, nowMs: number): Promise<number>;
+  /** Removes drivers not heard from within the staleness window, in every region; returns how many. */
   sweep(nowMs: number): Promise<number>;
   /** Reserves a driver for a trip, atomically across broker nodes; false if already reserved. */
   hold(driverId: string, tripId: string, ttlMs: number): Promise<boolean>;

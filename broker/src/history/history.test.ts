@@ -1,23 +1,27 @@
-import '../../../infra/test/provided-context';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { encodeLocation, type LocationFix } from '@ridetrack/shared';
-import { historyKeys } from '../geo/keys';
+import { connectTo, redisTargets } from '../../test/stores';
+import { historyKeys } from '../store/keys';
+import type { RedisClient } from '../store/redis-client';
 import { MemoryHistory } from './memory-history';
 import { OffHistory } from './off-history';
 import { RedisHistory } from './redis-history';
 import type { HistoryStore, TrackPoint } from './types';
+import { openRedis, type RedisTarget } from '../store/redis-client';
+
+const openHistoryRedis = (target: RedisTarget) => openRedis(target, { failFast: false, autoPipelining: true });
 
 const T0 = 1_764_288_000_000;
 const HOUR = 3_600_000;
 const RETENTION = 24 * HOUR;
 
 const opened: HistoryStore[] = [];
-const redis = new Redis(inject('redisUrl'));
+/** A raw connection to each Redis backend, to look at the keys a store wrote. */
+const raw = new Map(redisTargets().map(([name, target]) => [name, connectTo(target)] as const));
 afterAll(async () => {
   await Promise.all(opened.map((h) => h.close()));
-  await redis.quit();
+  await Promise.all([...raw.values()].map((r) => r.quit()));
 });
 
 /** A fix as the gate accepts it, at whole 1e-7 degrees and 0.1 units so the packet keeps it exactly. */
@@ -39,18 +43,20 @@ function fix(i: number, over: Partial<LocationFix> = {}): LocationFix {
 const point = (driverId: string, i: number, receivedMs = T0 + i * 1000, over: Partial<LocationFix> = {}) =>
   ({ driverId, receivedMs, fix: fix(i, over) }) satisfies TrackPoint;
 
-const prefixes = new Map<HistoryStore, string>();
+const prefixes = new Map<HistoryStore, { prefix: string; redis: RedisClient }>();
+/** Memory, one Redis, and a Redis Cluster (each driver's stream and trips spread over its shards). */
 const backends: [string, () => HistoryStore][] = [
   ['memory', () => new MemoryHistory(RETENTION, 64 * 1024 * 1024)],
-  [
-    'redis',
+  ...redisTargets().map(([name, target]): [string, () => HistoryStore] => [
+    name,
     () => {
       const prefix = `test:${randomUUID()}:`;
-      const store = new RedisHistory(new Redis(inject('redisUrl')), prefix, RETENTION);
-      prefixes.set(store, prefix);
+      // As the broker opens it: a batch's writes pipelined per server.
+      const store = new RedisHistory(openHistoryRedis(target), prefix, RETENTION);
+      prefixes.set(store, { prefix, redis: raw.get(name) as RedisClient });
       return store;
     },
-  ],
+  ]),
 ];
 
 describe.each(backends)('history store (%s backend)', (name, make) => {
@@ -115,7 +121,8 @@ describe.each(backends)('history store (%s backend)', (name, make) => {
       // The old fixes' memory is given back, not just hidden: 300 fixes fill four and a bit chunks.
       expect(h.bytes).toBeLessThanOrEqual(6 * 64 * 32);
     } else {
-      const key = historyKeys(prefixes.get(h) ?? '').track('drv-old');
+      const { prefix, redis } = prefixes.get(h) as { prefix: string; redis: RedisClient };
+      const key = historyKeys(prefix).track('drv-old');
       // MINID ~ trims whole stream nodes (100 entries): most of the old ones are gone already.
       expect(await redis.xlen(key)).toBeLessThan(450);
       const ttl = await redis.pttl(key);
@@ -158,17 +165,19 @@ describe.each(backends)('history store (%s backend)', (name, make) => {
     await h.sweep(dayLater);
     expect(await h.trip('t-1', dayLater)).toBeNull();
     expect((await h.tripsOf('drv-t', 10, dayLater)).map((t) => t.tripId)).toEqual(['t-2']);
-    if (name === 'redis') {
-      const ttl = await redis.pttl(historyKeys(prefixes.get(h) ?? '').trip('t-2'));
+    if (name !== 'memory') {
+      const { prefix, redis } = prefixes.get(h) as { prefix: string; redis: RedisClient };
+      const ttl = await redis.pttl(historyKeys(prefix).trip('t-2'));
       expect(ttl).toBeGreaterThan(RETENTION - 60_000); // its retention, counted from its start
     }
   });
 });
 
-describe('history store in Redis, clustered', () => {
+describe.each(redisTargets())('history store in Redis shared by nodes (%s)', (name, target) => {
   it('keeps a driver’s track in order when another node, its clock ahead, wrote to it last', async () => {
     const prefix = `test:${randomUUID()}:`;
-    const h = new RedisHistory(new Redis(inject('redisUrl')), prefix, RETENTION);
+    const redis = raw.get(name) as RedisClient;
+    const h = new RedisHistory(openHistoryRedis(target), prefix, RETENTION);
     opened.push(h);
     const key = historyKeys(prefix).track('drv-n');
     await h.append([point('drv-n', 1, T0 + 5000)], T0 + 5000);

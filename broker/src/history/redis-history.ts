@@ -1,16 +1,25 @@
-import type { Redis } from 'ioredis';
 import { decodeLocation, encodeLocation } from '@ridetrack/shared';
-import { historyKeys } from '../geo/keys';
+import { historyKeys } from '../store/keys';
+import type { RedisClient } from '../store/redis-client';
 import { HistoryUnavailableError, type HistoryStore, type TrackPoint, type TripRecord } from './types';
 
-/** KEYS: the trip's hash, the driver's trips. ARGV: trip id, driver, rider, start ms, ttl ms, oldest start kept. */
+/**
+ * KEYS: the trip's hash. ARGV: driver, rider, start ms, ttl ms. Returns 0 for a trip already
+ * recorded. (The trip and the driver's list of trips may live on different shards of a cluster:
+ * two scripts, each on one key.)
+ */
 const TRIP_START_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'driver', ARGV[2], 'rider', ARGV[3], 'start', ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[6])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('HSET', KEYS[1], 'driver', ARGV[1], 'rider', ARGV[2], 'start', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+`;
+
+/** KEYS: the driver's trips. ARGV: trip id, start ms, ttl ms, oldest start kept. */
+const TRIP_LIST_LUA = `
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `;
 
@@ -26,6 +35,9 @@ const BATCH = 512;
 /** A silent driver's stream is refreshed this often at most, and outlives the retention by as much. */
 const EXPIRY_REFRESH_MS = 60_000;
 
+/** Redis refusing an entry's ID: the stream holds a later one (or, Redis 6, `<ms>-*` is unknown). */
+const REFUSED_ID = /equal or smaller|Invalid stream ID/i;
+
 /** One fix on its way to a stream: where its XADD is in the pipeline, and the ID Redis gave it. */
 interface Entry {
   driverId: string;
@@ -35,8 +47,9 @@ interface Entry {
   id?: string;
 }
 
-type ScriptRedis = Redis & {
+type ScriptRedis = RedisClient & {
   rtTripStart(...args: (string | number)[]): Promise<number>;
+  rtTripList(...args: (string | number)[]): Promise<number>;
   rtTripEnd(...args: (string | number)[]): Promise<number>;
 };
 
@@ -57,12 +70,13 @@ export class RedisHistory implements HistoryStore {
   private explicitIds = true;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     prefix: string,
     readonly retentionMs: number,
   ) {
     this.keys = historyKeys(prefix);
-    redis.defineCommand('rtTripStart', { numberOfKeys: 2, lua: TRIP_START_LUA });
+    redis.defineCommand('rtTripStart', { numberOfKeys: 1, lua: TRIP_START_LUA });
+    redis.defineCommand('rtTripList', { numberOfKeys: 1, lua: TRIP_LIST_LUA });
     redis.defineCommand('rtTripEnd', { numberOfKeys: 1, lua: TRIP_END_LUA });
     this.redis = redis as ScriptRedis;
   }
@@ -89,7 +103,9 @@ export class RedisHistory implements HistoryStore {
   }
 
   private async appendBatch(points: readonly TrackPoint[], minId: string, ttlMs: number, nowMs: number): Promise<void> {
-    const pipeline = this.redis.pipeline();
+    // Plain commands, sent in one turn: the connection pipelines them per server (auto-pipelining),
+    // which works on a Redis Cluster too, where one pipeline may not span shards.
+    const writes: Promise<unknown>[] = [];
     const entries: Entry[] = [];
     for (const p of points) {
       const key = this.keys.track(p.driverId);
@@ -100,26 +116,32 @@ export class RedisHistory implements HistoryStore {
         driverId: p.driverId,
         ms,
         packet: Buffer.from(encodeLocation(p.fix)),
-        at: pipeline.length,
+        at: writes.length,
       };
       entries.push(entry);
-      pipeline.xadd(key, 'MINID', '~', minId, this.explicitIds ? `${ms}-*` : '*', 'p', entry.packet);
+      writes.push(this.redis.xadd(key, 'MINID', '~', minId, this.explicitIds ? `${ms}-*` : '*', 'p', entry.packet));
       const last = this.expirySetMs.get(p.driverId);
       if (last === undefined || nowMs - last >= EXPIRY_REFRESH_MS) {
         this.expirySetMs.set(p.driverId, nowMs);
-        pipeline.pexpire(key, ttlMs);
+        writes.push(this.redis.pexpire(key, ttlMs));
       }
     }
-    const results = (await pipeline.exec()) ?? [];
+    const results = await Promise.allSettled(writes);
     const refused = new Set<string>();
     for (const e of entries) {
-      const [err, id] = results[e.at] ?? [new Error('no reply'), null];
-      if (err === null) e.id = String(id);
-      else if (/equal or smaller|Invalid stream ID/i.test(err.message)) {
+      const r = results[e.at];
+      if (r?.status === 'fulfilled') {
+        e.id = String(r.value);
+        continue;
+      }
+      const err = (r?.reason ?? new Error('no reply')) as Error;
+      if (REFUSED_ID.test(err.message)) {
         refused.add(e.driverId);
         if (/Invalid stream ID/i.test(err.message)) this.explicitIds = false; // Redis 6: no <ms>-*
       } else throw err;
     }
+    // An expiry that failed fails the batch too (the XADDs' own refusals are handled above).
+    for (const r of results) if (r.status === 'rejected' && !REFUSED_ID.test(String(r.reason))) throw r.reason;
     for (const driverId of refused)
       await this.rewrite(
         driverId,
@@ -177,12 +199,13 @@ export class RedisHistory implements HistoryStore {
     const ttlMs = Math.floor(trip.startMs + this.retentionMs - nowMs);
     if (ttlMs <= 0) return;
     await this.redis
-      .rtTripStart(
-        this.keys.trip(trip.tripId),
+      .rtTripStart(this.keys.trip(trip.tripId), trip.driverId, trip.riderId ?? '', Math.floor(trip.startMs), ttlMs)
+      .catch(unavailable);
+    // Listed under the driver even when another node recorded the trip first (ZADD is idempotent).
+    await this.redis
+      .rtTripList(
         this.keys.trips(trip.driverId),
         trip.tripId,
-        trip.driverId,
-        trip.riderId ?? '',
         Math.floor(trip.startMs),
         ttlMs,
         Math.floor(nowMs - this.retentionMs),

@@ -9,8 +9,8 @@ export interface Reader {
 
 /**
  * The readers of the fleet stream and what each is sent. A reader that leaves more than
- * `maxBufferedBytes` unread is skipped (and counted) until it has drained; then it gets the whole
- * fleet once instead of the batches it missed. Memory per reader stays bounded, and a slow reader
+ * `maxBufferedBytes` unread is skipped (and counted) until it has drained; then it gets everything
+ * it follows once instead of the batches it missed. Memory per reader stays bounded, and a slow reader
  * still ends up with the current picture.
  */
 export class FleetReaders {
@@ -19,8 +19,8 @@ export class FleetReaders {
 
   constructor(
     private readonly maxBufferedBytes: number,
-    /** The whole fleet as one event, for a reader that fell behind. */
-    private readonly everything: () => string,
+    /** Everything the reader follows as one event, for a reader that fell behind. */
+    private readonly everything: (reader: Reader) => string,
     private readonly onSkip: () => void,
   ) {}
 
@@ -30,7 +30,7 @@ export class FleetReaders {
 
   add(reader: Reader): void {
     const onDrain = (): void => {
-      if (this.behind.delete(reader)) reader.write(this.everything());
+      if (this.behind.delete(reader)) reader.write(this.everything(reader));
     };
     reader.on('drain', onDrain);
     this.readers.set(reader, onDrain);
@@ -45,8 +45,15 @@ export class FleetReaders {
 
   /** Sends one event to every reader that keeps up. */
   send(text: string): void {
+    this.sendEach(() => text);
+  }
+
+  /** Sends each reader that keeps up its own event (null: nothing for it this time). */
+  sendEach(textOf: (reader: Reader) => string | null): void {
     for (const reader of this.readers.keys()) {
       if (this.behind.has(reader)) continue;
+      const text = textOf(reader);
+      if (text === null) continue;
       if (reader.writableLength > this.maxBufferedBytes) {
         this.behind.add(reader);
         this.onSkip();

@@ -1,23 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Aedes } from 'aedes';
-import {
-  decodeLocation,
-  decodeStatus,
-  FLEET_LOCATIONS,
-  FLEET_STATUS,
-  fleetRow,
-  type LocationFix,
-} from '@ridetrack/shared';
+import type { FleetRow } from '@ridetrack/shared';
+import type { GeoIndex } from '../geo/types';
+import { parseRegions } from '../fleet/region-batch';
+import type { RegionBus } from '../fleet/region-bus';
+import { RegionViews } from '../fleet/region-views';
 import type { TokenVerifier } from '../auth/tokens';
-import type { RetainedSource } from '../live/aedes-source';
 import type { LiveCounters } from '../metrics';
-import { FleetReaders } from './fleet-readers';
+import { FleetReaders, type Reader } from './fleet-readers';
 import { requestToken, sendJson } from './raw';
 import { SimProgress } from './sim-progress';
 
 export interface FleetStreamDeps {
-  aedes: Aedes;
-  persistence: RetainedSource;
+  /** Where nodes publish their drivers' batches per region. */
+  bus: RegionBus;
+  /** This node's own drivers in a region, now, and the regions it has drivers in. */
+  localRows: (region: string) => FleetRow[];
+  localRegions: () => string[];
+  /** This node's consoles show these regions now (its own publisher hears it at once). */
+  showing: (regions: readonly string[]) => void;
+  /** The geo-index: a region's first picture, and the regions that hold drivers. */
+  index: GeoIndex;
   /** null in open mode. */
   verifier: TokenVerifier | null;
   counters: LiveCounters;
@@ -26,10 +28,12 @@ export interface FleetStreamDeps {
   heartbeatMs: number;
   /**
    * Bytes a reader may leave unread. Past it, batches for that reader are skipped, and once it has
-   * read what it had it gets the whole fleet again instead: memory per reader stays bounded, and a
+   * read what it had it gets its regions whole again instead: memory per reader stays bounded, and a
    * slow reader still ends with the current picture.
    */
   maxBufferedBytes: number;
+  /** Regions one stream may name (`?regions=`), and follow at most without naming them. */
+  maxRegions: number;
   /** How often the stream's `stats` event (the clock and a running simulation's progress) is sent. */
   statsIntervalMs: number;
   /** The node's cumulative refusal and drop counts by reason, for a simulation's progress. */
@@ -37,41 +41,50 @@ export interface FleetStreamDeps {
   now: () => number;
 }
 
-interface Driver {
-  fix: LocationFix | null;
-  online: boolean;
-}
-
-const driverOf = (topic: string): string => topic.slice(2, topic.lastIndexOf('/'));
+/** How long a shown region is said to be watched, said again every third of it. */
+const WATCH_MS = 6000;
+/** A stream that names no regions follows every region that holds drivers, listed again this often. */
+const ALL_REFRESH_MS = 5000;
+/** A driver not heard from for this long leaves a view (its node died without a word). */
+const FORGET_MS = 10 * 60_000;
 
 /**
- * `GET /api/fleet/events`: the whole fleet for an operator's map as Server-Sent Events. First the
- * fleet as it is (from the retained fixes and presence), then every `intervalMs` the drivers whose
- * fix or presence changed, as compact rows (shared/src/fleet.ts). A browser parses two batches a
- * second instead of thousands of MQTT messages. The node subscribes to every driver's topics only
- * while at least one operator stream is open. Every `statsIntervalMs` an `event: stats` carries
- * the server's clock and, while simulated drivers are connected, the simulation's progress
- * (sim-progress.ts). Operator and service tokens.
+ * `GET /api/fleet/events?regions=r1,r2,...`: the drivers of some regions of the fleet (H3 cells at
+ * the region resolution: what a console's map shows) for an operator's map, as Server-Sent Events.
+ * First the regions as they are (from the geo-index), then every `intervalMs` the drivers whose fix
+ * or presence changed, as compact rows (shared/src/fleet.ts), and those that left the regions. A
+ * browser parses two batches a second instead of thousands of MQTT messages.
+ *
+ * No node subscribes to every fix for this: each node publishes its own drivers' changes per region
+ * twice a second, for the regions some console shows only (fleet/region-publisher.ts), and a node
+ * subscribes to the regions its streams show (fleet/region-views.ts). Without `regions`, a stream
+ * follows every region holding drivers (at most `maxRegions`): for tools; a console names its view.
+ * Every `statsIntervalMs` an `event: stats` carries the server's clock and, while simulated drivers
+ * are seen, the simulation's progress (sim-progress.ts). Operator and service tokens.
  */
 export class FleetStream {
   private readonly streams: FleetReaders;
-  private readonly drivers = new Map<string, Driver>();
-  private readonly dirty = new Set<string>();
-  private started: Promise<void> | null = null;
-  private stop: (() => void) | null = null;
-  private timer: NodeJS.Timeout | undefined;
-  private statsTimer: NodeJS.Timeout | undefined;
-  private sim: SimProgress | null = null;
+  private readonly shows = new Map<Reader, { regions: string[]; all: boolean }>();
+  private readonly views: RegionViews;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private sim = new SimProgress(0);
   private beats = 0;
-  /** Streams between their token check and their first write: the feed must not stop under them. */
-  private opening = 0;
 
   constructor(private readonly deps: FleetStreamDeps) {
     this.streams = new FleetReaders(
       deps.maxBufferedBytes,
-      () => this.batch([...this.drivers.keys()]),
+      (reader) => this.batch({ rows: this.views.rows(this.shows.get(reader)?.regions ?? []), gone: [] }),
       () => deps.counters.shed(),
     );
+    this.views = new RegionViews(deps.bus, (region) => deps.index.regionDrivers(region, deps.now()), deps.localRows, {
+      row: (id, fix, online, live) => {
+        // A first picture's drivers count as of their last fix: an old simulation is forgotten at once.
+        const seenMs = live ? deps.now() : fix.timestampMs;
+        this.sim.fix(id, fix.simulated, seenMs, 0);
+        this.sim.status(id, online, seenMs);
+      },
+      simFixes: (n) => this.sim.addFixes(n),
+    });
   }
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {
@@ -90,8 +103,14 @@ export class FleetStream {
     return this.streams.size;
   }
 
+  /** Regions this node's streams show now. */
+  get regionCount(): number {
+    return this.views.regions().length;
+  }
+
   close(): void {
     this.streams.endAll();
+    this.stopTimers();
   }
 
   private async open(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -124,15 +143,40 @@ export class FleetStream {
       }
     }
     this.deps.counters.request('fleet');
-    this.opening++;
+    const named = url.searchParams.get('regions');
+    let regions: string[];
+    if (named === null) regions = await this.everyRegion();
+    else {
+      const parsed = parseRegions(named, this.deps.index.regionResolution, this.deps.maxRegions);
+      if (!parsed.ok) {
+        this.deps.counters.refused(parsed.reason);
+        sendJson(res, 400, {
+          error: 'bad_request',
+          reason: parsed.reason,
+          message:
+            parsed.reason === 'too_many_regions'
+              ? `at most ${this.deps.maxRegions} regions (H3 cells at resolution ${this.deps.index.regionResolution}) a stream`
+              : `regions must be H3 cells at resolution ${this.deps.index.regionResolution} or finer, comma-separated`,
+        });
+        return;
+      }
+      regions = parsed.value;
+    }
+    if (this.shows.size === 0) this.startTimers();
+    // The stream counts from now: its regions stay shown while it waits for their first picture.
+    const show = { regions, all: named === null };
+    this.shows.set(res, show);
+    this.deps.showing(regions);
     try {
-      this.started ??= this.start();
-      await this.started;
-    } finally {
-      this.opening--;
+      await this.views.use(regions);
+    } catch (err) {
+      this.shows.delete(res);
+      this.views.release(regions);
+      if (this.shows.size === 0) this.stopTimers();
+      throw err;
     }
     if (res.destroyed) {
-      if (this.streams.size === 0 && this.opening === 0) this.shutdown();
+      this.end(res);
       return;
     }
     res.writeHead(200, {
@@ -140,112 +184,91 @@ export class FleetStream {
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
     });
-    res.write(`retry: 2000\n\n${this.batch([...this.drivers.keys()])}`);
+    res.write(`retry: 2000\n\n${this.batch({ rows: this.views.rows(regions), gone: [] })}`);
     this.streams.add(res);
     this.deps.counters.opened('fleet');
+    void this.renewWatch();
     res.once('close', () => {
-      this.streams.delete(res);
       this.deps.counters.closed('fleet');
-      if (this.streams.size === 0 && this.opening === 0) this.shutdown();
+      this.end(res);
     });
   }
 
-  /** Subscribes to every driver's location and presence, then reads the retained ones. */
-  private async start(): Promise<void> {
-    const { aedes } = this.deps;
-    const onFix = (packet: { topic: string; payload: unknown }, done: () => void): void => {
-      const fix = decodeLocation(packet.payload as Buffer);
-      if (fix.ok) {
-        const id = driverOf(packet.topic);
-        this.update(id, { fix: fix.value });
-        this.sim?.fix(id, fix.value.simulated, this.deps.now());
-      }
-      done();
-    };
-    const onStatus = (packet: { topic: string; payload: unknown }, done: () => void): void => {
-      const status = decodeStatus(packet.payload as Buffer);
-      if (status.ok) {
-        const id = driverOf(packet.topic);
-        this.update(id, { online: status.value.online });
-        this.sim?.status(id, status.value.online, this.deps.now());
-      }
-      done();
-    };
-    await Promise.all([
-      new Promise<void>((resolve) => aedes.subscribe(FLEET_LOCATIONS, onFix, resolve)),
-      new Promise<void>((resolve) => aedes.subscribe(FLEET_STATUS, onStatus, resolve)),
-    ]);
-    this.stop = () => {
-      aedes.unsubscribe(FLEET_LOCATIONS, onFix, () => undefined);
-      aedes.unsubscribe(FLEET_STATUS, onStatus, () => undefined);
-    };
-    for await (const packet of this.deps.persistence.createRetainedStream(FLEET_STATUS)) {
-      const status = decodeStatus(packet.payload);
-      if (status.ok && !this.drivers.has(driverOf(packet.topic)))
-        this.drivers.set(driverOf(packet.topic), { fix: null, online: status.value.online });
-    }
-    for await (const packet of this.deps.persistence.createRetainedStream(FLEET_LOCATIONS)) {
-      const fix = decodeLocation(packet.payload);
-      const id = driverOf(packet.topic);
-      const known = this.drivers.get(id);
-      if (fix.ok && (known?.fix ?? null) === null)
-        this.drivers.set(id, { fix: fix.value, online: known?.online ?? false });
-    }
-    this.dirty.clear();
-    this.timer = setInterval(() => this.flush(), this.deps.intervalMs);
-    this.timer.unref();
+  private end(res: ServerResponse): void {
+    const show = this.shows.get(res);
+    if (show === undefined) return;
+    this.shows.delete(res);
+    this.streams.delete(res);
+    this.views.release(show.regions);
+    if (this.shows.size === 0) this.stopTimers();
+  }
+
+  /** The regions holding drivers, for a stream that names none (the first `maxRegions`). */
+  private async everyRegion(): Promise<string[]> {
+    const all = new Set([...this.deps.localRegions(), ...(await this.deps.index.regions())]);
+    return [...all].slice(0, this.deps.maxRegions);
+  }
+
+  private startTimers(): void {
     this.sim = new SimProgress(this.deps.now());
-    // Simulated drivers already known, as of their last fix (an old simulation is forgotten at once).
-    for (const [id, d] of this.drivers) {
-      if (d.fix?.simulated !== true) continue;
-      this.sim.fix(id, true, d.fix.timestampMs);
-      this.sim.status(id, d.online, d.fix.timestampMs);
+    const every = (ms: number, task: () => unknown): void => {
+      const t = setInterval(task, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.deps.intervalMs, () => this.flush());
+    every(WATCH_MS / 3, () => void this.renewWatch());
+    every(ALL_REFRESH_MS, () => void this.refreshAll());
+    every(this.deps.statsIntervalMs, () => void this.sendStats());
+    void this.sendStats(); // the first window starts with the counters as they are
+  }
+
+  private stopTimers(): void {
+    for (const t of this.timers.splice(0)) clearInterval(t);
+  }
+
+  /** Tells the nodes which regions this node shows: they publish batches for those only. */
+  private async renewWatch(): Promise<void> {
+    await this.deps.bus.watch(this.views.regions(), WATCH_MS).catch(() => undefined);
+  }
+
+  /** Streams that follow every region take on regions that started holding drivers. */
+  private async refreshAll(): Promise<void> {
+    this.views.forget(this.deps.now(), FORGET_MS);
+    const followers = [...this.shows.values()].filter((s) => s.all);
+    if (followers.length === 0) return;
+    const now = await this.everyRegion().catch(() => null);
+    if (now === null) return;
+    for (const show of followers) {
+      const added = now.filter((r) => !show.regions.includes(r));
+      if (added.length === 0) continue;
+      show.regions = [...show.regions, ...added];
+      this.deps.showing(added);
+      await this.views.use(added);
     }
-    await this.sendStats(); // the first window starts with the counters as they are
-    this.statsTimer = setInterval(() => void this.sendStats(), this.deps.statsIntervalMs);
-    this.statsTimer.unref();
   }
 
   private async sendStats(): Promise<void> {
     const counts = await this.deps.refusalCounts();
     const nowMs = this.deps.now();
-    const sim = this.sim?.snapshot(nowMs, counts) ?? null;
-    const text = `event: stats\ndata: ${JSON.stringify({ t: nowMs, sim })}\n\n`;
-    this.streams.send(text);
-  }
-
-  private update(driverId: string, change: Partial<Driver>): void {
-    const known = this.drivers.get(driverId) ?? { fix: null, online: true };
-    this.drivers.set(driverId, { ...known, ...change });
-    this.dirty.add(driverId);
+    const sim = this.sim.snapshot(nowMs, counts);
+    this.streams.send(`event: stats\ndata: ${JSON.stringify({ t: nowMs, sim })}\n\n`);
   }
 
   private flush(): void {
+    // A reader with nothing new gets a comment every heartbeat, so proxies keep the stream open.
     const beat = ++this.beats * this.deps.intervalMs >= this.deps.heartbeatMs;
-    if (this.dirty.size === 0 && !beat) return;
-    const text = this.dirty.size === 0 ? ': hb\n\n' : this.batch([...this.dirty]);
+    this.streams.sendEach((reader) => {
+      const changes = this.views.changes(this.shows.get(reader)?.regions ?? []);
+      if (changes.rows.length === 0 && changes.gone.length === 0) return beat ? ': hb\n\n' : null;
+      return this.batch(changes);
+    });
     if (beat) this.beats = 0;
-    this.dirty.clear();
-    this.streams.send(text);
+    this.views.clearChanges();
   }
 
-  private batch(ids: string[]): string {
-    const rows = [];
-    for (const id of ids) {
-      const d = this.drivers.get(id);
-      if (d?.fix) rows.push(fleetRow(id, d.fix, d.online));
-    }
-    return `event: drivers\ndata: ${JSON.stringify({ rows })}\n\n`;
-  }
-
-  private shutdown(): void {
-    this.stop?.();
-    this.stop = null;
-    clearInterval(this.timer);
-    clearInterval(this.statsTimer);
-    this.sim = null;
-    this.drivers.clear();
-    this.dirty.clear();
-    this.started = null;
+  private batch({ rows, gone }: { rows: unknown[]; gone: string[] }): string {
+    const data = gone.length === 0 ? { rows } : { rows, gone };
+    return `event: drivers\ndata: ${JSON.stringify(data)}\n\n`;
   }
 }

@@ -27,6 +27,8 @@ export interface LiveOptions {
   maxBufferedBytes: number;
   /** Bytes an operator's fleet stream may leave unread before it is sent the whole fleet instead. */
   fleetMaxBufferedBytes: number;
+  /** Regions one operator's fleet stream may show (FLEET_MAX_REGIONS). */
+  fleetMaxRegions: number;
   /** The reconnection delay SSE clients are told (`retry:`). */
   retryMs: number;
 }

@@ -20,6 +20,8 @@ export interface OpsApiDeps {
   maxTripMs: number;
   /** What the console needs to know to stay within the API's limits. */
   maxCellsPerRequest: number;
+  /** Regions one fleet stream may show. */
+  maxStreamRegions: number;
 }
 
 /** Most fixes one trace or track answer holds: five and a half hours at one fix a second. */
@@ -65,9 +67,18 @@ export function createOpsApi(deps: OpsApiDeps): Hono<ApiEnv> {
     c.json({
       maxCellsPerRequest: deps.maxCellsPerRequest,
       indexResolution: deps.index.h3Resolution,
+      regionResolution: deps.index.regionResolution,
+      maxStreamRegions: deps.maxStreamRegions,
       history: { backend: deps.history.backend, retentionMs: deps.history.retentionMs },
     }),
   );
+
+  // The whole fleet at a glance: drivers per region (as of the last sweep), for a view too wide to
+  // stream its drivers (the console fits the map to it, and plans its density within it).
+  api.get('/fleet/regions', operator, async (c) => {
+    const regions = await deps.index.regionCounts(deps.now());
+    return c.json({ res: deps.index.regionResolution, regions, total: regions.reduce((n, r) => n + r.count, 0) });
+  });
 
   api.get('/trips/:id/trace', requireRole(deps.verifier, 'operator', 'service', 'rider'), async (c) => {
     const id = c.req.param('id') ?? '';

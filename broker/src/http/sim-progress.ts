@@ -41,12 +41,18 @@ export class SimProgress {
     this.windowStartMs = nowMs;
   }
 
-  fix(driverId: string, simulated: boolean, nowMs: number): void {
+  /** A simulated driver heard of, with `fixes` of its fixes (0: its state only, the fixes counted apart). */
+  fix(driverId: string, simulated: boolean, nowMs: number, fixes = 1): void {
     if (!simulated) return;
-    this.fixes++;
+    this.fixes += fixes;
     const d = this.drivers.get(driverId);
     if (d === undefined) this.drivers.set(driverId, { online: true, lastSeenMs: nowMs });
     else d.lastSeenMs = nowMs;
+  }
+
+  /** Simulated fixes heard of as a count (a node's batch for a region). */
+  addFixes(n: number): void {
+    this.fixes += n;
   }
 
   status(driverId: string, online: boolean, nowMs: number): void {

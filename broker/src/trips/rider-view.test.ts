@@ -28,6 +28,7 @@ const car = (updatedMs: number): DriverState => ({
   speedMps: 9,
   accuracyM: 5,
   tripState: 'to_pickup',
+  simulated: false,
   seq: 7,
   fixTimestampMs: updatedMs,
   updatedMs,

@@ -4,10 +4,16 @@
  * itself is this class.
  */
 declare module 'aedes-persistence-redis/asyncPersistence.js' {
-  import type { Redis } from 'ioredis';
+  import type { Cluster, Redis } from 'ioredis';
 
   export default class AsyncRedisPersistence {
-    constructor(opts: { conn?: Redis; maxSessionDelivery?: number; packetTTL?: () => number });
+    /** `cluster: true` with a Cluster connection: one key per retained message instead of one hash. */
+    constructor(opts: {
+      conn?: Redis | Cluster;
+      cluster?: boolean;
+      maxSessionDelivery?: number;
+      packetTTL?: () => number;
+    });
     setup(broker: unknown): Promise<void>;
     storeRetained(packet: unknown): Promise<void>;
     createRetainedStream(pattern: string): AsyncIterable<{ topic: string; payload: Buffer }>;

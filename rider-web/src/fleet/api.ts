@@ -10,6 +10,10 @@ export type Answer<T> = { ok: true; value: T } | { ok: false; status: number; er
 export interface ConsoleSettings {
   maxCellsPerRequest: number;
   indexResolution: number;
+  /** The fleet stream's regions: H3 cells at this resolution (what the view asks it for). */
+  regionResolution: number;
+  /** Regions one fleet stream may show; a wider view shows the fleet as density only. */
+  maxStreamRegions: number;
   history: { backend: 'redis' | 'memory' | 'off'; retentionMs: number };
 }
 
@@ -17,6 +21,13 @@ export interface CellsAnswer {
   res: number;
   total: number;
   cells: { cell: string; count: number }[];
+}
+
+/** Drivers per region, the whole fleet (GET /api/fleet/regions). */
+export interface RegionsAnswer {
+  res: number;
+  total: number;
+  regions: { cell: string; count: number }[];
 }
 
 export interface TripSummary {
@@ -65,6 +76,10 @@ export class ConsoleApi {
 
   settings(): Promise<Answer<ConsoleSettings>> {
     return this.get('/api/console/settings');
+  }
+
+  regions(): Promise<Answer<RegionsAnswer>> {
+    return this.get('/api/fleet/regions');
   }
 
   cells(bbox: readonly number[], res: number): Promise<Answer<CellsAnswer>> {

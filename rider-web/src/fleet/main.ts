@@ -7,7 +7,7 @@ import { createMap } from '../map';
 import { freshnessText, type DriverPoint } from '../markers';
 import { ConsoleApi, type ConsoleSettings } from './api';
 import { keepInView } from './camera';
-import { boundsOf, legendBreaks, maxHexPx, maxZoomFor, planDensity } from './density';
+import { boundsOf, legendBreaks, maxHexPx, maxZoomFor, planDensity, type Bbox } from './density';
 import { DriverPanel } from './driver-panel';
 import { CATEGORY_LABELS, categoryOf, countByCategory, searchDrivers, type Category } from './fleet-model';
 import { packHexes } from './hexes';
@@ -25,6 +25,7 @@ import {
 } from './points';
 import { ReplayBar } from './replay-bar';
 import { Sidebar, type SearchResult, type SimView } from './sidebar';
+import { viewRegions } from './view-regions';
 import './fleet.css';
 
 /**
@@ -43,6 +44,8 @@ const settings: ConsoleSettings = await api.settings().then((r) =>
     : {
         maxCellsPerRequest: 50_000,
         indexResolution: config.maxH3Resolution,
+        regionResolution: 5,
+        maxStreamRegions: 64,
         history: { backend: 'off', retentionMs: 0 },
       },
 );
@@ -52,8 +55,10 @@ map.addControl(new NavigationControl({ showCompass: false }), window.innerWidth 
 map.addControl(new ScaleControl({ unit: 'metric' }), 'bottom-left');
 if (config.devMode) (window as unknown as { fleetMap: typeof map }).fleetMap = map; // for the page tests
 
-/** Every driver the stream told of, by id. */
+/** Every driver the stream told of, by id: the drivers of the regions in view. */
 const drivers = new Map<string, DriverPoint>();
+/** The whole fleet's extent and size, from its drivers per region (for views too wide to stream). */
+let fleetExtent: { bounds: Bbox | null; total: number } | null = null;
 const hidden = new Set<Category>();
 let densityOn = true;
 let dirty = true;
@@ -190,11 +195,14 @@ map.on('load', () => {
     packedAt = now;
     repack();
   }, 500);
-  void refreshDensity();
+  followView();
+  void refreshFleetExtent().then(() => refreshDensity());
   setInterval(() => void refreshDensity(), 3000);
+  setInterval(() => void refreshFleetExtent(), 5000);
   // A new view (and after a zoom, a new resolution) at once, not at the next refresh.
   map.on('moveend', () => {
     countInView();
+    followView();
     void refreshDensity();
   });
   map.on('movestart', () => ($('density').dataset['state'] = 'moving'));
@@ -323,7 +331,8 @@ async function refreshDensity(): Promise<void> {
     widthPx: c.clientWidth,
     heightPx: c.clientHeight,
     bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
-    fleet: boundsOf([...drivers.values()].map((d) => d.fix)),
+    // Where the fleet is: its regions' extent (the stream knows only the drivers in view).
+    fleet: fleetExtent?.bounds ?? boundsOf([...drivers.values()].map((d) => d.fix)),
     indexRes: settings.indexResolution,
     maxCells: settings.maxCellsPerRequest,
   });
@@ -432,39 +441,86 @@ setInterval(() => {
   if (d) panel.update(d, now);
 }, 1000);
 
+/** The whole fleet's extent (its regions' outlines) and size; for density and the first fit. */
+async function refreshFleetExtent(): Promise<void> {
+  const r = await api.regions();
+  if (!r.ok) return;
+  const outline = r.value.regions.flatMap((x) => cellToBoundary(x.cell).map(([lat, lng]) => ({ lat, lng })));
+  fleetExtent = { bounds: boundsOf(outline), total: r.value.total };
+  if (streamKey === 'wide') sidebar.setScope({ total: fleetExtent.total });
+}
+
 /**
- * The fleet as Server-Sent Events from the broker (GET /api/fleet/events): the fleet at once, then
- * twice a second the drivers that changed, one JSON batch each time, which a browser handles far
- * more cheaply than thousands of MQTT messages a second; and every 2 s the server's clock and a
- * running simulation's progress. EventSource reconnects by itself (the server asks for 2 s) and the
- * stream starts again with the whole fleet.
+ * The drivers of the regions in view as Server-Sent Events from the broker (GET
+ * /api/fleet/events?regions=...): the regions at once, then twice a second the drivers that changed
+ * or left them, one JSON batch each time, which a browser handles far more cheaply than thousands of
+ * MQTT messages a second; and every 2 s the server's clock and a running simulation's progress. The
+ * view's regions (view-regions.ts) go with the request, so the broker sends only what is shown; a
+ * new view that needs other regions opens a new stream, whose first batch replaces the drivers
+ * known. A view too wide for that shows the fleet as density, and the stream keeps its stats only.
+ * EventSource reconnects by itself (the server asks for 2 s) and starts again with the regions whole.
  */
-function followFleet(): void {
+let source: EventSource | null = null;
+let streamKey = '';
+/** The next `drivers` event is a stream's whole picture of its regions. */
+let wholePicture = false;
+
+function followView(): void {
+  const b = map.getBounds();
+  const regions = viewRegions(
+    [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+    settings.regionResolution,
+    settings.maxStreamRegions,
+  );
+  const key = regions === null ? 'wide' : regions.join(',');
+  if (key === streamKey) return;
+  streamKey = key;
+  sidebar.setScope(regions === null ? { total: fleetExtent?.total ?? null } : null);
+  // Zoomed out: the fleet's extent and size as they are now, for the density and the note.
+  if (regions === null) void refreshFleetExtent().then(() => refreshDensity());
+  $('app').dataset['regions'] = regions === null ? 'wide' : String(regions.length);
+  followFleet(regions ?? []);
+}
+
+function followFleet(regions: readonly string[]): void {
+  source?.close();
   const url = new URL('/api/fleet/events', location.origin);
+  url.searchParams.set('regions', regions.join(','));
   if (token !== null) url.searchParams.set('access_token', token);
-  const source = new EventSource(url);
-  sidebar.setConnection('connecting');
-  source.onopen = () => {
+  const stream = new EventSource(url);
+  source = stream;
+  wholePicture = true;
+  if (!connected) sidebar.setConnection('connecting');
+  stream.onopen = () => {
     connected = true;
+    wholePicture = true;
     sidebar.setConnection('live');
   };
-  source.onerror = () => {
+  stream.onerror = () => {
+    if (source !== stream) return;
     connected = false;
-    sidebar.setConnection(source.readyState === EventSource.CLOSED ? 'refused' : 'reconnecting');
+    sidebar.setConnection(stream.readyState === EventSource.CLOSED ? 'refused' : 'reconnecting');
   };
-  source.addEventListener('drivers', (e: MessageEvent<string>) => {
+  stream.addEventListener('drivers', (e: MessageEvent<string>) => {
+    if (source !== stream) return;
     let batch: unknown;
     try {
       batch = JSON.parse(e.data);
     } catch {
       return;
     }
-    const rows = (batch as { rows?: unknown }).rows;
+    const { rows, gone } = batch as { rows?: unknown; gone?: unknown };
     if (!Array.isArray(rows)) return;
+    if (wholePicture) {
+      // A stream's first batch is its regions whole: what it does not list is not in view now.
+      wholePicture = false;
+      drivers.clear();
+    }
     for (const row of rows) {
       const d = parseFleetRow(row);
       if (d.ok) drivers.set(d.value.driverId, d.value);
     }
+    if (Array.isArray(gone)) for (const id of gone) if (typeof id === 'string') drivers.delete(id);
     lastMessageMs = Date.now();
     dirty = true;
     fitFleetOnce();
@@ -474,7 +530,8 @@ function followFleet(): void {
       select(wanted, true);
     }
   });
-  source.addEventListener('stats', (e: MessageEvent<string>) => {
+  stream.addEventListener('stats', (e: MessageEvent<string>) => {
+    if (source !== stream) return;
     lastMessageMs = Date.now();
     try {
       const { sim } = JSON.parse(e.data) as { sim: SimView | null };
@@ -484,4 +541,3 @@ function followFleet(): void {
     }
   });
 }
-followFleet();

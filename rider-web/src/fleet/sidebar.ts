@@ -118,6 +118,21 @@ export class Sidebar {
     $('known').textContent = known.toLocaleString('en-US');
   }
 
+  /**
+   * What the counts cover: the drivers of the regions in view (null), or, for a view too wide to
+   * stream each driver, the whole fleet's size (shown as density only).
+   */
+  setScope(wide: { total: number | null } | null): void {
+    const scope = $('scope');
+    scope.hidden = wide === null;
+    // The counts by state are the drivers in view: none are streamed in a view this wide.
+    $('states').classList.toggle('wide', wide !== null);
+    if (wide === null) return;
+    const fleet =
+      wide.total === null ? 'The whole fleet' : `${wide.total.toLocaleString('en-US')} drivers in the fleet`;
+    scope.textContent = `${fleet}, shown as density at this zoom. Zoom in to see each driver.`;
+  }
+
   setConnection(state: 'connecting' | 'live' | 'reconnecting' | 'refused'): void {
     const pill = $('connection');
     pill.dataset['state'] = state;

@@ -1,0 +1,200 @@
+/**
+ * One load-generator process of `npm run bench:connections` (started by it, over IPC): opens its
+ * share of the drivers and riders as raw MQTT 3.1.1 connections over TCP, each from one of the
+ * given loopback source addresses (past 28,000 connections from one address to one port the
+ * ephemeral ports run out), then publishes each driver's fix once every `periodMs`, and counts
+ * what its riders receive and how late (from the fix's own timestamp: the processes share a clock).
+ * A process holds at most what its open-file limit allows, hence several.
+ */
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import mqttPacket from 'mqtt-packet';
+import { decodeLocation, encodeLocation, locationTopic } from '@ridetrack/shared';
+import { createMinter } from '../src/index';
+import { FrameSplitter } from '../src/ingress/frame-splitter';
+import { publishFrame } from '../src/ingress/frames';
+import { connectPacket } from './load';
+
+interface Job {
+  secret: string;
+  port: number;
+  /** Drivers [from, to) of this process. */
+  drivers: [number, number];
+  /** Riders of this process: rider r follows driver r * followEvery. */
+  riders: [number, number];
+  followEvery: number;
+  /** Riders in all (so a driver knows whether some rider follows it). */
+  totalRiders: number;
+  sourceAddresses: string[];
+  periodMs: number;
+  connectPerS: number;
+  lat0: number;
+  lng0: number;
+}
+
+const send = (m: unknown): void => void process.send?.(m);
+const driverId = (i: number): string => `bd${i}`;
+
+/** A connection, with its CONNACK awaited; `onPublish` gets every PUBLISH payload afterwards. */
+async function open(
+  port: number,
+  localAddress: string,
+  clientId: string,
+  token: string,
+  onPublish?: (payload: Uint8Array) => void,
+): Promise<Socket> {
+  const socket = connect({ host: '127.0.0.1', port, localAddress, noDelay: true });
+  socket.on('error', () => undefined);
+  await once(socket, 'connect');
+  const splitter = new FrameSplitter(1 << 16);
+  let acked: (ok: boolean) => void = () => undefined;
+  const connack = new Promise<boolean>((resolve) => (acked = resolve));
+  socket.on('data', (data: Buffer) => {
+    const frames = splitter.push(data);
+    if (!frames.ok) return;
+    for (const { bytes, headerLength } of frames.value) {
+      const type = (bytes[0] ?? 0) >> 4;
+      if (type === 2) acked(bytes[headerLength + 1] === 0);
+      else if (type === 3 && onPublish !== undefined) {
+        const topicLength = ((bytes[headerLength] ?? 0) << 8) | (bytes[headerLength + 1] ?? 0);
+        onPublish(bytes.subarray(headerLength + 2 + topicLength));
+      }
+    }
+  });
+  socket.once('close', () => acked(false));
+  socket.write(connectPacket(clientId, token, 120));
+  if (!(await connack)) throw new Error(`${clientId} refused`);
+  return socket;
+}
+
+async function run(job: Job): Promise<void> {
+  const minter = createMinter(job.secret);
+  const exp = Math.floor(Date.now() / 1000) + 3 * 3600;
+  const drivers = new Map<number, Socket>();
+  const riders: Socket[] = [];
+  const latencies: number[] = [];
+  let received = 0;
+  let refused = 0;
+  let closed = 0;
+  let measuring = false;
+  // Connect, paced: riders first (they subscribe), then drivers.
+  const gapMs = 1000 / job.connectPerS;
+  let k = 0;
+  const started = performance.now();
+  const pace = async (): Promise<void> => {
+    const due = started + k++ * gapMs;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+  };
+  const pending: Promise<void>[] = [];
+  for (let r = job.riders[0]; r < job.riders[1]; r++) {
+    await pace();
+    const address = job.sourceAddresses[r % job.sourceAddresses.length] ?? '127.0.0.1';
+    const target = driverId(r * job.followEvery);
+    pending.push(
+      (async () => {
+        const token = await minter.mint({ role: 'rider', sub: `br${r}`, drivers: [target], exp }, 3 * 3600);
+        try {
+          const socket = await open(job.port, address, `rider:br${r}`, token, (payload) => {
+            const fix = decodeLocation(payload);
+            if (!fix.ok || !measuring) return;
+            received++;
+            latencies.push(Date.now() - fix.value.timestampMs);
+          });
+          socket.write(
+            mqttPacket.generate({
+              cmd: 'subscribe',
+              messageId: 1,
+              subscriptions: [{ topic: locationTopic(target), qos: 0 }],
+            }),
+          );
+          socket.once('close', () => closed++);
+          riders.push(socket);
+        } catch {
+          refused++;
+        }
+      })(),
+    );
+  }
+  for (let i = job.drivers[0]; i < job.drivers[1]; i++) {
+    await pace();
+    const address = job.sourceAddresses[i % job.sourceAddresses.length] ?? '127.0.0.1';
+    pending.push(
+      (async () => {
+        const token = await minter.mint({ role: 'driver', sub: driverId(i) }, 3 * 3600);
+        try {
+          const socket = await open(job.port, address, driverId(i), token);
+          socket.once('close', () => closed++);
+          drivers.set(i, socket);
+        } catch {
+          refused++;
+        }
+      })(),
+    );
+    if (pending.length >= 2000) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  send({ kind: 'connected', drivers: drivers.size, riders: riders.length, refused });
+
+  // Fixes: each driver once every periodMs, spread evenly over the period.
+  const seqs = new Map<number, number>();
+  const ids = [...drivers.keys()];
+  let sent = 0;
+  let sentFollowed = 0;
+  const tickMs = 20;
+  const perTick = (ids.length * tickMs) / job.periodMs;
+  let owed = 0;
+  let next = 0;
+  const timer = setInterval(() => {
+    owed += perTick;
+    for (; owed >= 1; owed--) {
+      const i = ids[next] as number;
+      next = (next + 1) % ids.length;
+      const seq = ((seqs.get(i) ?? 0) + 1) >>> 0;
+      seqs.set(i, seq);
+      const fix = encodeLocation({
+        seq,
+        timestampMs: Date.now(),
+        lat: job.lat0 + (i % 500) * 2e-4 + (seq % 50) * 1e-5,
+        lng: job.lng0 + Math.floor(i / 500) * 2e-4,
+        headingDeg: 0,
+        speedMps: 5,
+        accuracyM: 5,
+        tripState: 'available',
+        simulated: true,
+      });
+      drivers
+        .get(i)
+        ?.write(publishFrame({ topic: locationTopic(driverId(i)), payload: fix, qos: 0, retain: false, packetId: 0 }));
+      if (measuring) {
+        sent++;
+        if (i % job.followEvery === 0 && i / job.followEvery < job.totalRiders) sentFollowed++;
+      }
+    }
+  }, tickMs);
+
+  process.on('message', (m: { kind: string }) => {
+    if (m.kind === 'measure') {
+      measuring = true;
+      sent = 0;
+      sentFollowed = 0;
+      received = 0;
+      latencies.length = 0;
+    } else if (m.kind === 'report') {
+      measuring = false;
+      send({ kind: 'report', sent, sentFollowed, received, latencies, closed });
+    } else if (m.kind === 'stop') {
+      clearInterval(timer);
+      for (const s of drivers.values()) s.destroy();
+      for (const s of riders) s.destroy();
+      process.exit(0);
+    }
+  });
+}
+
+process.once('message', (job: Job) => {
+  run(job).catch((err: unknown) => {
+    send({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
+    process.exit(1);
+  });
+});

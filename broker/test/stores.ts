@@ -1,0 +1,20 @@
+import '../../infra/test/provided-context';
+import { inject } from 'vitest';
+import { openRedis, parseClusterNodes, type RedisClient, type RedisTarget } from '../src/store/redis-client';
+
+/**
+ * The shared stores a suite runs over where it applies: one Redis and a Redis Cluster of three
+ * primaries and three replicas, both started once per run by the global setup (test files separate
+ * by key prefix). The embedded memory mode is each suite's own third backend.
+ */
+export function redisTargets(): [name: 'redis' | 'cluster', target: RedisTarget][] {
+  return [
+    ['redis', { kind: 'single', url: inject('redisUrl') }],
+    ['cluster', { kind: 'cluster', nodes: parseClusterNodes(inject('redisClusterNodes')) ?? [] }],
+  ];
+}
+
+/** A connection as the broker opens one for its own stores (commands queue until connected). */
+export function connectTo(target: RedisTarget): RedisClient {
+  return openRedis(target, { failFast: false });
+}
