@@ -39,13 +39,13 @@ async function shoot(page: Page, name: string): Promise<void> {
 async function rider(browser: Browser, base: string, viewport: typeof PHONE, name: string): Promise<void> {
   const page = await browser.newPage({ viewport });
   await page.goto(`${base}/`);
-  await page.waitForSelector('canvas.maplibregl-canvas');
-  await page.waitForSelector('#request');
+  await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
   const map = await page.locator('#map').boundingBox();
   if (map === null) throw new Error('the rider page has no map');
-  // The pickup: the map's middle, above the panel along the bottom on a phone.
+  // The pickup: the map's middle, above the panel along the bottom on a phone; it snaps to a street.
   await page.mouse.click(map.x + map.width / 2, map.y + map.height * 0.4);
-  await page.waitForSelector('#request:not([disabled])');
+  await page.waitForSelector('[data-testid="pickup"]:not([hidden]) .dot');
+  await page.waitForSelector('#request:not([hidden]):not([disabled])');
   await page.click('#request');
   await page.waitForSelector('[data-testid="car"]', { state: 'visible', timeout: 20_000 });
   await page.waitForFunction(() => (document.getElementById('connection')?.textContent ?? '').startsWith('live'));
