@@ -3,13 +3,13 @@ import { CallBackPersistence } from 'aedes-persistence/callBackPersistence.js';
 import RedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
 import { QlobberTrue } from 'qlobber';
 import type { Logger } from 'pino';
-import type { RetainedSource } from './live/aedes-source';
+import type { RetainedSource } from '../live-source';
 import { ClusterWatch } from './cluster-watch';
 import { RetainedMatchingMemory } from './memory-store';
-import { RoutedMq, type RoutingCounters } from './routing/routed-mq';
+import { RoutedMq, type RoutingCounters } from './routed-mq';
 import { memorySessions, redisSessions, type SessionRegistry } from './sessions';
 import { markRedeliveries } from './redelivery';
-import { describeTarget, isCluster, openRedis, type RedisClient, type RedisTarget } from './store/redis-client';
+import { describeTarget, isCluster, openRedis, type RedisClient, type RedisTarget } from '../../store/redis-client';
 
 export interface ClusterOptions {
   /** Share routing and retained state with every node on this Redis or Redis Cluster; undefined: this process alone. */
@@ -195,7 +195,7 @@ class LastPositionStore extends RedisPersistence {
  * No sticky sessions: a client may reconnect to any node. docs/life-of-a-location.md follows one
  * fix through it.
  */
-export function aedesBackends(
+export function openBackends(
   options: ClusterOptions,
   log: Logger,
   events: { change(up: boolean): void; lost(): void; routing: RoutingCounters },

@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import { canPublish, canSubscribe, clientIdAllowed, parseFilter, parseTopic, type Claims } from '@ridetrack/shared';
 import { IngressGate } from '../ingress/gate';
 import type { Metrics } from '../metrics';
-import type { SessionRegistry } from '../sessions';
-import type { TokenVerifier } from './tokens';
+import type { SessionRegistry } from './backends/sessions';
+import type { TokenVerifier } from '../auth/tokens';
 
 /** CONNACK return codes [MQTT-3.2.2.3]; aedes's AuthErrorCode is an ambient const enum. */
 const SERVER_UNAVAILABLE = 3;
