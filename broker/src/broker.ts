@@ -15,7 +15,7 @@ import { LiveHttp, type LiveOptions } from './http/live';
 import { createHttpListener } from './http/server';
 import type { WebOptions } from './http/web';
 import type { JudgeLimits } from './ingress/fix-judge';
-import type { GateLimits } from './ingress/gate';
+import type { GateLimits } from './ingress/connection-context';
 import { LiveHub } from './live/hub';
 import { LoadMonitor } from './load-monitor';
 import type { CityMap } from './map/city-map';

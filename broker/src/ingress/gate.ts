@@ -1,47 +1,23 @@
 import { Duplex } from 'node:stream';
 import type { Claims } from '@ridetrack/shared';
-import type { JudgeLimits, LastFix } from './fix-judge';
+import type { JudgeLimits } from './fix-judge';
+import {
+  ConnectionContext,
+  type FixStore,
+  type GateCounters,
+  type GateLimits,
+  type GatedConnection,
+  type Transport,
+} from './connection-context';
 import { supersededFixes } from './backlog';
 import { CoalescingQueue } from './coalescing-queue';
 import { FrameSplitter, readFixedHeader } from './frame-splitter';
 import { AckFlows } from './ack-flows';
 import { RetainedEchoes } from './retained-echoes';
-import { connackFrame, filtersFrame, pubackFrame, publishFrame } from './frames';
-import { inspectFrame, type AckKind } from './inspect';
-import { decidePublish } from './publish-policy';
+import { connackFrame, pubackFrame } from './frames';
+import type { AckKind } from './inspect';
+import { decidePacket, type DecisionContext } from './packet-decision';
 import { TokenBucket } from './token-bucket';
-
-export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
-
-export interface GateLimits {
-  /** Largest MQTT packet a client may send, header included. */
-  maxPacketBytes: number;
-  /** Sustained PUBLISH rate per connection, and the burst above it. */
-  publishRatePerS: number;
-  publishBurst: number;
-  /** Invalid payloads tolerated per connection: a bucket of this burst refilled at this rate. */
-  invalidBurst: number;
-  invalidRatePerS: number;
-  /** Outgoing bytes queued for a slow client above which its QoS 0 fixes are shed. */
-  shedQueuedBytes: number;
-  /** Outgoing bytes queued above which a slow client is disconnected. */
-  maxQueuedBytes: number;
-}
-
-/** What the gate counts; the broker maps these to metrics. */
-export interface GateCounters {
-  violation(reason: string, transport: Transport): void;
-  drop(reason: string): void;
-  publishIn(): void;
-  publishOut(): void;
-}
-
-/** The driver fix state shared by all connections of one broker. */
-export interface FixStore {
-  get(driverId: string): LastFix | undefined;
-  accept(driverId: string, last: LastFix): void;
-  refuseJump(driverId: string): void;
-}
 
 export interface GateDeps {
   limits: GateLimits;
@@ -66,35 +42,6 @@ export interface GateDeps {
   publishFix?: (topic: string, payload: Uint8Array) => void;
   /** False when this gate's connection is no longer the driver's live session (it reconnected). */
   isCurrentSession?: (driverId: string, gate: IngressGate) => boolean;
-}
-
-/** Per-connection facts the broker's hooks and the gate share. */
-export class ConnectionContext {
-  clientId: string | null = null;
-  keepaliveS = 0;
-  /** 3 for MQTT 3.1, 4 for 3.1.1, from CONNECT. */
-  protocolLevel = 4;
-  clean = true;
-  /**
-   * Set by the authenticate hook: a persistent session of this client id existed before. Aedes
-   * knows only of sessions with subscriptions; the CONNACK's Session Present follows this too
-   * [MQTT-3.2.2-2].
-   */
-  sessionExisted = false;
-  willTopic: string | null = null;
-  /** Set by the authenticate hook; null in open mode or before authentication. */
-  claims: Claims | null = null;
-  authenticated = false;
-  /** The reason this connection was closed by the broker, if it was. */
-  closeReason: string | null = null;
-
-  constructor(
-    readonly transport: Transport,
-    readonly remoteAddress: string,
-    readonly sessionId: number,
-    /** In open mode, no claims are needed to publish. */
-    readonly openMode: boolean,
-  ) {}
 }
 
 let nextSessionId = 1;
@@ -125,15 +72,6 @@ const CONNECT = 1;
 const CONNACK = 2;
 const PUBLISH = 3;
 const PUBREL = 6;
-/**
- * Levels a topic or filter may have: what Aedes's matchers take. A PUBLISH beyond it is closed
- * (`topic_too_deep`); a filter beyond it is refused on its own in the SUBACK (0x80).
- */
-export const MAX_TOPIC_LEVELS = 100;
-/** What a filter too deep to match becomes before Aedes sees it: every mode refuses `$` filters. */
-const REFUSED_FILTER = '$ridetrack/filter-too-deep';
-/** Protocol levels Aedes answers; any other gets CONNACK 0x01 here [MQTT-3.1.2-2]. */
-const LEVELS_AEDES_ANSWERS: ReadonlySet<number> = new Set([3, 4, 5]);
 /** A client may pipeline this many packets behind CONNECT before its CONNACK. */
 const MAX_HELD_PACKETS = 64;
 /**
@@ -143,8 +81,6 @@ const MAX_HELD_PACKETS = 64;
 const MAX_WAITING_BYTES = 64 * 1024;
 /** Bytes waiting for Aedes on one connection above which newer fixes replace older ones anyway. */
 const COALESCE_ABOVE_BYTES = 2048;
-/** Drops that judge a valid fix (stale, repeated, implausible), not a malformed one. */
-const JUDGEMENTS: ReadonlySet<string> = new Set(['duplicate', 'out_of_order', 'impossible_jump']);
 
 /**
  * Stands between a client's transport and Aedes. Inbound, it cuts the byte stream into packets,
@@ -156,7 +92,7 @@ const JUDGEMENTS: ReadonlySet<string> = new Set(['duplicate', 'out_of_order', 'i
  * Outbound, it sheds QoS 0 fixes for a client that does not keep up, and cuts off one that falls
  * too far behind, so a slow rider costs bounded memory and never stalls Aedes.
  */
-export class IngressGate extends Duplex {
+export class IngressGate extends Duplex implements GatedConnection, DecisionContext {
   readonly ctx: ConnectionContext;
   private readonly inbound: FrameSplitter;
   private readonly outbound = new FrameSplitter(Number.POSITIVE_INFINITY);
@@ -436,114 +372,74 @@ export class IngressGate extends Duplex {
     if (out !== null) this.wanted = this.push(out);
   }
 
-  /** Returns what to hand to Aedes for one inbound packet, or null to hand it nothing. */
+  /** Carries out the decision on one inbound packet (packet-decision.ts): what to hand to Aedes, or null. */
   private admit(bytes: Uint8Array, headerLength: number): Admitted | null {
-    const inspected = inspectFrame({ bytes, headerLength }, this.ctx.protocolLevel);
-    if (!inspected.ok) {
-      if (inspected.reason === 'empty_client_id_persistent') {
-        // [MQTT-3.1.3-9]: CONNACK 0x02 (identifier rejected), then close.
-        return this.refuseConnack(2, inspected.reason);
-      }
-      this.reject(inspected.reason);
-      return null;
-    }
-    const packet = inspected.value;
-    switch (packet.type) {
-      case 'connect':
-        // [MQTT-3.1.2-2]: a level Aedes does not speak gets CONNACK 0x01 (mqtt-packet would close).
-        if (!LEVELS_AEDES_ANSWERS.has(packet.protocolLevel)) return this.refuseConnack(1, 'unsupported_protocol_level');
-        // MQTT 3.1 wants a client id of 1-23 characters: an empty one is identifier rejected.
-        if (packet.protocolLevel === 3 && packet.clientId === '') return this.refuseConnack(2, 'empty_client_id_v31');
-        this.ctx.clientId = packet.clientId;
-        this.ctx.keepaliveS = packet.keepaliveS;
-        this.ctx.willTopic = packet.willTopic;
-        this.ctx.protocolLevel = packet.protocolLevel;
-        this.ctx.clean = packet.clean;
+    const d = decidePacket(bytes, headerLength, this);
+    switch (d.verdict) {
+      case 'forward':
+        if (d.publish) this.deps.counters.publishIn();
+        if (d.subscribed) (this.echoes ??= new RetainedEchoes()).subscribed(this.deps.now());
+        if (d.accepted) this.deps.fixes.accept(d.accepted.driverId, d.accepted.last);
+        return { bytes: d.bytes, key: d.key };
+      case 'publish-as-broker':
+        this.deps.counters.publishIn();
+        this.deps.fixes.accept(d.accepted.driverId, d.accepted.last);
+        this.deps.publishFix?.(d.topic, d.payload);
+        return null;
+      case 'connect': {
+        const { connect } = d;
+        this.ctx.clientId = connect.clientId;
+        this.ctx.keepaliveS = connect.keepaliveS;
+        this.ctx.willTopic = connect.willTopic;
+        this.ctx.protocolLevel = connect.protocolLevel;
+        this.ctx.clean = connect.clean;
         if (!this.ctx.authenticated) this.held = [];
-        return { bytes, key: null };
-      case 'ack':
-        return this.ack(bytes, packet.kind, packet.packetId);
-      case 'subscribe':
-      case 'unsubscribe': {
-        if (packet.type === 'subscribe') (this.echoes ??= new RetainedEchoes()).subscribed(this.deps.now());
-        if (!packet.filters.some(tooDeep)) return { bytes, key: null };
-        // A filter too deep to match is refused on its own (SUBACK 0x80), not the connection.
-        const filters = packet.filters.map((f) => (tooDeep(f) ? REFUSED_FILTER : f));
-        const rewritten =
-          packet.type === 'subscribe'
-            ? filtersFrame({ packetId: packet.packetId, filters, requestedQos: packet.requestedQos })
-            : filtersFrame({ packetId: packet.packetId, filters });
-        return { bytes: rewritten, key: null };
+        return { bytes: d.bytes, key: null };
       }
-      case 'other':
-        return { bytes, key: null };
-      case 'publish':
-        break;
-    }
-    if (tooDeep(packet.topic)) {
-      this.reject('topic_too_deep');
-      return null;
-    }
-    this.deps.counters.publishIn();
-    if (!this.publishBucket.take(this.deps.now())) {
-      this.deps.counters.drop('rate_limited');
-      return this.dropped(packet.qos, packet.packetId, false);
-    }
-    // A superseded session of a driver (it has reconnected elsewhere) speaks for it no more: its
-    // fixes are refused here, before they reach the fix store, the index or a rider.
-    const claims = this.ctx.claims;
-    if (claims?.role === 'driver' && this.deps.isCurrentSession?.(claims.sub, this) === false) {
-      this.deps.counters.drop('session_superseded');
-      return this.dropped(packet.qos, packet.packetId, false);
-    }
-    const decision = decidePublish({
-      topic: packet.topic,
-      payload: bytes.subarray(packet.payloadOffset),
-      claims: this.ctx.openMode ? null : this.ctx.claims,
-      sessionId: this.ctx.sessionId,
-      fixes: this.deps.fixes,
-      judge: this.deps.judge,
-    });
-    switch (decision.action) {
-      case 'pass':
-        return { bytes, key: null };
-      case 'forward-retained': {
-        const accepted = decision.accepted;
-        if (accepted) this.deps.fixes.accept(accepted.driverId, accepted.last);
-        if (accepted && packet.qos === 0 && this.deps.publishFix !== undefined) {
-          this.deps.publishFix(packet.topic, bytes.subarray(packet.payloadOffset));
-          return null;
-        }
-        // Only QoS 0 fixes may be replaced: a QoS 1/2 one is acknowledged once Aedes has it.
-        const key = accepted && packet.qos === 0 ? accepted.driverId : null;
-        if (!packet.retain) {
-          const copy = Uint8Array.from(bytes);
-          copy[0] = (copy[0] ?? 0) | 0x01;
-          return { bytes: copy, key };
-        }
-        return { bytes, key };
-      }
-      case 'rewrite':
-        this.deps.fixes.accept(decision.accepted.driverId, decision.accepted.last);
-        if (packet.qos === 0 && this.deps.publishFix !== undefined) {
-          this.deps.publishFix(decision.topic, decision.payload);
-          return null;
-        }
-        return {
-          bytes: publishFrame({
-            topic: decision.topic,
-            payload: decision.payload,
-            qos: packet.qos,
-            retain: true,
-            packetId: packet.packetId,
-          }),
-          key: packet.qos === 0 ? decision.accepted.driverId : null,
-        };
       case 'drop':
-        this.deps.counters.drop(decision.reason);
-        if (decision.jumpRefused !== undefined) this.deps.fixes.refuseJump(decision.jumpRefused);
-        return this.dropped(packet.qos, packet.packetId, !JUDGEMENTS.has(decision.reason));
+        this.deps.counters.publishIn();
+        this.deps.counters.drop(d.reason);
+        if (d.jumpRefused !== undefined) this.deps.fixes.refuseJump(d.jumpRefused);
+        return this.dropped(d.qos, d.packetId, d.invalid);
+      case 'close':
+        this.reject(d.reason);
+        return null;
+      case 'refuse-connect':
+        return this.refuseConnack(d.returnCode, d.reason);
     }
+  }
+
+  // The gate is its own DecisionContext: getters and methods on the prototype, so deciding a
+  // packet allocates no context, per packet or per connection.
+  get protocolLevel(): number {
+    return this.ctx.protocolLevel;
+  }
+  get claims(): Claims | null {
+    return this.ctx.claims;
+  }
+  get openMode(): boolean {
+    return this.ctx.openMode;
+  }
+  get sessionId(): number {
+    return this.ctx.sessionId;
+  }
+  get fixes(): FixStore {
+    return this.deps.fixes;
+  }
+  get judge(): JudgeLimits {
+    return this.deps.judge;
+  }
+  get publishesFixes(): boolean {
+    return this.deps.publishFix !== undefined;
+  }
+  takePublishToken(): boolean {
+    return this.publishBucket.take(this.deps.now());
+  }
+  isCurrentSession(driverId: string): boolean {
+    return this.deps.isCurrentSession?.(driverId, this) !== false;
+  }
+  ackFits(kind: Exclude<AckKind, 'pubrel'>, packetId: number): boolean {
+    return this.flows?.received(kind, packetId) !== 'wrong_ack';
   }
 
   /** Answers CONNECT with a refusing CONNACK and closes, counting why. */
@@ -552,24 +448,6 @@ export class IngressGate extends Duplex {
     this.transport.end(connackFrame(returnCode));
     this.ctx.closeReason = reason;
     return null;
-  }
-
-  /**
-   * A client's acknowledgement: one of the wrong kind for the flow of the broker's publish closes
-   * the connection [MQTT-4.3.2], [MQTT-4.3.3]. MQTT 3.1's PUBREL resent with DUP goes on as 3.1.1's.
-   */
-  private ack(bytes: Uint8Array, kind: AckKind, packetId: number): Admitted | null {
-    if (kind === 'pubrel') {
-      if ((bytes[0] ?? 0) === 0x62) return { bytes, key: null };
-      const normal = Uint8Array.from(bytes);
-      normal[0] = 0x62;
-      return { bytes: normal, key: null };
-    }
-    if (this.flows?.received(kind, packetId) === 'wrong_ack') {
-      this.reject('wrong_ack');
-      return null;
-    }
-    return { bytes, key: null };
   }
 
   /** Consumes a publish that is not forwarded; a client that keeps sending garbage is cut off. */
@@ -587,11 +465,4 @@ export class IngressGate extends Duplex {
     if (qos === 2) this.reject('invalid_qos2_payload');
     return null;
   }
-}
-
-/** More levels than Aedes's matchers take (Aedes counts them as slashes plus one). */
-function tooDeep(topic: string): boolean {
-  let slashes = 0;
-  for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47) slashes++;
-  return slashes + 1 > MAX_TOPIC_LEVELS;
 }

@@ -5,7 +5,7 @@ import type { Admission } from '../admission';
 import type { TokenVerifier } from '../auth/tokens';
 import type { ConnectionRegistry } from '../connections';
 import { connackFrame } from '../ingress/frames';
-import type { GateCounters } from '../ingress/gate';
+import type { GateCounters } from '../ingress/connection-context';
 import type { Metrics } from '../metrics';
 import { createAuthHooks, gateOf, type AuthMode } from './auth-hooks';
 import type { SessionRegistry } from './backends/sessions';

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocketServer } from 'ws';
-import type { Transport } from '../ingress/gate';
+import type { Transport } from '../ingress/connection-context';
 import { ConnectionBudget } from './connection-budget';
 import { boundPort, listen, listenTcp, listenTls } from './tcp';
 import { attachWebSocket, type WsViolation } from './websocket';
