@@ -1,24 +1,15 @@
-import type { Logger } from 'pino';
-import { Admission, type AdmissionLimits } from './admission';
-import type { TokenMinter, TokenVerifier } from './auth/tokens';
+import { Admission } from './admission';
 import { isLoopback } from './config';
-import type { DispatchOptions } from './dispatch';
 import { MemoryFixStore } from './fix-store';
-import { MemoryRegionBus, RedisRegionBus, type RegionBus } from './fleet/region-bus';
-import { RegionPublisher } from './fleet/region-publisher';
+import { openFleetView } from './fleet/open-fleet-view';
 import { Indexer } from './geo/indexer';
 import { Janitor } from './geo/janitor';
-import { openGeoIndex, type GeoOptions } from './geo/open-index';
+import { openGeoIndex } from './geo/open-index';
 import { judgeHealth } from './health';
-import { FleetStream } from './http/fleet-stream';
-import { LiveHttp, type LiveOptions } from './http/live';
+import { LiveHttp } from './http/live';
 import { createHttpListener } from './http/server';
-import type { WebOptions } from './http/web';
-import type { JudgeLimits } from './ingress/fix-judge';
-import type { GateLimits } from './ingress/connection-context';
 import { LiveHub } from './live/hub';
 import { LoadMonitor } from './load-monitor';
-import type { CityMap } from './map/city-map';
 import {
   createMetrics,
   gateCounters,
@@ -26,16 +17,12 @@ import {
   indexerCounters,
   janitorCounters,
   liveCounters,
-  refusalCounts,
-  type Metrics,
 } from './metrics';
 import { openMqtt } from './mqtt/aedes-broker';
-import type { AuthMode } from './mqtt/auth-hooks';
-import type { ClusterOptions } from './mqtt/backends/open-backends';
-import { openOperatorServices, type HistoryOptions } from './operator-services';
-import type { Router } from './routing/router';
+import { openOperatorServices } from './operator-services';
+import type { BrokerDeps, BrokerOptions, RunningBroker } from './options';
 import { listenAll } from './transports/listeners';
-import { startTrips, type TripOptions } from './trips/open-trips';
+import { startTrips } from './trips/open-trips';
 
 /**
  * The broker, composed: the fix store, geo-index and history that accepted fixes feed; the MQTT
@@ -43,53 +30,6 @@ import { startTrips, type TripOptions } from './trips/open-trips';
  * listeners. Each part is built in its own file; this one connects them in the order a fix flows
  * (docs/life-of-a-location.md) and closes them in reverse.
  */
-export interface BrokerOptions {
-  host: string;
-  mqttPort: number;
-  httpPort: number;
-  tls?: { cert: Buffer; key: Buffer; mqttsPort: number; httpsPort: number } | undefined;
-  auth: { mode: AuthMode; verifier: TokenVerifier | null };
-  /** Lets dev or open mode bind to a non-loopback address. */
-  allowInsecureOnPublic: boolean;
-  gate: GateLimits;
-  judge: JudgeLimits;
-  admission: AdmissionLimits;
-  connectTimeoutMs: number;
-  /** HTTP: how long a connection may take to send a request's headers, and stay idle between requests. */
-  http: { headersTimeoutMs: number; keepAliveTimeoutMs: number };
-  /** QoS 2 publishes a client may hold awaiting PUBREL before it is disconnected. */
-  maxInflightInbound: number;
-  shutdownTimeoutMs: number;
-  /** How long a silent driver's last fix is kept for the sequence and jump checks. */
-  fixRetentionMs: number;
-  geo: GeoOptions;
-  /** Tracks and trips for replays, kept for a retention (or not at all: live-only mode). */
-  history: HistoryOptions;
-  dispatch: DispatchOptions;
-  trips: TripOptions;
-  web: WebOptions;
-  live: LiveOptions;
-  cluster: ClusterOptions;
-}
-
-export interface BrokerDeps {
-  log: Logger;
-  now?: () => number;
-  /** Signs rider tokens for dispatch; null where the broker only holds a public key. */
-  minter?: TokenMinter | null;
-  /** How ETAs, routes and dispatch's ranking get from A to B (default: the city's roads, else the straight line). */
-  router?: Router;
-  /** The city whose basemap the pages draw (loaded by main.ts from CITY_FILE); none: no /map/ routes. */
-  city?: CityMap | null;
-}
-
-export interface RunningBroker {
-  ports: { mqtt: number; http: number; mqtts?: number; https?: number };
-  metrics: Metrics;
-  /** Stops accepting, closes every client, and resolves within the shutdown timeout. */
-  close(): Promise<void>;
-}
-
 /** Event-loop lag above which backlogs of fixes are coalesced to the newest. */
 const PRESSURE_LAG_MS = 50;
 /** Most index-resolution cells one /api/cells request may cover (the console plans within it). */
@@ -127,27 +67,18 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   janitor.start();
   const ops = openOperatorServices(options.history, { log, now, counters: historyCounters(metrics) });
   // The operators' fleet view: this node's drivers, per region, for the regions consoles show.
-  const regionBus: RegionBus =
-    options.cluster.redis === undefined
-      ? new MemoryRegionBus()
-      : new RedisRegionBus(options.cluster.redis, options.cluster.keyPrefix, (err) =>
-          log.debug({ err: err.message }, 'fleet bus: redis unreachable'),
-        );
-  const regionPublisher = new RegionPublisher(
-    regionBus,
-    {
-      nodeId,
-      h3Resolution: index.h3Resolution,
-      regionResolution: index.regionResolution,
-      intervalMs: 500,
-      pollMs: 1000,
-    },
-    (driverId) => {
+  const fleet = openFleetView(options, {
+    index,
+    verifier,
+    driver: (driverId) => {
       const last = memoryFixes.get(driverId);
       return last === undefined ? undefined : { fix: last.fix, online: mqtt.presence.isOnline(driverId) };
     },
-  );
-  regionPublisher.start();
+    metrics,
+    log,
+    now,
+  });
+  const regionPublisher = fleet.publisher;
   // Every fix the gate accepts is also the driver's new place in the geo-index, and a point of its track.
   const fixes = {
     get: (id: string) => memoryFixes.get(id),
@@ -219,22 +150,6 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   });
   // Whichever node completed the trip, every node closes the riders holding its token.
   await mqtt.onTripEnded((tripId) => live.endTrip(tripId));
-  const fleet = new FleetStream({
-    bus: regionBus,
-    localRows: (region) => regionPublisher.rows(region),
-    localRegions: () => regionPublisher.regions(),
-    showing: (regions) => regionPublisher.show(regions),
-    index,
-    verifier,
-    counters: liveCounters(metrics),
-    intervalMs: 500,
-    heartbeatMs: options.live.heartbeatMs,
-    maxBufferedBytes: options.live.fleetMaxBufferedBytes,
-    maxRegions: options.live.fleetMaxRegions,
-    statsIntervalMs: 2000,
-    refusalCounts: () => refusalCounts(metrics),
-    now,
-  });
   let draining = false;
   const health = () => {
     const indexHealth = indexer.health();
@@ -256,8 +171,8 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
         ...(clusterUp === null ? {} : { cluster: { up: clusterUp } }),
         live: {
           ...live.open,
-          fleet: fleet.openCount,
-          fleetRegions: fleet.regionCount,
+          fleet: fleet.stream.openCount,
+          fleetRegions: fleet.stream.regionCount,
           drivers: hub.drivers,
           listeners: hub.listeners,
         },
@@ -283,7 +198,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     ops: { ...ops, ...api, maxStreamRegions: options.live.fleetMaxRegions },
     web: { options: options.web, deps: { dispatch, minter: deps.minter ?? null, city: deps.city ?? null } },
     live,
-    fleet,
+    fleet: fleet.stream,
   });
 
   const listeners = await listenAll(
@@ -305,15 +220,14 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     draining = true;
     const closed = listeners.stopAccepting();
     live.close();
-    fleet.close();
+    fleet.stream.close();
     await mqtt.close(options.shutdownTimeoutMs);
     listeners.closeAllConnections();
     await closed;
     clearInterval(sweeper);
     supervisor.close();
     janitor.stop();
-    regionPublisher.stop();
-    await regionBus.close();
+    await fleet.close();
     await leases?.leave(nodeId);
     await indexer.close();
     await ops.close();
