@@ -188,7 +188,7 @@ class LastPositionStore extends RedisPersistence {
 
 /**
  * One node, or many sharing Redis (or a Redis Cluster). Clustered, messages reach the other nodes
- * through Redis pub/sub, routed by interest (routing/routed-mq.ts: a driver's fixes go only to the
+ * through Redis pub/sub, routed by interest (routed-mq.ts: a driver's fixes go only to the
  * nodes following that driver), so a rider on node C gets a driver's fixes from node A; retained
  * messages (last position, presence), subscriptions and sessions live in Redis
  * (aedes-persistence-redis), so every node answers the same and a node can die without losing them.
