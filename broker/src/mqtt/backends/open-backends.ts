@@ -1,15 +1,13 @@
-import { Readable } from 'node:stream';
 import { CallBackPersistence } from 'aedes-persistence/callBackPersistence.js';
-import RedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
-import { QlobberTrue } from 'qlobber';
 import type { Logger } from 'pino';
 import type { RetainedSource } from '../live-source';
 import { ClusterWatch } from './cluster-watch';
+import { LastPositionStore, type RetainedPacket } from './last-position-store';
 import { RetainedMatchingMemory } from './memory-store';
 import { RoutedMq, type RoutingCounters } from './routed-mq';
 import { memorySessions, redisSessions, type SessionRegistry } from './sessions';
 import { markRedeliveries } from './redelivery';
-import { describeTarget, isCluster, openRedis, type RedisClient, type RedisTarget } from '../../store/redis-client';
+import { describeTarget, openRedis, type RedisTarget } from '../../store/redis-client';
 
 export interface ClusterOptions {
   /** Share routing and retained state with every node on this Redis or Redis Cluster; undefined: this process alone. */
@@ -43,147 +41,6 @@ export interface AedesBackends {
   persistence: RetainedSource;
   /** Closes the persistence's Redis connection (Aedes closes the mq itself). */
   close(): Promise<void>;
-}
-
-/** Retained messages a node remembers of its own writes, to serve while Redis is away. */
-const RECENT_MAX = 200_000;
-/** A retained write that failed (a shard failing over) is tried again after this long. */
-const RETAINED_RETRY_MS = 500;
-/** How long retained writes are gathered before they go to Redis together. */
-const RETAINED_FLUSH_MS = 20;
-
-export type RetainedPacket = { topic: string; payload: Buffer; retain?: boolean; qos?: number; cmd?: string };
-
-/**
- * aedes-persistence-redis whose retained writes are off the publish path: a fix is delivered
- * without waiting for Redis, its retained copy (the last known position) is written within
- * RETAINED_FLUSH_MS, only the newest per topic, and a failed write never fails a publish (it is
- * best effort while Redis is away; the next fix writes it again). Reads on this node see the
- * writes still pending, so a subscriber gets a retained message the moment its publish is
- * acknowledged, as MQTT clients expect.
- */
-class LastPositionStore extends RedisPersistence {
-  private readonly pending = new Map<string, RetainedPacket>();
-  /** Writes in flight, by topic (reads on this node see them as pending). */
-  private readonly inflight = new Map<string, RetainedPacket>();
-  private timer: NodeJS.Timeout | undefined;
-  /** While Redis is away, writes wait here (the newest per topic) and go once it is back. */
-  private up = true;
-  /**
-   * The retained messages this node wrote, the newest per topic (its drivers' last positions and
-   * presence), at most RECENT_MAX: what a subscriber on this node is given while Redis is away.
-   */
-  private readonly recent = new Map<string, RetainedPacket>();
-
-  constructor(
-    conn: RedisClient,
-    private readonly onError: (err: Error) => void,
-  ) {
-    // On a Redis Cluster, aedes-persistence-redis keeps each retained message under a key of its
-    // own (`retained:{topic}`), spread over the shards, instead of one hash holding the fleet.
-    super({ conn, cluster: isCluster(conn) });
-  }
-
-  override storeRetained(packet: unknown): Promise<void> {
-    const p = packet as RetainedPacket;
-    this.pending.set(p.topic, p);
-    this.recent.delete(p.topic);
-    if (p.payload.length > 0) {
-      if (this.recent.size >= RECENT_MAX) this.recent.delete(this.recent.keys().next().value ?? '');
-      this.recent.set(p.topic, p);
-    }
-    this.schedule();
-    return Promise.resolve();
-  }
-
-  // While Redis is away, a client connecting to this node is not kept waiting on it: a clean
-  // session has nothing stored to clean, a will is not kept (presence, the broker's own, covers
-  // drivers; docs/operations.md), and a resumed session starts afresh. Each answers at once.
-  override cleanSubscriptions(client: unknown): Promise<unknown> {
-    return this.up ? super.cleanSubscriptions(client) : Promise.resolve(client);
-  }
-
-  override subscriptionsByClient(client: unknown): Promise<unknown[]> {
-    return this.up ? super.subscriptionsByClient(client) : Promise.resolve([]);
-  }
-
-  override putWill(client: unknown, packet: unknown): Promise<unknown> {
-    return this.up ? super.putWill(client, packet) : Promise.resolve(client);
-  }
-
-  override delWill(client: unknown): Promise<unknown> {
-    return this.up ? super.delWill(client) : Promise.resolve(null);
-  }
-
-  /** Redis is away (writes wait) or back (what waited is written now). */
-  setUp(up: boolean): void {
-    this.up = up;
-    if (up) this.schedule();
-  }
-
-  private schedule(delayMs = RETAINED_FLUSH_MS): void {
-    if (this.up && this.pending.size > 0) this.timer ??= setTimeout(() => void this.flush(), delayMs);
-  }
-
-  /**
-   * What Redis holds for the filters, with this node's pending writes (newer) in their place; while
-   * Redis is away, what this node wrote itself.
-   */
-  override createRetainedStreamCombi(patterns: string[]): AsyncIterable<RetainedPacket> {
-    const filters = new QlobberTrue({
-      separator: '/',
-      wildcard_one: '+',
-      wildcard_some: '#',
-      match_empty_levels: true,
-    });
-    for (const p of patterns) filters.add(p);
-    if (!this.up) {
-      return Readable.from([...this.recent.values()].filter((p) => filters.test(p.topic)));
-    }
-    const stored = super.createRetainedStreamCombi(patterns);
-    if (this.pending.size === 0 && this.inflight.size === 0) return stored;
-    // What this node is writing, the newest first: pending before in flight.
-    const pending = new Map([...this.inflight, ...this.pending]);
-    return (async function* () {
-      for await (const packet of stored) if (!pending.has(packet.topic)) yield packet;
-      // An empty payload pending is a deletion: nothing to send for it.
-      for (const packet of pending.values()) if (packet.payload.length > 0 && filters.test(packet.topic)) yield packet;
-    })();
-  }
-
-  /**
-   * Writes what is pending now. A topic has one write in flight at most: a newer message waits for
-   * the one before it to settle, so that a write retried by the client (a shard failing over) can
-   * never land after a newer one and put an older position back.
-   */
-  async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch: RetainedPacket[] = [];
-    for (const [topic, packet] of this.pending) {
-      if (this.inflight.has(topic)) continue;
-      this.pending.delete(topic);
-      this.inflight.set(topic, packet);
-      batch.push(packet);
-    }
-    await Promise.all(batch.map((packet) => this.write(packet)));
-  }
-
-  private async write(packet: RetainedPacket): Promise<void> {
-    let failed = false;
-    try {
-      await super.storeRetained(packet);
-    } catch (err) {
-      failed = true;
-      // Kept for the next try, unless a newer one came meanwhile: Redis catches up when it is back,
-      // and a shard failing over is tried again shortly (the driver may have published its last).
-      if (!this.pending.has(packet.topic)) this.pending.set(packet.topic, packet);
-      this.onError(err as Error);
-    } finally {
-      this.inflight.delete(packet.topic);
-      if (this.pending.has(packet.topic)) this.schedule(failed ? RETAINED_RETRY_MS : RETAINED_FLUSH_MS);
-    }
-  }
 }
 
 /**
