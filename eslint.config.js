@@ -86,19 +86,30 @@ const pureRestrictions = {
   ],
 };
 
-/** The app rules of a workspace and the pure-module rules together (a later block replaces a rule whole). */
-function pureImports(self) {
+/** The app rules of a workspace and more restrictions together (a later block replaces a rule whole). */
+function withRestrictions(self, more) {
   const [level, app] = appImports(self)['no-restricted-imports'];
   return {
     'no-restricted-imports': [
       level,
-      {
-        paths: [...app.paths, ...pureRestrictions.paths],
-        patterns: [...app.patterns, ...pureRestrictions.patterns],
-      },
+      { paths: [...app.paths, ...more.paths], patterns: [...app.patterns, ...more.patterns] },
     ],
   };
 }
+
+/** Aedes and its parts are known in broker/src/mqtt/ alone. */
+const aedesOnlyInMqtt = {
+  paths: ['aedes', 'mqemitter', 'mqtt-packet'].map((name) => ({
+    name,
+    message: 'only broker/src/mqtt/ knows Aedes: pass what you need through an interface',
+  })),
+  patterns: [
+    {
+      group: ['aedes-*', 'aedes/*'],
+      message: 'only broker/src/mqtt/ knows Aedes: pass what you need through an interface',
+    },
+  ],
+};
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.tmp/**', '.ridetrack/**', 'test-artifacts/**', 'coverage/**'] },
@@ -161,8 +172,13 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['broker/**/*.ts'], rules: appImports('@ridetrack/broker') },
-  { files: brokerPureModules, ignores: brokerPureExceptions, rules: pureImports('@ridetrack/broker') },
+  { files: ['broker/**/*.ts'], rules: withRestrictions('@ridetrack/broker', aedesOnlyInMqtt) },
+  { files: ['broker/src/mqtt/**/*.ts', 'broker/src/types/*.d.ts'], rules: appImports('@ridetrack/broker') },
+  {
+    files: brokerPureModules,
+    ignores: brokerPureExceptions,
+    rules: withRestrictions('@ridetrack/broker', pureRestrictions),
+  },
   // Tests may use the test infrastructure (a throwaway redis-server, the global setup's context).
   {
     files: ['broker/**/*.test.ts', 'broker/test/**/*.ts', 'broker/bench/**/*.ts'],
