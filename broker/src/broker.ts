@@ -30,6 +30,7 @@ import { startTrips } from './trips/open-trips';
  * listeners. Each part is built in its own file; this one connects them in the order a fix flows
  * (docs/life-of-a-location.md) and closes them in reverse.
  */
+
 /** Event-loop lag above which backlogs of fixes are coalesced to the newest. */
 const PRESSURE_LAG_MS = 50;
 /** Most index-resolution cells one /api/cells request may cover (the console plans within it). */
