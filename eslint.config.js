@@ -29,6 +29,88 @@ function appImports(self, allowInfra = false) {
   };
 }
 
+/** Node's built-in modules, by their bare names: pure modules use none, with or without `node:`. */
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'os',
+  'net',
+  'http',
+  'https',
+  'events',
+  'buffer',
+  'crypto',
+  'stream',
+  'url',
+  'util',
+];
+
+/**
+ * The broker's pure modules: data in, data out, no I/O library and no Node API (STYLE.md, "Pure
+ * core, thin shell"). The decisions of the ingress gate (not gate.ts and gate-outbound.ts, the
+ * stream plumbing, nor mqtt-string.ts, which reads UTF-8 with Node's native isUtf8), the
+ * geo-index's search and membership logic, trips' rules and views, health and admission.
+ */
+const brokerPureModules = [
+  'broker/src/ingress/*.ts',
+  'broker/src/geo/{box-cells,cell-counts,member,nearest-first,regions,ring-search,types}.ts',
+  'broker/src/trips/{coarse-cars,lifecycle,profiles,rider-view,trip,trip-book}.ts',
+  'broker/src/fleet/region-batch.ts',
+  'broker/src/history/{trace-window,types}.ts',
+  'broker/src/map/tile-math.ts',
+  'broker/src/routing/router.ts',
+  'broker/src/{admission,ban-list,health,time-slice}.ts',
+];
+const brokerPureExceptions = [
+  'broker/src/ingress/gate.ts',
+  'broker/src/ingress/gate-outbound.ts',
+  'broker/src/ingress/mqtt-string.ts',
+  '**/*.test.ts',
+];
+
+/** What pure modules may not import: Aedes, Redis, Node's APIs, and the broker's I/O folders. */
+const pureRestrictions = {
+  paths: ['aedes', 'ioredis', 'mqemitter', ...nodeBuiltins].map((name) => ({
+    name,
+    message: 'a pure module: no Aedes, Redis or Node API (I/O lives in mqtt/, store/, transports/)',
+  })),
+  patterns: [
+    {
+      regex: '^(node:|aedes[-/]|ioredis/)',
+      message: 'a pure module: no Aedes, Redis or Node API (I/O lives in mqtt/, store/, transports/)',
+    },
+    {
+      group: ['**/mqtt/*', '**/mqtt/**', '**/store/*', '**/transports/*', '**/ingress/gate'],
+      message: 'a pure module imports no I/O module',
+    },
+  ],
+};
+
+/** The app rules of a workspace and more restrictions together (a later block replaces a rule whole). */
+function withRestrictions(self, more) {
+  const [level, app] = appImports(self)['no-restricted-imports'];
+  return {
+    'no-restricted-imports': [
+      level,
+      { paths: [...app.paths, ...more.paths], patterns: [...app.patterns, ...more.patterns] },
+    ],
+  };
+}
+
+/** Aedes and its parts are known in broker/src/mqtt/ alone. */
+const aedesOnlyInMqtt = {
+  paths: ['aedes', 'mqemitter', 'mqtt-packet'].map((name) => ({
+    name,
+    message: 'only broker/src/mqtt/ knows Aedes: pass what you need through an interface',
+  })),
+  patterns: [
+    {
+      regex: '^aedes[-/]',
+      message: 'only broker/src/mqtt/ knows Aedes: pass what you need through an interface',
+    },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.tmp/**', '.ridetrack/**', 'test-artifacts/**', 'coverage/**'] },
   js.configs.recommended,
@@ -70,12 +152,13 @@ export default tseslint.config(
             { group: ['@ridetrack/*'], message: 'shared depends on nothing in the repo' },
             { group: ['../../*', '../../**'], message: 'shared depends on nothing in the repo' },
           ],
-          paths: ['fs', 'path', 'os', 'net', 'http', 'events', 'buffer', 'crypto', 'stream', 'url', 'util'].map(
-            (name) => ({
+          paths: [
+            ...nodeBuiltins.map((name) => ({ name, message: 'shared runs in the browser too: no Node APIs' })),
+            ...['aedes', 'ioredis', 'mqemitter'].map((name) => ({
               name,
-              message: 'shared runs in the browser too: no Node APIs',
-            }),
-          ),
+              message: 'shared is pure: no broker library',
+            })),
+          ],
         },
       ],
       'no-restricted-globals': [
@@ -89,7 +172,13 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['broker/**/*.ts'], rules: appImports('@ridetrack/broker') },
+  { files: ['broker/**/*.ts'], rules: withRestrictions('@ridetrack/broker', aedesOnlyInMqtt) },
+  { files: ['broker/src/mqtt/**/*.ts', 'broker/src/types/*.d.ts'], rules: appImports('@ridetrack/broker') },
+  {
+    files: brokerPureModules,
+    ignores: brokerPureExceptions,
+    rules: withRestrictions('@ridetrack/broker', pureRestrictions),
+  },
   // Tests may use the test infrastructure (a throwaway redis-server, the global setup's context).
   {
     files: ['broker/**/*.test.ts', 'broker/test/**/*.ts', 'broker/bench/**/*.ts'],

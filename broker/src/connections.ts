@@ -1,7 +1,7 @@
 import { historyKeys } from './store/keys';
 import type { RedisClient } from './store/redis-client';
 import { HistoryUnavailableError } from './history/types';
-import type { Transport } from './ingress/gate';
+import type { Transport } from './ingress/connection-context';
 
 /** Where and how a driver is (or was last) connected: for operators only, never sent to riders. */
 export interface DriverConnection {

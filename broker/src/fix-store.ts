@@ -1,4 +1,4 @@
-import type { FixStore } from './ingress/gate';
+import type { FixStore } from './ingress/connection-context';
 import type { LastFix } from './ingress/fix-judge';
 
 /**

@@ -1,4 +1,4 @@
-export { startBroker, type BrokerDeps, type BrokerOptions, type RunningBroker } from './broker';
+export { startBroker } from './broker';
 export { loadConfig, ConfigError, type BrokerConfig } from './config';
-export { optionsFromConfig } from './options';
+export { optionsFromConfig, type BrokerDeps, type BrokerOptions, type RunningBroker } from './options';
 export { createMinter, createVerifier, randomSecret, type TokenMinter, type TokenVerifier } from './auth/tokens';

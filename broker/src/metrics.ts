@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { Transport } from './ingress/gate';
+import type { Transport } from './ingress/connection-context';
 
 /** The broker's Prometheus metrics, in a registry of its own so several brokers can share a process. */
 export function createMetrics() {

@@ -1,12 +1,74 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import type { BrokerOptions } from './broker';
 import { redisTargetOf, type BrokerConfig } from './config';
 import type { DriverProfile } from '@ridetrack/shared';
-import { cachingVerifier, createVerifier, type TokenVerifier } from './auth/tokens';
+import { cachingVerifier, createVerifier, type TokenMinter, type TokenVerifier } from './auth/tokens';
 import { DEFAULT_LIFECYCLE } from './trips/lifecycle';
 import { parseProfiles } from './trips/profiles';
+import type { Logger } from 'pino';
+import type { AdmissionLimits } from './admission';
+import type { DispatchOptions } from './dispatch';
+import type { GeoOptions } from './geo/open-index';
+import type { LiveOptions } from './http/live';
+import type { WebOptions } from './http/web';
+import type { GateLimits } from './ingress/connection-context';
+import type { JudgeLimits } from './ingress/fix-judge';
+import type { CityMap } from './map/city-map';
+import type { Metrics } from './metrics';
+import type { AuthMode } from './mqtt/auth-hooks';
+import type { ClusterOptions } from './mqtt/backends/open-backends';
+import type { HistoryOptions } from './operator-services';
+import type { Router } from './routing/router';
+import type { TripOptions } from './trips/open-trips';
+
+/** What startBroker takes (options: settings; deps: collaborators) and what it returns. */
+export interface BrokerOptions {
+  host: string;
+  mqttPort: number;
+  httpPort: number;
+  tls?: { cert: Buffer; key: Buffer; mqttsPort: number; httpsPort: number } | undefined;
+  auth: { mode: AuthMode; verifier: TokenVerifier | null };
+  /** Lets dev or open mode bind to a non-loopback address. */
+  allowInsecureOnPublic: boolean;
+  gate: GateLimits;
+  judge: JudgeLimits;
+  admission: AdmissionLimits;
+  connectTimeoutMs: number;
+  /** HTTP: how long a connection may take to send a request's headers, and stay idle between requests. */
+  http: { headersTimeoutMs: number; keepAliveTimeoutMs: number };
+  /** QoS 2 publishes a client may hold awaiting PUBREL before it is disconnected. */
+  maxInflightInbound: number;
+  shutdownTimeoutMs: number;
+  /** How long a silent driver's last fix is kept for the sequence and jump checks. */
+  fixRetentionMs: number;
+  geo: GeoOptions;
+  /** Tracks and trips for replays, kept for a retention (or not at all: live-only mode). */
+  history: HistoryOptions;
+  dispatch: DispatchOptions;
+  trips: TripOptions;
+  web: WebOptions;
+  live: LiveOptions;
+  cluster: ClusterOptions;
+}
+
+export interface BrokerDeps {
+  log: Logger;
+  now?: () => number;
+  /** Signs rider tokens for dispatch; null where the broker only holds a public key. */
+  minter?: TokenMinter | null;
+  /** How ETAs, routes and dispatch's ranking get from A to B (default: the city's roads, else the straight line). */
+  router?: Router;
+  /** The city whose basemap the pages draw (loaded by main.ts from CITY_FILE); none: no /map/ routes. */
+  city?: CityMap | null;
+}
+
+export interface RunningBroker {
+  ports: { mqtt: number; http: number; mqtts?: number; https?: number };
+  metrics: Metrics;
+  /** Stops accepting, closes every client, and resolves within the shutdown timeout. */
+  close(): Promise<void>;
+}
 
 /** The drivers' profiles file: a bad file is misconfiguration, reported once at start. */
 async function readProfiles(file: string): Promise<Map<string, DriverProfile>> {

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { socketBudget } from '../src/broker';
+import { socketBudget } from '../src/transports/listeners';
 import {
   closed,
   connectClient,

@@ -186,7 +186,7 @@ describe.each(['in memory', 'clustered on Redis', 'clustered on a Redis Cluster'
       await until(() => got.length >= 2, 'both messages again');
       expect(got.map((m) => `${m.topic}@${m.qos}`).sort()).toEqual(['TopicA/B@1', 'TopicA/C@2']);
       // The QoS 1 message certainly went out before (the client held it): sent again, it says so.
-      // Aedes alone sends it with DUP 0 (moscajs/aedes#601); see src/redelivery.ts.
+      // Aedes alone sends it with DUP 0 (moscajs/aedes#601); see src/mqtt/backends/redelivery.ts.
       expect(got.find((m) => m.topic === TOPICS[1])?.dup).toBe(true);
     });
 

@@ -1,4 +1,3 @@
-import type { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import { decodeTripMessage, DRIVER_PREFIX } from '@ridetrack/shared';
 import type { HistoryStore } from './types';
@@ -8,6 +7,12 @@ const TRIP_TOPICS = `${DRIVER_PREFIX}/+/t`;
 
 /** Messages that end a trip (a state added to trip messages later is not taken for an end). */
 const ENDINGS: ReadonlySet<string> = new Set(['completed', 'cancelled']);
+
+/** Hears a topic filter as the broker itself; resolves to a function that stops hearing it. */
+export type TopicSubscriber = (
+  filter: string,
+  deliver: (topic: string, payload: Buffer) => void,
+) => Promise<() => void>;
 
 /** A trip a driver is on now, as its trip topic said. */
 export interface CurrentTrip {
@@ -34,14 +39,11 @@ export class TripLog {
     private readonly now: () => number,
   ) {}
 
-  async attach(aedes: Aedes): Promise<void> {
-    const onTrip = (packet: { topic: string; payload: unknown }, done: () => void): void => {
-      const driverId = packet.topic.slice(DRIVER_PREFIX.length + 1, packet.topic.lastIndexOf('/'));
-      this.heard(driverId, packet.payload as Buffer);
-      done();
-    };
-    await new Promise<void>((resolve) => aedes.subscribe(TRIP_TOPICS, onTrip, resolve));
-    this.stop = () => aedes.unsubscribe(TRIP_TOPICS, onTrip, () => undefined);
+  async attach(subscribe: TopicSubscriber): Promise<void> {
+    this.stop = await subscribe(TRIP_TOPICS, (topic, payload) => {
+      const driverId = topic.slice(DRIVER_PREFIX.length + 1, topic.lastIndexOf('/'));
+      this.heard(driverId, payload);
+    });
   }
 
   /** The trip a driver is on, if one was assigned and has not ended. */

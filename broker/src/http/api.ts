@@ -6,6 +6,7 @@ import { TimeSlice } from '../time-slice';
 import { IndexUnavailableError, type GeoIndex } from '../geo/types';
 import { requireRole as requireRoleOf, type ApiEnv } from './require-role';
 import { bboxParam, integerParam, numberParam, tripStateParam, type ParamError, type ParamResult } from './params';
+import { errorBody } from './errors';
 
 export interface ApiDeps {
   index: GeoIndex;
@@ -20,7 +21,7 @@ export interface ApiDeps {
 type Env = ApiEnv;
 
 const badRequest = (c: Context, e: ParamError) =>
-  c.json({ error: 'bad_parameter', parameter: e.parameter, message: `${e.parameter} ${e.message}` }, 400);
+  c.json(errorBody('bad_parameter', `${e.parameter} ${e.message}`, { parameter: e.parameter }), 400);
 
 /** Unwraps parameters in order; the first failure is the answer. */
 function all<T extends unknown[]>(...results: { [K in keyof T]: ParamResult<T[K]> }): ParamResult<T> {
@@ -35,11 +36,9 @@ function all<T extends unknown[]>(...results: { [K in keyof T]: ParamResult<T[K]
 /** Redis away: live tracking goes on, and the API says so plainly, rather than a bare 500. */
 export function answerIndexUnavailable(err: Error, c: Context): Response {
   if (!(err instanceof IndexUnavailableError)) throw err;
-  return c.json(
-    { error: 'index_unavailable', message: 'the geo-index store (Redis) cannot be reached; retry shortly' },
-    503,
-    { 'retry-after': '1' },
-  );
+  return c.json(errorBody('index_unavailable', 'the geo-index store (Redis) cannot be reached; retry shortly'), 503, {
+    'retry-after': '1',
+  });
 }
 
 /** The JSON API under /api (docs/api.md). Operator and service tokens, as a Bearer header. */
@@ -76,7 +75,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     const id = c.req.param('id') ?? '';
     if (!isDriverId(id)) return badRequest(c, { parameter: 'id', message: 'must be 1-64 of A-Z a-z 0-9 _ . -' });
     const driver = await deps.index.get(id, deps.now());
-    return driver === null ? c.json({ error: 'not_found', message: `no live driver ${id}` }, 404) : c.json(driver);
+    return driver === null ? c.json(errorBody('not_found', `no live driver ${id}`), 404) : c.json(driver);
   });
 
   api.get('/cells', requireRole('operator', 'service'), async (c) => {

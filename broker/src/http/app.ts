@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { HealthVerdict } from '../health';
 import type { Metrics } from '../metrics';
+import { errorBody } from './errors';
 
 export interface AppDeps {
   metrics: Metrics;
@@ -23,6 +24,6 @@ export function createApp(deps: AppDeps): Hono {
     const body = await deps.metrics.registry.metrics();
     return c.body(body, 200, { 'content-type': deps.metrics.registry.contentType });
   });
-  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   return app;
 }

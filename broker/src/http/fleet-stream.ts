@@ -9,6 +9,8 @@ import type { LiveCounters } from '../metrics';
 import { FleetReaders, type Reader } from './fleet-readers';
 import { requestToken, sendJson } from './raw';
 import { SimProgress } from './sim-progress';
+import { errorBody } from './errors';
+import { authorize, refusalHeaders } from './require-role';
 
 export interface FleetStreamDeps {
   /** Where nodes publish their drivers' batches per region. */
@@ -93,7 +95,7 @@ export class FleetStream {
     if (url.pathname !== '/api/fleet/events') return false;
     this.open(req, res, url).catch(() => {
       if (res.headersSent) res.destroy();
-      else sendJson(res, 500, { error: 'internal', message: 'internal error' });
+      else sendJson(res, 500, errorBody('internal', 'internal error'));
     });
     return true;
   }
@@ -117,30 +119,16 @@ export class FleetStream {
     if (req.method !== 'GET') {
       res.setHeader('allow', 'GET');
       this.deps.counters.refused('method_not_allowed');
-      sendJson(res, 405, { error: 'method_not_allowed', message: `${req.method ?? ''} is not allowed; use GET` });
+      sendJson(res, 405, errorBody('method_not_allowed', `${req.method ?? ''} is not allowed; use GET`));
       return;
     }
-    if (this.deps.verifier !== null) {
-      const verified = await this.deps.verifier.verify(requestToken(req, url));
-      if (!verified.ok) {
-        this.deps.counters.refused(verified.reason);
-        sendJson(res, 401, {
-          error: 'unauthorized',
-          reason: verified.reason,
-          message: `token refused: ${verified.reason}`,
-        });
-        return;
-      }
-      const { role } = verified.value;
-      if (role !== 'operator' && role !== 'service') {
-        this.deps.counters.refused('role_cannot_follow_fleet');
-        sendJson(res, 403, {
-          error: 'forbidden',
-          reason: 'role_cannot_follow_fleet',
-          message: 'needs an operator or service token',
-        });
-        return;
-      }
+    const authorized = await authorize(this.deps.verifier, requestToken(req, url), ['operator', 'service'], {
+      forbidden: { reason: 'role_cannot_follow_fleet', message: 'needs an operator or service token' },
+    });
+    if (!authorized.ok) {
+      this.deps.counters.refused(authorized.body.reason ?? authorized.body.error);
+      sendJson(res, authorized.status, authorized.body, refusalHeaders(authorized.status));
+      return;
     }
     this.deps.counters.request('fleet');
     const named = url.searchParams.get('regions');
@@ -150,14 +138,12 @@ export class FleetStream {
       const parsed = parseRegions(named, this.deps.index.regionResolution, this.deps.maxRegions);
       if (!parsed.ok) {
         this.deps.counters.refused(parsed.reason);
-        sendJson(res, 400, {
-          error: 'bad_request',
-          reason: parsed.reason,
-          message:
-            parsed.reason === 'too_many_regions'
-              ? `at most ${this.deps.maxRegions} regions (H3 cells at resolution ${this.deps.index.regionResolution}) a stream`
-              : `regions must be H3 cells at resolution ${this.deps.index.regionResolution} or finer, comma-separated`,
-        });
+        const { regionResolution } = this.deps.index;
+        const message =
+          parsed.reason === 'too_many_regions'
+            ? `at most ${this.deps.maxRegions} regions (H3 cells at resolution ${regionResolution}) a stream`
+            : `regions must be H3 cells at resolution ${regionResolution} or finer, comma-separated`;
+        sendJson(res, 400, errorBody('bad_parameter', message, { parameter: 'regions', reason: parsed.reason }));
         return;
       }
       regions = parsed.value;

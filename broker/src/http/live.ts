@@ -1,22 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  canSubscribe,
-  cursorOf,
-  fixesAfter,
-  isDriverId,
-  parseCursor,
-  type Claims,
-  type Cursor,
-  type LiveEndReason,
-  type LivePoll,
-  type LiveSnapshot,
-  type LocationFix,
-} from '@ridetrack/shared';
+import { canSubscribe, isDriverId, parseCursor, type Claims, type LiveEndReason } from '@ridetrack/shared';
 import type { TokenVerifier } from '../auth/tokens';
-import type { LiveHub, LiveView } from '../live/hub';
+import type { LiveHub } from '../live/hub';
 import type { LiveCounters } from '../metrics';
+import { errorBody, type ErrorBody, type HttpErrorCode } from './errors';
+import { answerLongPoll } from './live-long-poll';
+import { openEventStream } from './live-sse';
+import { answerShortPoll } from './live-short-poll';
 import { integerParam } from './params';
 import { requestToken, sendJson } from './raw';
+import { authorize, refusalHeaders } from './require-role';
 
 export interface LiveOptions {
   /** How long a long poll is held when nothing newer arrives (the client may ask for less). */
@@ -59,16 +52,16 @@ const ROUTE = /^\/api\/live\/([^/]*)(?:\/(poll|events))?\/?$/;
 /** Refusals are answered with a reason and counted. */
 interface Refusal {
   status: number;
-  body: { error: string; reason?: string; parameter?: string; message: string };
+  body: ErrorBody;
 }
 
-const refusal = (status: number, error: string, reason: string, message: string): Refusal => ({
+const refusal = (status: number, error: HttpErrorCode, reason: string, message: string): Refusal => ({
   status,
-  body: { error, reason, message },
+  body: errorBody(error, message, { reason }),
 });
 const badParameter = (parameter: string, message: string): Refusal => ({
   status: 400,
-  body: { error: 'bad_parameter', reason: 'bad_parameter', parameter, message: `${parameter} ${message}` },
+  body: errorBody('bad_parameter', `${parameter} ${message}`, { parameter }),
 });
 
 /**
@@ -104,11 +97,11 @@ export class LiveHttp {
       (refused) => {
         if (refused === null) return;
         this.deps.counters.refused(refused.body.reason ?? refused.body.error);
-        sendJson(res, refused.status, refused.body, refused.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+        sendJson(res, refused.status, refused.body, refusalHeaders(refused.status));
       },
       () => {
         if (res.headersSent) res.destroy();
-        else sendJson(res, 500, { error: 'internal', message: 'internal error' });
+        else sendJson(res, 500, errorBody('internal', 'internal error'));
       },
     );
     return true;
@@ -158,7 +151,7 @@ export class LiveHttp {
 
     this.deps.counters.request(kind);
     if (kind === 'short-poll') {
-      this.snapshot(req, res, driverId, await this.deps.hub.open(driverId));
+      answerShortPoll(req, res, driverId, await this.deps.hub.open(driverId));
       return null;
     }
     if (kind === 'long-poll') {
@@ -174,7 +167,16 @@ export class LiveHttp {
       );
       if (!timeout.ok) return badParameter(timeout.error.parameter, timeout.error.message);
       const view = await this.deps.hub.open(driverId);
-      this.longPoll(res, driverId, claims, view, cursor?.value ?? null, cursor !== null, timeout.value * 1000);
+      answerLongPoll({
+        res,
+        driverId,
+        view,
+        cursor: cursor?.value ?? null,
+        hasCursor: cursor !== null,
+        timeoutMs: timeout.value * 1000,
+        hub: this.deps.hub,
+        hold: (end) => this.hold(res, 'long-poll', claims, end),
+      });
       return null;
     }
     const lastEventId = req.headers['last-event-id'];
@@ -184,7 +186,18 @@ export class LiveHttp {
     if (cursor !== null && !cursor.ok)
       return badParameter(typeof lastEventId === 'string' ? 'Last-Event-ID' : 'after', 'must be <timestampMs>.<seq>');
     const view = await this.deps.hub.open(driverId);
-    this.stream(res, driverId, claims, view, cursor?.value ?? null);
+    openEventStream({
+      res,
+      driverId,
+      view,
+      cursor: cursor?.value ?? null,
+      hub: this.deps.hub,
+      retryMs: this.deps.options.retryMs,
+      maxBufferedBytes: this.deps.options.maxBufferedBytes,
+      shed: () => this.deps.counters.shed(),
+      hold: (end) => this.hold(res, 'sse', claims, end),
+      beat: this.streams,
+    });
     return null;
   }
 
@@ -193,138 +206,18 @@ export class LiveHttp {
     url: URL,
     driverId: string,
   ): Promise<{ ok: true; claims: Claims | null } | { ok: false; refusal: Refusal }> {
-    if (this.deps.verifier === null) return { ok: true, claims: null };
-    const verified = await this.deps.verifier.verify(requestToken(req, url));
-    if (!verified.ok)
-      return { ok: false, refusal: refusal(401, 'unauthorized', verified.reason, `token refused: ${verified.reason}`) };
-    const claims = verified.value;
-    if (claims.role === 'driver')
-      return { ok: false, refusal: refusal(403, 'forbidden', 'role_cannot_follow', 'a driver token follows no one') };
+    const authorized = await authorize(this.deps.verifier, requestToken(req, url), ['rider', 'operator', 'service'], {
+      forbidden: { reason: 'role_cannot_follow', message: 'a driver token follows no one' },
+    });
+    if (!authorized.ok) return { ok: false, refusal: authorized };
+    const claims = authorized.claims;
+    if (claims === null) return { ok: true, claims };
     const allowed = canSubscribe(claims, { driverId, kind: 'location' });
     if (!allowed.ok)
       return { ok: false, refusal: refusal(403, 'forbidden', allowed.reason, `may not follow ${driverId}`) };
     if (claims.role === 'rider' && claims.trip !== undefined && (await this.deps.tripEnded(claims.trip)))
       return { ok: false, refusal: refusal(403, 'forbidden', 'trip_ended', 'the trip of this token has ended') };
     return { ok: true, claims };
-  }
-
-  private snapshot(req: IncomingMessage, res: ServerResponse, driverId: string, view: LiveView): void {
-    const fix = view.history.at(-1) ?? null;
-    const cursor = fix === null ? null : cursorOf(fix);
-    const status = view.status;
-    const etag = `"${cursor ?? '-'}:${status === null ? '-' : `${status.online ? 1 : 0}.${status.ts}`}"`;
-    const headers = { etag, 'cache-control': 'private, no-cache' };
-    const inm = req.headers['if-none-match'];
-    if (inm !== undefined && inm.split(',').some((t) => t.trim() === etag)) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    const body: LiveSnapshot = { driverId, fix, status, cursor };
-    sendJson(res, 200, body, headers);
-  }
-
-  private longPoll(
-    res: ServerResponse,
-    driverId: string,
-    claims: Claims | null,
-    view: LiveView,
-    cursor: Cursor | null,
-    hasCursor: boolean,
-    timeoutMs: number,
-  ): void {
-    const answer = (fixes: LocationFix[]): void => {
-      const last = fixes.at(-1);
-      const body: LivePoll = {
-        driverId,
-        fixes,
-        status: view.status,
-        cursor: last !== undefined ? cursorOf(last) : cursor === null ? null : `${cursor.timestampMs}.${cursor.seq}`,
-      };
-      sendJson(res, 200, body);
-    };
-    const ready = fixesAfter(view.history, cursor);
-    // The first poll (no cursor) and a client that is behind are answered at once.
-    if (!hasCursor || ready.length > 0) {
-      answer(ready);
-      return;
-    }
-    let done = false;
-    const settle = (): boolean => {
-      if (done) return false;
-      done = true;
-      unlisten();
-      clearTimeout(timer);
-      return true;
-    };
-    const release = this.hold(res, 'long-poll', claims, (reason) => {
-      if (!settle()) return;
-      if (reason === undefined)
-        sendJson(res, 503, { error: 'unavailable', message: 'shutting down' }, { 'retry-after': '1' });
-      else if (reason === 'token_expired')
-        sendJson(res, 401, { error: 'unauthorized', reason: 'expired', message: 'token expired' });
-      else sendJson(res, 403, { error: 'forbidden', reason, message: 'the trip of this token has ended' });
-    });
-    const finish = (fixes: LocationFix[]): void => {
-      if (!settle()) return;
-      release();
-      answer(fixes);
-    };
-    const unlisten = this.deps.hub.listen(driverId, (event) => {
-      finish(event.kind === 'fix' ? fixesAfter(view.history, cursor) : []);
-    });
-    const timer = setTimeout(() => finish([]), timeoutMs);
-    res.once('close', () => settle());
-  }
-
-  private stream(
-    res: ServerResponse,
-    driverId: string,
-    claims: Claims | null,
-    view: LiveView,
-    cursor: Cursor | null,
-  ): void {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      // nginx buffers responses unless told not to.
-      'x-accel-buffering': 'no',
-    });
-    const fixEvent = (fix: LocationFix) => `id: ${cursorOf(fix)}\nevent: location\ndata: ${JSON.stringify(fix)}\n\n`;
-    let head = `retry: ${this.deps.options.retryMs}\n\n`;
-    if (view.status !== null) head += `event: status\ndata: ${JSON.stringify(view.status)}\n\n`;
-    for (const fix of fixesAfter(view.history, cursor)) head += fixEvent(fix);
-    res.write(head);
-    this.streams.add(res);
-
-    // A reader that does not keep up gets the newest fix once it drains, not a growing backlog.
-    let pending: LocationFix | null = null;
-    const onDrain = (): void => {
-      if (pending === null) return;
-      const fix = pending;
-      pending = null;
-      res.write(fixEvent(fix));
-    };
-    res.on('drain', onDrain);
-    const release = this.hold(res, 'sse', claims, (reason) => {
-      res.end(reason === undefined ? undefined : `event: end\ndata: ${JSON.stringify({ reason })}\n\n`);
-    });
-    const unlisten = this.deps.hub.listen(driverId, (event) => {
-      if (event.kind === 'status') {
-        res.write(`event: status\ndata: ${JSON.stringify(event.status)}\n\n`);
-      } else if (res.writableLength > this.deps.options.maxBufferedBytes) {
-        if (pending !== null) this.deps.counters.shed();
-        pending = event.fix;
-      } else {
-        res.write(fixEvent(event.fix));
-      }
-    });
-    res.once('close', () => {
-      release();
-      unlisten();
-      this.streams.delete(res);
-      res.off('drain', onDrain);
-    });
   }
 
   /**

@@ -6,6 +6,7 @@ import { BASEMAP_FONTS, basemapStyle, OSM_ATTRIBUTION } from '@ridetrack/shared'
 import { TILE_MAX_ZOOM, TILE_MIN_ZOOM, type CityMap } from '../map/city-map';
 import { parseTile } from '../map/tile-math';
 import { acceptsCoding } from './accept-encoding';
+import { errorBody } from './errors';
 
 const TILE_TYPE = 'application/vnd.mapbox-vector-tile';
 const FONTS: ReadonlySet<string> = new Set(Object.values(BASEMAP_FONTS));
@@ -44,12 +45,7 @@ export function mountMap(app: Hono, city: CityMap, webDir: string | undefined): 
     const y = /^(.*)\.pbf$/.exec(file)?.[1];
     if (y === undefined)
       return c.json(
-        {
-          error: 'bad_parameter',
-          parameter: 'y',
-          reason: 'not_a_tile_name',
-          message: 'the tile must be named {y}.pbf',
-        },
+        errorBody('bad_parameter', 'the tile must be named {y}.pbf', { parameter: 'y', reason: 'not_a_tile_name' }),
         400,
       );
     const t = parseTile(z, x, y);
@@ -59,7 +55,7 @@ export function mountMap(app: Hono, city: CityMap, webDir: string | undefined): 
         zoom_out_of_range: 'z must be between 0 and 22',
         tile_out_of_range: 'x and y must be below 2^z',
       }[t.reason];
-      return c.json({ error: 'bad_parameter', parameter: 'z/x/y', reason: t.reason, message }, 400);
+      return c.json(errorBody('bad_parameter', message, { parameter: 'z/x/y', reason: t.reason }), 400);
     }
     const cache = {
       'cache-control': c.req.query('v') === version ? 'public, max-age=31536000, immutable' : 'public, max-age=300',
@@ -80,11 +76,9 @@ export function mountMap(app: Hono, city: CityMap, webDir: string | undefined): 
     const start = Number(range?.[1]);
     if (range === null || start % 256 !== 0 || Number(range[2]) !== start + 255 || start > 65280)
       return c.json(
-        {
-          error: 'bad_parameter',
+        errorBody('bad_parameter', 'the range must be {start}-{start+255}.pbf, start a multiple of 256', {
           parameter: 'range',
-          message: 'the range must be {start}-{start+255}.pbf, start a multiple of 256',
-        },
+        }),
         400,
       );
     // MapLibre asks for a stack as the names joined by commas; the first this server has answers.
@@ -94,11 +88,10 @@ export function mountMap(app: Hono, city: CityMap, webDir: string | undefined): 
       ?.trim();
     if (font === undefined)
       return c.json(
-        { error: 'bad_parameter', parameter: 'fontstack', message: `fonts here: ${[...FONTS].join(', ')}` },
+        errorBody('bad_parameter', `fonts here: ${[...FONTS].join(', ')}`, { parameter: 'fontstack' }),
         404,
       );
-    if (webDir === undefined)
-      return c.json({ error: 'no_glyphs', message: 'WEB_DIR is not set: no glyphs to serve' }, 404);
+    if (webDir === undefined) return c.json(errorBody('no_glyphs', 'WEB_DIR is not set: no glyphs to serve'), 404);
     const headers: Record<string, string> = {
       'content-type': 'application/x-protobuf',
       'cache-control': 'public, max-age=86400',

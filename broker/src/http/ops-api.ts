@@ -8,6 +8,7 @@ import type { TripLog } from '../history/trip-log';
 import { HistoryUnavailableError, type HistoryStore, type TrackPoint, type TripRecord } from '../history/types';
 import { integerParam, type ParamError } from './params';
 import { requireRole, type ApiEnv } from './require-role';
+import { errorBody } from './errors';
 
 export interface OpsApiDeps {
   history: HistoryStore;
@@ -41,7 +42,7 @@ const COLUMNS = [
 ] as const;
 
 const badRequest = (c: Context, e: ParamError) =>
-  c.json({ error: 'bad_parameter', parameter: e.parameter, message: `${e.parameter} ${e.message}` }, 400);
+  c.json(errorBody('bad_parameter', `${e.parameter} ${e.message}`, { parameter: e.parameter }), 400);
 const badId = (c: Context) => badRequest(c, { parameter: 'id', message: 'must be 1-64 of A-Z a-z 0-9 _ . -' });
 
 /**
@@ -53,7 +54,7 @@ export function createOpsApi(deps: OpsApiDeps): Hono<ApiEnv> {
   api.onError((err, c) => {
     if (err instanceof HistoryUnavailableError || err instanceof IndexUnavailableError)
       return c.json(
-        { error: 'history_unavailable', message: 'the history store (Redis) cannot be reached; retry shortly' },
+        errorBody('history_unavailable', 'the history store (Redis) cannot be reached; retry shortly'),
         503,
         { 'retry-after': '1' },
       );
@@ -61,7 +62,7 @@ export function createOpsApi(deps: OpsApiDeps): Hono<ApiEnv> {
   });
   const operator = requireRole(deps.verifier, 'operator', 'service');
   const historyOff = (c: Context) =>
-    c.json({ error: 'history_off', message: 'this deployment keeps no history (HISTORY=off, live-only mode)' }, 404);
+    c.json(errorBody('history_off', 'this deployment keeps no history (HISTORY=off, live-only mode)'), 404);
 
   api.get('/console/settings', operator, (c) =>
     c.json({
@@ -84,14 +85,11 @@ export function createOpsApi(deps: OpsApiDeps): Hono<ApiEnv> {
     const id = c.req.param('id') ?? '';
     if (!isDriverId(id)) return badId(c);
     if (!mayReadTrip(c.get('claims'), id))
-      return c.json(
-        { error: 'forbidden', reason: 'not_your_trip', message: 'a rider may read its own trip only' },
-        403,
-      );
+      return c.json(errorBody('forbidden', 'a rider may read its own trip only', { reason: 'not_your_trip' }), 403);
     if (deps.history.backend === 'off') return historyOff(c);
     const nowMs = deps.now();
     const trip = (await deps.history.trip(id, nowMs)) ?? (await fromDispatch(deps.index, id));
-    if (trip === null) return c.json({ error: 'not_found', message: `no trip ${id} within the retention` }, 404);
+    if (trip === null) return c.json(errorBody('not_found', `no trip ${id} within the retention`), 404);
     const { fromMs, toMs } = traceWindow(trip, nowMs, deps.maxTripMs);
     const points = cutAtTripEnd(
       await deps.history.track(trip.driverId, fromMs, toMs, MAX_TRACE_FIXES, nowMs),
@@ -149,7 +147,7 @@ export function createOpsApi(deps: OpsApiDeps): Hono<ApiEnv> {
     if (!isDriverId(id)) return badId(c);
     const connection = await deps.connections.get(id);
     return connection === null
-      ? c.json({ error: 'not_found', message: `no connection known for ${id}` }, 404)
+      ? c.json(errorBody('not_found', `no connection known for ${id}`), 404)
       : c.json({ driverId: id, ...connection });
   });
 

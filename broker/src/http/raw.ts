@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bearerToken } from './require-role';
 
 /**
  * What the routes written on node:http (live transports, fleet stream) share: reading the token of a
@@ -7,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A request's token: a Bearer header or, since EventSource cannot send headers, `?access_token=` (RFC 6750 2.3). */
 export function requestToken(req: IncomingMessage, url: URL): string | undefined {
-  const header = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const header = bearerToken(req.headers.authorization);
   return header ?? url.searchParams.get('access_token') ?? undefined;
 }
 

@@ -10,6 +10,8 @@ import type { TripBook } from '../trips/trip-book';
 import { isActive, type Trip } from '../trips/trip';
 import { answerIndexUnavailable } from './api';
 import { numberParam, type ParamError } from './params';
+import { errorBody } from './errors';
+import { authorize, bearerToken, refusalHeaders } from './require-role';
 
 export interface TripApiDeps {
   book: TripBook;
@@ -31,10 +33,10 @@ export interface TripApiDeps {
 type Env = { Variables: { claims: Claims | null } };
 
 const badRequest = (c: Context, e: ParamError) =>
-  c.json({ error: 'bad_parameter', parameter: e.parameter, message: `${e.parameter} ${e.message}` }, 400);
+  c.json(errorBody('bad_parameter', `${e.parameter} ${e.message}`, { parameter: e.parameter }), 400);
 
 const unknownTrip = (c: Context) =>
-  c.json({ error: 'unknown_trip', message: 'this trip does not exist (it ended long ago, or the id is wrong)' }, 404);
+  c.json(errorBody('unknown_trip', 'this trip does not exist (it ended long ago, or the id is wrong)'), 404);
 
 /** A point of a JSON body: `{lat, lng}` within range, absent, or the name of the bad field. */
 function bodyPoint(v: unknown, name: string): LatLng | undefined | ParamError {
@@ -70,18 +72,14 @@ export function createTripApi(deps: TripApiDeps): Hono<Env> {
 
   /** The request's claims, or a refusal: 401 without a valid token (unless the route allows none). */
   const claimsOf = async (c: Context<Env>, anonymous = false): Promise<Claims | null | Response> => {
-    if (deps.verifier === null) return null;
-    const token = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-    if (token === undefined && anonymous) return null;
-    const verified = await deps.verifier.verify(token);
-    if (!verified.ok)
-      return c.json({ error: 'unauthorized', reason: verified.reason }, 401, { 'www-authenticate': 'Bearer' });
-    return verified.value;
+    const authorized = await authorize(deps.verifier, bearerToken(c.req.header('authorization')), 'any', { anonymous });
+    if (!authorized.ok) return c.json(authorized.body, authorized.status, refusalHeaders(authorized.status));
+    return authorized.claims;
   };
   const staff = (claims: Claims | null) => claims === null || claims.role === 'operator' || claims.role === 'service';
   const ridesIt = (claims: Claims | null, tripId: string) =>
     staff(claims) || (claims?.role === 'rider' && claims.trip === tripId);
-  const forbidden = (c: Context, message: string) => c.json({ error: 'forbidden', message }, 403);
+  const forbidden = (c: Context, message: string) => c.json(errorBody('forbidden', message), 403);
 
   api.post('/trips', async (c) => {
     const claims = await claimsOf(c);
@@ -188,11 +186,8 @@ export async function requestRide(
   const result = await deps.dispatch.request(pickup, riderId, dropoff);
   if (!result.ok) {
     return result.reason === 'no_driver_available'
-      ? c.json({ error: 'no_driver_available', message: 'no available driver near the pickup' }, 409)
-      : c.json(
-          { error: 'no_token_signer', message: 'dispatch needs the broker to hold the token secret (JWT_SECRET)' },
-          501,
-        );
+      ? c.json(errorBody('no_driver_available', 'no available driver near the pickup'), 409)
+      : c.json(errorBody('no_token_signer', 'dispatch needs the broker to hold the token secret (JWT_SECRET)'), 501);
   }
   return c.json({ trip: result.trip, riderToken: result.riderToken }, 201);
 }

@@ -6,6 +6,7 @@ import type { Dispatch } from '../dispatch';
 import type { CityMap } from '../map/city-map';
 import { mountMap } from './map';
 import { requestRide } from './trips';
+import { errorBody } from './errors';
 
 export interface WebOptions {
   /** The built pages (rider-web/dist); no pages are served without it. */
@@ -60,11 +61,9 @@ export function mountWeb(
       const dropoff = body.dropoff === undefined ? undefined : devPoint(body.dropoff);
       if (pickup === null || dropoff === null) {
         return c.json(
-          {
-            error: 'bad_parameter',
+          errorBody('bad_parameter', 'pickup and dropoff must be {"lat": number, "lng": number}', {
             parameter: pickup === null ? 'pickup' : 'dropoff',
-            message: 'pickup and dropoff must be {"lat": number, "lng": number}',
-          },
+          }),
           400,
         );
       }
@@ -73,9 +72,9 @@ export function mountWeb(
     app.get('/api/dev/token', async (c) => {
       const role = c.req.query('role') as Role | undefined;
       if (role !== 'operator' || deps.minter === null)
-        return c.json({ error: 'bad_parameter', parameter: 'role', message: 'role must be operator' }, 400);
+        return c.json(errorBody('bad_parameter', 'role must be operator', { parameter: 'role' }), 400);
       const sub = c.req.query('sub') ?? 'ops-web';
-      if (!isDriverId(sub)) return c.json({ error: 'bad_parameter', parameter: 'sub', message: 'bad subject' }, 400);
+      if (!isDriverId(sub)) return c.json(errorBody('bad_parameter', 'bad subject', { parameter: 'sub' }), 400);
       return c.json({ token: await deps.minter.mint({ role, sub }, 3600) });
     });
   }

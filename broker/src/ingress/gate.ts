@@ -1,54 +1,20 @@
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { Claims } from '@ridetrack/shared';
-import type { JudgeLimits, LastFix } from './fix-judge';
+import type { JudgeLimits } from './fix-judge';
+import { ConnectionContext, type FixStore, type GatedConnection, type Transport } from './connection-context';
 import { supersededFixes } from './backlog';
 import { CoalescingQueue } from './coalescing-queue';
-import { FrameSplitter, readFixedHeader } from './frame-splitter';
-import { AckFlows } from './ack-flows';
+import { FrameSplitter } from './frame-splitter';
+import { GateOutbound, type DirectSocket, type OutboundDeps } from './gate-outbound';
 import { RetainedEchoes } from './retained-echoes';
-import { connackFrame, filtersFrame, pubackFrame, publishFrame } from './frames';
-import { inspectFrame, type AckKind } from './inspect';
-import { decidePublish } from './publish-policy';
+import { connackFrame, pubackFrame } from './frames';
+import type { AckKind } from './inspect';
+import { decidePacket, type DecisionContext } from './packet-decision';
 import { TokenBucket } from './token-bucket';
 
-export type Transport = 'tcp' | 'tls' | 'ws' | 'wss';
-
-export interface GateLimits {
-  /** Largest MQTT packet a client may send, header included. */
-  maxPacketBytes: number;
-  /** Sustained PUBLISH rate per connection, and the burst above it. */
-  publishRatePerS: number;
-  publishBurst: number;
-  /** Invalid payloads tolerated per connection: a bucket of this burst refilled at this rate. */
-  invalidBurst: number;
-  invalidRatePerS: number;
-  /** Outgoing bytes queued for a slow client above which its QoS 0 fixes are shed. */
-  shedQueuedBytes: number;
-  /** Outgoing bytes queued above which a slow client is disconnected. */
-  maxQueuedBytes: number;
-}
-
-/** What the gate counts; the broker maps these to metrics. */
-export interface GateCounters {
-  violation(reason: string, transport: Transport): void;
-  drop(reason: string): void;
-  publishIn(): void;
-  publishOut(): void;
-}
-
-/** The driver fix state shared by all connections of one broker. */
-export interface FixStore {
-  get(driverId: string): LastFix | undefined;
-  accept(driverId: string, last: LastFix): void;
-  refuseJump(driverId: string): void;
-}
-
-export interface GateDeps {
-  limits: GateLimits;
+export interface GateDeps extends OutboundDeps {
   judge: JudgeLimits;
   fixes: FixStore;
-  counters: GateCounters;
-  now: () => number;
   /** Closes the connection for a reason, once; the gate reports why it closed. */
   onClose?: (reason: string) => void;
   /**
@@ -66,35 +32,6 @@ export interface GateDeps {
   publishFix?: (topic: string, payload: Uint8Array) => void;
   /** False when this gate's connection is no longer the driver's live session (it reconnected). */
   isCurrentSession?: (driverId: string, gate: IngressGate) => boolean;
-}
-
-/** Per-connection facts the broker's hooks and the gate share. */
-export class ConnectionContext {
-  clientId: string | null = null;
-  keepaliveS = 0;
-  /** 3 for MQTT 3.1, 4 for 3.1.1, from CONNECT. */
-  protocolLevel = 4;
-  clean = true;
-  /**
-   * Set by the authenticate hook: a persistent session of this client id existed before. Aedes
-   * knows only of sessions with subscriptions; the CONNACK's Session Present follows this too
-   * [MQTT-3.2.2-2].
-   */
-  sessionExisted = false;
-  willTopic: string | null = null;
-  /** Set by the authenticate hook; null in open mode or before authentication. */
-  claims: Claims | null = null;
-  authenticated = false;
-  /** The reason this connection was closed by the broker, if it was. */
-  closeReason: string | null = null;
-
-  constructor(
-    readonly transport: Transport,
-    readonly remoteAddress: string,
-    readonly sessionId: number,
-    /** In open mode, no claims are needed to publish. */
-    readonly openMode: boolean,
-  ) {}
 }
 
 let nextSessionId = 1;
@@ -122,18 +59,6 @@ interface Admitted {
 }
 
 const CONNECT = 1;
-const CONNACK = 2;
-const PUBLISH = 3;
-const PUBREL = 6;
-/**
- * Levels a topic or filter may have: what Aedes's matchers take. A PUBLISH beyond it is closed
- * (`topic_too_deep`); a filter beyond it is refused on its own in the SUBACK (0x80).
- */
-export const MAX_TOPIC_LEVELS = 100;
-/** What a filter too deep to match becomes before Aedes sees it: every mode refuses `$` filters. */
-const REFUSED_FILTER = '$ridetrack/filter-too-deep';
-/** Protocol levels Aedes answers; any other gets CONNACK 0x01 here [MQTT-3.1.2-2]. */
-const LEVELS_AEDES_ANSWERS: ReadonlySet<number> = new Set([3, 4, 5]);
 /** A client may pipeline this many packets behind CONNECT before its CONNACK. */
 const MAX_HELD_PACKETS = 64;
 /**
@@ -143,10 +68,13 @@ const MAX_HELD_PACKETS = 64;
 const MAX_WAITING_BYTES = 64 * 1024;
 /** Bytes waiting for Aedes on one connection above which newer fixes replace older ones anyway. */
 const COALESCE_ABOVE_BYTES = 2048;
-/** Drops that judge a valid fix (stale, repeated, implausible), not a malformed one. */
-const JUDGEMENTS: ReadonlySet<string> = new Set(['duplicate', 'out_of_order', 'impossible_jump']);
 
 /**
+ * Longer than the house's ~250 lines on purpose: this is the one place that says in which order a
+ * client's bytes are split, held behind CONNECT, coalesced, decided on and queued for Aedes, and
+ * the state those steps share; each step itself lives in its own file (frame-splitter.ts,
+ * backlog.ts, packet-decision.ts, coalescing-queue.ts), and the outbound half in gate-outbound.ts.
+ *
  * Stands between a client's transport and Aedes. Inbound, it cuts the byte stream into packets,
  * refuses oversized ones before buffering them, closes the connection on protocol violations Aedes
  * misses, limits the publish rate, validates location and presence payloads (dropping and counting
@@ -156,10 +84,9 @@ const JUDGEMENTS: ReadonlySet<string> = new Set(['duplicate', 'out_of_order', 'i
  * Outbound, it sheds QoS 0 fixes for a client that does not keep up, and cuts off one that falls
  * too far behind, so a slow rider costs bounded memory and never stalls Aedes.
  */
-export class IngressGate extends Duplex {
-  readonly ctx: ConnectionContext;
+export class IngressGate extends GateOutbound implements GatedConnection, DecisionContext {
+  declare protected readonly deps: GateDeps;
   private readonly inbound: FrameSplitter;
-  private readonly outbound = new FrameSplitter(Number.POSITIVE_INFINITY);
   private readonly publishBucket: TokenBucket;
   /** Made on the first invalid packet (full, as it would be by then): most connections send none. */
   private invalidBucket: TokenBucket | null = null;
@@ -171,24 +98,17 @@ export class IngressGate extends Duplex {
   private wanted = false;
   /** A CONNECT has come: it must be the first packet and the only one [MQTT-3.1.0-1], [MQTT-3.1.0-2]. */
   private connected = false;
-  /** The broker's QoS 1 and 2 publishes awaiting this client's answers: made on the first one. */
-  private flows: AckFlows | null = null;
-  /** Live messages just sent after a SUBSCRIBE, to drop their retained echoes: made on the first one. */
-  private echoes: RetainedEchoes | null = null;
 
   constructor(
-    private readonly transport: Duplex,
+    transport: Duplex,
     kind: Transport,
     remoteAddress: string,
     openMode: boolean,
-    private readonly deps: GateDeps,
+    deps: GateDeps,
     /** A WebSocket transport's socket, for QoS 0 messages framed once for every rider. */
-    private readonly direct?: { writeFrame(frame: Buffer): boolean; readonly writableLength: number },
+    direct?: DirectSocket,
   ) {
-    // A high-water mark of one byte: the stream buffers a chunk only until Aedes reads it, and
-    // everything else waits in `waiting`, where newer fixes replace older ones.
-    super({ allowHalfOpen: false, readableHighWaterMark: 1 });
-    this.ctx = new ConnectionContext(kind, remoteAddress, nextSessionId++, openMode);
+    super(transport, new ConnectionContext(kind, remoteAddress, nextSessionId++, openMode), deps, direct);
     const { limits } = deps;
     this.inbound = new FrameSplitter(limits.maxPacketBytes);
     this.publishBucket = new TokenBucket(limits.publishRatePerS, limits.publishBurst, deps.now());
@@ -249,124 +169,6 @@ export class IngressGate extends Duplex {
     if (this.transport.isPaused() && this.waiting.bytes < MAX_WAITING_BYTES) this.transport.resume();
   }
 
-  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    const bytes =
-      chunks.length === 1 ? (chunks[0]?.chunk ?? Buffer.alloc(0)) : Buffer.concat(chunks.map((c) => c.chunk));
-    this.sendOut(bytes);
-    callback();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.sendOut(chunk);
-    callback();
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.transport.end();
-    callback();
-  }
-
-  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    this.transport.destroy();
-    callback(err);
-  }
-
-  private sendOut(bytes: Uint8Array): void {
-    if (this.transport.destroyed) return;
-    const split = this.outbound.push(bytes);
-    if (!split.ok) throw new Error(`broker wrote a malformed packet: ${split.reason}`);
-    for (const frame of split.value) if (!this.out(frame.bytes, frame.headerLength)) return;
-  }
-
-  /**
-   * One QoS 0 PUBLISH for this client, encoded by the broker once for every subscriber of the
-   * message (delivery.ts), written with one call. Behind what Aedes has written through the stream
-   * and not yet handed on (its writes are corked until the next tick), it queues, so order holds.
-   */
-  writeQos0(frame: { readonly mqtt: Buffer; readonly ws: Buffer }): void {
-    if (this.transport.destroyed) return;
-    const bytes = frame.mqtt;
-    if (this.writableLength > 0 || this.writableCorked > 0 || this.outbound.buffered > 0) {
-      this.write(bytes);
-      return;
-    }
-    const header = readFixedHeader(bytes, 0);
-    if (typeof header !== 'object') return;
-    if (this.direct === undefined) {
-      this.out(bytes, header.headerLength);
-      return;
-    }
-    // Over WebSocket, the frame made once for every rider goes to the socket with one write.
-    if (this.echoes?.isEcho(bytes, header.headerLength, this.deps.now()) === true) {
-      this.dropEcho(bytes, header.headerLength);
-      return;
-    }
-    const { shedQueuedBytes, maxQueuedBytes } = this.deps.limits;
-    if (this.direct.writableLength > shedQueuedBytes) {
-      this.deps.counters.drop('slow_consumer_shed');
-      return;
-    }
-    if (!this.direct.writeFrame(frame.ws)) return;
-    this.deps.counters.publishOut();
-    if (this.direct.writableLength > maxQueuedBytes) this.reject('slow_consumer');
-  }
-
-  /** One whole packet to the client; false once the connection was closed for falling behind. */
-  private out(bytes: Uint8Array, headerLength: number): boolean {
-    const first = bytes[0] ?? 0;
-    const type = first >> 4;
-    if (type === CONNACK) this.connackOut(bytes);
-    else if (type === PUBLISH && this.echoes?.isEcho(bytes, headerLength, this.deps.now()) === true) {
-      this.dropEcho(bytes, headerLength);
-      return true;
-    } else if ((type === PUBLISH && (first & 0x06) !== 0) || type === PUBREL)
-      (this.flows ??= new AckFlows()).sent(bytes, headerLength);
-    const { shedQueuedBytes, maxQueuedBytes } = this.deps.limits;
-    if (type === PUBLISH && (first & 0x06) === 0) {
-      if (this.transport.writableLength > shedQueuedBytes) {
-        this.deps.counters.drop('slow_consumer_shed');
-        return true;
-      }
-      this.deps.counters.publishOut();
-    }
-    this.transport.write(bytes);
-    if (this.transport.writableLength > maxQueuedBytes) {
-      this.reject('slow_consumer');
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * A retained message the client was just sent live is not sent again. At QoS 1 Aedes waits for
-   * its PUBACK, so the gate gives it one in the client's place; a QoS 2 echo is sent as it is (its
-   * flow has the client's part in it).
-   */
-  private dropEcho(bytes: Uint8Array, headerLength: number): void {
-    const qos = ((bytes[0] ?? 0) >> 1) & 0x03;
-    if (qos === 2) {
-      this.transport.write(bytes);
-      return;
-    }
-    this.deps.counters.drop('retained_echo');
-    if (qos === 1) {
-      const topicLength = ((bytes[headerLength] ?? 0) << 8) | (bytes[headerLength + 1] ?? 0);
-      const at = headerLength + 2 + topicLength;
-      this.enqueue({ bytes: pubackFrame(((bytes[at] ?? 0) << 8) | (bytes[at + 1] ?? 0)), key: null });
-    }
-  }
-
-  /**
-   * The CONNACK Aedes wrote, as the client's protocol needs it: MQTT 3.1 reserves the byte that
-   * 3.1.1 uses for Session Present; 3.1.1 sets it for any persistent session that existed, also
-   * one without subscriptions, which Aedes does not count [MQTT-3.2.2-2].
-   */
-  private connackOut(bytes: Uint8Array): void {
-    if (bytes.length < 4) return;
-    if (this.ctx.protocolLevel === 3) bytes[2] = 0;
-    else if (bytes[3] === 0 && !this.ctx.clean && this.ctx.sessionExisted) bytes[2] = 1;
-  }
-
   /** Bytes from the client. No exception from them escapes: a fault closes this connection only. */
   onData(chunk: Buffer): void {
     try {
@@ -418,6 +220,11 @@ export class IngressGate extends Duplex {
     }
   }
 
+  /** An answer the gate gives Aedes in the client's place (a PUBACK for a dropped retained echo). */
+  protected enqueueReply(bytes: Uint8Array): void {
+    this.enqueue({ bytes, key: null });
+  }
+
   /** Queues an admitted packet for Aedes, replacing an unread older fix of the same driver under load. */
   private enqueue(out: Admitted | null): void {
     if (out === null) return;
@@ -436,114 +243,74 @@ export class IngressGate extends Duplex {
     if (out !== null) this.wanted = this.push(out);
   }
 
-  /** Returns what to hand to Aedes for one inbound packet, or null to hand it nothing. */
+  /** Carries out the decision on one inbound packet (packet-decision.ts): what to hand to Aedes, or null. */
   private admit(bytes: Uint8Array, headerLength: number): Admitted | null {
-    const inspected = inspectFrame({ bytes, headerLength }, this.ctx.protocolLevel);
-    if (!inspected.ok) {
-      if (inspected.reason === 'empty_client_id_persistent') {
-        // [MQTT-3.1.3-9]: CONNACK 0x02 (identifier rejected), then close.
-        return this.refuseConnack(2, inspected.reason);
-      }
-      this.reject(inspected.reason);
-      return null;
-    }
-    const packet = inspected.value;
-    switch (packet.type) {
-      case 'connect':
-        // [MQTT-3.1.2-2]: a level Aedes does not speak gets CONNACK 0x01 (mqtt-packet would close).
-        if (!LEVELS_AEDES_ANSWERS.has(packet.protocolLevel)) return this.refuseConnack(1, 'unsupported_protocol_level');
-        // MQTT 3.1 wants a client id of 1-23 characters: an empty one is identifier rejected.
-        if (packet.protocolLevel === 3 && packet.clientId === '') return this.refuseConnack(2, 'empty_client_id_v31');
-        this.ctx.clientId = packet.clientId;
-        this.ctx.keepaliveS = packet.keepaliveS;
-        this.ctx.willTopic = packet.willTopic;
-        this.ctx.protocolLevel = packet.protocolLevel;
-        this.ctx.clean = packet.clean;
+    const d = decidePacket(bytes, headerLength, this);
+    switch (d.verdict) {
+      case 'forward':
+        if (d.publish) this.deps.counters.publishIn();
+        if (d.subscribed) (this.echoes ??= new RetainedEchoes()).subscribed(this.deps.now());
+        if (d.accepted) this.deps.fixes.accept(d.accepted.driverId, d.accepted.last);
+        return { bytes: d.bytes, key: d.key };
+      case 'publish-as-broker':
+        this.deps.counters.publishIn();
+        this.deps.fixes.accept(d.accepted.driverId, d.accepted.last);
+        this.deps.publishFix?.(d.topic, d.payload);
+        return null;
+      case 'connect': {
+        const { connect } = d;
+        this.ctx.clientId = connect.clientId;
+        this.ctx.keepaliveS = connect.keepaliveS;
+        this.ctx.willTopic = connect.willTopic;
+        this.ctx.protocolLevel = connect.protocolLevel;
+        this.ctx.clean = connect.clean;
         if (!this.ctx.authenticated) this.held = [];
-        return { bytes, key: null };
-      case 'ack':
-        return this.ack(bytes, packet.kind, packet.packetId);
-      case 'subscribe':
-      case 'unsubscribe': {
-        if (packet.type === 'subscribe') (this.echoes ??= new RetainedEchoes()).subscribed(this.deps.now());
-        if (!packet.filters.some(tooDeep)) return { bytes, key: null };
-        // A filter too deep to match is refused on its own (SUBACK 0x80), not the connection.
-        const filters = packet.filters.map((f) => (tooDeep(f) ? REFUSED_FILTER : f));
-        const rewritten =
-          packet.type === 'subscribe'
-            ? filtersFrame({ packetId: packet.packetId, filters, requestedQos: packet.requestedQos })
-            : filtersFrame({ packetId: packet.packetId, filters });
-        return { bytes: rewritten, key: null };
+        return { bytes: d.bytes, key: null };
       }
-      case 'other':
-        return { bytes, key: null };
-      case 'publish':
-        break;
-    }
-    if (tooDeep(packet.topic)) {
-      this.reject('topic_too_deep');
-      return null;
-    }
-    this.deps.counters.publishIn();
-    if (!this.publishBucket.take(this.deps.now())) {
-      this.deps.counters.drop('rate_limited');
-      return this.dropped(packet.qos, packet.packetId, false);
-    }
-    // A superseded session of a driver (it has reconnected elsewhere) speaks for it no more: its
-    // fixes are refused here, before they reach the fix store, the index or a rider.
-    const claims = this.ctx.claims;
-    if (claims?.role === 'driver' && this.deps.isCurrentSession?.(claims.sub, this) === false) {
-      this.deps.counters.drop('session_superseded');
-      return this.dropped(packet.qos, packet.packetId, false);
-    }
-    const decision = decidePublish({
-      topic: packet.topic,
-      payload: bytes.subarray(packet.payloadOffset),
-      claims: this.ctx.openMode ? null : this.ctx.claims,
-      sessionId: this.ctx.sessionId,
-      fixes: this.deps.fixes,
-      judge: this.deps.judge,
-    });
-    switch (decision.action) {
-      case 'pass':
-        return { bytes, key: null };
-      case 'forward-retained': {
-        const accepted = decision.accepted;
-        if (accepted) this.deps.fixes.accept(accepted.driverId, accepted.last);
-        if (accepted && packet.qos === 0 && this.deps.publishFix !== undefined) {
-          this.deps.publishFix(packet.topic, bytes.subarray(packet.payloadOffset));
-          return null;
-        }
-        // Only QoS 0 fixes may be replaced: a QoS 1/2 one is acknowledged once Aedes has it.
-        const key = accepted && packet.qos === 0 ? accepted.driverId : null;
-        if (!packet.retain) {
-          const copy = Uint8Array.from(bytes);
-          copy[0] = (copy[0] ?? 0) | 0x01;
-          return { bytes: copy, key };
-        }
-        return { bytes, key };
-      }
-      case 'rewrite':
-        this.deps.fixes.accept(decision.accepted.driverId, decision.accepted.last);
-        if (packet.qos === 0 && this.deps.publishFix !== undefined) {
-          this.deps.publishFix(decision.topic, decision.payload);
-          return null;
-        }
-        return {
-          bytes: publishFrame({
-            topic: decision.topic,
-            payload: decision.payload,
-            qos: packet.qos,
-            retain: true,
-            packetId: packet.packetId,
-          }),
-          key: packet.qos === 0 ? decision.accepted.driverId : null,
-        };
       case 'drop':
-        this.deps.counters.drop(decision.reason);
-        if (decision.jumpRefused !== undefined) this.deps.fixes.refuseJump(decision.jumpRefused);
-        return this.dropped(packet.qos, packet.packetId, !JUDGEMENTS.has(decision.reason));
+        this.deps.counters.publishIn();
+        this.deps.counters.drop(d.reason);
+        if (d.jumpRefused !== undefined) this.deps.fixes.refuseJump(d.jumpRefused);
+        return this.dropped(d.qos, d.packetId, d.invalid);
+      case 'close':
+        this.reject(d.reason);
+        return null;
+      case 'refuse-connect':
+        return this.refuseConnack(d.returnCode, d.reason);
     }
+  }
+
+  // The gate is its own DecisionContext: getters and methods on the prototype, so deciding a
+  // packet allocates no context, per packet or per connection.
+  get protocolLevel(): number {
+    return this.ctx.protocolLevel;
+  }
+  get claims(): Claims | null {
+    return this.ctx.claims;
+  }
+  get openMode(): boolean {
+    return this.ctx.openMode;
+  }
+  get sessionId(): number {
+    return this.ctx.sessionId;
+  }
+  get fixes(): FixStore {
+    return this.deps.fixes;
+  }
+  get judge(): JudgeLimits {
+    return this.deps.judge;
+  }
+  get publishesFixes(): boolean {
+    return this.deps.publishFix !== undefined;
+  }
+  takePublishToken(): boolean {
+    return this.publishBucket.take(this.deps.now());
+  }
+  isCurrentSession(driverId: string): boolean {
+    return this.deps.isCurrentSession?.(driverId, this) !== false;
+  }
+  ackFits(kind: Exclude<AckKind, 'pubrel'>, packetId: number): boolean {
+    return this.flows?.received(kind, packetId) !== 'wrong_ack';
   }
 
   /** Answers CONNECT with a refusing CONNACK and closes, counting why. */
@@ -552,24 +319,6 @@ export class IngressGate extends Duplex {
     this.transport.end(connackFrame(returnCode));
     this.ctx.closeReason = reason;
     return null;
-  }
-
-  /**
-   * A client's acknowledgement: one of the wrong kind for the flow of the broker's publish closes
-   * the connection [MQTT-4.3.2], [MQTT-4.3.3]. MQTT 3.1's PUBREL resent with DUP goes on as 3.1.1's.
-   */
-  private ack(bytes: Uint8Array, kind: AckKind, packetId: number): Admitted | null {
-    if (kind === 'pubrel') {
-      if ((bytes[0] ?? 0) === 0x62) return { bytes, key: null };
-      const normal = Uint8Array.from(bytes);
-      normal[0] = 0x62;
-      return { bytes: normal, key: null };
-    }
-    if (this.flows?.received(kind, packetId) === 'wrong_ack') {
-      this.reject('wrong_ack');
-      return null;
-    }
-    return { bytes, key: null };
   }
 
   /** Consumes a publish that is not forwarded; a client that keeps sending garbage is cut off. */
@@ -587,11 +336,4 @@ export class IngressGate extends Duplex {
     if (qos === 2) this.reject('invalid_qos2_payload');
     return null;
   }
-}
-
-/** More levels than Aedes's matchers take (Aedes counts them as slashes plus one). */
-function tooDeep(topic: string): boolean {
-  let slashes = 0;
-  for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47) slashes++;
-  return slashes + 1 > MAX_TOPIC_LEVELS;
 }

@@ -1,4 +1,4 @@
-import type { RedisClient } from './store/redis-client';
+import type { RedisClient } from '../../store/redis-client';
 
 /**
  * Watches the cluster's Redis for this node: whether it answers, and whether it has lost what this

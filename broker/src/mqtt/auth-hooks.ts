@@ -1,10 +1,10 @@
 import type { AedesPublishPacket, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { canPublish, canSubscribe, clientIdAllowed, parseFilter, parseTopic, type Claims } from '@ridetrack/shared';
-import { IngressGate } from '../ingress/gate';
+import { asGated, type GatedConnection } from '../ingress/connection-context';
 import type { Metrics } from '../metrics';
-import type { SessionRegistry } from '../sessions';
-import type { TokenVerifier } from './tokens';
+import type { SessionRegistry } from './backends/sessions';
+import type { TokenVerifier } from '../auth/tokens';
 
 /** CONNACK return codes [MQTT-3.2.2.3]; aedes's AuthErrorCode is an ambient const enum. */
 const SERVER_UNAVAILABLE = 3;
@@ -21,22 +21,22 @@ export interface HookDeps {
   /** Which client ids have a persistent session (for CONNACK's Session Present). */
   sessions: SessionRegistry;
   /** Called with every authenticated connection (for presence and the connection gauge). */
-  onAuthenticated: (client: Client, gate: IngressGate) => void;
+  onAuthenticated: (client: Client, gate: GatedConnection) => void;
   /** A connection failed authentication: counted against its source address. */
-  onAuthFailed: (gate: IngressGate) => void;
+  onAuthFailed: (gate: GatedConnection) => void;
   /**
    * Decides on a connection that proved who it is, keyed by its identity's client id: null, or a
    * reason to refuse it with CONNACK 3 (a reconnect loop).
    */
-  admitAuthenticated: (sessionKey: string, gate: IngressGate) => string | null;
+  admitAuthenticated: (sessionKey: string, gate: GatedConnection) => string | null;
   /** True for a rider token whose trip has ended: it no longer connects. */
   tripEnded: (tripId: string) => Promise<boolean>;
   now: () => number;
 }
 
 /** The gate in front of an Aedes client; every client the broker accepts comes through one. */
-export function gateOf(client: Client | null): IngressGate | undefined {
-  return client?.conn instanceof IngressGate ? client.conn : undefined;
+export function gateOf(client: Client | null): GatedConnection | undefined {
+  return asGated(client?.conn);
 }
 
 function refusal(returnCode: number, message: string): AuthenticateError {
@@ -48,7 +48,7 @@ function refusal(returnCode: number, message: string): AuthenticateError {
 export function createAuthHooks(deps: HookDeps) {
   const { metrics, log } = deps;
 
-  function refuse(client: Client, gate: IngressGate | undefined, reason: string, returnCode: number) {
+  function refuse(client: Client, gate: GatedConnection | undefined, reason: string, returnCode: number) {
     metrics.authFailures.inc({ reason });
     if (gate !== undefined) deps.onAuthFailed(gate);
     // One line per refused CONNECT, with the reason and never the token.
@@ -63,7 +63,7 @@ export function createAuthHooks(deps: HookDeps) {
    * A clean session discards the client id's stored session; a persistent one notes whether one
    * existed, for Session Present [MQTT-3.2.2-2], and is remembered. An assigned id has none.
    */
-  async function noteSession(gate: IngressGate): Promise<void> {
+  async function noteSession(gate: GatedConnection): Promise<void> {
     const id = gate.ctx.clientId;
     if (id === null || id === '') return;
     if (gate.ctx.clean) {
@@ -206,7 +206,7 @@ export function createAuthHooks(deps: HookDeps) {
 }
 
 /** A token that expires while connected ends the connection at its expiry. */
-function scheduleExpiry(gate: IngressGate, claims: Claims, nowMs: number): void {
+function scheduleExpiry(gate: GatedConnection, claims: Claims, nowMs: number): void {
   if (claims.exp === undefined) return;
   const inMs = Math.max(0, claims.exp * 1000 - nowMs);
   const timer = setTimeout(

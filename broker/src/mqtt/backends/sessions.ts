@@ -1,4 +1,4 @@
-import type { RedisClient } from './store/redis-client';
+import type { RedisClient } from '../../store/redis-client';
 import { LRUCache } from 'lru-cache';
 
 /**

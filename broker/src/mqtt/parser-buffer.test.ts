@@ -1,7 +1,7 @@
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { BufferList } from 'bl';
 import { describe, expect, it } from 'vitest';
-import { forgetConnectPacket, leanParserBuffer } from './lean-parser';
+import { forgetConnectPacket, leanParserBuffer } from './parser-buffer';
 
 const packets: Packet[] = [
   {

@@ -1,4 +1,4 @@
-import type { RedisClient } from '../store/redis-client';
+import type { RedisClient } from '../../store/redis-client';
 
 /**
  * KEYS: the firehose hash. ARGV: node id, ttl ms. Marks the node as holding a whole-fleet

@@ -7,13 +7,13 @@ import {
   type DriverStatus,
   type LocationFix,
 } from '@ridetrack/shared';
-import type { LiveHub, LiveSource, LoadLast } from './hub';
+import type { LiveHub, LiveSource, LoadLast } from '../live/hub';
 
 /**
- * The hub's source in Aedes: one driver's location and status topics, subscribed while someone
+ * The live hub's source in Aedes: one driver's location and status topics, subscribed while someone
  * follows it (through Redis when clustered, so fixes from any node arrive), and the retained state.
  */
-export function aedesSource(aedes: Aedes, persistence: RetainedSource, hub: () => LiveHub): LiveSource {
+export function liveSource(aedes: Aedes, persistence: RetainedSource, hub: () => LiveHub): LiveSource {
   const subscribe = (topic: string, deliver: (payload: Buffer) => void) =>
     new Promise<() => void>((resolve) => {
       const listener = (packet: { payload: unknown }, done: () => void): void => {

@@ -1,6 +1,6 @@
 import MQEmitter from 'mqemitter';
-import { channelNames } from '../store/keys';
-import { isCluster, type RedisClient } from '../store/redis-client';
+import { channelNames } from '../../store/keys';
+import { isCluster, type RedisClient } from '../../store/redis-client';
 import { Firehose } from './firehose';
 import { filterReach, filterToPattern, publishRoute } from './routes';
 import { decodeRouted, encodeRouted, type RoutedPacket } from './wire';
