@@ -27,6 +27,8 @@ const SEED = Number(env['FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 const CONCURRENCY = Number(env['FUZZ_CONCURRENCY'] ?? 48);
 const DRIVERS = Number(env['FUZZ_DRIVERS'] ?? 1000);
 const STALL_LIMIT_MS = 20;
+/** The broker samples its event-loop delay this often here; a reading is the stall plus up to this. */
+const LOOP_RESOLUTION_MS = 1;
 
 const secret = randomSecret();
 const minter = createMinter(secret);
@@ -195,7 +197,8 @@ async function stallPhase(broker: BrokerProcess) {
       const res = await fetch(`${base}${path}`, { headers: ops });
       status = res.status;
       await res.arrayBuffer();
-      maxMs = Math.max(maxMs, await loopLagMaxMs(broker.httpPort));
+      // The histogram records whole sampling intervals: the stall is the reading less one of them.
+      maxMs = Math.max(maxMs, (await loopLagMaxMs(broker.httpPort)) - LOOP_RESOLUTION_MS);
     }
     stalls[name] = { maxMs: Math.round(maxMs * 10) / 10, status };
   }
@@ -218,6 +221,7 @@ async function main(): Promise<void> {
     PUBLISH_RATE_PER_S: '1000000',
     PUBLISH_BURST: '1000000',
     INVALID_BURST: '1000000',
+    EVENT_LOOP_RESOLUTION_MS: String(LOOP_RESOLUTION_MS),
   });
   const watcher = watch(broker);
   process.stdout.write('packets over TCP and WebSocket…\n');
@@ -246,7 +250,7 @@ async function main(): Promise<void> {
     `  /healthz                      ${watcher.state.healthChecks} checks, ${watcher.state.healthFailures} failed to answer`,
     `  RSS                           start ${mb(watcher.state.rssStart)}, peak ${mb(watcher.state.rssPeak)}, end ${mb(rssEnd)}`,
     `  by quarter of the packets      ${packets.quarters.map((q) => `${Math.round(q.packets / 1000)}k: RSS ${mb(q.rssBytes)}, heap ${mb(q.heapBytes)}`).join('; ')}`,
-    `  event-loop stall by route     (limit ${STALL_LIMIT_MS} ms; the broker's own monitor, 20 ms resolution)`,
+    `  event-loop stall by route     (limit ${STALL_LIMIT_MS} ms; the broker's own monitor sampling every ${LOOP_RESOLUTION_MS} ms)`,
     ...Object.entries(stalls).map(
       ([name, s]) => `    ${name.padEnd(42)} ${String(s.maxMs).padStart(6)} ms   (HTTP ${s.status})`,
     ),

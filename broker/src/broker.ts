@@ -49,7 +49,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   }
   if (mode !== 'open' && verifier === null) throw new Error(`AUTH_MODE=${mode} needs a token verifier`);
   const { nodeId } = options.cluster;
-  const metrics = createMetrics();
+  const metrics = createMetrics(options.eventLoopResolutionMs);
   const load = new LoadMonitor();
 
   // Where accepted fixes go: the last fix per driver, the geo-index, the history, the fleet view.

@@ -49,6 +49,7 @@ const schema = z.object({
   AUTH_FAILURE_BAN_MS: positiveInt.default(60_000),
   MAX_SPEED_MPS: z.coerce.number().positive().default(83),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(5000),
+  EVENT_LOOP_RESOLUTION_MS: z.coerce.number().int().min(1).max(1000).default(20),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')

@@ -2,9 +2,11 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Transport } from './ingress/connection-context';
 
 /** The broker's Prometheus metrics, in a registry of its own so several brokers can share a process. */
-export function createMetrics() {
+export function createMetrics(eventLoopResolutionMs = 20) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  // Node's delay histogram records the whole interval between samples: a reading of
+  // nodejs_eventloop_lag_max_seconds is a stall of between (max - resolution) and max.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: eventLoopResolutionMs });
   const metrics = {
     registry,
     connections: new Gauge({

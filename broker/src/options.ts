@@ -40,6 +40,8 @@ export interface BrokerOptions {
   /** QoS 2 publishes a client may hold awaiting PUBREL before it is disconnected. */
   maxInflightInbound: number;
   shutdownTimeoutMs: number;
+  /** How often the event-loop delay is sampled for /metrics (a stall reads up to this much too long). */
+  eventLoopResolutionMs: number;
   /** How long a silent driver's last fix is kept for the sequence and jump checks. */
   fixRetentionMs: number;
   geo: GeoOptions;
@@ -139,6 +141,7 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
     http: { headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS, keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     maxInflightInbound: config.MAX_INFLIGHT_INBOUND,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    eventLoopResolutionMs: config.EVENT_LOOP_RESOLUTION_MS,
     fixRetentionMs: 3_600_000,
     cluster: {
       // With a Redis (or a Redis Cluster), nodes share routing and retained state unless CLUSTER=off.
