@@ -3,9 +3,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../infra/test/browser';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { ARTIFACTS, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
+import {
+  ARTIFACTS,
+  type BrokerProcess,
+  launchChromium,
+  startBrokerProcess,
+  startSimProcess,
+  WEB_DIR,
+} from '@ridetrack/testkit';
 
 /**
  * The pages in Debian's Chromium (playwright-core), against the real broker and simulator processes
