@@ -2,7 +2,7 @@ import { locationTopic, statusTopic } from '@ridetrack/shared';
 import { brokerUrl, openFeed, type FeedEvents } from '../feed';
 import { readClaims } from '../ride/token';
 import { openLongPoll, shortPoll } from './http-poll';
-import { openSse } from '@ridetrack/testkit';
+import { openSse } from './sse';
 import type { FollowTarget, OpenTransport, TransportName } from './types';
 
 export { transportParam } from './params';
