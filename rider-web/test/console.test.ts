@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TRIP_STATES, type TraceRow } from '@ridetrack/shared';
 import {
   ARTIFACTS,
@@ -33,6 +33,7 @@ let base: string;
 let operator: string;
 /** A trip requested at the start, so that its trace has grown by the time it is replayed. */
 let trip: { id: string; driverId: string };
+/** What the pages a test opened logged as errors; checked, and emptied, after each test. */
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
@@ -60,6 +61,12 @@ beforeAll(async () => {
   trip = ((await ride.json()) as { trip: { id: string; driverId: string } }).trip;
   browser = await launchChromium();
 }, 90_000);
+
+// Each test answers for the pages it opened: a test run alone checks its own pages' errors, and
+// no test passes or fails for what another one did.
+afterEach(() => {
+  expect(pageErrors.splice(0)).toEqual([]);
+});
 
 afterAll(async () => {
   await browser.close();
@@ -506,8 +513,4 @@ describe('operator console', () => {
       await page.close();
     },
   );
-
-  it('logged no errors in the page', () => {
-    expect(pageErrors).toEqual([]);
-  });
 });
