@@ -156,8 +156,9 @@ describe('a cluster whose Redis goes away', () => {
     const driver = await connect(a.mqttPort, 'out-2', { role: 'driver', sub: 'out-2' });
     await driver.publishAsync(locationTopic('out-2'), packetOf(41), { qos: 1 });
     await until(async () => (await retainedOf(b, 'out-2')).seq === 41, 'the last position in Redis');
-    await redis.command(['FLUSHALL']);
-    expect(await redis.command(['DBSIZE'])).toBe('0');
+    // FLUSHALL answers once everything is gone. (A DBSIZE read after it raced the nodes' own
+    // periodic writes: it read 2 once under load.)
+    expect(await redis.command(['FLUSHALL'])).toBe('OK');
     // Nothing is published meanwhile: the node finds the loss itself and writes what it knows.
     await until(async () => {
       const got = await retainedOf(b, 'out-2');
