@@ -7,21 +7,30 @@ import tseslint from 'typescript-eslint';
 const appPackages = ['@ridetrack/broker', '@ridetrack/driver-sim', '@ridetrack/rider-web'];
 const crossPackagePaths = ['**/broker/**', '**/driver-sim/**', '**/rider-web/**', '**/infra/**', '**/shared/src/**'];
 
-/** Apps import `@ridetrack/shared` by name, never another app, never another workspace by path. */
-function appImports(self, allowInfra = false) {
-  const paths = allowInfra ? crossPackagePaths.filter((p) => p !== '**/infra/**') : crossPackagePaths;
+/**
+ * Apps import `@ridetrack/shared` by name, never another app, never another workspace by path.
+ * Their tests and benches may also import `@ridetrack/testkit` (by name); their code may not.
+ */
+function appImports(self, tests = false) {
+  const paths = [
+    ...appPackages
+      .filter((p) => p !== self)
+      .map((name) => ({ name, message: 'apps talk over MQTT and HTTP, never by import' })),
+    ...(tests ? [] : [{ name: '@ridetrack/testkit', message: 'the test kit is for tests and benches only' }]),
+  ];
   return {
     'no-restricted-imports': [
       'error',
       {
-        paths: appPackages
-          .filter((p) => p !== self)
-          .map((name) => ({ name, message: 'apps talk over MQTT and HTTP, never by import' })),
+        paths,
         patterns: [
           { group: ['@ridetrack/*/*'], message: 'import a package by its name only' },
           {
-            group: paths.flatMap((p) => [`../../${p.replace('**/', '')}`, `../../../${p.replace('**/', '')}`]),
-            message: 'import @ridetrack/shared by name',
+            group: crossPackagePaths.flatMap((p) => [
+              `../../${p.replace('**/', '')}`,
+              `../../../${p.replace('**/', '')}`,
+            ]),
+            message: 'import @ridetrack/shared or @ridetrack/testkit by name',
           },
         ],
       },
@@ -179,7 +188,7 @@ export default tseslint.config(
     ignores: brokerPureExceptions,
     rules: withRestrictions('@ridetrack/broker', pureRestrictions),
   },
-  // Tests may use the test infrastructure (a throwaway redis-server, the global setup's context).
+  // Tests and benches may use the test kit (a throwaway redis-server, the global setup's context).
   {
     files: ['broker/**/*.test.ts', 'broker/test/**/*.ts', 'broker/bench/**/*.ts'],
     rules: appImports('@ridetrack/broker', true),
@@ -195,12 +204,28 @@ export default tseslint.config(
     rules: appImports('@ridetrack/rider-web', true),
   },
   {
+    // The test kit starts the apps as processes; it never imports one.
+    files: ['infra/testkit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: appPackages.map((name) => ({
+            name,
+            message: 'the test kit starts apps as processes, never imports them',
+          })),
+          patterns: [{ group: ['@ridetrack/*/*'], message: 'import a package by its name only' }],
+        },
+      ],
+    },
+  },
+  {
     // The pages run in the browser: they read the page's location, not process.env.
     files: ['rider-web/src/**/*.ts'],
     languageOptions: { globals: globals.browser },
   },
   {
-    files: ['**/main.ts', '**/*.test.ts', '**/bench/**/*.ts', '**/test/**/*.ts'],
+    files: ['**/main.ts', '**/*.test.ts', '**/bench/**/*.ts', '**/test/**/*.ts', 'infra/testkit/**/*.ts'],
     rules: { 'no-restricted-globals': 'off' },
   },
   prettier,

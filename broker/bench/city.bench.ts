@@ -22,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { machineLine } from '../../shared/bench/machine';
-import { BROKER_NODE_FLAGS } from '../../infra/test/broker-process';
+import { BROKER_NODE_FLAGS } from '@ridetrack/testkit';
 import { tiledExtract } from './city-extract';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -13,10 +13,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { startRedisCluster, type TestRedisCluster } from '../../infra/test/redis-cluster';
-import { INDEX_REDIS_SETTINGS, startRedis, type TestRedis } from '../../infra/test/redis-server';
-import { startSimProcess } from '../../infra/test/sim-process';
+import {
+  type BrokerProcess,
+  INDEX_REDIS_SETTINGS,
+  startBrokerProcess,
+  startRedis,
+  startRedisCluster,
+  startSimProcess,
+  type TestRedis,
+  type TestRedisCluster,
+} from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
 import { createMinter } from '../src/index';
 import { Fleet, fleetCredentials, type Credentials } from './load';

@@ -16,8 +16,7 @@ import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBrokerProcess } from '../../infra/test/broker-process';
-import { startRedisCluster } from '../../infra/test/redis-cluster';
+import { startBrokerProcess, startRedisCluster } from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
 import { recordRun, resultsFile } from '../../shared/bench/results';
 

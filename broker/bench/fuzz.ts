@@ -16,7 +16,7 @@ import { encodeLocation, locationTopic } from '@ridetrack/shared';
 import { createMinter, randomSecret } from '../src/index';
 import { machineLine } from '../../shared/bench/machine';
 import { recordRun } from '../../shared/bench/results';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
+import { type BrokerProcess, startBrokerProcess } from '@ridetrack/testkit';
 import { caseGenerator, runCase, type Outcome } from './fuzz-cases';
 import { fuzzRequests, send } from './fuzz-http';
 

@@ -11,10 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { encodeLocation, seededRng, type LocationFix } from '@ridetrack/shared';
-import { launchChromium } from '../../infra/test/browser';
-import { startBrokerProcess } from '../../infra/test/broker-process';
-import { INDEX_REDIS_SETTINGS, startRedis, type TestRedis } from '../../infra/test/redis-server';
-import { WEB_DIR } from '../../infra/test/sim-process';
+import {
+  INDEX_REDIS_SETTINGS,
+  launchChromium,
+  startBrokerProcess,
+  startRedis,
+  type TestRedis,
+  WEB_DIR,
+} from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
 import { Indexer } from '../src/geo/indexer';
 import { RedisGeoIndex } from '../src/geo/redis-index';

@@ -11,9 +11,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { startRedisCluster, type TestRedisCluster } from '../../infra/test/redis-cluster';
-import { openEvents } from '../../infra/test/sse';
+import {
+  type BrokerProcess,
+  openEvents,
+  startBrokerProcess,
+  startRedisCluster,
+  type TestRedisCluster,
+} from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
 import { seededRng } from '@ridetrack/shared';
 import { createMinter } from '../src/index';

@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BROKER_NODE_FLAGS } from '../../infra/test/broker-process';
-import { killed, startMosquittoProcess } from '../../infra/test/mosquitto-process';
+import { BROKER_NODE_FLAGS, killed, startMosquittoProcess } from '@ridetrack/testkit';
 
 /** A broker under test, in its own process so its CPU and memory are its own. */
 export interface Target {

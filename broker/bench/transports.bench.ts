@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import mqttPacket from 'mqtt-packet';
 import { encodeLocation, locationTopic, type LocationFix } from '@ridetrack/shared';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
+import { type BrokerProcess, startBrokerProcess } from '@ridetrack/testkit';
 import { createMinter } from '../src/index';
 import { publishFrame } from '../src/ingress/frames';
 import { groupedBars } from './svg-chart';

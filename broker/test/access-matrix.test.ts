@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Claims } from '@ridetrack/shared';
 import {
   connectClient,
@@ -7,9 +7,8 @@ import {
   packetOf,
   riderClaims,
   serviceClaims,
-  startTestBroker,
+  useTestBroker,
   subackCode,
-  type TestBroker,
 } from './harness';
 
 /**
@@ -17,7 +16,6 @@ import {
  * every action over MQTT (TCP and WebSocket) and every HTTP route. Each row is the answer the
  * broker must give; docs/security.md states the same rules.
  */
-let t: TestBroker;
 let seq = 1;
 /** The next fix of drv-1: a newer sequence number, at the same place (never a jump). */
 const nextFix = () => packetOf(seq++, { lat: 39.2904 });
@@ -27,12 +25,7 @@ async function driverOnePublishes(): Promise<void> {
   await d.publishAsync('d/drv-1/l', nextFix(), { qos: 1 });
   await d.endAsync();
 }
-beforeAll(async () => {
-  t = await startTestBroker();
-});
-afterAll(async () => {
-  await t.broker.close();
-});
+const t = useTestBroker();
 
 type Who = 'driver' | 'rider' | 'operator' | 'service' | 'no token' | 'bad token';
 const CLAIMS: Record<Who, Claims | null | 'bad'> = {

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   connectClient,
   connectRefused,
@@ -7,19 +7,12 @@ import {
   metricValue,
   packetOf,
   riderClaims,
-  startTestBroker,
+  useTestBroker,
   subackCode,
-  type TestBroker,
   clientClosed,
 } from './harness';
 
-let t: TestBroker;
-beforeAll(async () => {
-  t = await startTestBroker();
-});
-afterAll(async () => {
-  await t.broker.close();
-});
+const t = useTestBroker();
 
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;

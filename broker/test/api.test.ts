@@ -1,4 +1,4 @@
-import '../../infra/test/provided-context';
+import type {} from '@ridetrack/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {

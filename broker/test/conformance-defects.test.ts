@@ -1,29 +1,14 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  closed,
-  metricValue,
-  mqttString,
-  rawConnect,
-  rawPacket,
-  rawSocket,
-  startTestBroker,
-  type TestBroker,
-} from './harness';
+import { describe, expect, it } from 'vitest';
+import { closed, metricValue, mqttString, rawConnect, rawPacket, rawSocket, useTestBroker } from './harness';
 
 /**
  * MUSTs of MQTT 3.1.1 (and 3.1) that independent conformance suites found broken, each over a real
  * socket against the broker in open mode (protocol handling is the same in every mode). Each test
  * failed before its fix.
  */
-let t: TestBroker;
-beforeAll(async () => {
-  t = await startTestBroker({ AUTH_MODE: 'open' });
-});
-afterAll(async () => {
-  await t.broker.close();
-});
+const t = useTestBroker({ AUTH_MODE: 'open' });
 
 const CONNACK_OK = '20020000';
 const str = mqttString;

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   closed,
   metricValue,
@@ -8,7 +8,7 @@ import {
   rawPacket,
   rawSocket,
   startTestBroker,
-  type TestBroker,
+  useTestBroker,
 } from './harness';
 
 /**
@@ -16,13 +16,7 @@ import {
  * broker in open mode (protocol handling is the same in every mode). The inspector's unit tests
  * (src/ingress/inspect.test.ts) cover every statement; these show the connection really closes.
  */
-let t: TestBroker;
-beforeAll(async () => {
-  t = await startTestBroker({ AUTH_MODE: 'open' });
-});
-afterAll(async () => {
-  await t.broker.close();
-});
+const t = useTestBroker({ AUTH_MODE: 'open' });
 
 const CONNACK_ACCEPTED = Buffer.from([0x20, 0x02, 0x00, 0x00]);
 const goodConnect = (id: string) => rawConnect({ flags: 0x02, fields: [mqttString(id)] });

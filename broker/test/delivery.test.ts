@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeLocation, decodeStatus, encodeStatus } from '@ridetrack/shared';
 import {
   closed,
@@ -12,18 +12,11 @@ import {
   rawConnect,
   rawSocket,
   riderClaims,
-  startTestBroker,
-  type TestBroker,
+  useTestBroker,
   clientClosed,
 } from './harness';
 
-let t: TestBroker;
-beforeAll(async () => {
-  t = await startTestBroker();
-});
-afterAll(async () => {
-  await t.broker.close();
-});
+const t = useTestBroker();
 
 describe('a driver publishes, the assigned rider receives the exact fix', () => {
   it.each([

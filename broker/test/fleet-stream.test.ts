@@ -2,18 +2,11 @@ import { cellToLatLng, cellToParent, gridDisk, latLngToCell } from 'h3-js';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { locationTopic, parseFleetRow, type FleetDriver } from '@ridetrack/shared';
-import {
-  connectClient,
-  driverClaims,
-  operatorClaims,
-  packetOf,
-  riderClaims,
-  startTestBroker,
-  type TestBroker,
-} from './harness';
-import { bearer, getJson, openSse, until } from './live-client';
+import { connectClient, driverClaims, operatorClaims, packetOf, riderClaims, useTestBroker } from './harness';
+import { until } from '@ridetrack/testkit';
+import { bearer, getJson, openSse } from './live-client';
 
-let t: TestBroker;
+const t = useTestBroker({ SSE_HEARTBEAT_MS: '1000' });
 const drivers: MqttClient[] = [];
 
 const batchOf = (data: string) => JSON.parse(data) as { rows: unknown[]; gone?: string[] };
@@ -24,7 +17,6 @@ const rowsOf = (data: string): FleetDriver[] =>
   });
 
 beforeAll(async () => {
-  t = await startTestBroker({ SSE_HEARTBEAT_MS: '1000' });
   for (const id of ['fl-1', 'fl-2', 'fl-3']) {
     const c = await connectClient(t.tcpUrl, id, await t.token(driverClaims(id)));
     await c.publishAsync(locationTopic(id), packetOf(1), { qos: 1 });
@@ -33,7 +25,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(drivers.map((c) => c.endAsync()));
-  await t.broker.close();
 });
 
 describe('the fleet stream (GET /api/fleet/events)', () => {
@@ -50,7 +41,7 @@ describe('the fleet stream (GET /api/fleet/events)', () => {
     expect(changed.map((d) => [d.driverId, d.fix.seq])).toEqual([['fl-2', 2]]);
     stream.close();
     const health = async () => (await getJson<{ live: { fleet: number } }>(`${t.httpUrl}/healthz`)).body.live.fleet;
-    expect(await until(health, (n) => n === 0)).toBe(0);
+    expect(await until(health, 'no operator stream left', { ok: (n) => n === 0 })).toBe(0);
   });
 
   it('reports a running simulation: simulated drivers online, their fix rate, and what the node refused', async () => {
@@ -124,26 +115,34 @@ describe('the fleet stream by regions (?regions=)', () => {
         .map((d) => d.driverId)
         .sort(),
     ).toEqual(['fl-1', 'fl-2', 'fl-3', 'fl-edge']);
-    expect(await until(health, (h) => h.fleetRegions === 2)).toMatchObject({ fleetRegions: 2 });
+    expect(await until(health, 'two regions watched', { ok: (h) => h.fleetRegions === 2 })).toMatchObject({
+      fleetRegions: 2,
+    });
 
     // Across the boundary (a minute later: a plausible drive): gone from A, a row for a view of both.
     await edge.publishAsync(locationTopic('fl-edge'), packetOf(2, { lat: latB, lng: lngB }), { qos: 1 });
     const leftA = await until(
       () => Promise.resolve(onlyA.events.filter((e) => e.event === 'drivers').map((e) => batchOf(e.data))),
-      (batches) => batches.some((b) => b.gone?.includes('fl-edge') === true),
+      'fl-edge gone from the view of A',
+      { ok: (batches) => batches.some((b) => b.gone?.includes('fl-edge') === true) },
     );
     // The view of A alone is not sent where it went.
     const edgeRows = leftA.flatMap((b) => rowsOf(JSON.stringify(b))).filter((d) => d.driverId === 'fl-edge');
     expect(edgeRows.map((d) => d.fix.seq)).toEqual([1]);
     const inBoth = await until(
       () => Promise.resolve(both.events.filter((e) => e.event === 'drivers').map((e) => batchOf(e.data))),
-      (batches) =>
-        batches.some((b) => rowsOf(JSON.stringify(b)).some((d) => d.driverId === 'fl-edge' && d.fix.seq === 2)),
+      'fl-edge’s second fix in the view of both',
+      {
+        ok: (batches) =>
+          batches.some((b) => rowsOf(JSON.stringify(b)).some((d) => d.driverId === 'fl-edge' && d.fix.seq === 2)),
+      },
     );
     expect(inBoth.some((b) => b.gone?.includes('fl-edge') === true)).toBe(false);
     onlyA.close();
     both.close();
-    expect(await until(health, (h) => h.fleetRegions === 0)).toMatchObject({ fleetRegions: 0 });
+    expect(await until(health, 'no region watched', { ok: (h) => h.fleetRegions === 0 })).toMatchObject({
+      fleetRegions: 0,
+    });
   });
 
   it('refuses a region that is not one, or too many, with a reason; an empty list is the stats alone', async () => {

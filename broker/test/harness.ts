@@ -3,7 +3,8 @@ import { connect as netConnect, type Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { remainingLengthBytes } from '../src/ingress/frames';
-import { encodeLocation, type Claims, type LocationFix } from '@ridetrack/shared';
+import { afterAll, beforeAll } from 'vitest';
+import type { Claims } from '@ridetrack/shared';
 import {
   createMinter,
   loadConfig,
@@ -45,16 +46,55 @@ export async function startTestBroker(env: Record<string, string> = {}): Promise
   };
 }
 
-export const inAnHour = (): number => Math.floor(Date.now() / 1000) + 3600;
-export const driverClaims = (sub: string): Claims => ({ role: 'driver', sub });
-export const riderClaims = (...drivers: string[]): Claims => ({
-  role: 'rider',
-  sub: 'rider-1',
-  drivers,
-  exp: inAnHour(),
-});
-export const operatorClaims: Claims = { role: 'operator', sub: 'ops-1' };
-export const serviceClaims: Claims = { role: 'service', sub: 'svc-1' };
+/**
+ * The start/stop block every broker test file had: a broker started before the file's (or the
+ * describe block's) tests and closed after them. Read its fields inside tests and hooks only.
+ * `env` may be a function, read when the broker starts (for settings known only then, such as the
+ * URL of a Redis another hook started first). Hooks registered after this one run before it on the
+ * way out (vitest runs after-hooks as a stack), so a file's clients close before the broker does.
+ */
+export function useTestBroker(env: Record<string, string> | (() => Record<string, string>) = {}): TestBroker {
+  let started: TestBroker | undefined;
+  beforeAll(async () => {
+    started = await startTestBroker(typeof env === 'function' ? env() : env);
+  });
+  afterAll(async () => {
+    await started?.broker.close();
+  });
+  const current = (): TestBroker => {
+    if (started === undefined) throw new Error('the test broker starts in beforeAll: read it inside a test or hook');
+    return started;
+  };
+  return {
+    get broker() {
+      return current().broker;
+    },
+    get tcpUrl() {
+      return current().tcpUrl;
+    },
+    get wsUrl() {
+      return current().wsUrl;
+    },
+    get httpUrl() {
+      return current().httpUrl;
+    },
+    get secret() {
+      return current().secret;
+    },
+    token: (claims, ttlS) => current().token(claims, ttlS),
+  };
+}
+
+// Tokens and fixtures come from the test kit; re-exported so a broker test imports one module.
+export {
+  driverClaims,
+  fixOf,
+  inAnHour,
+  operatorClaims,
+  packetOf,
+  riderClaims,
+  serviceClaims,
+} from '@ridetrack/testkit';
 
 /** An mqtt.js client that does not reconnect, so each test sees exactly what the broker did. */
 export function connectClient(
@@ -83,24 +123,6 @@ export async function connectRefused(url: string, clientId: string, password: st
   }
   throw new Error('connection was accepted');
 }
-
-export function fixOf(seq: number, over: Partial<LocationFix> = {}): LocationFix {
-  return {
-    seq,
-    timestampMs: Date.now(),
-    lat: 39.2904 + seq * 1e-5,
-    lng: -76.6122,
-    headingDeg: 90,
-    speedMps: 10,
-    accuracyM: 5,
-    tripState: 'available',
-    simulated: true,
-    ...over,
-  };
-}
-
-export const packetOf = (seq: number, over: Partial<LocationFix> = {}): Buffer =>
-  Buffer.from(encodeLocation(fixOf(seq, over)));
 
 /** Resolves with the next message on a topic (listening from the call on, missing none). */
 export function nextMessage(

@@ -1,4 +1,4 @@
-import '../../infra/test/provided-context';
+import { until } from '@ridetrack/testkit';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
@@ -60,10 +60,7 @@ async function harness(env: Record<string, string>): Promise<Harness> {
       };
     },
     async until(check) {
-      for (let i = 0; !(await check()); i++) {
-        if (i > 250) throw new Error('condition not met');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await until(check, 'the history to catch up', { everyMs: 20 });
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { socketBudget } from '../src/transports/listeners';
 import {
   closed,
@@ -11,10 +11,10 @@ import {
   rawPacket,
   rawSocket,
   startTestBroker,
-  type TestBroker,
+  useTestBroker,
 } from './harness';
 import { rawWebSocket, wsFrame } from './raw-websocket';
-import { until } from '../../infra/test/until';
+import { until } from '@ridetrack/testkit';
 
 /**
  * Bytes an attacker sends before (or instead of) authenticating. Every byte from a client is hostile
@@ -22,13 +22,7 @@ import { until } from '../../infra/test/until';
  * counted reason. The broker runs in this process, so an exception that escaped a connection would
  * fail the test run itself.
  */
-let t: TestBroker;
-beforeAll(async () => {
-  t = await startTestBroker();
-});
-afterAll(async () => {
-  await t.broker.close();
-});
+const t = useTestBroker();
 
 /** A QoS 0 PUBLISH whose topic length (0xffff) runs past the end of its 7-byte frame. */
 const TOPIC_PAST_FRAME = Buffer.from([0x30, 0x05, 0xff, 0xff, 0x64, 0x2f, 0x78]);

@@ -1,8 +1,6 @@
 import type { ErrorWithSubackPacket, IClientOptions, MqttClient, Packet } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisCluster, type TestRedisCluster } from '../../infra/test/redis-cluster';
-import { startRedis, type TestRedis } from '../../infra/test/redis-server';
-import { until } from '../../infra/test/until';
+import { startRedis, startRedisCluster, type TestRedis, type TestRedisCluster, until } from '@ridetrack/testkit';
 import { connectClient, startTestBroker, type TestBroker } from './harness';
 
 /**

@@ -6,19 +6,13 @@ import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeLocation } from '@ridetrack/shared';
-import { driverClaims, packetOf, riderClaims, startTestBroker, type TestBroker } from './harness';
+import { driverClaims, packetOf, riderClaims, useTestBroker } from './harness';
 
 /** Debian's mosquitto_pub and mosquitto_sub (package mosquitto-clients) as a driver and a rider. */
 const run = promisify(execFile);
-let t: TestBroker;
-beforeAll(async () => {
-  t = await startTestBroker();
-});
-afterAll(async () => {
-  await t.broker.close();
-});
+const t = useTestBroker();
 
 // Each test starts Debian's mosquitto clients as processes: generous timeouts, since a loaded CI
 // machine can take seconds to spawn them (the tests wait on events, never on time).

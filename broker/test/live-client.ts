@@ -83,12 +83,3 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
     req.end();
   });
 }
-
-/** Polls `probe` until `ok` holds (a condition wait, not a timed sleep). */
-export async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, tries = 200): Promise<T> {
-  for (let i = 0; ; i++) {
-    const v = await probe();
-    if (ok(v) || i >= tries) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

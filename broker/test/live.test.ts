@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   decodeLocation,
   locationTopic,
@@ -17,12 +17,11 @@ import {
   operatorClaims,
   packetOf,
   riderClaims,
-  startTestBroker,
-  type TestBroker,
+  useTestBroker,
 } from './harness';
-import { bearer, getJson, openSse, until } from './live-client';
+import { until } from '@ridetrack/testkit';
+import { bearer, getJson, openSse } from './live-client';
 
-let t: TestBroker;
 const drivers = new Map<string, MqttClient>();
 const seqs = new Map<string, number>();
 
@@ -45,12 +44,9 @@ const live = (driverId: string, path = '') => `${t.httpUrl}/api/live/${driverId}
 const health = async () =>
   (await getJson<{ live: { 'long-poll': number; sse: number; listeners: number } }>(`${t.httpUrl}/healthz`)).body.live;
 
-beforeAll(async () => {
-  t = await startTestBroker({ PUBLISH_RATE_PER_S: '1000', PUBLISH_BURST: '1000', SSE_HEARTBEAT_MS: '1000' });
-});
+const t = useTestBroker({ PUBLISH_RATE_PER_S: '1000', PUBLISH_BURST: '1000', SSE_HEARTBEAT_MS: '1000' });
 afterAll(async () => {
   await Promise.all([...drivers.values()].map((c) => c.endAsync()));
-  await t.broker.close();
 });
 
 describe('short polling', () => {
@@ -146,7 +142,7 @@ describe('long polling', () => {
     expect(behind.body.fixes.map((f) => f.seq)).toEqual([2, 3]);
 
     const held = getJson<LivePoll>(live('lp-1', `/poll?after=${String(behind.body.cursor)}`), bearer(token));
-    await until(health, (h) => h['long-poll'] === 1);
+    await until(health, 'one long poll waiting', { ok: (h) => h['long-poll'] === 1 });
     await publishFix('lp-1');
     const woken = await held;
     expect(woken.body.fixes.map((f) => f.seq)).toEqual([4]);
@@ -233,7 +229,7 @@ describe('every transport', () => {
         cursor = body.cursor;
       }
     })();
-    await until(health, (h) => h['long-poll'] >= 1);
+    await until(health, 'a long poll waiting', { ok: (h) => h['long-poll'] >= 1 });
     for (let i = 0; i < 20; i++) {
       await publishFix('all-a');
       await publishFix('all-b');
@@ -271,11 +267,15 @@ describe('clients that go away', () => {
       req.end();
       return req;
     });
-    const open = await until(health, (h) => h.sse === 40 && h['long-poll'] === 40);
+    const open = await until(health, '40 streams and 40 long polls open', {
+      ok: (h) => h.sse === 40 && h['long-poll'] === 40,
+    });
     expect(open).toMatchObject({ sse: 40, 'long-poll': 40, listeners: 80 });
     for (const s of streams) s.close();
     for (const p of polls) p.destroy();
-    const after = await until(health, (h) => h.sse === 0 && h['long-poll'] === 0 && h.listeners === 0);
+    const after = await until(health, 'every stream, long poll and listener gone', {
+      ok: (h) => h.sse === 0 && h['long-poll'] === 0 && h.listeners === 0,
+    });
     expect(after).toMatchObject({ sse: 0, 'long-poll': 0, listeners: 0 });
     expect(await metricValue(t.broker, 'ridetrack_live_open')).toBe(0);
   });

@@ -10,7 +10,7 @@ import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeOsmPbf } from '@ridetrack/shared';
-import { BROKER_NODE_FLAGS, startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
+import { BROKER_NODE_FLAGS, type BrokerProcess, startBrokerProcess } from '@ridetrack/testkit';
 import { latToTileY, lngToTileX } from '../src/map/tile-math';
 
 /**

@@ -1,39 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../../infra/test/redis-server';
-import {
-  collect,
-  connectClient,
-  driverClaims,
-  operatorClaims,
-  packetOf,
-  riderClaims,
-  startTestBroker,
-  type TestBroker,
-} from './harness';
+import { startRedis, type TestRedis, until } from '@ridetrack/testkit';
+import { collect, connectClient, driverClaims, operatorClaims, packetOf, riderClaims, useTestBroker } from './harness';
 
 /** Redis killed and restarted under a running broker: tracking goes on, the index catches up. */
 let redis: TestRedis;
-let t: TestBroker;
 beforeAll(async () => {
   redis = await startRedis();
-  // One node: the geo-index in Redis, routing in process (clustered routing needs Redis by nature).
-  t = await startTestBroker({ REDIS_URL: redis.url, INDEX_FLUSH_MS: '20', CLUSTER: 'off' });
 });
 afterAll(async () => {
-  await t.broker.close();
   await redis.stop();
 });
+// One node: the geo-index in Redis, routing in process (clustered routing needs Redis by nature).
+const t = useTestBroker(() => ({ REDIS_URL: redis.url, INDEX_FLUSH_MS: '20', CLUSTER: 'off' }));
 
 async function health(): Promise<{ index: { up: boolean; pending: number } }> {
   return (await (await fetch(`${t.httpUrl}/healthz`)).json()) as { index: { up: boolean; pending: number } };
-}
-
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('Redis failure', () => {
@@ -51,7 +32,7 @@ describe('Redis failure', () => {
     const [driver, other] = drivers as [NonNullable<(typeof drivers)[0]>, NonNullable<(typeof drivers)[1]>];
 
     await driver.publishAsync('d/drv-rf/l', packetOf(1, { lat: 39.29 }), { qos: 1 });
-    await until(() => driverOf(39.29), Boolean);
+    await until(() => driverOf(39.29), 'the driver found near 39.29');
 
     redis.process.kill('SIGKILL');
     // Live tracking does not depend on Redis: the rider keeps receiving.
@@ -61,7 +42,7 @@ describe('Redis failure', () => {
       await other.publishAsync('d/drv-rf2/l', packetOf(seq), { qos: 1 });
     }
     expect(await received).toHaveLength(20);
-    const down = await until(health, (h) => !h.index.up);
+    const down = await until(health, 'the index reported down', { ok: (h) => !h.index.up });
     // Only the newest fix per driver waits: two drivers, at most two pending.
     expect(down.index.pending).toBeLessThanOrEqual(2);
     // The API says the index is away, plainly, and when to retry.
@@ -79,9 +60,9 @@ describe('Redis failure', () => {
     }
 
     redis = await startRedis(redis.port);
-    await until(health, (h) => h.index.up && h.index.pending === 0);
+    await until(health, 'the index up with nothing pending', { ok: (h) => h.index.up && h.index.pending === 0 });
     // The restarted Redis is empty; the index holds the newest fix again within seconds.
-    await until(() => driverOf(39.29 + 21e-5), Boolean);
+    await until(() => driverOf(39.29 + 21e-5), 'the driver found where it moved');
     await Promise.all([rider.endAsync(), driver.endAsync(), other.endAsync()]);
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeStatus, statusTopic, tripTopic, type Claims } from '@ridetrack/shared';
 import {
   connectClient,
@@ -9,8 +9,7 @@ import {
   operatorClaims,
   riderClaims,
   serviceClaims,
-  startTestBroker,
-  type TestBroker,
+  useTestBroker,
 } from './harness';
 
 /**
@@ -19,13 +18,7 @@ import {
  * token took over a driver's session, kicked the driver off, published "offline" for it and, with
  * clean session 0, received its queued trip messages.
  */
-let t: TestBroker;
-beforeAll(async () => {
-  t = await startTestBroker();
-});
-afterAll(async () => {
-  await t.broker.close();
-});
+const t = useTestBroker();
 
 const NOT_AUTHORIZED = 5;
 

@@ -1,4 +1,4 @@
-import '../../infra/test/provided-context';
+import type {} from '@ridetrack/testkit';
 import { inject } from 'vitest';
 import { openRedis, parseClusterNodes, type RedisClient, type RedisTarget } from '../src/store/redis-client';
 

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeLocation } from '@ridetrack/shared';
 import {
   closed,
@@ -14,17 +14,12 @@ import {
   rawSocket,
   riderClaims,
   startTestBroker,
+  useTestBroker,
   type TestBroker,
   clientClosed,
 } from './harness';
 
-let t: TestBroker;
-beforeAll(async () => {
-  t = await startTestBroker({ MAX_PACKET_BYTES: '1024', INVALID_BURST: '5', INVALID_RATE_PER_S: '0.1' });
-});
-afterAll(async () => {
-  await t.broker.close();
-});
+const t = useTestBroker({ MAX_PACKET_BYTES: '1024', INVALID_BURST: '5', INVALID_RATE_PER_S: '0.1' });
 
 /** A driver and a rider of it; the rider's received fixes are decoded seq numbers. */
 async function pair(id: string) {

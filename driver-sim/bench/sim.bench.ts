@@ -9,8 +9,7 @@
  * BENCH_SOURCE_IPS=127.0.0.2,127.0.0.3 spreads the connections over source addresses (about 28,000
  * loopback connections fit one). The npm script raises the open-file limit (one per connection).
  */
-import { startBrokerProcess } from '../../infra/test/broker-process';
-import { startMosquittoProcess } from '../../infra/test/mosquitto-process';
+import { startBrokerProcess, startMosquittoProcess } from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
 import { seededRng } from '@ridetrack/shared';
 import { builtInCity } from '../src/roads/city';

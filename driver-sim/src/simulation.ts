@@ -1,8 +1,8 @@
 import { encodeLocation, seededRng, type Rng, type TripState } from '@ridetrack/shared';
 import { DEFAULT_RATE, shouldPublish, type RatePolicy, type Sample } from './adaptive-rate';
 import { isTunnel, nextDropout, NO_DROPOUTS, type DropoutPolicy } from './dropouts';
-import { acceptTrip, boardTrip, carFix, carPosition, dropTrip, newCar, stepCar, type Car } from './fleet';
-import { DriverLink } from './publisher';
+import { acceptTrip, boardTrip, carFix, carPosition, dropTrip, newCar, stepCar, type Car } from './car-motion';
+import { DriverLink } from './driver-link';
 import type { RoadGraph } from '@ridetrack/shared';
 
 export interface SimulationOptions {

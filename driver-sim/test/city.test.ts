@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { distanceM, seededRng, writeOsmPbf, type LatLng, type RoadGraph } from '@ridetrack/shared';
-import { carPosition, newCar, stepCar } from '../src/fleet';
+import { carPosition, newCar, stepCar } from '../src/car-motion';
 import { loadCityFile } from '../src/roads/city-file';
 
 /**

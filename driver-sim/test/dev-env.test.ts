@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devEnvFrom } from '@ridetrack/shared';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { until } from '../../infra/test/until';
+import { type BrokerProcess, startBrokerProcess, until } from '@ridetrack/testkit';
 
 /** `npm run sim` beside `npm start`: the dev broker's address and secret come from its dev env file. */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -4,8 +4,7 @@ import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { NO_DEV_ENV } from '../../infra/test/sim-process';
+import { type BrokerProcess, NO_DEV_ENV, startBrokerProcess } from '@ridetrack/testkit';
 
 /** The simulator against a real broker that refuses it, and with a secret no broker would take. */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -9,10 +9,14 @@ import { SignJWT } from 'jose';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeLocation } from '@ridetrack/shared';
-import { launchChromium } from '../../infra/test/browser';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { ARTIFACTS, NO_DEV_ENV } from '../../infra/test/sim-process';
-import { until } from '../../infra/test/until';
+import {
+  ARTIFACTS,
+  type BrokerProcess,
+  launchChromium,
+  NO_DEV_ENV,
+  startBrokerProcess,
+  until,
+} from '@ridetrack/testkit';
 
 /**
  * `npm run sim -- --report run.html` against the real broker: the JSON holds what was measured

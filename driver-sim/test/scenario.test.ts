@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { until } from '../../infra/test/until';
+import { type BrokerProcess, startBrokerProcess, until } from '@ridetrack/testkit';
 
 /** The driver-sim command playing a scenario file against the real broker process. */
 const SIM = join(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');

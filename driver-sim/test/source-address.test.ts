@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { DriverLink } from '../src/publisher';
+import { DriverLink } from '../src/driver-link';
 import { seededRng } from '@ridetrack/shared';
 
 describe('--source-ips', () => {

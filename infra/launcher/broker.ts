@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BROKER_NODE_FLAGS } from '../test/broker-process';
+import { BROKER_NODE_FLAGS } from '../testkit/src/process-settings';
 import type { Children } from './children';
 
 /** A JSON log line of the broker's (pino), or null. */

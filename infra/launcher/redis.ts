@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { INDEX_REDIS_SETTINGS, freePort } from '../test/redis-server';
+import { freePort } from '../testkit/src/ports';
+import { INDEX_REDIS_SETTINGS } from '../testkit/src/process-settings';
 import type { Children } from './children';
 
 export interface SessionRedis {

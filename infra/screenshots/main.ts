@@ -13,8 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { devEnvFrom } from '@ridetrack/shared';
-import { launchChromium } from '../test/browser';
-import { until } from '../test/until';
+import { launchChromium, until } from '@ridetrack/testkit';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = process.env['SCREENSHOTS_DIR'] ?? join(ROOT, 'docs', 'images');
@@ -93,7 +92,10 @@ async function main(): Promise<number> {
   let browser: Browser | null = null;
   try {
     const envFile = join(dir, 'dev.env');
-    await until(() => existsSync(envFile) || launcher.exitCode !== null, 'npm start', 120_000, 200);
+    await until(() => existsSync(envFile) || launcher.exitCode !== null, 'npm start', {
+      timeoutMs: 120_000,
+      everyMs: 200,
+    });
     if (launcher.exitCode !== null) throw new Error('npm start stopped; see its message above');
     const base = devEnvFrom(parseEnv(readFileSync(envFile, 'utf8'))).httpUrl ?? '';
     await until(
@@ -102,8 +104,7 @@ async function main(): Promise<number> {
         return (health.driversOnline ?? 0) >= DRIVERS;
       },
       `${DRIVERS} drivers online`,
-      60_000,
-      250,
+      { timeoutMs: 60_000, everyMs: 250 },
     );
     browser = await launchChromium();
     await rider(browser, base, PHONE, 'rider-phone');

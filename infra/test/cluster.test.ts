@@ -1,10 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLocation, decodeStatus, FLEET_LOCATIONS, locationTopic, statusTopic } from '@ridetrack/shared';
-import type { BrokerProcess } from './broker-process';
-import { ClusterKit, fixPayload, healthOf, tcpUrl, wsUrl } from './cluster-kit';
-import { startRedis, type TestRedis } from './redis-server';
-import { startSimProcess } from './sim-process';
+import {
+  type BrokerProcess,
+  ClusterKit,
+  healthOf,
+  packetOf,
+  startRedis,
+  startSimProcess,
+  tcpUrl,
+  type TestRedis,
+  until,
+  wsUrl,
+} from '@ridetrack/testkit';
 
 /**
  * Several broker nodes on one Redis, as real processes on loopback: routing across nodes, the same
@@ -39,15 +47,6 @@ async function retainedOn(n: BrokerProcess, driverId: string): Promise<{ seq: nu
   await done;
   await client.endAsync();
   return { seq: got.seq ?? -1, online: got.online ?? false };
-}
-
-async function until(probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const start = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return Date.now() - start;
 }
 
 beforeAll(async () => {
@@ -85,7 +84,7 @@ describe('three broker nodes on one Redis', () => {
     });
     await rider.subscribeAsync([locationTopic('drv-x'), statusTopic('drv-x')]);
     const driver = await connect(tcp(a), 'drv-x', { role: 'driver', sub: 'drv-x' });
-    for (let seq = 1; seq <= 50; seq++) await driver.publishAsync(locationTopic('drv-x'), fixPayload(seq), { qos: 1 });
+    for (let seq = 1; seq <= 50; seq++) await driver.publishAsync(locationTopic('drv-x'), packetOf(seq), { qos: 1 });
     await all;
     expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   });
@@ -95,10 +94,14 @@ describe('three broker nodes on one Redis', () => {
       // Retained copies are written within tens of milliseconds of the publish: wait for them to agree.
       const expected = { seq: 50, online: true };
       let answers: { seq: number; online: boolean }[] = [];
-      await until(async () => {
-        answers = await Promise.all(nodes.map((n) => retainedOn(n, 'drv-x')));
-        return answers.every((a) => a.seq === expected.seq && a.online === expected.online);
-      }, 10_000).catch(() => undefined);
+      await until(
+        async () => {
+          answers = await Promise.all(nodes.map((n) => retainedOn(n, 'drv-x')));
+          return answers.every((a) => a.seq === expected.seq && a.online === expected.online);
+        },
+        'every node to agree',
+        10_000,
+      ).catch(() => undefined);
       expect(answers).toEqual([expected, expected, expected]);
     } finally {
       await kit.closeClients();
@@ -119,7 +122,7 @@ describe('a node killed under a running fleet', () => {
       );
       try {
         const online = async () => (await Promise.all(nodes.map(health))).reduce((n, h) => n + h.driversOnline, 0);
-        await until(async () => (await online()) === DRIVERS, 30_000);
+        await until(async () => (await online()) === DRIVERS, 'every driver online', 30_000);
         const onA = (await health(a)).driversOnline;
         expect(onA).toBeGreaterThan(0); // the sim spreads drivers over the three nodes
 
@@ -131,11 +134,13 @@ describe('a node killed under a running fleet', () => {
         const killedAt = Date.now();
         await a.stop('SIGKILL');
         const remaining = async () => (await health(b)).driversOnline + (await health(c)).driversOnline;
-        const recoveredMs = await until(async () => (await remaining()) === DRIVERS, 15_000);
+        await until(async () => (await remaining()) === DRIVERS, 'every driver back on B and C', 15_000);
+        const recoveredMs = Date.now() - killedAt;
         expect(recoveredMs).toBeLessThan(10_000);
         // Every driver, wherever it went, reaches the operator on node C after the kill.
         await until(
-          () => Promise.resolve([...heardAfter.values()].filter((t) => t > killedAt + recoveredMs).length === DRIVERS),
+          () => [...heardAfter.values()].filter((t) => t > killedAt + recoveredMs).length === DRIVERS,
+          'every driver heard by the operator on C',
           15_000,
         );
 

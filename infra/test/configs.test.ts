@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { startRedis } from './redis-server';
+import { startRedis } from '@ridetrack/testkit';
 
 const INFRA = join(dirname(fileURLToPath(import.meta.url)), '..');
 

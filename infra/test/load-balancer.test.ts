@@ -1,70 +1,46 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { connect as netConnect } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLocation, locationTopic } from '@ridetrack/shared';
-import type { BrokerProcess } from './broker-process';
-import { ClusterKit, fixPayload, healthOf } from './cluster-kit';
-import { freePort, startRedis, type TestRedis } from './redis-server';
+import {
+  type BrokerProcess,
+  ClusterKit,
+  type HaproxyProcess,
+  healthOf,
+  packetOf,
+  startHaproxy,
+  startRedis,
+  type TestRedis,
+} from '@ridetrack/testkit';
 
 /**
  * infra/haproxy/haproxy.cfg, unchanged, in front of three broker nodes on one Redis: clients know
  * only the load balancer's two ports, and a client whose node dies reconnects through it.
  */
-const CONFIG = join(dirname(fileURLToPath(import.meta.url)), '../haproxy/haproxy.cfg');
 const kit = new ClusterKit();
 let redis: TestRedis;
 let nodes: BrokerProcess[] = [];
-let haproxy: ChildProcess;
+let haproxy: HaproxyProcess;
 let lb: { mqtt: number; http: number };
-let env: Record<string, string>;
 const connect = kit.connect.bind(kit);
-
-async function listening(port: number): Promise<void> {
-  for (;;) {
-    const socket = netConnect({ port, host: '127.0.0.1' });
-    const ok = await new Promise<boolean>((resolve) => {
-      socket.once('connect', () => resolve(true));
-      socket.once('error', () => resolve(false));
-    });
-    socket.destroy();
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   redis = await startRedis();
   nodes = await kit.startNodes(redis, ['lb-a', 'lb-b', 'lb-c']);
-  lb = { mqtt: await freePort(), http: await freePort() };
-  env = {
-    RT_LB_BIND: '127.0.0.1',
-    RT_LB_MQTT_PORT: String(lb.mqtt),
-    RT_LB_HTTP_PORT: String(lb.http),
-    ...Object.fromEntries(
-      nodes.flatMap((n, i) => [
-        [`RT_NODE${i + 1}_MQTT`, `127.0.0.1:${n.mqttPort}`],
-        [`RT_NODE${i + 1}_HTTP`, `127.0.0.1:${n.httpPort}`],
-      ]),
-    ),
-  };
-  haproxy = spawn('haproxy', ['-db', '-f', CONFIG], { env: { ...process.env, ...env }, stdio: 'ignore' });
-  await Promise.all([listening(lb.mqtt), listening(lb.http)]);
+  haproxy = await startHaproxy(nodes);
+  lb = { mqtt: haproxy.mqttPort, http: haproxy.httpPort };
 }, 60_000);
 
 afterAll(async () => {
   await kit.closeClients(true);
-  haproxy.kill();
+  await haproxy.stop();
   await Promise.all(nodes.map((n) => n.stop()));
   await redis.stop();
 });
 
 describe('the load balancer config in infra/haproxy', () => {
   it('is valid for haproxy -c', () => {
-    const check = spawnSync('haproxy', ['-c', '-f', CONFIG], { env: { ...process.env, ...env }, encoding: 'utf8' });
-    expect(check.status, check.stdout + check.stderr).toBe(0);
+    const check = haproxy.check();
+    expect(check.status, check.output).toBe(0);
   });
 
   it(
@@ -87,7 +63,7 @@ describe('the load balancer config in infra/haproxy', () => {
         });
       });
       const driver = await connect(`mqtt://127.0.0.1:${lb.mqtt}`, 'lb-drv', { role: 'driver', sub: 'lb-drv' });
-      await driver.publishAsync(locationTopic('lb-drv'), fixPayload(1), { qos: 1 });
+      await driver.publishAsync(locationTopic('lb-drv'), packetOf(1), { qos: 1 });
       expect(await got).toBe(1);
       await kit.closeClients();
     },
@@ -119,7 +95,7 @@ describe('the load balancer config in infra/haproxy', () => {
       await opened; // the stream is open (its first bytes arrived through HAProxy)
       const driver = await connect(`mqtt://127.0.0.1:${lb.mqtt}`, 'lb-drv-s', { role: 'driver', sub: 'lb-drv-s' });
       for (let seq = 1; !chunks.join('').includes('event: location'); seq++) {
-        await driver.publishAsync(locationTopic('lb-drv-s'), fixPayload(seq), { qos: 1 });
+        await driver.publishAsync(locationTopic('lb-drv-s'), packetOf(seq), { qos: 1 });
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(chunks.join('')).toMatch(/id: \d+\.\d+\nevent: location\ndata: \{/);
@@ -141,7 +117,7 @@ describe('the load balancer config in infra/haproxy', () => {
     for (let attempt = 0; ; attempt++) {
       try {
         const again = await connect(`mqtt://127.0.0.1:${lb.mqtt}`, 'lb-drv-2', { role: 'driver', sub: 'lb-drv-2' });
-        await again.publishAsync(locationTopic('lb-drv-2'), fixPayload(2), { qos: 1 });
+        await again.publishAsync(locationTopic('lb-drv-2'), packetOf(2), { qos: 1 });
         break;
       } catch (err) {
         if (attempt > 20) throw err;

@@ -4,10 +4,7 @@ import { once } from 'node:events';
 import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeLocation, locationTopic } from '@ridetrack/shared';
-import './provided-context';
-import { startBrokerProcess, type BrokerProcess } from './broker-process';
-import { ClusterKit, fixPayload, tcpUrl } from './cluster-kit';
-import { until } from './until';
+import { type BrokerProcess, ClusterKit, packetOf, startBrokerProcess, tcpUrl, until } from '@ridetrack/testkit';
 
 /**
  * BROKER_PROCESSES: one command starts several broker processes on one machine (Node's cluster
@@ -70,7 +67,7 @@ describe('several broker processes started by one command', () => {
 
     const ids = Array.from({ length: 9 }, (_, i) => `mp-${i}`);
     const drivers = await Promise.all(ids.map((id) => kit.connect(tcpUrl(broker), id, { role: 'driver', sub: id })));
-    await Promise.all(drivers.map((d, i) => d.publishAsync(locationTopic(ids[i] ?? ''), fixPayload(1), { qos: 1 })));
+    await Promise.all(drivers.map((d, i) => d.publishAsync(locationTopic(ids[i] ?? ''), packetOf(1), { qos: 1 })));
     // Which node holds each driver: the connection registry says (in Redis, so any worker answers).
     const nodes = await Promise.all(
       ids.map(async (id) => {
@@ -105,9 +102,7 @@ describe('several broker processes started by one command', () => {
     // Ten rounds, every driver at once: a worker's fixes for different drivers travel on channels
     // of different shards and may overtake each other on the way; every one must arrive.
     for (let seq = 2; seq <= 11; seq++)
-      await Promise.all(
-        drivers.map((d, i) => d.publishAsync(locationTopic(ids[i] ?? ''), fixPayload(seq), { qos: 1 })),
-      );
+      await Promise.all(drivers.map((d, i) => d.publishAsync(locationTopic(ids[i] ?? ''), packetOf(seq), { qos: 1 })));
     const every = Array.from({ length: 10 }, (_, i) => i + 2);
     await until(
       () => ids.every((id) => (got.get(locationTopic(id))?.length ?? 0) >= every.length),

@@ -2,11 +2,16 @@ import { cellToParent, latLngToCell } from 'h3-js';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLocation, encodeLocation, locationTopic, statusTopic, type LocationFix } from '@ridetrack/shared';
-import type { BrokerProcess } from './broker-process';
-import { ClusterKit, metricOf, tcpUrl } from './cluster-kit';
-import { startRedisCluster, type TestRedisCluster } from './redis-cluster';
-import { openEvents } from './sse';
-import { until } from './until';
+import {
+  type BrokerProcess,
+  ClusterKit,
+  metricOf,
+  openEvents,
+  startRedisCluster,
+  tcpUrl,
+  type TestRedisCluster,
+  until,
+} from '@ridetrack/testkit';
 
 /**
  * Broker nodes on a Redis Cluster of three primaries and three replicas, as real processes on
@@ -274,8 +279,7 @@ describe('four broker nodes on a Redis Cluster', () => {
             return seen.every((s) => s === d.acked);
           },
           `the last acknowledged fix of ${d.id} on every node`,
-          30_000,
-          200,
+          { timeoutMs: 30_000, everyMs: 200 },
         );
       }
       const token = await kit.token({ role: 'operator', sub: 'ops' });
@@ -288,8 +292,7 @@ describe('four broker nodes on a Redis Cluster', () => {
             return res.ok && ((await res.json()) as { seq: number }).seq === d.acked;
           },
           `the geo-index holds the last acknowledged fix of ${d.id}`,
-          30_000,
-          200,
+          { timeoutMs: 30_000, everyMs: 200 },
         );
       }
     },

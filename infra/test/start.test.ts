@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeLocation } from '@ridetrack/shared';
-import { until } from './until';
+import { until } from '@ridetrack/testkit';
 
 /**
  * `npm start` as a person runs it: what it prints, the dev env file it leaves for the shell, the

@@ -8,9 +8,7 @@ import { parseEnv } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLocation, devEnvFrom, type LocationFix } from '@ridetrack/shared';
-import { startBrokerProcess, type BrokerProcess } from './broker-process';
-import { startSimProcess } from './sim-process';
-import { until } from './until';
+import { type BrokerProcess, startBrokerProcess, startSimProcess, until } from '@ridetrack/testkit';
 
 /**
  * `npm run watch` against the real broker and simulator, with the dev env file npm start leaves:

@@ -10,9 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page, Response } from 'playwright-core';
-import { launchChromium } from '../../infra/test/browser';
-import { startBrokerProcess } from '../../infra/test/broker-process';
-import { startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
+import { launchChromium, startBrokerProcess, startSimProcess, WEB_DIR } from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
 
 const FLEET = Number(process.env['BENCH_FLEET'] ?? 5000);

@@ -26,9 +26,7 @@ import {
   type LocationFix,
   type RiderTrip,
 } from '@ridetrack/shared';
-import { launchChromium } from '../../infra/test/browser';
-import { startBrokerProcess } from '../../infra/test/broker-process';
-import { startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
+import { launchChromium, startBrokerProcess, startSimProcess, WEB_DIR } from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
 import { glidePosition, glideTo, type Glide } from '../src/markers';
 import { addFix, drawnAt, startMotion, step, type Motion } from '../src/ride/motion';

@@ -6,9 +6,14 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distanceM, importCity, PALETTE, type City } from '@ridetrack/shared';
 import { distanceToRoad, insideRing, pixelsAt, toLngLat } from './basemap-helpers';
-import { launchChromium } from '../../infra/test/browser';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { ARTIFACTS, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
+import {
+  ARTIFACTS,
+  type BrokerProcess,
+  launchChromium,
+  startBrokerProcess,
+  startSimProcess,
+  WEB_DIR,
+} from '@ridetrack/testkit';
 
 /**
  * The offline basemap as a person sees it, in Debian's Chromium against the real broker and

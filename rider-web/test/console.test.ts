@@ -2,11 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TRIP_STATES, type TraceRow } from '@ridetrack/shared';
-import { launchChromium } from '../../infra/test/browser';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { ARTIFACTS, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
+import {
+  ARTIFACTS,
+  type BrokerProcess,
+  launchChromium,
+  startBrokerProcess,
+  startSimProcess,
+  until,
+  WEB_DIR,
+} from '@ridetrack/testkit';
 import { hexWidthM, maxHexPx, metresPerPixel } from '../src/fleet/density';
 import { CATEGORIES } from '../src/fleet/fleet-model';
 import { POINT_COLOURS } from '../src/fleet/points';
@@ -27,6 +33,7 @@ let base: string;
 let operator: string;
 /** A trip requested at the start, so that its trace has grown by the time it is replayed. */
 let trip: { id: string; driverId: string };
+/** What the pages a test opened logged as errors; checked, and emptied, after each test. */
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
@@ -54,6 +61,12 @@ beforeAll(async () => {
   trip = ((await ride.json()) as { trip: { id: string; driverId: string } }).trip;
   browser = await launchChromium();
 }, 90_000);
+
+// Each test answers for the pages it opened: a test run alone checks its own pages' errors, and
+// no test passes or fails for what another one did.
+afterEach(() => {
+  expect(pageErrors.splice(0)).toEqual([]);
+});
 
 afterAll(async () => {
   await browser.close();
@@ -86,14 +99,6 @@ async function open(path: string, viewport = { width: 1280, height: 900 }): Prom
   return { page, refused };
 }
 
-/** Polls until `check` holds, or fails naming what it waited for. */
-async function until(what: string, check: () => Promise<boolean>, tries = 150): Promise<void> {
-  for (let i = 0; !(await check()); i++) {
-    if (i >= tries) throw new Error(`never: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const density = (page: Page): Promise<Record<string, string | undefined>> =>
   page.evaluate(() => Object.fromEntries(Object.entries((document.getElementById('density') as HTMLElement).dataset)));
 
@@ -124,11 +129,15 @@ describe('operator console', () => {
         return out;
       };
       let seen: unknown;
-      await until('the page’s counts by state equal the API’s', async () => {
-        const [mine, theirs] = await Promise.all([pageCounts(), apiCounts()]);
-        seen = { mine, theirs };
-        return TRIP_STATES.every((s) => mine[s] === theirs[s]) && mine['offline'] === 0;
-      }).catch((err: unknown) => {
+      await until(
+        async () => {
+          const [mine, theirs] = await Promise.all([pageCounts(), apiCounts()]);
+          seen = { mine, theirs };
+          return TRIP_STATES.every((s) => mine[s] === theirs[s]) && mine['offline'] === 0;
+        },
+        'the page’s counts by state equal the API’s',
+        { timeoutMs: 30_000, everyMs: 200 },
+      ).catch((err: unknown) => {
         throw new Error(`${String(err)}: ${JSON.stringify(seen)}`);
       });
       const counts = await pageCounts();
@@ -137,15 +146,19 @@ describe('operator console', () => {
 
       // The density: the same total, hexagons and top count as the API gives for the page's request.
       let cells: { total: number; cells: { count: number }[] } = { total: -1, cells: [] };
-      await until('the page’s density equals the API’s', async () => {
-        const d = await density(page);
-        if (d['state'] !== 'shown') return false;
-        cells = await api(`/api/cells?bbox=${d['bbox']}&res=${d['res']}`);
-        const note = (await page.textContent('#hexcount')) ?? '';
-        return (
-          Number(d['total']) === cells.total && note === `${cells.total} drivers in ${cells.cells.length} hexagons`
-        );
-      });
+      await until(
+        async () => {
+          const d = await density(page);
+          if (d['state'] !== 'shown') return false;
+          cells = await api(`/api/cells?bbox=${d['bbox']}&res=${d['res']}`);
+          const note = (await page.textContent('#hexcount')) ?? '';
+          return (
+            Number(d['total']) === cells.total && note === `${cells.total} drivers in ${cells.cells.length} hexagons`
+          );
+        },
+        'the page’s density equals the API’s',
+        { timeoutMs: 30_000, everyMs: 200 },
+      );
       expect(cells.total).toBe(DRIVERS);
       const max = Math.max(...cells.cells.map((c) => c.count));
       expect(Number((await density(page))['max'])).toBe(max);
@@ -173,11 +186,15 @@ describe('operator console', () => {
       // A filter hides its drivers from the map.
       await page.click('#states .state[data-category="available"]');
       await until(
-        'available drivers hidden',
         async () => (await mapPixels(page, [POINT_COLOURS.available])).count === 0,
+        'available drivers hidden',
+        { timeoutMs: 30_000, everyMs: 200 },
       );
       await page.click('#states .state[data-category="available"]');
-      await until('available drivers back', async () => (await mapPixels(page, [POINT_COLOURS.available])).count > 0);
+      await until(async () => (await mapPixels(page, [POINT_COLOURS.available])).count > 0, 'available drivers back', {
+        timeoutMs: 30_000,
+        everyMs: 200,
+      });
     } finally {
       sim.process.kill('SIGCONT');
     }
@@ -251,26 +268,30 @@ describe('operator console', () => {
     const first = Number(await page.getAttribute('#driver', 'data-seq'));
     // The panel and the ring around the driver keep up with the API's idea of where it is.
     let last = '';
-    await until('the panel shows a newer fix of the driver, where the API says it is', async () => {
-      const state = await api<{ seq: number; lat: number; lng: number }>(`/api/drivers/${id}`);
-      const shown = await page.evaluate(
-        ({ lat, lng }) => {
-          const map = (window as unknown as { fleetMap: { project(p: [number, number]): { x: number; y: number } } })
-            .fleetMap;
-          const p = map.project([lng, lat]);
-          const m = (document.getElementById('map') as HTMLElement).getBoundingClientRect();
-          const r = (document.querySelector('.ring.selected') as HTMLElement).getBoundingClientRect();
-          return {
-            seq: Number((document.getElementById('driver') as HTMLElement).dataset['seq']),
-            dx: r.left + r.width / 2 - (p.x + m.left),
-            dy: r.top + r.height / 2 - (p.y + m.top),
-          };
-        },
-        { lat: state.lat, lng: state.lng },
-      );
-      last = JSON.stringify({ api: state.seq, ...shown, first });
-      return state.seq > first && shown.seq === state.seq && Math.hypot(shown.dx, shown.dy) < 3;
-    }).catch((err: unknown) => {
+    await until(
+      async () => {
+        const state = await api<{ seq: number; lat: number; lng: number }>(`/api/drivers/${id}`);
+        const shown = await page.evaluate(
+          ({ lat, lng }) => {
+            const map = (window as unknown as { fleetMap: { project(p: [number, number]): { x: number; y: number } } })
+              .fleetMap;
+            const p = map.project([lng, lat]);
+            const m = (document.getElementById('map') as HTMLElement).getBoundingClientRect();
+            const r = (document.querySelector('.ring.selected') as HTMLElement).getBoundingClientRect();
+            return {
+              seq: Number((document.getElementById('driver') as HTMLElement).dataset['seq']),
+              dx: r.left + r.width / 2 - (p.x + m.left),
+              dy: r.top + r.height / 2 - (p.y + m.top),
+            };
+          },
+          { lat: state.lat, lng: state.lng },
+        );
+        last = JSON.stringify({ api: state.seq, ...shown, first });
+        return state.seq > first && shown.seq === state.seq && Math.hypot(shown.dx, shown.dy) < 3;
+      },
+      'the panel shows a newer fix of the driver, where the API says it is',
+      { timeoutMs: 30_000, everyMs: 200 },
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}: ${last}`);
     });
     expect(await page.textContent('#driver .vitals')).toMatch(/km\/h/);
@@ -286,12 +307,12 @@ describe('operator console', () => {
   it('replays a trip at 10x, drawing the recorded track', { timeout: 120_000 }, async () => {
     let rows: TraceRow[] = [];
     await until(
-      'the trip’s trace has grown',
       async () => {
         rows = (await api<{ rows: TraceRow[] }>(`/api/trips/${trip.id}/trace`)).rows;
         return rows.length >= 6 && (rows.at(-1)?.[1] ?? 0) - (rows[0]?.[1] ?? 0) >= 20_000;
       },
-      400,
+      'the trip’s trace has grown',
+      { timeoutMs: 30_000, everyMs: 200 },
     );
     const { page, refused } = await open('/fleet');
     await page.fill('#search', trip.id);
@@ -355,7 +376,10 @@ describe('operator console', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'console-replay.png') });
     // Closing the replay brings the fleet back.
     await page.click('#replay .icon-button');
-    await until('the fleet is drawn again', async () => (await mapPixels(page)).count > 0);
+    await until(async () => (await mapPixels(page)).count > 0, 'the fleet is drawn again', {
+      timeoutMs: 30_000,
+      everyMs: 200,
+    });
     expect(refused).toEqual([]);
     await page.close();
   });
@@ -452,7 +476,10 @@ describe('operator console', () => {
         return viewRegions(b, 5, 64);
       };
       // The stream it holds names exactly the regions of its view.
-      await until('the stream follows the view', async () => asked.at(-1) === (await viewNow())?.join(','));
+      await until(async () => asked.at(-1) === (await viewNow())?.join(','), 'the stream follows the view', {
+        timeoutMs: 30_000,
+        everyMs: 200,
+      });
       expect(asked.at(-1)?.split(',').length).toBeGreaterThan(0);
 
       // Zoomed out to a whole country: too many regions to stream, so none; the fleet is density.
@@ -460,11 +487,15 @@ describe('operator console', () => {
         (window as unknown as { fleetMap: { jumpTo(o: object): void } }).fleetMap.jumpTo({ zoom: 6 }),
       );
       await until(
-        'a wide view',
         async () => (await page.evaluate(() => document.getElementById('app')?.dataset['regions'])) === 'wide',
+        'a wide view',
+        { timeoutMs: 30_000, everyMs: 200 },
       );
-      await until('no regions asked', () => Promise.resolve(asked.at(-1) === ''));
-      await until('no driver listed', async () => (await page.textContent('#known')) === '0');
+      await until(() => Promise.resolve(asked.at(-1) === ''), 'no regions asked', { timeoutMs: 30_000, everyMs: 200 });
+      await until(async () => (await page.textContent('#known')) === '0', 'no driver listed', {
+        timeoutMs: 30_000,
+        everyMs: 200,
+      });
       expect(await page.isVisible('#scope')).toBe(true);
       expect(await page.textContent('#scope')).toMatch(/Zoom in to see each driver/);
 
@@ -482,8 +513,4 @@ describe('operator console', () => {
       await page.close();
     },
   );
-
-  it('logged no errors in the page', () => {
-    expect(pageErrors).toEqual([]);
-  });
 });

@@ -3,9 +3,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../infra/test/browser';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { ARTIFACTS, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
+import {
+  ARTIFACTS,
+  type BrokerProcess,
+  launchChromium,
+  startBrokerProcess,
+  startSimProcess,
+  WEB_DIR,
+} from '@ridetrack/testkit';
 
 /**
  * The pages in Debian's Chromium (playwright-core), against the real broker and simulator processes
@@ -17,7 +22,6 @@ let broker: BrokerProcess;
 let sim: ReturnType<typeof startSimProcess>;
 let browser: Browser;
 let base: string;
-const consoleErrors: string[] = [];
 
 const brokerEnv = (ports?: { mqtt: number; http: number }) => ({
   AUTH_MODE: 'dev',
@@ -43,25 +47,27 @@ afterAll(async () => {
   await broker.stop();
 });
 
+/** A page and what it logged as errors (console errors and uncaught exceptions), its own only. */
 async function open(
   path: string,
   viewport = { width: 412, height: 860 },
   before?: (page: Page) => Promise<void>,
-): Promise<Page> {
-  // Service workers off: page.route must see every request (a worker's own fetches bypass it).
-  // A phone screen unless said otherwise; service workers off, so page.route sees every request.
+): Promise<{ page: Page; errors: string[] }> {
+  // A phone screen unless said otherwise; service workers off, so page.route sees every request
+  // (a worker's own fetches bypass it).
   const page = await browser.newPage({ viewport, serviceWorkers: 'block' });
+  const errors: string[] = [];
   page.on('console', (m) => {
-    // Chromium itself logs a refused WebSocket while the broker is down in the restart test, and
-    // the requests the fallback tests block; that is the network, not the page, which shows it.
+    // Chromium itself logs the requests the fallback tests refuse (a WebSocket closed by the
+    // "proxy", aborted streams); that is the network, not the page, which shows it.
     if (m.type() === 'error' && !/ERR_CONNECTION_REFUSED|ERR_FAILED|WebSocket/.test(m.text()))
-      consoleErrors.push(`${path}: ${m.text()}`);
+      errors.push(`${path}: ${m.text()}`);
   });
-  page.on('pageerror', (e) => consoleErrors.push(`${path}: ${e.message}`));
+  page.on('pageerror', (e) => errors.push(`${path}: ${e.message}`));
   await before?.(page);
   await page.goto(`${base}${path}`);
   await page.waitForSelector('canvas.maplibregl-canvas', { state: 'attached' });
-  return page;
+  return { page, errors };
 }
 
 async function carPosition(page: Page): Promise<string> {
@@ -118,7 +124,7 @@ describe('rider page on a network that blocks WebSocket', () => {
   ])('falls back to %s when %s, and the car moves', { timeout: 90_000 }, async (expected, _why, blockSse) => {
     await fleetOnline();
     const token = await bookRide();
-    const page = await open(`/#token=${token}`, undefined, async (p) => {
+    const { page, errors } = await open(`/#token=${token}`, undefined, async (p) => {
       // A proxy that accepts the upgrade and closes it at once, as some corporate proxies do.
       await p.routeWebSocket(/\/mqtt$/, (ws) => {
         void ws.close();
@@ -134,11 +140,31 @@ describe('rider page on a network that blocks WebSocket', () => {
     await carMoves(page);
     await page.screenshot({ path: join(ARTIFACTS, `rider-${expected}.png`) });
     await page.close();
+    expect(errors).toEqual([]);
   });
 });
 
 describe('pages', () => {
-  it('logged no console errors on any page', () => {
-    expect(consoleErrors).toEqual([]);
+  // Sets up what it checks: both pages opened here, each seen working (the car moving over the
+  // WebSocket, the fleet listed), so an empty list means "ran and logged nothing", not "never ran".
+  it('log no console errors while they work: the rider page and the operator page', { timeout: 90_000 }, async () => {
+    await fleetOnline();
+    const rider = await open(`/#token=${await bookRide()}`);
+    await rider.page.waitForSelector('[data-testid="car"]:not([hidden])');
+    await rider.page.waitForFunction(isLive, undefined, { timeout: 20_000 });
+    expect(await rider.page.textContent('#connection')).not.toMatch(/SSE|long polling/);
+    await carMoves(rider.page);
+
+    const fleet = await open('/fleet', { width: 1440, height: 900 });
+    await fleet.page.waitForFunction(
+      () => Number(document.getElementById('known')?.textContent ?? '0') > 0,
+      undefined,
+      {
+        timeout: 20_000,
+      },
+    );
+
+    await Promise.all([rider.page.close(), fleet.page.close()]);
+    expect([...rider.errors, ...fleet.errors]).toEqual([]);
   });
 });

@@ -1,4 +1,11 @@
-import '../../infra/test/provided-context';
+import {
+  ARTIFACTS,
+  type BrokerProcess,
+  launchChromium,
+  startBrokerProcess,
+  startSimProcess,
+  WEB_DIR,
+} from '@ridetrack/testkit';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,9 +22,6 @@ import {
   type LocationFix,
   type RiderTrip,
 } from '@ridetrack/shared';
-import { launchChromium } from '../../infra/test/browser';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { ARTIFACTS, startSimProcess, WEB_DIR } from '../../infra/test/sim-process';
 
 /**
  * The rider's pickup screen in Debian's Chromium, against the real broker (its trips in Redis, so

@@ -4,8 +4,7 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBrokerProcess, type BrokerProcess } from '../../infra/test/broker-process';
-import { WEB_DIR } from '../../infra/test/sim-process';
+import { type BrokerProcess, startBrokerProcess, WEB_DIR } from '@ridetrack/testkit';
 
 /**
  * How the broker serves the built pages and the basemap's label glyphs: compressed when the

@@ -63,9 +63,9 @@ export {
   type LiveEndReason,
   type LivePoll,
   type LiveSnapshot,
-} from './live';
+} from './live-api';
 export { backoffMs } from './backoff';
-export { fleetRow, parseFleetRow, type FleetDriver, type FleetRow } from './fleet';
+export { fleetRow, parseFleetRow, type FleetDriver, type FleetRow } from './fleet-rows';
 export { gaussian, seededRng, type Rng } from './rng';
 export { connackText, isCredentialRefusal } from './connack';
 export { DEV_ENV_VARS, devEnvFrom, formatDevEnv, shellQuote, type DevEnv } from './dev-env';

@@ -3,7 +3,7 @@ import { cellToLatLng, cellToParent, getRes0Cells, cellToChildren, latLngToCell 
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectTo, redisTargets } from '../../test/stores';
-import { until } from '../../../infra/test/until';
+import { until } from '@ridetrack/testkit';
 import { Janitor, regionOwner } from './janitor';
 import { RedisGeoIndex } from './redis-index';
 import { RedisJanitorLeases } from './redis-leases';
@@ -106,12 +106,10 @@ describe.each(redisTargets())('janitors of four nodes on one index (%s)', (_name
     // Node c dies (its janitor stops): once its heartbeat and leases have run out, the other three
     // sweep every region, its own included, still once each.
     const alive = nodes.filter((n) => n.nodeId !== 'jan-c');
-    await until(
-      async () => (await pass(alive)) === regions.length && !sweeps.has('jan-c'),
-      'regions taken over',
-      10_000,
-      INTERVAL_MS,
-    );
+    await until(async () => (await pass(alive)) === regions.length && !sweeps.has('jan-c'), 'regions taken over', {
+      timeoutMs: 10_000,
+      everyMs: INTERVAL_MS,
+    });
     expect([...sweeps.values()].reduce((a, b) => a + b, 0)).toBe(regions.length);
 
     // The drivers go stale: the janitors remove them, and the regions leave the list.
@@ -121,8 +119,7 @@ describe.each(redisTargets())('janitors of four nodes on one index (%s)', (_name
         return (await first.index.regions()).length === 0;
       },
       'stale drivers swept',
-      10_000,
-      INTERVAL_MS,
+      { timeoutMs: 10_000, everyMs: INTERVAL_MS },
     );
   });
 });

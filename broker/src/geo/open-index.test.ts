@@ -1,4 +1,4 @@
-import '../../../infra/test/provided-context';
+import type {} from '@ridetrack/testkit';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';

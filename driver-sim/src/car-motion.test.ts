@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distanceM, type LatLng, backoffMs, seededRng } from '@ridetrack/shared';
 import { DEFAULT_RATE, shouldPublish } from './adaptive-rate';
-import { acceptTrip, boardTrip, carFix, carPosition, dropTrip, newCar, stepCar, type Car } from './fleet';
+import { acceptTrip, boardTrip, carFix, carPosition, dropTrip, newCar, stepCar, type Car } from './car-motion';
 import { builtInCity } from './roads/city';
 import type { RoadGraph } from '@ridetrack/shared';
 

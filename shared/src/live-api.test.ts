@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cursorOf, fixesAfter, fixFromJson, parseCursor } from './live';
+import { cursorOf, fixesAfter, fixFromJson, parseCursor } from './live-api';
 import type { LocationFix } from './location';
 
 const fix = (seq: number, timestampMs: number): LocationFix => ({

@@ -1,17 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/**
- * Node's flags for the broker wherever it is started as a process (also in the Dockerfile, the
- * systemd unit, the Procfile and the broker's `npm start`): a 64 MB young generation, which V8 only
- * takes at start; see broker/README.md, "Run".
- */
-export const BROKER_NODE_FLAGS = ['--max-semi-space-size=64'];
+import { BROKER_NODE_FLAGS } from './process-settings';
+import { REPO_ROOT as ROOT } from './repo-root';
 
 /** The broker as its own process (`npm run broker`), for tests of the apps that talk to it. */
 export interface BrokerProcess {

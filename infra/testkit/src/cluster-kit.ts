@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
-import { encodeLocation, type LocationFix } from '@ridetrack/shared';
 import { startBrokerProcess, type BrokerProcess } from './broker-process';
 import type { TestRedis } from './redis-server';
+import { signToken } from './tokens';
 
 /**
  * What the multi-node tests share: one JWT secret for every node and its tokens, MQTT clients that
@@ -14,11 +13,7 @@ export class ClusterKit {
   readonly clients: MqttClient[] = [];
 
   token(claims: Record<string, unknown>): Promise<string> {
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(new TextEncoder().encode(this.secret));
+    return signToken(this.secret, claims);
   }
 
   /** An mqtt.js client that does not reconnect, with a token for `claims`. */
@@ -75,20 +70,4 @@ export async function healthOf(n: BrokerProcess): Promise<{ driversOnline: numbe
     driversOnline: number;
     connections: number;
   };
-}
-
-/** A v1 location packet with this sequence number, stamped now, a few metres further each time. */
-export function fixPayload(seq: number): Buffer {
-  const fix: LocationFix = {
-    seq,
-    timestampMs: Date.now(),
-    lat: 39.29 + seq * 1e-5,
-    lng: -76.61,
-    headingDeg: 90,
-    speedMps: 10,
-    accuracyM: 5,
-    tripState: 'available',
-    simulated: true,
-  };
-  return Buffer.from(encodeLocation(fix));
 }

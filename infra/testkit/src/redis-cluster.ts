@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { freePort, INDEX_REDIS_SETTINGS, startRedis, type TestRedis } from './redis-server';
+import { freePort } from './ports';
+import { INDEX_REDIS_SETTINGS } from './process-settings';
+import { startRedis, type TestRedis } from './redis-server';
 
 /**
  * A throwaway Redis Cluster on loopback for tests and benchmarks: Debian's redis-server in cluster

@@ -1,16 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-/**
- * The setting of infra/redis/redis.conf that the geo-index's speed and memory depend on (see
- * there), for the Redis servers that `npm start` and the benches start without that file. By its
- * older name, which Redis 6 knows and Redis 7 takes for `hash-max-listpack-value`.
- */
-export const INDEX_REDIS_SETTINGS: readonly string[] = ['--hash-max-ziplist-value', '160'];
+import { freePort } from './ports';
 
 /** A throwaway redis-server on a free loopback port, with no persistence, for tests and benchmarks. */
 export interface TestRedis {
@@ -20,14 +13,6 @@ export interface TestRedis {
   /** Runs one command with redis-cli; resolves with its output, trimmed. */
   command(args: string[]): Promise<string>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT as ROOT } from './repo-root';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const SIM = join(ROOT, 'driver-sim/src/main.ts');
 /** A folder with no dev env file in it. */
 export const NO_DEV_ENV = join(tmpdir(), 'ridetrack-no-dev-env');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fleetRow, parseFleetRow } from './fleet';
+import { fleetRow, parseFleetRow } from './fleet-rows';
 import type { LocationFix } from './location';
 
 const fix: LocationFix = {
