@@ -86,7 +86,7 @@ describe('movement', () => {
     const car = newCar('drv-trip', city, rng);
     const pickup = city.nodes[10] as LatLng;
     const dropoff = city.nodes[400] as LatLng;
-    acceptTrip(car, city, { id: 't-1', pickup, dropoff, waitMs: 30_000 }, rng);
+    acceptTrip(car, city, { id: 't-1', pickup, dropoff, waitMs: 30_000 });
     let waitedS = 0;
     const states = tripDrive(car, rng, () => {
       if (car.tripState === 'waiting') {
@@ -102,11 +102,60 @@ describe('movement', () => {
     expect(distanceM(carPosition(car), dropoff)).toBeLessThan(1);
   });
 
+  /** A point half-way along a long street of the city, as the broker puts a rider's pin (mid-block). */
+  function midBlock(minM: number): LatLng {
+    for (const [v, arcs] of city.out.entries())
+      for (const arc of arcs) {
+        if (arc.lengthM < minM) continue;
+        const a = city.nodes[v] as LatLng;
+        const b = city.nodes[arc.to] as LatLng;
+        if (arc.shape.length > 0) continue;
+        return { lat: (a.lat + b.lat) / 2, lng: (a.lng + b.lng) / 2 };
+      }
+    throw new Error('no street that long');
+  }
+
+  it('stops where the rider is, mid-block, not at the nearest junction (nor past it, round the block)', () => {
+    const pickup = midBlock(150);
+    for (const seed of [21, 22, 23, 24]) {
+      const rng = seededRng(seed);
+      const car = newCar('drv-mid', city, rng);
+      for (let s = 0; s < 30; s++) stepCar(car, city, 1000, rng);
+      acceptTrip(car, city, { id: 't-mid', pickup, dropoff: null, waitMs: 60_000 });
+      // Once close to the rider it does not drive away again (past them, round the block).
+      let near = false;
+      let leftAgain = false;
+      tripDrive(car, rng, () => {
+        const m = distanceM(carPosition(car), pickup);
+        if (m < 3) near = true;
+        else if (near && m > 10) leftAgain = true;
+        return car.tripState === 'waiting';
+      });
+      expect(car.tripState).toBe('waiting');
+      expect(distanceM(carPosition(car), pickup)).toBeLessThan(1);
+      expect(leftAgain).toBe(false);
+    }
+  });
+
+  it('takes a trip from where it is on its street, without a jump', () => {
+    const pickup = midBlock(150);
+    for (const seed of [31, 32, 33, 34, 35, 36]) {
+      const rng = seededRng(seed);
+      const car = newCar('drv-jump', city, rng);
+      for (let s = 0; s < 25; s++) stepCar(car, city, 1000, rng);
+      const before = carPosition(car);
+      acceptTrip(car, city, { id: 't-jump', pickup, dropoff: null, waitMs: 60_000 });
+      expect(distanceM(carPosition(car), before)).toBeLessThan(0.01);
+      stepCar(car, city, 1000, rng);
+      expect(distanceM(carPosition(car), before)).toBeLessThan(26);
+    }
+  });
+
   it("starts the trip at once when the rider taps I'm in, and drops a trip cancelled elsewhere", () => {
     const rng = seededRng(5);
     const car = newCar('drv-board', city, rng);
     const pickup = city.nodes[20] as LatLng;
-    acceptTrip(car, city, { id: 't-2', pickup, dropoff: city.nodes[300] as LatLng, waitMs: 600_000 }, rng);
+    acceptTrip(car, city, { id: 't-2', pickup, dropoff: city.nodes[300] as LatLng, waitMs: 600_000 });
     tripDrive(car, rng, () => car.tripState === 'waiting');
     boardTrip(car, city, 't-other', rng); // not its trip
     expect(car.tripState).toBe('waiting');

@@ -1,6 +1,7 @@
 import {
   distanceM,
   gaussian,
+  pathSeconds,
   route,
   type LatLng,
   type LocationFix,
@@ -8,6 +9,7 @@ import {
   type Rng,
   type TripState,
 } from '@ridetrack/shared';
+import { onStreet, type OnStreet } from './roads/on-street';
 
 /**
  * One simulated car. `stepCar` moves it along the road geometry with acceleration and braking,
@@ -28,8 +30,10 @@ export interface Car {
   tripState: TripState;
   /** Parked for this long before driving on. */
   dwellMs: number;
+  /** On the path's last leg, the car stops this far along it (a pickup mid-block), not at its end. */
+  stopAtM: number | null;
   /** Where a trip goes once the pickup is reached. */
-  dropoffNode: number | null;
+  dropoff: LatLng | null;
   tripId: string | null;
   /** How long the driver of this trip waits at the pickup for the rider, ms. */
   tripWaitMs: number;
@@ -74,13 +78,72 @@ function enterLeg(car: Car, graph: RoadGraph): void {
   car.onLegM = 0;
 }
 
-/** Sends the car to a node along the fastest route. */
+/** Where the car's path ends on its last leg: its stop mid-block, or the leg's end. */
+function legEndM(car: Car): number {
+  const length = car.legCumM.at(-1) ?? 0;
+  return car.leg + 2 >= car.path.length && car.stopAtM !== null ? Math.min(car.stopAtM, length) : length;
+}
+
+/** At the end of its path (parked there, or about to be). */
+function atPathEnd(car: Car): boolean {
+  return car.leg + 2 >= car.path.length && car.onLegM >= legEndM(car);
+}
+
+/**
+ * Sends the car to a node along the fastest route. A car part-way along a street drives on to its
+ * end first (it cannot jump there, nor turn mid-block); a car at its path's end sets off from there.
+ */
 export function driveTo(car: Car, graph: RoadGraph, node: number): void {
+  car.stopAtM = null;
   const here = car.path[car.leg + 1] ?? car.path[car.leg] ?? 0;
   const path = route(graph, here, node) ?? [here];
-  car.path = path.length > 1 ? path : [here, here];
+  keepLeg(car, graph, path);
+}
+
+/** The new path from `path[0]` (the end of the current leg), keeping the car where it is on that leg. */
+function keepLeg(car: Car, graph: RoadGraph, path: number[]): void {
+  const mid = car.onLegM < (car.legCumM.at(-1) ?? 0);
+  if (mid) {
+    car.path = [car.path[car.leg] ?? path[0] ?? 0, ...path];
+    car.leg = 0;
+    return;
+  }
+  car.path = path.length > 1 ? path : [path[0] ?? 0, path[0] ?? 0];
   car.leg = 0;
   enterLeg(car, graph);
+}
+
+/**
+ * Sends the car to a point on a street (a pickup, a destination) and stops it there: the quicker of
+ * the street's two sides when it is two-way, and on the street it is driving when the point is
+ * still ahead on it.
+ */
+export function driveToPoint(car: Car, graph: RoadGraph, p: LatLng): void {
+  const from = car.path[car.leg] ?? 0;
+  const here = car.path[car.leg + 1] ?? from;
+  const mid = car.onLegM < (car.legCumM.at(-1) ?? 0);
+  let best: { path: number[]; s: number; stop: OnStreet } | null = null;
+  for (const stop of onStreet(graph, p)) {
+    if (mid && stop.from === from && stop.to === here && stop.alongM >= car.onLegM) {
+      best = { path: [here], s: -1, stop };
+      break;
+    }
+    const nodes = route(graph, here, stop.from);
+    if (nodes === null) continue;
+    const arc = (graph.out[stop.from] ?? []).find((x) => x.to === stop.to);
+    const s = pathSeconds(graph, nodes) + stop.alongM / (arc?.speedMps ?? 8);
+    if (best === null || s < best.s) best = { path: [...nodes, stop.to], s, stop };
+  }
+  if (best === null) {
+    driveTo(car, graph, here);
+    return;
+  }
+  if (best.s === -1) {
+    // Ahead on this very street: stop there.
+    car.path = [from, here];
+    car.leg = 0;
+  } else keepLeg(car, graph, best.path);
+  car.stopAtM = best.stop.alongM;
 }
 
 const SUB_STEP_S = 0.25;
@@ -104,7 +167,8 @@ export function newCar(id: string, graph: RoadGraph, rng: Rng): Car {
     headingDeg: 0,
     tripState: 'available',
     dwellMs: Math.floor(rng() * INITIAL_DWELL_MAX_MS),
-    dropoffNode: null,
+    stopAtM: null,
+    dropoff: null,
     tripId: null,
     tripWaitMs: 0,
     waitLeftMs: 0,
@@ -147,7 +211,10 @@ function speedLimitAhead(car: Car, graph: RoadGraph): number {
   for (let i = car.leg; ; i++) {
     const here = car.path[i + 1];
     if (here === undefined || i + 2 >= car.path.length) {
-      limit = Math.min(limit, Math.sqrt(2 * PLAN_DECEL_MPS2 * Math.max(0, distM)));
+      // The stop is short of the last leg's end when it is mid-block.
+      const lastM = i === car.leg ? (car.legCumM.at(-1) ?? 0) : arcM(graph, car.path[i] ?? 0, here ?? 0);
+      const shortM = car.stopAtM === null ? 0 : Math.max(0, lastM - car.stopAtM);
+      limit = Math.min(limit, Math.sqrt(2 * PLAN_DECEL_MPS2 * Math.max(0, distM - shortM)));
       break;
     }
     const a = graph.nodes[car.path[i] ?? 0] as LatLng;
@@ -164,6 +231,10 @@ function speedLimitAhead(car: Car, graph: RoadGraph): number {
   return limit;
 }
 
+function arcM(graph: RoadGraph, from: number, to: number): number {
+  return (graph.out[from] ?? []).find((a) => a.to === to)?.lengthM ?? 0;
+}
+
 /** Advances the car by `dtMs`. At its destination it parks, then picks a new one (or follows its trip). */
 export function stepCar(car: Car, graph: RoadGraph, dtMs: number, rng: Rng): void {
   const dt = dtMs / 1000;
@@ -177,7 +248,7 @@ export function stepCar(car: Car, graph: RoadGraph, dtMs: number, rng: Rng): voi
   if (car.dwellMs > 0) {
     car.dwellMs = Math.max(0, car.dwellMs - dtMs);
     car.speedMps = 0;
-    if (car.dwellMs === 0 && car.leg + 1 >= car.path.length - 1 && car.onLegM >= (car.legCumM.at(-1) ?? 0)) {
+    if (car.dwellMs === 0 && atPathEnd(car)) {
       driveTo(car, graph, Math.floor(rng() * graph.nodes.length));
     }
     return;
@@ -186,7 +257,7 @@ export function stepCar(car: Car, graph: RoadGraph, dtMs: number, rng: Rng): voi
   // never changes faster than the car can accelerate or brake.
   let remainingS = dt;
   while (remainingS > 1e-9) {
-    const legLength = car.legCumM.at(-1) ?? 0;
+    const legLength = legEndM(car);
     const left = legLength - car.onLegM;
     const vAllowed = speedLimitAhead(car, graph);
     const step = Math.min(remainingS, SUB_STEP_S);
@@ -233,8 +304,10 @@ function startRide(car: Car, graph: RoadGraph, rng: Rng): void {
   car.tripState = 'on_trip';
   car.dwellMs = 0;
   car.waitLeftMs = 0;
-  driveTo(car, graph, car.dropoffNode ?? Math.floor(rng() * graph.nodes.length));
-  car.dropoffNode = null;
+  const dropoff = car.dropoff;
+  car.dropoff = null;
+  if (dropoff === null) driveTo(car, graph, Math.floor(rng() * graph.nodes.length));
+  else driveToPoint(car, graph, dropoff);
 }
 
 /**
@@ -245,14 +318,14 @@ export function acceptTrip(
   car: Car,
   graph: RoadGraph,
   trip: { id: string; pickup: LatLng; dropoff: LatLng | null; waitMs: number },
-  rng: Rng,
 ): void {
   car.tripId = trip.id;
   car.tripState = 'to_pickup';
   car.dwellMs = 0;
   car.tripWaitMs = trip.waitMs;
-  car.dropoffNode = trip.dropoff === null ? Math.floor(rng() * graph.nodes.length) : nearestNode(graph, trip.dropoff);
-  driveTo(car, graph, nearestNode(graph, trip.pickup));
+  car.dropoff = trip.dropoff;
+  // Where the rider stands, mid-block on the street the broker put the pin on; not the nearest junction.
+  driveToPoint(car, graph, trip.pickup);
 }
 
 /** The rider tapped "I'm in": a car waiting for that trip starts it. */
@@ -267,25 +340,12 @@ export function boardTrip(car: Car, graph: RoadGraph, tripId: string, rng: Rng):
 export function dropTrip(car: Car, tripId: string): void {
   if (car.tripId !== tripId) return;
   car.tripId = null;
-  car.dropoffNode = null;
+  car.dropoff = null;
   car.waitLeftMs = 0;
   car.tripState = 'available';
   // Finish the street it is on and stop there (it parks, then drives on as any available car).
   car.path = car.path.slice(0, car.leg + 2);
-}
-
-/** The graph node nearest a point (linear scan; trips are rare). */
-export function nearestNode(graph: RoadGraph, p: LatLng): number {
-  let best = 0;
-  let bestM = Number.POSITIVE_INFINITY;
-  graph.nodes.forEach((n, i) => {
-    const d = distanceM(n, p);
-    if (d < bestM) {
-      bestM = d;
-      best = i;
-    }
-  });
-  return best;
+  car.stopAtM = null;
 }
 
 /** A GPS fix of the car as a phone would report it: a few metres of noise, a plausible accuracy. */

@@ -166,12 +166,12 @@ export function startSimulation(options: SimulationOptions, deps: { now?: () => 
           const rng = rngs[i] ?? Math.random;
           if (m.state === 'assigned' && m.pickup !== undefined) {
             counts.trips++;
-            acceptTrip(
-              car,
-              options.graph,
-              { id: m.trip, pickup: m.pickup, dropoff: m.dropoff ?? null, waitMs: (m.waitS ?? DEFAULT_WAIT_S) * 1000 },
-              rng,
-            );
+            acceptTrip(car, options.graph, {
+              id: m.trip,
+              pickup: m.pickup,
+              dropoff: m.dropoff ?? null,
+              waitMs: (m.waitS ?? DEFAULT_WAIT_S) * 1000,
+            });
           } else if (m.state === 'boarded') {
             boardTrip(car, options.graph, m.trip, rng);
           } else if (m.state === 'cancelled' || m.state === 'completed') {
