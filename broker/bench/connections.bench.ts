@@ -175,6 +175,7 @@ try {
             received: number;
             latencies: number[];
             closed: number;
+            closedBefore: number;
           };
       }
     }),
@@ -194,6 +195,7 @@ try {
       for (const [why, n] of Object.entries(c.refusedBy)) by[why] = (by[why] ?? 0) + n;
       return by;
     }, {}),
+    closedBeforeWindow: reports.reduce((s, r) => s + r.closedBefore, 0),
     closedDuringWindow: reports.reduce((s, r) => s + r.closed, 0),
     fixesPerS: sent / seconds,
     delivered: expected === 0 ? 0 : received / expected,
