@@ -28,6 +28,8 @@ interface Job {
   sourceAddresses: string[];
   periodMs: number;
   connectPerS: number;
+  /** Past this time (ms since the epoch) no new connection is started: the run goes on with what it has. */
+  connectDeadlineMs: number;
   lat0: number;
   lng0: number;
 }
@@ -36,6 +38,7 @@ const send = (m: unknown): void => void process.send?.(m);
 /** The keep-alive asked for in CONNECT; a client silent for 1.5 times it is dropped by the broker. */
 const KEEPALIVE_S = 120;
 const PINGREQ = Buffer.from([0xc0, 0x00]);
+const OPEN_TIMEOUT_MS = 30_000;
 const driverId = (i: number): string => `bd${i}`;
 
 /** A connection, with its CONNACK awaited; `onPublish` gets every PUBLISH payload afterwards. */
@@ -48,10 +51,17 @@ async function open(
 ): Promise<Socket> {
   const socket = connect({ host: '127.0.0.1', port, localAddress, noDelay: true });
   socket.on('error', () => undefined);
-  await once(socket, 'connect');
-  const splitter = new FrameSplitter(1 << 16);
   let acked: (outcome: string) => void = () => undefined;
   const connack = new Promise<string>((resolve) => (acked = resolve));
+  // A connection the broker does not answer is given up, not awaited for ever (it held back its
+  // whole batch of 2,000 once, on an overloaded machine).
+  const timeout = setTimeout(() => {
+    acked(`no connack within ${OPEN_TIMEOUT_MS / 1000} s`);
+    socket.destroy(Object.assign(new Error('open timed out'), { code: 'TIMEOUT' }));
+  }, OPEN_TIMEOUT_MS);
+  connack.finally(() => clearTimeout(timeout)).catch(() => undefined);
+  await once(socket, 'connect');
+  const splitter = new FrameSplitter(1 << 16);
   socket.on('data', (data: Buffer) => {
     const frames = splitter.push(data);
     if (!frames.ok) return;
@@ -101,7 +111,7 @@ async function run(job: Job): Promise<void> {
       for (const s of riders) s.write(PINGREQ);
       for (const s of drivers.values()) s.write(PINGREQ);
     },
-    (KEEPALIVE_S * 1000) / 4,
+    (KEEPALIVE_S * 1000) / 2,
   );
   // Connect, paced: riders first (they subscribe), then drivers.
   const gapMs = 1000 / job.connectPerS;
@@ -113,8 +123,10 @@ async function run(job: Job): Promise<void> {
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
   };
   const pending: Promise<void>[] = [];
+  let pastDeadline = false;
   for (let r = job.riders[0]; r < job.riders[1]; r++) {
     await pace();
+    if ((pastDeadline ||= Date.now() > job.connectDeadlineMs)) break;
     const address = job.sourceAddresses[r % job.sourceAddresses.length] ?? '127.0.0.1';
     const target = driverId(r * job.followEvery);
     pending.push(
@@ -145,6 +157,7 @@ async function run(job: Job): Promise<void> {
   }
   for (let i = job.drivers[0]; i < job.drivers[1]; i++) {
     await pace();
+    if ((pastDeadline ||= Date.now() > job.connectDeadlineMs)) break;
     const address = job.sourceAddresses[i % job.sourceAddresses.length] ?? '127.0.0.1';
     pending.push(
       (async () => {
@@ -161,7 +174,7 @@ async function run(job: Job): Promise<void> {
     if (pending.length >= 2000) await Promise.all(pending.splice(0));
   }
   await Promise.all(pending);
-  send({ kind: 'connected', drivers: drivers.size, riders: riders.length, refused, refusedBy });
+  send({ kind: 'connected', drivers: drivers.size, riders: riders.length, refused, refusedBy, pastDeadline });
 
   // Fixes: each driver once every periodMs, spread evenly over the period.
   const seqs = new Map<number, number>();
