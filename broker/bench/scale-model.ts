@@ -36,18 +36,23 @@ interface ConnectionsFigures {
 const f0 = (x: number) => Math.round(x).toLocaleString('en-US');
 const f1 = (x: number) => x.toFixed(1);
 
-const latest = (bench: string): BenchRun => {
-  const run = readRuns(bench).at(-1);
-  if (run === undefined) throw new Error(`no recorded run of bench:${bench}: run it first`);
-  return run;
-};
-
-const scale = latest('scale');
-const rows = (scale.figures['rows'] as ScaleRow[]).slice().sort((a, b) => a.nodes - b.nodes);
-// The most nodes measured: the per-fix costs that grow with nodes are at their highest there.
-const top = rows.at(-1);
-if (top === undefined) throw new Error('the latest scale run has no rows');
-const redisUsPerFix = top.redisCpuUsPerFix.reduce((a, b) => a + b, 0);
+// Every recorded run's row with the most nodes (the per-fix costs that grow with nodes are highest
+// there); the model takes the highest Redis cost among them: on a shared machine the same work was
+// measured at 51-77 µs, and a model should not bet on the lucky run.
+const tops = readRuns('scale')
+  .map((run) => {
+    const rows = (run.figures['rows'] as ScaleRow[]).slice().sort((a, b) => a.nodes - b.nodes);
+    return { run, row: rows.at(-1) };
+  })
+  .filter((t): t is { run: BenchRun; row: ScaleRow } => t.row !== undefined);
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const worst = tops.slice().sort((a, b) => sum(b.row.redisCpuUsPerFix) - sum(a.row.redisCpuUsPerFix))[0];
+if (worst === undefined) throw new Error('no recorded run of bench:scale: run it first');
+const scale = worst.run;
+const top = worst.row;
+const redisUsPerFix = sum(top.redisCpuUsPerFix);
+const redisRange = tops.map((t) => sum(t.row.redisCpuUsPerFix));
+const commandsPerFix = Math.max(...tops.map((t) => t.row.commandsPerFix));
 const meanShardUs = redisUsPerFix / top.redisCpuUsPerFix.length;
 // How much busier the busiest shard was than the mean (hash slots and regions do not spread evenly).
 const shardSkew = Math.max(...top.redisCpuUsPerFix) / meanShardUs;
@@ -80,7 +85,7 @@ const memoryFrom =
 
 console.log('Constants (measured):');
 console.log(
-  `- Redis: ${f1(top.commandsPerFix)} commands and ${f1(redisUsPerFix)} µs of Redis CPU per fix, all shards (bench:scale ${scale.date.slice(0, 16)}, ${top.nodes} nodes); busiest shard ${shardSkew.toFixed(2)}x the mean`,
+  `- Redis: ${f1(commandsPerFix)} commands and ${f1(redisUsPerFix)} µs of Redis CPU per fix, all shards (the highest of ${tops.length} bench:scale runs at their most nodes, ${f1(Math.min(...redisRange))}-${f1(Math.max(...redisRange))} µs; ${scale.date.slice(0, 16)}, ${top.nodes} nodes); busiest shard ${shardSkew.toFixed(2)}x the mean`,
 );
 console.log(
   `- Broker: ${f0(brokerUsPerFix)} µs of CPU per fix, connections held and riders served included (${conns === undefined ? `bench:scale, ${top.nodes} nodes` : `bench:connections ${conns.run.date.slice(0, 16)}, ${f0(conns.f.connections)} connections, the largest that met its targets`}); ${f0(bytesPerConnection / 1024)} KiB per connection (${memoryFrom})`,
@@ -107,6 +112,6 @@ for (const [nodes, drivers] of [
   const fromOthers = (fixesPerS * RIDERS_PER_DRIVER * (nodes - 1)) / nodes / nodes;
   const brokerCores = (fixesIn * brokerUsPerFix) / 1e6;
   console.log(
-    `| ${nodes} / ${f0(drivers)} | ${f0(fixesPerS)} | ${redisCores.toFixed(2)} | ${shards} | ${shards * 2} | ${f0((fixesPerS * top.commandsPerFix) / shards)} | ${f0(connections)} / ${processes} | ${f0(fixesIn)} | ${f0(fromOthers)} | ${brokerCores.toFixed(2)}${brokerCores > NODE_CORES ? ' (over 2)' : ''} | ${f0((connections * bytesPerConnection) / 2 ** 20)} MiB |`,
+    `| ${nodes} / ${f0(drivers)} | ${f0(fixesPerS)} | ${redisCores.toFixed(2)} | ${shards} | ${shards * 2} | ${f0((fixesPerS * commandsPerFix) / shards)} | ${f0(connections)} / ${processes} | ${f0(fixesIn)} | ${f0(fromOthers)} | ${brokerCores.toFixed(2)}${brokerCores > NODE_CORES ? ' (over 2)' : ''} | ${f0((connections * bytesPerConnection) / 2 ** 20)} MiB |`,
   );
 }
