@@ -232,7 +232,10 @@ async function run(job: Job): Promise<void> {
       // The window ends now; fixes still on their way are given drainMs to arrive.
       measuring = false;
       windowEndMs = Date.now();
-      setTimeout(() => send({ kind: 'report', sent, sentFollowed, received, latencies, closed, closedBefore }), m.drainMs ?? 0);
+      setTimeout(
+        () => send({ kind: 'report', sent, sentFollowed, received, latencies, closed, closedBefore }),
+        m.drainMs ?? 0,
+      );
     } else if (m.kind === 'stop') {
       clearInterval(timer);
       clearInterval(pings);
