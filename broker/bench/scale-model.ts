@@ -61,7 +61,9 @@ const shardSkew = Math.max(...top.redisCpuUsPerFix) / meanShardUs;
 // the largest recorded connections run that delivered at least 99.9%; else the scale run's.
 const conns = readRuns('connections')
   .map((r) => ({ run: r, f: r.figures as unknown as ConnectionsFigures }))
-  .filter((r) => r.f.delivered >= 0.999)
+  // Its targets: at least 99.9% delivered (over 100% was a counting fault of the bench, since fixed)
+  // and p99 under 250 ms.
+  .filter((r) => r.f.delivered >= 0.999 && r.f.delivered <= 1 && r.f.p99Ms < 250)
   .sort((a, b) => a.f.connections - b.f.connections)
   .at(-1);
 const brokerUsPerFix = conns === undefined ? top.brokerCpuUsPerFix : (conns.f.cores.broker * 1e6) / conns.f.fixesPerS;
