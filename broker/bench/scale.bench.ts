@@ -56,6 +56,8 @@ interface Row {
   consoleDriverMessages: number;
   commandsPerFix: number;
   commandsPerFixPerShard: number[];
+  /** Commands per fix by name, all shards (busy window, idle not taken off). */
+  commandsPerFixByName: Record<string, number>;
   redisCpuUsPerFix: number[];
   brokerCpuUsPerFix: number;
   brokerIdleCoresPerNode: number;
@@ -113,7 +115,11 @@ async function run(count: number, cluster: TestRedisCluster, creds: Awaited<Retu
     await fleet.offer(RATE, STEP_S);
     await new Promise((r) => setTimeout(r, 500));
     const shards1 = await cluster.shardStats();
-    if (process.env['BENCH_DEBUG'] === '1') console.error(JSON.stringify([...(await cluster.commandUsec())]));
+    // Calls per fix by command, summed over the shards (the idle window's few are not taken off).
+    const calls = await cluster.commandCalls();
+    const commandsPerFixByName = Object.fromEntries(
+      [...calls].filter(([, n]) => n > 0).map(([name, n]) => [name, Number((n / fleet.sent).toFixed(3))]),
+    );
     const cpu1 = nodes.map((n) => cpuSeconds(n.process.pid ?? 0));
     const busyS = (performance.now() - busyT0) / 1000;
     const scale = busyS / idleS;
@@ -141,6 +147,7 @@ async function run(count: number, cluster: TestRedisCluster, creds: Awaited<Retu
       consoleDriverMessages: received[0] ?? 0,
       commandsPerFix: perShard.reduce((a, s) => a + s.calls, 0) / fixes,
       commandsPerFixPerShard: perShard.map((s) => s.calls / fixes),
+      commandsPerFixByName,
       redisCpuUsPerFix: perShard.map((s) => (s.cpuS * 1e6) / fixes),
       brokerCpuUsPerFix: ((cpu1.reduce((a, b, i) => a + b - (cpu0[i] ?? 0), 0) - idleBrokerCpu * scale) * 1e6) / fixes,
       brokerIdleCoresPerNode: idleBrokerCpu / idleS / count,
