@@ -268,6 +268,30 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
     expect(await index.get('border-1', t + 1)).toMatchObject({ cell: outside });
   });
 
+  it('never loses a driver to a reader while it moves between cells and regions', async () => {
+    // A get() racing a move used to read the pointer, then find the old cell already emptied.
+    const [inside, outside] = acrossRegions(latLngToCell(-33.9, 18.4, RES));
+    const [near] = gridDisk(inside, 1).filter(
+      (c) => c !== inside && cellToParent(c, REGION_RES) === cellToParent(inside, REGION_RES),
+    );
+    const places = [inside, outside, inside, near ?? inside].map((c) => cellToLatLng(c));
+    let t = T0 + 20_000;
+    await index.upsert([state('racer-1', ...(places[0] as [number, number]), t)]);
+    const misses: number[] = [];
+    for (let i = 1; i <= 400; i++) {
+      t += 10;
+      const [lat, lng] = places[i % places.length] as [number, number];
+      const reads = Array.from({ length: 3 }, () => index.get('racer-1', t));
+      await Promise.all([
+        index.upsert([state('racer-1', lat, lng, t)]),
+        ...reads.map(async (r) => {
+          if ((await r) === null) misses.push(i);
+        }),
+      ]);
+    }
+    expect(misses).toEqual([]);
+  });
+
   it('reserves a driver for one trip at a time', async () => {
     expect(await index.hold('hold-1', 'trip-a', 10_000)).toBe(true);
     expect(await index.hold('hold-1', 'trip-b', 10_000)).toBe(false);

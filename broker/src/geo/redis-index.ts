@@ -46,6 +46,9 @@ function unavailable(err: unknown): never {
   throw err instanceof Error && err.name === 'ReplyError' ? err : new IndexUnavailableError(err);
 }
 
+/** Reads of a driver's trail before a driver that keeps moving under the reader is given up. */
+const GET_ATTEMPTS = 4;
+
 type Args = (string | number)[];
 type ScriptRedis = RedisClient & {
   rtUpsert(...args: Args): Promise<[number, string[], string[], string[]]>;
@@ -215,16 +218,31 @@ export class RedisGeoIndex implements GeoIndex {
     this.redis.sadd(this.keys.regions, region).catch(() => this.announced.delete(region));
   }
 
+  /**
+   * The driver's state, read region, pointer, member in turn. A move between two of those reads
+   * (a write of another node, or of this one) leaves a trail that ends in an emptied cell: read
+   * again, a few times, rather than answer "no such driver" for one that is driving. Trips judge
+   * their drivers by this read (a null reads as silent), so a miss here once replaced a driver.
+   */
   async get(driverId: string, nowMs: number): Promise<DriverState | null> {
+    for (let attempt = 0; attempt < GET_ATTEMPTS; attempt++) {
+      const read = await this.readOnce(driverId);
+      if (read === 'moved') continue;
+      return read !== null && nowMs - read.updatedMs < this.staleMs ? read : null;
+    }
+    return null;
+  }
+
+  /** One pass over the driver's trail; 'moved' when it ended before its member (a move in between). */
+  private async readOnce(driverId: string): Promise<DriverState | 'moved' | null> {
     const at = await this.redis.get(this.keys.driverRegion(driverId)).catch(unavailable);
     if (at === null) return null;
     const region = at.slice(at.indexOf('|') + 1);
     const p = await this.redis.hget(this.keys.pointers(region), driverId).catch(unavailable);
-    if (p === null) return null;
+    if (p === null) return 'moved';
     const cell = p.slice(p.indexOf('|') + 1);
     const member = await this.redis.hget(this.keys.cell(region, cell), driverId).catch(unavailable);
-    const state = member === null ? null : memberToState(member, cell);
-    return state !== null && nowMs - state.updatedMs < this.staleMs ? state : null;
+    return member === null ? 'moved' : memberToState(member, cell);
   }
 
   /**
