@@ -66,11 +66,26 @@ export class NearestFirstSearch<T> {
      * both): its id and version (update time). Asked only once `dedupe()` was called.
      */
     private readonly identify: (item: T) => { id: string; version: number } = noIdentity,
+    private readonly cells: SearchCells = {},
   ) {
     ({ center: this.center, edgeM: this.edgeM, kMax: this.kMax } = ringPlan(query, res, maxRings));
     this.area = ReachGuide.key(query, this.center);
     this.target = guide.reachM(this.area) ?? diskCoverageM(Math.min(FIRST_RINGS, this.kMax), this.edgeM);
     this.cos0 = Math.cos(query.lat * TO_RAD);
+    if (cells.listed !== undefined) {
+      // Every cell that may hold a driver is known: the disk is complete from the start.
+      this.unread = ringCellsNearestFirst(query, [cells.listed], this.edgeM);
+      this.k = this.kMax;
+    }
+  }
+
+  /**
+   * Whether a list of cells can stand for the whole disk: only when the disk covers the radius
+   * (a search capped at `maxRings` reads less than the radius, and a list would read more).
+   */
+  static coversRadius(query: NearbyQuery, res: number, maxRings: number): boolean {
+    const { edgeM, kMax } = ringPlan(query, res, maxRings);
+    return diskCoverageM(kMax, edgeM) >= query.radiusM;
   }
 
   /**
@@ -102,7 +117,7 @@ export class NearestFirstSearch<T> {
     while (to < needK && added + ringSize(to + 1) <= GROW_CELLS) added += ringSize(++to);
     const rings: string[][] = [];
     for (let j = this.k + 1; j <= to; j++) rings.push(cachedRing(this.center, j));
-    const fresh = ringCellsNearestFirst(this.query, rings, this.edgeM);
+    const fresh = ringCellsNearestFirst(this.query, rings, this.edgeM, this.cells.occupied);
     this.unread = mergeByDistance(this.unread, this.unreadAt, fresh);
     this.unreadAt = 0;
     this.k = to;
@@ -215,6 +230,18 @@ export class NearestFirstSearch<T> {
     const first = this.unread[this.unreadAt];
     return first === undefined ? outside : Math.min(first.minM, outside);
   }
+}
+
+/**
+ * What a backend knows of where drivers are, to read fewer cells. `occupied`: whether a cell may
+ * hold a driver (false only for a cell known to be empty); the search walks its rings and skips
+ * the others. `listed`: every cell within the radius that may hold a driver (any order, others
+ * too); the search reads these instead of walking rings, which costs far less where a fleet is
+ * sparse. Only for a query whose disk covers its radius (`coversRadius`).
+ */
+export interface SearchCells {
+  occupied?: ((cell: string) => boolean) | undefined;
+  listed?: readonly string[] | undefined;
 }
 
 function noIdentity(): never {

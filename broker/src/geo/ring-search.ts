@@ -125,17 +125,20 @@ export function cachedRing(center: string, k: number): string[] {
 /**
  * The cells of some rings that can hold a driver within the query's radius, nearest first, each
  * with the least distance any point of it can be from the query point: its centre's distance less
- * its circumradius (one edge, with the margin for the grid's size varying).
+ * its circumradius (one edge, with the margin for the grid's size varying). `occupied`, when given,
+ * leaves out cells known to hold no driver.
  */
 export function ringCellsNearestFirst(
   query: NearbyQuery,
   rings: readonly (readonly string[])[],
   edgeM: number,
+  occupied?: (cell: string) => boolean,
 ): { cell: string; minM: number }[] {
   const reach = edgeM / SIZE_MARGIN;
   const out: { cell: string; minM: number }[] = [];
   for (const ring of rings) {
     for (const cell of ring) {
+      if (occupied !== undefined && !occupied(cell)) continue;
       const minM = Math.max(0, distanceM(query, cachedCentre(cell)) - reach);
       if (minM <= query.radiusM) out.push({ cell, minM });
     }
