@@ -6,11 +6,25 @@ import type { SearchCells } from './nearest-first';
  * version changes whenever a cell joins the set and a value is never given twice (redis-scripts.ts),
  * so while a region's version is still the copy's, no cell outside the copy holds a driver, and a
  * search may skip those cells: it reads each region's cells with the version it relies on, in one
- * script, and starts again with a fresh copy when the version moved on.
+ * script, and starts again with a fresh copy when the version moved on. The cells are kept by
+ * block (their parent a few resolutions coarser), so a search finds those near it without looking
+ * at the whole region.
  */
 export interface CellSetCopy {
   readonly version: string;
   readonly cells: ReadonlySet<string>;
+  readonly blocks: ReadonlyMap<string, readonly string[]>;
+}
+
+export function cellSetCopy(version: string, cells: readonly string[], blockOf: (cell: string) => string): CellSetCopy {
+  const blocks = new Map<string, string[]>();
+  for (const cell of cells) {
+    const block = blockOf(cell);
+    let list = blocks.get(block);
+    if (list === undefined) blocks.set(block, (list = []));
+    list.push(cell);
+  }
+  return { version, cells: new Set(cells), blocks };
 }
 
 /** Copies of regions' cell sets, the most recently loaded kept when there are too many. */
@@ -36,25 +50,28 @@ export class OccupancyCache {
 }
 
 /**
- * Which cells a search should consider, from the copies it holds of the regions in its reach:
- * where they hold few cells in all (a sparse fleet), just those cells, so the search reads only
- * occupied cells without walking the rings of a wide disk; otherwise the rings, skipping cells the
- * copies show empty (a region without a copy: every cell). `listable`: the query's disk covers its
- * radius (NearestFirstSearch.coversRadius).
+ * Which cells a search should consider, from the copies it holds of the regions of the blocks in
+ * its reach: where the disk covers the radius (`walkable`, NearestFirstSearch.coversRadius), a walk
+ * over blocks that lists the cells each holds; otherwise the rings, skipping the cells the copies
+ * show empty. A block of a region without a copy lists every cell under it (`childrenOf`).
  */
 export function searchCells(
-  reach: readonly string[],
   copies: ReadonlyMap<string, CellSetCopy>,
   regionOf: (cell: string) => string,
-  listMax: number,
-  listable: boolean,
+  blockResolution: number,
+  childrenOf: (block: string) => readonly string[],
+  walkable: boolean,
 ): SearchCells {
-  let total = 0;
-  for (const region of reach) total += copies.get(region)?.cells.size ?? Number.POSITIVE_INFINITY;
-  if (listable && total <= listMax) {
-    const listed: string[] = [];
-    for (const region of reach) for (const cell of copies.get(region)?.cells ?? []) listed.push(cell);
-    return { listed };
+  if (walkable) {
+    return {
+      blocks: {
+        resolution: blockResolution,
+        cellsOf: (block) => {
+          const copy = copies.get(regionOf(block));
+          return copy === undefined ? childrenOf(block) : (copy.blocks.get(block) ?? []);
+        },
+      },
+    };
   }
   if (copies.size === 0) return {};
   return {

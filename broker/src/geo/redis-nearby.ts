@@ -1,20 +1,17 @@
+import { cellToChildren } from 'h3-js';
 import { TRIP_STATES } from '@ridetrack/shared';
 import { MemberReader, memberToState } from './member';
 import { NearestFirstSearch } from './nearest-first';
-import { OccupancyCache, searchCells, type CellSetCopy } from './occupancy';
-import { regionsInReach, type RegionOf } from './regions';
+import { cellSetCopy, OccupancyCache, searchCells, type CellSetCopy } from './occupancy';
+import { cellsInReach, RegionOf } from './regions';
 import { ReachGuide } from './ring-search';
 import type { GeoKeys } from '../store/keys';
 import type { RedisClient } from '../store/redis-client';
 import { TimeSlice } from '../time-slice';
 import { unavailable, type NearbyDriver, type NearbyQuery } from './types';
 
-/**
- * Listed cells at most, over the regions in a query's reach, for a search to read just those
- * instead of walking rings (occupancy.ts): a sparse fleet's few hundred cells cost less to rank
- * than the rings of a wide disk, a dense fleet's thousands more than the few rings it needs.
- */
-const LIST_MAX = 256;
+/** Resolutions from the index's to the blocks a copy keeps its cells by (7 cells a block). */
+const BLOCK_LEVELS = 1;
 /** Searches started again with fresh copies of the cell sets before one reads without them. */
 const FRESH_TRIES = 2;
 
@@ -36,6 +33,11 @@ export class RedisNearby {
   private readonly copies = new OccupancyCache();
   /** Copies being loaded, shared by the searches that need them. */
   private readonly loading = new Map<string, Promise<CellSetCopy>>();
+  /**
+   * A copy's cells by block: a resolution above the index's (7 cells; about 0.7 km² at 8), no
+   * coarser than the regions, so a block is in one region.
+   */
+  private readonly blockOf: RegionOf;
 
   constructor(
     private readonly redis: NearbyRedis,
@@ -44,7 +46,9 @@ export class RedisNearby {
     private readonly h3Resolution: number,
     private readonly staleMs: number,
     private readonly maxRings: number,
-  ) {}
+  ) {
+    this.blockOf = new RegionOf(Math.max(regionOf.resolution, h3Resolution - BLOCK_LEVELS));
+  }
 
   async nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
     for (let attempt = 0; ; attempt++) {
@@ -59,10 +63,16 @@ export class RedisNearby {
     const copies = new Map<string, CellSetCopy>();
     let cells = {};
     if (useCopies) {
-      const reach = regionsInReach(query, this.regionOf.resolution);
-      await Promise.all(reach.map(async (region) => copies.set(region, await this.copy(region))));
-      const listable = NearestFirstSearch.coversRadius(query, this.h3Resolution, this.maxRings);
-      cells = searchCells(reach, copies, (cell) => this.regionOf.get(cell), LIST_MAX, listable);
+      const regions = cellsInReach(query, this.regionOf.resolution);
+      await Promise.all(regions.map(async (region) => copies.set(region, await this.copy(region))));
+      const walkable = NearestFirstSearch.coversRadius(query, this.h3Resolution, this.maxRings);
+      cells = searchCells(
+        copies,
+        (cell) => this.regionOf.get(cell),
+        this.blockOf.resolution,
+        (block) => cellToChildren(block, this.h3Resolution),
+        walkable,
+      );
     }
     const reader = this.reader;
     const search = new NearestFirstSearch<string>(
@@ -130,7 +140,7 @@ export class RedisNearby {
       pending = this.redis
         .rtOccupancy(this.keys.cellsVersion(region), this.keys.cells(region))
         .then(([version, cells]) => {
-          const copy = { version, cells: new Set(cells) };
+          const copy = cellSetCopy(version, cells, (cell) => this.blockOf.get(cell));
           this.copies.set(region, copy);
           return copy;
         })

@@ -11,7 +11,7 @@ import { distanceM } from '@ridetrack/shared';
 import type { DriverState, NearbyDriver, NearbyQuery } from './types';
 
 /** A margin for H3's cell size varying over a few kilometres. */
-const SIZE_MARGIN = 0.85;
+export const SIZE_MARGIN = 0.85;
 
 /**
  * How far from the query point disk k is certain to reach: the disk's inscribed radius,
@@ -33,7 +33,7 @@ const EDGE_CACHE_MAX = 50_000;
 const edgeCache = new Map<string, number>();
 
 /** localEdgeM, cached: six h3-js calls a query add up at thousands of queries a second. */
-function cachedEdgeM(cell: string): number {
+export function cachedEdgeM(cell: string): number {
   let edge = edgeCache.get(cell);
   if (edge === undefined) {
     if (edgeCache.size >= EDGE_CACHE_MAX) edgeCache.delete(edgeCache.keys().next().value ?? '');
@@ -141,6 +141,35 @@ export function ringCellsNearestFirst(
       if (occupied !== undefined && !occupied(cell)) continue;
       const minM = Math.max(0, distanceM(query, cachedCentre(cell)) - reach);
       if (minM <= query.radiusM) out.push({ cell, minM });
+    }
+  }
+  return out.sort((a, b) => a.minM - b.minM);
+}
+
+/**
+ * How far from a coarse cell's centre a point of a finer cell under it may lie, in the coarse
+ * cell's shortest edges. H3's cells do not nest (the resolution-9 cells under a cell stick out past
+ * its hexagon): over every resolution-9 cell under 40 cells at each of resolutions 4 to 7, and
+ * under pentagons, the farthest boundary vertex was 1.19 edges away (regions.test.ts checks random
+ * ones against this).
+ */
+export const DESCENDANT_REACH_EDGES = 1.5;
+
+/**
+ * Blocks (cells coarser than the index's) of some rings that can hold a driver within the query's
+ * radius, nearest first, each with the least distance a point under it can be from the query
+ * point: its centre's distance less `reachM`.
+ */
+export function blocksNearestFirst(
+  query: NearbyQuery,
+  rings: readonly (readonly string[])[],
+  reachM: number,
+): { cell: string; minM: number; block: true }[] {
+  const out: { cell: string; minM: number; block: true }[] = [];
+  for (const ring of rings) {
+    for (const cell of ring) {
+      const minM = Math.max(0, distanceM(query, cachedCentre(cell)) - reachM);
+      if (minM <= query.radiusM) out.push({ cell, minM, block: true });
     }
   }
   return out.sort((a, b) => a.minM - b.minM);
