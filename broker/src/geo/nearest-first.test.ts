@@ -3,7 +3,7 @@ import { cellToParent, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { distanceM, seededRng } from '@ridetrack/shared';
 import { NearestFirstSearch, type SearchCells } from './nearest-first';
-import { ReachGuide } from './ring-search';
+import { cachedCentre, ReachGuide, type CellCentre } from './ring-search';
 import type { DriverState, NearbyQuery } from './types';
 
 const RES = 9;
@@ -37,10 +37,10 @@ const KNOWN: Known[] = ['nothing', 'occupied', 'blocks'];
 function known(byCell: ReadonlyMap<string, unknown>, how: Known): SearchCells {
   if (how === 'occupied') return { occupied: (cell) => byCell.has(cell) };
   if (how === 'nothing') return {};
-  const byBlock = new Map<string, string[]>();
+  const byBlock = new Map<string, CellCentre[]>();
   for (const cell of byCell.keys()) {
     const block = cellToParent(cell, RES - 1);
-    byBlock.set(block, [...(byBlock.get(block) ?? []), cell]);
+    byBlock.set(block, [...(byBlock.get(block) ?? []), cachedCentre(cell)]);
   }
   return { blocks: { resolution: RES - 1, cellsOf: (block) => byBlock.get(block) ?? [] } };
 }

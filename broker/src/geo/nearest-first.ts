@@ -11,6 +11,7 @@ import {
   ringCellsNearestFirst,
   ringPlan,
   SIZE_MARGIN,
+  type CellCentre,
 } from './ring-search';
 import type { DriverState, NearbyDriver, NearbyQuery } from './types';
 
@@ -62,6 +63,7 @@ export class NearestFirstSearch<T> {
   private unreadAt = 0;
   /** What the rings are of: the index's cells, or blocks of them (SearchCells). */
   private readonly walk: { center: string; edgeM: number; reachM: number; kMax: number };
+  private readonly blocks: SearchCells['blocks'];
 
   constructor(
     readonly query: NearbyQuery,
@@ -79,7 +81,10 @@ export class NearestFirstSearch<T> {
     this.area = ReachGuide.key(query, this.center);
     this.target = guide.reachM(this.area) ?? diskCoverageM(Math.min(FIRST_RINGS, this.kMax), this.edgeM);
     this.cos0 = Math.cos(query.lat * TO_RAD);
-    const blocks = cells.blocks;
+    // Blocks only where the disk covers the radius: a search capped at `maxRings` reads less than
+    // the radius, and the blocks would read more.
+    const blocks = diskCoverageM(this.kMax, this.edgeM) >= query.radiusM ? cells.blocks : undefined;
+    this.blocks = blocks;
     if (blocks === undefined) this.walk = { center: this.center, edgeM: this.edgeM, reachM: 0, kMax: this.kMax };
     else {
       const center = latLngToCell(query.lat, query.lng, blocks.resolution);
@@ -90,15 +95,6 @@ export class NearestFirstSearch<T> {
       while (diskCoverageM(kMax, edgeM) - reachM < query.radiusM) kMax++;
       this.walk = { center, edgeM, reachM, kMax };
     }
-  }
-
-  /**
-   * Whether a walk over blocks can stand for the ring search: only when the disk covers the radius
-   * (a search capped at `maxRings` reads less than the radius, and the blocks would read more).
-   */
-  static coversRadius(query: NearbyQuery, res: number, maxRings: number): boolean {
-    const { edgeM, kMax } = ringPlan(query, res, maxRings);
-    return diskCoverageM(kMax, edgeM) >= query.radiusM;
   }
 
   /**
@@ -133,10 +129,10 @@ export class NearestFirstSearch<T> {
     let to = this.k + 1;
     let added = ringSize(to);
     while (to < needK && added + ringSize(to + 1) <= GROW_CELLS) added += ringSize(++to);
-    const rings: string[][] = [];
+    const rings: CellCentre[][] = [];
     for (let j = this.k + 1; j <= to; j++) rings.push(cachedRing(this.walk.center, j));
     const fresh: Unread[] =
-      this.cells.blocks === undefined
+      this.blocks === undefined
         ? ringCellsNearestFirst(this.query, rings, this.edgeM, this.cells.occupied)
         : blocksNearestFirst(this.query, rings, this.walk.reachM);
     this.unread = mergeByDistance(this.unread, this.unreadAt, fresh);
@@ -152,13 +148,13 @@ export class NearestFirstSearch<T> {
     const cells: string[] = [];
     for (;;) {
       // Blocks within the target give their cells, ranked and merged in once per round.
-      let listed: string[] | undefined;
+      let listed: CellCentre[] | undefined;
       while (this.unreadAt < this.unread.length && cells.length < GROW_CELLS) {
         const c = this.unread[this.unreadAt] as Unread;
         if (c.minM > this.target) break;
         this.unreadAt++;
         if (c.block !== true) cells.push(c.cell);
-        else for (const cell of this.cells.blocks?.cellsOf(c.cell) ?? []) (listed ??= []).push(cell);
+        else for (const at of this.blocks?.cellsOf(c.cell) ?? []) (listed ??= []).push(at);
       }
       if (listed === undefined) return cells;
       this.unread = mergeByDistance(
@@ -272,12 +268,12 @@ export class NearestFirstSearch<T> {
  * the others. `blocks`: the cells that may hold drivers under each cell at a coarser resolution
  * (a block); the search walks rings of blocks, cached for the few blocks of a city, and ranks only
  * the cells listed under the blocks it reaches, not every cell of a wide disk: where a fleet is
- * sparse its search must look far, and most cells it would work out are empty. Only for a query
- * whose disk covers its radius (`coversRadius`).
+ * sparse its search must look far, and most cells it would work out are empty. Blocks serve only
+ * a query whose disk covers its radius; `occupied` the others.
  */
 export interface SearchCells {
   occupied?: ((cell: string) => boolean) | undefined;
-  blocks?: { resolution: number; cellsOf: (block: string) => readonly string[] } | undefined;
+  blocks?: { resolution: number; cellsOf: (block: string) => readonly CellCentre[] } | undefined;
 }
 
 /** A cell of the disk not read yet, or a block whose cells are not listed yet. */

@@ -1,6 +1,7 @@
 import { cellToChildren, cellToParent, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { cellSetCopy, OccupancyCache, searchCells } from './occupancy';
+import { cachedCentre } from './ring-search';
 
 const a = latLngToCell(48.85, 2.35, 9);
 const b = latLngToCell(48.86, 2.36, 9);
@@ -12,8 +13,8 @@ describe('occupancy', () => {
     const copy = cellSetCopy('17', [a, b], blockOf);
     expect(copy.version).toBe('17');
     expect([...copy.cells]).toEqual([a, b]);
-    expect(copy.blocks.get(blockOf(a))).toContain(a);
-    expect(copy.blocks.get(blockOf(b))).toContain(b);
+    expect(copy.blocks.get(blockOf(a))?.map((c) => c.cell)).toContain(a);
+    expect(copy.blocks.get(blockOf(b))?.map((c) => c.cell)).toContain(b);
   });
 
   it('forgets a copy found out of date only if no other search replaced it', () => {
@@ -38,22 +39,26 @@ describe('occupancy', () => {
     ]);
   });
 
-  it('walks blocks where it can, listing every cell under a block whose region it has no copy of', () => {
+  it('lists the cells a copy holds under a block, and every cell under a block of a region without one', () => {
     const copies = new Map([[regionOf(a), cellSetCopy('1', [a], blockOf)]]);
-    const children = (block: string) => cellToChildren(block, 9);
-    const walk = searchCells(copies, regionOf, 8, children, true).blocks;
+    const children = (block: string) => cellToChildren(block, 9).map(cachedCentre);
+    const walk = searchCells((r) => copies.get(r), regionOf, 8, children).blocks;
     expect(walk?.resolution).toBe(8);
-    expect(walk?.cellsOf(blockOf(a))).toEqual([a]);
+    expect(walk?.cellsOf(blockOf(a)).map((c) => c.cell)).toEqual([a]);
     const elsewhere = latLngToCell(35.68, 139.69, 8);
     expect(walk?.cellsOf(elsewhere)).toEqual(children(elsewhere));
   });
 
   it('skips cells its copies show empty where it walks rings of cells', () => {
     const copies = new Map([[regionOf(a), cellSetCopy('1', [a], blockOf)]]);
-    const rings = searchCells(copies, regionOf, 8, () => [], false);
-    expect(rings.blocks).toBeUndefined();
-    expect(rings.occupied?.(a)).toBe(true);
-    expect(rings.occupied?.(cellToChildren(blockOf(a), 9).find((c) => c !== a) ?? '')).toBe(false);
-    expect(rings.occupied?.(latLngToCell(35.68, 139.69, 9))).toBe(true);
+    const occupied = searchCells(
+      (r) => copies.get(r),
+      regionOf,
+      8,
+      () => [],
+    ).occupied;
+    expect(occupied?.(a)).toBe(true);
+    expect(occupied?.(cellToChildren(blockOf(a), 9).find((c) => c !== a) ?? '')).toBe(false);
+    expect(occupied?.(latLngToCell(35.68, 139.69, 9))).toBe(true);
   });
 });

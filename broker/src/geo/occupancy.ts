@@ -1,4 +1,5 @@
 import type { SearchCells } from './nearest-first';
+import { cachedCentre, type CellCentre } from './ring-search';
 
 /**
  * A reader's copy of a region's cell set (the cells that may hold drivers: the set holds every
@@ -13,16 +14,17 @@ import type { SearchCells } from './nearest-first';
 export interface CellSetCopy {
   readonly version: string;
   readonly cells: ReadonlySet<string>;
-  readonly blocks: ReadonlyMap<string, readonly string[]>;
+  /** The cells under each block, with their centres. */
+  readonly blocks: ReadonlyMap<string, readonly CellCentre[]>;
 }
 
 export function cellSetCopy(version: string, cells: readonly string[], blockOf: (cell: string) => string): CellSetCopy {
-  const blocks = new Map<string, string[]>();
+  const blocks = new Map<string, CellCentre[]>();
   for (const cell of cells) {
     const block = blockOf(cell);
     let list = blocks.get(block);
     if (list === undefined) blocks.set(block, (list = []));
-    list.push(cell);
+    list.push(cachedCentre(cell));
   }
   return { version, cells: new Set(cells), blocks };
 }
@@ -50,33 +52,28 @@ export class OccupancyCache {
 }
 
 /**
- * Which cells a search should consider, from the copies it holds of the regions of the blocks in
- * its reach: where the disk covers the radius (`walkable`, NearestFirstSearch.coversRadius), a walk
- * over blocks that lists the cells each holds; otherwise the rings, skipping the cells the copies
- * show empty. A block of a region without a copy lists every cell under it (`childrenOf`).
+ * Which cells a search should consider, from the copies of regions' cell sets it relies on:
+ * `copyOf` fixes, the first time the search meets a region, the copy it uses there for its whole
+ * length (undefined: none, every cell counts). The search walks blocks, listing the cells each
+ * holds, where its disk covers the radius, and otherwise rings of cells, skipping the cells the
+ * copies show empty. A block of a region without a copy lists every cell under it (`childrenOf`).
  */
 export function searchCells(
-  copies: ReadonlyMap<string, CellSetCopy>,
+  copyOf: (region: string) => CellSetCopy | undefined,
   regionOf: (cell: string) => string,
   blockResolution: number,
-  childrenOf: (block: string) => readonly string[],
-  walkable: boolean,
+  childrenOf: (block: string) => readonly CellCentre[],
 ): SearchCells {
-  if (walkable) {
-    return {
-      blocks: {
-        resolution: blockResolution,
-        cellsOf: (block) => {
-          const copy = copies.get(regionOf(block));
-          return copy === undefined ? childrenOf(block) : (copy.blocks.get(block) ?? []);
-        },
-      },
-    };
-  }
-  if (copies.size === 0) return {};
   return {
+    blocks: {
+      resolution: blockResolution,
+      cellsOf: (block) => {
+        const copy = copyOf(regionOf(block));
+        return copy === undefined ? childrenOf(block) : (copy.blocks.get(block) ?? []);
+      },
+    },
     occupied: (cell) => {
-      const copy = copies.get(regionOf(cell));
+      const copy = copyOf(regionOf(cell));
       return copy === undefined || copy.cells.has(cell);
     },
   };

@@ -3,10 +3,10 @@ import { TRIP_STATES } from '@ridetrack/shared';
 import { MemberReader, memberToState } from './member';
 import { NearestFirstSearch } from './nearest-first';
 import { cellSetCopy, OccupancyCache, searchCells, type CellSetCopy } from './occupancy';
-import { cellsInReach, RegionOf } from './regions';
-import { ReachGuide } from './ring-search';
+import { RegionOf } from './regions';
+import { cachedCentre, ReachGuide } from './ring-search';
 import type { GeoKeys } from '../store/keys';
-import type { RedisClient } from '../store/redis-client';
+import { isCluster, type RedisClient } from '../store/redis-client';
 import { TimeSlice } from '../time-slice';
 import { unavailable, type NearbyDriver, type NearbyQuery } from './types';
 
@@ -16,7 +16,7 @@ const BLOCK_LEVELS = 1;
 const FRESH_TRIES = 2;
 
 export type NearbyRedis = RedisClient & {
-  rtRead(...args: (string | number)[]): Promise<string[][] | null>;
+  rtRead(...args: (string | number)[]): Promise<string[][] | number>;
   rtOccupancy(version: string, cells: string): Promise<[string, string[]]>;
 };
 
@@ -31,13 +31,15 @@ export class RedisNearby {
   private readonly guide = new ReachGuide();
   private readonly reader = new MemberReader();
   private readonly copies = new OccupancyCache();
-  /** Copies being loaded, shared by the searches that need them. */
-  private readonly loading = new Map<string, Promise<CellSetCopy>>();
+  /** Regions whose copies are being loaded. */
+  private readonly loading = new Set<string>();
   /**
    * A copy's cells by block: a resolution above the index's (7 cells; about 0.7 km² at 8), no
    * coarser than the regions, so a block is in one region.
    */
   private readonly blockOf: RegionOf;
+  /** A Redis Cluster: a script reads one region (one hash tag), not several. */
+  private readonly clustered: boolean;
 
   constructor(
     private readonly redis: NearbyRedis,
@@ -47,6 +49,7 @@ export class RedisNearby {
     private readonly staleMs: number,
     private readonly maxRings: number,
   ) {
+    this.clustered = isCluster(redis);
     this.blockOf = new RegionOf(Math.max(regionOf.resolution, h3Resolution - BLOCK_LEVELS));
   }
 
@@ -59,21 +62,24 @@ export class RedisNearby {
 
   /** One search; null when a region's cell set changed under it (start again). */
   private async search(query: NearbyQuery, nowMs: number, useCopies: boolean): Promise<NearbyDriver[] | null> {
-    // The copies this search relies on, fixed for its length: each read names the version it used.
-    const copies = new Map<string, CellSetCopy>();
-    let cells = {};
-    if (useCopies) {
-      const regions = cellsInReach(query, this.regionOf.resolution);
-      await Promise.all(regions.map(async (region) => copies.set(region, await this.copy(region))));
-      const walkable = NearestFirstSearch.coversRadius(query, this.h3Resolution, this.maxRings);
-      cells = searchCells(
-        copies,
-        (cell) => this.regionOf.get(cell),
-        this.blockOf.resolution,
-        (block) => cellToChildren(block, this.h3Resolution),
-        walkable,
-      );
-    }
+    // The copy of each region this search relies on, fixed when it first meets the region: each
+    // read names the version it used. A region without one is read whole, and its copy loaded.
+    const copies = new Map<string, CellSetCopy | null>();
+    const copyOf = (region: string): CellSetCopy | undefined => {
+      let copy = copies.get(region);
+      if (copy === undefined) {
+        copy = useCopies ? (this.copies.get(region) ?? null) : null;
+        if (copy === null && useCopies) this.load(region);
+        copies.set(region, copy);
+      }
+      return copy ?? undefined;
+    };
+    const cells = searchCells(
+      copyOf,
+      (cell) => this.regionOf.get(cell),
+      this.blockOf.resolution,
+      (block) => cellToChildren(block, this.h3Resolution).map(cachedCentre),
+    );
     const reader = this.reader;
     const search = new NearestFirstSearch<string>(
       query,
@@ -106,24 +112,37 @@ export class RedisNearby {
         if (list === undefined) byRegion.set(region, (list = []));
         list.push(cell);
       }
-      const reads = [...byRegion].map(([region, list]) => {
-        const keys = [this.keys.cellsVersion(region), ...list.map((c) => this.keys.cell(region, c))];
-        return this.redis.rtRead(keys.length, ...keys, copies.get(region)?.version ?? '');
-      });
-      const rows = await Promise.all(reads).catch(unavailable);
-      let r = 0;
-      for (const [region, list] of byRegion) {
-        const members = rows[r++];
-        if (members === null || members === undefined) {
+      // One script call a step on a single Redis, one per region (its shard) on a cluster.
+      const groups = this.clustered ? [...byRegion].map((entry) => [entry]) : [[...byRegion]];
+      const replies = await Promise.all(
+        groups.map((group) => {
+          const keys: string[] = [];
+          const args: (string | number)[] = [];
+          for (const [region, list] of group) {
+            keys.push(this.keys.cellsVersion(region));
+            for (const c of list) keys.push(this.keys.cell(region, c));
+            args.push(list.length, copies.get(region)?.version ?? '');
+          }
+          return this.redis.rtRead(keys.length, ...keys, ...args);
+        }),
+      ).catch(unavailable);
+      for (let g = 0; g < groups.length; g++) {
+        const group = groups[g] as [string, string[]][];
+        const rows = replies[g];
+        if (typeof rows === 'number') {
+          // The copy of this region is out of date: drop it and start again.
+          const [region] = group[rows - 1] ?? [''];
           const copy = copies.get(region);
-          if (copy !== undefined) this.copies.drop(region, copy);
+          if (copy) this.copies.drop(region, copy);
           return null;
         }
-        for (let i = 0; i < list.length; i++) {
-          const cell = list[i] as string;
-          for (const m of members[i] ?? []) {
-            if (!reader.read(m) || !(reader.updatedMs > cutoff) || (trip >= 0 && reader.tripCode !== trip)) continue;
-            search.offer(reader.lat, reader.lng, m, cell);
+        let at = 0;
+        for (const [, list] of group) {
+          for (const cell of list) {
+            for (const m of rows?.[at++] ?? []) {
+              if (!reader.read(m) || !(reader.updatedMs > cutoff) || (trip >= 0 && reader.tripCode !== trip)) continue;
+              search.offer(reader.lat, reader.lng, m, cell);
+            }
           }
         }
       }
@@ -131,23 +150,20 @@ export class RedisNearby {
     return search.finish(memberToState);
   }
 
-  /** This node's copy of a region's cell set, loaded if it has none. */
-  private copy(region: string): Promise<CellSetCopy> {
-    const held = this.copies.get(region);
-    if (held !== undefined) return Promise.resolve(held);
-    let pending = this.loading.get(region);
-    if (pending === undefined) {
-      pending = this.redis
-        .rtOccupancy(this.keys.cellsVersion(region), this.keys.cells(region))
-        .then(([version, cells]) => {
-          const copy = cellSetCopy(version, cells, (cell) => this.blockOf.get(cell));
-          this.copies.set(region, copy);
-          return copy;
-        })
-        .catch(unavailable)
-        .finally(() => this.loading.delete(region));
-      this.loading.set(region, pending);
-    }
-    return pending;
+  /** Loads a copy of a region's cell set, in the background: the searches after this one use it. */
+  private load(region: string): void {
+    if (this.loading.has(region)) return;
+    this.loading.add(region);
+    this.redis
+      .rtOccupancy(this.keys.cellsVersion(region), this.keys.cells(region))
+      .then(([version, cells]) =>
+        this.copies.set(
+          region,
+          cellSetCopy(version, cells, (c) => this.blockOf.get(c)),
+        ),
+      )
+      // A failed load leaves the region read whole; the next search tries again.
+      .catch(() => undefined)
+      .finally(() => this.loading.delete(region));
   }
 }

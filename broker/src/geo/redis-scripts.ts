@@ -215,15 +215,29 @@ return { removed, gone }
 `;
 
 /**
- * A search's read of some cells of one region, if the reader's copy of the region's cell set is
- * still good. KEYS: the cell set's version, then the cells. ARGV: the version the reader's copy
- * is of ('' to read without a copy). Returns each cell's members (HVALS), in the order of KEYS, or
- * nil when the version moved on: a cell the reader skipped as empty may hold drivers now.
+ * A search's read of some cells of one or more regions (one region a call on a Redis Cluster; any
+ * on a single Redis), if the reader's copies of the regions' cell sets are still good. KEYS: per
+ * region, its cell set's version, then its cells. ARGV: per region, how many cells, and the version
+ * the reader's copy is of ('' to read without a copy). Returns each cell's members (HVALS), in the
+ * order of KEYS; or, reading nothing, the number (from 1) of the first region whose version moved
+ * on: a cell the reader skipped as empty may hold drivers now.
  */
 export const READ_LUA = `
-if ARGV[1] ~= '' and (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return nil end
-local out = {}
-for i = 2, #KEYS do out[i - 1] = redis.call('HVALS', KEYS[i]) end
+local k = 1
+for r = 1, #ARGV, 2 do
+  local want = ARGV[r + 1]
+  if want ~= '' and (redis.call('GET', KEYS[k]) or '0') ~= want then return (r + 1) / 2 end
+  k = k + 1 + tonumber(ARGV[r])
+end
+local out, n = {}, 0
+k = 1
+for r = 1, #ARGV, 2 do
+  for i = k + 1, k + tonumber(ARGV[r]) do
+    n = n + 1
+    out[n] = redis.call('HVALS', KEYS[i])
+  end
+  k = k + 1 + tonumber(ARGV[r])
+end
 return out
 `;
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { cellToBoundary, cellToLatLng, cellToParent, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { distanceM } from '@ridetrack/shared';
-import { cellsInReach, RegionOf } from './regions';
+import { RegionOf } from './regions';
 import { DESCENDANT_REACH_EDGES, localEdgeM } from './ring-search';
 
 const RES = 9;
@@ -28,30 +28,6 @@ describe('regions', () => {
         for (const [vLat, vLng] of cellToBoundary(cell))
           expect(distanceM({ lat: pLat, lng: pLng }, { lat: vLat, lng: vLng })).toBeLessThanOrEqual(reachM);
       }),
-      { numRuns: 2000 },
-    );
-  });
-
-  it('names the region of every cell that can hold a driver within the radius', () => {
-    fc.assert(
-      fc.property(
-        lat,
-        lng,
-        fc.integer({ min: 100, max: 30_000 }),
-        fc.integer({ min: 3, max: 7 }),
-        fc.double({ min: 0, max: 1, noNaN: true }),
-        fc.double({ min: 0, max: 2 * Math.PI, noNaN: true }),
-        (la, ln, radiusM, regionRes, fraction, bearing) => {
-          // A driver somewhere within the radius: its cell's region must be in reach.
-          const q = { lat: la, lng: ln, radiusM, limit: 1 };
-          const d = (radiusM * fraction) / 6_371_007;
-          const dLat = la + (d * Math.cos(bearing) * 180) / Math.PI;
-          const dLng = ln + (d * Math.sin(bearing) * 180) / Math.PI / Math.cos((la * Math.PI) / 180);
-          if (distanceM(q, { lat: dLat, lng: dLng }) > radiusM) return;
-          const region = cellToParent(latLngToCell(dLat, dLng, RES), regionRes);
-          expect(cellsInReach(q, regionRes)).toContain(region);
-        },
-      ),
       { numRuns: 2000 },
     );
   });

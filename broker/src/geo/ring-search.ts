@@ -57,7 +57,7 @@ export interface CellCentre {
  * A cell's centre, cached per cell: the disks around nearby points share most of their cells, so
  * a city's few thousand cells are worked out once, not once per disk they fall in.
  */
-function cachedCentre(cell: string): CellCentre {
+export function cachedCentre(cell: string): CellCentre {
   let hit = centreCache.get(cell);
   if (hit === undefined) {
     if (centreCache.size >= CENTRE_CACHE_MAX) centreCache.delete(centreCache.keys().next().value ?? '');
@@ -105,18 +105,18 @@ export class ReachGuide {
 
 /** Rings of cells around a centre, cached: pure functions of the centre and distance. */
 const RING_CACHE_MAX = 200_000;
-const ringCache = new Map<string, string[]>();
+const ringCache = new Map<string, CellCentre[]>();
 
 /**
- * The cells exactly k steps from a centre cell (ring k; the centre itself for k = 0), cached. One
- * ring at a time, so a search widening its disk costs only the new cells.
+ * The cells exactly k steps from a centre cell (ring k; the centre itself for k = 0), with their
+ * centres, cached. One ring at a time, so a search widening its disk costs only the new cells.
  */
-export function cachedRing(center: string, k: number): string[] {
+export function cachedRing(center: string, k: number): CellCentre[] {
   const key = `${center}:${k}`;
   let hit = ringCache.get(key);
   if (hit === undefined) {
     if (ringCache.size >= RING_CACHE_MAX) ringCache.delete(ringCache.keys().next().value ?? '');
-    hit = k === 0 ? [center] : gridRing(center, k);
+    hit = (k === 0 ? [center] : gridRing(center, k)).map(cachedCentre);
     ringCache.set(key, hit);
   }
   return hit;
@@ -130,17 +130,17 @@ export function cachedRing(center: string, k: number): string[] {
  */
 export function ringCellsNearestFirst(
   query: NearbyQuery,
-  rings: readonly (readonly string[])[],
+  rings: readonly (readonly CellCentre[])[],
   edgeM: number,
   occupied?: (cell: string) => boolean,
 ): { cell: string; minM: number }[] {
   const reach = edgeM / SIZE_MARGIN;
   const out: { cell: string; minM: number }[] = [];
   for (const ring of rings) {
-    for (const cell of ring) {
-      if (occupied !== undefined && !occupied(cell)) continue;
-      const minM = Math.max(0, distanceM(query, cachedCentre(cell)) - reach);
-      if (minM <= query.radiusM) out.push({ cell, minM });
+    for (const at of ring) {
+      if (occupied !== undefined && !occupied(at.cell)) continue;
+      const minM = Math.max(0, distanceM(query, at) - reach);
+      if (minM <= query.radiusM) out.push({ cell: at.cell, minM });
     }
   }
   return out.sort((a, b) => a.minM - b.minM);
@@ -162,14 +162,14 @@ export const DESCENDANT_REACH_EDGES = 1.5;
  */
 export function blocksNearestFirst(
   query: NearbyQuery,
-  rings: readonly (readonly string[])[],
+  rings: readonly (readonly CellCentre[])[],
   reachM: number,
 ): { cell: string; minM: number; block: true }[] {
   const out: { cell: string; minM: number; block: true }[] = [];
   for (const ring of rings) {
-    for (const cell of ring) {
-      const minM = Math.max(0, distanceM(query, cachedCentre(cell)) - reachM);
-      if (minM <= query.radiusM) out.push({ cell, minM, block: true });
+    for (const at of ring) {
+      const minM = Math.max(0, distanceM(query, at) - reachM);
+      if (minM <= query.radiusM) out.push({ cell: at.cell, minM, block: true });
     }
   }
   return out.sort((a, b) => a.minM - b.minM);
