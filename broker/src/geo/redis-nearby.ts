@@ -21,11 +21,14 @@ export type NearbyRedis = RedisClient & {
 };
 
 /**
- * Nearby drivers in the Redis index: the nearest-first search (nearest-first.ts), each of its
- * steps one script call per region it reads (on that region's shard), over the cells that may hold
- * drivers. Each region's cell set is copied once and kept while its version stands; the search
- * skips cells not in the copy, or, where a fleet is sparse, reads just the listed cells. Every read
- * checks the version in the same script, so a skipped cell was empty when the others were read.
+ * Nearby drivers in the Redis index: the nearest-first search (nearest-first.ts) over the cells
+ * that may hold drivers, each of its steps one script call (on a Redis Cluster, one per region it
+ * reads, on that region's shard). This node keeps a copy of each region's cell set while the set's
+ * version stands (occupancy.ts), by block; the search walks blocks and ranks only the cells the
+ * copies list under them, so a sparse fleet costs a few cells, not the rings of a wide disk. Every
+ * read checks, in the same script, the versions of the copies it relied on: a skipped cell was
+ * empty when the others were read, as when every cell was read. A version that moved on drops the
+ * copy and starts the search again (docs/nearby.md).
  */
 export class RedisNearby {
   private readonly guide = new ReachGuide();
