@@ -396,6 +396,16 @@ describe.each(redisTargets())('geo-index layout in Redis (%s)', (_name, target) 
     expect(await ids(T0 + 21 + STALE_MS)).toEqual(['first-1']);
   });
 
+  it('finds drivers where an earlier search copied the cells of their region when it was empty', async () => {
+    // The copy lists no cell near: the search reads none, and must still check the copy is current.
+    const index = open(`test:${randomUUID()}:`);
+    const q = { lat: 39.29, lng: -76.61, radiusM: 8000, limit: 50 };
+    expect(await index.nearby(q, T0)).toEqual([]);
+    expect(await index.nearby(q, T0 + 1)).toEqual([]);
+    await index.upsert([state('new-1', 39.3, -76.6, T0 + 10)]);
+    expect((await index.nearby(q, T0 + 11)).map((d) => d.driverId)).toEqual(['new-1']);
+  });
+
   it('keeps a driver in one cell when a second node, which never saw its old cell, writes it', async () => {
     const prefix = `test:${randomUUID()}:`;
     const [a, b] = [open(prefix), open(prefix)];

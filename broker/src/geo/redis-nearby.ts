@@ -68,11 +68,16 @@ export class RedisNearby {
     // The copy of each region this search relies on, fixed when it first meets the region: each
     // read names the version it used. A region without one is read whole, and its copy loaded.
     const copies = new Map<string, CellSetCopy | null>();
+    // Regions whose copy this search relies on and no read has checked yet: the next read checks
+    // them, with or without cells of theirs to read (a copy showing no cell near must be checked
+    // too), and the search ends with such a read if any are left.
+    const unchecked = new Set<string>();
     const copyOf = (region: string): CellSetCopy | undefined => {
       let copy = copies.get(region);
       if (copy === undefined) {
         copy = useCopies ? (this.copies.get(region) ?? null) : null;
         if (copy === null && useCopies) this.load(region);
+        if (copy !== null) unchecked.add(region);
         copies.set(region, copy);
       }
       return copy ?? undefined;
@@ -99,14 +104,14 @@ export class RedisNearby {
     const trip = query.tripState === undefined ? -1 : TRIP_STATES.indexOf(query.tripState);
     const slice = new TimeSlice();
     let firstRegion: string | undefined;
-    for (let step = search.next(); step !== null; step = search.next()) {
+    for (let step = search.next(); ; step = search.next()) {
       // A step that only widened the disk reads nothing: give the loop its turn if one is due.
-      if (step.length === 0) {
+      if (step !== null && step.length === 0) {
         await slice.yieldIfDue();
         continue;
       }
       const byRegion = new Map<string, string[]>();
-      for (const cell of step) {
+      for (const cell of step ?? []) {
         const region = this.regionOf.get(cell);
         firstRegion ??= region;
         // Cells of a second region: a driver crossing between them may be in both.
@@ -115,6 +120,9 @@ export class RedisNearby {
         if (list === undefined) byRegion.set(region, (list = []));
         list.push(cell);
       }
+      for (const region of unchecked) if (!byRegion.has(region)) byRegion.set(region, []);
+      unchecked.clear();
+      if (byRegion.size === 0) break; // the answer is exact, and every copy it relied on checked
       // One script call a step on a single Redis, one per region (its shard) on a cluster.
       const groups = this.clustered ? [...byRegion].map((entry) => [entry]) : [[...byRegion]];
       const replies = await Promise.all(
@@ -149,6 +157,7 @@ export class RedisNearby {
           }
         }
       }
+      if (step === null) break;
     }
     return search.finish(memberToState);
   }
