@@ -402,6 +402,34 @@ describe.each(redisTargets())('geo-index layout in Redis (%s)', (_name, target) 
     expect(await keysUnder(redis, prefix)).toEqual([]);
   });
 
+  it('finds a driver in a cell that was empty when an earlier search copied the cells of its region', async () => {
+    const index = open(`test:${randomUUID()}:`);
+    const q = { lat: 40.0, lng: -3.7, radiusM: 3000, limit: 5 };
+    const ids = async (nowMs: number) => (await index.nearby(q, nowMs)).map((d) => d.driverId);
+    await index.upsert([state('first-1', 40.0, -3.7, T0)]);
+    // This search copies the region's cells (one): the next ones skip every other cell while it stands.
+    expect(await ids(T0 + 1)).toEqual(['first-1']);
+    const late = state('late-1', 40.01, -3.7, T0 + 10);
+    expect(cellToParent(late.cell, REGION_RES)).toBe(cellToParent(latLngToCell(40.0, -3.7, RES), REGION_RES));
+    await index.upsert([late]);
+    expect(await ids(T0 + 11)).toEqual(['first-1', 'late-1']);
+    // A cell the janitor dropped as empty, entered again.
+    expect(await index.sweep(T0 + 5 + STALE_MS)).toBe(1);
+    expect(await ids(T0 + 12 + STALE_MS)).toEqual([]);
+    await index.upsert([state('first-1', 40.0, -3.7, T0 + 20 + STALE_MS)]);
+    expect(await ids(T0 + 21 + STALE_MS)).toEqual(['first-1']);
+  });
+
+  it('finds drivers where an earlier search copied the cells of their region when it was empty', async () => {
+    // The copy lists no cell near: the search reads none, and must still check the copy is current.
+    const index = open(`test:${randomUUID()}:`);
+    const q = { lat: 39.29, lng: -76.61, radiusM: 8000, limit: 50 };
+    expect(await index.nearby(q, T0)).toEqual([]);
+    expect(await index.nearby(q, T0 + 1)).toEqual([]);
+    await index.upsert([state('new-1', 39.3, -76.6, T0 + 10)]);
+    expect((await index.nearby(q, T0 + 11)).map((d) => d.driverId)).toEqual(['new-1']);
+  });
+
   it('keeps a driver in one cell when a second node, which never saw its old cell, writes it', async () => {
     const prefix = `test:${randomUUID()}:`;
     const [a, b] = [open(prefix), open(prefix)];

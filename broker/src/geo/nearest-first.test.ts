@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { latLngToCell } from 'h3-js';
+import { cellToParent, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { distanceM, seededRng } from '@ridetrack/shared';
-import { NearestFirstSearch } from './nearest-first';
-import { ReachGuide } from './ring-search';
+import { NearestFirstSearch, type SearchCells } from './nearest-first';
+import { cachedCentre, ReachGuide, type CellCentre } from './ring-search';
 import type { DriverState, NearbyQuery } from './types';
 
 const RES = 9;
@@ -27,11 +27,29 @@ function driver(i: number, lat: number, lng: number): DriverState {
   };
 }
 
+/**
+ * What the search knows of where drivers are (SearchCells): nothing (every cell of the rings),
+ * which cells hold drivers, or those cells listed by block (their parent one resolution up).
+ */
+type Known = 'nothing' | 'occupied' | 'blocks';
+const KNOWN: Known[] = ['nothing', 'occupied', 'blocks'];
+
+function known(byCell: ReadonlyMap<string, unknown>, how: Known): SearchCells {
+  if (how === 'occupied') return { occupied: (cell) => byCell.has(cell) };
+  if (how === 'nothing') return {};
+  const byBlock = new Map<string, CellCentre[]>();
+  for (const cell of byCell.keys()) {
+    const block = cellToParent(cell, RES - 1);
+    byBlock.set(block, [...(byBlock.get(block) ?? []), cachedCentre(cell)]);
+  }
+  return { blocks: { resolution: RES - 1, cellsOf: (block) => byBlock.get(block) ?? [] } };
+}
+
 /** Runs the search over an in-memory fleet; returns the ids found and the cells it read. */
-function search(fleet: readonly DriverState[], q: NearbyQuery, guide = new ReachGuide()) {
+function search(fleet: readonly DriverState[], q: NearbyQuery, guide = new ReachGuide(), how: Known = 'nothing') {
   const byCell = new Map<string, DriverState[]>();
   for (const d of fleet) byCell.set(d.cell, [...(byCell.get(d.cell) ?? []), d]);
-  const s = new NearestFirstSearch<DriverState>(q, RES, 64, guide);
+  const s = new NearestFirstSearch<DriverState>(q, RES, 64, guide, undefined, known(byCell, how));
   const read: string[] = [];
   let steps = 0;
   for (let cells = s.next(); cells !== null; cells = s.next()) {
@@ -73,12 +91,14 @@ describe('NearestFirstSearch', () => {
         (n, km, limit, radiusM, seed) => {
           const at = spread(seed, km);
           const fleet = Array.from({ length: n }, (_, i) => driver(i, ...at()));
-          const guide = new ReachGuide();
-          for (let i = 0; i < 6; i++) {
-            const q = { lat: at()[0], lng: at()[1], radiusM, limit };
-            // A fresh guide's first step, then one that starts from what the last search learnt.
-            expect(search(fleet, q).ids).toEqual(bruteForce(fleet, q));
-            expect(search(fleet, q, guide).ids).toEqual(bruteForce(fleet, q));
+          for (const how of KNOWN) {
+            const guide = new ReachGuide();
+            for (let i = 0; i < 6; i++) {
+              const q = { lat: at()[0], lng: at()[1], radiusM, limit };
+              // A fresh guide's first step, then one that starts from what the last search learnt.
+              expect(search(fleet, q, new ReachGuide(), how).ids).toEqual(bruteForce(fleet, q));
+              expect(search(fleet, q, guide, how).ids).toEqual(bruteForce(fleet, q));
+            }
           }
         },
       ),
@@ -105,6 +125,25 @@ describe('NearestFirstSearch', () => {
         const { ids, read } = search(fleet, q, guide);
         expect(ids).toEqual(bruteForce(fleet, q));
         expect(read.length).toBeLessThan(20); // a 2 km disk at res 9 has over 150 cells
+      }
+    }
+  });
+
+  it('reads only cells that hold drivers when it knows which do, by cell or by block', () => {
+    // 300 drivers over 12 x 12 km: a sparse fleet, whose searches look far.
+    const place = spread(11, 6);
+    const fleet = Array.from({ length: 300 }, (_, i) => driver(i, ...place()));
+    const occupied = new Set(fleet.map((d) => d.cell));
+    const at = spread(12, 5);
+    for (let n = 0; n < 50; n++) {
+      const [lat, lng] = at();
+      const q = { lat, lng, radiusM: 3000, limit: 10 };
+      const all = search(fleet, q).read;
+      for (const how of ['occupied', 'blocks'] as const) {
+        const { ids, read } = search(fleet, q, new ReachGuide(), how);
+        expect(ids).toEqual(bruteForce(fleet, q));
+        expect(read.every((c) => occupied.has(c))).toBe(true);
+        expect(read.length).toBeLessThan(all.length);
       }
     }
   });

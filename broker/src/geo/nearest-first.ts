@@ -1,11 +1,17 @@
+import { latLngToCell } from 'h3-js';
 import {
+  blocksNearestFirst,
+  cachedEdgeM,
   cachedRing,
+  DESCENDANT_REACH_EDGES,
   diskCoverageM,
   FIRST_RINGS,
   ReachGuide,
   rankNearby,
   ringCellsNearestFirst,
   ringPlan,
+  SIZE_MARGIN,
+  type CellCentre,
 } from './ring-search';
 import type { DriverState, NearbyDriver, NearbyQuery } from './types';
 
@@ -52,9 +58,12 @@ export class NearestFirstSearch<T> {
   private target: number;
   /** Rings of the disk worked out so far (-1: none yet). */
   private k = -1;
-  /** Cells of the rings so far not yet read, nearest first. */
-  private unread: { cell: string; minM: number }[] = [];
+  /** Cells (or blocks, not yet listed) of the rings so far not yet read, nearest first. */
+  private unread: Unread[] = [];
   private unreadAt = 0;
+  /** What the rings are of: the index's cells, or blocks of them (SearchCells). */
+  private readonly walk: { center: string; edgeM: number; reachM: number; kMax: number };
+  private readonly blocks: SearchCells['blocks'];
 
   constructor(
     readonly query: NearbyQuery,
@@ -66,11 +75,26 @@ export class NearestFirstSearch<T> {
      * both): its id and version (update time). Asked only once `dedupe()` was called.
      */
     private readonly identify: (item: T) => { id: string; version: number } = noIdentity,
+    private readonly cells: SearchCells = {},
   ) {
     ({ center: this.center, edgeM: this.edgeM, kMax: this.kMax } = ringPlan(query, res, maxRings));
     this.area = ReachGuide.key(query, this.center);
     this.target = guide.reachM(this.area) ?? diskCoverageM(Math.min(FIRST_RINGS, this.kMax), this.edgeM);
     this.cos0 = Math.cos(query.lat * TO_RAD);
+    // Blocks only where the disk covers the radius: a search capped at `maxRings` reads less than
+    // the radius, and the blocks would read more.
+    const blocks = diskCoverageM(this.kMax, this.edgeM) >= query.radiusM ? cells.blocks : undefined;
+    this.blocks = blocks;
+    if (blocks === undefined) this.walk = { center: this.center, edgeM: this.edgeM, reachM: 0, kMax: this.kMax };
+    else {
+      const center = latLngToCell(query.lat, query.lng, blocks.resolution);
+      const edgeM = cachedEdgeM(center);
+      // A driver is within this of its block's centre; the margin for the grid's size varying.
+      const reachM = (DESCENDANT_REACH_EDGES * edgeM) / SIZE_MARGIN;
+      let kMax = 0;
+      while (diskCoverageM(kMax, edgeM) - reachM < query.radiusM) kMax++;
+      this.walk = { center, edgeM, reachM, kMax };
+    }
   }
 
   /**
@@ -81,7 +105,7 @@ export class NearestFirstSearch<T> {
   next(): string[] | null {
     for (;;) {
       let needK = 0;
-      while (needK < this.kMax && diskCoverageM(needK, this.edgeM) < this.target) needK++;
+      while (needK < this.walk.kMax && this.outsideM(needK) < this.target) needK++;
       if (this.k < needK) {
         this.grow(needK);
         return this.take();
@@ -95,30 +119,51 @@ export class NearestFirstSearch<T> {
     }
   }
 
+  /** The least distance a driver outside the first k rings of the walk may be at. */
+  private outsideM(k: number): number {
+    return diskCoverageM(k, this.walk.edgeM) - this.walk.reachM;
+  }
+
   /** Adds the next rings towards `needK`, at most GROW_CELLS cells (and at least one ring). */
   private grow(needK: number): void {
     let to = this.k + 1;
     let added = ringSize(to);
     while (to < needK && added + ringSize(to + 1) <= GROW_CELLS) added += ringSize(++to);
-    const rings: string[][] = [];
-    for (let j = this.k + 1; j <= to; j++) rings.push(cachedRing(this.center, j));
-    const fresh = ringCellsNearestFirst(this.query, rings, this.edgeM);
+    const rings: CellCentre[][] = [];
+    for (let j = this.k + 1; j <= to; j++) rings.push(cachedRing(this.walk.center, j));
+    const fresh: Unread[] =
+      this.blocks === undefined
+        ? ringCellsNearestFirst(this.query, rings, this.edgeM, this.cells.occupied)
+        : blocksNearestFirst(this.query, rings, this.walk.reachM);
     this.unread = mergeByDistance(this.unread, this.unreadAt, fresh);
     this.unreadAt = 0;
     this.k = to;
   }
 
-  /** The unread cells within the target (GROW_CELLS at most: the rest on the next calls), marked read. */
+  /**
+   * The unread cells within the target (GROW_CELLS at most: the rest on the next calls), marked
+   * read; a block within the target is replaced by its cells that may hold drivers.
+   */
   private take(): string[] {
     const cells: string[] = [];
-    const { unread } = this;
-    while (this.unreadAt < unread.length && cells.length < GROW_CELLS) {
-      const c = unread[this.unreadAt] as { cell: string; minM: number };
-      if (c.minM > this.target) break;
-      cells.push(c.cell);
-      this.unreadAt++;
+    for (;;) {
+      // Blocks within the target give their cells, ranked and merged in once per round.
+      let listed: CellCentre[] | undefined;
+      while (this.unreadAt < this.unread.length && cells.length < GROW_CELLS) {
+        const c = this.unread[this.unreadAt] as Unread;
+        if (c.minM > this.target) break;
+        this.unreadAt++;
+        if (c.block !== true) cells.push(c.cell);
+        else for (const at of this.blocks?.cellsOf(c.cell) ?? []) (listed ??= []).push(at);
+      }
+      if (listed === undefined) return cells;
+      this.unread = mergeByDistance(
+        this.unread,
+        this.unreadAt,
+        ringCellsNearestFirst(this.query, [listed], this.edgeM),
+      );
+      this.unreadAt = 0;
     }
-    return cells;
   }
 
   /**
@@ -211,10 +256,31 @@ export class NearestFirstSearch<T> {
   /** The least distance a driver not yet read may be at; infinite when every cell in reach is read. */
   private unreadBound(): number {
     // Outside the disk, nothing is nearer than its coverage; past the last ring, nothing counts.
-    const outside = this.k < this.kMax ? diskCoverageM(this.k, this.edgeM) : Number.POSITIVE_INFINITY;
+    const outside = this.k < this.walk.kMax ? this.outsideM(this.k) : Number.POSITIVE_INFINITY;
     const first = this.unread[this.unreadAt];
     return first === undefined ? outside : Math.min(first.minM, outside);
   }
+}
+
+/**
+ * What a backend knows of where drivers are, to read fewer cells. `occupied`: whether a cell may
+ * hold a driver (false only for a cell known to be empty); the search walks its rings and skips
+ * the others. `blocks`: the cells that may hold drivers under each cell at a coarser resolution
+ * (a block); the search walks rings of blocks, cached for the few blocks of a city, and ranks only
+ * the cells listed under the blocks it reaches, not every cell of a wide disk: where a fleet is
+ * sparse its search must look far, and most cells it would work out are empty. Blocks serve only
+ * a query whose disk covers its radius; `occupied` the others.
+ */
+export interface SearchCells {
+  occupied?: ((cell: string) => boolean) | undefined;
+  blocks?: { resolution: number; cellsOf: (block: string) => readonly CellCentre[] } | undefined;
+}
+
+/** A cell of the disk not read yet, or a block whose cells are not listed yet. */
+interface Unread {
+  cell: string;
+  minM: number;
+  block?: true;
 }
 
 function noIdentity(): never {
@@ -227,19 +293,15 @@ function ringSize(k: number): number {
 }
 
 /** Merges the unread tail of a list and fresh cells, both nearest first. */
-function mergeByDistance(
-  list: readonly { cell: string; minM: number }[],
-  from: number,
-  fresh: readonly { cell: string; minM: number }[],
-): { cell: string; minM: number }[] {
-  const out: { cell: string; minM: number }[] = [];
+function mergeByDistance(list: readonly Unread[], from: number, fresh: readonly Unread[]): Unread[] {
+  const out: Unread[] = [];
   let i = from;
   let j = 0;
   while (i < list.length || j < fresh.length) {
     const a = list[i];
     const b = fresh[j];
     if (b === undefined || (a !== undefined && a.minM <= b.minM)) {
-      out.push(a as { cell: string; minM: number });
+      out.push(a as Unread);
       i++;
     } else {
       out.push(b);

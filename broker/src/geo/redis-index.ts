@@ -1,24 +1,24 @@
-import { TRIP_STATES } from '@ridetrack/shared';
 import { CellRollUp } from './cell-counts';
-import { MemberReader, memberToState, stateToMember } from './member';
-import { NearestFirstSearch } from './nearest-first';
+import { memberToState, stateToMember } from './member';
 import { RegionOf } from './regions';
 import {
   COUNT_LUA,
   LEAVE_LUA,
+  OCCUPANCY_LUA,
   POINT_LUA,
+  READ_LUA,
   RELEASE_LUA,
   REPLACE_TRIP_LUA,
   SWEEP_LUA,
   UNPOINT_LUA,
   UPSERT_LUA,
 } from './redis-scripts';
-import { ReachGuide } from './ring-search';
+import { RedisNearby, type NearbyRedis } from './redis-nearby';
 import { geoKeys, type GeoKeys } from '../store/keys';
 import type { RedisClient } from '../store/redis-client';
 import { TimeSlice } from '../time-slice';
 import {
-  IndexUnavailableError,
+  unavailable,
   type CellCount,
   type DriverState,
   type GeoIndex,
@@ -38,19 +38,11 @@ const POINTER_TTL_MS = 3_600_000;
 /** A writer says again that a region holds drivers this often (the janitors' list of regions). */
 const ANNOUNCE_MS = 60_000;
 
-/**
- * A failed Redis call, as callers should see it: Redis's own error replies (a bug, or a key of the
- * wrong type) stay what they are; anything else (no connection, a timeout) means the store is away.
- */
-function unavailable(err: unknown): never {
-  throw err instanceof Error && err.name === 'ReplyError' ? err : new IndexUnavailableError(err);
-}
-
 /** Reads of a driver's trail before a driver that keeps moving under the reader is given up. */
 const GET_ATTEMPTS = 4;
 
 type Args = (string | number)[];
-type ScriptRedis = RedisClient & {
+type ScriptRedis = NearbyRedis & {
   rtUpsert(...args: Args): Promise<[number, string[], string[], string[]]>;
   rtPoint(key: string, updatedMs: number, region: string, ttlMs: number): Promise<[number, string | null]>;
   rtLeave(pointers: string, cellKey: string, driverId: string, cell: string, updatedMs: number): Promise<number>;
@@ -76,8 +68,7 @@ export class RedisGeoIndex implements GeoIndex {
   readonly backend = 'redis';
   private readonly keys: GeoKeys;
   private readonly redis: ScriptRedis;
-  private readonly guide = new ReachGuide();
-  private readonly reader = new MemberReader();
+  private readonly search: RedisNearby;
   private readonly regionOf: RegionOf;
   /** When this node last said each region holds drivers. */
   private readonly announced = new Map<string, number>();
@@ -90,7 +81,7 @@ export class RedisGeoIndex implements GeoIndex {
     readonly h3Resolution: number,
     readonly regionResolution: number,
     private readonly staleMs: number,
-    private readonly maxRings: number,
+    maxRings: number,
     private readonly now: () => number = Date.now,
   ) {
     this.keys = geoKeys(prefix);
@@ -103,7 +94,10 @@ export class RedisGeoIndex implements GeoIndex {
     redis.defineCommand('rtCount', { lua: COUNT_LUA });
     redis.defineCommand('rtRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
     redis.defineCommand('rtReplaceTrip', { numberOfKeys: 1, lua: REPLACE_TRIP_LUA });
+    redis.defineCommand('rtRead', { lua: READ_LUA });
+    redis.defineCommand('rtOccupancy', { numberOfKeys: 2, lua: OCCUPANCY_LUA });
     this.redis = redis as ScriptRedis;
+    this.search = new RedisNearby(this.redis, this.keys, this.regionOf, h3Resolution, staleMs, maxRings);
   }
 
   /** Key time-to-live: an abandoned cell or region outlives the staleness window, then goes. */
@@ -154,6 +148,7 @@ export class RedisGeoIndex implements GeoIndex {
     const keys = [
       this.keys.pointers(region),
       this.keys.cells(region),
+      this.keys.cellsVersion(region),
       ...cellIds.map((c) => this.keys.cell(region, c)),
     ];
     const [, fresh, renew, missing] = await this.redis
@@ -245,46 +240,9 @@ export class RedisGeoIndex implements GeoIndex {
     return member === null ? 'moved' : memberToState(member, cell);
   }
 
-  /**
-   * A nearest-first search (nearest-first.ts) whose every step reads its cells in one round trip:
-   * one HVALS each (on the shard of each cell's region), which costs Redis about 3 µs for a cell of
-   * a dozen drivers. Everything else runs here: the members carry their update time, so stale ones
-   * are skipped as they are read, and only the drivers that may rank are decoded. A driver met twice
-   * (crossing regions) counts once, as its newer member.
-   */
-  async nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
-    const reader = this.reader;
-    const search = new NearestFirstSearch<string>(query, this.h3Resolution, this.maxRings, this.guide, (m) => {
-      reader.read(m);
-      return { id: m.slice(0, reader.idEnd), version: reader.updatedMs };
-    });
-    const cutoff = nowMs - this.staleMs;
-    const trip = query.tripState === undefined ? -1 : TRIP_STATES.indexOf(query.tripState);
-    const slice = new TimeSlice();
-    let firstRegion: string | undefined;
-    for (let cells = search.next(); cells !== null; cells = search.next()) {
-      // A step that only widened the disk reads nothing: give the loop its turn if one is due.
-      if (cells.length === 0) {
-        await slice.yieldIfDue();
-        continue;
-      }
-      const keys = cells.map((cell) => {
-        const region = this.regionOf.get(cell);
-        firstRegion ??= region;
-        // Cells of a second region: a driver crossing between them may be in both.
-        if (region !== firstRegion) search.dedupe();
-        return this.keys.cell(region, cell);
-      });
-      const rows = await Promise.all(keys.map((key) => this.redis.hvals(key))).catch(unavailable);
-      for (let i = 0; i < cells.length; i++) {
-        const cell = cells[i] as string;
-        for (const m of rows[i] ?? []) {
-          if (!reader.read(m) || !(reader.updatedMs > cutoff) || (trip >= 0 && reader.tripCode !== trip)) continue;
-          search.offer(reader.lat, reader.lng, m, cell);
-        }
-      }
-    }
-    return search.finish(memberToState);
+  /** Nearby drivers: redis-nearby.ts. */
+  nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
+    return this.search.nearby(query, nowMs);
   }
 
   async countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
@@ -357,7 +315,7 @@ export class RedisGeoIndex implements GeoIndex {
     for (let i = 0; i === 0 || i < cells.length; i += SWEEP_CELLS) {
       const chunk = cells.slice(i, i + SWEEP_CELLS);
       const last = i + SWEEP_CELLS >= cells.length;
-      const keys = [pointers, cellSet, ...chunk.map((c) => this.keys.cell(region, c))];
+      const keys = [pointers, cellSet, ...chunk.map((c) => this.keys.cell(region, c)), this.keys.cellsVersion(region)];
       const [n, left] = await this.redis
         .rtSweep(keys.length, ...keys, cutoff, last ? '1' : '0', ...chunk)
         .catch(unavailable);

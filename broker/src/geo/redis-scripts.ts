@@ -30,8 +30,25 @@ end
 `;
 
 /**
- * Moves drivers within one region. KEYS: the region's pointers, its cell set, then the cells the
- * call may touch (each driver's new cell and, where the caller knows it, its old one). ARGV: ttlMs,
+ * A new version of a region's cell set, after the script added a cell to it: the server's clock in
+ * microseconds, above the version it replaces, so that no value is ever given twice while the key
+ * lives. (Readers cache the cell set under its version: see occupancy.ts.) The key goes when the
+ * set goes (the janitor deletes it with the set's last cell), and then reads as version 0.
+ */
+const BUMP_LUA = `
+local function bump(key, ttl)
+  local t = redis.call('TIME')
+  local v = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local old = tonumber(redis.call('GET', key) or '0') or 0
+  if v <= old then v = old + 1 end
+  redis.call('SET', key, string.format('%.0f', v), 'PX', ttl)
+end
+`;
+
+/**
+ * Moves drivers within one region. KEYS: the region's pointers, its cell set, the cell set's
+ * version, then the cells the call may touch (each driver's new cell and, where the caller knows
+ * it, its old one). ARGV: ttlMs,
  * pointer quarter ms, how many cells, the cells' ids (in the order of their keys), then (driverId,
  * cell number, member, updatedMs) per driver.
  *
@@ -43,21 +60,22 @@ end
  * Returns { applied, drivers new to the region, drivers whose global pointer is due a refresh (an
  * update entered a new pointer quarter), { driver, cell } pairs whose old cell was not passed }.
  */
-export const UPSERT_LUA = `${POINTER_LUA}
+export const UPSERT_LUA = `${POINTER_LUA}${BUMP_LUA}
 local ttl = tonumber(ARGV[1])
 local quarter = ttl / 4
 local pquarter = tonumber(ARGV[2])
 local ncells = tonumber(ARGV[3])
-local ptrs, cellset = KEYS[1], KEYS[2]
+local ptrs, cellset, version = KEYS[1], KEYS[2], KEYS[3]
 local call, floor = redis.call, math.floor
 local slot = {}
-for i = 1, ncells do slot[ARGV[3 + i]] = 2 + i end
+for i = 1, ncells do slot[ARGV[3 + i]] = 3 + i end
 local applied, fresh, renew, missing = 0, {}, {}, {}
+local added = false
 for i = 4 + ncells, #ARGV, 4 do
   local id, ci, member, ts = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
   local t = tonumber(ts)
   local cell = ARGV[3 + ci]
-  local ckey = KEYS[2 + ci]
+  local ckey = KEYS[3 + ci]
   local prev = call('HGET', ptrs, id)
   local pt, pcell
   if prev then pt, pcell = pointer(prev) end
@@ -70,9 +88,11 @@ for i = 4 + ncells, #ARGV, 4 do
       call('HSET', ptrs, id, ts .. '|' .. cell)
       if pcell ~= cell then
         if pcell then call('HDEL', KEYS[slot[pcell]], id) end
-        call('SADD', cellset, cell)
+        if call('SADD', cellset, cell) == 1 then added = true end
         call('PEXPIRE', ckey, ttl)
       elseif floor(t / quarter) ~= floor(pt / quarter) then
+        -- Listed again too: after a long silence its cell may have expired and left the set.
+        if call('SADD', cellset, cell) == 1 then added = true end
         call('PEXPIRE', ckey, ttl)
       end
       if not pt then
@@ -84,9 +104,11 @@ for i = 4 + ncells, #ARGV, 4 do
     end
   end
 end
+if added then bump(version, ttl) end
 if applied > 0 then
   call('PEXPIRE', ptrs, ttl)
   call('PEXPIRE', cellset, ttl)
+  call('PEXPIRE', version, ttl)
 end
 return { applied, fresh, renew, missing }
 `;
@@ -148,7 +170,7 @@ return counts
 
 /**
  * The janitor, over some cells of one region. KEYS: the region's pointers, its cell set, then the
- * cells. ARGV: cutoffMs, whether to scan the pointers too (the last call of a pass), then the
+ * cells, then the cell set's version (deleted with the set's last cell). ARGV: cutoffMs, whether to scan the pointers too (the last call of a pass), then the
  * cells' ids. Removes every driver of these cells updated at or before the cutoff, with its pointer
  * when that still names this cell; forgets cells left empty. With the pointer scan, drops pointers
  * as stale whose member is gone (their cell's key expired). Returns { members removed, drivers
@@ -158,7 +180,7 @@ export const SWEEP_LUA = `${UPDATED_LUA}${POINTER_LUA}
 local cutoff = tonumber(ARGV[1])
 local ptrs, cellset = KEYS[1], KEYS[2]
 local removed, gone = 0, {}
-for i = 3, #KEYS do
+for i = 3, #KEYS - 1 do
   local ckey, cell = KEYS[i], ARGV[i]
   local all = redis.call('HGETALL', ckey)
   for j = 1, #all, 2 do
@@ -188,7 +210,40 @@ if ARGV[2] == '1' then
     end
   end
 end
+if redis.call('EXISTS', cellset) == 0 then redis.call('DEL', KEYS[#KEYS]) end
 return { removed, gone }
+`;
+
+/**
+ * A search's read of some cells of one or more regions (one region a call on a Redis Cluster; any
+ * on a single Redis), if the reader's copies of the regions' cell sets are still good. KEYS: per
+ * region, its cell set's version, then its cells. ARGV: per region, how many cells, and the version
+ * the reader's copy is of ('' to read without a copy). Returns each cell's members (HVALS), in the
+ * order of KEYS; or, reading nothing, the number (from 1) of the first region whose version moved
+ * on: a cell the reader skipped as empty may hold drivers now.
+ */
+export const READ_LUA = `
+local k = 1
+for r = 1, #ARGV, 2 do
+  local want = ARGV[r + 1]
+  if want ~= '' and (redis.call('GET', KEYS[k]) or '0') ~= want then return (r + 1) / 2 end
+  k = k + 1 + tonumber(ARGV[r])
+end
+local out, n = {}, 0
+k = 1
+for r = 1, #ARGV, 2 do
+  for i = k + 1, k + tonumber(ARGV[r]) do
+    n = n + 1
+    out[n] = redis.call('HVALS', KEYS[i])
+  end
+  k = k + 1 + tonumber(ARGV[r])
+end
+return out
+`;
+
+/** A region's cell set and its version, read together. KEYS: the version, the cell set. */
+export const OCCUPANCY_LUA = `
+return { redis.call('GET', KEYS[1]) or '0', redis.call('SMEMBERS', KEYS[2]) }
 `;
 
 /**

@@ -11,7 +11,7 @@ import { distanceM } from '@ridetrack/shared';
 import type { DriverState, NearbyDriver, NearbyQuery } from './types';
 
 /** A margin for H3's cell size varying over a few kilometres. */
-const SIZE_MARGIN = 0.85;
+export const SIZE_MARGIN = 0.85;
 
 /**
  * How far from the query point disk k is certain to reach: the disk's inscribed radius,
@@ -33,7 +33,7 @@ const EDGE_CACHE_MAX = 50_000;
 const edgeCache = new Map<string, number>();
 
 /** localEdgeM, cached: six h3-js calls a query add up at thousands of queries a second. */
-function cachedEdgeM(cell: string): number {
+export function cachedEdgeM(cell: string): number {
   let edge = edgeCache.get(cell);
   if (edge === undefined) {
     if (edgeCache.size >= EDGE_CACHE_MAX) edgeCache.delete(edgeCache.keys().next().value ?? '');
@@ -57,7 +57,7 @@ export interface CellCentre {
  * A cell's centre, cached per cell: the disks around nearby points share most of their cells, so
  * a city's few thousand cells are worked out once, not once per disk they fall in.
  */
-function cachedCentre(cell: string): CellCentre {
+export function cachedCentre(cell: string): CellCentre {
   let hit = centreCache.get(cell);
   if (hit === undefined) {
     if (centreCache.size >= CENTRE_CACHE_MAX) centreCache.delete(centreCache.keys().next().value ?? '');
@@ -105,18 +105,18 @@ export class ReachGuide {
 
 /** Rings of cells around a centre, cached: pure functions of the centre and distance. */
 const RING_CACHE_MAX = 200_000;
-const ringCache = new Map<string, string[]>();
+const ringCache = new Map<string, CellCentre[]>();
 
 /**
- * The cells exactly k steps from a centre cell (ring k; the centre itself for k = 0), cached. One
- * ring at a time, so a search widening its disk costs only the new cells.
+ * The cells exactly k steps from a centre cell (ring k; the centre itself for k = 0), with their
+ * centres, cached. One ring at a time, so a search widening its disk costs only the new cells.
  */
-export function cachedRing(center: string, k: number): string[] {
+export function cachedRing(center: string, k: number): CellCentre[] {
   const key = `${center}:${k}`;
   let hit = ringCache.get(key);
   if (hit === undefined) {
     if (ringCache.size >= RING_CACHE_MAX) ringCache.delete(ringCache.keys().next().value ?? '');
-    hit = k === 0 ? [center] : gridRing(center, k);
+    hit = (k === 0 ? [center] : gridRing(center, k)).map(cachedCentre);
     ringCache.set(key, hit);
   }
   return hit;
@@ -125,19 +125,51 @@ export function cachedRing(center: string, k: number): string[] {
 /**
  * The cells of some rings that can hold a driver within the query's radius, nearest first, each
  * with the least distance any point of it can be from the query point: its centre's distance less
- * its circumradius (one edge, with the margin for the grid's size varying).
+ * its circumradius (one edge, with the margin for the grid's size varying). `occupied`, when given,
+ * leaves out cells known to hold no driver.
  */
 export function ringCellsNearestFirst(
   query: NearbyQuery,
-  rings: readonly (readonly string[])[],
+  rings: readonly (readonly CellCentre[])[],
   edgeM: number,
+  occupied?: (cell: string) => boolean,
 ): { cell: string; minM: number }[] {
   const reach = edgeM / SIZE_MARGIN;
   const out: { cell: string; minM: number }[] = [];
   for (const ring of rings) {
-    for (const cell of ring) {
-      const minM = Math.max(0, distanceM(query, cachedCentre(cell)) - reach);
-      if (minM <= query.radiusM) out.push({ cell, minM });
+    for (const at of ring) {
+      if (occupied !== undefined && !occupied(at.cell)) continue;
+      const minM = Math.max(0, distanceM(query, at) - reach);
+      if (minM <= query.radiusM) out.push({ cell: at.cell, minM });
+    }
+  }
+  return out.sort((a, b) => a.minM - b.minM);
+}
+
+/**
+ * How far from a coarse cell's centre a point of a finer cell under it may lie, in the coarse
+ * cell's shortest edges. H3's cells do not nest (the resolution-9 cells under a cell stick out past
+ * its hexagon): over every resolution-9 cell under 40 cells at each of resolutions 4 to 7, and
+ * under pentagons, the farthest boundary vertex was 1.19 edges away (regions.test.ts checks random
+ * ones against this).
+ */
+export const DESCENDANT_REACH_EDGES = 1.5;
+
+/**
+ * Blocks (cells coarser than the index's) of some rings that can hold a driver within the query's
+ * radius, nearest first, each with the least distance a point under it can be from the query
+ * point: its centre's distance less `reachM`.
+ */
+export function blocksNearestFirst(
+  query: NearbyQuery,
+  rings: readonly (readonly CellCentre[])[],
+  reachM: number,
+): { cell: string; minM: number; block: true }[] {
+  const out: { cell: string; minM: number; block: true }[] = [];
+  for (const ring of rings) {
+    for (const at of ring) {
+      const minM = Math.max(0, distanceM(query, at) - reachM);
+      if (minM <= query.radiusM) out.push({ cell: at.cell, minM, block: true });
     }
   }
   return out.sort((a, b) => a.minM - b.minM);

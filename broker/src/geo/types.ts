@@ -46,6 +46,14 @@ export class IndexUnavailableError extends Error {
 }
 
 /**
+ * A failed Redis call, as callers should see it: Redis's own error replies (a bug, or a key of the
+ * wrong type) stay what they are; anything else (no connection, a timeout) means the store is away.
+ */
+export function unavailable(err: unknown): never {
+  throw err instanceof Error && err.name === 'ReplyError' ? err : new IndexUnavailableError(err);
+}
+
+/**
  * The geo-index: drivers bucketed by H3 cell. Two backends share this interface and one test
  * suite: Redis or a Redis Cluster (redis-index.ts) and in-memory (memory-index.ts, the default
  * with no Redis).

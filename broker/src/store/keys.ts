@@ -9,6 +9,8 @@
  *                                     their cells (HLEN: how many drivers the region holds)
  *   {prefix}geo:{R}:c:{cell}   HASH   driver id -> the driver's state as a member (member.ts)
  *   {prefix}geo:{R}:cells      SET    the region's cells that hold drivers: what its janitor scans
+ *   {prefix}geo:{R}:cver       STRING the cell set's version, changed whenever a cell joins it:
+ *                                     searches cache the set and skip cells not in it
  *   {prefix}geo:{R}:janitor    STRING the node sweeping the region, with a TTL (its lease)
  *   {prefix}gdrv:{id}          STRING "{updated ms}|{region}": the driver's region, written when it
  *                                     enters one (never per fix), refreshed every quarter of its TTL
@@ -44,6 +46,7 @@ export function geoKeys(prefix: string) {
     pointers: (region: string) => `${prefix}geo:{${region}}:ptr`,
     cell: (region: string, cell: string) => `${prefix}geo:{${region}}:c:${cell}`,
     cells: (region: string) => `${prefix}geo:{${region}}:cells`,
+    cellsVersion: (region: string) => `${prefix}geo:{${region}}:cver`,
     lease: (region: string) => `${prefix}geo:{${region}}:janitor`,
     driverRegion: (driverId: string) => `${prefix}gdrv:{${driverId}}`,
     regions: `${prefix}geo:regions`,
