@@ -3,12 +3,19 @@ import { bboxAreaKm2, H3_AREA_KM2, H3_EDGE_M, type Bbox } from './density';
 
 /** Finer cells than the regions are listed over the view: two resolutions down (res 7 for 5). */
 const STEP = 2;
+/**
+ * How far past the view the finer cells are listed, in their edges. A driver's index cell sits in
+ * the finer cell it descends from, but H3's descendants stick out of their ancestor's outline, so
+ * that finer cell's centre can lie more than one of its edges from the driver (a property test
+ * found one 1.05 edges away): two edges hold every case with room to spare.
+ */
+const GROW_EDGES = 2;
 /** Finer cells listed at most before the view is taken as too wide (a millisecond's work). */
 const MAX_FINE_CELLS = 20_000;
 
 /**
  * The regions a view's drivers can be in (H3 cells at the broker's region resolution), for the
- * fleet stream to send: the finer cells over the view grown by one of their edges, rolled up to
+ * fleet stream to send: the finer cells over the view grown by two of their edges, rolled up to
  * their parents. A driver's region is its index cell's parent, and H3's children do not tile their
  * parent exactly, so the regions holding the view's drivers are found through the hierarchy, not by
  * the regions' own outlines. Null when the view needs more than `max` regions (a whole-fleet view:
@@ -16,7 +23,7 @@ const MAX_FINE_CELLS = 20_000;
  */
 export function viewRegions(bounds: Bbox, regionRes: number, max: number): string[] | null {
   const res = Math.min(15, regionRes + STEP);
-  const [west, south, east, north] = grown(bounds, H3_EDGE_M[res] ?? 0);
+  const [west, south, east, north] = grown(bounds, GROW_EDGES * (H3_EDGE_M[res] ?? 0));
   if (east - west >= 180 || north - south >= 90) return null;
   if (bboxAreaKm2([west, south, east, north]) / (H3_AREA_KM2[res] ?? 1) > MAX_FINE_CELLS) return null;
   const ring = [
