@@ -12,7 +12,6 @@
  *    highest rate of reconnections any node accepted in one second, against CONNECT_RATE_PER_S.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   type BrokerProcess,
   INDEX_REDIS_SETTINGS,
@@ -27,6 +26,7 @@ import { machineLine } from '../../shared/bench/machine';
 import { createMinter } from '../src/index';
 import { Fleet, fleetCredentials, type Credentials } from './load';
 import { recordRun, resultsFile } from '../../shared/bench/results';
+import { cpuSeconds } from './proc-stats';
 
 const DRIVERS = Number(process.env['BENCH_DRIVERS'] ?? 1000);
 const RATES = (process.env['BENCH_RATES'] ?? '2000,5000,10000').split(',').map(Number);
@@ -35,11 +35,6 @@ const FLEET = Number(process.env['BENCH_FLEET'] ?? 1500);
 const CONNECT_RATE = Number(process.env['BENCH_CONNECT_RATE'] ?? 1000);
 const secret = randomBytes(32).toString('hex');
 const minter = createMinter(secret);
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** Where nodes share state: none (CLUSTER=off), one Redis, or a Redis Cluster. */
 type Store = TestRedis | TestRedisCluster | null;

@@ -15,7 +15,6 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { get } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -23,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { startBrokerProcess, startRedisCluster } from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
 import { recordRun, resultsFile } from '../../shared/bench/results';
+import { cpuSeconds, rssBytes } from './proc-stats';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DRIVERS = Number(process.env['BENCH_DRIVERS'] ?? 100_000);
@@ -38,23 +38,6 @@ const DRAIN_S = Number(process.env['BENCH_DRAIN_S'] ?? 10);
 const CONNECT_DEADLINE_S = Number(process.env['BENCH_CONNECT_DEADLINE_S'] ?? 600);
 const SOURCES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
 const secret = randomBytes(32).toString('hex');
-
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-function rssBytes(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-}
 
 /** The primary's worker processes. */
 function workerPids(primary: number): number[] {

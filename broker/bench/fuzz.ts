@@ -9,7 +9,6 @@
  * reconnect and auth-failure bans): the limits are tested elsewhere; here they would only stop
  * the fuzzer early. Everything else is the broker as shipped.
  */
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import mqtt from 'mqtt';
 import { encodeLocation, locationTopic } from '@ridetrack/shared';
@@ -19,6 +18,7 @@ import { recordRun } from '../../shared/bench/results';
 import { type BrokerProcess, startBrokerProcess } from '@ridetrack/testkit';
 import { caseGenerator, runCase, type Outcome } from './fuzz-cases';
 import { fuzzRequests, send } from './fuzz-http';
+import { rssBytes } from './proc-stats';
 
 const env = process.env;
 const PACKETS = Number(env['FUZZ_PACKETS'] ?? 1_000_000);
@@ -32,13 +32,6 @@ const LOOP_RESOLUTION_MS = 1;
 
 const secret = randomSecret();
 const minter = createMinter(secret);
-
-function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
-}
 
 /** The broker's own event-loop lag since the last read (prom-client resets it on each scrape), ms. */
 async function loopLagMaxMs(http: number): Promise<number> {

@@ -10,7 +10,6 @@
  * fixes/s), BENCH_STEP_S (8).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   type BrokerProcess,
   openEvents,
@@ -23,6 +22,7 @@ import { seededRng } from '@ridetrack/shared';
 import { createMinter } from '../src/index';
 import { Fleet, fleetCredentials } from './load';
 import { recordRun, resultsFile } from '../../shared/bench/results';
+import { cpuSeconds } from './proc-stats';
 
 const NODES = (process.env['BENCH_NODES'] ?? '2,4,8').split(',').map(Number);
 const DRIVERS = Number(process.env['BENCH_DRIVERS'] ?? 2000);
@@ -30,11 +30,6 @@ const RATE = Number(process.env['BENCH_RATE'] ?? 2000);
 const STEP_S = Number(process.env['BENCH_STEP_S'] ?? 8);
 const secret = randomBytes(32).toString('hex');
 const minter = createMinter(secret);
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function metric(n: BrokerProcess, name: string, labels: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${n.httpPort}/metrics`)).text();

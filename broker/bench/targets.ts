@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BROKER_NODE_FLAGS, killed, startMosquittoProcess } from '@ridetrack/testkit';
+import { cpuSeconds, rssBytes } from './proc-stats';
 
 /** A broker under test, in its own process so its CPU and memory are its own. */
 export interface Target {
@@ -17,21 +17,8 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-const TICKS_PER_S = 100;
-
 function procStats(pid: number) {
-  return {
-    cpuSeconds(): number {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
-    },
-    rssBytes(): number {
-      const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-        .split('\n')
-        .find((l) => l.startsWith('VmRSS:'));
-      return Number(line?.split(/\s+/)[1] ?? 0) * 1024;
-    },
-  };
+  return { cpuSeconds: () => cpuSeconds(pid), rssBytes: () => rssBytes(pid) };
 }
 
 const stopper = (child: ChildProcess) => () => killed(child);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import {
   type TransportName,
   type Wire,
 } from './transport-riders';
+import { cpuSeconds, rssBytes } from './proc-stats';
 
 /**
  * `npm run bench:transports`: the same workload for each way a rider can follow a driver. N drivers
@@ -38,7 +39,6 @@ const WARMUP_S = 5;
 const ORDER: TransportName[] = ['websocket', 'sse', 'long-poll', 'short-poll'];
 const TRANSPORTS = (process.env['BENCH_TRANSPORTS']?.split(',') ?? ORDER) as TransportName[];
 const ROOT = join(import.meta.dirname, '../..');
-const CLOCK_TICKS = 100;
 
 const secret = randomBytes(32).toString('hex');
 const minter = createMinter(secret);
@@ -46,11 +46,7 @@ const driverId = (i: number) => `tb${i}`;
 
 /** Broker CPU seconds (user + system) and resident memory, from /proc. */
 function processStats(pid: number): { cpuS: number; rssBytes: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuS = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return { cpuS, rssBytes: Number(rss) * 1024 };
+  return { cpuS: cpuSeconds(pid), rssBytes: rssBytes(pid) };
 }
 
 /** Drivers on raw TCP, each publishing its next fix once a second, spread evenly over the second. */

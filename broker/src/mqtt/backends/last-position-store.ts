@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import RedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
-import { QlobberTrue } from 'qlobber';
 import { isCluster, type RedisClient } from '../../store/redis-client';
+import { retainedFilters } from './memory-store';
 
 /** Retained messages a node remembers of its own writes, to serve while Redis is away. */
 const RECENT_MAX = 200_000;
@@ -88,13 +88,7 @@ export class LastPositionStore extends RedisPersistence {
    * Redis is away, what this node wrote itself.
    */
   override createRetainedStreamCombi(patterns: string[]): AsyncIterable<RetainedPacket> {
-    const filters = new QlobberTrue({
-      separator: '/',
-      wildcard_one: '+',
-      wildcard_some: '#',
-      match_empty_levels: true,
-    });
-    for (const p of patterns) filters.add(p);
+    const filters = retainedFilters(patterns);
     if (!this.up) {
       return Readable.from([...this.recent.values()].filter((p) => filters.test(p.topic)));
     }

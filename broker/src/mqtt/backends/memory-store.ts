@@ -21,19 +21,20 @@ export class RetainedMatchingMemory extends MemoryPersistence {
   }
 
   override createRetainedStreamCombi(patterns: string[]): AsyncIterable<RetainedPacket> {
-    const filters = new QlobberTrue({
-      separator: '/',
-      wildcard_one: '+',
-      wildcard_some: '#',
-      match_empty_levels: true,
-    });
-    for (const p of patterns) filters.add(p);
+    const filters = retainedFilters(patterns);
     return Readable.from(matching(this.retained, filters));
   }
 
   override createRetainedStream(pattern: string): AsyncIterable<RetainedPacket> {
     return this.createRetainedStreamCombi([pattern]);
   }
+}
+
+/** A matcher of topics against MQTT filters, with `+` matching an empty level [MQTT-4.7.1-3]. */
+export function retainedFilters(patterns: readonly string[]): QlobberTrue {
+  const filters = new QlobberTrue({ separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true });
+  for (const p of patterns) filters.add(p);
+  return filters;
 }
 
 function* matching(retained: Map<string, RetainedPacket>, filters: QlobberTrue): Generator<RetainedPacket> {
