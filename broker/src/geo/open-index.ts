@@ -42,7 +42,7 @@ export async function openGeoIndex(options: GeoOptions, log: Logger, now: () => 
   // No auto-pipelining here: on a Redis Cluster, ioredis groups a script whose keys are passed at
   // call time (rtUpsert, rtSweep, rtCount) with commands for other slots of the same server and
   // refuses the pipeline ("All keys in the pipeline should belong to the same slots allocation
-  // group"): fixes went unindexed (infra/test/scale-cluster.test.ts).
+  // group"): fixes went unindexed (the scale-cluster test in infra).
   const redis = openRedis(options.redis, { failFast: true, lazy: true });
   let lastErrorLogMs = 0;
   redis.on('error', (err: Error) => {
