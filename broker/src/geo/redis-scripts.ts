@@ -55,7 +55,8 @@ end
  * A driver in its cell costs three calls: read its pointer, replace its member, write its pointer.
  * A driver whose pointer names a cell the caller did not pass is left as it is and returned, with
  * that cell, so the caller can call again with its key (a driver new to this node). Keys live ttlMs
- * after their last refresh, which happens whenever an update enters a new quarter of ttlMs.
+ * after their last refresh, which happens whenever an update enters a new quarter of ttlMs; the
+region's keys (pointers, cell set, version) are refreshed with any cell of theirs.
  *
  * Returns { applied, drivers new to the region, drivers whose global pointer is due a refresh (an
  * update entered a new pointer quarter), { driver, cell } pairs whose old cell was not passed }.
@@ -70,7 +71,7 @@ local call, floor = redis.call, math.floor
 local slot = {}
 for i = 1, ncells do slot[ARGV[3 + i]] = 3 + i end
 local applied, fresh, renew, missing = 0, {}, {}, {}
-local added = false
+local added, touched = false, false
 for i = 4 + ncells, #ARGV, 4 do
   local id, ci, member, ts = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3]
   local t = tonumber(ts)
@@ -90,10 +91,12 @@ for i = 4 + ncells, #ARGV, 4 do
         if pcell then call('HDEL', KEYS[slot[pcell]], id) end
         if call('SADD', cellset, cell) == 1 then added = true end
         call('PEXPIRE', ckey, ttl)
+        touched = true
       elseif floor(t / quarter) ~= floor(pt / quarter) then
         -- Listed again too: after a long silence its cell may have expired and left the set.
         if call('SADD', cellset, cell) == 1 then added = true end
         call('PEXPIRE', ckey, ttl)
+        touched = true
       end
       if not pt then
         fresh[#fresh + 1] = id
@@ -105,7 +108,10 @@ for i = 4 + ncells, #ARGV, 4 do
   end
 end
 if added then bump(version, ttl) end
-if applied > 0 then
+-- The region's keys live as long as its cells: refreshed with a cell, not on every call (with n
+-- nodes a region gets n calls a flush, and three refreshes each made the commands per fix grow
+-- with the nodes: docs/scale.md).
+if touched then
   call('PEXPIRE', ptrs, ttl)
   call('PEXPIRE', cellset, ttl)
   call('PEXPIRE', version, ttl)
