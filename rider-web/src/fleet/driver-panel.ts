@@ -2,6 +2,7 @@ import type { DriverPoint } from '../markers';
 import type { DriverConnection, DriverTrips, TripSummary } from './api';
 import { CATEGORY_LABELS, categoryOf, compassText, durationText, speedText, type Category } from './fleet-model';
 import { cssColour } from './points';
+import { el } from './dom';
 
 /**
  * The panel of the driver an operator picked: it follows the driver live (state, speed, heading,
@@ -15,17 +16,6 @@ const TRANSPORTS: Record<DriverConnection['transport'], string> = {
   ws: 'MQTT over WebSocket',
   wss: 'MQTT over secure WebSocket',
 };
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className?: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className !== undefined) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 const clock = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
 

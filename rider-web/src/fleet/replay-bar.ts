@@ -4,6 +4,7 @@ import type { Trace } from './api';
 import { keepInView, type Padding } from './camera';
 import { distanceText, durationText, speedText } from './fleet-model';
 import { advance, REPLAY_SPEEDS, ReplayTimeline } from './replay';
+import { el } from './dom';
 
 /**
  * A trip played back on the map, as Traccar's replay does: play and pause, 1x to 20x, a scrubber,
@@ -11,17 +12,6 @@ import { advance, REPLAY_SPEEDS, ReplayTimeline } from './replay';
  * overlay), start, end and stop markers, distance, duration and speeds, and an optional camera
  * that follows the car. DOM and the map's markers; the timeline is pure (replay.ts).
  */
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className?: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className !== undefined) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 const clock = (ms: number) => new Date(ms).toLocaleTimeString('en-GB');
 /** The scrubber's steps. */

@@ -2,6 +2,7 @@ import { CATEGORIES, CATEGORY_LABELS, type Category } from './fleet-model';
 import { classLabel, H3_AREA_KM2 } from './density';
 import { classColour, cssOf } from './hexes';
 import { cssColour } from './points';
+import { el } from './dom';
 
 /**
  * The console's side panel (a bottom sheet on a phone): the stream's state and freshness, search,
@@ -21,17 +22,6 @@ const SHORT_LABELS: Record<Category, string> = {
 };
 
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className?: string,
-  text?: string,
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (className !== undefined) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 export interface SearchResult {
   kind: 'driver' | 'trip';
