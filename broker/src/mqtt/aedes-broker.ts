@@ -22,8 +22,9 @@ import { routingCounters, type Metrics } from '../metrics';
 import { rawWebSocketOf } from '../transports/websocket';
 import type { AuthMode } from './auth-hooks';
 import { openBackends, type ClusterOptions } from './backends/open-backends';
-import { deliverQos0Directly } from './delivery';
+import { dedupeExactly, deliverQos0Directly } from './delivery';
 import { installHooks } from './install-hooks';
+import { publishInOrder } from './publish-order';
 import { liveSource, retainedStatus } from './live-source';
 import { leanParserBuffer } from './parser-buffer';
 import { Presence } from './presence';
@@ -118,6 +119,7 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
     concurrency: 0,
     heartbeatInterval: options.cluster.heartbeatMs,
   });
+  publishInOrder(aedes);
   // Aedes reports its own failures here (a will sweep or a routing step that could not reach
   // Redis). An 'error' nobody hears ends the process; the broker serves on and says so instead.
   let lastAedesWarnMs = 0;
@@ -188,6 +190,7 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
       const client = aedes.handle(gate);
       clientOf.set(gate, client);
       deliverQos0Directly(client, gate);
+      dedupeExactly(client);
       if (!leanParserBuffer(client) && !leanWarned) {
         leanWarned = true;
         log.warn('mqtt-packet parser internals not as expected: each connection keeps its 1 KB buffer stream');

@@ -86,16 +86,53 @@ export interface Qos0Writer {
 interface AedesClientInternals {
   id: string;
   broker: { authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null | undefined };
-  /** Aedes's dedupe state: the highest broker counter delivered, per broker id. */
+  /** Aedes's dedupe state: the broker counter last delivered, per broker id. */
   duplicates: Record<string, number>;
-  deliver0: (packet: AedesPublishPacket & { nl?: boolean; clientId?: string }, cb: () => void) => void;
+  deliver0: Deliver;
+  deliverQoS: Deliver;
+}
+
+type Deliver = (packet: AedesPublishPacket & { nl?: boolean; clientId?: string }, cb: () => void) => void;
+
+/**
+ * Whether this message is the one this client was just given: a message matching two of its
+ * subscriptions reaches it twice in a row (Aedes's router calls each matching subscription in
+ * turn), and is delivered once. Remembers it otherwise.
+ *
+ * Aedes's own check (moscajs/aedes#994, #955, open) drops every message whose counter is not
+ * above the last one delivered from the same broker id; but messages are not handed out in the
+ * order their counters were given: a QoS 1 publish goes out after its PUBACK is written (and,
+ * clustered, after it is queued in Redis for sessions away), a QoS 0 one at once. A subscriber of
+ * both lost the QoS 1 message. Only the same message again is a copy.
+ */
+function repeatsLast(c: AedesClientInternals, packet: AedesPublishPacket): boolean {
+  const brokerId = packet.brokerId;
+  if (!brokerId) return false;
+  if (c.duplicates[brokerId] === packet.brokerCounter) return true;
+  c.duplicates[brokerId] = packet.brokerCounter;
+  return false;
+}
+
+/**
+ * Makes a client's QoS 1 and 2 deliveries drop only a repeat of the last message (repeatsLast),
+ * not every message older than it. Aedes's deliverQoS keeps its own check: it is given a clean
+ * slate for a message that is not a repeat, and decides as before for one that is.
+ */
+export function dedupeExactly(client: Client): void {
+  const c = client as unknown as AedesClientInternals;
+  const aedesDeliverQoS = c.deliverQoS;
+  c.deliverQoS = (packet, cb) => {
+    const brokerId = packet.brokerId;
+    if (brokerId && !repeatsLast(c, packet)) c.duplicates[brokerId] = 0;
+    aedesDeliverQoS(packet, cb);
+  };
 }
 
 /**
  * Replaces a client's QoS 0 delivery with the encode-once path. Called as Aedes hands over the
  * client, before it has subscribed to anything (Aedes takes `deliver0` when a subscription is
  * made, and also calls it to deliver retained and downgraded messages at QoS 0). Keeps what
- * Aedes's own checks do: no-local, the per-broker dedupe, and authorizeForward.
+ * Aedes's own checks do: no-local, the dedupe (made exact: repeatsLast), and authorizeForward.
  */
 export function deliverQos0Directly(client: Client, writer: Qos0Writer): void {
   const c = client as unknown as AedesClientInternals;
@@ -104,14 +141,9 @@ export function deliverQos0Directly(client: Client, writer: Qos0Writer): void {
       cb();
       return;
     }
-    // Aedes's dedupe: a message seen through two subscriptions is delivered once.
-    const brokerId = packet.brokerId;
-    if (brokerId) {
-      if ((c.duplicates[brokerId] ?? 0) >= packet.brokerCounter) {
-        cb();
-        return;
-      }
-      c.duplicates[brokerId] = packet.brokerCounter;
+    if (repeatsLast(c, packet)) {
+      cb();
+      return;
     }
     const forward = c.broker.authorizeForward(client, packet);
     if (forward) writer.writeQos0(qos0Frame(forward as { topic: string; payload: Buffer; retain: boolean }));
