@@ -1,7 +1,7 @@
-import { polygonToCells } from 'h3-js';
+import fc from 'fast-check';
+import { cellToParent, gridDisk, latLngToCell, polygonToCells } from 'h3-js';
 import { describe, expect, it } from 'vitest';
-import { TimeSlice } from '../time-slice';
-import { boxCellEstimate, boxCells, type Box } from './box-cells';
+import { boxCellEstimate, boxHoldsCell, boxMayHoldDescendants, type Box } from './box-cells';
 
 const whole = (box: Box, res: number): string[] => {
   const [minLng, minLat, maxLng, maxLat] = box;
@@ -16,15 +16,42 @@ const whole = (box: Box, res: number): string[] => {
   );
 };
 
+/** Boxes up to about 2 km a side, anywhere between 60° S and 60° N. */
+const smallBox = fc
+  .tuple(
+    fc.double({ min: -60, max: 60, noNaN: true }),
+    fc.double({ min: -179, max: 179, noNaN: true }),
+    fc.double({ min: 0.0005, max: 0.02, noNaN: true }),
+    fc.double({ min: 0.0005, max: 0.02, noNaN: true }),
+  )
+  .map(([lat, lng, dLat, dLng]): Box => [lng, lat, lng + dLng, lat + dLat]);
+
 describe('cells of a box', () => {
-  it.each<[string, Box, number]>([
-    ['a city block (one strip)', [-76.61, 39.29, -76.6, 39.3], 9],
-    ['a city (many strips)', [-76.7, 39.2, -76.5, 39.4], 9],
-    ['a region, coarser', [-78, 38, -75, 40], 6],
-  ])('%s: the same cells as one polygonToCells call', async (_name, box, res) => {
-    const expected = whole(box, res).sort();
-    const got = (await boxCells(box, res, new TimeSlice(0))).sort();
-    expect(got).toEqual(expected);
+  it('a cell belongs to a box exactly when polygonToCells lists it for the box', () => {
+    fc.assert(
+      fc.property(smallBox, (box) => {
+        const listed = new Set(whole(box, 9));
+        // The box's cells and a ring of cells around them, some in, some out.
+        const near = new Set([...listed].flatMap((c) => gridDisk(c, 1)));
+        near.add(latLngToCell(box[1], box[0], 9));
+        for (const cell of near) expect(boxHoldsCell(box, cell), cell).toBe(listed.has(cell));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('names every region that holds a cell of the box, and not regions far away', () => {
+    fc.assert(
+      fc.property(smallBox, fc.integer({ min: 3, max: 5 }), (box, regionRes) => {
+        const regions = new Set(whole(box, 9).map((c) => cellToParent(c, regionRes)));
+        for (const region of regions) expect(boxMayHoldDescendants(box, region), region).toBe(true);
+        const far = gridDisk(latLngToCell(box[1], box[0], regionRes), 4).filter(
+          (r) => !gridDisk(latLngToCell(box[1], box[0], regionRes), 2).includes(r),
+        );
+        for (const region of far) expect(boxMayHoldDescendants(box, region), region).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('estimates the count within a third before listing any', () => {

@@ -1,5 +1,6 @@
-import { getHexagonAreaAvg, polygonToCells } from 'h3-js';
-import type { TimeSlice } from '../time-slice';
+import { getHexagonAreaAvg } from 'h3-js';
+import { distanceM } from '@ridetrack/shared';
+import { cachedCentre, DESCENDANT_REACH_EDGES, localEdgeM } from './ring-search';
 
 /** minLng, minLat, maxLng, maxLat: the order of GeoJSON and OGC. */
 export type Box = readonly [number, number, number, number];
@@ -7,8 +8,6 @@ export type Box = readonly [number, number, number, number];
 /** H3's mean Earth radius, km. */
 const EARTH_RADIUS_KM = 6371.007180918475;
 const TO_RAD = Math.PI / 180;
-/** Cells one strip of a box is cut to: a polygonToCells call of about a millisecond. */
-const CELLS_PER_STRIP = 500;
 
 /** A box's area on the sphere, km². */
 export function boxAreaKm2([minLng, minLat, maxLng, maxLat]: Box): number {
@@ -19,33 +18,35 @@ export function boxAreaKm2([minLng, minLat, maxLng, maxLat]: Box): number {
 
 /**
  * About how many cells at `res` cover a box, from its area and the average cell area: known before
- * any cell is listed, so a request for too many is refused without doing the work.
+ * any cell is looked at, so a request for too many is refused without doing the work.
  */
 export function boxCellEstimate(box: Box, res: number): number {
   return Math.ceil(boxAreaKm2(box) / getHexagonAreaAvg(res, 'km2'));
 }
 
 /**
- * The cells at `res` whose centres lie in the box. Listed in strips of about CELLS_PER_STRIP cells,
- * with the event loop's turn between them when one is due. H3 gives each cell to one strip (cells
- * belong to the polygon holding their centre); the set guards the strips' shared edges anyway.
+ * Whether a cell belongs to the box: its centre lies in it, as H3's polygonToCells decides for the
+ * box's polygon. A density query counts the occupied cells that do, so its cost follows the drivers
+ * near the box, not the box's area (44,000 cells at resolution 9 for the largest box allowed).
  */
-export async function boxCells(box: Box, res: number, slice: TimeSlice): Promise<string[]> {
+export function boxHoldsCell([minLng, minLat, maxLng, maxLat]: Box, cell: string): boolean {
+  const { lat, lng } = cachedCentre(cell);
+  return lat >= minLat && lat <= maxLat && lng >= minLng && lng <= maxLng;
+}
+
+/** Room for the nearest point of a box taken in degrees, not along the sphere. */
+const REACH_MARGIN = 1.1;
+
+/**
+ * Whether a coarser cell (a region) may have a descendant that belongs to the box: the box comes
+ * within DESCENDANT_REACH_EDGES of its centre (with a margin). False means none does.
+ */
+export function boxMayHoldDescendants(box: Box, region: string): boolean {
   const [minLng, minLat, maxLng, maxLat] = box;
-  const strips = Math.max(1, Math.ceil(boxCellEstimate(box, res) / CELLS_PER_STRIP));
-  const cells = new Set<string>();
-  for (let i = 0; i < strips; i++) {
-    const south = minLat + ((maxLat - minLat) * i) / strips;
-    const north = i === strips - 1 ? maxLat : minLat + ((maxLat - minLat) * (i + 1)) / strips;
-    const ring = [
-      [south, minLng],
-      [south, maxLng],
-      [north, maxLng],
-      [north, minLng],
-      [south, minLng],
-    ];
-    for (const cell of polygonToCells(ring, res)) cells.add(cell);
-    await slice.yieldIfDue();
-  }
-  return [...cells];
+  const centre = cachedCentre(region);
+  const nearest = {
+    lat: Math.min(maxLat, Math.max(minLat, centre.lat)),
+    lng: Math.min(maxLng, Math.max(minLng, centre.lng)),
+  };
+  return distanceM(centre, nearest) <= REACH_MARGIN * DESCENDANT_REACH_EDGES * localEdgeM(region);
 }

@@ -7,6 +7,7 @@ import { connectTo, redisTargets } from '../../test/stores';
 import { isCluster, type RedisClient } from '../store/redis-client';
 import { MemoryGeoIndex } from './memory-index';
 import { RedisGeoIndex } from './redis-index';
+import type { Box } from './box-cells';
 import type { DriverState, GeoIndex, NearbyDriver, NearbyQuery } from './types';
 
 const RES = 9;
@@ -63,6 +64,14 @@ function bruteForce(fleet: readonly DriverState[], q: NearbyQuery): string[] {
 }
 
 /** A cell and a neighbour of it in another region. */
+/** The smallest box holding the centres of these cells: they belong to it, and cells of other tests' areas do not. */
+function boxOf(cells: readonly string[]): Box {
+  const centres = cells.map((c) => cellToLatLng(c));
+  const lats = centres.map(([lat]) => lat);
+  const lngs = centres.map(([, lng]) => lng);
+  return [Math.min(...lngs), Math.min(...lats), Math.max(...lngs), Math.max(...lats)];
+}
+
 function acrossRegions(start: string): [string, string] {
   for (let k = 1; k < 200; k++) {
     for (const cell of gridDisk(start, k)) {
@@ -115,7 +124,7 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
             visited.add(s.cell);
             await index.upsert([s]);
             const around = [...visited].flatMap((c) => gridDisk(c, 1));
-            const counts = await index.countCells([...new Set(around)], RES, t);
+            const counts = await index.countBox(boxOf(around), RES, t);
             expect(counts).toEqual([{ cell: s.cell, count: 1 }]);
           }
         },
@@ -138,11 +147,11 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
     expect(await index.get('stale-1', T0 + STALE_MS - 1)).not.toBeNull();
     expect(await index.nearby(q, T0 + STALE_MS)).toEqual([]);
     expect(await index.get('stale-1', T0 + STALE_MS)).toBeNull();
-    expect(await index.countCells([s.cell], RES, T0 + STALE_MS)).toEqual([]);
+    expect(await index.countBox(boxOf([s.cell]), RES, T0 + STALE_MS)).toEqual([]);
     expect(await index.sweep(T0 + STALE_MS + 1)).toBeGreaterThanOrEqual(1);
     // Gone, not just hidden: asked as of a time when it was live, the index no longer has it.
     expect(await index.get('stale-1', T0 + 1)).toBeNull();
-    expect(await index.countCells([s.cell], RES, T0 + 1)).toEqual([]);
+    expect(await index.countBox(boxOf([s.cell]), RES, T0 + 1)).toEqual([]);
     expect(await index.nearby(q, T0 + 1)).toEqual([]);
   });
 
@@ -234,9 +243,9 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
     const far = state('cnt-c', 51.53, -0.05, T0 + 100);
     await index.upsert([a, b, far]);
     const cells = [...new Set([a.cell, b.cell, far.cell])];
-    const at9 = await index.countCells(cells, 9, T0 + 200);
+    const at9 = await index.countBox(boxOf(cells), 9, T0 + 200);
     expect(at9.reduce((n, c) => n + c.count, 0)).toBe(3);
-    const at6 = await index.countCells(cells, 6, T0 + 200);
+    const at6 = await index.countBox(boxOf(cells), 6, T0 + 200);
     expect(at6.reduce((n, c) => n + c.count, 0)).toBe(3);
     expect(at6.every((c) => c.cell.startsWith('86'))).toBe(true);
   });
@@ -259,7 +268,7 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
     const q = { lat: (latA + latB) / 2, lng: (lngA + lngB) / 2, radiusM: 2000, limit: 10 };
     const found = await index.nearby(q, t + 1);
     expect(found.map((d) => [d.driverId, d.cell])).toEqual([['border-1', outside]]);
-    const counts = await index.countCells([inside, outside], RES, t + 1);
+    const counts = await index.countBox(boxOf([inside, outside]), RES, t + 1);
     expect(counts).toEqual([{ cell: outside, count: 1 }]);
     expect((await index.regionDrivers(cellToParent(inside, REGION_RES), t + 1)).map((d) => d.driverId)).toEqual([]);
     expect((await index.regionDrivers(cellToParent(outside, REGION_RES), t + 1)).map((d) => d.driverId)).toEqual([
@@ -393,9 +402,11 @@ describe.each(redisTargets())('geo-index layout in Redis (%s)', (_name, target) 
     const short = { ...state('short-1', 30.1, 30.1), fixTimestampMs: 123_456_789_012, updatedMs: 1234 };
     const long = { ...state('long-1', 30.2, 30.2), updatedMs: 12_345_678_901_234 };
     await index.upsert([short, long]);
-    expect(await index.countCells([short.cell], RES, 2000)).toEqual([{ cell: short.cell, count: 1 }]);
-    expect(await index.countCells([short.cell], RES, 2234)).toEqual([]);
-    expect(await index.countCells([long.cell], RES, 12_345_678_901_234 + 999)).toEqual([{ cell: long.cell, count: 1 }]);
+    expect(await index.countBox(boxOf([short.cell]), RES, 2000)).toEqual([{ cell: short.cell, count: 1 }]);
+    expect(await index.countBox(boxOf([short.cell]), RES, 2234)).toEqual([]);
+    expect(await index.countBox(boxOf([long.cell]), RES, 12_345_678_901_234 + 999)).toEqual([
+      { cell: long.cell, count: 1 },
+    ]);
     expect(await index.sweep(2235)).toBe(1);
     expect(await index.get('long-1', 12_345_678_901_235)).not.toBeNull();
     expect(await index.sweep(12_345_678_902_235)).toBe(1);

@@ -1,3 +1,4 @@
+import { boxHoldsCell, type Box } from './box-cells';
 import { CellRollUp } from './cell-counts';
 import { NearestFirstSearch } from './nearest-first';
 import { RegionOf } from './regions';
@@ -67,18 +68,19 @@ export class MemoryGeoIndex implements GeoIndex {
     return search.finish(keep);
   }
 
-  async countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
+  async countBox(box: Box, res: number, nowMs: number): Promise<CellCount[]> {
     const counts = new CellRollUp(res, this.h3Resolution);
     const slice = new TimeSlice();
-    for (let i = 0; i < indexCells.length; i++) {
-      const cell = indexCells[i] as string;
+    let seen = 0;
+    for (const [cell, ids] of this.cells) {
+      if ((++seen & 255) === 0) await slice.yieldIfDue();
+      if (!boxHoldsCell(box, cell)) continue;
       let n = 0;
-      for (const id of this.cells.get(cell) ?? []) {
+      for (const id of ids) {
         const state = this.drivers.get(id);
         if (state !== undefined && this.live(state, nowMs)) n++;
       }
       counts.add(cell, n);
-      if ((i & 63) === 63) await slice.yieldIfDue();
     }
     return counts.result();
   }

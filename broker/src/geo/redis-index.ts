@@ -1,3 +1,4 @@
+import { boxHoldsCell, boxMayHoldDescendants, type Box } from './box-cells';
 import { CellRollUp } from './cell-counts';
 import { memberToState, stateToMember } from './member';
 import { RegionOf } from './regions';
@@ -245,18 +246,22 @@ export class RedisGeoIndex implements GeoIndex {
     return this.search.nearby(query, nowMs);
   }
 
-  async countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]> {
+  async countBox(box: Box, res: number, nowMs: number): Promise<CellCount[]> {
     const cutoff = nowMs - this.staleMs;
+    const regions = (await this.regions()).filter((region) => boxMayHoldDescendants(box, region));
+    const occupied = await Promise.all(regions.map((r) => this.redis.smembers(this.keys.cells(r)))).catch(unavailable);
+    const slice = new TimeSlice();
     const chunks: { region: string; cells: string[] }[] = [];
-    const open = new Map<string, string[]>();
-    for (const cell of indexCells) {
-      const region = this.regionOf.get(cell);
-      let chunk = open.get(region);
-      if (chunk === undefined || chunk.length >= COUNT_CELLS) {
-        open.set(region, (chunk = []));
-        chunks.push({ region, cells: chunk });
+    for (let r = 0; r < regions.length; r++) {
+      const region = regions[r] as string;
+      let chunk: string[] = [];
+      for (const cell of occupied[r] ?? []) {
+        if (!boxHoldsCell(box, cell)) continue;
+        if (chunk.length === 0) chunks.push({ region, cells: chunk });
+        chunk.push(cell);
+        if (chunk.length >= COUNT_CELLS) chunk = [];
       }
-      chunk.push(cell);
+      await slice.yieldIfDue();
     }
     const counted = await Promise.all(
       chunks.map(({ region, cells }) =>
@@ -264,7 +269,6 @@ export class RedisGeoIndex implements GeoIndex {
       ),
     ).catch(unavailable);
     const counts = new CellRollUp(res, this.h3Resolution);
-    const slice = new TimeSlice();
     for (let c = 0; c < chunks.length; c++) {
       const cells = chunks[c]?.cells ?? [];
       for (let k = 0; k < cells.length; k++) counts.add(cells[k] as string, counted[c]?.[k] ?? 0);

@@ -1,5 +1,6 @@
 import type { LocationFix, TripState } from '@ridetrack/shared';
 import type { Trip } from '../trips/trip';
+import type { Box } from './box-cells';
 
 export type { Trip } from '../trips/trip';
 
@@ -71,8 +72,12 @@ export interface GeoIndex {
   upsert(states: readonly DriverState[]): Promise<void>;
   get(driverId: string, nowMs: number): Promise<DriverState | null>;
   nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]>;
-  /** Live drivers per cell at `res` (at most the index resolution) over the given index-resolution cells. */
-  countCells(indexCells: readonly string[], res: number, nowMs: number): Promise<CellCount[]>;
+  /**
+   * Live drivers per cell at `res` (at most the index resolution), over the index-resolution cells
+   * that belong to the box (their centres lie in it). Reads the occupied cells near the box, never
+   * every cell of it.
+   */
+  countBox(box: Box, res: number, nowMs: number): Promise<CellCount[]>;
   /** The live drivers of one region: a fleet view's first picture of it. */
   regionDrivers(region: string, nowMs: number): Promise<DriverState[]>;
   /** The regions that hold drivers (or held them until the last sweep). */

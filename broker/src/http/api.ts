@@ -1,8 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { isDriverId, type Role } from '@ridetrack/shared';
 import type { TokenVerifier } from '../auth/tokens';
-import { boxCellEstimate, boxCells } from '../geo/box-cells';
-import { TimeSlice } from '../time-slice';
+import { boxCellEstimate } from '../geo/box-cells';
 import { IndexUnavailableError, type GeoIndex } from '../geo/types';
 import { requireRole as requireRoleOf, type ApiEnv } from './require-role';
 import { bboxParam, integerParam, numberParam, tripStateParam, type ParamError, type ParamResult } from './params';
@@ -93,17 +92,8 @@ export function createApi(deps: ApiDeps): Hono<Env> {
         message: `covers about ${estimate} cells at the index resolution; at most ${deps.maxCellsPerRequest} (zoom in)`,
       });
     }
-    // Counts come from the live index: the index-resolution cells of the box, rolled up to `res`,
-    // listed and counted in slices so a large box never stalls the broker.
-    const slice = new TimeSlice();
-    const cells = await boxCells(box, deps.index.h3Resolution, slice);
-    if (cells.length > deps.maxCellsPerRequest) {
-      return badRequest(c, {
-        parameter: 'bbox',
-        message: `covers ${cells.length} cells at the index resolution; at most ${deps.maxCellsPerRequest} (zoom in)`,
-      });
-    }
-    const counts = await deps.index.countCells(cells, res, deps.now());
+    // Counts come from the live index: its occupied cells in the box, rolled up to `res`.
+    const counts = await deps.index.countBox(box, res, deps.now());
     return c.json({ res, cells: counts, total: counts.reduce((n, x) => n + x.count, 0) });
   });
 
