@@ -54,7 +54,8 @@ export class MemoryGeoIndex implements GeoIndex {
   async nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
     const search = new NearestFirstSearch<DriverState>(query, this.h3Resolution, this.maxRings, this.guide);
     const slice = new TimeSlice();
-    for (let cells = search.next(); cells !== null; cells = search.next()) {
+    const due = (): boolean => slice.due();
+    for (let cells = search.next(due); cells !== null; cells = search.next(due)) {
       for (const cell of cells) {
         for (const id of this.cells.get(cell) ?? []) {
           const state = this.drivers.get(id);

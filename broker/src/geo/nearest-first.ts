@@ -39,7 +39,7 @@ const GROW_CELLS = 1024;
  * once the `limit`-th distance is no further than the least distance any unread cell may hold.
  *
  *   const search = new NearestFirstSearch(query, res, maxRings, guide);
- *   for (let cells = search.next(); cells; cells = search.next()) { for (...) search.offer(lat, lng, item, cell); await yieldIfDue(); }
+ *   for (let cells = search.next(due); cells; cells = search.next(due)) { for (...) search.offer(lat, lng, item, cell); await yieldIfDue(); }
  *   return search.finish(decode);
  */
 export class NearestFirstSearch<T> {
@@ -99,15 +99,16 @@ export class NearestFirstSearch<T> {
 
   /**
    * The cells to read next, nearest first; null once the drivers offered are the exact answer.
-   * Each call does a bounded amount of work (at most GROW_CELLS new cells of the disk), so it may
-   * return no cells while the disk widens: callers can yield to the event loop between calls.
+   * Each call does a bounded amount of work (at most GROW_CELLS new cells of the disk, fewer once
+   * `due` says the caller's time slice is spent), so it may return no cells while the disk widens:
+   * callers can yield to the event loop between calls.
    */
-  next(): string[] | null {
+  next(due: () => boolean = notDue): string[] | null {
     for (;;) {
       let needK = 0;
       while (needK < this.walk.kMax && this.outsideM(needK) < this.target) needK++;
       if (this.k < needK) {
-        this.grow(needK);
+        this.grow(needK, due);
         return this.take();
       }
       const cells = this.take();
@@ -124,13 +125,19 @@ export class NearestFirstSearch<T> {
     return diskCoverageM(k, this.walk.edgeM) - this.walk.reachM;
   }
 
-  /** Adds the next rings towards `needK`, at most GROW_CELLS cells (and at least one ring). */
-  private grow(needK: number): void {
+  /**
+   * Adds the next rings towards `needK`: at most GROW_CELLS cells, and no more once `due` says the
+   * caller's slice of time is spent (rings not yet worked out cost about 2 µs a cell; worked out
+   * once, they are cached), but at least one ring.
+   */
+  private grow(needK: number, due: () => boolean): void {
     let to = this.k + 1;
     let added = ringSize(to);
-    while (to < needK && added + ringSize(to + 1) <= GROW_CELLS) added += ringSize(++to);
-    const rings: CellCentre[][] = [];
-    for (let j = this.k + 1; j <= to; j++) rings.push(cachedRing(this.walk.center, j));
+    const rings: CellCentre[][] = [cachedRing(this.walk.center, to)];
+    while (to < needK && added + ringSize(to + 1) <= GROW_CELLS && !due()) {
+      added += ringSize(++to);
+      rings.push(cachedRing(this.walk.center, to));
+    }
     const fresh: Unread[] =
       this.blocks === undefined
         ? ringCellsNearestFirst(this.query, rings, this.edgeM, this.cells.occupied)
@@ -309,4 +316,8 @@ function mergeByDistance(list: readonly Unread[], from: number, fresh: readonly 
     }
   }
   return out;
+}
+
+function notDue(): boolean {
+  return false;
 }

@@ -104,7 +104,8 @@ export class RedisNearby {
     const trip = query.tripState === undefined ? -1 : TRIP_STATES.indexOf(query.tripState);
     const slice = new TimeSlice();
     let firstRegion: string | undefined;
-    for (let step = search.next(); ; step = search.next()) {
+    const due = (): boolean => slice.due();
+    for (let step = search.next(due); ; step = search.next(due)) {
       // A step that only widened the disk reads nothing: give the loop its turn if one is due.
       if (step !== null && step.length === 0) {
         await slice.yieldIfDue();
