@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { MIN_SECRET_CHARS } from '@ridetrack/shared';
 import { parseClusterNodes, type RedisTarget } from './store/redis-client';
 
+/** A number setting: what is not one (HTTP_PORT=abc) is refused as such, not as "NaN". */
+const num = () => z.coerce.number({ error: (issue) => (Number.isNaN(issue.input) ? 'must be a number' : undefined) });
 /** Every broker setting, read once from the environment by main.ts. infra/.env.example lists them. */
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+const port = num().int().min(0).max(65535);
+const positiveInt = num().int().positive();
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -26,13 +28,13 @@ const schema = z.object({
   JWT_ALGORITHMS: z.string().min(1).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   ALLOW_INSECURE_ON_PUBLIC: bool.default(false),
-  MAX_PACKET_BYTES: z.coerce.number().int().min(128).max(268_435_455).default(8192),
+  MAX_PACKET_BYTES: num().int().min(128).max(268_435_455).default(8192),
   CONNECT_TIMEOUT_MS: positiveInt.default(10_000),
-  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(5000),
-  PUBLISH_RATE_PER_S: z.coerce.number().positive().default(20),
+  HTTP_HEADERS_TIMEOUT_MS: num().int().min(1000).max(120_000).default(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: num().int().min(1000).max(120_000).default(5000),
+  PUBLISH_RATE_PER_S: num().positive().default(20),
   PUBLISH_BURST: positiveInt.default(40),
-  INVALID_RATE_PER_S: z.coerce.number().positive().default(1),
+  INVALID_RATE_PER_S: num().positive().default(1),
   INVALID_BURST: positiveInt.default(10),
   SHED_QUEUED_BYTES: positiveInt.default(64 * 1024),
   MAX_QUEUED_BYTES: positiveInt.default(1024 * 1024),
@@ -47,21 +49,21 @@ const schema = z.object({
   AUTH_FAILURE_BAN_COUNT: positiveInt.default(50),
   AUTH_FAILURE_WINDOW_MS: positiveInt.default(10_000),
   AUTH_FAILURE_BAN_MS: positiveInt.default(60_000),
-  MAX_SPEED_MPS: z.coerce.number().positive().default(83),
+  MAX_SPEED_MPS: num().positive().default(83),
   SHUTDOWN_TIMEOUT_MS: positiveInt.default(5000),
-  EVENT_LOOP_RESOLUTION_MS: z.coerce.number().int().min(1).max(1000).default(20),
+  EVENT_LOOP_RESOLUTION_MS: num().int().min(1).max(1000).default(20),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
-  BROKER_PROCESSES: z.coerce.number().int().min(1).max(256).default(1),
+  BROKER_PROCESSES: num().int().min(1).max(256).default(1),
   REDIS_CLUSTER_NODES: z
     .string()
     .refine((v) => parseClusterNodes(v) !== null, 'must be host:port[,host:port...] of Redis Cluster nodes')
     .optional(),
   REDIS_PASSWORD: z.string().min(1).optional(),
   CLUSTER: z.enum(['auto', 'off']).default('auto'),
-  CLUSTER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  CLUSTER_HEARTBEAT_MS: num().int().min(100).max(600_000).default(60_000),
   NODE_ID: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . -')
@@ -73,8 +75,8 @@ const schema = z.object({
     .max(64)
     .regex(/^[^{}]*$/, 'must not contain { or }')
     .default('rt:'),
-  H3_RESOLUTION: z.coerce.number().int().min(0).max(15).default(9),
-  GEO_REGION_RESOLUTION: z.coerce.number().int().min(3).max(5).default(5),
+  H3_RESOLUTION: num().int().min(0).max(15).default(9),
+  GEO_REGION_RESOLUTION: num().int().min(3).max(5).default(5),
   STALE_AFTER_MS: positiveInt.default(30_000),
   INDEX_FLUSH_MS: positiveInt.default(50),
   JANITOR_INTERVAL_MS: positiveInt.default(5000),
@@ -89,23 +91,23 @@ const schema = z.object({
   DISPATCH_RADIUS_M: positiveInt.default(5000),
   TRIP_TTL_S: positiveInt.default(3600),
   DISPATCH_MAX_FIX_AGE_MS: positiveInt.default(20_000),
-  TRIP_WAIT_S: z.coerce.number().int().min(0).max(3600).default(120),
-  TRIP_DRIVER_OFFLINE_GRACE_MS: z.coerce.number().int().min(0).default(5000),
+  TRIP_WAIT_S: num().int().min(0).max(3600).default(120),
+  TRIP_DRIVER_OFFLINE_GRACE_MS: num().int().min(0).default(5000),
   TRIP_DRIVER_SILENT_MS: positiveInt.default(15_000),
   DRIVER_PROFILES_FILE: z.string().min(1).optional(),
-  LONG_POLL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(25_000),
-  SSE_HEARTBEAT_MS: z.coerce.number().int().min(1000).max(120_000).default(15_000),
-  SSE_MAX_BUFFERED_BYTES: z.coerce.number().int().min(1024).default(65_536),
+  LONG_POLL_TIMEOUT_MS: num().int().min(1000).max(120_000).default(25_000),
+  SSE_HEARTBEAT_MS: num().int().min(1000).max(120_000).default(15_000),
+  SSE_MAX_BUFFERED_BYTES: num().int().min(1024).default(65_536),
   FLEET_MAX_BUFFERED_BYTES: z.coerce
     .number()
     .int()
     .min(65_536)
     .default(4 * 1024 * 1024),
-  FLEET_MAX_REGIONS: z.coerce.number().int().min(1).max(4096).default(64),
+  FLEET_MAX_REGIONS: num().int().min(1).max(4096).default(64),
   WEB_DIR: z.string().min(1).optional(),
   CITY_FILE: z.string().min(1).optional(),
   CITY_CACHE_DIR: z.string().min(1).optional(),
-  CITY_MAX_MB: z.coerce.number().int().min(1).max(2048).default(64),
+  CITY_MAX_MB: num().int().min(1).max(2048).default(64),
   MAP_STYLE_URL: z.url().optional(),
   SERVICE_AREA_NAME: z.string().min(1).max(80).default('Baltimore'),
   MAP_CENTER: z

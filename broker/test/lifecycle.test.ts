@@ -31,7 +31,8 @@ describe('configuration', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const problems = (err as ConfigError).problems.join('\n');
-      expect(problems).toMatch(/MQTT_PORT/);
+      expect(problems).toMatch(/MQTT_PORT: must be a number/);
+      expect(problems).not.toMatch(/NaN/);
       expect(problems).toMatch(/MAX_PACKET_BYTES/);
       expect(problems).toMatch(/JWT_SECRET: AUTH_MODE=jwt needs JWT_SECRET or JWT_PUBLIC_KEY/);
       expect(problems).toMatch(/TLS_CERT_FILE: TLS_CERT_FILE and TLS_KEY_FILE go together/);

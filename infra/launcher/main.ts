@@ -9,13 +9,14 @@
  * everything in order and wait for it; a second Ctrl-C kills what is left.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, styleText } from 'node:util';
 import { startBrokerChild } from './broker';
 import { Children, type Child } from './children';
 import { redisInstalled, startSessionRedis } from './redis';
+import { pagesBuildReason } from './pages-build';
 import { openRunLog } from './run-log';
 import { plain, runningLines, type IndexBackend, type Paint } from './screen';
 import { loadSettings, type LauncherSettings } from './settings';
@@ -150,10 +151,10 @@ async function main(): Promise<number | undefined> {
 async function startAll(s: LauncherSettings, children: Children, logShown: string): Promise<void> {
   const node = process.execPath;
 
-  // The pages: built once (npm run build), served by the broker.
-  const webDir = join(ROOT, 'rider-web', 'dist');
-  if (!existsSync(join(webDir, 'index.html'))) {
-    status('building the web pages (first start only, under a minute)');
+  // The pages: built (npm run build) on the first start and whenever their sources changed since.
+  const rebuild = pagesBuildReason(ROOT);
+  if (rebuild !== undefined) {
+    status(`building the web pages (${rebuild}; under a minute)`);
     const built = await children.run('build', 'npm', ['run', 'build', '--silent'], { cwd: ROOT });
     if (built.code !== 0) throw new Error(`building the web pages failed: ${built.lastErrors.at(-1) ?? 'see the log'}`);
   }
@@ -178,7 +179,7 @@ async function startAll(s: LauncherSettings, children: Children, logShown: strin
     HOST: s.host,
     HTTP_PORT: String(s.httpPort),
     MQTT_PORT: String(s.mqttPort),
-    WEB_DIR: webDir,
+    WEB_DIR: join(ROOT, 'rider-web', 'dist'),
     CITY_FILE: s.city,
     DEV_ENV_FILE: devEnvFile,
     ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),

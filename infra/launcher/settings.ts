@@ -5,8 +5,18 @@ import { MIN_SECRET_CHARS } from '@ridetrack/shared';
 /** `npm start`'s own settings (infra/README.md); the broker's other settings pass through to it. */
 const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
-  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
+  HTTP_PORT: z.coerce
+    .number({ error: (issue) => (Number.isNaN(issue.input) ? 'must be a number' : undefined) })
+    .int()
+    .min(0)
+    .max(65535)
+    .default(8080),
+  MQTT_PORT: z.coerce
+    .number({ error: (issue) => (Number.isNaN(issue.input) ? 'must be a number' : undefined) })
+    .int()
+    .min(0)
+    .max(65535)
+    .default(1883),
   SIM_DRIVERS: z.coerce
     .number({ error: 'SIM_DRIVERS must be a number' })
     .int('SIM_DRIVERS must be a whole number')
