@@ -92,6 +92,8 @@ describe.each([
     const res = await get('/api/drivers/nearby?lat=39.29&lng=-76.61&radius_m=1000&limit=5');
     const body = (await res.json()) as { drivers: { driverId: string; distanceM: number }[] };
     expect(body.drivers.map((d) => d.driverId)).toEqual(['api-a', 'api-b']);
+    // 0.005° of latitude: 556 m, given to the decimetre.
+    expect(body.drivers.map((d) => d.distanceM)).toEqual([0, 556]);
     const one = (await (await get('/api/drivers/api-c')).json()) as { lat: number; tripState: string };
     expect(one).toMatchObject({ lat: 39.34, tripState: 'available' });
     expect((await get('/api/drivers/nobody')).status).toBe(404);

@@ -66,7 +66,9 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     );
     if (!params.ok) return badRequest(c, params.error);
     const [lat, lng, radiusM, limit, tripState] = params.value;
-    const drivers = await deps.index.nearby({ lat, lng, radiusM, limit, tripState }, deps.now());
+    const found = await deps.index.nearby({ lat, lng, radiusM, limit, tripState }, deps.now());
+    // Ranked at full precision; answered to the decimetre (a fix is good to metres, not to 10⁻¹⁰ m).
+    const drivers = found.map((d) => ({ ...d, distanceM: Math.round(d.distanceM * 10) / 10 }));
     return c.json({ drivers });
   });
 
