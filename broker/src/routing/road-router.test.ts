@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { distanceM, type LatLng, type RoadGraph } from '@ridetrack/shared';
-import { roadRouter } from './road-router';
+import { roadRouter, U_TURN_S } from './road-router';
 
 /**
  * A 3 x 3 grid of junctions 100 m apart, streets both ways at 10 m/s except the middle row, one-way
@@ -73,5 +73,34 @@ describe('road router', () => {
     const east = router.route(at(100, 50), at(100, 150));
     expect(east?.distanceM).toBeCloseTo(100, 0);
     expect(east?.durationS).toBeCloseTo(5, 1);
+  });
+
+  it('starts the way a moving car is heading: turning round costs U_TURN_S', () => {
+    // Mid-block on Row 0 (two-way), the target 30 m behind.
+    const behind = at(0, 20);
+    const parked = router.route(at(0, 50), behind);
+    expect(parked?.durationS).toBeCloseTo(3, 1); // 30 m west at 10 m/s: turning on the spot
+    // Driving east at 10 m/s: on to the corner and back (50 + 80 m), quicker than a U-turn here.
+    const east = router.route({ ...at(0, 50), headingDeg: 90, speedMps: 10 }, behind);
+    expect(east?.durationS).toBeCloseTo(13, 1);
+    expect(east?.distanceM).toBeCloseTo(130, 0);
+    // Driving west, it is ahead: no turn.
+    expect(router.route({ ...at(0, 50), headingDeg: 270, speedMps: 10 }, behind)?.durationS).toBeCloseTo(3, 1);
+    // Creeping (GPS drift at a stop): the heading is not trusted.
+    expect(router.route({ ...at(0, 50), headingDeg: 90, speedMps: 0.5 }, behind)?.durationS).toBeCloseTo(3, 1);
+    // On a long block, turning round is quicker than the block, and is counted.
+    const west = at(0, 0);
+    const eastEnd = at(0, 1000);
+    const long: RoadGraph = {
+      nodes: [west, eastEnd],
+      out: [
+        [{ to: 1, lengthM: 1000, speedMps: 10, shape: [], name: 'Long Rd' }],
+        [{ to: 0, lengthM: 1000, speedMps: 10, shape: [], name: 'Long Rd' }],
+      ],
+      attribution: null,
+    };
+    const turned = roadRouter(long).route({ ...at(0, 100), headingDeg: 90, speedMps: 10 }, at(0, 50));
+    expect(turned?.durationS).toBeCloseTo(5 + U_TURN_S, 1);
+    expect(turned?.path?.remainingS[0]).toBeCloseTo(turned?.durationS ?? 0, 6);
   });
 });

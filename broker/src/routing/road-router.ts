@@ -1,6 +1,6 @@
 import Flatbush from 'flatbush';
 import { route as fastestPath, type LatLng, type RoadGraph } from '@ridetrack/shared';
-import type { RoadRoute, Router } from './router';
+import type { RoadRoute, RouteStart, Router } from './router';
 
 /** A point on the network: on which arc, how far along it, and where. */
 export interface OnRoad {
@@ -11,6 +11,8 @@ export interface OnRoad {
   /** From the asked point to the road. */
   offM: number;
   name: string | null;
+  /** The direction the arc runs at that point, degrees clockwise from north. */
+  bearingDeg: number;
 }
 
 interface Segment {
@@ -26,6 +28,14 @@ interface Segment {
 const MAX_SNAP_M = 500;
 /** Roads within this of a point are looked at first. */
 const NEAR_M = 80;
+/**
+ * What starting against a moving car's heading costs: a U-turn in the street or a drive round the
+ * block, which the fastest path between junctions does not see. Without it a car driving away
+ * from the pickup was routed as if it could turn on the spot, and its ETA rose as it drove on.
+ */
+export const U_TURN_S = 25;
+/** Slower than this, a car's heading says little (parked, or its GPS drifting). */
+const MOVING_MPS = 2;
 
 /**
  * Routing along the roads: a point (a car, a pickup) is put on its nearest road (a Flatbush index
@@ -95,6 +105,7 @@ export function roadRouter(graph: RoadGraph): Router & { snap(p: LatLng): OnRoad
         point: { lat: y / ky, lng: x / kx },
         offM,
         name: arcOf(s)?.name ?? null,
+        bearingDeg: (Math.atan2(b.x - a.x, b.y - a.y) * 180) / Math.PI,
       });
     }
     found.sort((a, b) => a.offM - b.offM);
@@ -183,12 +194,33 @@ export function roadRouter(graph: RoadGraph): Router & { snap(p: LatLng): OnRoad
     route(from, to) {
       let best: RoadRoute | null = null;
       for (const s of snapAll(from)) {
+        const turnS = againstHeading(from, s.bearingDeg) ? U_TURN_S : 0;
         for (const e of snapAll(to)) {
           const r = routeFrom(s, e);
-          if (r !== null && (best === null || r.durationS < best.durationS)) best = r;
+          if (r === null) continue;
+          const total = r.durationS + turnS;
+          if (best === null || total < best.durationS) best = turnS === 0 ? r : withTurn(r, turnS);
         }
       }
       return best;
     },
+  };
+}
+
+/** Whether a car moving on `heading` would have to turn round to drive an arc running `bearingDeg`. */
+function againstHeading(from: RouteStart, bearingDeg: number): boolean {
+  const { headingDeg, speedMps } = from;
+  if (headingDeg == null || speedMps == null || !(speedMps >= MOVING_MPS)) return false;
+  const diff = Math.abs(((((headingDeg - bearingDeg) % 360) + 540) % 360) - 180);
+  return diff > 90;
+}
+
+/** A route that starts with a turn of `turnS` seconds. */
+function withTurn(r: RoadRoute, turnS: number): RoadRoute {
+  const remainingS = r.path?.remainingS.map((left, i) => (i === 0 ? left + turnS : left)) ?? [];
+  return {
+    ...r,
+    durationS: r.durationS + turnS,
+    path: r.path === null ? null : { points: r.path.points, remainingS },
   };
 }

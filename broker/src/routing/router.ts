@@ -10,6 +10,9 @@ export interface RoadRoute {
   path: { points: LatLng[]; remainingS: number[] } | null;
 }
 
+/** Where a route starts: a point, and for a car its heading and speed (a moving car does not turn on the spot). */
+export type RouteStart = LatLng & { headingDeg?: number | null; speedMps?: number | null };
+
 /**
  * How the broker gets from a car to a pickup or a destination: the ETA a rider reads, the route it
  * sees and dispatch's ranking of candidates. The road router (the shared road graph) implements
@@ -17,7 +20,7 @@ export interface RoadRoute {
  */
 export interface Router {
   readonly basis: 'road' | 'straight';
-  route(from: LatLng, to: LatLng): RoadRoute | null;
+  route(from: RouteStart, to: LatLng): RoadRoute | null;
   /** The nearest point on a street and the street's name; absent without roads, null far from any. */
   snap?(p: LatLng): { point: LatLng; name: string | null; offM: number } | null;
 }
