@@ -113,7 +113,7 @@ describe.each(backends)('trip store (%s)', (name, make) => {
     const cancelled = { ...tripOf('t-cas'), state: 'cancelled' as const, version: 2 };
     const won = await Promise.all([a.replace(waiting, 1), b.replace(cancelled, 1)]);
     expect(won.filter(Boolean)).toHaveLength(1);
-    expect(await a.load('t-cas')).toEqual(won[0] === true ? waiting : cancelled);
+    expect(await a.load('t-cas')).toEqual(won[0] ? waiting : cancelled);
     // The loser's version is stale now: refused, and the stored trip unchanged.
     expect(await b.replace({ ...cancelled, version: 3 }, 1)).toBe(false);
     expect((await a.load('t-cas'))?.version).toBe(2);
