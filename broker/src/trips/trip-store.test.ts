@@ -91,7 +91,7 @@ describe.each(backends)('trip store (%s)', (name, make) => {
     const { a, b } = make();
     expect(await a.hold('drv-lapse', 'trip-a', 200)).toBe(true);
     expect(await b.hold('drv-lapse', 'trip-b', 10_000)).toBe(false);
-    await until(() => b.hold('drv-lapse', 'trip-b', 10_000), 'the hold to lapse', { everyMs: 20 });
+    await until(() => b.hold('drv-lapse', 'trip-b', 10_000), 'the hold to lapse', { everyMs: 20, timeoutMs: 5000 });
   });
 
   it('keeps a trip as saved, as a copy, and knows no other', async () => {
