@@ -1,15 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis, until } from '@ridetrack/testkit';
-import { collect, connectClient, driverClaims, operatorClaims, packetOf, riderClaims, useTestBroker } from './harness';
+import { describe, expect, it } from 'vitest';
+import { until } from '@ridetrack/testkit';
+import {
+  collect,
+  connectClient,
+  driverClaims,
+  operatorClaims,
+  packetOf,
+  riderClaims,
+  useRedis,
+  useTestBroker,
+} from './harness';
 
 /** Redis killed and restarted under a running broker: tracking goes on, the index catches up. */
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis.stop();
-});
+const redis = useRedis();
 // One node: the geo-index in Redis, routing in process (clustered routing needs Redis by nature).
 const t = useTestBroker(() => ({ REDIS_URL: redis.url, INDEX_FLUSH_MS: '20', CLUSTER: 'off' }));
 
@@ -34,7 +37,7 @@ describe('Redis failure', () => {
     await driver.publishAsync('d/drv-rf/l', packetOf(1, { lat: 39.29 }), { qos: 1 });
     await until(() => driverOf(39.29), 'the driver found near 39.29');
 
-    redis.process.kill('SIGKILL');
+    redis.server.process.kill('SIGKILL');
     // Live tracking does not depend on Redis: the rider keeps receiving.
     const received = collect(rider, 20, 'd/drv-rf/l');
     for (let seq = 2; seq <= 21; seq++) {
@@ -61,7 +64,7 @@ describe('Redis failure', () => {
       expect([path, await res.json()]).toMatchObject([path, { error }]);
     }
 
-    redis = await startRedis(redis.port);
+    await redis.restart();
     await until(health, 'the index up with nothing pending', { ok: (h) => h.index.up && h.index.pending === 0 });
     // The restarted Redis is empty; the index holds the newest fix again within seconds.
     await until(() => driverOf(39.29 + 21e-5), 'the driver found where it moved');
