@@ -113,7 +113,10 @@ export function storeBackends(label: string, options: { cluster?: boolean } = {}
     ['redis', () => ({ REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: prefix() })],
   ];
   if (options.cluster === true)
-    backends.push(['cluster', () => ({ REDIS_CLUSTER_NODES: inject('redisClusterNodes'), REDIS_KEY_PREFIX: prefix() })]);
+    backends.push([
+      'cluster',
+      () => ({ REDIS_CLUSTER_NODES: inject('redisClusterNodes'), REDIS_KEY_PREFIX: prefix() }),
+    ]);
   return backends;
 }
 
