@@ -22,6 +22,7 @@ import { openMqtt } from './mqtt/aedes-broker';
 import { openOperatorServices } from './operator-services';
 import type { BrokerDeps, BrokerOptions, RunningBroker } from './options';
 import { listenAll } from './transports/listeners';
+import { openTripStore } from './trips/open-trip-store';
 import { startTrips } from './trips/open-trips';
 
 /**
@@ -55,6 +56,8 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   // Where accepted fixes go: the last fix per driver, the geo-index, the history, the fleet view.
   const memoryFixes = new MemoryFixStore(options.fixRetentionMs, now);
   const { index, leases } = await openGeoIndex(options.geo, log, now);
+  // Beside the index, in the same Redis: dispatch's trips and the holds on drivers.
+  const tripStore = await openTripStore(options.tripStore, log.child({ module: 'trip-store' }), now);
   const indexer = new Indexer(index, options.geo, indexerCounters(metrics), log.child({ module: 'indexer' }), now);
   // One janitor per region across the nodes sharing the index (alone: this node sweeps it all).
   const janitor = new Janitor(
@@ -129,6 +132,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
   // Trips and dispatch.
   const trips = startTrips(options, {
     index,
+    store: tripStore,
     minter: deps.minter ?? null,
     router: deps.router,
     city: deps.city ?? null,
@@ -196,7 +200,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       now,
     },
     api: { ...api, maxNearbyRadiusM: 50_000 },
-    ops: { ...ops, ...api, maxStreamRegions: options.live.fleetMaxRegions },
+    ops: { ...ops, ...api, tripStore, maxStreamRegions: options.live.fleetMaxRegions },
     web: { options: options.web, deps: { dispatch, minter: deps.minter ?? null, city: deps.city ?? null } },
     live,
     fleet: fleet.stream,
@@ -233,6 +237,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
     await indexer.close();
     await ops.close();
     await index.close();
+    await tripStore.close();
     await mqtt.closeBackends();
     load.close();
     log.info('broker closed');

@@ -6,6 +6,7 @@ import type { Router } from './routing/router';
 import type { ProfileDirectory } from './trips/profiles';
 import { isActive, revise, type Trip } from './trips/trip';
 import type { TripBook } from './trips/trip-book';
+import type { TripStore } from './trips/trip-store';
 
 export type { Trip } from './trips/trip';
 
@@ -28,7 +29,10 @@ export type RequestReason = 'no_driver_available' | 'no_token_signer';
 const SNAP_WITHIN_M = 150;
 
 export interface DispatchDeps {
+  /** Where the drivers are: dispatch reads it, never writes it. */
   index: GeoIndex;
+  /** The holds on drivers (and the trips, through `book`). */
+  store: TripStore;
   book: TripBook;
   minter: TokenMinter | null;
   /** The driver's retained presence (broker-kept, shared by every node when clustered). */
@@ -90,8 +94,8 @@ export class Dispatch {
       found === null
         ? revise(trip, { state: 'cancelled', endedMs: nowMs, endReason: 'no_driver', lost: reason })
         : revise(trip, { state: 'reassigned', endedMs: nowMs, lost: reason, replacedBy: nextId });
-    if (!(await this.deps.index.replaceTrip(closed, trip.version))) {
-      if (found !== null) await this.deps.index.release(found.driverId, nextId);
+    if (!(await this.deps.book.replace(closed, trip.version))) {
+      if (found !== null) await this.deps.store.release(found.driverId, nextId);
       return null;
     }
     await this.deps.book.afterEnd(closed);
@@ -152,7 +156,7 @@ export class Dispatch {
       .map((d) => ({ d, s: this.deps.router.route(d, pickup)?.durationS ?? Number.POSITIVE_INFINITY }))
       .sort((a, b) => a.s - b.s);
     for (const { d } of ranked) {
-      if (await this.deps.index.hold(d.driverId, tripId, this.options.tripTtlS * 1000)) return d;
+      if (await this.deps.store.hold(d.driverId, tripId, this.options.tripTtlS * 1000)) return d;
     }
     return null;
   }

@@ -6,7 +6,7 @@ import { TrackRecorder, type RecorderCounters } from './history/recorder';
 import { RedisHistory } from './history/redis-history';
 import { TripLog } from './history/trip-log';
 import type { HistoryStore } from './history/types';
-import { openRedis, type RedisClient, type RedisTarget } from './store/redis-client';
+import { openRedis, warnOnErrors, type RedisClient, type RedisTarget } from './store/redis-client';
 
 export interface HistoryOptions {
   /** off: live-only, nothing of where drivers went is kept (HISTORY=off). */
@@ -49,13 +49,7 @@ export function openOperatorServices(
     // Fail fast while Redis is away: the recorder keeps the fixes and retries. A batch's writes go
     // as one pipeline per server.
     redis = openRedis(options.redis, { failFast: true, autoPipelining: true });
-    let lastErrorLogMs = 0;
-    redis.on('error', (err: Error) => {
-      if (deps.now() - lastErrorLogMs > 10_000) {
-        lastErrorLogMs = deps.now();
-        log.warn({ err: err.message }, 'history redis unreachable; retrying');
-      }
-    });
+    warnOnErrors(redis, log, deps.now, 'history redis unreachable; retrying');
   }
   const history: HistoryStore = !options.enabled
     ? new OffHistory()

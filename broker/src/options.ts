@@ -20,6 +20,7 @@ import type { AuthMode } from './mqtt/auth-hooks';
 import type { ClusterOptions } from './mqtt/backends/open-backends';
 import type { HistoryOptions } from './operator-services';
 import type { Router } from './routing/router';
+import type { TripStoreOptions } from './trips/open-trip-store';
 import type { TripOptions } from './trips/open-trips';
 
 /** What startBroker takes (options: settings; deps: collaborators) and what it returns. */
@@ -48,6 +49,8 @@ export interface BrokerOptions {
   /** Tracks and trips for replays, kept for a retention (or not at all: live-only mode). */
   history: HistoryOptions;
   dispatch: DispatchOptions;
+  /** Where dispatch keeps its trips and holds: shared by every node with Redis, else in this process. */
+  tripStore: TripStoreOptions;
   trips: TripOptions;
   web: WebOptions;
   live: LiveOptions;
@@ -194,6 +197,7 @@ export async function optionsFromConfig(config: BrokerConfig, devSecret?: string
       maxFixAgeMs: config.DISPATCH_MAX_FIX_AGE_MS,
       waitS: config.TRIP_WAIT_S,
     },
+    tripStore: { redis, keyPrefix: config.REDIS_KEY_PREFIX },
     trips: {
       lifecycle: {
         ...DEFAULT_LIFECYCLE,

@@ -1,21 +1,16 @@
-import type {} from '@ridetrack/testkit';
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   connectClient,
   driverClaims,
   operatorClaims,
   packetOf,
   riderClaims,
-  startTestBroker,
-  type TestBroker,
+  storeBackends,
+  useTestBroker,
 } from './harness';
 
-describe.each([
-  ['memory', () => ({})],
-  ['redis', () => ({ REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `api:${randomUUID()}:` })],
-])('HTTP API (%s index)', (_name, env) => {
-  let t: TestBroker;
+describe.each(storeBackends('api'))('HTTP API (%s index)', (_name, env) => {
+  const t = useTestBroker(env);
   let ops: string;
   const get = (path: string, token: string | null = ops) =>
     fetch(`${t.httpUrl}${path}`, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
@@ -41,11 +36,7 @@ describe.each([
   }
 
   beforeAll(async () => {
-    t = await startTestBroker(env());
     ops = await t.token(operatorClaims);
-  });
-  afterAll(async () => {
-    await t.broker.close();
   });
 
   it.each([

@@ -7,8 +7,8 @@ import {
   rawConnect,
   rawPacket,
   rawSocket,
-  startTestBroker,
   useTestBroker,
+  withTestBroker,
 } from './harness';
 
 /**
@@ -111,19 +111,19 @@ describe('MQTT 3.1.1 statements closed around Aedes', () => {
 
 describe('in-flight cap', () => {
   it('disconnects a client that leaves more QoS 2 publishes than MAX_INFLIGHT_INBOUND awaiting PUBREL', async () => {
-    const capped = await startTestBroker({ AUTH_MODE: 'open', MAX_INFLIGHT_INBOUND: '5', PUBLISH_BURST: '1000' });
-    const socket = await rawSocket(capped.broker.ports.mqtt);
-    socket.write(rawConnect({ flags: 0x02, fields: [mqttString('qos2-hoarder')] }));
-    await once(socket, 'data');
-    // Five QoS 2 publishes are answered with PUBREC and kept; the client never sends PUBREL.
-    for (let id = 1; id <= 5; id++) socket.write(rawPacket(0x34, [...mqttString('x/y'), 0, id, 1]));
-    while (Buffer.concat(socket.received).filter((b) => b === 0x50).length < 5) await once(socket, 'data');
-    expect(socket.closed).toBe(false);
-    socket.write(rawPacket(0x34, [...mqttString('x/y'), 0, 6, 1]));
-    await closed(socket);
-    expect(
-      await metricValue(capped.broker, 'ridetrack_protocol_violations_total', { reason: 'qos2_inflight_exceeded' }),
-    ).toBe(1);
-    await capped.broker.close();
+    await withTestBroker({ AUTH_MODE: 'open', MAX_INFLIGHT_INBOUND: '5', PUBLISH_BURST: '1000' }, async (capped) => {
+      const socket = await rawSocket(capped.broker.ports.mqtt);
+      socket.write(rawConnect({ flags: 0x02, fields: [mqttString('qos2-hoarder')] }));
+      await once(socket, 'data');
+      // Five QoS 2 publishes are answered with PUBREC and kept; the client never sends PUBREL.
+      for (let id = 1; id <= 5; id++) socket.write(rawPacket(0x34, [...mqttString('x/y'), 0, id, 1]));
+      while (Buffer.concat(socket.received).filter((b) => b === 0x50).length < 5) await once(socket, 'data');
+      expect(socket.closed).toBe(false);
+      socket.write(rawPacket(0x34, [...mqttString('x/y'), 0, 6, 1]));
+      await closed(socket);
+      expect(
+        await metricValue(capped.broker, 'ridetrack_protocol_violations_total', { reason: 'qos2_inflight_exceeded' }),
+      ).toBe(1);
+    });
   });
 });

@@ -1,89 +1,20 @@
 import { once } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
-import { pino } from 'pino';
 import { remainingLengthBytes } from '../src/ingress/frames';
-import { afterAll, beforeAll } from 'vitest';
-import type { Claims } from '@ridetrack/shared';
-import {
-  createMinter,
-  loadConfig,
-  optionsFromConfig,
-  randomSecret,
-  startBroker,
-  type RunningBroker,
-} from '../src/index';
+import type { RunningBroker } from '../src/index';
 
-export interface TestBroker {
-  broker: RunningBroker;
-  tcpUrl: string;
-  wsUrl: string;
-  httpUrl: string;
-  token(claims: Claims, ttlS?: number): Promise<string>;
-  secret: string;
-}
-
-/** A real broker on ephemeral ports, silent, with JWT auth and a secret the test can mint with. */
-export async function startTestBroker(env: Record<string, string> = {}): Promise<TestBroker> {
-  const secret = randomSecret();
-  const config = loadConfig({
-    AUTH_MODE: 'jwt',
-    JWT_SECRET: secret,
-    MQTT_PORT: '0',
-    HTTP_PORT: '0',
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
-  const minter = createMinter(secret);
-  const broker = await startBroker(await optionsFromConfig(config), { log: pino({ level: 'silent' }), minter });
-  return {
-    broker,
-    secret,
-    tcpUrl: `mqtt://127.0.0.1:${broker.ports.mqtt}`,
-    wsUrl: `ws://127.0.0.1:${broker.ports.http}/mqtt`,
-    httpUrl: `http://127.0.0.1:${broker.ports.http}`,
-    token: (claims, ttlS = 3600) => minter.mint(claims, ttlS),
-  };
-}
-
-/**
- * The start/stop block every broker test file had: a broker started before the file's (or the
- * describe block's) tests and closed after them. Read its fields inside tests and hooks only.
- * `env` may be a function, read when the broker starts (for settings known only then, such as the
- * URL of a Redis another hook started first). Hooks registered after this one run before it on the
- * way out (vitest runs after-hooks as a stack), so a file's clients close before the broker does.
- */
-export function useTestBroker(env: Record<string, string> | (() => Record<string, string>) = {}): TestBroker {
-  let started: TestBroker | undefined;
-  beforeAll(async () => {
-    started = await startTestBroker(typeof env === 'function' ? env() : env);
-  });
-  afterAll(async () => {
-    await started?.broker.close();
-  });
-  const current = (): TestBroker => {
-    if (started === undefined) throw new Error('the test broker starts in beforeAll: read it inside a test or hook');
-    return started;
-  };
-  return {
-    get broker() {
-      return current().broker;
-    },
-    get tcpUrl() {
-      return current().tcpUrl;
-    },
-    get wsUrl() {
-      return current().wsUrl;
-    },
-    get httpUrl() {
-      return current().httpUrl;
-    },
-    get secret() {
-      return current().secret;
-    },
-    token: (claims, ttlS) => current().token(claims, ttlS),
-  };
-}
+// Starting and stopping brokers and their stores: test-broker.ts.
+export {
+  startTestBroker,
+  storeBackends,
+  useRedis,
+  useRedisCluster,
+  useTestBroker,
+  withTestBroker,
+  type StoreBackend,
+  type TestBroker,
+} from './test-broker';
 
 // Tokens and fixtures come from the test kit; re-exported so a broker test imports one module.
 export {

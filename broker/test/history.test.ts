@@ -10,7 +10,8 @@ import {
   inAnHour,
   operatorClaims,
   packetOf,
-  startTestBroker,
+  storeBackends,
+  useTestBroker,
   type TestBroker,
 } from './harness';
 
@@ -20,28 +21,29 @@ import {
  * rider, and refused to another rider. The same on the memory and the Redis history, and nothing
  * at all kept in live-only mode.
  */
-const backends: [string, () => Record<string, string>][] = [
-  ['memory', () => ({})],
-  ['redis', () => ({ REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `hist:${randomUUID()}:` })],
-];
-
 interface Harness {
   t: TestBroker;
-  ops: string;
+  readonly ops: string;
   get(path: string, token?: string | null): Promise<Response>;
   post(path: string, body: unknown): Promise<Response>;
   driver(id: string): Promise<{ client: MqttClient; send(seq: number, over?: Partial<LocationFix>): Promise<void> }>;
   until(check: () => Promise<boolean>): Promise<void>;
 }
 
-async function harness(env: Record<string, string>): Promise<Harness> {
-  const t = await startTestBroker({ HISTORY_FLUSH_MS: '20', ...env });
-  const ops = await t.token(operatorClaims);
+/** A broker for the block's tests (useTestBroker), with an operator's token and the requests they make. */
+function useHarness(env: () => Record<string, string>): Harness {
+  const t = useTestBroker(() => ({ HISTORY_FLUSH_MS: '20', ...env() }));
+  let ops = '';
+  beforeAll(async () => {
+    ops = await t.token(operatorClaims);
+  });
   const get = (path: string, token: string | null = ops) =>
     fetch(`${t.httpUrl}${path}`, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
   return {
     t,
-    ops,
+    get ops() {
+      return ops;
+    },
     get,
     post: (path, body) =>
       fetch(`${t.httpUrl}${path}`, {
@@ -67,14 +69,8 @@ async function harness(env: Record<string, string>): Promise<Harness> {
 
 const seqsOf = (rows: TraceRow[]) => rows.map((r) => r[1]);
 
-describe.each(backends)('trip history over the API (%s history)', (_name, env) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await harness(env());
-  });
-  afterAll(async () => {
-    await h.t.broker.close();
-  });
+describe.each(storeBackends('hist'))('trip history over the API (%s history)', (_name, env) => {
+  const h = useHarness(env);
 
   it('keeps a trip’s trace from assignment to completion; its rider may read it, another rider may not', async () => {
     const id = `drv-h-${randomUUID().slice(0, 6)}`;
@@ -207,13 +203,9 @@ describe.each(backends)('trip history over the API (%s history)', (_name, env) =
 
 describe('live-only mode (HISTORY=off)', () => {
   const prefix = `off:${randomUUID()}:`;
-  let h: Harness;
+  const h = useHarness(() => ({ HISTORY: 'off', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: prefix }));
   const redis = new Redis(inject('redisUrl'));
-  beforeAll(async () => {
-    h = await harness({ HISTORY: 'off', REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: prefix });
-  });
   afterAll(async () => {
-    await h.t.broker.close();
     await redis.quit();
   });
 

@@ -10,8 +10,8 @@ import {
   rawConnect,
   rawPacket,
   rawSocket,
-  startTestBroker,
   useTestBroker,
+  withTestBroker,
 } from './harness';
 import { rawWebSocket, wsFrame } from './raw-websocket';
 import { until } from '@ridetrack/testkit';
@@ -152,39 +152,39 @@ describe('the WebSocket layer', () => {
 
 describe('sockets that never speak', () => {
   it('count against MAX_CONNECTIONS: past the budget a new socket is closed at accept', async () => {
-    const b = await startTestBroker({ MAX_CONNECTIONS: '4' });
-    const budget = socketBudget(4);
-    const idle: Socket[] = [];
-    for (let i = 0; i < budget; i++)
-      idle.push(await rawSocket(i % 2 === 0 ? b.broker.ports.http : b.broker.ports.mqtt));
-    const refused = await metricValue(b.broker, 'ridetrack_connections_refused_total', {
-      reason: 'too_many_connections',
+    await withTestBroker({ MAX_CONNECTIONS: '4' }, async (b) => {
+      const budget = socketBudget(4);
+      const idle: Socket[] = [];
+      for (let i = 0; i < budget; i++)
+        idle.push(await rawSocket(i % 2 === 0 ? b.broker.ports.http : b.broker.ports.mqtt));
+      const refused = await metricValue(b.broker, 'ridetrack_connections_refused_total', {
+        reason: 'too_many_connections',
+      });
+      const extra = await rawSocket(b.broker.ports.http);
+      await closed(extra);
+      expect(
+        await metricValue(b.broker, 'ridetrack_connections_refused_total', { reason: 'too_many_connections' }),
+      ).toBe(refused + 1);
+      for (const s of idle) s.destroy();
+      // Once they are gone, the budget is free again.
+      await until(
+        async () =>
+          (await fetch(`${b.httpUrl}/livez`).then(
+            (r) => r.status,
+            () => 0,
+          )) === 200,
+        'room again',
+      );
     });
-    const extra = await rawSocket(b.broker.ports.http);
-    await closed(extra);
-    expect(await metricValue(b.broker, 'ridetrack_connections_refused_total', { reason: 'too_many_connections' })).toBe(
-      refused + 1,
-    );
-    for (const s of idle) s.destroy();
-    // Once they are gone, the budget is free again.
-    await until(
-      async () =>
-        (await fetch(`${b.httpUrl}/livez`).then(
-          (r) => r.status,
-          () => 0,
-        )) === 200,
-      'room again',
-    );
-    await b.broker.close();
   });
 
   it('an idle HTTP connection is closed after HTTP_HEADERS_TIMEOUT_MS', async () => {
-    const b = await startTestBroker({ HTTP_HEADERS_TIMEOUT_MS: '1000' });
-    const socket = await rawSocket(b.broker.ports.http);
-    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n'); // the headers never end
-    const started = Date.now();
-    await closed(socket);
-    expect(Date.now() - started).toBeLessThan(15_000); // Node's default left it open for over a minute
-    await b.broker.close();
+    await withTestBroker({ HTTP_HEADERS_TIMEOUT_MS: '1000' }, async (b) => {
+      const socket = await rawSocket(b.broker.ports.http);
+      socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n'); // the headers never end
+      const started = Date.now();
+      await closed(socket);
+      expect(Date.now() - started).toBeLessThan(15_000); // Node's default left it open for over a minute
+    });
   });
 });

@@ -1,7 +1,7 @@
 import type { ErrorWithSubackPacket, IClientOptions, MqttClient, Packet } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, startRedisCluster, type TestRedis, type TestRedisCluster, until } from '@ridetrack/testkit';
-import { connectClient, startTestBroker, type TestBroker } from './harness';
+import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '@ridetrack/testkit';
+import { connectClient, useRedis, useRedisCluster, useTestBroker, type TestBroker } from './harness';
 
 /**
  * The interoperability scenarios that third-party MQTT 3.1.1 suites (Eclipse Paho's client_test
@@ -14,18 +14,19 @@ import { connectClient, startTestBroker, type TestBroker } from './harness';
 const TOPICS = ['TopicA', 'TopicA/B', 'Topic/C', 'TopicA/C', '/TopicA'] as const;
 const WILDCARDS = ['TopicA/+', '+/C', '#', '/#', '/+', '+/+', 'TopicA/#'] as const;
 
-let t: TestBroker;
-let redis: TestRedis | TestRedisCluster | undefined;
 const open: MqttClient[] = [];
 
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
 });
 
-async function client(clientId: string, extra: IClientOptions = {}): Promise<MqttClient> {
-  const c = await connectClient(t.tcpUrl, clientId, undefined, extra);
-  open.push(c);
-  return c;
+/** Connects clients to `t`, each closed after its test. */
+function clientsOf(t: TestBroker) {
+  return async (clientId: string, extra: IClientOptions = {}): Promise<MqttClient> => {
+    const c = await connectClient(t.tcpUrl, clientId, undefined, extra);
+    open.push(c);
+    return c;
+  };
 }
 
 interface Received {
@@ -59,31 +60,29 @@ async function flush(c: MqttClient, got: Received[], topic: string): Promise<voi
   );
 }
 
-async function clearRetained(): Promise<void> {
+async function clearRetained(client: ReturnType<typeof clientsOf>): Promise<void> {
   const c = await client('clean-up');
   for (const topic of TOPICS) await c.publishAsync(topic, '', { qos: 1, retain: true });
 }
 
-describe.each(['in memory', 'clustered on Redis', 'clustered on a Redis Cluster'])(
+/** Each backend's settings, read once its Redis (a server or a Redis Cluster of the block's own) is up. */
+const BACKENDS = {
+  'in memory': () => () => ({}),
+  'clustered on Redis': () => {
+    const redis = useRedis();
+    return () => ({ REDIS_URL: redis.url, CLUSTER: 'auto' });
+  },
+  'clustered on a Redis Cluster': () => {
+    const redis = useRedisCluster();
+    return () => ({ REDIS_CLUSTER_NODES: redis.cluster.nodes, CLUSTER: 'auto' });
+  },
+} satisfies Record<string, () => () => Record<string, string>>;
+
+describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])(
   'interoperability scenarios in open mode, %s',
   (backend) => {
-    beforeAll(async () => {
-      if (backend === 'in memory') t = await startTestBroker({ AUTH_MODE: 'open' });
-      else if (backend === 'clustered on Redis') {
-        const single = await startRedis();
-        redis = single;
-        t = await startTestBroker({ AUTH_MODE: 'open', REDIS_URL: single.url, CLUSTER: 'auto' });
-      } else {
-        const cluster = await startRedisCluster();
-        redis = cluster;
-        t = await startTestBroker({ AUTH_MODE: 'open', REDIS_CLUSTER_NODES: cluster.nodes, CLUSTER: 'auto' });
-      }
-    });
-    afterAll(async () => {
-      await t.broker.close();
-      await redis?.stop();
-      redis = undefined;
-    });
+    const env = BACKENDS[backend]();
+    const client = clientsOf(useTestBroker(() => ({ AUTH_MODE: 'open', ...env() })));
 
     it('basic: a client receives its own QoS 0, 1 and 2 publishes', async () => {
       const a = await client('myclientid');
@@ -99,7 +98,7 @@ describe.each(['in memory', 'clustered on Redis', 'clustered on a Redis Cluster'
     });
 
     it('retained messages: delivered to a later wildcard subscriber, and cleared by an empty payload', async () => {
-      await clearRetained();
+      await clearRetained(client);
       const a = await client('myclientid');
       await a.publishAsync(TOPICS[1], 'qos 0', { qos: 0, retain: true });
       await a.publishAsync(TOPICS[2], 'qos 1', { qos: 1, retain: true });
@@ -115,7 +114,7 @@ describe.each(['in memory', 'clustered on Redis', 'clustered on a Redis Cluster'
         'TopicA/C=qos 2@2',
       ]);
 
-      await clearRetained();
+      await clearRetained(client);
       const c = await client('myclientid3');
       const none = record(c);
       await c.subscribeAsync(WILDCARDS[5], { qos: 2 });

@@ -18,6 +18,7 @@ import {
   rawSocket,
   closed,
   startTestBroker,
+  withTestBroker,
   type TestBroker,
 } from './harness';
 
@@ -65,66 +66,72 @@ describe('configuration', () => {
 
 describe('HTTP endpoints', () => {
   it('serves /healthz and Prometheus /metrics', async () => {
-    const t = await startTestBroker();
-    const client = await connectClient(t.tcpUrl, 'drv-h', await t.token(driverClaims('drv-h')));
-    const health = (await (await fetch(`${t.httpUrl}/healthz`)).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ status: 'ok', connections: 1, driversOnline: 1 });
-    const metrics = await (await fetch(`${t.httpUrl}/metrics`)).text();
-    expect(metrics).toMatch(/ridetrack_connections\{role="driver",transport="tcp"\} 1/);
-    expect(metrics).toMatch(/nodejs_eventloop_lag_seconds/);
-    expect((await fetch(`${t.httpUrl}/nope`)).status).toBe(404);
-    await client.endAsync();
-    await t.broker.close();
+    await withTestBroker({}, async (t) => {
+      const client = await connectClient(t.tcpUrl, 'drv-h', await t.token(driverClaims('drv-h')));
+      const health = (await (await fetch(`${t.httpUrl}/healthz`)).json()) as Record<string, unknown>;
+      expect(health).toMatchObject({ status: 'ok', connections: 1, driversOnline: 1 });
+      const metrics = await (await fetch(`${t.httpUrl}/metrics`)).text();
+      expect(metrics).toMatch(/ridetrack_connections\{role="driver",transport="tcp"\} 1/);
+      expect(metrics).toMatch(/nodejs_eventloop_lag_seconds/);
+      expect((await fetch(`${t.httpUrl}/nope`)).status).toBe(404);
+      await client.endAsync();
+    });
   });
 });
 
 describe('admission', () => {
   it('refuses connections over the cap with CONNACK 3 (server unavailable)', async () => {
-    const t = await startTestBroker({ MAX_CONNECTIONS: '1' });
-    const first = await connectClient(t.tcpUrl, 'operator:ops-1:a', await t.token(operatorClaims));
-    expect(await connectRefused(t.tcpUrl, 'operator:ops-1:b', await t.token(operatorClaims))).toBe(3);
-    expect(await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'too_many_connections' })).toBe(
-      1,
-    );
-    await first.endAsync();
-    await t.broker.close();
+    await withTestBroker({ MAX_CONNECTIONS: '1' }, async (t) => {
+      const first = await connectClient(t.tcpUrl, 'operator:ops-1:a', await t.token(operatorClaims));
+      expect(await connectRefused(t.tcpUrl, 'operator:ops-1:b', await t.token(operatorClaims))).toBe(3);
+      expect(
+        await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'too_many_connections' }),
+      ).toBe(1);
+      await first.endAsync();
+    });
   });
 
   it('bans a client that reconnects in a tight loop', async () => {
-    const t = await startTestBroker({ RECONNECT_BAN_CONNECTS: '3', RECONNECT_BAN_MS: '60000' });
-    const token = await t.token(driverClaims('drv-loop'));
-    for (let i = 0; i < 3; i++) await (await connectClient(t.tcpUrl, 'drv-loop', token)).endAsync();
-    expect(await connectRefused(t.tcpUrl, 'drv-loop', token)).toBe(3);
-    expect(await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'reconnect_ban' })).toBe(1);
-    await t.broker.close();
+    await withTestBroker({ RECONNECT_BAN_CONNECTS: '3', RECONNECT_BAN_MS: '60000' }, async (t) => {
+      const token = await t.token(driverClaims('drv-loop'));
+      for (let i = 0; i < 3; i++) await (await connectClient(t.tcpUrl, 'drv-loop', token)).endAsync();
+      expect(await connectRefused(t.tcpUrl, 'drv-loop', token)).toBe(3);
+      expect(await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'reconnect_ban' })).toBe(1);
+    });
   });
 
   it("cannot be turned against a driver: CONNECTs with its id and no valid token don't lock it out", async () => {
-    const t = await startTestBroker({
-      RECONNECT_BAN_CONNECTS: '30',
-      AUTH_FAILURE_BAN_COUNT: '20',
-      AUTH_FAILURE_BAN_MS: '60000',
-    });
-    // The issue's reproduction: 31 CONNECTs with the driver's client id and a bad token, from
-    // another address (127.0.0.2; the driver comes from 127.0.0.1).
-    const codes: number[] = [];
-    for (let i = 0; i < 31; i++) codes.push(await rawConnackCode(t, '127.0.0.2', 'drv-victim', 'not-a-token'));
-    // 21 are refused as bad credentials (the 21st failure starts the ban); from then on the address
-    // is refused before any token work.
-    expect(codes.slice(0, 21)).toEqual(new Array<number>(21).fill(4));
-    expect(codes.slice(21)).toEqual(new Array<number>(10).fill(3));
-    expect(await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'auth_failures' })).toBe(10);
-    // The real driver connects, from its own address, at once.
-    const driver = await connectClient(t.tcpUrl, 'drv-victim', await t.token(driverClaims('drv-victim')));
-    expect(driver.connected).toBe(true);
-    expect(await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'reconnect_ban' })).toBe(0);
-    await driver.endAsync();
-    await t.broker.close();
+    await withTestBroker(
+      {
+        RECONNECT_BAN_CONNECTS: '30',
+        AUTH_FAILURE_BAN_COUNT: '20',
+        AUTH_FAILURE_BAN_MS: '60000',
+      },
+      async (t) => {
+        // The issue's reproduction: 31 CONNECTs with the driver's client id and a bad token, from
+        // another address (127.0.0.2; the driver comes from 127.0.0.1).
+        const codes: number[] = [];
+        for (let i = 0; i < 31; i++) codes.push(await rawConnackCode(t, '127.0.0.2', 'drv-victim', 'not-a-token'));
+        // 21 are refused as bad credentials (the 21st failure starts the ban); from then on the address
+        // is refused before any token work.
+        expect(codes.slice(0, 21)).toEqual(new Array<number>(21).fill(4));
+        expect(codes.slice(21)).toEqual(new Array<number>(10).fill(3));
+        expect(await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'auth_failures' })).toBe(
+          10,
+        );
+        // The real driver connects, from its own address, at once.
+        const driver = await connectClient(t.tcpUrl, 'drv-victim', await t.token(driverClaims('drv-victim')));
+        expect(driver.connected).toBe(true);
+        expect(await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'reconnect_ban' })).toBe(0);
+        await driver.endAsync();
+      },
+    );
   });
 });
 
 describe('graceful shutdown', () => {
   it('stops accepting, closes every client, and resolves', async () => {
+    // Started here, not with withTestBroker: closing it is what this test does.
     const t = await startTestBroker({ SHUTDOWN_TIMEOUT_MS: '2000' });
     const tcp = await connectClient(t.tcpUrl, 'operator:ops-1:1', await t.token(operatorClaims));
     const ws = await connectClient(t.wsUrl, 'operator:ops-1:2', await t.token(operatorClaims));
@@ -161,26 +168,26 @@ describe('TLS', () => {
       '-out',
       cert,
     ]);
-    const t = await startTestBroker({ TLS_CERT_FILE: cert, TLS_KEY_FILE: key, MQTTS_PORT: '0', HTTPS_PORT: '0' });
-    const { mqtts, https } = t.broker.ports;
-    if (mqtts === undefined || https === undefined) throw new Error('TLS listeners missing');
-    const tls = { rejectUnauthorized: false };
-    const overTls = await connectClient(
-      `mqtts://127.0.0.1:${mqtts}`,
-      'operator:ops-1:tls',
-      await t.token(operatorClaims),
-      tls,
-    );
-    const overWss = await connectClient(
-      `wss://127.0.0.1:${https}/mqtt`,
-      'operator:ops-1:wss',
-      await t.token(operatorClaims),
-      tls,
-    );
-    expect(await metricValue(t.broker, 'ridetrack_connections', { transport: 'tls' })).toBe(1);
-    expect(await metricValue(t.broker, 'ridetrack_connections', { transport: 'wss' })).toBe(1);
-    await Promise.all([overTls.endAsync(), overWss.endAsync()]);
-    await t.broker.close();
+    await withTestBroker({ TLS_CERT_FILE: cert, TLS_KEY_FILE: key, MQTTS_PORT: '0', HTTPS_PORT: '0' }, async (t) => {
+      const { mqtts, https } = t.broker.ports;
+      if (mqtts === undefined || https === undefined) throw new Error('TLS listeners missing');
+      const tls = { rejectUnauthorized: false };
+      const overTls = await connectClient(
+        `mqtts://127.0.0.1:${mqtts}`,
+        'operator:ops-1:tls',
+        await t.token(operatorClaims),
+        tls,
+      );
+      const overWss = await connectClient(
+        `wss://127.0.0.1:${https}/mqtt`,
+        'operator:ops-1:wss',
+        await t.token(operatorClaims),
+        tls,
+      );
+      expect(await metricValue(t.broker, 'ridetrack_connections', { transport: 'tls' })).toBe(1);
+      expect(await metricValue(t.broker, 'ridetrack_connections', { transport: 'wss' })).toBe(1);
+      await Promise.all([overTls.endAsync(), overWss.endAsync()]);
+    });
   });
 });
 

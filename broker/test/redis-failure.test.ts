@@ -1,15 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis, until } from '@ridetrack/testkit';
-import { collect, connectClient, driverClaims, operatorClaims, packetOf, riderClaims, useTestBroker } from './harness';
+import { describe, expect, it } from 'vitest';
+import { until } from '@ridetrack/testkit';
+import {
+  collect,
+  connectClient,
+  driverClaims,
+  operatorClaims,
+  packetOf,
+  riderClaims,
+  useRedis,
+  useTestBroker,
+} from './harness';
 
 /** Redis killed and restarted under a running broker: tracking goes on, the index catches up. */
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis.stop();
-});
+const redis = useRedis();
 // One node: the geo-index in Redis, routing in process (clustered routing needs Redis by nature).
 const t = useTestBroker(() => ({ REDIS_URL: redis.url, INDEX_FLUSH_MS: '20', CLUSTER: 'off' }));
 
@@ -34,7 +37,7 @@ describe('Redis failure', () => {
     await driver.publishAsync('d/drv-rf/l', packetOf(1, { lat: 39.29 }), { qos: 1 });
     await until(() => driverOf(39.29), 'the driver found near 39.29');
 
-    redis.process.kill('SIGKILL');
+    redis.server.process.kill('SIGKILL');
     // Live tracking does not depend on Redis: the rider keeps receiving.
     const received = collect(rider, 20, 'd/drv-rf/l');
     for (let seq = 2; seq <= 21; seq++) {
@@ -45,24 +48,33 @@ describe('Redis failure', () => {
     const down = await until(health, 'the index reported down', { ok: (h) => !h.index.up });
     // Only the newest fix per driver waits: two drivers, at most two pending.
     expect(down.index.pending).toBeLessThanOrEqual(2);
-    // The API says the index is away, plainly, and when to retry.
+    // The API says which store is away, plainly, and when to retry.
     const auth = { authorization: `Bearer ${ops}`, 'content-type': 'application/json' };
-    for (const [method, path, body] of [
-      ['GET', '/api/drivers/drv-rf', null],
-      ['GET', '/api/drivers/nearby?lat=39.29&lng=-76.61', null],
-      ['GET', '/api/cells?bbox=-76.7,39.2,-76.5,39.4&res=7', null],
-      ['POST', '/api/trips', JSON.stringify({ pickup: { lat: 39.29, lng: -76.61 } })],
-      ['POST', '/api/trips/t-unknown/complete', null],
+    for (const [method, path, body, error] of [
+      ['GET', '/api/drivers/drv-rf', null, 'index_unavailable'],
+      ['GET', '/api/drivers/nearby?lat=39.29&lng=-76.61', null, 'index_unavailable'],
+      ['GET', '/api/cells?bbox=-76.7,39.2,-76.5,39.4&res=7', null, 'index_unavailable'],
+      // Dispatch looks for drivers first.
+      ['POST', '/api/trips', JSON.stringify({ pickup: { lat: 39.29, lng: -76.61 } }), 'index_unavailable'],
+      ['POST', '/api/trips/t-unknown/complete', null, 'trips_unavailable'],
+      ['GET', '/api/trips/t-unknown', null, 'trips_unavailable'],
     ] as const) {
       const res = await fetch(`${t.httpUrl}${path}`, { method, headers: auth, body });
       expect([path, res.status, res.headers.get('retry-after')]).toEqual([path, 503, '1']);
-      expect(await res.json()).toMatchObject({ error: 'index_unavailable' });
+      expect([path, await res.json()]).toMatchObject([path, { error }]);
     }
 
-    redis = await startRedis(redis.port);
+    await redis.restart();
     await until(health, 'the index up with nothing pending', { ok: (h) => h.index.up && h.index.pending === 0 });
     // The restarted Redis is empty; the index holds the newest fix again within seconds.
     await until(() => driverOf(39.29 + 21e-5), 'the driver found where it moved');
+    // The trip store is back on its own connection too: an unknown trip is unknown, not unreachable.
+    await until(
+      async () =>
+        (await fetch(`${t.httpUrl}/api/trips/t-unknown`, { headers: { authorization: `Bearer ${ops}` } })).status,
+      'the trip store back',
+      { ok: (status) => status === 404 },
+    );
     await Promise.all([rider.endAsync(), driver.endAsync(), other.endAsync()]);
   });
 });

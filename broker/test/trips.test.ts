@@ -1,7 +1,5 @@
-import type {} from '@ridetrack/testkit';
-import { randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStatus, decodeTripMessage, type LocationFix, type RiderTrip, type TripMessage } from '@ridetrack/shared';
 import {
   clientClosed,
@@ -10,19 +8,22 @@ import {
   driverClaims,
   operatorClaims,
   packetOf,
-  startTestBroker,
-  type TestBroker,
+  storeBackends,
+  useTestBroker,
 } from './harness';
 
 /**
  * Dispatch and the trip's life, over the real wire: drivers are mqtt.js clients publishing fixes,
- * riders and the ride app's backend use the HTTP API. Both index backends.
+ * riders and the ride app's backend use the HTTP API. In memory, on a Redis and on a Redis Cluster
+ * (the geo-index and the trip store both).
  */
-describe.each([
-  ['memory', () => ({})],
-  ['redis', () => ({ REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: `trips:${randomUUID()}:` })],
-])('trips (%s index)', (_name, env) => {
-  let t: TestBroker;
+describe.each(storeBackends('trips', { cluster: true }))('trips (%s stores)', (_name, env) => {
+  const t = useTestBroker(() => ({
+    ...env(),
+    TRIP_DRIVER_OFFLINE_GRACE_MS: '300',
+    TRIP_DRIVER_SILENT_MS: '2500',
+    TRIP_WAIT_S: '30',
+  }));
   let ops: string;
   const drivers: MqttClient[] = [];
   const api = (path: string, init: { method?: string; body?: unknown; token?: string | null } = {}) =>
@@ -103,17 +104,11 @@ describe.each([
   };
 
   beforeAll(async () => {
-    t = await startTestBroker({
-      ...env(),
-      TRIP_DRIVER_OFFLINE_GRACE_MS: '300',
-      TRIP_DRIVER_SILENT_MS: '2500',
-      TRIP_WAIT_S: '30',
-    });
     ops = await t.token(operatorClaims);
   });
+  // Before the broker closes (after-hooks run last registered first).
   afterAll(async () => {
     await Promise.all(drivers.map((d) => d.endAsync(true)));
-    await t.broker.close();
   });
 
   it('never assigns a driver who is offline, however fresh its last fix', async () => {

@@ -13,8 +13,8 @@ import {
   rawPacket,
   rawSocket,
   riderClaims,
-  startTestBroker,
   useTestBroker,
+  withTestBroker,
   type TestBroker,
   clientClosed,
 } from './harness';
@@ -121,32 +121,32 @@ describe('limits', () => {
   });
 
   it('closes a connection whose CONNECT does not arrive in time', async () => {
-    const quick = await startTestBroker({ CONNECT_TIMEOUT_MS: '300' });
-    const socket = await rawSocket(quick.broker.ports.mqtt);
-    const started = Date.now();
-    await closed(socket);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-    await quick.broker.close();
+    await withTestBroker({ CONNECT_TIMEOUT_MS: '300' }, async (quick) => {
+      const socket = await rawSocket(quick.broker.ports.mqtt);
+      const started = Date.now();
+      await closed(socket);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    });
   });
 
   it('sheds QoS 0 publishes above the per-client rate and counts them', async () => {
-    const limited = await startTestBroker({ PUBLISH_RATE_PER_S: '1', PUBLISH_BURST: '3' });
-    const rider = await connectClient(
-      limited.tcpUrl,
-      'rider:rider-1:rate',
-      await limited.token(riderClaims('drv-rate')),
-    );
-    await rider.subscribeAsync('d/drv-rate/l');
-    const driver = await connectClient(limited.tcpUrl, 'drv-rate', await limited.token(driverClaims('drv-rate')));
-    const got = collect(rider, 3, 'd/drv-rate/l');
-    for (let seq = 1; seq <= 10; seq++) driver.publish('d/drv-rate/l', packetOf(seq));
-    await got;
-    await driver.publishAsync('d/drv-rate/l', packetOf(11), { qos: 1 }); // a round trip: all ten were read
-    expect(
-      await metricValue(limited.broker, 'ridetrack_dropped_total', { reason: 'rate_limited' }),
-    ).toBeGreaterThanOrEqual(7);
-    await Promise.all([rider.endAsync(), driver.endAsync()]);
-    await limited.broker.close();
+    await withTestBroker({ PUBLISH_RATE_PER_S: '1', PUBLISH_BURST: '3' }, async (limited) => {
+      const rider = await connectClient(
+        limited.tcpUrl,
+        'rider:rider-1:rate',
+        await limited.token(riderClaims('drv-rate')),
+      );
+      await rider.subscribeAsync('d/drv-rate/l');
+      const driver = await connectClient(limited.tcpUrl, 'drv-rate', await limited.token(driverClaims('drv-rate')));
+      const got = collect(rider, 3, 'd/drv-rate/l');
+      for (let seq = 1; seq <= 10; seq++) driver.publish('d/drv-rate/l', packetOf(seq));
+      await got;
+      await driver.publishAsync('d/drv-rate/l', packetOf(11), { qos: 1 }); // a round trip: all ten were read
+      expect(
+        await metricValue(limited.broker, 'ridetrack_dropped_total', { reason: 'rate_limited' }),
+      ).toBeGreaterThanOrEqual(7);
+      await Promise.all([rider.endAsync(), driver.endAsync()]);
+    });
   });
 
   it('holds packets pipelined behind CONNECT until authentication, so none escapes validation', async () => {
@@ -198,107 +198,113 @@ describe('slow consumers', () => {
   // (tested in delivery.test.ts). MAX_QUEUED_BYTES cuts off a client whose queue grows with packets
   // that cannot be shed (QoS 1).
   it('sheds fixes to a rider that stops reading; other riders are not held up', { timeout: 90_000 }, async () => {
-    const b = await startTestBroker({
-      SHED_QUEUED_BYTES: '16384',
-      PUBLISH_RATE_PER_S: '100000',
-      PUBLISH_BURST: '100000',
-    });
-    const stuck = await stuckRider(b, 'drv-slow', 0);
-    const healthy = await connectClient(b.tcpUrl, 'rider:rider-1:ok', await b.token(riderClaims('drv-slow')));
-    // QoS 1: the QoS 1 markers below are delivered at QoS 1, which is never shed.
-    await healthy.subscribeAsync('d/drv-slow/l', { qos: 1 });
-    const driver = await connectClient(b.tcpUrl, 'drv-slow', await b.token(driverClaims('drv-slow')));
-    const shed = () => metricValue(b.broker, 'ridetrack_dropped_total', { reason: 'slow_consumer_shed' });
-    let seq = 0;
-    const deadline = Date.now() + 80_000;
-    // The kernel's loopback buffers take a few MB before the broker's queue grows at all.
-    while ((await shed()) === 0 && Date.now() < deadline) {
-      for (let k = 0; k < 500; k++) driver.publish('d/drv-slow/l', packetOf(++seq));
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(await shed()).toBeGreaterThan(0);
-    // The stuck rider is still connected and still being shed; at a normal pace, the healthy rider
-    // gets every new fix (the flood above also outran the healthy rider in this busy test process).
-    const firstNew = seq + 1;
-    const fresh = new Set<number>();
-    healthy.on('message', (_topic, payload: Buffer) => {
-      const fix = decodeLocation(payload);
-      if (fix.ok && fix.value.seq >= firstNew) fresh.add(fix.value.seq);
-    });
-    for (let k = 0; k < 50; k++) {
-      await driver.publishAsync('d/drv-slow/l', packetOf(++seq), { qos: 1 });
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    while (fresh.size < 50) await new Promise((r) => setTimeout(r, 10));
-    expect(healthy.connected).toBe(true);
-    expect(fresh.size).toBe(50);
-    stuck.destroy();
-    await Promise.all([driver.endAsync(), healthy.endAsync()]);
-    await b.broker.close();
+    await withTestBroker(
+      {
+        SHED_QUEUED_BYTES: '16384',
+        PUBLISH_RATE_PER_S: '100000',
+        PUBLISH_BURST: '100000',
+      },
+      async (b) => {
+        const stuck = await stuckRider(b, 'drv-slow', 0);
+        const healthy = await connectClient(b.tcpUrl, 'rider:rider-1:ok', await b.token(riderClaims('drv-slow')));
+        // QoS 1: the QoS 1 markers below are delivered at QoS 1, which is never shed.
+        await healthy.subscribeAsync('d/drv-slow/l', { qos: 1 });
+        const driver = await connectClient(b.tcpUrl, 'drv-slow', await b.token(driverClaims('drv-slow')));
+        const shed = () => metricValue(b.broker, 'ridetrack_dropped_total', { reason: 'slow_consumer_shed' });
+        let seq = 0;
+        const deadline = Date.now() + 80_000;
+        // The kernel's loopback buffers take a few MB before the broker's queue grows at all.
+        while ((await shed()) === 0 && Date.now() < deadline) {
+          for (let k = 0; k < 500; k++) driver.publish('d/drv-slow/l', packetOf(++seq));
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        expect(await shed()).toBeGreaterThan(0);
+        // The stuck rider is still connected and still being shed; at a normal pace, the healthy rider
+        // gets every new fix (the flood above also outran the healthy rider in this busy test process).
+        const firstNew = seq + 1;
+        const fresh = new Set<number>();
+        healthy.on('message', (_topic, payload: Buffer) => {
+          const fix = decodeLocation(payload);
+          if (fix.ok && fix.value.seq >= firstNew) fresh.add(fix.value.seq);
+        });
+        for (let k = 0; k < 50; k++) {
+          await driver.publishAsync('d/drv-slow/l', packetOf(++seq), { qos: 1 });
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        while (fresh.size < 50) await new Promise((r) => setTimeout(r, 10));
+        expect(healthy.connected).toBe(true);
+        expect(fresh.size).toBe(50);
+        stuck.destroy();
+        await Promise.all([driver.endAsync(), healthy.endAsync()]);
+      },
+    );
   });
 
   it(
     'cuts off a rider whose queue of QoS 1 packets, which cannot be shed, passes MAX_QUEUED_BYTES',
     { timeout: 90_000 },
     async () => {
-      const b = await startTestBroker({
-        SHED_QUEUED_BYTES: '16384',
-        MAX_QUEUED_BYTES: '65536',
-        PUBLISH_RATE_PER_S: '100000',
-        PUBLISH_BURST: '100000',
-      });
-      const stuck = await stuckRider(b, 'drv-q1', 1); // QoS 1: nothing can be shed
-      const driver = await connectClient(b.tcpUrl, 'drv-q1', await b.token(driverClaims('drv-q1')));
-      // The broker closes its side; the paused socket would only see the FIN after reading megabytes,
-      // so the broker's count of the close is what tells.
-      const cut = () => metricValue(b.broker, 'ridetrack_protocol_violations_total', { reason: 'slow_consumer' });
-      let seq = 0;
-      const deadline = Date.now() + 80_000;
-      while ((await cut()) === 0 && Date.now() < deadline) {
-        await Promise.all(
-          Array.from({ length: 200 }, () => driver.publishAsync('d/drv-q1/l', packetOf(++seq), { qos: 1 })),
-        );
-      }
-      expect(await cut()).toBe(1);
-      stuck.destroy();
-      expect(driver.connected).toBe(true);
-      await driver.endAsync();
-      await b.broker.close();
+      await withTestBroker(
+        {
+          SHED_QUEUED_BYTES: '16384',
+          MAX_QUEUED_BYTES: '65536',
+          PUBLISH_RATE_PER_S: '100000',
+          PUBLISH_BURST: '100000',
+        },
+        async (b) => {
+          const stuck = await stuckRider(b, 'drv-q1', 1); // QoS 1: nothing can be shed
+          const driver = await connectClient(b.tcpUrl, 'drv-q1', await b.token(driverClaims('drv-q1')));
+          // The broker closes its side; the paused socket would only see the FIN after reading megabytes,
+          // so the broker's count of the close is what tells.
+          const cut = () => metricValue(b.broker, 'ridetrack_protocol_violations_total', { reason: 'slow_consumer' });
+          let seq = 0;
+          const deadline = Date.now() + 80_000;
+          while ((await cut()) === 0 && Date.now() < deadline) {
+            await Promise.all(
+              Array.from({ length: 200 }, () => driver.publishAsync('d/drv-q1/l', packetOf(++seq), { qos: 1 })),
+            );
+          }
+          expect(await cut()).toBe(1);
+          stuck.destroy();
+          expect(driver.connected).toBe(true);
+          await driver.endAsync();
+        },
+      );
     },
   );
 });
 
 describe('a burst of fixes from one driver', () => {
   async function burst(lag: boolean) {
-    const b = await startTestBroker({ PUBLISH_RATE_PER_S: '100000', PUBLISH_BURST: '100000' });
-    const rider = await connectClient(b.tcpUrl, 'rider:rider-1:burst', await b.token(riderClaims('drv-burst')));
-    await rider.subscribeAsync('d/drv-burst/l');
-    const seqs: number[] = [];
-    const last = new Promise<void>((resolve) =>
-      rider.on('message', (_topic, payload: Buffer) => {
-        const fix = decodeLocation(payload);
-        seqs.push(fix.ok ? fix.value.seq : -1);
-        if (fix.ok && fix.value.seq === 300) resolve();
-      }),
-    );
-    const before = await metricValue(b.broker, 'ridetrack_dropped_total', { reason: 'coalesced' });
-    const socket = await rawSocket(b.broker.ports.mqtt);
-    const token = await b.token(driverClaims('drv-burst'));
-    socket.write(rawConnect({ flags: 0xc2, fields: [mqttString('drv-burst'), mqttString('u'), mqttString(token)] }));
-    while (Buffer.concat(socket.received).length < 4) await once(socket, 'data');
-    if (lag) await makeLag(b);
-    // 300 fixes of 41 bytes in one write: one read for the gate (or a few).
-    socket.write(
-      Buffer.concat(
-        Array.from({ length: 300 }, (_, i) => rawPacket(0x30, [...mqttString('d/drv-burst/l'), ...packetOf(i + 1)])),
-      ),
-    );
-    await last;
-    const coalesced = (await metricValue(b.broker, 'ridetrack_dropped_total', { reason: 'coalesced' })) - before;
-    socket.destroy();
-    await rider.endAsync();
-    await b.broker.close();
-    return { seqs, coalesced };
+    return withTestBroker({ PUBLISH_RATE_PER_S: '100000', PUBLISH_BURST: '100000' }, async (b) => {
+      const rider = await connectClient(b.tcpUrl, 'rider:rider-1:burst', await b.token(riderClaims('drv-burst')));
+      await rider.subscribeAsync('d/drv-burst/l');
+      const seqs: number[] = [];
+      const last = new Promise<void>((resolve) =>
+        rider.on('message', (_topic, payload: Buffer) => {
+          const fix = decodeLocation(payload);
+          seqs.push(fix.ok ? fix.value.seq : -1);
+          if (fix.ok && fix.value.seq === 300) resolve();
+        }),
+      );
+      const before = await metricValue(b.broker, 'ridetrack_dropped_total', { reason: 'coalesced' });
+      const socket = await rawSocket(b.broker.ports.mqtt);
+      const token = await b.token(driverClaims('drv-burst'));
+      socket.write(rawConnect({ flags: 0xc2, fields: [mqttString('drv-burst'), mqttString('u'), mqttString(token)] }));
+      while (Buffer.concat(socket.received).length < 4) await once(socket, 'data');
+      if (lag) await makeLag(b);
+      // 300 fixes of 41 bytes in one write: one read for the gate (or a few).
+      socket.write(
+        Buffer.concat(
+          Array.from({ length: 300 }, (_, i) => rawPacket(0x30, [...mqttString('d/drv-burst/l'), ...packetOf(i + 1)])),
+        ),
+      );
+      await last;
+      const coalesced = (await metricValue(b.broker, 'ridetrack_dropped_total', { reason: 'coalesced' })) - before;
+      socket.destroy();
+      await rider.endAsync();
+      return { seqs, coalesced };
+    });
   }
 
   /** Blocks this process's event loop (the broker's too) until the broker reports it lagging. */

@@ -22,7 +22,7 @@ afterAll(async () => {
 
 /** Memory, one Redis, and a Redis Cluster of three shards: the same suite over each. */
 const backends: [string, () => GeoIndex][] = [
-  ['memory', () => new MemoryGeoIndex(RES, REGION_RES, STALE_MS, 64, () => T0)],
+  ['memory', () => new MemoryGeoIndex(RES, REGION_RES, STALE_MS, 64)],
   ...redisTargets().map(([name, target]): [string, () => GeoIndex] => [
     name,
     () => new RedisGeoIndex(connectTo(target), `test:${randomUUID()}:`, RES, REGION_RES, STALE_MS, 64),
@@ -300,15 +300,6 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
     }
     expect(misses).toEqual([]);
   });
-
-  it('reserves a driver for one trip at a time', async () => {
-    expect(await index.hold('hold-1', 'trip-a', 10_000)).toBe(true);
-    expect(await index.hold('hold-1', 'trip-b', 10_000)).toBe(false);
-    await index.release('hold-1', 'trip-b'); // not its trip: no effect
-    expect(await index.hold('hold-1', 'trip-b', 10_000)).toBe(false);
-    await index.release('hold-1', 'trip-a');
-    expect(await index.hold('hold-1', 'trip-b', 10_000)).toBe(true);
-  });
 });
 
 // Redis keys of the index carry a lifetime (4 x the stale window), so abandoned cells expire. A
@@ -319,7 +310,7 @@ describe.each(backends)('geo-index (%s backend)', (_name, make) => {
 // updates on a loaded machine still leaves them alive.
 const SHORT_STALE_MS = 1000;
 const shortLived: [string, () => GeoIndex][] = [
-  ['memory', () => new MemoryGeoIndex(RES, REGION_RES, SHORT_STALE_MS, 64, () => Date.now())],
+  ['memory', () => new MemoryGeoIndex(RES, REGION_RES, SHORT_STALE_MS, 64)],
   ...redisTargets().map(([name, target]): [string, () => GeoIndex] => [
     name,
     () => new RedisGeoIndex(connectTo(target), `test:${randomUUID()}:`, RES, REGION_RES, SHORT_STALE_MS, 64),

@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 const backends: [string, () => GeoIndex][] = [
-  ['memory', () => new MemoryGeoIndex(RES, 5, STALE_MS, 64, Date.now)],
+  ['memory', () => new MemoryGeoIndex(RES, 5, STALE_MS, 64)],
   ...redisTargets().map(([name, target]): [string, () => GeoIndex] => [
     name,
     () => new RedisGeoIndex(connectTo(target), `test:${randomUUID()}:`, RES, 5, STALE_MS, 64),

@@ -4,7 +4,7 @@ import { NearestFirstSearch } from './nearest-first';
 import { RegionOf } from './regions';
 import { ReachGuide } from './ring-search';
 import { TimeSlice } from '../time-slice';
-import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery, Trip } from './types';
+import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery } from './types';
 
 /**
  * The geo-index in this process's memory: the default when no Redis is configured, so the system
@@ -14,8 +14,6 @@ export class MemoryGeoIndex implements GeoIndex {
   readonly backend = 'memory';
   private readonly drivers = new Map<string, DriverState>();
   private readonly cells = new Map<string, Set<string>>();
-  private readonly holds = new Map<string, { tripId: string; untilMs: number }>();
-  private readonly trips = new Map<string, { trip: Trip; untilMs: number }>();
   private readonly guide = new ReachGuide();
   private readonly regionOf: RegionOf;
 
@@ -24,7 +22,6 @@ export class MemoryGeoIndex implements GeoIndex {
     readonly regionResolution: number,
     private readonly staleMs: number,
     private readonly maxRings: number,
-    private readonly now: () => number = Date.now,
   ) {
     this.regionOf = new RegionOf(regionResolution);
   }
@@ -129,40 +126,7 @@ export class MemoryGeoIndex implements GeoIndex {
       this.drivers.delete(id);
       removed++;
     }
-    for (const [id, hold] of this.holds) if (hold.untilMs <= nowMs) this.holds.delete(id);
-    for (const [id, entry] of this.trips) if (entry.untilMs <= nowMs) this.trips.delete(id);
     return Promise.resolve(removed);
-  }
-
-  hold(driverId: string, tripId: string, ttlMs: number): Promise<boolean> {
-    const nowMs = this.now();
-    const existing = this.holds.get(driverId);
-    if (existing !== undefined && existing.untilMs > nowMs) return Promise.resolve(false);
-    this.holds.set(driverId, { tripId, untilMs: nowMs + ttlMs });
-    return Promise.resolve(true);
-  }
-
-  release(driverId: string, tripId: string): Promise<void> {
-    if (this.holds.get(driverId)?.tripId === tripId) this.holds.delete(driverId);
-    return Promise.resolve();
-  }
-
-  saveTrip(trip: Trip, ttlMs: number): Promise<void> {
-    this.trips.set(trip.id, { trip: structuredClone(trip), untilMs: this.now() + ttlMs });
-    return Promise.resolve();
-  }
-
-  loadTrip(tripId: string): Promise<Trip | null> {
-    const entry = this.trips.get(tripId);
-    return Promise.resolve(entry === undefined || entry.untilMs <= this.now() ? null : structuredClone(entry.trip));
-  }
-
-  replaceTrip(trip: Trip, expectedVersion: number): Promise<boolean> {
-    const entry = this.trips.get(trip.id);
-    if (entry === undefined || entry.untilMs <= this.now() || entry.trip.version !== expectedVersion)
-      return Promise.resolve(false);
-    entry.trip = structuredClone(trip);
-    return Promise.resolve(true);
   }
 
   close(): Promise<void> {

@@ -4,7 +4,7 @@ import { MemoryGeoIndex } from './memory-index';
 import { RedisGeoIndex } from './redis-index';
 import { RedisJanitorLeases } from './redis-leases';
 import type { GeoIndex } from './types';
-import { describeTarget, openRedis, type RedisClient, type RedisTarget } from '../store/redis-client';
+import { describeTarget, openRedis, warnOnErrors, type RedisClient, type RedisTarget } from '../store/redis-client';
 
 export interface GeoOptions {
   /** Redis or Redis Cluster to index in; without it, the index lives in this process. */
@@ -35,7 +35,7 @@ export async function openGeoIndex(options: GeoOptions, log: Logger, now: () => 
   if (options.redis === undefined) {
     log.info('no REDIS_URL or REDIS_CLUSTER_NODES: the geo-index is kept in memory in this process');
     return {
-      index: new MemoryGeoIndex(options.h3Resolution, regionRes, options.staleMs, options.maxRings, now),
+      index: new MemoryGeoIndex(options.h3Resolution, regionRes, options.staleMs, options.maxRings),
       leases: null,
     };
   }
@@ -44,14 +44,7 @@ export async function openGeoIndex(options: GeoOptions, log: Logger, now: () => 
   // refuses the pipeline ("All keys in the pipeline should belong to the same slots allocation
   // group"): fixes went unindexed (the scale-cluster test in infra).
   const redis = openRedis(options.redis, { failFast: true, lazy: true });
-  let lastErrorLogMs = 0;
-  redis.on('error', (err: Error) => {
-    // ioredis reports every failed reconnect; say it at most every 10 s.
-    if (now() - lastErrorLogMs > 10_000) {
-      lastErrorLogMs = now();
-      log.warn({ err: err.message }, 'redis unreachable; retrying');
-    }
-  });
+  warnOnErrors(redis, log, now, 'redis unreachable; retrying');
   try {
     await redis.connect();
     await checkIndexEncodings(redis, log);

@@ -8,8 +8,6 @@ import {
   OCCUPANCY_LUA,
   POINT_LUA,
   READ_LUA,
-  RELEASE_LUA,
-  REPLACE_TRIP_LUA,
   SWEEP_LUA,
   UNPOINT_LUA,
   UPSERT_LUA,
@@ -25,7 +23,6 @@ import {
   type GeoIndex,
   type NearbyDriver,
   type NearbyQuery,
-  type Trip,
 } from './types';
 
 /** Updates in one script call: large enough to amortise the call, small enough not to stall Redis. */
@@ -50,8 +47,6 @@ type ScriptRedis = NearbyRedis & {
   rtUnpoint(key: string, region: string): Promise<number>;
   rtSweep(...args: Args): Promise<[number, string[]]>;
   rtCount(...args: Args): Promise<number[]>;
-  rtRelease(key: string, tripId: string): Promise<number>;
-  rtReplaceTrip(key: string, json: string, expectedVersion: number): Promise<number>;
 };
 
 /**
@@ -93,8 +88,6 @@ export class RedisGeoIndex implements GeoIndex {
     redis.defineCommand('rtUnpoint', { numberOfKeys: 1, lua: UNPOINT_LUA });
     redis.defineCommand('rtSweep', { lua: SWEEP_LUA });
     redis.defineCommand('rtCount', { lua: COUNT_LUA });
-    redis.defineCommand('rtRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
-    redis.defineCommand('rtReplaceTrip', { numberOfKeys: 1, lua: REPLACE_TRIP_LUA });
     redis.defineCommand('rtRead', { lua: READ_LUA });
     redis.defineCommand('rtOccupancy', { numberOfKeys: 2, lua: OCCUPANCY_LUA });
     this.redis = redis as ScriptRedis;
@@ -338,28 +331,6 @@ export class RedisGeoIndex implements GeoIndex {
     let total = 0;
     for (const region of await this.regions()) total += await this.sweepRegion(region, nowMs);
     return total;
-  }
-
-  async hold(driverId: string, tripId: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.keys.hold(driverId), tripId, 'PX', ttlMs, 'NX').catch(unavailable)) === 'OK';
-  }
-
-  async release(driverId: string, tripId: string): Promise<void> {
-    await this.redis.rtRelease(this.keys.hold(driverId), tripId).catch(unavailable);
-  }
-
-  async saveTrip(trip: Trip, ttlMs: number): Promise<void> {
-    await this.redis.set(this.keys.trip(trip.id), JSON.stringify(trip), 'PX', ttlMs).catch(unavailable);
-  }
-
-  async loadTrip(tripId: string): Promise<Trip | null> {
-    const json = await this.redis.get(this.keys.trip(tripId)).catch(unavailable);
-    return json === null ? null : (JSON.parse(json) as Trip);
-  }
-
-  async replaceTrip(trip: Trip, expectedVersion: number): Promise<boolean> {
-    const key = this.keys.trip(trip.id);
-    return (await this.redis.rtReplaceTrip(key, JSON.stringify(trip), expectedVersion).catch(unavailable)) === 2;
   }
 
   async close(): Promise<void> {

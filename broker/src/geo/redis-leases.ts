@@ -1,5 +1,5 @@
 import type { JanitorLeases } from './janitor';
-import { LEASE_LUA, RELEASE_LUA } from './redis-scripts';
+import { LEASE_LUA, LEASE_RELEASE_LUA } from './redis-scripts';
 import { geoKeys, type GeoKeys } from '../store/keys';
 import type { RedisClient } from '../store/redis-client';
 
@@ -20,8 +20,7 @@ export class RedisJanitorLeases implements JanitorLeases {
   constructor(redis: RedisClient, prefix: string) {
     this.keys = geoKeys(prefix);
     redis.defineCommand('rtLease', { numberOfKeys: 1, lua: LEASE_LUA });
-    // The same compare-and-delete as a trip's hold: only the holder's value is deleted.
-    redis.defineCommand('rtLeaseRelease', { numberOfKeys: 1, lua: RELEASE_LUA });
+    redis.defineCommand('rtLeaseRelease', { numberOfKeys: 1, lua: LEASE_RELEASE_LUA });
     this.redis = redis as LeaseRedis;
   }
 

@@ -267,20 +267,8 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
 
-/** KEYS[1]: hold key; ARGV[1]: trip id. Deletes the hold only if it is this trip's. */
-export const RELEASE_LUA = `
+/** KEYS[1]: a janitor's lease; ARGV[1]: node id. Deletes the lease only if that node holds it. */
+export const LEASE_RELEASE_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
-`;
-
-/**
- * Replaces a trip if its stored version is the one the caller read (compare-and-set), keeping its
- * time to live: 0 no such trip, 1 the version moved on, 2 replaced.
- */
-export const REPLACE_TRIP_LUA = `
-local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
-if tonumber(cjson.decode(v).version or 0) ~= tonumber(ARGV[2]) then return 1 end
-redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
-return 2
 `;

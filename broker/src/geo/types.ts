@@ -1,8 +1,5 @@
 import type { LocationFix, TripState } from '@ridetrack/shared';
-import type { Trip } from '../trips/trip';
 import type { Box } from './box-cells';
-
-export type { Trip } from '../trips/trip';
 
 /** One driver as the index knows it: the fields of its last fix, and where and when it was indexed. */
 export type DriverState = Pick<
@@ -58,7 +55,8 @@ export function unavailable(err: unknown): never {
  * The geo-index: drivers bucketed by H3 cell. Two backends share this interface and one test
  * suite: Redis or a Redis Cluster (redis-index.ts) and in-memory (memory-index.ts, the default
  * with no Redis).
- * Every query ignores drivers not updated within the staleness window, at once.
+ * Every query ignores drivers not updated within the staleness window, at once. It holds drivers
+ * only: dispatch's trips and holds are in the trip store (trips/trip-store.ts).
  */
 export interface GeoIndex {
   readonly backend: 'redis' | 'memory';
@@ -88,16 +86,5 @@ export interface GeoIndex {
   sweepRegion(region: string, nowMs: number): Promise<number>;
   /** Removes drivers not heard from within the staleness window, in every region; returns how many. */
   sweep(nowMs: number): Promise<number>;
-  /** Reserves a driver for a trip, atomically across broker nodes; false if already reserved. */
-  hold(driverId: string, tripId: string, ttlMs: number): Promise<boolean>;
-  release(driverId: string, tripId: string): Promise<void>;
-  /** Dispatch's trips live beside the holds, so any node can complete one and check its tokens. */
-  saveTrip(trip: Trip, ttlMs: number): Promise<void>;
-  loadTrip(tripId: string): Promise<Trip | null>;
-  /**
-   * Writes a new version of a stored trip if the stored one is still `expectedVersion`
-   * (compare-and-set across broker nodes); false when the trip is gone or changed meanwhile.
-   */
-  replaceTrip(trip: Trip, expectedVersion: number): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -28,6 +28,8 @@ export type HttpErrorCode =
   | 'unavailable'
   /** 503: the geo-index's Redis cannot be reached (with `Retry-After`). */
   | 'index_unavailable'
+  /** 503: the trip store's Redis cannot be reached (with `Retry-After`). */
+  | 'trips_unavailable'
   /** 503: the history's Redis cannot be reached (with `Retry-After`). */
   | 'history_unavailable'
   /** 501: dispatch needs the token secret, and this broker holds only a public key. */

@@ -4,6 +4,7 @@ import type { TokenVerifier } from '../auth/tokens';
 import type { ConnectionRegistry } from '../connections';
 import { IndexUnavailableError, type GeoIndex } from '../geo/types';
 import { cutAtTripEnd, traceWindow } from '../history/trace-window';
+import { TripStoreUnavailableError, type TripStore } from '../trips/trip-store';
 import type { TripLog } from '../history/trip-log';
 import { HistoryUnavailableError, type HistoryStore, type TrackPoint, type TripRecord } from '../history/types';
 import { integerParam, type ParamError } from './params';
@@ -14,8 +15,10 @@ export interface OpsApiDeps {
   history: HistoryStore;
   connections: ConnectionRegistry;
   trips: TripLog;
-  /** Dispatch's own record of a trip, for one the history did not hear of (read only). */
+  /** The index's resolutions, for the console's settings. */
   index: GeoIndex;
+  /** Dispatch's own record of a trip, for one the history did not hear of (read only). */
+  tripStore: TripStore;
   verifier: TokenVerifier | null;
   now: () => number;
   maxTripMs: number;
@@ -52,7 +55,11 @@ const badId = (c: Context) => badRequest(c, { parameter: 'id', message: 'must be
 export function createOpsApi(deps: OpsApiDeps): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
   api.onError((err, c) => {
-    if (err instanceof HistoryUnavailableError || err instanceof IndexUnavailableError)
+    if (
+      err instanceof HistoryUnavailableError ||
+      err instanceof IndexUnavailableError ||
+      err instanceof TripStoreUnavailableError
+    )
       return c.json(
         errorBody('history_unavailable', 'the history store (Redis) cannot be reached; retry shortly'),
         503,
@@ -88,7 +95,7 @@ export function createOpsApi(deps: OpsApiDeps): Hono<ApiEnv> {
       return c.json(errorBody('forbidden', 'a rider may read its own trip only', { reason: 'not_your_trip' }), 403);
     if (deps.history.backend === 'off') return historyOff(c);
     const nowMs = deps.now();
-    const trip = (await deps.history.trip(id, nowMs)) ?? (await fromDispatch(deps.index, id));
+    const trip = (await deps.history.trip(id, nowMs)) ?? (await fromDispatch(deps.tripStore, id));
     if (trip === null) return c.json(errorBody('not_found', `no trip ${id} within the retention`), 404);
     const { fromMs, toMs } = traceWindow(trip, nowMs, deps.maxTripMs);
     const points = cutAtTripEnd(
@@ -161,8 +168,8 @@ function mayReadTrip(claims: Claims | null, tripId: string): boolean {
 }
 
 /** A trip dispatch still holds (it outlives neither its rider token nor a restart without Redis). */
-async function fromDispatch(index: GeoIndex, tripId: string): Promise<TripRecord | null> {
-  const trip = await index.loadTrip(tripId);
+async function fromDispatch(store: TripStore, tripId: string): Promise<TripRecord | null> {
+  const trip = await store.load(tripId);
   if (trip === null) return null;
   return {
     tripId: trip.id,

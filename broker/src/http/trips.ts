@@ -8,6 +8,7 @@ import { coarseCars } from '../trips/coarse-cars';
 import { riderView } from '../trips/rider-view';
 import type { TripBook } from '../trips/trip-book';
 import { isActive, type Trip } from '../trips/trip';
+import { TripStoreUnavailableError } from '../trips/trip-store';
 import { answerIndexUnavailable } from './api';
 import { numberParam, type ParamError } from './params';
 import { errorBody } from './errors';
@@ -59,6 +60,14 @@ function bodyPoint(v: unknown, name: string): LatLng | undefined | ParamError {
   return { lat: lat.value, lng: lng.value };
 }
 
+/** Redis away: the trip store's or the index's, each named, with when to retry. */
+function answerStoreUnavailable(err: Error, c: Context): Response {
+  if (!(err instanceof TripStoreUnavailableError)) return answerIndexUnavailable(err, c);
+  return c.json(errorBody('trips_unavailable', 'the trip store (Redis) cannot be reached; retry shortly'), 503, {
+    'retry-after': '1',
+  });
+}
+
 const isError = (v: unknown): v is ParamError => typeof v === 'object' && v !== null && 'parameter' in v;
 
 /**
@@ -68,7 +77,7 @@ const isError = (v: unknown): v is ParamError => typeof v === 'object' && v !== 
  */
 export function createTripApi(deps: TripApiDeps): Hono<Env> {
   const api = new Hono<Env>();
-  api.onError(answerIndexUnavailable);
+  api.onError(answerStoreUnavailable);
 
   /** The request's claims, or a refusal: 401 without a valid token (unless the route allows none). */
   const claimsOf = async (c: Context<Env>, anonymous = false): Promise<Claims | null | Response> => {

@@ -16,8 +16,10 @@
  *                                     enters one (never per fix), refreshed every quarter of its TTL
  *   {prefix}geo:regions        SET    regions holding drivers (announced by writers once a minute)
  *   {prefix}nodes              ZSET   node id -> last heartbeat ms: the live nodes, for the janitors
- *   {prefix}hold:{id}          STRING trip id, with a TTL: a driver reserved by dispatch
- *   {prefix}trip:{id}          STRING the trip as JSON, with a TTL (its rider token's lifetime)
+ *
+ * Dispatch's trip store (broker/src/trips/redis-trip-store.ts; one key a command, so no hash tag):
+ *   {prefix}hold:{id}       STRING trip id, with a TTL: a driver reserved by dispatch
+ *   {prefix}trip:{id}       STRING the trip as JSON, with a TTL (its rider token's lifetime)
  *
  * The history (broker/src/history/redis-history.ts):
  *   {prefix}track:{id}      STREAM the driver's accepted fixes, ID = accept time, field p = the
@@ -51,8 +53,6 @@ export function geoKeys(prefix: string) {
     driverRegion: (driverId: string) => `${prefix}gdrv:{${driverId}}`,
     regions: `${prefix}geo:regions`,
     nodes: `${prefix}nodes`,
-    hold: (driverId: string) => `${prefix}hold:${driverId}`,
-    trip: (tripId: string) => `${prefix}trip:${tripId}`,
   };
 }
 
@@ -69,6 +69,16 @@ export function channelNames(prefix: string) {
 }
 
 export type GeoKeys = ReturnType<typeof geoKeys>;
+
+/** Dispatch's trip store (trips/redis-trip-store.ts). */
+export function tripKeys(prefix: string) {
+  return {
+    hold: (driverId: string) => `${prefix}hold:${driverId}`,
+    trip: (tripId: string) => `${prefix}trip:${tripId}`,
+  };
+}
+
+export type TripKeys = ReturnType<typeof tripKeys>;
 
 /** The parts of the history's keys after the prefix, which its Lua scripts add too. */
 export const TRACK_KEY = 'track:';

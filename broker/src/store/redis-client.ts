@@ -1,4 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
 
 /**
  * Where the shared state lives: one Redis (REDIS_URL; a primary with replicas counts as one), or a
@@ -94,4 +95,17 @@ export function describeTarget(target: RedisTarget): string {
 /** Whether a connection is to a cluster (its keys then spread over shards). */
 export function isCluster(redis: RedisClient): redis is Cluster {
   return redis instanceof Cluster;
+}
+
+/**
+ * Logs a connection's errors at warn, at most once every 10 s: ioredis reports every failed
+ * reconnect, which would flood the log while the store is away.
+ */
+export function warnOnErrors(redis: RedisClient, log: Logger, now: () => number, message: string): void {
+  let lastMs = Number.NEGATIVE_INFINITY;
+  redis.on('error', (err: Error) => {
+    if (now() - lastMs <= 10_000) return;
+    lastMs = now();
+    log.warn({ err: err.message }, message);
+  });
 }

@@ -10,6 +10,7 @@ import type { LifecycleLimits } from './lifecycle';
 import { profileDirectory } from './profiles';
 import { TripSupervisor } from './supervisor';
 import { TripBook } from './trip-book';
+import type { TripStore } from './trip-store';
 
 export interface TripOptions {
   lifecycle: LifecycleLimits;
@@ -20,7 +21,10 @@ export interface TripOptions {
 }
 
 export interface TripsDeps {
+  /** Where the drivers are: dispatch's candidates, and what the supervisor judges a driver by. */
   index: GeoIndex;
+  /** Trips and holds, shared by every node with Redis (open-trip-store.ts). */
+  store: TripStore;
   minter: TokenMinter | null;
   /** How ETAs, routes and dispatch's ranking get from A to B (default: the city's roads, else the straight line). */
   router: Router | undefined;
@@ -43,14 +47,15 @@ export interface Trips {
 
 /** The ride's side of the broker: the trip book, dispatch, and the supervisor that watches trips. */
 export function startTrips(options: { trips: TripOptions; dispatch: DispatchOptions }, deps: TripsDeps): Trips {
-  const { index, now } = deps;
+  const { index, store, now } = deps;
   // Along the city's roads when the broker has a city, else the straight-line estimate.
   const router =
     deps.router ?? (deps.city ? withFallback(roadRouter(deps.city.graph), straightLineRouter()) : straightLineRouter());
-  const book = new TripBook({ index, tellDriver: deps.tellDriver, endRiderSessions: deps.endRiderSessions, now });
+  const book = new TripBook({ store, tellDriver: deps.tellDriver, endRiderSessions: deps.endRiderSessions, now });
   const dispatch = new Dispatch(
     {
       index,
+      store,
       book,
       minter: deps.minter,
       presenceOf: deps.presenceOf,

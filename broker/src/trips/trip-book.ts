@@ -1,12 +1,12 @@
 import { encodeTripMessage, type TripEndReason, type TripMessage } from '@ridetrack/shared';
-import type { GeoIndex } from '../geo/types';
 import { isActive, revise, type Trip } from './trip';
+import type { TripStore } from './trip-store';
 
 export type BoardReason = 'unknown_trip' | 'not_waiting' | 'conflict';
 export type EndReason = 'unknown_trip' | 'already_ended' | 'conflict';
 
 export interface TripBookDeps {
-  index: GeoIndex;
+  store: TripStore;
   /** Publishes a trip message on the driver's trip topic (QoS 1). */
   tellDriver: (driverId: string, message: string) => void;
   /** Ends the live connections of riders holding this trip's token, on every node. */
@@ -27,16 +27,16 @@ export class TripBook {
   constructor(private readonly deps: TripBookDeps) {}
 
   load(tripId: string): Promise<Trip | null> {
-    return this.deps.index.loadTrip(tripId);
+    return this.deps.store.load(tripId);
   }
 
   save(trip: Trip, ttlMs: number): Promise<void> {
-    return this.deps.index.saveTrip(trip, ttlMs);
+    return this.deps.store.save(trip, ttlMs);
   }
 
   /** Writes a new version of a trip if the stored one is still `expectedVersion`. */
   replace(trip: Trip, expectedVersion: number): Promise<boolean> {
-    return this.deps.index.replaceTrip(trip, expectedVersion);
+    return this.deps.store.replace(trip, expectedVersion);
   }
 
   /**
@@ -48,12 +48,12 @@ export class TripBook {
     change: (trip: Trip) => Partial<Trip> | R,
   ): Promise<{ ok: true; trip: Trip; before: Trip } | { ok: false; reason: R | 'unknown_trip' | 'conflict' }> {
     for (let i = 0; i < CAS_TRIES; i++) {
-      const trip = await this.deps.index.loadTrip(tripId);
+      const trip = await this.deps.store.load(tripId);
       if (trip === null) return { ok: false, reason: 'unknown_trip' };
       const changes = change(trip);
       if (typeof changes === 'string') return { ok: false, reason: changes };
       const next = revise(trip, changes);
-      if (await this.deps.index.replaceTrip(next, trip.version)) return { ok: true, trip: next, before: trip };
+      if (await this.deps.store.replace(next, trip.version)) return { ok: true, trip: next, before: trip };
     }
     return { ok: false, reason: 'conflict' };
   }
@@ -89,7 +89,7 @@ export class TripBook {
 
   /** What follows any write that ended a trip (also the supervisor's, at the destination). */
   async afterEnd(trip: Trip): Promise<void> {
-    await this.deps.index.release(trip.driverId, trip.id);
+    await this.deps.store.release(trip.driverId, trip.id);
     this.tell(trip, {
       trip: trip.id,
       state: trip.state === 'completed' ? 'completed' : 'cancelled',
@@ -106,7 +106,7 @@ export class TripBook {
    */
   async hasEnded(tripId: string): Promise<boolean> {
     try {
-      const trip = await this.deps.index.loadTrip(tripId);
+      const trip = await this.deps.store.load(tripId);
       return trip === null || !isActive(trip);
     } catch {
       return false;
