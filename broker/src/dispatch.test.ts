@@ -6,11 +6,11 @@ import {
   distanceM,
   type DriverStatus,
   type LatLng,
-  type RoadGraph,
   type TripMessage,
   type TripState,
 } from '@ridetrack/shared';
 import { connectTo, redisTargets } from '../test/stores';
+import { at, streetGrid } from '../test/street-grid';
 import { createMinter, createVerifier, randomSecret } from './auth/tokens';
 import { Dispatch, type DispatchOptions } from './dispatch';
 import { MemoryGeoIndex } from './geo/memory-index';
@@ -34,32 +34,7 @@ const OPTIONS: DispatchOptions = { searchRadiusM: 2000, candidates: 8, tripTtlS:
  * St, one-way eastbound at 20 m/s. So a car just past a pickup on Main St is near it but must
  * drive round the block, and one farther back reaches it first.
  */
-const M = 1 / 111_320;
-const K = 1 / (111_320 * Math.cos((39 * Math.PI) / 180));
-const at = (northM: number, eastM: number): LatLng => ({ lat: 39 + northM * M, lng: -76 + eastM * K });
-function grid(): RoadGraph {
-  const nodes: LatLng[] = [];
-  for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) nodes.push(at(r * 100, c * 100));
-  const out: RoadGraph['out'] = nodes.map(() => []);
-  const link = (a: number, b: number, speedMps: number, name: string) =>
-    out[a]?.push({ to: b, lengthM: distanceM(nodes[a] as LatLng, nodes[b] as LatLng), speedMps, shape: [], name });
-  for (let r = 0; r < 3; r++)
-    for (let c = 0; c < 2; c++) {
-      const a = r * 3 + c;
-      if (r === 1) link(a, a + 1, 20, 'Main St');
-      else {
-        link(a, a + 1, 10, `Row ${r}`);
-        link(a + 1, a, 10, `Row ${r}`);
-      }
-    }
-  for (let c = 0; c < 3; c++)
-    for (let r = 0; r < 2; r++) {
-      link(r * 3 + c, (r + 1) * 3 + c, 10, `Col ${c}`);
-      link((r + 1) * 3 + c, r * 3 + c, 10, `Col ${c}`);
-    }
-  return { nodes, out, attribution: null };
-}
-const router = withFallback(roadRouter(grid()), straightLineRouter());
+const router = withFallback(roadRouter(streetGrid()), straightLineRouter());
 
 const closing: (() => Promise<unknown>)[] = [];
 afterAll(async () => {

@@ -1,36 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { distanceM, type LatLng, type RoadGraph } from '@ridetrack/shared';
+import { at, streetGrid } from '../../test/street-grid';
 import { roadRouter, U_TURN_S } from './road-router';
 
-/**
- * A 3 x 3 grid of junctions 100 m apart, streets both ways at 10 m/s except the middle row, one-way
- * eastbound at 20 m/s. Node n = row * 3 + col; rows go north, columns east.
- */
-const M = 1 / 111_320;
-const K = 1 / (111_320 * Math.cos((39 * Math.PI) / 180));
-const nodes: LatLng[] = [];
-for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) nodes.push({ lat: 39 + r * 100 * M, lng: -76 + c * 100 * K });
-const out: { to: number; lengthM: number; speedMps: number; shape: LatLng[]; name: string }[][] = nodes.map(() => []);
-const link = (a: number, b: number, speedMps: number, name: string) =>
-  out[a]?.push({ to: b, lengthM: distanceM(nodes[a] as LatLng, nodes[b] as LatLng), speedMps, shape: [], name });
-for (let r = 0; r < 3; r++)
-  for (let c = 0; c < 2; c++) {
-    const a = r * 3 + c;
-    if (r === 1) link(a, a + 1, 20, 'Main St');
-    else {
-      link(a, a + 1, 10, `Row ${r}`);
-      link(a + 1, a, 10, `Row ${r}`);
-    }
-  }
-for (let c = 0; c < 3; c++)
-  for (let r = 0; r < 2; r++) {
-    link(r * 3 + c, (r + 1) * 3 + c, 10, `Col ${c}`);
-    link((r + 1) * 3 + c, r * 3 + c, 10, `Col ${c}`);
-  }
-const graph: RoadGraph = { nodes, out, attribution: null };
-
+/** The shared test streets (../../test/street-grid.ts); Main St, the middle row, is one-way eastbound at 20 m/s. */
+const graph = streetGrid();
 const router = roadRouter(graph);
-const at = (northM: number, eastM: number): LatLng => ({ lat: 39 + northM * M, lng: -76 + eastM * K });
 
 describe('road router', () => {
   it("puts a point on its nearest street, with the street's name", () => {
@@ -41,8 +16,8 @@ describe('road router', () => {
     expect(router.snap(at(5000, 0))).toBeNull();
     // Inside the box of the long diagonal (a highway across the grid) but nearer a street.
     const diagonal: RoadGraph = {
-      nodes: [...nodes, at(-300, -300), at(400, 400)],
-      out: [...out, [{ to: 10, lengthM: 990, speedMps: 25, shape: [], name: 'Highway' }], []],
+      nodes: [...graph.nodes, at(-300, -300), at(400, 400)],
+      out: [...graph.out, [{ to: 10, lengthM: 990, speedMps: 25, shape: [], name: 'Highway' }], []],
       attribution: null,
     };
     expect(roadRouter(diagonal).snap(at(195, 30))?.name).toBe('Row 2');
