@@ -28,7 +28,8 @@ const COLORS = ['#1b6ef3', '#e8590c', '#2f9e44', '#ae3ec9', '#495057', '#f59f00'
 const W = 720;
 const H = 360;
 const M = { left: 64, right: 16, top: 44, bottom: 52 };
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const esc = escapeXml;
 
 export function lineChartSvg(chart: LineChart): string {
   const all = chart.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
