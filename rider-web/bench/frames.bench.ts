@@ -3,7 +3,7 @@
  * animating one car (beside a few drivers, then beside the whole fleet), and the operator map with
  * 5,000 live drivers (BENCH_FLEET). Starts the broker (dev mode) and the simulators as processes
  * on free ports. Also prints the pages' gzipped sizes and the bytes Chromium actually fetched for
- * the rider page (Brotli where the build wrote it).
+ * the rider page (Brotli where the build wrote it). Appends the run to docs/results/web.jsonl.
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { gzipSync } from 'node:zlib';
 import type { Page, Response } from 'playwright-core';
 import { launchChromium, startBrokerProcess, startSimProcess, WEB_DIR } from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
+import { recordRun, resultsFile } from '../../shared/bench/results';
 
 const FLEET = Number(process.env['BENCH_FLEET'] ?? 5000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -205,6 +206,24 @@ try {
   console.log('');
   console.log('rider page as Chromium fetched it, up to the car on the map (headers included):');
   for (const [k, n] of [...riderTransferred].sort()) console.log(`  ${k}: ${(n / 1024).toFixed(1)} KB`);
+  const frameMs = (r: typeof oneCar) => ({ p50: r.p50, p95: r.p95, p99: r.p99 });
+  recordRun('web', {
+    settings: { fleet: FLEET, fewDrivers: FEW, seconds: SECONDS, gl: 'software (SwiftShader)' },
+    figures: {
+      riderFrameMs: frameMs(oneCarQuiet),
+      riderLongTasks: oneCarQuiet.longTasks,
+      riderWithFleetFrameMs: frameMs(oneCar),
+      riderWithFleetLongTasks: oneCar.longTasks,
+      operatorFrameMs: frameMs(many),
+      operatorLongTasks: many.longTasks,
+      riderPageGzipKb: riderBytes / 1024,
+      riderFetchedKb: Object.fromEntries([...riderTransferred].map(([k, n]) => [k.split(' ')[0], n / 1024])),
+      views: { rider: oneCarQuiet, riderWithFleet: oneCar, operator: { ...many, hexagons } },
+    },
+    // #6: 16 ms a frame with one car, 33 ms with 5,000 drivers, the rider page under 350 KB gzipped.
+    targets: { riderFrameMs: 16, operatorFrameMs: 33, riderPageGzipKb: 350 },
+  });
+  console.log(`\nrecorded in ${resultsFile('web')}`);
 } finally {
   await browser.close();
   await Promise.all(sims.map((sim) => sim.stop()));
