@@ -20,37 +20,36 @@ export function figureTable(bench: string, runs: readonly BenchRun[]): string {
       ? ''
       : `; load average ${latest.loadAverage.join(' / ')} (1 / 5 / 15 min) as it ended`;
   const lines = [
-    `Latest run: ${latest.date.slice(0, 16).replace('T', ' ')} UTC, \`${latest.commit}\`; ${latest.machine}${load}.`,
-    `Command: \`${latest.command ?? `npm run bench:${bench}`}\`; settings \`${JSON.stringify(latest.settings)}\`.`,
-    `Runs recorded: ${runs.length} ([\`results/${bench}.jsonl\`](results/${bench}.jsonl)).`,
+    `- Latest run: ${latest.date.slice(0, 16).replace('T', ' ')} UTC, \`${latest.commit}\`; ${latest.machine}${load}.`,
+    `- Command: \`${latest.command ?? `npm run bench:${bench}`}\`; settings \`${JSON.stringify(latest.settings)}\`.`,
+    `- Runs recorded: ${runs.length} ([\`results/${bench}.jsonl\`](results/${bench}.jsonl)).`,
     '',
     `| figure | target | latest | same-run baseline | last ${recent.length === 1 ? 'run' : `${recent.length} runs`} | chart |`,
     '| --- | --- | --- | --- | --- | --- |',
   ];
-  const latestFigures = headlines(latest);
-  for (const [name, h] of Object.entries(latestFigures)) {
-    const baselines = baselinesOf(latest, name);
-    for (const [key, value] of valuesOf(name, h)) {
-      const target = targetOf(latest, key);
-      const seen = recent.flatMap((r) => {
-        const v = valuesOf(name, headlines(r)[name]).get(key);
-        return v === undefined ? [] : [v];
-      });
-      const [lo, hi] = [Math.min(...seen), Math.max(...seen)];
-      const range =
-        seen.length < 2
-          ? 'one run'
-          : `${formatFigure(key, lo)}${lo === hi ? '' : ` – ${formatFigure(key, hi)}`} (${seen.length} runs)`;
-      const baseline = [...baselines]
-        .flatMap(([b, bh]) => {
-          const v = valuesOf(name, bh).get(key);
-          return v === undefined ? [] : [`${b} ${formatFigure(key, v)}`];
-        })
-        .join('; ');
-      lines.push(
-        `| ${key} | ${target === undefined ? '' : `${target.atLeast ? '≥' : '≤'} ${formatFigure(key, target.value)}`} | ${formatFigure(key, value)} | ${baseline} | ${range} | [chart](images/bench/${overRunsFile(bench, name)}) |`,
-      );
-    }
+  for (const [name, h] of Object.entries(headlines(latest))) {
+    const values = valuesOf(name, h);
+    /** `p99Ms.sse` is shown as `sse` in its figure's row; a number figure's value has no label. */
+    const label = (key: string, text: string): string =>
+      key === name ? text : `${key.slice(name.length + 1)} ${text}`;
+    const targets = [...values.keys()].flatMap((key) => {
+      const t = targetOf(latest, key);
+      if (t === undefined) return [];
+      const text = `${t.atLeast ? '≥' : '≤'} ${formatFigure(key, t.value)}`;
+      return [t.value === latest.targets?.[name] ? text : label(key, text)];
+    });
+    const seen = recent.filter((r) => headlines(r)[name] !== undefined);
+    const ranges = [...values.keys()].map((key) => {
+      const xs = seen.flatMap((r) => valuesOf(name, headlines(r)[name]).get(key) ?? []);
+      const [lo, hi] = [formatFigure(key, Math.min(...xs)), formatFigure(key, Math.max(...xs))];
+      return label(key, lo === hi ? lo : `${lo} – ${hi}`);
+    });
+    const baselines = [...baselinesOf(latest, name)].map(([b, bh]) =>
+      [b, ...[...valuesOf(name, bh)].map(([key, v]) => label(key, formatFigure(key, v)))].join(' '),
+    );
+    lines.push(
+      `| ${name} | ${[...new Set(targets)].join('; ')} | ${[...values].map(([key, v]) => label(key, formatFigure(key, v))).join('; ')} | ${baselines.join('; ')} | ${seen.length < 2 ? 'one run' : `${ranges.join('; ')} (${seen.length} runs)`} | [chart](images/bench/${overRunsFile(bench, name)}) |`,
+    );
   }
   return lines.join('\n');
 }

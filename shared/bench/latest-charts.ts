@@ -70,10 +70,11 @@ const sim: LatestCharts = (run) => {
     (l) => `one fix / ${l.intervalS} s`,
     (l) => l.drivers,
   );
+  const drivers = levels.map((l) => l.drivers);
   const floor: Series = {
     name: 'kept: ≥ 95% sent',
     dashed: true,
-    points: levels.length === 0 ? [] : [0, Math.max(...levels.map((l) => l.drivers))].map((x) => [x, 95] as const),
+    points: levels.length === 0 ? [] : [Math.min(...drivers), Math.max(...drivers)].map((x) => [x, 95] as const),
   };
   return {
     'sim-sent.svg': lineChartSvg({
@@ -85,8 +86,8 @@ const sim: LatestCharts = (run) => {
     'sim-cpu.svg': lineChartSvg({
       title: `Simulator: CPU against drivers in one process ${subtitle(run)}`,
       xLabel: 'drivers (one MQTT connection each)',
-      yLabel: 'simulator CPU, cores',
-      series: by((l) => l.cpuCores),
+      yLabel: 'simulator CPU, % of one core',
+      series: by((l) => l.cpuCores * 100),
     }),
   };
 };
