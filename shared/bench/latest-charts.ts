@@ -11,6 +11,9 @@ type LatestCharts = (run: BenchRun) => Record<string, string>;
 
 const subtitle = (run: BenchRun): string => `(${run.date.slice(0, 10)}, ${run.commit})`;
 
+/** A list the bench records among its figures (the broker's steps, the simulator's levels). */
+const rowsOf = <T>(run: BenchRun, name: string): T[] => (run.figures[name] as T[] | undefined) ?? [];
+
 /** Draws rows as one series per `group`, sorted by x, of the y it is given. */
 function seriesBy<T>(rows: readonly T[], group: (r: T) => string, x: (r: T) => number) {
   return (y: (r: T) => number): Series[] =>
@@ -31,9 +34,8 @@ interface BrokerStep {
 }
 
 const broker: LatestCharts = (run) => {
-  const steps = (run.figures['steps'] as BrokerStep[] | undefined) ?? [];
   const by = seriesBy(
-    steps,
+    rowsOf<BrokerStep>(run, 'steps'),
     (s) => s.broker,
     (s) => s.rate,
   );
@@ -64,7 +66,7 @@ interface SimLevel {
 }
 
 const sim: LatestCharts = (run) => {
-  const levels = (run.figures['levels'] as SimLevel[] | undefined) ?? [];
+  const levels = rowsOf<SimLevel>(run, 'levels');
   const by = seriesBy(
     levels,
     (l) => `one fix / ${l.intervalS} s`,
