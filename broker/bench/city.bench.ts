@@ -5,6 +5,7 @@
  * simulator's import (road graph), of the broker's first start (import, vector tiles, cache) and
  * of its second start (from the cache); then the tiles' bytes at zooms 12-16 as served (gzip).
  * Each run is a process of its own, with the broker's Node flags. Loopback and local files only.
+ * Appends the run to docs/results/city.jsonl.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -22,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { machineLine } from '../../shared/bench/machine';
+import { recordRun, resultsFile } from '../../shared/bench/results';
 import { BROKER_NODE_FLAGS } from '@ridetrack/testkit';
 import { tiledExtract } from './city-extract';
 
@@ -55,9 +57,21 @@ const run = (file: string, cacheDir: string, mode: string): Run =>
 const mb = (n: number): string => (n / 1e6).toFixed(1);
 const rows: string[] = [];
 const tileRows: string[] = [];
-for (const [name, file] of [
-  ['demo city (Baltimore)', DEMO],
-  [`${SIDE} x ${SIDE} demo cities`, big],
+/** The run as data, by extract: seconds and peak memory of each step, and the tiles by zoom. */
+const figures: Record<string, unknown> = {};
+const readOnly: Record<string, number> = {};
+const tiles: {
+  extract: string;
+  zoom: number;
+  tiles: number;
+  medianGzipKb: number;
+  maxGzipKb: number;
+  medianKb: number;
+  maxKb: number;
+}[] = [];
+for (const [key, name, file] of [
+  ['demo', 'demo city (Baltimore)', DEMO],
+  ['big', `${SIDE} x ${SIDE} demo cities`, big],
 ] as const) {
   const cacheDir = mkdtempSync(join(tmpdir(), 'ridetrack-bench-city-'));
   process.stderr.write(`${name}: decode, roads, city, cached ...\n`);
@@ -70,6 +84,15 @@ for (const [name, file] of [
   rows.push(
     `| ${name} | ${mb(size)} MB | ${cell(decode)} | ${cell(roads)} (${(roads.ms / decode.ms).toFixed(1)}x) | ${cell(city)} (${(city.ms / decode.ms).toFixed(1)}x) | ${cell(cached)} |`,
   );
+  figures[`${key}CityS`] = { roadGraph: roads.ms / 1000, firstStart: city.ms / 1000, secondStart: cached.ms / 1000 };
+  figures[`${key}CityPeakRssMb`] = {
+    roadGraph: roads.maxRssMB,
+    firstStart: city.maxRssMB,
+    secondStart: cached.maxRssMB,
+  };
+  figures[`${key}ExtractMb`] = size / 1e6;
+  readOnly[`${key}CityS`] = decode.ms / 1000;
+  readOnly[`${key}CityPeakRssMb`] = decode.maxRssMB;
   // Bytes per tile as served (gzip), and decoded, by zoom.
   const dir = join(cacheDir, readdirSync(cacheDir)[0] ?? '');
   const index = JSON.parse(readFileSync(join(dir, 'tiles.json'), 'utf8')) as Record<string, [number, number]>;
@@ -82,6 +105,15 @@ for (const [name, file] of [
     const raw = sizes.map(([, r]) => r).sort((a, b) => a - b);
     const median = (a: number[]) => a[Math.floor(a.length / 2)] ?? 0;
     const kb = (n: number) => (n / 1024).toFixed(1);
+    tiles.push({
+      extract: key,
+      zoom: z,
+      tiles: gz.length,
+      medianGzipKb: median(gz) / 1024,
+      maxGzipKb: (gz.at(-1) ?? 0) / 1024,
+      medianKb: median(raw) / 1024,
+      maxKb: (raw.at(-1) ?? 0) / 1024,
+    });
     tileRows.push(
       `| ${name} | ${z} | ${gz.length} | ${kb(median(gz))} KB | ${kb(gz.at(-1) ?? 0)} KB | ${kb(median(raw))} KB | ${kb(raw.at(-1) ?? 0)} KB |`,
     );
@@ -101,3 +133,16 @@ const out = [
   ...tileRows,
 ];
 process.stdout.write(`${out.join('\n')}\n`);
+recordRun('city', {
+  settings: { demo: 'infra/cities/baltimore/baltimore.osm.pbf', bigSide: SIDE, nodeFlags: BROKER_NODE_FLAGS },
+  figures: {
+    ...figures,
+    demoTileMedianGzipKb: Object.fromEntries(
+      tiles.filter((t) => t.extract === 'demo').map((t) => [`z${t.zoom}`, t.medianGzipKb]),
+    ),
+    tiles,
+  },
+  // The same-run baseline: reading the file alone.
+  baselines: { readOnly },
+});
+process.stdout.write(`\nrecorded in ${resultsFile('city')}\n`);

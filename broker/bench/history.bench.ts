@@ -6,6 +6,7 @@
  * of a one-hour trip takes to start: the trace route's answer, and the console in Chromium from the
  * operator's Enter to the first frame of the replay. Starts its own redis-server and a broker
  * process on free loopback ports. Settings: BENCH_RATE (10000 fixes/s), BENCH_SECONDS (20).
+ * Appends the run to docs/results/history.jsonl.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -20,6 +21,7 @@ import {
   WEB_DIR,
 } from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
+import { recordRun, resultsFile } from '../../shared/bench/results';
 import { Indexer } from '../src/geo/indexer';
 import { RedisGeoIndex } from '../src/geo/redis-index';
 import { TrackRecorder } from '../src/history/recorder';
@@ -109,6 +111,8 @@ async function paced(
 }
 
 interface Row {
+  /** Its name in the results file. */
+  key: string;
   what: string;
   fixesPerS: number;
   cpuUsPerFix: number;
@@ -119,7 +123,7 @@ interface Row {
 
 async function measure(
   redis: TestRedis,
-  what: string,
+  [key, what]: [string, string],
   run: (client: Redis) => Promise<{ fixes: number; seconds: number }>,
   keepsFixes: boolean,
 ): Promise<Row> {
@@ -131,6 +135,7 @@ async function measure(
   await client.quit();
   const cpuS = after.cpuS - before.cpuS;
   return {
+    key,
     what,
     fixesPerS: fixes / seconds,
     cpuUsPerFix: (cpuS * 1e6) / fixes,
@@ -147,7 +152,7 @@ try {
   rows.push(
     await measure(
       redis,
-      'history: the recorder, pipelined XADD with MINID ~, one stream per driver (what ridetrack does)',
+      ['recorder', 'history: the recorder, pipelined XADD with MINID ~, one stream per driver (what ridetrack does)'],
       async () => {
         const store = new RedisHistory(new Redis(redis.url), 'bench:', 7 * 24 * 3_600_000);
         const counters = { recorded() {}, failed() {}, dropped() {}, setPending() {} };
@@ -171,7 +176,7 @@ try {
   rows.push(
     await measure(
       redis,
-      'tried first: the same writes (MINID, expiry) as one Lua script per 256 fixes',
+      ['luaScript', 'tried first: the same writes (MINID, expiry) as one Lua script per 256 fixes'],
       async (client) => {
         const scripted = client as Redis & { benchAppend(...args: (string | number | Buffer)[]): Promise<number> };
         scripted.defineCommand('benchAppend', { numberOfKeys: 0, lua: APPEND_LUA });
@@ -205,7 +210,7 @@ try {
   rows.push(
     await measure(
       redis,
-      'baseline: plain XADD per fix, pipelined every 250 ms (no trimming, no expiry)',
+      ['plainXadd', 'baseline: plain XADD per fix, pipelined every 250 ms (no trimming, no expiry)'],
       async (client) => {
         let batch: [string, LocationFix][] = [];
         const flush = async () => {
@@ -231,7 +236,7 @@ try {
   rows.push(
     await measure(
       redis,
-      'baseline: the geo-index writes of the same fixes (every fix pays these already)',
+      ['geoIndex', 'baseline: the geo-index writes of the same fixes (every fix pays these already)'],
       async () => {
         const index = new RedisGeoIndex(new Redis(redis.url), 'bench:', 9, 5, 30_000, 64);
         const counters = { indexed() {}, failed() {}, setUp() {}, setPending() {} };
@@ -354,9 +359,9 @@ try {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const max = (xs: number[]) => Math.max(...xs);
-console.log(
-  `machine: ${machineLine()}; redis ${(await import('node:child_process')).execSync('redis-server --version').toString().trim().split(' ')[2] ?? ''}`,
-);
+const redisVersion =
+  (await import('node:child_process')).execSync('redis-server --version').toString().trim().split(' ')[2] ?? '';
+console.log(`machine: ${machineLine()}; redis ${redisVersion}`);
 console.log(
   `${RATE.toLocaleString('en-US')} fixes/s from ${DRIVERS.toLocaleString('en-US')} drivers (one a second each) for ${SECONDS} s`,
 );
@@ -376,3 +381,26 @@ console.log(
 console.log(
   `one-hour trip (${replay.fixes} fixes, ${(replay.bytes / 1024).toFixed(0)} KB of JSON): GET /api/trips/:id/trace median ${median(replay.apiMs).toFixed(1)} ms (max ${max(replay.apiMs).toFixed(1)} ms of ${replay.apiMs.length}); console, Enter to the replay's first frame: median ${median(replay.pageMs).toFixed(0)} ms (max ${max(replay.pageMs).toFixed(0)} ms of ${replay.pageMs.length})`,
 );
+
+// The run as data: the recorder's figures, the other writers' as same-run baselines under the same names.
+const writerFigures = (r: Row) => ({
+  fixesPerS: r.fixesPerS,
+  cpuUsPerFix: r.cpuUsPerFix,
+  redisLoadCores: r.redisLoad,
+  callsPerFix: r.callsPerFix,
+  bytesPerFix: r.bytesPerFix,
+});
+const recorder = rows.find((r) => r.key === 'recorder');
+recordRun('history', {
+  settings: { rate: RATE, seconds: SECONDS, drivers: DRIVERS, redis: redisVersion, replays: replay.pageMs.length },
+  figures: {
+    ...(recorder === undefined ? {} : writerFigures(recorder)),
+    steadyBytesPerFix: steady.bytesPerFix,
+    traceApiMs: { median: median(replay.apiMs), max: max(replay.apiMs) },
+    replayFirstFrameMs: { median: median(replay.pageMs), max: max(replay.pageMs) },
+    traceKb: replay.bytes / 1024,
+    traceFixes: replay.fixes,
+  },
+  baselines: Object.fromEntries(rows.filter((r) => r !== recorder).map((r) => [r.key, writerFigures(r)])),
+});
+console.log(`\nrecorded in ${resultsFile('history')}`);

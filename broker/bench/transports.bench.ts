@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
 import mqttPacket from 'mqtt-packet';
 import { encodeLocation, locationTopic, type LocationFix } from '@ridetrack/shared';
 import { type BrokerProcess, startBrokerProcess } from '@ridetrack/testkit';
 import { createMinter } from '../src/index';
 import { publishFrame } from '../src/ingress/frames';
-import { groupedBars } from './svg-chart';
+import { machineLine } from '../../shared/bench/machine';
+import { recordRun, resultsFile } from '../../shared/bench/results';
 import {
   countingAgent,
   longPollRider,
@@ -27,7 +25,8 @@ import { cpuSeconds, rssBytes } from './proc-stats';
  * publish once a second over MQTT; N riders each follow one driver over one transport; per
  * transport, a fresh broker process. Prints latency from the driver's publish to the rider's
  * receipt, bytes on the wire per delivered update each way (headers included, counted on the
- * sockets), requests per update, broker CPU and memory per rider; writes docs/transports.svg.
+ * sockets), requests per update, broker CPU and memory per rider. Appends the run to
+ * docs/results/transports.jsonl; `npm run bench:charts` draws its chart.
  *
  * BENCH_RIDERS (1000), BENCH_SECONDS (60), BENCH_SHORT_POLL_MS (1000), BENCH_TRANSPORTS (all).
  */
@@ -38,16 +37,10 @@ const SHORT_POLL_MS = env('BENCH_SHORT_POLL_MS', 1000);
 const WARMUP_S = 5;
 const ORDER: TransportName[] = ['websocket', 'sse', 'long-poll', 'short-poll'];
 const TRANSPORTS = (process.env['BENCH_TRANSPORTS']?.split(',') ?? ORDER) as TransportName[];
-const ROOT = join(import.meta.dirname, '../..');
 
 const secret = randomBytes(32).toString('hex');
 const minter = createMinter(secret);
 const driverId = (i: number) => `tb${i}`;
-
-/** Broker CPU seconds (user + system) and resident memory, from /proc. */
-function processStats(pid: number): { cpuS: number; rssBytes: number } {
-  return { cpuS: cpuSeconds(pid), rssBytes: rssBytes(pid) };
-}
 
 /** Drivers on raw TCP, each publishing its next fix once a second, spread evenly over the second. */
 class Drivers {
@@ -162,7 +155,7 @@ async function runTransport(transport: TransportName): Promise<Result> {
   await drivers.connect(broker.mqttPort);
   drivers.start();
   await new Promise((r) => setTimeout(r, 3000));
-  const baseline = processStats(pid);
+  const baselineRss = rssBytes(pid);
 
   const wire: Wire = { sockets: [], requests: 0, errors: new Map() };
   const agent = countingAgent(wire);
@@ -202,11 +195,11 @@ async function runTransport(transport: TransportName): Promise<Result> {
     riders.push(...(await Promise.all(batch)));
   }
   await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
-  const withRiders = processStats(pid);
+  const withRidersRss = rssBytes(pid);
 
   const bytesAtStart = wireTotals(wire);
   const requestsAtStart = wire.requests;
-  const cpuAtStart = processStats(pid).cpuS;
+  const cpuAtStart = cpuSeconds(pid);
   const clientAtStart = process.cpuUsage();
   const publishedAtStart = drivers.published;
   windowStart = Date.now();
@@ -217,7 +210,7 @@ async function runTransport(transport: TransportName): Promise<Result> {
   const bytesAtEnd = wireTotals(wire);
   const requests = wire.requests - requestsAtStart;
   const publishedInWindow = drivers.published - publishedAtStart;
-  const cpuAtEnd = processStats(pid).cpuS;
+  const cpuAtEnd = cpuSeconds(pid);
   const client = process.cpuUsage(clientAtStart);
   // Fixes published near the end are still on their way; give them a moment, then stop counting.
   await new Promise((r) => setTimeout(r, SHORT_POLL_MS + 500));
@@ -241,7 +234,7 @@ async function runTransport(transport: TransportName): Promise<Result> {
     bytesUpPerUpdate: (bytesAtEnd.written - bytesAtStart.written) / Math.max(1, received),
     requestsPerUpdate: requests / Math.max(1, received),
     serverCpuS: cpuAtEnd - cpuAtStart,
-    serverMemPerRiderKB: (withRiders.rssBytes - baseline.rssBytes) / N / 1024,
+    serverMemPerRiderKB: (withRidersRss - baselineRss) / N / 1024,
     clientCpuS: (client.user + client.system) / 1e6,
   };
 }
@@ -281,37 +274,31 @@ for (const transport of TRANSPORTS) {
   results.push(result);
   console.log(`p50 ${result.p50.toFixed(0)} ms, p99 ${result.p99.toFixed(0)} ms`);
 }
-console.log(
-  `\n${N} drivers at 1 fix/s, ${N} riders, ${SECONDS} s per transport; ${cpus()[0]?.model ?? '?'} ×${cpus().length}, Node ${process.version}\n`,
-);
+console.log(`\n${N} drivers at 1 fix/s, ${N} riders, ${SECONDS} s per transport; ${machineLine()}\n`);
 console.log(table(results));
-const chart = groupedBars({
-  title: `Rider transports: ${N} riders following ${N} drivers at 1 fix/s (ridetrack, measured)`,
-  groups: results.map((r) => LABELS[r.transport]),
-  panels: [
-    {
-      label: 'Latency, publish to receipt (ms, log scale)',
-      scale: 'log',
-      series: [
-        { name: 'p50', values: results.map((r) => r.p50) },
-        { name: 'p95', values: results.map((r) => r.p95) },
-        { name: 'p99', values: results.map((r) => r.p99) },
-      ],
-    },
-    {
-      label: 'Bytes on the wire per update',
-      series: [
-        { name: 'down', values: results.map((r) => r.bytesDownPerUpdate) },
-        { name: 'up', values: results.map((r) => r.bytesUpPerUpdate) },
-      ],
-    },
-    {
-      label: `Broker CPU seconds over ${SECONDS} s`,
-      series: [{ name: 'CPU s', values: results.map((r) => r.serverCpuS) }],
-    },
-  ],
+// The run as data: each figure by transport, every transport the others' same-run baseline.
+const byTransport = (f: (r: Result) => number) => Object.fromEntries(results.map((r) => [r.transport, f(r)]));
+recordRun('transports', {
+  settings: {
+    riders: N,
+    seconds: SECONDS,
+    warmupS: WARMUP_S,
+    shortPollMs: SHORT_POLL_MS,
+    transports: TRANSPORTS,
+    labels: Object.fromEntries(TRANSPORTS.map((t) => [t, LABELS[t]])),
+  },
+  figures: {
+    p50Ms: byTransport((r) => r.p50),
+    p95Ms: byTransport((r) => r.p95),
+    p99Ms: byTransport((r) => r.p99),
+    deliveredShare: byTransport((r) => r.deliveredShare),
+    delivered: byTransport((r) => r.delivered),
+    bytesDownPerUpdate: byTransport((r) => r.bytesDownPerUpdate),
+    bytesUpPerUpdate: byTransport((r) => r.bytesUpPerUpdate),
+    requestsPerUpdate: byTransport((r) => r.requestsPerUpdate),
+    brokerCpuS: byTransport((r) => r.serverCpuS),
+    brokerKbPerRider: byTransport((r) => r.serverMemPerRiderKB),
+    clientCpuS: byTransport((r) => r.clientCpuS),
+  },
 });
-if (TRANSPORTS.length === ORDER.length) {
-  writeFileSync(join(ROOT, 'docs/transports.svg'), chart);
-  console.log('\nwrote docs/transports.svg');
-}
+console.log(`\nrecorded in ${resultsFile('transports')}; npm run bench:charts draws its chart`);

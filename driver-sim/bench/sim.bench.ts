@@ -8,9 +8,11 @@
  * broker (for fleets past this machine's broker knee: the simulator is what is measured), and
  * BENCH_SOURCE_IPS=127.0.0.2,127.0.0.3 spreads the connections over source addresses (about 28,000
  * loopback connections fit one). The npm script raises the open-file limit (one per connection).
+ * Appends the run to docs/results/sim.jsonl.
  */
 import { startBrokerProcess, startMosquittoProcess } from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
+import { recordRun, resultsFile } from '../../shared/bench/results';
 import { seededRng } from '@ridetrack/shared';
 import { builtInCity } from '../src/roads/city';
 import { DEFAULT_SIMULATION, startSimulation } from '../src/simulation';
@@ -133,3 +135,34 @@ console.log('');
 console.log(
   `most drivers kept at 1 fix/s: ${kept(1)?.drivers.toLocaleString('en-US') ?? 'none'}; at 1 fix/4 s: ${kept(4)?.drivers.toLocaleString('en-US') ?? 'none'} (highest level measured: ${Math.max(...LEVELS).toLocaleString('en-US')})`,
 );
+
+// The run as data: every level, and per fix interval the most drivers kept with their CPU and memory.
+const perInterval = (f: (r: Row) => number) =>
+  Object.fromEntries(
+    INTERVALS.flatMap((i) => {
+      const r = kept(i);
+      return r === undefined ? [] : [[`at${i}s`, f(r)]];
+    }),
+  );
+recordRun('sim', {
+  settings: {
+    levels: LEVELS,
+    windowS: WINDOW_S,
+    intervalsS: INTERVALS,
+    sink: SINK,
+    sourceIps: SOURCE_IPS ?? null,
+    keptWhen: 'sent >= 95%, CPU < 1 core, every driver connected',
+  },
+  figures: {
+    mostDriversKept: perInterval((r) => r.drivers),
+    cpuCores: perInterval((r) => r.cpuCores),
+    cpuUsPerFix: perInterval((r) => r.cpuUsPerFix),
+    rssPerDriverKb: perInterval((r) => r.rssPerDriverKb),
+    highestLevelTried: Math.max(...rows.map((r) => r.drivers)),
+    levels: rows,
+  },
+  // #5: 50,000 drivers at one fix per 4 s from one process.
+  targets: { 'mostDriversKept.at4s': 50_000 },
+  atLeast: ['mostDriversKept.at4s'],
+});
+console.log(`recorded in ${resultsFile('sim')}`);

@@ -12,10 +12,10 @@
  *    minutes or less, against the time the car actually reached the pickup. Same-run baseline:
  *    main's estimate (straight line at the car's speed, at least 5 m/s) at the same moment.
  *
- * Appends the run to rider-web/bench/results.jsonl.
+ * Appends the run to docs/results/rider.jsonl.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import {
@@ -28,14 +28,18 @@ import {
 } from '@ridetrack/shared';
 import { launchChromium, startBrokerProcess, startSimProcess, WEB_DIR } from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
+import { recordRun, resultsFile } from '../../shared/bench/results';
 import { glidePosition, glideTo, type Glide } from '../src/markers';
 import { addFix, drawnAt, startMotion, step, type Motion } from '../src/ride/motion';
 import { worldOf } from '../src/ride/projection';
+import { riderRecord, riderTable, type RiderResults } from './rider-figures';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const ETA_TRIPS = Number(process.env['BENCH_ETA_TRIPS'] ?? 12);
 const NETWORK = { offline: false, latency: 150, downloadThroughput: 1_600_000 / 8, uploadThroughput: 750_000 / 8 };
 const ZOOM = 16;
+/** Simulated drivers on the demo city. */
+const DRIVERS = 10;
 
 const secret = randomBytes(32).toString('hex');
 const broker = await startBrokerProcess({
@@ -46,9 +50,12 @@ const broker = await startBrokerProcess({
   DISPATCH_RADIUS_M: '8000',
 });
 const base = `http://127.0.0.1:${broker.httpPort}`;
-const sim = startSimProcess(['--drivers', '10', '--broker', `mqtt://127.0.0.1:${broker.mqttPort}`, '--ramp', '50'], {
-  JWT_SECRET: secret,
-});
+const sim = startSimProcess(
+  ['--drivers', String(DRIVERS), '--broker', `mqtt://127.0.0.1:${broker.mqttPort}`, '--ramp', '50'],
+  {
+    JWT_SECRET: secret,
+  },
+);
 const ops = ((await (await fetch(`${base}/api/dev/token?role=operator`)).json()) as { token: string }).token;
 const auth = { authorization: `Bearer ${ops}`, 'content-type': 'application/json' };
 /** The demo city's junctions, which the broker and the simulator both drive. */
@@ -320,43 +327,19 @@ async function etaErrors() {
   };
 }
 
-const pct = (x: unknown) => `${((x as number) * 100).toFixed(1)}%`;
-const ms = (x: unknown) => `${Math.round(x as number)} ms`;
-const load = results['load'] as {
-  cold: { firstCarMs: number; fullMapMs: number };
-  repeat: { firstCarMs: number; fullMapMs: number };
-};
-const motion = results['motion'] as {
-  inPage: { frames: number; fps: number; movedShare: number; maxJumpPx: number };
-  replay: {
-    fixes: number;
-    mainGlide: { movedShare: number; maxJumpPx: number } | null;
-    motion: { movedShare: number; maxJumpPx: number } | null;
-  };
-};
-const eta = results['eta'] as Awaited<ReturnType<typeof etaErrors>>;
+const run = results as unknown as RiderResults;
 console.log(`machine: ${machineLine()}; Debian chromium headless, software GL (SwiftShader)`);
 console.log('');
-console.log('| figure | measured | target |');
-console.log('| --- | --- | --- |');
-console.log(
-  `| first car on screen, cold (1.6 Mbps/750 kbps/150 ms, 390x844) | ${ms(load.cold.firstCarMs)} | ≤ 1500 ms |`,
-);
-console.log(`| full map (MapLibre idle), cold | ${ms(load.cold.fullMapMs)} | ≤ 4000 ms |`);
-console.log(`| first car, repeat visit | ${ms(load.repeat.firstCarMs)} | ≤ 1000 ms |`);
-console.log(`| full map, repeat visit | ${ms(load.repeat.fullMapMs)} | |`);
-console.log(
-  `| car moved on frames (in page, ${motion.inPage.frames} frames, ${motion.inPage.fps.toFixed(1)} fps) | ${pct(motion.inPage.movedShare)} | ≥ 95% |`,
-);
-console.log(`| largest move in one frame at zoom 16 (in page) | ${motion.inPage.maxJumpPx.toFixed(2)} px | ≤ 3 px |`);
-console.log(
-  `| replay of the same ${motion.replay.fixes} fixes at 60 fps: moved / largest move | motion.ts ${pct(motion.replay.motion?.movedShare)} / ${motion.replay.motion?.maxJumpPx.toFixed(2)} px; main's glide ${pct(motion.replay.mainGlide?.movedShare)} / ${motion.replay.mainGlide?.maxJumpPx.toFixed(2)} px | |`,
-);
-console.log(
-  `| ETA error two minutes out, median (${eta.trips} trips) | ${pct(eta.medianAbsError)} (main's estimate: ${pct(eta.baselineMedianAbsError)}) | ±20% |`,
-);
-console.log(`| ETA error, p90 | ${pct(eta.p90AbsError)} (main's estimate: ${pct(eta.baselineP90AbsError)}) | ±35% |`);
-appendFileSync(
-  join(import.meta.dirname, 'results.jsonl'),
-  `${JSON.stringify({ date: new Date().toISOString(), machine: machineLine(), ...results })}\n`,
-);
+for (const line of riderTable(run)) console.log(line);
+recordRun('rider', {
+  settings: {
+    seconds: SECONDS,
+    etaTrips: ETA_TRIPS,
+    zoom: ZOOM,
+    network: NETWORK,
+    city: 'demo (Baltimore)',
+    drivers: DRIVERS,
+  },
+  ...riderRecord(run),
+});
+console.log(`\nrecorded in ${resultsFile('rider')}`);

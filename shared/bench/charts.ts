@@ -28,7 +28,8 @@ const COLORS = ['#1b6ef3', '#e8590c', '#2f9e44', '#ae3ec9', '#495057', '#f59f00'
 const W = 720;
 const H = 360;
 const M = { left: 64, right: 16, top: 44, bottom: 52 };
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const esc = escapeXml;
 
 export function lineChartSvg(chart: LineChart): string {
   const all = chart.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
@@ -40,7 +41,8 @@ export function lineChartSvg(chart: LineChart): string {
   const x =
     chart.xScale === 'log'
       ? scaleLog().domain([Math.max(1e-9, x0), Math.max(x0 * 1.01, x1)])
-      : scaleLinear().domain([x0, x1 === x0 ? x0 + 1 : x1]);
+      : // one run alone sits in the middle, not on the axis
+        scaleLinear().domain(x1 === x0 ? [x0 - 1, x0 + 1] : [x0, x1]);
   x.range([M.left, W - M.right]);
   const y =
     chart.yScale === 'log'
@@ -54,7 +56,9 @@ export function lineChartSvg(chart: LineChart): string {
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="${M.left}" y="22" font-size="15" font-weight="600" fill="#212529">${esc(chart.title)}</text>`,
   ];
-  const yFormat = y.tickFormat(5, '~s');
+  // SI prefixes for large values (2M ops/s); plain decimals below 1000,
+  // where `~s` would say 700m for 0.7 s
+  const yFormat = y.tickFormat(5, yMax >= 1000 ? '~s' : '~r');
   for (const v of y.ticks(5)) {
     const py = y(v).toFixed(1);
     parts.push(
@@ -64,11 +68,13 @@ export function lineChartSvg(chart: LineChart): string {
   }
   const xTicks =
     chart.xTicks ?? x.ticks(chart.xScale === 'log' ? 6 : 8).map((v) => ({ x: v, label: x.tickFormat(8, '~s')(v) }));
+  // Labels at the ends of the axis run inward, not off the picture.
+  const anchor = (px: number): string => (px < M.left + 40 ? 'start' : px > W - M.right - 40 ? 'end' : 'middle');
   for (const t of xTicks) {
     const px = x(t.x).toFixed(1);
     parts.push(
       `<line x1="${px}" x2="${px}" y1="${H - M.bottom}" y2="${H - M.bottom + 4}" stroke="#868e96"/>`,
-      `<text x="${px}" y="${H - M.bottom + 17}" text-anchor="middle" fill="#495057">${esc(t.label)}</text>`,
+      `<text x="${px}" y="${H - M.bottom + 17}" text-anchor="${anchor(x(t.x))}" fill="#495057">${esc(t.label)}</text>`,
     );
   }
   parts.push(
@@ -76,6 +82,10 @@ export function lineChartSvg(chart: LineChart): string {
     `<text x="${(M.left + W - M.right) / 2}" y="${H - 12}" text-anchor="middle" fill="#495057">${esc(chart.xLabel)}</text>`,
     `<text transform="translate(16 ${(M.top + H - M.bottom) / 2}) rotate(-90)" text-anchor="middle" fill="#495057">${esc(chart.yLabel)}</text>`,
   );
+  // The legend as wide as its longest name (about 6.6 px a character at 12 px), long names cut.
+  const legendName = (name: string): string => (name.length > 36 ? `${name.slice(0, 35)}…` : name);
+  const longest = Math.max(0, ...chart.series.map((s) => legendName(s.name).length));
+  const legendX = W - M.right - Math.max(150, 30 + longest * 6.6);
   chart.series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length] ?? '#000';
     const points = s.points.filter(
@@ -93,8 +103,8 @@ export function lineChartSvg(chart: LineChart): string {
       ),
     );
     parts.push(
-      `<line x1="${W - M.right - 150}" x2="${W - M.right - 130}" y1="${M.top + 8 + i * 16}" y2="${M.top + 8 + i * 16}" stroke="${color}" stroke-width="2"${s.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`,
-      `<text x="${W - M.right - 125}" y="${M.top + 8 + i * 16}" dy="0.32em" fill="#212529">${esc(s.name)}</text>`,
+      `<line x1="${legendX}" x2="${legendX + 20}" y1="${M.top + 8 + i * 16}" y2="${M.top + 8 + i * 16}" stroke="${color}" stroke-width="2"${s.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<text x="${legendX + 25}" y="${M.top + 8 + i * 16}" dy="0.32em" fill="#212529">${esc(legendName(s.name))}</text>`,
     );
   });
   parts.push('</svg>');

@@ -1,6 +1,7 @@
 /**
  * npm run bench:codec — encode and decode operations per second for the v1 packet and for OwnTracks
- * JSON, and the bytes one fix costs on the wire in each form. Bounded: about 1 s per measurement.
+ * JSON (the same-run baseline), and the bytes one fix costs on the wire in each form. Bounded: about
+ * BENCH_SECONDS (1) per measurement. Appends the run to docs/results/codec.jsonl.
  */
 import {
   decodeLocation,
@@ -11,6 +12,7 @@ import {
   type LocationFix,
 } from '../src/index';
 import { machineLine } from './machine';
+import { recordRun, resultsFile } from './results';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 1);
 
@@ -91,8 +93,23 @@ console.log(`| decodeOwnTracks (JSON) | ${fmt(jsonDecode)} |`);
 console.log('');
 console.log('| form | payload bytes per fix | MQTT PUBLISH bytes (with topic) |');
 console.log('| --- | --- | --- |');
-console.log(`| binary v1 | ${packets[0]?.byteLength} | ${mqttBytes(locationTopic('drv-00042'), 24)} |`);
-console.log(
-  `| OwnTracks JSON | ${avgJson.toFixed(1)} | ${mqttBytes(ownTracksTopic('drv-00042', 'phone'), Math.round(avgJson))} |`,
-);
-console.log(`ratio: OwnTracks JSON payload is ${(avgJson / 24).toFixed(1)}x the binary packet`);
+const binaryBytes = packets[0]?.byteLength ?? Number.NaN;
+const binaryPublish = mqttBytes(locationTopic('drv-00042'), binaryBytes);
+const jsonPublish = mqttBytes(ownTracksTopic('drv-00042', 'phone'), Math.round(avgJson));
+console.log(`| binary v1 | ${binaryBytes} | ${binaryPublish} |`);
+console.log(`| OwnTracks JSON | ${avgJson.toFixed(1)} | ${jsonPublish} |`);
+console.log(`ratio: OwnTracks JSON payload is ${(avgJson / binaryBytes).toFixed(1)}x the binary packet`);
+recordRun('codec', {
+  settings: { seconds: SECONDS, fixes: fixes.length },
+  figures: {
+    encodeOpsPerS: encode,
+    decodeOpsPerS: decode,
+    payloadBytes: binaryBytes,
+    publishBytes: binaryPublish,
+    jsonPayloadVsBinary: avgJson / binaryBytes,
+  },
+  baselines: { ownTracksJson: { decodeOpsPerS: jsonDecode, payloadBytes: avgJson, publishBytes: jsonPublish } },
+  // #2: the v1 packet in 24 bytes or less.
+  targets: { payloadBytes: 24 },
+});
+console.log(`\nrecorded in ${resultsFile('codec')}`);

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineLine } from './machine';
 
@@ -19,8 +20,18 @@ export interface BenchRun {
   figures: Record<string, unknown>;
   /** The same figures for the baselines measured in the same run (stock Aedes, Mosquitto, GEOSEARCH). */
   baselines?: Record<string, unknown>;
-  /** What the figures are compared with: target name to its value ("knee_vs_mosquitto": 0.75). */
+  /**
+   * What the figures are compared with: figure name to its value ("kneeVsMosquitto": 0.75), or
+   * "figure.key" for one key of a figure that is an object of numbers ("mostDriversKept.at4s").
+   * A target is a ceiling (at most) unless its name is in `atLeast`.
+   */
   targets?: Record<string, number>;
+  /** The targets that are floors: the figure should be at least the target ("movedShare"). */
+  atLeast?: string[];
+  /** How the run was started, with the BENCH_* settings it had ("BENCH_SECONDS=5 npm run bench:codec"). */
+  command?: string;
+  /** The machine's load average (1, 5, 15 min) as the run ended: other work on shared cores. */
+  loadAverage?: number[];
 }
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,16 +52,29 @@ export function currentCommit(): string {
   }
 }
 
+/** The command that started this run: its BENCH_* settings, then the npm script or the file. */
+function currentCommand(): string {
+  const settings = Object.entries(process.env)
+    .filter(([k, v]) => k.startsWith('BENCH_') && v !== undefined)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v ?? ''}`);
+  const script = process.env['npm_lifecycle_event'];
+  const started = script === undefined ? `tsx ${relative(ROOT, process.argv[1] ?? '')}` : `npm run ${script}`;
+  return [...settings, started].join(' ');
+}
+
 /** Appends one run to the bench's results file; returns the record as written. */
 export function recordRun(
   bench: string,
-  run: Pick<BenchRun, 'settings' | 'figures'> & Partial<Pick<BenchRun, 'baselines' | 'targets'>>,
+  run: Pick<BenchRun, 'settings' | 'figures'> & Partial<Pick<BenchRun, 'baselines' | 'targets' | 'atLeast'>>,
 ): BenchRun {
   const record: BenchRun = {
     bench,
     date: new Date().toISOString(),
     commit: currentCommit(),
     machine: machineLine(),
+    command: currentCommand(),
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
     ...run,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });

@@ -1,3 +1,5 @@
+import { escapeXml as escape } from './charts';
+
 /** A small grouped bar chart as SVG text, for figures in docs/ (no browser or plotting stack needed). */
 export interface Panel {
   label: string;
@@ -7,7 +9,6 @@ export interface Panel {
 }
 
 const COLORS = ['#1b6ef3', '#f39c1b', '#d6336c', '#2f9e44'];
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const format = (v: number) => (Number.isInteger(v) || v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 export function groupedBars(chart: { title: string; groups: string[]; panels: Panel[] }): string {
