@@ -27,7 +27,8 @@ export function launchChromium(): Promise<Browser> {
  * ahead of it, such as the broker its pages talk to). Read `browser` inside tests and hooks only.
  */
 export function useChromium(): { readonly browser: Browser } {
-  const browser = useStarted(launchChromium, (b) => b.close(), 'the Chromium of this block');
+  // A minute's ceiling: Chromium starting on a machine busy with other tests' browsers is slow.
+  const browser = useStarted(launchChromium, (b) => b.close(), 'the Chromium of this block', 60_000);
   return {
     get browser() {
       return browser();
