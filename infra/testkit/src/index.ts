@@ -16,6 +16,7 @@ export { useStarted, type Settings } from './hooks';
 export { freePort, listening } from './ports';
 export { startRedisCluster, type TestRedisCluster } from './redis-cluster';
 export { BROKER_NODE_FLAGS, INDEX_REDIS_SETTINGS } from './process-settings';
+export { useRedis, useRedisCluster } from './redis-hooks';
 export { startRedis, type TestRedis } from './redis-server';
 export { REPO_ROOT } from './repo-root';
 export { ARTIFACTS, NO_DEV_ENV, startSimProcess, useSimProcess, WEB_DIR, type SimProcess } from './sim-process';
