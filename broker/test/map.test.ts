@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeOsmPbf } from '@ridetrack/shared';
-import { BROKER_NODE_FLAGS, type BrokerProcess, startBrokerProcess } from '@ridetrack/testkit';
+import { BROKER_NODE_FLAGS, useBrokerProcess } from '@ridetrack/testkit';
 import { latToTileY, lngToTileX } from '../src/map/tile-math';
 
 /**
@@ -19,14 +19,10 @@ import { latToTileY, lngToTileX } from '../src/map/tile-math';
  * node:http, since fetch would decode for us.
  */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-let broker: BrokerProcess;
-
-beforeAll(async () => {
-  broker = await startBrokerProcess({ AUTH_MODE: 'dev', JWT_SECRET: randomBytes(32).toString('hex') });
-}, 60_000);
-afterAll(async () => {
-  await broker.stop();
-});
+const broker = useBrokerProcess(
+  { AUTH_MODE: 'dev', JWT_SECRET: randomBytes(32).toString('hex') },
+  { timeoutMs: 60_000 },
+);
 
 interface Raw {
   status: number;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { inject } from 'vitest';
 import type { Claims } from '@ridetrack/shared';
-import { startRedis, startRedisCluster, type TestRedis, type TestRedisCluster } from '@ridetrack/testkit';
+import { type Settings, useStarted } from '@ridetrack/testkit';
 import {
   createMinter,
   loadConfig,
@@ -26,8 +26,8 @@ export interface TestBroker {
   secret: string;
 }
 
-/** Settings, or a function that gives them when the broker starts (after the hooks before it). */
-export type TestEnv = Record<string, string> | (() => Record<string, string>);
+// A Redis or Redis Cluster of a block's own: the kit's, re-exported so broker tests import one module.
+export { useRedis, useRedisCluster } from '@ridetrack/testkit';
 
 /** A real broker on ephemeral ports, silent, with JWT auth and a secret the test can mint with. */
 export async function startTestBroker(env: Record<string, string> = {}): Promise<TestBroker> {
@@ -59,7 +59,7 @@ export async function startTestBroker(env: Record<string, string> = {}): Promise
  * after this one run before it on the way out (vitest runs after-hooks as a stack), so a file's
  * clients close before the broker does.
  */
-export function useTestBroker(env: TestEnv = {}): TestBroker {
+export function useTestBroker(env: Settings = {}): TestBroker {
   const started = useStarted(
     () => startTestBroker(typeof env === 'function' ? env() : env),
     (t) => t.broker.close(),
@@ -118,64 +118,4 @@ export function storeBackends(label: string, options: { cluster?: boolean } = {}
       () => ({ REDIS_CLUSTER_NODES: inject('redisClusterNodes'), REDIS_KEY_PREFIX: prefix() }),
     ]);
   return backends;
-}
-
-/**
- * A redis-server of the block's own (for tests that stop it, or need it empty), started before the
- * tests and a broker registered after it, stopped after them. `restart()` starts a new, empty one
- * on the same port (after the test killed the first).
- */
-export function useRedis(): { readonly server: TestRedis; readonly url: string; restart(): Promise<void> } {
-  let restarted: TestRedis | undefined;
-  const first = useStarted(
-    () => startRedis(),
-    async (redis) => {
-      await redis.stop();
-      await restarted?.stop();
-    },
-    'the Redis of this block',
-  );
-  const server = () => restarted ?? first();
-  return {
-    get server() {
-      return server();
-    },
-    get url() {
-      return server().url;
-    },
-    async restart() {
-      const port = server().port;
-      await server().stop();
-      restarted = await startRedis(port);
-    },
-  };
-}
-
-/** A Redis Cluster of the block's own (three primaries, three replicas), as `useRedis` is. */
-export function useRedisCluster(): { readonly cluster: TestRedisCluster } {
-  const cluster = useStarted(
-    () => startRedisCluster(),
-    (c) => c.stop(),
-    'the Redis Cluster of this block',
-  );
-  return {
-    get cluster() {
-      return cluster();
-    },
-  };
-}
-
-/** Starts something before the block's tests and stops it after them; the getter fails before it started. */
-function useStarted<T>(start: () => Promise<T>, stop: (value: T) => Promise<unknown>, what: string): () => T {
-  let value: T | undefined;
-  beforeAll(async () => {
-    value = await start();
-  });
-  afterAll(async () => {
-    if (value !== undefined) await stop(value);
-  });
-  return () => {
-    if (value === undefined) throw new Error(`${what} starts in beforeAll: read it inside a test or hook`);
-    return value;
-  };
 }

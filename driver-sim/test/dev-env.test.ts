@@ -5,20 +5,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { devEnvFrom } from '@ridetrack/shared';
-import { type BrokerProcess, startBrokerProcess, until } from '@ridetrack/testkit';
+import { until, useBrokerProcess } from '@ridetrack/testkit';
 
 /** `npm run sim` beside `npm start`: the dev broker's address and secret come from its dev env file. */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = mkdtempSync(join(tmpdir(), 'ridetrack-sim-dev-'));
-let broker: BrokerProcess | undefined;
+const broker = useBrokerProcess({ AUTH_MODE: 'dev', DEV_ENV_FILE: join(dir, 'dev.env') });
 beforeAll(async () => {
-  broker = await startBrokerProcess({ AUTH_MODE: 'dev', DEV_ENV_FILE: join(dir, 'dev.env') });
   await until(() => existsSync(join(dir, 'dev.env')), 'the dev env file');
-});
-afterAll(async () => {
-  await broker?.stop();
 });
 
 async function sim(env: Record<string, string | undefined>): Promise<{ code: number | null; stderr: string }> {
@@ -49,7 +45,7 @@ describe('the simulator beside npm start', () => {
     const { code, stderr } = await sim(env());
     expect(code).toBe(0);
     expect(stderr).toMatch(
-      new RegExp(`3 drivers \\(sim-00001 …\\) on \\d+ junctions → mqtt://127\\.0\\.0\\.1:${broker?.mqttPort ?? 0};`),
+      new RegExp(`3 drivers \\(sim-00001 …\\) on \\d+ junctions → mqtt://127\\.0\\.0\\.1:${broker.mqttPort};`),
     );
     expect(stderr).toMatch(/peakOnline +3 /);
     expect(stderr).toMatch(/refused +0 /);

@@ -3,19 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerProcess, NO_DEV_ENV, startBrokerProcess } from '@ridetrack/testkit';
+import { describe, expect, it } from 'vitest';
+import { NO_DEV_ENV, useBrokerProcess } from '@ridetrack/testkit';
 
 /** The simulator against a real broker that refuses it, and with a secret no broker would take. */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const SIM = join(ROOT, 'driver-sim/src/main.ts');
-let broker: BrokerProcess;
-beforeAll(async () => {
-  broker = await startBrokerProcess({ AUTH_MODE: 'jwt', JWT_SECRET: randomBytes(32).toString('hex') });
-});
-afterAll(async () => {
-  await broker.stop();
-});
+const broker = useBrokerProcess({ AUTH_MODE: 'jwt', JWT_SECRET: randomBytes(32).toString('hex') });
 
 async function run(
   command: string,
@@ -34,11 +28,7 @@ async function run(
 }
 
 const sim = (args: string[], env: Record<string, string | undefined> = {}) =>
-  run(
-    process.execPath,
-    ['--import', 'tsx', SIM, '--drivers', '3', '--broker', `mqtt://127.0.0.1:${broker.mqttPort}`, ...args],
-    env,
-  );
+  run(process.execPath, ['--import', 'tsx', SIM, '--drivers', '3', '--broker', broker.mqttUrl, ...args], env);
 
 describe('a simulator the broker refuses', () => {
   it.each([

@@ -5,27 +5,19 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type BrokerProcess, startBrokerProcess, until } from '@ridetrack/testkit';
+import { describe, expect, it } from 'vitest';
+import { type BrokerProcess, until, withBrokerProcess } from '@ridetrack/testkit';
 
 /** The driver-sim command playing a scenario file against the real broker process. */
 const SIM = join(dirname(fileURLToPath(import.meta.url)), '../src/main.ts');
 const secret = randomBytes(32).toString('hex');
-let broker: BrokerProcess | undefined;
-afterAll(async () => {
-  await broker?.stop();
-});
 
 const online = async (b: BrokerProcess) =>
   ((await (await fetch(`http://127.0.0.1:${b.httpPort}/healthz`)).json()) as { driversOnline: number }).driversOnline;
 
 describe('scenario files', () => {
-  it(
-    'change the fleet size over time, cut networks, run commands, and report it all',
-    { timeout: 90_000 },
-    async () => {
-      broker = await startBrokerProcess({ AUTH_MODE: 'jwt', JWT_SECRET: secret });
-      const b = broker;
+  it('change the fleet size over time, cut networks, run commands, and report it all', { timeout: 90_000 }, () =>
+    withBrokerProcess({ AUTH_MODE: 'jwt', JWT_SECRET: secret }, async (b) => {
       const dir = mkdtempSync(join(tmpdir(), 'ridetrack-scenario-'));
       const marker = join(dir, 'ran');
       const report = join(dir, 'report.json');
@@ -48,17 +40,7 @@ describe('scenario files', () => {
       );
       const sim = spawn(
         process.execPath,
-        [
-          '--import',
-          'tsx',
-          SIM,
-          '--scenario',
-          scenario,
-          '--broker',
-          `mqtt://127.0.0.1:${b.mqttPort}`,
-          '--report',
-          report,
-        ],
+        ['--import', 'tsx', SIM, '--scenario', scenario, '--broker', b.mqttUrl, '--report', report],
         { env: { ...process.env, JWT_SECRET: secret }, stdio: 'ignore' },
       );
       const exited = once(sim, 'exit');
@@ -78,7 +60,7 @@ describe('scenario files', () => {
       expect(summary['reconnects']).toBeGreaterThanOrEqual(1); // ... who came back afterwards
       expect(summary['noGpsDriverSeconds']).toBeGreaterThan(0); // tunnels: no fix inside
       expect(summary['published']).toBeGreaterThan(0);
-    },
+    }),
   );
 
   it('a bad scenario file is a usage error naming what is wrong', { timeout: 30_000 }, async () => {

@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeLocation, locationTopic, statusTopic } from '@ridetrack/shared';
-import { type BrokerProcess, ClusterKit, packetOf, startRedis, type TestRedis, until } from '@ridetrack/testkit';
+import { type BrokerProcess, ClusterKit, packetOf, until, useRedis } from '@ridetrack/testkit';
 
 /**
  * Two clustered nodes when their Redis goes away and comes back: a node keeps serving its own
@@ -12,8 +12,6 @@ import { type BrokerProcess, ClusterKit, packetOf, startRedis, type TestRedis, u
  */
 const HEARTBEAT_MS = 400;
 const kit = new ClusterKit();
-let redis: TestRedis;
-let nodes: BrokerProcess[] = [];
 const connect = (port: number, clientId: string, claims: Record<string, unknown>) =>
   kit.connect(`mqtt://127.0.0.1:${port}`, clientId, claims);
 
@@ -75,15 +73,10 @@ function seqAtLeast(client: MqttClient, seq: number): Promise<number> {
   });
 }
 
-beforeAll(async () => {
-  redis = await startRedis();
-  nodes = await kit.startNodes(redis, ['out-a', 'out-b'], { CLUSTER_HEARTBEAT_MS: String(HEARTBEAT_MS) });
-}, 60_000);
-
-afterAll(async () => {
-  await kit.closeClients(true);
-  await Promise.all(nodes.map((n) => n.stop()));
-  await redis.stop();
+// Redis of this file's own: the first test stops it and starts it again as its subject.
+const redis = useRedis();
+const nodes = kit.useNodes(() => ({ REDIS_URL: redis.url }), ['out-a', 'out-b'], {
+  CLUSTER_HEARTBEAT_MS: String(HEARTBEAT_MS),
 });
 
 describe('a cluster whose Redis goes away', () => {
@@ -105,9 +98,8 @@ describe('a cluster whose Redis goes away', () => {
       expect(await bothBefore).toEqual([1, 1]);
 
       // Redis dies. The rider on the driver's own node keeps getting every fix.
-      const port = redis.port;
       const errorsBefore = await metric(a, 'ridetrack_broker_errors_total');
-      await redis.stop();
+      await redis.server.stop();
       const during = seqAtLeast(near, seq + 5);
       for (let i = 0; i < 5; i++) await publish();
       expect(await during).toBe(seq);
@@ -133,7 +125,7 @@ describe('a cluster whose Redis goes away', () => {
 
       // Redis is back (empty, on the same port): the nodes reconnect and resubscribe; the rider on
       // the other node gets fixes again.
-      redis = await startRedis(port);
+      await redis.restart();
       const after = seqAtLeast(far, seq + 1);
       const ticker = setInterval(() => void publish().catch(() => undefined), 200);
       try {
@@ -158,7 +150,7 @@ describe('a cluster whose Redis goes away', () => {
     await until(async () => (await retainedOf(b, 'out-2')).seq === 41, 'the last position in Redis');
     // FLUSHALL answers once everything is gone. (A DBSIZE read after it raced the nodes' own
     // periodic writes: it read 2 once under load.)
-    expect(await redis.command(['FLUSHALL'])).toBe('OK');
+    expect(await redis.server.command(['FLUSHALL'])).toBe('OK');
     // Nothing is published meanwhile: the node finds the loss itself and writes what it knows.
     await until(async () => {
       const got = await retainedOf(b, 'out-2');

@@ -1,40 +1,28 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLocation, locationTopic } from '@ridetrack/shared';
-import {
-  type BrokerProcess,
-  ClusterKit,
-  type HaproxyProcess,
-  healthOf,
-  packetOf,
-  startHaproxy,
-  startRedis,
-  type TestRedis,
-} from '@ridetrack/testkit';
+import { ClusterKit, type HaproxyProcess, healthOf, packetOf, startHaproxy, useRedis } from '@ridetrack/testkit';
 
 /**
  * infra/haproxy/haproxy.cfg, unchanged, in front of three broker nodes on one Redis: clients know
  * only the load balancer's two ports, and a client whose node dies reconnects through it.
  */
 const kit = new ClusterKit();
-let redis: TestRedis;
-let nodes: BrokerProcess[] = [];
+// Redis of this file's own: the last test stops it and starts it again as its subject.
+const redis = useRedis();
+const nodes = kit.useNodes(() => ({ REDIS_URL: redis.url }), ['lb-a', 'lb-b', 'lb-c']);
 let haproxy: HaproxyProcess;
 let lb: { mqtt: number; http: number };
 const connect = kit.connect.bind(kit);
 
+// In front of the nodes once they listen; stopped before them (hooks unwind as a stack).
 beforeAll(async () => {
-  redis = await startRedis();
-  nodes = await kit.startNodes(redis, ['lb-a', 'lb-b', 'lb-c']);
   haproxy = await startHaproxy(nodes);
   lb = { mqtt: haproxy.mqttPort, http: haproxy.httpPort };
-}, 60_000);
+});
 
 afterAll(async () => {
-  await kit.closeClients(true);
   await haproxy.stop();
-  await Promise.all(nodes.map((n) => n.stop()));
-  await redis.stop();
 });
 
 describe('the load balancer config in infra/haproxy', () => {
@@ -111,7 +99,7 @@ describe('the load balancer config in infra/haproxy', () => {
     const victim = nodes[online.findIndex((c) => c > 0)];
     if (victim === undefined) throw new Error('no node has the driver');
     const closed = new Promise<void>((resolve) => driver.once('close', () => resolve()));
-    await victim.stop('SIGKILL');
+    await victim.stop('SIGKILL'); // the failure under test: the hook's stop then finds it gone
     await closed;
     // A new connection through the same address lands on a live node.
     for (let attempt = 0; ; attempt++) {
@@ -130,8 +118,7 @@ describe('the load balancer config in infra/haproxy', () => {
     'when Redis is away for every node, still routes HTTP and WebSocket clients to live nodes',
     { timeout: 60_000 },
     async () => {
-      const port = redis.port;
-      await redis.stop();
+      await redis.server.stop();
       // Every node reports itself degraded; HAProxy takes them out of the ready backend...
       const live = nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
       for (const n of live) {
@@ -150,7 +137,7 @@ describe('the load balancer config in infra/haproxy', () => {
         exp: Math.floor(Date.now() / 1000) + 600,
       });
       expect(rider.connected).toBe(true);
-      redis = await startRedis(port);
+      await redis.restart();
       await kit.closeClients();
     },
   );

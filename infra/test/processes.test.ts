@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeLocation, locationTopic } from '@ridetrack/shared';
-import { type BrokerProcess, ClusterKit, packetOf, startBrokerProcess, tcpUrl, until } from '@ridetrack/testkit';
+import { ClusterKit, packetOf, tcpUrl, until, useBrokerProcess } from '@ridetrack/testkit';
 
 /**
  * BROKER_PROCESSES: one command starts several broker processes on one machine (Node's cluster
@@ -14,7 +14,17 @@ import { type BrokerProcess, ClusterKit, packetOf, startBrokerProcess, tcpUrl, u
  */
 const WORKERS = 3;
 const kit = new ClusterKit();
-let broker: BrokerProcess;
+const broker = useBrokerProcess(
+  () => ({
+    AUTH_MODE: 'jwt',
+    JWT_SECRET: kit.secret,
+    BROKER_PROCESSES: String(WORKERS),
+    NODE_ID: 'multi',
+    REDIS_CLUSTER_NODES: inject('redisClusterNodes'),
+    REDIS_KEY_PREFIX: `proc:${randomUUID()}:`,
+  }),
+  { timeoutMs: 60_000 },
+);
 
 /** The process ids of the primary's workers (not its other children: tsx's esbuild service). */
 function workerPids(): number[] {
@@ -27,14 +37,6 @@ function workerPids(): number[] {
 }
 
 beforeAll(async () => {
-  broker = await startBrokerProcess({
-    AUTH_MODE: 'jwt',
-    JWT_SECRET: kit.secret,
-    BROKER_PROCESSES: String(WORKERS),
-    NODE_ID: 'multi',
-    REDIS_CLUSTER_NODES: inject('redisClusterNodes'),
-    REDIS_KEY_PREFIX: `proc:${randomUUID()}:`,
-  });
   await until(() => workerPids().length === WORKERS, 'every worker started', 60_000);
 }, 90_000);
 
@@ -49,9 +51,9 @@ function healthOnNewConnection(): Promise<unknown> {
   });
 }
 
+// Registered after the broker's hooks, so it runs first: the clients close before their broker.
 afterAll(async () => {
   await kit.closeClients(true);
-  await broker.stop();
 });
 
 describe('several broker processes started by one command', () => {
@@ -121,6 +123,8 @@ describe('several broker processes started by one command', () => {
   });
 
   it('stops every worker on SIGTERM', { timeout: 60_000 }, async () => {
+    // The primary's exit on SIGTERM is what this test checks, so it signals the process itself
+    // (the hook's stop afterwards finds it gone and does nothing).
     const pids = workerPids();
     const exited = once(broker.process, 'exit');
     broker.process.kill('SIGTERM');

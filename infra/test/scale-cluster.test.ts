@@ -1,16 +1,15 @@
 import { cellToParent, latLngToCell } from 'h3-js';
 import type { MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeLocation, encodeLocation, locationTopic, statusTopic, type LocationFix } from '@ridetrack/shared';
 import {
   type BrokerProcess,
   ClusterKit,
   metricOf,
   openEvents,
-  startRedisCluster,
   tcpUrl,
-  type TestRedisCluster,
   until,
+  useRedisCluster,
 } from '@ridetrack/testkit';
 
 /**
@@ -21,8 +20,6 @@ import {
  * acknowledged.
  */
 const kit = new ClusterKit();
-let cluster: TestRedisCluster;
-let nodes: BrokerProcess[] = [];
 const JANITOR_MS = 400;
 const ENV = {
   JANITOR_INTERVAL_MS: String(JANITOR_MS),
@@ -71,8 +68,8 @@ async function idsOnShards(want: readonly number[]): Promise<string[]> {
     for (let n = 0; ; n++) {
       const id = `sc-${n}`;
       if (used.has(id)) continue;
-      const slot = Number(await cluster.servers[0]?.command(['CLUSTER', 'KEYSLOT', `rt:d:{${id}}`]));
-      if ((await cluster.primaryOf(slot)).port !== port) continue;
+      const slot = Number(await redis.cluster.servers[0]?.command(['CLUSTER', 'KEYSLOT', `rt:d:{${id}}`]));
+      if ((await redis.cluster.primaryOf(slot)).port !== port) continue;
       used.add(id);
       found.push(id);
       break;
@@ -111,16 +108,14 @@ async function riderOn(node: number, id: string, drivers: string[]) {
 
 const routedIn = (n: BrokerProcess) => metricOf(n, 'ridetrack_routed_in_total', 'route="driver"');
 
-beforeAll(async () => {
-  cluster = await startRedisCluster();
-  nodes = await kit.startNodesOn({ REDIS_CLUSTER_NODES: cluster.nodes }, ['sc-a', 'sc-b', 'sc-c', 'sc-d'], ENV);
-}, 90_000);
-
-afterAll(async () => {
-  await kit.closeClients(true);
-  await Promise.all(nodes.map((n) => n.stop()));
-  await cluster.stop();
-});
+// A Redis Cluster of this file's own: the last test kills a primary as its subject.
+const redis = useRedisCluster();
+const nodes = kit.useNodes(
+  () => ({ REDIS_CLUSTER_NODES: redis.cluster.nodes }),
+  ['sc-a', 'sc-b', 'sc-c', 'sc-d'],
+  ENV,
+  90_000,
+);
 
 describe('four broker nodes on a Redis Cluster', () => {
   let drivers: Driver[] = [];
@@ -130,7 +125,8 @@ describe('four broker nodes on a Redis Cluster', () => {
     'route a fix only to the nodes following its driver, whichever shard holds its channel',
     { timeout: 60_000 },
     async () => {
-      for (const s of cluster.servers) if ((await s.command(['ROLE'])).startsWith('master')) primaries.push(s.port);
+      for (const s of redis.cluster.servers)
+        if ((await s.command(['ROLE'])).startsWith('master')) primaries.push(s.port);
       expect(primaries).toHaveLength(3);
       // Two drivers per node, their channels on all three shards; each node's first connection is
       // to the first server of REDIS_CLUSTER_NODES, so most channels live elsewhere (the old
@@ -150,13 +146,13 @@ describe('four broker nodes on a Redis Cluster', () => {
       const followedShards = new Set(
         await Promise.all(
           [d0, d3].map(async (d) => {
-            const slot = Number(await cluster.servers[0]?.command(['CLUSTER', 'KEYSLOT', `rt:d:{${d.id}}`]));
-            return (await cluster.primaryOf(slot)).port;
+            const slot = Number(await redis.cluster.servers[0]?.command(['CLUSTER', 'KEYSLOT', `rt:d:{${d.id}}`]));
+            return (await redis.cluster.primaryOf(slot)).port;
           }),
         ),
       );
       expect(followedShards.size).toBe(2);
-      expect([...followedShards].some((p) => p !== cluster.servers[0]?.port)).toBe(true);
+      expect([...followedShards].some((p) => p !== redis.cluster.servers[0]?.port)).toBe(true);
 
       // An operator's console on node d shows the region of place 0: it gets batches of that region
       // from the nodes its drivers are on, and still no driver's fixes.
@@ -199,7 +195,7 @@ describe('four broker nodes on a Redis Cluster', () => {
   );
 
   it('cost Redis the same commands per fix with two nodes publishing as with four', { timeout: 60_000 }, async () => {
-    const total = async () => [...(await cluster.commandCalls()).values()].reduce((a, b) => a + b, 0);
+    const total = async () => [...(await redis.cluster.commandCalls()).values()].reduce((a, b) => a + b, 0);
     /**
      * Commands summed over the primaries per fix, the fleet of the first `count` nodes publishing
      * every 100 ms for 3 s: the calls of that window less those of an idle window as long just
@@ -209,16 +205,16 @@ describe('four broker nodes on a Redis Cluster', () => {
     const perFix = async (count: number): Promise<number> => {
       const fleet = drivers.filter((d) => d.node < count);
       const WINDOW_MS = 3000;
-      await cluster.resetStats();
+      await redis.cluster.resetStats();
       await new Promise((r) => setTimeout(r, WINDOW_MS));
       const idle = await total();
-      await cluster.resetStats();
+      await redis.cluster.resetStats();
       const t0 = Date.now();
       while (Date.now() - t0 < WINDOW_MS) {
         await Promise.all(fleet.map(publish));
         await new Promise((r) => setTimeout(r, 100));
       }
-      const stats = await cluster.commandCalls();
+      const stats = await redis.cluster.commandCalls();
       const busy = [...stats.values()].reduce((a, b) => a + b, 0);
       const fixes = stats.get('spublish') ?? 0;
       expect(fixes).toBeGreaterThan(fleet.length * 10);
@@ -252,8 +248,8 @@ describe('four broker nodes on a Redis Cluster', () => {
     async () => {
       // The primary holding the channel of a followed driver (d0: followed on b and c).
       const d0 = drivers[0] as Driver;
-      const slot = Number(await cluster.servers[0]?.command(['CLUSTER', 'KEYSLOT', `rt:d:{${d0.id}}`]));
-      const victim = await cluster.primaryOf(slot);
+      const slot = Number(await redis.cluster.servers[0]?.command(['CLUSTER', 'KEYSLOT', `rt:d:{${d0.id}}`]));
+      const victim = await redis.cluster.primaryOf(slot);
       const rider = await riderOn(3, 'on-d', [d0.id]);
       const state = { running: true };
       const publishing = (async () => {
@@ -266,7 +262,7 @@ describe('four broker nodes on a Redis Cluster', () => {
       await victim.stop();
       const seqAtKill = d0.seq;
       // The replica takes over; the rider on d hears d0 again, from fixes published after the kill.
-      await cluster.settled(30_000);
+      await redis.cluster.settled(30_000);
       await until(() => (rider.got.get(d0.id) ?? []).some((s) => s > seqAtKill + 5), 'fixes flow again', 30_000);
       state.running = false;
       await publishing;

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeLocation, devEnvFrom, type LocationFix } from '@ridetrack/shared';
-import { type BrokerProcess, startBrokerProcess, startSimProcess, until } from '@ridetrack/testkit';
+import { decodeLocation, devEnvFrom, type DevEnv, type LocationFix } from '@ridetrack/shared';
+import { until, useBrokerProcess, useSimProcess } from '@ridetrack/testkit';
 
 /**
  * `npm run watch` against the real broker and simulator, with the dev env file npm start leaves:
@@ -16,15 +16,14 @@ import { type BrokerProcess, startBrokerProcess, startSimProcess, until } from '
  */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = mkdtempSync(join(tmpdir(), 'ridetrack-watch-'));
-let broker: BrokerProcess | undefined;
-let sim: ReturnType<typeof startSimProcess> | undefined;
 const seen = new Map<number, LocationFix>();
 let subscriber: mqtt.MqttClient | undefined;
+let dev: Partial<DevEnv>;
 
+useBrokerProcess({ AUTH_MODE: 'dev', DEV_ENV_FILE: join(dir, 'dev.env') });
 beforeAll(async () => {
-  broker = await startBrokerProcess({ AUTH_MODE: 'dev', DEV_ENV_FILE: join(dir, 'dev.env') });
   await until(() => existsSync(join(dir, 'dev.env')), 'the dev env file'); // written once the broker listens
-  const dev = devEnvFrom(parseEnv(readFileSync(join(dir, 'dev.env'), 'utf8')));
+  dev = devEnvFrom(parseEnv(readFileSync(join(dir, 'dev.env'), 'utf8')));
   const client = await mqtt.connectAsync(dev.mqttUrl ?? '', {
     clientId: 'operator:ops-1:watch-test',
     username: 'ops',
@@ -36,15 +35,15 @@ beforeAll(async () => {
     if (fix.ok) seen.set(fix.value.seq, fix.value);
   });
   await client.subscribeAsync('d/drv-00001/l');
-  sim = startSimProcess(['--drivers', '3', '--broker', dev.mqttUrl ?? '', '--ramp', '50'], {
-    JWT_SECRET: dev.secret ?? '',
-  });
 }, 60_000);
 afterAll(async () => {
   await subscriber?.endAsync();
-  await sim?.stop();
-  await broker?.stop();
 });
+// Started once the subscriber listens, stopped before it and the broker (hooks unwind as a stack).
+useSimProcess(
+  () => ['--drivers', '3', '--broker', dev.mqttUrl ?? '', '--ramp', '50'],
+  () => ({ JWT_SECRET: dev.secret ?? '' }),
+);
 
 async function watch(
   args: string[],

@@ -2,18 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { distanceM, importCity, PALETTE, type City } from '@ridetrack/shared';
 import { distanceToRoad, insideRing, pixelsAt, toLngLat } from './basemap-helpers';
-import {
-  ARTIFACTS,
-  type BrokerProcess,
-  launchChromium,
-  startBrokerProcess,
-  startSimProcess,
-  WEB_DIR,
-} from '@ridetrack/testkit';
+import { ARTIFACTS, useBrokerProcess, useChromium, useSimProcess, WEB_DIR } from '@ridetrack/testkit';
 
 /**
  * The offline basemap as a person sees it, in Debian's Chromium against the real broker and
@@ -23,45 +16,32 @@ import {
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const secret = randomBytes(32).toString('hex');
 const DRIVERS = 12;
-let broker: BrokerProcess;
-let sim: ReturnType<typeof startSimProcess>;
-let browser: Browser;
-let base: string;
 let city: City;
 const consoleErrors: string[] = [];
 
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  broker = await startBrokerProcess({ AUTH_MODE: 'dev', JWT_SECRET: secret, WEB_DIR });
-  base = `http://127.0.0.1:${broker.httpPort}`;
-  sim = startSimProcess(
-    ['--drivers', String(DRIVERS), '--broker', `mqtt://127.0.0.1:${broker.mqttPort}`, '--ramp', '50'],
-    {
-      JWT_SECRET: secret,
-    },
-  );
-  browser = await launchChromium();
+mkdirSync(ARTIFACTS, { recursive: true });
+const broker = useBrokerProcess({ AUTH_MODE: 'dev', JWT_SECRET: secret, WEB_DIR }, { timeoutMs: 60_000 });
+useSimProcess(() => ['--drivers', String(DRIVERS), '--broker', broker.mqttUrl, '--ramp', '50'], {
+  JWT_SECRET: secret,
+});
+const chromium = useChromium();
+
+beforeAll(() => {
   const imported = importCity(readFileSync(join(ROOT, 'infra/cities/baltimore/baltimore.osm.pbf')), { basemap: true });
   if (!imported.ok) throw new Error(imported.reason);
   city = imported.value;
 }, 60_000);
-
-afterAll(async () => {
-  await browser.close();
-  await sim.stop();
-  await broker.stop();
-});
 
 async function openIdle(
   path: string,
   viewport: { width: number; height: number },
   before?: (page: Page) => void,
 ): Promise<Page> {
-  const page = await browser.newPage({ viewport });
+  const page = await chromium.browser.newPage({ viewport });
   before?.(page);
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`${path}: ${m.text()}`));
   page.on('pageerror', (e) => consoleErrors.push(`${path}: ${e.message}`));
-  await page.goto(`${base}${path}`);
+  await page.goto(`${broker.httpUrl}${path}`);
   await page.waitForSelector('#map[data-map-idle="true"]', { timeout: 30_000 });
   return page;
 }
@@ -102,7 +82,7 @@ describe('the basemap in Chromium', () => {
         await p.keyboard.press('Minus'); // MapLibre's keyboard zoom: one level out
         await p.waitForSelector(`#map[data-map-idle="true"][data-map-zoom="${zoom.toFixed(2)}"]`, { timeout: 30_000 });
       }
-      const config = (await (await fetch(`${base}/config.json`)).json()) as { center: [number, number] };
+      const config = (await (await fetch(`${broker.httpUrl}/config.json`)).json()) as { center: [number, number] };
       const box = (await p.locator('#map').boundingBox()) ?? { x: 0, y: 0, ...viewport };
       // The rider page opens at zoom 14 on the city's centre: a grid of sample points over the
       // screen, each labelled by the city's own polygons (well inside water or a park, or neither).
@@ -209,12 +189,13 @@ describe('the basemap in Chromium', () => {
     'has the simulated cars on the streets: every fix is within GPS noise of a road of the city',
     { timeout: 60_000 },
     async () => {
-      const token = ((await (await fetch(`${base}/api/dev/token?role=operator`)).json()) as { token: string }).token;
+      const token = ((await (await fetch(`${broker.httpUrl}/api/dev/token?role=operator`)).json()) as { token: string })
+        .token;
       const [lng, lat] = city.center;
       let drivers: { lat: number; lng: number }[] = [];
       for (let tries = 0; drivers.length < DRIVERS; tries++) {
         expect(tries, 'drivers in the index').toBeLessThan(200);
-        const res = await fetch(`${base}/api/drivers/nearby?lat=${lat}&lng=${lng}&radius_m=20000&limit=100`, {
+        const res = await fetch(`${broker.httpUrl}/api/drivers/nearby?lat=${lat}&lng=${lng}&radius_m=20000&limit=100`, {
           headers: { authorization: `Bearer ${token}` },
         });
         drivers = ((await res.json()) as { drivers?: { lat: number; lng: number }[] }).drivers ?? [];

@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TRIP_STATES, type TraceRow } from '@ridetrack/shared';
-import {
-  ARTIFACTS,
-  type BrokerProcess,
-  launchChromium,
-  startBrokerProcess,
-  startSimProcess,
-  until,
-  WEB_DIR,
-} from '@ridetrack/testkit';
+import { ARTIFACTS, until, useBrokerProcess, useChromium, useSimProcess, WEB_DIR } from '@ridetrack/testkit';
 import { hexWidthM, maxHexPx, metresPerPixel } from '../src/fleet/density';
 import { CATEGORIES } from '../src/fleet/fleet-model';
 import { POINT_COLOURS } from '../src/fleet/points';
@@ -26,40 +18,35 @@ import { mapPixels } from './map-pixels';
  */
 const secret = randomBytes(32).toString('hex');
 const DRIVERS = 16;
-let broker: BrokerProcess;
-let sim: ReturnType<typeof startSimProcess>;
-let browser: Browser;
-let base: string;
 let operator: string;
 /** A trip requested at the start, so that its trace has grown by the time it is replayed. */
 let trip: { id: string; driverId: string };
 /** What the pages a test opened logged as errors; checked, and emptied, after each test. */
 const pageErrors: string[] = [];
 
+mkdirSync(ARTIFACTS, { recursive: true });
+const broker = useBrokerProcess({ AUTH_MODE: 'dev', JWT_SECRET: secret, WEB_DIR }, { timeoutMs: 60_000 });
+const sim = useSimProcess(() => ['--drivers', String(DRIVERS), '--broker', broker.mqttUrl, '--ramp', '50'], {
+  JWT_SECRET: secret,
+});
+const chromium = useChromium();
+
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  broker = await startBrokerProcess({ AUTH_MODE: 'dev', JWT_SECRET: secret, WEB_DIR });
-  base = `http://127.0.0.1:${broker.httpPort}`;
-  sim = startSimProcess(
-    ['--drivers', String(DRIVERS), '--broker', `mqtt://127.0.0.1:${broker.mqttPort}`, '--ramp', '50'],
-    { JWT_SECRET: secret },
-  );
-  operator = ((await (await fetch(`${base}/api/dev/token?role=operator`)).json()) as { token: string }).token;
+  operator = ((await (await fetch(`${broker.httpUrl}/api/dev/token?role=operator`)).json()) as { token: string }).token;
   for (;;) {
-    const health = (await (await fetch(`${base}/healthz`)).json()) as { driversOnline: number };
+    const health = (await (await fetch(`${broker.httpUrl}/healthz`)).json()) as { driversOnline: number };
     const indexed = await api<{ drivers: unknown[] }>(
       '/api/drivers/nearby?lat=39.29&lng=-76.61&radius_m=50000&limit=500',
     );
     if (health.driversOnline === DRIVERS && indexed.drivers.length === DRIVERS) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  const ride = await fetch(`${base}/api/dev/ride`, {
+  const ride = await fetch(`${broker.httpUrl}/api/dev/ride`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ pickup: { lat: 39.29, lng: -76.61 } }),
   });
   trip = ((await ride.json()) as { trip: { id: string; driverId: string } }).trip;
-  browser = await launchChromium();
 }, 90_000);
 
 // Each test answers for the pages it opened: a test run alone checks its own pages' errors, and
@@ -68,21 +55,15 @@ afterEach(() => {
   expect(pageErrors.splice(0)).toEqual([]);
 });
 
-afterAll(async () => {
-  await browser.close();
-  await sim.stop();
-  await broker.stop();
-});
-
 async function api<T>(path: string): Promise<T> {
-  const r = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${operator}` } });
+  const r = await fetch(`${broker.httpUrl}${path}`, { headers: { authorization: `Bearer ${operator}` } });
   if (!r.ok) throw new Error(`${path}: ${r.status}`);
   return (await r.json()) as T;
 }
 
 /** Responses of the API that refused something (4xx, 5xx), as the page's network saw them. */
 async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; refused: string[] }> {
-  const page = await browser.newPage({ viewport });
+  const page = await chromium.browser.newPage({ viewport });
   const refused: string[] = [];
   page.on('response', (r) => {
     if (r.status() >= 400 && new URL(r.url()).pathname.startsWith('/api/')) refused.push(`${r.status()} ${r.url()}`);
@@ -91,7 +72,7 @@ async function open(path: string, viewport = { width: 1280, height: 900 }): Prom
   page.on('console', (m) => {
     if (m.type() === 'error' && !/ERR_CONNECTION_REFUSED|ERR_FAILED/.test(m.text())) pageErrors.push(m.text());
   });
-  await page.goto(`${base}${path}`);
+  await page.goto(`${broker.httpUrl}${path}`);
   await page.waitForSelector('canvas.fleet-overlay'); // the map has loaded
   await page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
     timeout: 30_000,
@@ -456,14 +437,14 @@ describe('operator console', () => {
     'asks the fleet stream for the regions it shows, and shows a view too wide for that as density',
     { timeout: 120_000 },
     async () => {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
       page.on('pageerror', (e) => pageErrors.push(`regions: ${e.message}`));
       const asked: string[] = [];
       page.on('request', (r) => {
         const url = new URL(r.url());
         if (url.pathname === '/api/fleet/events') asked.push(url.searchParams.get('regions') ?? '(none)');
       });
-      await page.goto(`${base}/fleet`);
+      await page.goto(`${broker.httpUrl}/fleet`);
       await page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
         timeout: 30_000,
       });

@@ -1,16 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ARTIFACTS,
-  type BrokerProcess,
-  launchChromium,
-  startBrokerProcess,
-  startSimProcess,
-  WEB_DIR,
-} from '@ridetrack/testkit';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { ARTIFACTS, useBrokerProcess, useChromium, useSimProcess, WEB_DIR } from '@ridetrack/testkit';
 
 /**
  * The pages in Debian's Chromium (playwright-core), against the real broker and simulator processes
@@ -18,34 +11,12 @@ import {
  */
 const secret = randomBytes(32).toString('hex');
 const DRIVERS = 12;
-let broker: BrokerProcess;
-let sim: ReturnType<typeof startSimProcess>;
-let browser: Browser;
-let base: string;
-
-const brokerEnv = (ports?: { mqtt: number; http: number }) => ({
-  AUTH_MODE: 'dev',
+mkdirSync(ARTIFACTS, { recursive: true });
+const broker = useBrokerProcess({ AUTH_MODE: 'dev', JWT_SECRET: secret, WEB_DIR }, { timeoutMs: 60_000 });
+useSimProcess(() => ['--drivers', String(DRIVERS), '--broker', broker.mqttUrl, '--ramp', '50'], {
   JWT_SECRET: secret,
-  WEB_DIR,
-  ...(ports ? { MQTT_PORT: String(ports.mqtt), HTTP_PORT: String(ports.http) } : {}),
 });
-
-beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  broker = await startBrokerProcess(brokerEnv());
-  base = `http://127.0.0.1:${broker.httpPort}`;
-  sim = startSimProcess(
-    ['--drivers', String(DRIVERS), '--broker', `mqtt://127.0.0.1:${broker.mqttPort}`, '--ramp', '50'],
-    { JWT_SECRET: secret },
-  );
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  await browser.close();
-  await sim.stop();
-  await broker.stop();
-});
+const chromium = useChromium();
 
 /** A page and what it logged as errors (console errors and uncaught exceptions), its own only. */
 async function open(
@@ -55,7 +26,7 @@ async function open(
 ): Promise<{ page: Page; errors: string[] }> {
   // A phone screen unless said otherwise; service workers off, so page.route sees every request
   // (a worker's own fetches bypass it).
-  const page = await browser.newPage({ viewport, serviceWorkers: 'block' });
+  const page = await chromium.browser.newPage({ viewport, serviceWorkers: 'block' });
   const errors: string[] = [];
   page.on('console', (m) => {
     // Chromium itself logs the requests the fallback tests refuse (a WebSocket closed by the
@@ -65,7 +36,7 @@ async function open(
   });
   page.on('pageerror', (e) => errors.push(`${path}: ${e.message}`));
   await before?.(page);
-  await page.goto(`${base}${path}`);
+  await page.goto(`${broker.httpUrl}${path}`);
   await page.waitForSelector('canvas.maplibregl-canvas', { state: 'attached' });
   return { page, errors };
 }
@@ -76,7 +47,7 @@ async function carPosition(page: Page): Promise<string> {
 
 async function fleetOnline(): Promise<void> {
   for (;;) {
-    const health = (await (await fetch(`${base}/healthz`)).json()) as { driversOnline: number };
+    const health = (await (await fetch(`${broker.httpUrl}/healthz`)).json()) as { driversOnline: number };
     if (health.driversOnline === DRIVERS) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -91,10 +62,12 @@ async function fleetOnline(): Promise<void> {
  * can, rather than taking the first 409 for an answer.
  */
 async function bookRide(): Promise<string> {
-  const { token: ops } = (await (await fetch(`${base}/api/dev/token?role=operator`)).json()) as { token: string };
-  const { center } = (await (await fetch(`${base}/config.json`)).json()) as { center: [number, number] };
+  const { token: ops } = (await (await fetch(`${broker.httpUrl}/api/dev/token?role=operator`)).json()) as {
+    token: string;
+  };
+  const { center } = (await (await fetch(`${broker.httpUrl}/config.json`)).json()) as { center: [number, number] };
   for (let tries = 0; ; tries++) {
-    const res = await fetch(`${base}/api/trips`, {
+    const res = await fetch(`${broker.httpUrl}/api/trips`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ops}`, 'content-type': 'application/json' },
       body: JSON.stringify({ pickup: { lat: center[1], lng: center[0] } }),

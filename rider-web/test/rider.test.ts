@@ -1,19 +1,12 @@
-import {
-  ARTIFACTS,
-  type BrokerProcess,
-  launchChromium,
-  startBrokerProcess,
-  startSimProcess,
-  WEB_DIR,
-} from '@ridetrack/testkit';
+import { ARTIFACTS, useBrokerProcess, useChromium, useSimProcess, WEB_DIR } from '@ridetrack/testkit';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   decodeTripMessage,
   encodeLocation,
@@ -34,49 +27,39 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const secret = randomBytes(32).toString('hex');
 const DRIVERS = 14;
 const WAIT_S = 12;
-let broker: BrokerProcess;
-let sim: ReturnType<typeof startSimProcess>;
-let browser: Browser;
-let base: string;
 let ops: string;
 /** Where the city's maps open ([lng, lat]): the middle of its roads. */
 let center: [number, number];
 let prefix = `rider:${randomUUID()}:`;
 const consoleErrors: string[] = [];
 
-const brokerEnv = (ports?: { mqtt: number; http: number }) => ({
-  AUTH_MODE: 'dev',
+mkdirSync(ARTIFACTS, { recursive: true });
+// A function: read again when the restart tests start the broker anew (the second with a new prefix).
+const broker = useBrokerProcess(
+  () => ({
+    AUTH_MODE: 'dev',
+    JWT_SECRET: secret,
+    WEB_DIR,
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: prefix,
+    TRIP_WAIT_S: String(WAIT_S),
+    TRIP_DRIVER_OFFLINE_GRACE_MS: '1500',
+    TRIP_DRIVER_SILENT_MS: '8000',
+  }),
+  { timeoutMs: 60_000 },
+);
+useSimProcess(() => ['--drivers', String(DRIVERS), '--broker', broker.mqttUrl, '--ramp', '50'], {
   JWT_SECRET: secret,
-  WEB_DIR,
-  REDIS_URL: inject('redisUrl'),
-  REDIS_KEY_PREFIX: prefix,
-  TRIP_WAIT_S: String(WAIT_S),
-  TRIP_DRIVER_OFFLINE_GRACE_MS: '1500',
-  TRIP_DRIVER_SILENT_MS: '8000',
-  ...(ports ? { MQTT_PORT: String(ports.mqtt), HTTP_PORT: String(ports.http) } : {}),
 });
+const chromium = useChromium();
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  broker = await startBrokerProcess(brokerEnv());
-  base = `http://127.0.0.1:${broker.httpPort}`;
-  sim = startSimProcess(
-    ['--drivers', String(DRIVERS), '--broker', `mqtt://127.0.0.1:${broker.mqttPort}`, '--ramp', '50'],
-    { JWT_SECRET: secret },
-  );
-  browser = await launchChromium();
   ops = await operatorToken();
-  center = ((await (await fetch(`${base}/config.json`)).json()) as { center: [number, number] }).center;
-}, 60_000);
-
-afterAll(async () => {
-  await browser.close();
-  await sim.stop();
-  await broker.stop();
+  center = ((await (await fetch(`${broker.httpUrl}/config.json`)).json()) as { center: [number, number] }).center;
 });
 
 async function operatorToken(): Promise<string> {
-  return ((await (await fetch(`${base}/api/dev/token?role=operator`)).json()) as { token: string }).token;
+  return ((await (await fetch(`${broker.httpUrl}/api/dev/token?role=operator`)).json()) as { token: string }).token;
 }
 
 /** The API with the operator token: status and JSON body (the caller says what it expects). */
@@ -84,7 +67,7 @@ async function api(
   path: string,
   init: { method?: string; body?: unknown } = {},
 ): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${base}/api${path}`, {
+  const res = await fetch(`${broker.httpUrl}/api${path}`, {
     method: init.method ?? 'GET',
     headers: { authorization: `Bearer ${ops}`, 'content-type': 'application/json' },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
@@ -166,7 +149,7 @@ async function open(
   before?: (p: Page) => Promise<void>,
 ): Promise<Page> {
   // Service workers off: page.route must see every request (a worker's own fetches bypass it).
-  const page = await browser.newPage({ viewport, serviceWorkers: 'block' });
+  const page = await chromium.browser.newPage({ viewport, serviceWorkers: 'block' });
   page.on('console', (m) => {
     // Chromium logs refused connections while the broker restarts, and MapLibre the tiles it could
     // not fetch meanwhile; that is the network, which the page shows itself.
@@ -184,7 +167,7 @@ async function open(
   });
   page.on('pageerror', (e) => consoleErrors.push(`${path}: ${e.message}`));
   await before?.(page);
-  await page.goto(`${base}${path}`);
+  await page.goto(`${broker.httpUrl}${path}`);
   return page;
 }
 
@@ -321,11 +304,11 @@ describe('before the request (dev mode)', () => {
   );
 
   it('moves the map to a location outside the served area and says so in one line', { timeout: 60_000 }, async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const context = await chromium.browser.newContext({ viewport: { width: 390, height: 844 } });
     await context.grantPermissions(['geolocation']);
     await context.setGeolocation({ latitude: 40.7128, longitude: -74.006 }); // New York
     const page = await context.newPage();
-    await page.goto(`${base}/`);
+    await page.goto(`${broker.httpUrl}/`);
     await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
     await page.click('#locate');
     await waitTitle(page, /Outside our service area/);
@@ -343,9 +326,9 @@ describe('before the request (dev mode)', () => {
 
 describe('repeat visits', () => {
   it('serve the shell, the scripts and MapLibre from the service worker', { timeout: 90_000 }, async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const context = await chromium.browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
-    await page.goto(`${base}/`);
+    await page.goto(`${broker.httpUrl}/`);
     await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
     const fromWorker: string[] = [];
@@ -484,10 +467,10 @@ describe('restarts', () => {
     const page = await open(`/#token=${ride.riderToken}`);
     await page.waitForFunction(() => (document.getElementById('connection')?.textContent ?? '').startsWith('live'));
     await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
-    const ports = { mqtt: broker.mqttPort, http: broker.httpPort };
+    // The restart is this test's subject: it kills the broker and starts it again on its ports itself.
     await broker.stop('SIGKILL');
     await page.waitForFunction(() => !(document.getElementById('connection')?.textContent ?? '').startsWith('live'));
-    broker = await startBrokerProcess(brokerEnv(ports));
+    await broker.startAgain();
     await page.waitForFunction(
       () => (document.getElementById('connection')?.textContent ?? '').startsWith('live'),
       undefined,
@@ -508,10 +491,10 @@ describe('restarts', () => {
     const page = await open(`/#token=${ride.riderToken}`);
     await waitTitle(page, /on the way|arriving|waiting/);
     await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
-    const ports = { mqtt: broker.mqttPort, http: broker.httpPort };
+    // As above, the restart is the subject; the settings are read again, with the new prefix.
     await broker.stop('SIGKILL');
     prefix = `rider:${randomUUID()}:`; // its store is gone: a new, empty one
-    broker = await startBrokerProcess(brokerEnv(ports));
+    await broker.startAgain();
     await waitTitle(page, /This trip no longer exists/, 30_000);
     expect(await page.isHidden('[data-testid="car"]')).toBe(true);
     expect(await page.isHidden('#eta')).toBe(true);
@@ -530,7 +513,7 @@ describe('restarts', () => {
  * connection is cut.
  */
 async function scriptedDriver(id: string, at: LatLng): Promise<{ client: MqttClient }> {
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.mqttPort}`, {
+  const client = await mqtt.connectAsync(broker.mqttUrl, {
     clientId: id,
     username: 'driver',
     password: await driverToken(id),

@@ -3,26 +3,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrokerProcess, startBrokerProcess, WEB_DIR } from '@ridetrack/testkit';
+import { describe, expect, it } from 'vitest';
+import { useBrokerProcess, WEB_DIR } from '@ridetrack/testkit';
 
 /**
  * How the broker serves the built pages and the basemap's label glyphs: compressed when the
  * browser accepts it, byte for byte the same once decoded. Raw node:http, since fetch would decode
  * for us. (Tiles and the style: broker/test/map.test.ts.)
  */
-let broker: BrokerProcess;
-
-beforeAll(async () => {
-  broker = await startBrokerProcess({
-    AUTH_MODE: 'dev',
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    WEB_DIR,
-  });
-}, 60_000);
-afterAll(async () => {
-  await broker.stop();
-});
+const broker = useBrokerProcess(
+  { AUTH_MODE: 'dev', JWT_SECRET: randomBytes(32).toString('hex'), WEB_DIR },
+  { timeoutMs: 60_000 },
+);
 
 interface Raw {
   status: number;

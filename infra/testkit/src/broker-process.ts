@@ -9,6 +9,10 @@ import { REPO_ROOT as ROOT } from './repo-root';
 export interface BrokerProcess {
   mqttPort: number;
   httpPort: number;
+  /** `mqtt://127.0.0.1:<mqttPort>` */
+  mqttUrl: string;
+  /** `http://127.0.0.1:<httpPort>`, no trailing slash */
+  httpUrl: string;
   process: ChildProcess;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -37,6 +41,8 @@ export async function startBrokerProcess(env: Record<string, string>): Promise<B
   return {
     mqttPort: ports.mqtt,
     httpPort: ports.http,
+    mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`,
+    httpUrl: `http://127.0.0.1:${ports.http}`,
     process: child,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return;

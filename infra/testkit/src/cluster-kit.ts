@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll } from 'vitest';
 import { startBrokerProcess, type BrokerProcess } from './broker-process';
+import { settingsOf, type Settings } from './hooks';
 import type { TestRedis } from './redis-server';
 import { signToken } from './tokens';
 
@@ -48,6 +50,30 @@ export class ClusterKit {
     return Promise.all(
       ids.map((id) => startBrokerProcess({ AUTH_MODE: 'jwt', JWT_SECRET: this.secret, NODE_ID: id, ...store, ...env })),
     );
+  }
+
+  /**
+   * Broker processes on a store, clustered, one per id, started before the block's tests and
+   * stopped after them, the kit's clients closed first. `store` is usually a function (read when
+   * they start, after the hook of the Redis it names). The array fills when they start: read it
+   * inside tests and hooks. A test that kills a node as its subject does so itself; stopping a
+   * node that is already gone does nothing.
+   */
+  useNodes(
+    store: Settings,
+    ids: string[],
+    env: Record<string, string> = {},
+    timeoutMs = 60_000,
+  ): readonly BrokerProcess[] {
+    const nodes: BrokerProcess[] = [];
+    beforeAll(async () => {
+      nodes.push(...(await this.startNodesOn(settingsOf(store), ids, env)));
+    }, timeoutMs);
+    afterAll(async () => {
+      await this.closeClients(true);
+      await Promise.all(nodes.map((n) => n.stop()));
+    });
+    return nodes;
   }
 }
 

@@ -21,7 +21,7 @@ export interface HaproxyProcess {
 }
 
 /** Starts HAProxy in front of these nodes (the config names three) and resolves once both ports accept. */
-export async function startHaproxy(nodes: BrokerProcess[]): Promise<HaproxyProcess> {
+export async function startHaproxy(nodes: readonly BrokerProcess[]): Promise<HaproxyProcess> {
   const [mqttPort, httpPort] = [await freePort(), await freePort()];
   const env = {
     RT_LB_BIND: '127.0.0.1',

@@ -5,18 +5,21 @@
  */
 import './provided-context';
 
+export { useBrokerProcess, withBrokerProcess, type OwnedBrokerProcess } from './broker-hooks';
 export { startBrokerProcess, type BrokerProcess } from './broker-process';
-export { launchChromium } from './browser';
+export { launchChromium, useChromium, withChromium } from './browser';
 export { ClusterKit, healthOf, metricOf, tcpUrl, wsUrl } from './cluster-kit';
 export { fixOf, packetOf } from './fixtures';
 export { HAPROXY_CONFIG, startHaproxy, type HaproxyProcess } from './haproxy-process';
 export { killed, startMosquittoProcess, type MosquittoProcess } from './mosquitto-process';
+export { useStarted, type Settings } from './hooks';
 export { freePort, listening } from './ports';
 export { startRedisCluster, type TestRedisCluster } from './redis-cluster';
 export { BROKER_NODE_FLAGS, INDEX_REDIS_SETTINGS } from './process-settings';
+export { useRedis, useRedisCluster } from './redis-hooks';
 export { startRedis, type TestRedis } from './redis-server';
 export { REPO_ROOT } from './repo-root';
-export { ARTIFACTS, NO_DEV_ENV, startSimProcess, WEB_DIR } from './sim-process';
+export { ARTIFACTS, NO_DEV_ENV, startSimProcess, useSimProcess, WEB_DIR, type SimProcess } from './sim-process';
 export { openEvents, type SseEvents } from './sse';
 export { driverClaims, inAnHour, operatorClaims, riderClaims, serviceClaims, signToken } from './tokens';
 export { until, type UntilOptions } from './until';
