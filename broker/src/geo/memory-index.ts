@@ -1,8 +1,10 @@
+import { getHexagonEdgeLengthAvg, gridDistance } from 'h3-js';
+import { distanceM } from '@ridetrack/shared';
 import { boxHoldsCell, type Box } from './box-cells';
 import { CellRollUp } from './cell-counts';
 import { NearestFirstSearch } from './nearest-first';
 import { RegionOf } from './regions';
-import { ReachGuide } from './ring-search';
+import { cachedCentre, diskCoverageM, rankNearby, ReachGuide, ringPlan } from './ring-search';
 import { TimeSlice } from '../time-slice';
 import type { CellCount, DriverState, GeoIndex, NearbyDriver, NearbyQuery } from './types';
 
@@ -16,6 +18,11 @@ export class MemoryGeoIndex implements GeoIndex {
   private readonly cells = new Map<string, Set<string>>();
   private readonly guide = new ReachGuide();
   private readonly regionOf: RegionOf;
+  /**
+   * No driver of an index cell is farther than this from the cell's centre: three average edges
+   * (a hexagon's corners are one edge from its centre; cells differ in size over the globe).
+   */
+  private readonly cellReachM: number;
 
   constructor(
     readonly h3Resolution: number,
@@ -24,6 +31,7 @@ export class MemoryGeoIndex implements GeoIndex {
     private readonly maxRings: number,
   ) {
     this.regionOf = new RegionOf(regionResolution);
+    this.cellReachM = 3 * getHexagonEdgeLengthAvg(h3Resolution, 'm');
   }
 
   upsert(states: readonly DriverState[]): Promise<void> {
@@ -49,6 +57,8 @@ export class MemoryGeoIndex implements GeoIndex {
    * the event loop gets a turn between steps when a wide search has run a few milliseconds.
    */
   async nearby(query: NearbyQuery, nowMs: number): Promise<NearbyDriver[]> {
+    const plan = ringPlan(query, this.h3Resolution, this.maxRings);
+    if (this.cells.size < diskCells(plan.kMax)) return this.nearbyByScan(query, nowMs, plan);
     const search = new NearestFirstSearch<DriverState>(query, this.h3Resolution, this.maxRings, this.guide);
     const slice = new TimeSlice();
     const due = (): boolean => slice.due();
@@ -64,6 +74,34 @@ export class MemoryGeoIndex implements GeoIndex {
       await slice.yieldIfDue();
     }
     return search.finish(keep);
+  }
+
+  /**
+   * The same answer from the other side: where fewer cells hold drivers than the search's disk has
+   * cells (a wide search over a sparse fleet, or an empty area), every occupied cell the disk
+   * reaches is read instead of walking its rings, which would work out thousands of cells (and
+   * leave them to the garbage collector) to find a few drivers.
+   */
+  private async nearbyByScan(
+    query: NearbyQuery,
+    nowMs: number,
+    plan: { center: string; edgeM: number; kMax: number },
+  ): Promise<NearbyDriver[]> {
+    // A search capped at the most rings reads only the cells within them (as the ring walk does).
+    const capped = diskCoverageM(plan.kMax, plan.edgeM) < query.radiusM;
+    const slice = new TimeSlice();
+    const candidates: DriverState[] = [];
+    let seen = 0;
+    for (const [cell, ids] of this.cells) {
+      if ((++seen & 255) === 0) await slice.yieldIfDue();
+      if (distanceM(query, cachedCentre(cell)) - this.cellReachM > query.radiusM) continue;
+      if (capped && !withinRings(plan.center, cell, plan.kMax)) continue;
+      for (const id of ids) {
+        const state = this.drivers.get(id);
+        if (state !== undefined && this.live(state, nowMs)) candidates.push(state);
+      }
+    }
+    return rankNearby(query, candidates);
   }
 
   async countBox(box: Box, res: number, nowMs: number): Promise<CellCount[]> {
@@ -146,4 +184,18 @@ export class MemoryGeoIndex implements GeoIndex {
 
 function keep(state: DriverState): DriverState {
   return state;
+}
+
+/** Cells in a disk of k rings. */
+function diskCells(k: number): number {
+  return 3 * k * (k + 1) + 1;
+}
+
+/** Whether a cell is at most k steps from the centre (false where H3 cannot say: too far). */
+function withinRings(center: string, cell: string, k: number): boolean {
+  try {
+    return gridDistance(center, cell) <= k;
+  } catch {
+    return false;
+  }
 }
