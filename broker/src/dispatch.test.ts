@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { latLngToCell } from 'h3-js';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   decodeTripMessage,
   distanceM,
@@ -9,7 +9,7 @@ import {
   type TripMessage,
   type TripState,
 } from '@ridetrack/shared';
-import { connectTo, redisTargets } from '../test/stores';
+import { closeAfterAll, connectTo, redisTargets } from '../test/stores';
 import { at, streetGrid } from '../test/street-grid';
 import { createMinter, createVerifier, randomSecret } from './auth/tokens';
 import { Dispatch, type DispatchOptions } from './dispatch';
@@ -36,10 +36,7 @@ const OPTIONS: DispatchOptions = { searchRadiusM: 2000, candidates: 8, tripTtlS:
  */
 const router = withFallback(roadRouter(streetGrid()), straightLineRouter());
 
-const closing: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  await Promise.all(closing.map((close) => close()));
-});
+const opened = closeAfterAll();
 
 /** The stores of one broker node: its geo-index and its trip store. */
 interface Stores {
@@ -69,10 +66,7 @@ const backends: [string, (now: () => number) => [Stores, Stores]][] = [
           index: new RedisGeoIndex(connectTo(target), prefix, RES, 5, STALE_MS, 64, now),
           store: new RedisTripStore(connectTo(target), prefix),
         };
-        closing.push(
-          () => stores.index.close(),
-          () => stores.store.close(),
-        );
+        opened(stores.index, stores.store);
         return stores;
       };
       return [node(), node()];

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { cellToLatLng, cellToParent, gridDisk, latLngToCell } from 'h3-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { distanceM, TRIP_STATES, type TripState } from '@ridetrack/shared';
-import { connectTo, redisTargets } from '../../test/stores';
+import { closeAfterAll, connectTo, redisTargets } from '../../test/stores';
 import { isCluster, type RedisClient } from '../store/redis-client';
 import { MemoryGeoIndex } from './memory-index';
 import { RedisGeoIndex } from './redis-index';
@@ -15,10 +15,7 @@ const REGION_RES = 5;
 const STALE_MS = 30_000;
 const T0 = 1_764_288_000_000;
 
-const opened: GeoIndex[] = [];
-afterAll(async () => {
-  await Promise.all(opened.map((i) => i.close()));
-});
+const opened = closeAfterAll();
 
 /** Memory, one Redis, and a Redis Cluster of three shards: the same suite over each. */
 const backends: [string, () => GeoIndex][] = [
@@ -89,7 +86,7 @@ async function ids(found: Promise<NearbyDriver[]>): Promise<string[]> {
 
 describe.each(backends)('geo-index (%s backend)', (_name, make) => {
   const index = make();
-  opened.push(index);
+  opened(index);
 
   it('stores a driver in the known H3 cell with its full state', async () => {
     await index.upsert([state('ka-1', 37.3615593, -122.0553238)]);
@@ -320,7 +317,7 @@ const shortLived: [string, () => GeoIndex][] = [
 describe.each(shortLived)('key lifetimes (%s backend)', (_name, make) => {
   it('keep a driver that stays in one cell findable for longer than they last', { timeout: 30_000 }, async () => {
     const index = make();
-    opened.push(index);
+    opened(index);
     const q = { lat: 12.5, lng: 12.5, radiusM: 500, limit: 5 };
     const started = Date.now();
     for (let i = 0; Date.now() - started < SHORT_STALE_MS * 4 * 1.5; i++) {
@@ -355,7 +352,7 @@ describe.each(redisTargets())('geo-index layout in Redis (%s)', (_name, target) 
   });
   const open = (prefix: string, staleMs = STALE_MS): RedisGeoIndex => {
     const index = new RedisGeoIndex(connectTo(target), prefix, RES, REGION_RES, staleMs, 64);
-    opened.push(index);
+    opened(index);
     return index;
   };
 

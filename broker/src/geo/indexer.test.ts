@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
-import { connectTo, redisTargets } from '../../test/stores';
+import { describe, expect, it } from 'vitest';
+import { closeAfterAll, connectTo, redisTargets } from '../../test/stores';
 import type { LocationFix } from '@ridetrack/shared';
 import { Indexer } from './indexer';
 import { MemoryGeoIndex } from './memory-index';
@@ -14,10 +14,7 @@ const RES = 9;
 const STALE_MS = 30_000;
 const HOUR = 3_600_000; // timers that never fire here: each test flushes by hand
 
-const opened: GeoIndex[] = [];
-afterAll(async () => {
-  await Promise.all(opened.map((i) => i.close()));
-});
+const opened = closeAfterAll();
 
 const backends: [string, () => GeoIndex][] = [
   ['memory', () => new MemoryGeoIndex(RES, 5, STALE_MS, 64)],
@@ -70,7 +67,7 @@ function around(inner: GeoIndex, upsert: (states: readonly DriverState[]) => Pro
 describe.each(backends)('indexer (%s backend)', (_name, make) => {
   it('writes every pending driver in one flush, in chunks', async () => {
     const index = make();
-    opened.push(index);
+    opened(index);
     const { seen, indexer } = counted(index);
     for (let i = 0; i < 2000; i++) indexer.offer(`grid-${i}`, fix(i));
     await indexer.flush();
@@ -81,7 +78,7 @@ describe.each(backends)('indexer (%s backend)', (_name, make) => {
 
   it('goes again at once when more than a chunk arrived while it wrote', async () => {
     const inner = make();
-    opened.push(inner);
+    opened(inner);
     const late: { indexer?: Indexer } = {};
     let offered = false;
     // The real index, with fixes arriving from other drivers while its first write is under way.
@@ -103,7 +100,7 @@ describe.each(backends)('indexer (%s backend)', (_name, make) => {
 
   it('keeps the whole batch when one of its writes fails, and writes it on the next flush', async () => {
     const inner = make();
-    opened.push(inner);
+    opened(inner);
     let calls = 0;
     const index = around(inner, (states) =>
       ++calls === 2 ? Promise.reject(new Error('write refused')) : inner.upsert(states),

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { cellToLatLng, cellToParent, getRes0Cells, cellToChildren, latLngToCell } from 'h3-js';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
-import { connectTo, redisTargets } from '../../test/stores';
+import { describe, expect, it } from 'vitest';
+import { closeAfterAll, connectTo, redisTargets } from '../../test/stores';
 import { until } from '@ridetrack/testkit';
 import { Janitor, regionOwner } from './janitor';
 import { RedisGeoIndex } from './redis-index';
 import { RedisJanitorLeases } from './redis-leases';
-import type { DriverState, GeoIndex } from './types';
+import type { DriverState } from './types';
 
 const RES = 9;
 const REGION_RES = 5;
@@ -36,10 +36,7 @@ describe('regionOwner', () => {
   });
 });
 
-const opened: GeoIndex[] = [];
-afterAll(async () => {
-  await Promise.all(opened.map((i) => i.close()));
-});
+const opened = closeAfterAll();
 
 /** A driver at the centre of a res-5 region. */
 function driverIn(region: string, id: string, updatedMs: number): DriverState {
@@ -70,7 +67,7 @@ describe.each(redisTargets())('janitors of four nodes on one index (%s)', (_name
     const sweeps = new Map<string, number>();
     const nodes = ['jan-a', 'jan-b', 'jan-c', 'jan-d'].map((nodeId) => {
       const index = new RedisGeoIndex(connectTo(target), prefix, RES, REGION_RES, STALE_MS, 64);
-      opened.push(index);
+      opened(index);
       const counters = { swept: () => sweeps.set(nodeId, (sweeps.get(nodeId) ?? 0) + 1) };
       const janitor = new Janitor(
         index,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeLocation, type LocationFix } from '@ridetrack/shared';
-import { connectTo, redisTargets } from '../../test/stores';
+import { closeAfterAll, connectTo, redisTargets } from '../../test/stores';
 import { historyKeys } from '../store/keys';
 import type { RedisClient } from '../store/redis-client';
 import { MemoryHistory } from './memory-history';
@@ -16,13 +16,10 @@ const T0 = 1_764_288_000_000;
 const HOUR = 3_600_000;
 const RETENTION = 24 * HOUR;
 
-const opened: HistoryStore[] = [];
+const opened = closeAfterAll();
 /** A raw connection to each Redis backend, to look at the keys a store wrote. */
 const raw = new Map(redisTargets().map(([name, target]) => [name, connectTo(target)] as const));
-afterAll(async () => {
-  await Promise.all(opened.map((h) => h.close()));
-  await Promise.all([...raw.values()].map((r) => r.quit()));
-});
+opened(...raw.values());
 
 /** A fix as the gate accepts it, at whole 1e-7 degrees and 0.1 units so the packet keeps it exactly. */
 function fix(i: number, over: Partial<LocationFix> = {}): LocationFix {
@@ -62,7 +59,7 @@ const backends: [string, () => HistoryStore][] = [
 describe.each(backends)('history store (%s backend)', (name, make) => {
   const fresh = (): HistoryStore => {
     const store = make();
-    opened.push(store);
+    opened(store);
     return store;
   };
 
@@ -178,7 +175,7 @@ describe.each(redisTargets())('history store in Redis shared by nodes (%s)', (na
     const prefix = `test:${randomUUID()}:`;
     const redis = raw.get(name) as RedisClient;
     const h = new RedisHistory(openHistoryRedis(target), prefix, RETENTION);
-    opened.push(h);
+    opened(h);
     const key = historyKeys(prefix).track('drv-n');
     await h.append([point('drv-n', 1, T0 + 5000)], T0 + 5000);
     // The driver moved to another node, whose clock is 1.5 s ahead: its fix is stamped T0 + 6500.

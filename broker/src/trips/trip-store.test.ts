@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { freePort, until } from '@ridetrack/testkit';
 import { pino } from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
-import { connectTo, redisTargets } from '../../test/stores';
+import { describe, expect, it } from 'vitest';
+import { closeAfterAll, connectTo, redisTargets } from '../../test/stores';
 import type { RedisClient } from '../store/redis-client';
 import { MemoryTripStore } from './memory-trip-store';
 import { openTripStore } from './open-trip-store';
@@ -10,10 +10,7 @@ import { RedisTripStore } from './redis-trip-store';
 import type { Trip } from './trip';
 import { TripStoreUnavailableError, type TripStore } from './trip-store';
 
-const opened: (TripStore | RedisClient)[] = [];
-afterAll(async () => {
-  await Promise.all(opened.map((o) => ('backend' in o ? o.close() : o.quit())));
-});
+const opened = closeAfterAll();
 
 /**
  * Two broker nodes' views of one store: in memory, one process's store (a memory store is never
@@ -41,7 +38,7 @@ const backends: [string, () => Nodes][] = [
       const prefix = `test:${randomUUID()}:`;
       const [ca, cb, raw] = [connectTo(target), connectTo(target), connectTo(target)];
       const nodes = { a: new RedisTripStore(ca, prefix), b: new RedisTripStore(cb, prefix), raw, prefix };
-      opened.push(nodes.a, nodes.b, raw);
+      opened(nodes.a, nodes.b, raw);
       return nodes;
     },
   ]),
@@ -161,7 +158,7 @@ describe('trip store without its Redis', () => {
       pino({ level: 'silent' }),
       Date.now,
     );
-    opened.push(store);
+    opened(store);
     expect(store.backend).toBe('redis');
     for (const call of [
       () => store.hold('drv-1', 't-1', 1000),
