@@ -1,6 +1,5 @@
 import type { JanitorLeases } from './janitor';
-import { RELEASE_IF_OWNER_LUA } from '../store/release-lua';
-import { LEASE_LUA } from './redis-scripts';
+import { LEASE_LUA, LEASE_RELEASE_LUA } from './redis-scripts';
 import { geoKeys, type GeoKeys } from '../store/keys';
 import type { RedisClient } from '../store/redis-client';
 
@@ -21,7 +20,7 @@ export class RedisJanitorLeases implements JanitorLeases {
   constructor(redis: RedisClient, prefix: string) {
     this.keys = geoKeys(prefix);
     redis.defineCommand('rtLease', { numberOfKeys: 1, lua: LEASE_LUA });
-    redis.defineCommand('rtLeaseRelease', { numberOfKeys: 1, lua: RELEASE_IF_OWNER_LUA });
+    redis.defineCommand('rtLeaseRelease', { numberOfKeys: 1, lua: LEASE_RELEASE_LUA });
     this.redis = redis as LeaseRedis;
   }
 
