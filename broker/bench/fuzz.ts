@@ -15,7 +15,7 @@ import { encodeLocation, locationTopic } from '@ridetrack/shared';
 import { createMinter, randomSecret } from '../src/index';
 import { machineLine } from '../../shared/bench/machine';
 import { recordRun } from '../../shared/bench/results';
-import { type BrokerProcess, startBrokerProcess } from '@ridetrack/testkit';
+import { type BrokerProcess, metricOf, scrape, startBrokerProcess } from '@ridetrack/testkit';
 import { caseGenerator, runCase, type Outcome } from './fuzz-cases';
 import { fuzzRequests, send } from './fuzz-http';
 import { rssBytes } from './proc-stats';
@@ -34,31 +34,14 @@ const secret = randomSecret();
 const minter = createMinter(secret);
 
 /** The broker's own event-loop lag since the last read (prom-client resets it on each scrape), ms. */
-async function loopLagMaxMs(http: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${http}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds'));
-  return Number(line?.split(' ').at(-1) ?? 0) * 1000;
+async function loopLagMaxMs(broker: BrokerProcess): Promise<number> {
+  return (await metricOf(broker, 'nodejs_eventloop_lag_max_seconds')) * 1000;
 }
 
-/** Collections (minor and major together) so far, and those that took longer than 10 ms, from its /metrics. */
-async function slowCollections(http: number): Promise<{ all: number; over10ms: number }> {
-  const text = await (await fetch(`http://127.0.0.1:${http}/metrics`)).text();
-  let all = 0;
-  let upTo10ms = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('nodejs_gc_duration_seconds_bucket')) continue;
-    const n = Number(line.split(' ').at(-1) ?? 0);
-    if (line.includes('le="+Inf"')) all += n;
-    else if (line.includes('le="0.01"')) upTo10ms += n;
-  }
-  return { all, over10ms: all - upTo10ms };
-}
-
-/** The broker's heap in use, from its /metrics. */
-async function heapUsedBytes(http: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${http}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('nodejs_heap_size_used_bytes'));
-  return Number(line?.split(' ').at(-1) ?? 0);
+/** Garbage collections (minor and major) so far that took longer than 10 ms, from one scrape. */
+async function slowCollections(broker: BrokerProcess): Promise<number> {
+  const read = await scrape(broker);
+  return read('nodejs_gc_duration_seconds_count') - read('nodejs_gc_duration_seconds_bucket', 'le="0.01"');
 }
 
 /** Watches the broker process every 500 ms while the fuzzer runs. */
@@ -121,7 +104,7 @@ async function packetPhase(broker: BrokerProcess) {
       quarters.push({
         packets: sent.packets,
         rssBytes: rssBytes(broker.process.pid ?? 0),
-        heapBytes: await heapUsedBytes(broker.httpPort),
+        heapBytes: await metricOf(broker, 'nodejs_heap_size_used_bytes'),
       });
     }
     if (Date.now() - lastReport > 10_000) {
@@ -197,8 +180,8 @@ async function stallPhase(broker: BrokerProcess) {
   ];
   const stalls: Record<string, { maxMs: number; status: number; slowCollections: number }> = {};
   for (const [name, path] of routes) {
-    await loopLagMaxMs(broker.httpPort); // resets the broker's maximum
-    const collectionsBefore = await slowCollections(broker.httpPort);
+    await loopLagMaxMs(broker); // resets the broker's maximum
+    const collectionsBefore = await slowCollections(broker);
     let maxMs = 0;
     let status = 0;
     for (let i = 0; i < 5; i++) {
@@ -206,10 +189,10 @@ async function stallPhase(broker: BrokerProcess) {
       status = res.status;
       await res.arrayBuffer();
       // The histogram records whole sampling intervals: the stall is the reading less one of them.
-      maxMs = Math.max(maxMs, (await loopLagMaxMs(broker.httpPort)) - LOOP_RESOLUTION_MS);
+      maxMs = Math.max(maxMs, (await loopLagMaxMs(broker)) - LOOP_RESOLUTION_MS);
     }
     // Garbage collections over 10 ms meanwhile (the broker's, any cause): what a stall may be instead of the route.
-    const slow = (await slowCollections(broker.httpPort)).over10ms - collectionsBefore.over10ms;
+    const slow = (await slowCollections(broker)) - collectionsBefore;
     stalls[name] = { maxMs: Math.round(maxMs * 10) / 10, status, slowCollections: slow };
   }
   await Promise.all(drivers.map((c) => c.endAsync(true)));

@@ -10,13 +10,7 @@
  * fixes/s), BENCH_STEP_S (8).
  */
 import { randomBytes } from 'node:crypto';
-import {
-  type BrokerProcess,
-  openEvents,
-  startBrokerProcess,
-  startRedisCluster,
-  type TestRedisCluster,
-} from '@ridetrack/testkit';
+import { metricOf, openEvents, startBrokerProcess, startRedisCluster, type TestRedisCluster } from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
 import { seededRng } from '@ridetrack/shared';
 import { createMinter } from '../src/index';
@@ -30,14 +24,6 @@ const RATE = Number(process.env['BENCH_RATE'] ?? 2000);
 const STEP_S = Number(process.env['BENCH_STEP_S'] ?? 8);
 const secret = randomBytes(32).toString('hex');
 const minter = createMinter(secret);
-
-async function metric(n: BrokerProcess, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${n.httpPort}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n'))
-    if (line.startsWith(name) && line.includes(labels)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
-}
 
 // Drivers over a 30 x 30 km city (several regions at resolution 5), the same places every run.
 const random = seededRng(2026);
@@ -102,7 +88,7 @@ async function run(count: number, cluster: TestRedisCluster, creds: Awaited<Retu
     const idleCpu1 = nodes.map((n) => cpuSeconds(n.process.pid ?? 0));
     const idleS = (performance.now() - idleT0) / 1000;
     fleet.resetCounters();
-    const routed0 = await Promise.all(nodes.map((n) => metric(n, 'ridetrack_routed_in_total', 'route="driver"')));
+    const routed0 = await Promise.all(nodes.map((n) => metricOf(n, 'ridetrack_routed_in_total', 'route="driver"')));
     const cpu0 = nodes.map((n) => cpuSeconds(n.process.pid ?? 0));
     await cluster.resetStats();
     const shards0 = await cluster.shardStats();
@@ -118,7 +104,7 @@ async function run(count: number, cluster: TestRedisCluster, creds: Awaited<Retu
     const cpu1 = nodes.map((n) => cpuSeconds(n.process.pid ?? 0));
     const busyS = (performance.now() - busyT0) / 1000;
     const scale = busyS / idleS;
-    const routed1 = await Promise.all(nodes.map((n) => metric(n, 'ridetrack_routed_in_total', 'route="driver"')));
+    const routed1 = await Promise.all(nodes.map((n) => metricOf(n, 'ridetrack_routed_in_total', 'route="driver"')));
     const fixes = fleet.sent;
     const received = routed1.map((v, i) => v - (routed0[i] ?? 0));
     const perShard = [...shards1].map(([port, s]) => {

@@ -1,6 +1,6 @@
 import { getHexagonAreaAvg } from 'h3-js';
 import { distanceM } from '@ridetrack/shared';
-import { cachedCentre, DESCENDANT_REACH_EDGES, localEdgeM } from './ring-search';
+import { cachedCentre, cachedEdgeM, DESCENDANT_REACH_EDGES } from './ring-search';
 
 /** minLng, minLat, maxLng, maxLat: the order of GeoJSON and OGC. */
 export type Box = readonly [number, number, number, number];
@@ -48,5 +48,5 @@ export function boxMayHoldDescendants(box: Box, region: string): boolean {
     lat: Math.min(maxLat, Math.max(minLat, centre.lat)),
     lng: Math.min(maxLng, Math.max(minLng, centre.lng)),
   };
-  return distanceM(centre, nearest) <= REACH_MARGIN * DESCENDANT_REACH_EDGES * localEdgeM(region);
+  return distanceM(centre, nearest) <= REACH_MARGIN * DESCENDANT_REACH_EDGES * cachedEdgeM(region);
 }

@@ -1,5 +1,6 @@
 import type { JanitorLeases } from './janitor';
-import { LEASE_LUA, LEASE_RELEASE_LUA } from './redis-scripts';
+import { RELEASE_IF_OWNER_LUA } from '../store/release-lua';
+import { LEASE_LUA } from './redis-scripts';
 import { geoKeys, type GeoKeys } from '../store/keys';
 import type { RedisClient } from '../store/redis-client';
 
@@ -20,7 +21,7 @@ export class RedisJanitorLeases implements JanitorLeases {
   constructor(redis: RedisClient, prefix: string) {
     this.keys = geoKeys(prefix);
     redis.defineCommand('rtLease', { numberOfKeys: 1, lua: LEASE_LUA });
-    redis.defineCommand('rtLeaseRelease', { numberOfKeys: 1, lua: LEASE_RELEASE_LUA });
+    redis.defineCommand('rtLeaseRelease', { numberOfKeys: 1, lua: RELEASE_IF_OWNER_LUA });
     this.redis = redis as LeaseRedis;
   }
 

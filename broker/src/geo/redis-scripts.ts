@@ -266,9 +266,3 @@ if holder then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
-
-/** KEYS[1]: a janitor's lease; ARGV[1]: node id. Deletes the lease only if that node holds it. */
-export const LEASE_RELEASE_LUA = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;

@@ -1,13 +1,8 @@
 import { tripKeys, type TripKeys } from '../store/keys';
+import { RELEASE_IF_OWNER_LUA } from '../store/release-lua';
 import type { RedisClient } from '../store/redis-client';
 import type { Trip } from './trip';
 import { TripStoreUnavailableError, type TripStore } from './trip-store';
-
-/** KEYS[1]: a driver's hold; ARGV[1]: a trip id. Deletes the hold only if it is that trip's. */
-const RELEASE_LUA = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
 
 /**
  * KEYS[1]: a trip; ARGV: its new JSON, the version the caller read. Replaces the trip if its stored
@@ -49,7 +44,7 @@ export class RedisTripStore implements TripStore {
 
   constructor(redis: RedisClient, prefix: string) {
     this.keys = tripKeys(prefix);
-    redis.defineCommand('rtReleaseHold', { numberOfKeys: 1, lua: RELEASE_LUA });
+    redis.defineCommand('rtReleaseHold', { numberOfKeys: 1, lua: RELEASE_IF_OWNER_LUA });
     redis.defineCommand('rtReplaceTrip', { numberOfKeys: 1, lua: REPLACE_LUA });
     this.redis = redis as ScriptRedis;
   }

@@ -81,14 +81,25 @@ export const tcpUrl = (n: BrokerProcess): string => `mqtt://127.0.0.1:${n.mqttPo
 export const wsUrl = (n: BrokerProcess): string => `ws://127.0.0.1:${n.httpPort}/mqtt`;
 
 /** A counter's value from a node's /metrics, summed over the label sets that contain `labels`. */
-export async function metricOf(n: BrokerProcess, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${n.httpPort}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || line.startsWith(`${name}_`) || !line.includes(labels)) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
+export async function metricOf(n: Pick<BrokerProcess, 'httpPort'>, name: string, labels = ''): Promise<number> {
+  return (await scrape(n))(name, labels);
+}
+
+/**
+ * One scrape of a broker's /metrics, read as often as needed: the sum of a metric's samples whose
+ * labels include `labels` (several values from the same moment; prom-client resets the event
+ * loop's maximum on every scrape).
+ */
+export async function scrape(n: Pick<BrokerProcess, 'httpPort'>): Promise<(name: string, labels?: string) => number> {
+  const lines = (await (await fetch(`http://127.0.0.1:${n.httpPort}/metrics`)).text()).split('\n');
+  return (name, labels = '') => {
+    let sum = 0;
+    for (const line of lines) {
+      if (!line.startsWith(name) || line.startsWith(`${name}_`) || !line.includes(labels)) continue;
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+    return sum;
+  };
 }
 
 export async function healthOf(n: BrokerProcess): Promise<{ driversOnline: number; connections: number }> {

@@ -8,7 +8,7 @@ import './provided-context';
 export { useBrokerProcess, withBrokerProcess, type OwnedBrokerProcess } from './broker-hooks';
 export { startBrokerProcess, type BrokerProcess } from './broker-process';
 export { launchChromium, useChromium, withChromium } from './browser';
-export { ClusterKit, healthOf, metricOf, tcpUrl, wsUrl } from './cluster-kit';
+export { ClusterKit, healthOf, metricOf, scrape, tcpUrl, wsUrl } from './cluster-kit';
 export { fixOf, packetOf } from './fixtures';
 export { HAPROXY_CONFIG, startHaproxy, type HaproxyProcess } from './haproxy-process';
 export { killed, startMosquittoProcess, type MosquittoProcess } from './mosquitto-process';
