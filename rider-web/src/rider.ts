@@ -125,7 +125,7 @@ function followTrip(tripId: string, token: string, first?: Promise<Response>): v
         model.trip = t;
         model.clockSkewMs = receivedMs - t.serverMs;
         if (t.car !== null) feed.offer(t.car.lat, t.car.lng, t.car.headingDeg, t.car.speedMps, t.car.fixMs);
-        if (t.car !== null && feed.fixMs === t.car.fixMs) feed.online = t.car.online;
+        if (t.car !== null && feed.fixMs === t.car.fixMs) feed.heardAnswer(t.car.online, t.serverMs);
         feed.setRoad(t.route === null ? null : t.route.points.map(([lng, lat]) => ({ lat, lng })));
         if (t.stage === 'reassigned' && t.next !== null) {
           model.notice = `${t.driver.name} ${t.lost === 'offline' ? 'went offline' : 'can no longer make it'}. We found you another driver.`;

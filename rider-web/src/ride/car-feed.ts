@@ -2,6 +2,7 @@ import type { DriverStatus, LatLng, LocationFix, TripState } from '@ridetrack/sh
 import type { FeedState } from '../feed';
 import type { TransportName } from '../follow/types';
 import { addFix, drawnAt, startMotion, step, withRoad, type Motion } from './motion';
+import { Presence } from './presence';
 
 export interface CarFeedEvents {
   state(state: FeedState, detail?: string): void;
@@ -32,7 +33,7 @@ export class CarFeed {
   private road: LatLng[] | null = null;
   private feed: { close(): void } | null = null;
   private closed = false;
-  online = true;
+  private readonly presence = new Presence();
   tripState: TripState | null = null;
 
   constructor(private readonly events: CarFeedEvents) {}
@@ -46,11 +47,9 @@ export class CarFeed {
       {
         transport: (name) => this.events.transport(name),
         state: (s, detail) => this.events.state(s, detail),
-        status: (_id, s: DriverStatus) => {
-          this.online = s.online;
-        },
+        status: (_id, s: DriverStatus) => this.presence.heardStatus(s),
         fix: (_id, fix: LocationFix) => {
-          this.online = true;
+          this.presence.heardFix(fix.timestampMs);
           this.offer(fix.lat, fix.lng, fix.headingDeg, fix.speedMps, fix.timestampMs, fix.seq);
           if (this.tripState !== fix.tripState) {
             this.tripState = fix.tripState;
@@ -98,6 +97,16 @@ export class CarFeed {
     if (this.motion === null) return null;
     this.motion = step(this.motion, nowMs);
     return drawnAt(this.motion);
+  }
+
+  /** Whether the driver is online, from its status and its fixes (presence.ts). */
+  get online(): boolean {
+    return this.presence.online;
+  }
+
+  /** The trip answer's word on the driver's presence, made at `serverMs` (broker time). */
+  heardAnswer(online: boolean, serverMs: number): void {
+    this.presence.heardAnswer(online, serverMs);
   }
 
   /** Device time of the newest fix. */
