@@ -5,7 +5,7 @@
  * latency at 5,000 msg/s, delivery and p99 at twice the knee, broker CPU, and memory per idle
  * connection, with ratios. Settings: BENCH_DRIVERS (1000), BENCH_STEP_S (5), BENCH_IDLE (5000; 0
  * skips the idle measurement), BENCH_TARGETS (ridetrack,aedes,mosquitto), BENCH_LADDER (the offered
- * rates, comma-separated).
+ * rates, comma-separated), BENCH_PROFILE (a folder: ridetrack writes a CPU profile there as it stops).
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -56,11 +56,17 @@ function firstJsonLine(child: ChildProcess, key: string): Promise<Record<string,
   });
 }
 
+/** BENCH_PROFILE=dir: ridetrack's broker writes a V8 CPU profile there as it stops (for a look, not a figure). */
+const profile = (): string[] => {
+  const dir = process.env['BENCH_PROFILE'];
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+};
+
 /** ridetrack's broker, authenticated and validating, as `npm run broker` runs it. */
 export async function startRidetrack(secret: string, root: string): Promise<Target> {
   const child = spawn(
     process.execPath,
-    [...BROKER_NODE_FLAGS, '--import', 'tsx', ...probe(root), join(root, 'broker/src/main.ts')],
+    [...BROKER_NODE_FLAGS, ...profile(), '--import', 'tsx', ...probe(root), join(root, 'broker/src/main.ts')],
     {
       env: {
         ...process.env,
@@ -85,8 +91,16 @@ export async function startRidetrack(secret: string, root: string): Promise<Targ
     wsPort: ports.http,
     ...procStats(child.pid ?? 0),
     jsBytes: jsBytes(child),
-    stop: stopper(child),
+    // A profile is written only by a process that exits by itself.
+    stop: profile().length === 0 ? stopper(child) : () => stoppedGently(child),
   };
+}
+
+function stoppedGently(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
 }
 
 /** Stock Aedes 1.x with no hooks. */
