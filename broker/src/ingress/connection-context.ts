@@ -76,7 +76,8 @@ export interface GatedConnection {
   reject(reason: string): void;
   /** Answers CONNECT with this CONNACK and closes (admission refused the connection). */
   refuseConnect(connack: Uint8Array, reason: string): void;
-  once(event: 'close', listener: () => void): unknown;
+  /** 'close' comes once, so `on` (no wrapper per listener, unlike `once`: idle connections add up). */
+  on(event: 'close', listener: () => void): unknown;
 }
 
 /** The gate in front of a connection, if this stream is one (every client the broker accepts is). */

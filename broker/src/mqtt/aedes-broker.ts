@@ -145,6 +145,10 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
   if (backends.clustered) await presence.followTakeovers(aedes.id);
 
   const gates = new Set<IngressGate>();
+  // One listener for every gate, not a closure each (idle connections are most of the memory).
+  const forgetGate = function (this: IngressGate): void {
+    gates.delete(this);
+  };
   const clientOf = new WeakMap<IngressGate, Client>();
   installHooks(aedes, {
     ...deps,
@@ -186,7 +190,7 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
       const direct = rawWebSocketOf(stream);
       const gate = new IngressGate(stream, transport, remoteAddress, options.mode === 'open', gateDeps, direct);
       gates.add(gate);
-      gate.once('close', () => gates.delete(gate));
+      gate.on('close', forgetGate); // `on`: a stream closes once, and `once` wraps every listener
       const client = aedes.handle(gate);
       clientOf.set(gate, client);
       deliverQos0Directly(client, gate);

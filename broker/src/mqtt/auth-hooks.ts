@@ -216,7 +216,7 @@ function scheduleExpiry(gate: GatedConnection, claims: Claims, nowMs: number): v
     Math.min(inMs, 2 ** 31 - 1),
   );
   timer.unref();
-  gate.once('close', () => {
+  gate.on('close', () => {
     clearTimeout(timer);
   });
 }

@@ -74,7 +74,8 @@ export function installHooks(aedes: Aedes, deps: InstallDeps): void {
       // died would be published minutes later by another node, over a driver long reconnected.
       if (deps.clustered && driverId !== null && gate.ctx.willTopic === statusTopic(driverId))
         (client as unknown as { _will?: unknown })._will = undefined;
-      gate.once('close', () => {
+      // 'close' comes once; `on` spares the wrapper `once` adds to every connection.
+      gate.on('close', () => {
         metrics.connections.dec(labels);
         if (driverId !== null) {
           presence.ended(driverId, client);

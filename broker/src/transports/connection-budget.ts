@@ -28,6 +28,6 @@ export class ConnectionBudget {
       return;
     }
     this.open++;
-    socket.once('close', () => this.open--);
+    socket.on('close', () => this.open--); // a socket closes once; `on` spares `once`'s wrapper
   }
 }
