@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -19,7 +19,6 @@ const DRIVERS = 12;
 let city: City;
 const consoleErrors: string[] = [];
 
-mkdirSync(ARTIFACTS, { recursive: true });
 const broker = useBrokerProcess({ AUTH_MODE: 'dev', JWT_SECRET: secret, WEB_DIR }, { timeoutMs: 60_000 });
 useSimProcess(() => ['--drivers', String(DRIVERS), '--broker', broker.mqttUrl, '--ramp', '50'], {
   JWT_SECRET: secret,

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +23,6 @@ let trip: { id: string; driverId: string };
 /** What the pages a test opened logged as errors; checked, and emptied, after each test. */
 const pageErrors: string[] = [];
 
-mkdirSync(ARTIFACTS, { recursive: true });
 const broker = useBrokerProcess({ AUTH_MODE: 'dev', JWT_SECRET: secret, WEB_DIR }, { timeoutMs: 60_000 });
 const sim = useSimProcess(() => ['--drivers', String(DRIVERS), '--broker', broker.mqttUrl, '--ramp', '50'], {
   JWT_SECRET: secret,

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +10,6 @@ import { ARTIFACTS, useBrokerProcess, useChromium, useSimProcess, WEB_DIR } from
  */
 const secret = randomBytes(32).toString('hex');
 const DRIVERS = 12;
-mkdirSync(ARTIFACTS, { recursive: true });
 const broker = useBrokerProcess({ AUTH_MODE: 'dev', JWT_SECRET: secret, WEB_DIR }, { timeoutMs: 60_000 });
 useSimProcess(() => ['--drivers', String(DRIVERS), '--broker', broker.mqttUrl, '--ramp', '50'], {
   JWT_SECRET: secret,

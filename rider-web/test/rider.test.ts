@@ -1,6 +1,6 @@
 import { ARTIFACTS, useBrokerProcess, useChromium, useSimProcess, WEB_DIR } from '@ridetrack/testkit';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
@@ -33,7 +33,6 @@ let center: [number, number];
 let prefix = `rider:${randomUUID()}:`;
 const consoleErrors: string[] = [];
 
-mkdirSync(ARTIFACTS, { recursive: true });
 // A function: read again when the restart tests start the broker anew (the second with a new prefix).
 const broker = useBrokerProcess(
   () => ({
