@@ -231,14 +231,18 @@ const cpuPerMessageUs = (r: Result): number | null => {
   return at === undefined ? null : (at.brokerCpu / at.rate) * 1e6;
 };
 const mosquitto = results.find((r) => r.name === 'mosquitto');
+// A ladder of one step (an idle-memory check: BENCH_LADDER=1000) measures no knee: its only step is not one.
+const kneeOf = (r: Result | undefined): number | null => (r === undefined || LADDER.length < 2 ? null : r.knee);
+const rtKnee = kneeOf(rt);
+const mosquittoKnee = kneeOf(mosquitto);
 const record = recordRun('broker', {
   settings: { drivers: DRIVERS, stepS: STEP_S, idle: IDLE, ladder: LADDER, p99LimitMs: P99_LIMIT_MS },
   figures: {
-    knee: rt?.knee ?? null,
-    kneeVsMosquitto: rt !== undefined && mosquitto !== undefined ? rt.knee / Math.max(1, mosquitto.knee) : null,
+    knee: rtKnee,
+    kneeVsMosquitto: rtKnee !== null && mosquittoKnee !== null ? rtKnee / Math.max(1, mosquittoKnee) : null,
     cpuPerMessageUs: rt === undefined ? null : cpuPerMessageUs(rt),
-    deliveredAtDoubleKnee: rt?.atDoubleKnee?.delivered ?? null,
-    p99AtDoubleKneeMs: rt?.atDoubleKnee?.p99 ?? null,
+    deliveredAtDoubleKnee: rtKnee === null ? null : (rt?.atDoubleKnee?.delivered ?? null),
+    p99AtDoubleKneeMs: rtKnee === null ? null : (rt?.atDoubleKnee?.p99 ?? null),
     idleRssBytes: rt === undefined || Number.isNaN(rt.idle.rss) ? null : rt.idle.rss,
     idleHeapBytes: rt === undefined || Number.isNaN(rt.idle.js) ? null : rt.idle.js,
     steps: results.flatMap((r) =>
@@ -254,9 +258,9 @@ const record = recordRun('broker', {
       .map((r) => [
         r.name,
         {
-          knee: r.knee,
+          knee: kneeOf(r),
           cpuPerMessageUs: cpuPerMessageUs(r),
-          deliveredAtDoubleKnee: r.atDoubleKnee?.delivered ?? null,
+          deliveredAtDoubleKnee: kneeOf(r) === null ? null : (r.atDoubleKnee?.delivered ?? null),
           idleRssBytes: Number.isNaN(r.idle.rss) ? null : r.idle.rss,
         },
       ]),

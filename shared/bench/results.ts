@@ -58,8 +58,10 @@ function currentCommand(): string {
     .filter(([k, v]) => k.startsWith('BENCH_') && v !== undefined)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v ?? ''}`);
+  // `npx tsx <file>` also sets npm_lifecycle_event, to "npx": that is not an npm script.
   const script = process.env['npm_lifecycle_event'];
-  const started = script === undefined ? `tsx ${relative(ROOT, process.argv[1] ?? '')}` : `npm run ${script}`;
+  const started =
+    script === undefined || script === 'npx' ? `tsx ${relative(ROOT, process.argv[1] ?? '')}` : `npm run ${script}`;
   return [...settings, started].join(' ');
 }
 
