@@ -165,6 +165,7 @@ export function gateCounters(m: Metrics) {
     drop: (reason: string) => m.drops.inc({ reason }),
     publishIn: () => m.publishIn.inc(),
     publishOut: () => m.publishOut.inc(),
+    publishDenied: (reason: string) => m.aclDenials.inc({ action: 'publish', reason }),
   };
 }
 

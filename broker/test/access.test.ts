@@ -5,6 +5,7 @@ import {
   connectRefused,
   driverClaims,
   metricValue,
+  operatorClaims,
   packetOf,
   riderClaims,
   useTestBroker,
@@ -100,4 +101,31 @@ describe('riders', () => {
     expect(topics).toEqual(['d/drv-a/l']);
     await Promise.all([rider.endAsync(), a.endAsync(), b.endAsync()]);
   });
+});
+
+describe('publishing where the role may not', () => {
+  it.each([
+    ["a driver on another driver's topic", 'drv-p', () => driverClaims('drv-p'), 'd/drv-q/l', 'not_own_topic'],
+    ['a driver assigning itself a trip', 'drv-p', () => driverClaims('drv-p'), 'd/drv-p/t', 'kind_not_allowed'],
+    ['a rider', 'rider:rider-1:send', () => riderClaims('drv-q'), 'd/drv-q/s', 'role_cannot_publish'],
+  ])(
+    '%s: the connection closes, the denial is counted once with its reason, nothing is delivered',
+    async (_n, id, claims, topic, reason) => {
+      const labels = { action: 'publish', reason };
+      const before = await metricValue(t.broker, 'ridetrack_acl_denials_total', labels);
+      const watcher = await connectClient(t.tcpUrl, 'operator:ops-1:watch', await t.token(operatorClaims));
+      const heard: string[] = [];
+      watcher.on('message', (topic) => heard.push(topic));
+      await watcher.subscribeAsync(topic);
+      const sender = await connectClient(t.tcpUrl, id, await t.token(claims()));
+      const closed = clientClosed(sender);
+      sender.publish(topic, packetOf(1), { qos: 1 });
+      await closed;
+      expect(await metricValue(t.broker, 'ridetrack_acl_denials_total', labels)).toBe(before + 1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(heard).toEqual([]);
+      sender.end(true);
+      await watcher.endAsync();
+    },
+  );
 });

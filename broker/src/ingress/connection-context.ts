@@ -29,6 +29,8 @@ export interface GateCounters {
   drop(reason: string): void;
   publishIn(): void;
   publishOut(): void;
+  /** A PUBLISH refused by the access rules, with the rule's reason. */
+  publishDenied(reason: string): void;
 }
 
 /** The driver fix state shared by all connections of one broker. */

@@ -132,6 +132,12 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
   reject(reason: string): void {
     if (this.destroyed) return;
     this.deps.counters.violation(reason, this.ctx.transport);
+    this.closeFor(reason);
+  }
+
+  /** Closes the connection, once, saying why. */
+  private closeFor(reason: string): void {
+    if (this.destroyed) return;
     this.ctx.closeReason ??= reason;
     this.deps.onClose?.(reason);
     this.destroy();
@@ -274,6 +280,11 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
         return this.dropped(d.qos, d.packetId, d.invalid);
       case 'close':
         this.reject(d.reason);
+        return null;
+      case 'deny':
+        // Counted as a denial of the access rules (not a protocol violation), as Aedes's hook did.
+        this.deps.counters.publishDenied(d.reason);
+        this.closeFor('publish_denied');
         return null;
       case 'refuse-connect':
         return this.refuseConnack(d.returnCode, d.reason);

@@ -104,6 +104,7 @@ function gateUnderTest(pressure: () => boolean) {
       drop: () => undefined,
       publishIn: () => undefined,
       publishOut: () => undefined,
+      publishDenied: () => undefined,
     },
     now: () => 1_764_288_000_000,
     onFault: (err) => faults.push(err),

@@ -50,6 +50,7 @@ function verdictOf(d: PacketDecision): string {
   switch (d.verdict) {
     case 'close':
     case 'drop':
+    case 'deny':
       return `${d.verdict}:${d.reason}`;
     case 'refuse-connect':
       return `refuse-connect:${d.returnCode}:${d.reason}`;
@@ -85,7 +86,16 @@ const cases: [string, Uint8Array, Partial<DecisionContext>, string][] = [
     { fixes: { get: () => ({ fix, sessionId: 1, jumpsRefused: 0 }) } },
     'drop:duplicate',
   ],
-  ["another driver's topic: Aedes's hook denies it", fixFrame(0, 'd/drv-2/l'), {}, 'forward'],
+  ["another driver's topic: denied here, once", fixFrame(0, 'd/drv-2/l'), {}, 'deny:not_own_topic'],
+  ['a QoS 1 publish outside the tree', fixFrame(1, 'chat/room'), {}, 'deny:unknown_prefix'],
+  [
+    'a rider publishing',
+    fixFrame(0),
+    { claims: { role: 'rider', sub: 'r', drivers: ['drv-1'], exp: 1 } },
+    'deny:role_cannot_publish',
+  ],
+  ['open mode: any topic but $', fixFrame(1, 'chat/room'), { claims: null, openMode: true }, 'forward'],
+  ['open mode: a $ topic', fixFrame(0, '$SYS/x'), { claims: null, openMode: true }, 'deny:reserved_topic'],
   ['a topic too deep', fixFrame(0, deep), {}, 'close:topic_too_deep'],
   ['[MQTT-3.3.1-2] QoS 0 with DUP', Uint8Array.from([0x38, 0x03, 0x00, 0x01, 0x61]), {}, 'close:dup_on_qos0'],
   ['SUBSCRIBE', filtersFrame({ packetId: 1, filters: ['d/drv-1/l'], requestedQos: [0] }), {}, 'forward'],

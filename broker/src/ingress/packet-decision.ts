@@ -47,6 +47,8 @@ export type PacketDecision =
   | { verdict: 'drop'; reason: string; qos: 0 | 1 | 2; packetId: number; invalid: boolean; jumpRefused?: string }
   /** Close the connection for this reason. */
   | { verdict: 'close'; reason: string }
+  /** A PUBLISH its sender may not make: counted as a denial with this reason, and the connection closed. */
+  | { verdict: 'deny'; reason: string }
   /** Answer CONNECT with this refusing CONNACK (1: protocol level, 2: identifier), then close. */
   | { verdict: 'refuse-connect'; returnCode: 1 | 2; reason: string };
 
@@ -136,6 +138,8 @@ function decidePublishPacket(
     judge: c.judge,
   });
   switch (decision.action) {
+    case 'deny':
+      return { verdict: 'deny', reason: decision.reason };
     case 'pass':
       return { verdict: 'forward', bytes, key: null, publish: true };
     case 'forward-retained': {

@@ -27,8 +27,14 @@ export type DropReason =
   | 'impossible_jump';
 
 export type PublishDecision =
-  /** Not a location or presence the sender may publish: Aedes' hooks decide (and deny). */
+  /** A publish the sender may make that is not a location or presence (a trip message): as it is. */
   | { action: 'pass' }
+  /**
+   * The sender may not publish to this topic (a reason of shared/src/access.ts or topics.ts, or
+   * `reserved_topic` for `$` in open mode): the connection closes, as MQTT 3.1.1 has no negative
+   * PUBACK [MQTT-3.3.5-2]. The gate's word is final; Aedes does not check again.
+   */
+  | { action: 'deny'; reason: string }
   /** Forward the packet as it is, with the retain flag set (the last value is what riders need). */
   | { action: 'forward-retained'; accepted?: { driverId: string; last: LastFix } }
   /** Forward this packet instead (an OwnTracks fix as a v1 packet on the driver's location topic). */
@@ -48,9 +54,17 @@ export interface PublishInput {
 
 export function decidePublish(input: PublishInput): PublishDecision {
   const parsed = parseTopic(input.topic);
-  if (!parsed.ok) return { action: 'pass' };
+  if (!parsed.ok) {
+    // Open mode keeps MQTT as it is (any topic) but for the reserved `$` ones; with claims, a
+    // topic outside the tree is no one's to publish.
+    if (input.claims !== null) return { action: 'deny', reason: parsed.reason };
+    return input.topic.startsWith('$') ? { action: 'deny', reason: 'reserved_topic' } : { action: 'pass' };
+  }
   const topic = parsed.value;
-  if (input.claims !== null && !canPublish(input.claims, topic).ok) return { action: 'pass' };
+  if (input.claims !== null) {
+    const allowed = canPublish(input.claims, topic);
+    if (!allowed.ok) return { action: 'deny', reason: allowed.reason };
+  }
   switch (topic.kind) {
     case 'trip':
       return { action: 'pass' };

@@ -139,28 +139,17 @@ export function createAuthHooks(deps: HookDeps) {
       );
     },
 
+    /**
+     * A PUBLISH from the wire was judged by the gate, whose decision is final (it closed the
+     * connection of a sender the access rules refuse: ingress/publish-policy.ts): it is not checked
+     * again. What comes here unjudged is a will, published as its client goes: its topic was checked
+     * at CONNECT (`will_not_allowed`); a will swept after its client is gone has no client.
+     */
     authorizePublish: (client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void => {
-      const gate = gateOf(client);
-      // client is null for a will published after its client is gone: it was checked at CONNECT.
-      if (client === null) {
-        done(null);
-        return;
-      }
-      if (gate?.ctx.openMode === true) {
-        done(packet.topic.startsWith('$') ? new Error('$ topics are reserved') : null);
-        return;
-      }
-      const claims: Claims | null = gate?.ctx.claims ?? null;
-      const topic = parseTopic(packet.topic);
-      const allowed = topic.ok && claims !== null ? canPublish(claims, topic.value) : topic;
-      if (allowed.ok) {
-        done(null);
-        return;
-      }
-      // MQTT 3.1.1 has no negative PUBACK: the connection is closed [MQTT-3.3.5-2].
-      metrics.aclDenials.inc({ action: 'publish', reason: allowed.reason });
-      log.debug({ clientId: client.id, topic: packet.topic, reason: allowed.reason }, 'publish denied');
-      done(new Error(`publish denied: ${allowed.reason}`));
+      // `$` topics are the broker's in every mode: an open-mode will cannot take one either.
+      if (packet.topic.startsWith('$')) done(new Error('$ topics are reserved'));
+      else if (client === null || gateOf(client) !== undefined) done(null);
+      else done(new Error('publish denied: no gate'));
     },
 
     /**
