@@ -373,6 +373,9 @@ describe('a driver lost after assignment', () => {
       const offlineAt = Date.now();
       a.client.stream.destroy(); // the phone loses its network
       {
+        // Phone size only here: the grace before a new driver is offered is a few seconds.
+        await waitTitle(page, /lost their connection/, 10_000);
+        await page.screenshot({ path: join(ARTIFACTS, 'rider-driver-lost.png') });
         await page.waitForFunction(
           () => /found you another driver/.test(document.getElementById('notice')?.textContent ?? ''),
           undefined,
