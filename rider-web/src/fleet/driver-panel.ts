@@ -183,7 +183,9 @@ export class DriverPanel {
   private pastTrip(t: TripSummary): HTMLElement {
     const li = el('li', 'trip');
     const text = el('div');
-    const span = t.endMs === null ? 'not ended' : durationText(t.endMs - t.startMs);
+    // A past trip (not the driver's current one) with no end: its end was never heard (the broker
+    // stopped during it, or the trip lapsed), so the page says that, not that it still runs.
+    const span = t.endMs === null ? 'end not recorded' : durationText(t.endMs - t.startMs);
     text.append(el('div', 'trip-id', t.id), el('div', 'muted', `${clock(t.startMs)} · ${span}`));
     li.append(text, this.replayButton(t.id, 'Replay'));
     return li;
