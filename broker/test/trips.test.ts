@@ -251,11 +251,25 @@ describe.each(storeBackends('trips', { cluster: true }))('trips (%s stores)', (_
   it('shows cars near a point only at the centre of their cell, and only online ones', async () => {
     await Driver.online('coarse-a', 80.00123, 90.00456, { headingDeg: 100 });
     const res = await api('/cars/nearby?lat=80&lng=90');
-    const body = (await res.json()) as { cars: { lat: number; lng: number; headingDeg: number }[]; resolution: number };
+    const body = (await res.json()) as {
+      cars: { lat: number; lng: number; headingDeg: number }[];
+      resolution: number;
+      more: boolean;
+    };
     expect(body.cars).toHaveLength(1);
+    expect(body.more).toBe(false);
     const [car] = body.cars;
     expect(car?.lat).not.toBeCloseTo(80.00123, 5);
     expect(car?.headingDeg).toBe(90);
     expect((await api('/cars/nearby?lat=80', {})).status).toBe(400);
+  });
+
+  it('shows a dozen cars at most, and says when there are more', async () => {
+    const ids = Array.from({ length: 13 }, (_, i) => `many-${i}`);
+    await Promise.all(ids.map((id, i) => Driver.online(id, 81 + i * 0.0005, 91.0)));
+    const twelve = (await (await api('/cars/nearby?lat=81&lng=91')).json()) as { cars: unknown[]; more: boolean };
+    expect([twelve.cars.length, twelve.more]).toEqual([12, true]);
+    const alone = (await (await api('/cars/nearby?lat=-81&lng=-91')).json()) as { cars: unknown[]; more: boolean };
+    expect([alone.cars.length, alone.more]).toEqual([0, false]);
   });
 });

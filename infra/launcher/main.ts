@@ -44,9 +44,12 @@ function warn(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** What is starting now: on a terminal one line rewritten in place, elsewhere (a log) nothing. */
+/** What is starting now: on a terminal one line rewritten in place, elsewhere (a log) a line each. */
 function status(text: string): void {
-  if (!process.stdout.isTTY) return;
+  if (!process.stdout.isTTY) {
+    process.stdout.write(`  ${text}…\n`);
+    return;
+  }
   process.stdout.write(`\r\x1b[2K  ${paint('dim', `${text}…`)}`);
   statusShown = true;
 }

@@ -54,6 +54,7 @@ const model: RideModel = {
     dropoff: null,
     placing: 'pickup',
     cars: null,
+    moreCars: false,
     nearestEtaS: null,
     outside: false,
     areaName: config.servedArea?.name ?? 'the city',
@@ -65,8 +66,9 @@ let car: CarFeed | null = null;
 let trip: ReturnType<typeof watchTrip> | null = null;
 let transport: TransportName | null = null;
 let framedFor = '';
-const nearby = new Nearby((cars, nearestEtaS, onStreet) => {
+const nearby = new Nearby((cars, nearestEtaS, onStreet, more) => {
   model.setup.cars = cars.length;
+  model.setup.moreCars = more;
   model.setup.nearestEtaS = nearestEtaS;
   // The pin moves onto its street (where the driver will stop), named.
   if (model.setup.pickup !== null && onStreet !== null && model.mode === 'setup') {

@@ -14,6 +14,9 @@ import { numberParam, type ParamError } from './params';
 import { errorBody } from './errors';
 import { authorize, bearerToken, refusalHeaders } from './require-role';
 
+/** Cars near a point shown before booking (`GET /api/cars/nearby`); `more` says there are others. */
+const CARS_SHOWN = 12;
+
 export interface TripApiDeps {
   book: TripBook;
   dispatch: Dispatch;
@@ -166,11 +169,14 @@ export function createTripApi(deps: TripApiDeps): Hono<Env> {
     // The point on its street, as dispatch will take it, with the street's name for the pin.
     const at = deps.dispatch.onStreet(asked);
     const street = deps.router.snap?.(asked) ?? null;
-    const cars = await deps.dispatch.available(at, 12);
+    // One more than is shown, to say "12+" rather than a cap that reads as a count.
+    const found = await deps.dispatch.available(at, CARS_SHOWN + 1);
+    const cars = found.slice(0, CARS_SHOWN);
     const nearest = cars[0] === undefined ? null : deps.router.route(cars[0], at);
     return c.json(
       {
         cars: coarseCars(cars, deps.carsResolution),
+        more: found.length > CARS_SHOWN,
         resolution: deps.carsResolution,
         nearestEtaS: nearest === null ? null : Math.round(nearest.durationS),
         basis: deps.router.basis,

@@ -22,6 +22,8 @@ export class Nearby {
       nearestEtaS: number | null,
       /** The asked point on its street (as dispatch will take it), and the street's name. */
       onStreet: (LatLng & { street: string | null }) | null,
+      /** More cars are near than the broker shows. */
+      more: boolean,
     ) => void,
   ) {}
 
@@ -48,9 +50,10 @@ export class Nearby {
           cars: NearbyCar[];
           nearestEtaS: number | null;
           pickup?: LatLng & { street: string | null };
+          more?: boolean;
         };
         this.cars = body.cars;
-        this.changed(body.cars, body.nearestEtaS, body.pickup ?? null);
+        this.changed(body.cars, body.nearestEtaS, body.pickup ?? null, body.more === true);
       }
     } catch {
       // The broker is away for a moment: the cars shown stay until the next answer.

@@ -40,6 +40,7 @@ const model = (t: RiderTrip | null, over: Partial<RideModel> = {}): RideModel =>
     dropoff: null,
     placing: 'pickup',
     cars: null,
+    moreCars: false,
     nearestEtaS: null,
     outside: false,
     areaName: 'Baltimore',
@@ -155,6 +156,10 @@ describe('the rider screen', () => {
     setup.setup = { ...setup.setup, cars: 3, nearestEtaS: 130 };
     expect(riderScreen(setup, NOW, at).line).toBe(
       'Tap the map to set your pickup · 3 cars nearby · closest about 2 min away',
+    );
+    // The broker shows a dozen at most: more than that reads "12+", not a count.
+    expect(riderScreen({ ...setup, setup: { ...setup.setup, cars: 12, moreCars: true } }, NOW, at).line).toBe(
+      'Tap the map to set your pickup · 12+ cars nearby · closest about 2 min away',
     );
     setup.setup = { ...setup.setup, pickup: { lat: 10, lng: 20 }, street: 'Eastern Avenue' };
     expect(riderScreen(setup, NOW, at).line).toBe(

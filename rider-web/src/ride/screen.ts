@@ -26,6 +26,8 @@ export interface RideModel {
     /** Where the next tap goes. */
     placing: 'pickup' | 'dropoff';
     cars: number | null;
+    /** More cars are near than `cars` (the broker shows a dozen at most). */
+    moreCars: boolean;
     nearestEtaS: number | null;
     /** The last place asked for is outside the served area. */
     outside: boolean;
@@ -138,7 +140,7 @@ export function riderScreen(
 function carsLine(s: RideModel['setup']): string {
   if (s.cars === null) return '';
   if (s.cars === 0) return 'No cars nearby right now';
-  const n = s.cars === 1 ? '1 car nearby' : `${s.cars} cars nearby`;
+  const n = s.cars === 1 && !s.moreCars ? '1 car nearby' : `${s.cars}${s.moreCars ? '+' : ''} cars nearby`;
   return s.nearestEtaS === null ? n : `${n} · closest about ${durationText(s.nearestEtaS)} away`;
 }
 
