@@ -81,7 +81,7 @@ describe('movement', () => {
     return states;
   }
 
-  it('follows a trip: to the pickup, waits there until the wait runs out, on trip to the drop-off, then available', () => {
+  it('follows a trip: to the pickup, waits there until the rider is in, on trip to the drop-off, then available', () => {
     const rng = seededRng(4);
     const car = newCar('drv-trip', city, rng);
     const pickup = city.nodes[10] as LatLng;
@@ -93,13 +93,31 @@ describe('movement', () => {
         waitedS++;
         expect(distanceM(carPosition(car), pickup)).toBeLessThan(1);
         expect(car.speedMps).toBe(0);
+        if (waitedS === 20) boardTrip(car, city, 't-1', rng);
       }
       return tripOver(car);
     });
     expect(states).toEqual(['to_pickup', 'waiting', 'on_trip', 'available']);
+    expect(waitedS).toBe(20);
+    expect(distanceM(carPosition(car), dropoff)).toBeLessThan(1);
+  });
+
+  it('waits the whole wait for a rider who never comes, then drives on as an available car (a no-show)', () => {
+    const rng = seededRng(4);
+    const car = newCar('drv-noshow', city, rng);
+    const pickup = city.nodes[10] as LatLng;
+    acceptTrip(car, city, { id: 't-3', pickup, dropoff: city.nodes[400] as LatLng, waitMs: 30_000 });
+    let waitedS = 0;
+    const states = tripDrive(car, rng, () => {
+      if (car.tripState === 'waiting') waitedS++;
+      return tripOver(car);
+    });
+    expect(states).toEqual(['to_pickup', 'waiting', 'available']);
     expect(waitedS).toBeGreaterThanOrEqual(30);
     expect(waitedS).toBeLessThanOrEqual(31);
-    expect(distanceM(carPosition(car), dropoff)).toBeLessThan(1);
+    // Gave up where it waited, with no trip and no drop-off left: never on trip without its rider.
+    expect(distanceM(carPosition(car), pickup)).toBeLessThan(1);
+    expect(car).toMatchObject({ tripId: null, dropoff: null });
   });
 
   /** A point half-way along a long street of the city, as the broker puts a rider's pin (mid-block). */

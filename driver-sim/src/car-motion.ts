@@ -239,10 +239,11 @@ function arcM(graph: RoadGraph, from: number, to: number): number {
 export function stepCar(car: Car, graph: RoadGraph, dtMs: number, rng: Rng): void {
   const dt = dtMs / 1000;
   if (car.tripState === 'waiting') {
-    // At the pickup, engine running: the rider's "I'm in" starts the trip, or the wait runs out.
+    // At the pickup, engine running: the rider's "I'm in" starts the trip; when the wait runs out
+    // with nobody aboard, the driver gives up (a no-show: the broker ends the trip) and drives on.
     car.speedMps = 0;
     car.waitLeftMs = Math.max(0, car.waitLeftMs - dtMs);
-    if (car.waitLeftMs === 0) startRide(car, graph, rng);
+    if (car.waitLeftMs === 0) giveUp(car);
     return;
   }
   if (car.dwellMs > 0) {
@@ -299,7 +300,15 @@ function arrive(car: Car, rng: Rng): void {
   car.dwellMs = CAR.minDwellMs + Math.floor(rng() * (CAR.maxDwellMs - CAR.minDwellMs));
 }
 
-/** The rider is aboard (or the wait ran out): drive to the drop-off (or a random place). */
+/** The wait ran out and the rider never came: available again, on after a short stop. */
+function giveUp(car: Car): void {
+  car.tripState = 'available';
+  car.tripId = null;
+  car.dropoff = null;
+  car.dwellMs = CAR.minDwellMs;
+}
+
+/** The rider is aboard: drive to the drop-off (or a random place). */
 function startRide(car: Car, graph: RoadGraph, rng: Rng): void {
   car.tripState = 'on_trip';
   car.dwellMs = 0;
@@ -311,8 +320,8 @@ function startRide(car: Car, graph: RoadGraph, rng: Rng): void {
 }
 
 /**
- * Accepts a trip: drive to the pickup, wait there up to `waitMs` for the rider, then drive to the
- * drop-off (or a random place).
+ * Accepts a trip: drive to the pickup, wait there up to `waitMs` for the rider; with the rider aboard
+ * drive to the drop-off (or a random place), without one drive on as an available car.
  */
 export function acceptTrip(
   car: Car,

@@ -263,19 +263,17 @@ describe('rider pickup screen', () => {
     },
   );
 
-  it('starts the trip when the wait runs out without "I\'m in"', { timeout: 240_000 }, async () => {
+  it('cancels the ride as a no-show when the wait runs out without "I\'m in"', { timeout: 240_000 }, async () => {
     const ride = await quickRide();
     const page = await open(`/#token=${ride.riderToken}`, { width: 1440, height: 900 });
     await waitTitle(page, /is waiting/, 150_000);
     await shot(page, 'waiting-desktop');
-    await page.waitForFunction(
-      () => /started the trip/.test(document.getElementById('notice')?.textContent ?? ''),
-      undefined,
-      {
-        timeout: (WAIT_S + 20) * 1000,
-      },
-    );
-    expect(await stage(page)).toBe('on_trip');
+    // The driver waits the whole wait and leaves: the ride ends, it never starts without its rider.
+    await waitTitle(page, /couldn't wait any longer/, (WAIT_S + 30) * 1000);
+    expect(await stage(page)).toBe('cancelled');
+    expect(await text(page, 'line')).toMatch(/waited .+ at the pickup, and the ride was cancelled/);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(ARTIFACTS, 'rider-no-show.png') });
     await page.close();
   });
 });

@@ -8,9 +8,9 @@ import { fail, ok, type Result } from './result';
  *
  *   assigned  the driver is on the way to the pickup
  *   waiting   the driver is at the pickup, waiting for the rider (until `waitUntilMs`)
- *   on_trip   the rider is aboard (tapped "I'm in", or the wait ran out and the driver started)
+ *   on_trip   the rider is aboard (tapped "I'm in", or the driver started the trip)
  *   completed at the destination (`summary` says how far and how long)
- *   cancelled by the rider, or no driver could take the trip over (`endReason`)
+ *   cancelled by the rider, no driver could take the trip over, or the rider never came (`endReason`)
  *   reassigned its driver went offline or silent (`lost`): `next` is the trip that replaces it
  */
 export type TripStage = 'assigned' | 'waiting' | 'on_trip' | 'completed' | 'cancelled' | 'reassigned';
@@ -29,8 +29,11 @@ export function isActiveStage(stage: TripStage): boolean {
   return stage === 'assigned' || stage === 'waiting' || stage === 'on_trip';
 }
 
-/** Why a trip ended: at the destination, cancelled by the rider or an operator, or no driver left. */
-export type TripEndReason = 'arrived' | 'rider_cancelled' | 'operator_ended' | 'no_driver';
+/**
+ * Why a trip ended: at the destination, cancelled by the rider or an operator, no driver left, or
+ * the rider never came: the driver waited the whole wait at the pickup and left (`no_show`).
+ */
+export type TripEndReason = 'arrived' | 'rider_cancelled' | 'operator_ended' | 'no_driver' | 'no_show';
 
 /** Why a trip's driver was replaced: its connection ended, its fixes stopped, or it dropped the trip. */
 export type DriverLostReason = 'offline' | 'silent' | 'declined';
@@ -90,7 +93,7 @@ export interface RiderTrip {
   arrivedMs: number | null;
   waitUntilMs: number | null;
   startedMs: number | null;
-  /** `rider`: the rider tapped "I'm in"; `driver`: the driver started when the wait ran out. */
+  /** `rider`: the rider tapped "I'm in"; `driver`: the driver started the trip (from its app). */
   startedBy: 'rider' | 'driver' | null;
   endedMs: number | null;
   endReason: TripEndReason | null;

@@ -94,6 +94,27 @@ describe('judgeTrip', () => {
       { kind: 'update', changes: { state: 'on_trip', startedMs: T0 + 2000, startedBy: 'driver' } },
     ],
     [
+      'waiting the whole wait, then available: the rider never came (a no-show, the ride ends)',
+      trip({ state: 'waiting', arrivedMs: T0 }),
+      seen({}, { tripState: 'available', speedMps: 5, updatedMs: T0 + 115_000 }),
+      T0 + 115_500,
+      { kind: 'update', changes: { state: 'cancelled', endedMs: T0 + 115_500, endReason: 'no_show' } },
+    ],
+    [
+      'waiting, then available long before the wait is over: the driver dropped the trip',
+      trip({ state: 'waiting', arrivedMs: T0 }),
+      seen({}, { tripState: 'available', speedMps: 5, updatedMs: T0 + 30_000 }),
+      T0 + 30_500,
+      { kind: 'lost', reason: 'declined' },
+    ],
+    [
+      'waiting, the last fix from before the arrival: kept',
+      trip({ state: 'waiting', arrivedMs: T0 + 2000 }),
+      seen({}, { tripState: 'available', updatedMs: T0 + 1000 }),
+      T0 + 3000,
+      { kind: 'keep' },
+    ],
+    [
       'on trip and offline: never replaced (the rider is in that car)',
       trip({ state: 'on_trip', startedMs: T0, odometerAt: { lat: 10.01, lng: 20 } }),
       seen({ online: false, presenceMs: T0 }, { tripState: 'on_trip', updatedMs: T0 - 1 }),

@@ -22,6 +22,11 @@ export interface LifecycleLimits {
   arrivedWithinM: number;
   /** Moves shorter than this are GPS noise, not counted as distance driven. */
   odometerStepM: number;
+  /**
+   * A waiting driver who leaves this close to the end of the wait has waited it out: the driver's
+   * clock started the wait when it stopped, the broker's a fix or a tick later.
+   */
+  waitSlackMs: number;
 }
 
 export const DEFAULT_LIFECYCLE: LifecycleLimits = {
@@ -30,6 +35,7 @@ export const DEFAULT_LIFECYCLE: LifecycleLimits = {
   declineAfterMs: 10_000,
   arrivedWithinM: 40,
   odometerStepM: 15,
+  waitSlackMs: 10_000,
 };
 
 export type Judgement =
@@ -42,12 +48,25 @@ const at = (p: LatLng): LatLng => ({ lat: p.lat, lng: p.lng });
  * The next step of an active trip, from what its driver is doing. Before the rider is aboard, a
  * driver who goes offline, falls silent or drops the trip is lost (dispatch finds another); the
  * driver's fixes move the trip along: `waiting` at the pickup, `on_trip` once it drives the rider,
- * and back to `available` at the destination. With the rider aboard the driver is never replaced:
+ * and back to `available` at the destination; a driver back to `available` from the pickup after
+ * the whole wait ends the trip as a no-show. With the rider aboard the driver is never replaced:
  * the rider is in that car. Pure: time is an argument.
  */
 export function judgeTrip(trip: Trip, seen: DriverObservation, nowMs: number, limits: LifecycleLimits): Judgement {
   if (!isActive(trip)) return KEEP;
   const fix = seen.fix;
+  if (
+    trip.state === 'waiting' &&
+    fix?.tripState === 'available' &&
+    fix.updatedMs > (trip.arrivedMs ?? trip.createdMs)
+  ) {
+    // The driver left the pickup: after the whole wait the rider did not come (a no-show, the
+    // ride ends); before it, the driver dropped the trip (another driver is found).
+    const waitEndsMs = (trip.arrivedMs ?? trip.createdMs) + trip.waitS * 1000;
+    return nowMs >= waitEndsMs - limits.waitSlackMs
+      ? { kind: 'update', changes: { state: 'cancelled', endedMs: nowMs, endReason: 'no_show' } }
+      : { kind: 'lost', reason: 'declined' };
+  }
   if (trip.state !== 'on_trip') {
     if (seen.online === false && nowMs - (seen.presenceMs ?? 0) >= limits.offlineGraceMs) {
       return { kind: 'lost', reason: 'offline' };

@@ -14,7 +14,7 @@ export interface Trip {
   state: TripStage;
   createdMs: number;
   driver: DriverProfile;
-  /** How long the driver waits at the pickup before starting without the rider, seconds. */
+  /** How long the driver waits at the pickup for the rider before leaving (a no-show), seconds. */
   waitS: number;
   arrivedMs?: number;
   startedMs?: number;

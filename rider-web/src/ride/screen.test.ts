@@ -99,7 +99,9 @@ describe('the rider screen', () => {
     expect(s.actions).toEqual(['board', 'cancel']);
     expect(s.eta).toBeNull();
     expect(riderScreen(model(t), NOW + 60_000, at).wait).toEqual({ text: '0:22', urgent: true });
-    expect(riderScreen(model(t), NOW + 90_000, at).line).toMatch(/has waited 2 min and is starting the trip/);
+    expect(riderScreen(model(t), NOW + 90_000, at).line).toBe(
+      'Maria has waited 2 min. Tap "I\'m in" now, or the ride will be cancelled.',
+    );
   });
 
   it('on the way: the ETA to the destination; at the end a summary and no car', () => {
@@ -130,8 +132,12 @@ describe('the rider screen', () => {
 
   it('says so when the driver started after the wait, when nobody could take over, and when the trip is gone', () => {
     expect(riderScreen(model(trip({ stage: 'on_trip', startedBy: 'driver', eta: null })), NOW, at).notice).toBe(
-      'Maria started the trip when the wait ran out.',
+      'Maria started the trip.',
     );
+    // The wait ran out and the rider never came: the driver left, the ride is cancelled (a no-show).
+    const noShow = riderScreen(model(trip({ stage: 'cancelled', endReason: 'no_show', car: null })), NOW, at);
+    expect(noShow.title).toBe("Your driver couldn't wait any longer");
+    expect(noShow.line).toBe('Maria waited 2 min at the pickup, and the ride was cancelled.');
     const none = riderScreen(
       model(trip({ stage: 'cancelled', endReason: 'no_driver', lost: 'offline', car: null })),
       NOW,

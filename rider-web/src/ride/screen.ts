@@ -268,7 +268,7 @@ function tripScreen(
         line:
           leftMs > 0
             ? `${driver.name} is at the pickup in a ${driver.car}. Tap "I'm in" once you're in the car.`
-            : `${driver.name} has waited ${durationText(t.waitS)} and is starting the trip.`,
+            : `${driver.name} has waited ${durationText(t.waitS)}. Tap "I'm in" now, or the ride will be cancelled.`,
         wait: { text: countdownText(leftMs), urgent: leftMs <= 30_000 },
         driver,
         freshness,
@@ -278,7 +278,8 @@ function tripScreen(
     }
     case 'on_trip': {
       const show = { ...live, pickup: false, dropoff: t.dropoff !== null, route: !stale };
-      const started = t.startedBy === 'driver' ? `${driver.name} started the trip when the wait ran out.` : null;
+      // The driver started the trip from its app (the rider got in without tapping "I'm in").
+      const started = t.startedBy === 'driver' ? `${driver.name} started the trip.` : null;
       if (t.dropoff === null || leftS === null || t.eta === null)
         return {
           ...base,
@@ -316,13 +317,20 @@ function tripScreen(
     case 'cancelled':
       return {
         ...base,
-        title: t.endReason === 'no_driver' ? 'No driver available' : 'Ride cancelled',
+        title:
+          t.endReason === 'no_driver'
+            ? 'No driver available'
+            : t.endReason === 'no_show'
+              ? "Your driver couldn't wait any longer"
+              : 'Ride cancelled',
         line:
           t.endReason === 'no_driver'
             ? `${driver.name} ${t.lost === 'offline' ? 'went offline' : 'could not continue'} and no other car is free nearby. You have not been charged.`
-            : t.endReason === 'rider_cancelled'
-              ? 'You cancelled this ride.'
-              : 'This ride was ended by support.',
+            : t.endReason === 'no_show'
+              ? `${driver.name} waited ${durationText(t.waitS)} at the pickup, and the ride was cancelled.`
+              : t.endReason === 'rider_cancelled'
+                ? 'You cancelled this ride.'
+                : 'This ride was ended by support.',
         actions: m.devMode ? ['done'] : [],
         show: { ...NONE, pickup: true },
       };
