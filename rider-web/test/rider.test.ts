@@ -42,7 +42,9 @@ const broker = useBrokerProcess(
     REDIS_URL: inject('redisUrl'),
     REDIS_KEY_PREFIX: prefix,
     TRIP_WAIT_S: String(WAIT_S),
-    TRIP_DRIVER_OFFLINE_GRACE_MS: '1500',
+    // Long enough for a loaded machine's page to show the lost driver before the new one comes
+    // (the product's default is 5000); short enough to keep the test quick.
+    TRIP_DRIVER_OFFLINE_GRACE_MS: '3000',
     TRIP_DRIVER_SILENT_MS: '8000',
   }),
   { timeoutMs: 60_000 },
