@@ -51,4 +51,19 @@ describe('graph codec (the import cache)', () => {
       }),
     );
   });
+
+  it('refuses a damaged count at once, without looping or allocating past the file', () => {
+    const bytes = encodeGraph(g);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const headerBytes = Math.ceil((8 + view.getUint32(4, true)) / 8) * 8;
+    // The first node's out-degree, then the first arc's shape length: huge, fractional, negative.
+    const degreeAt = headerBytes + g.nodes.length * 2 * 8;
+    const shapeLengthAt = headerBytes + g.nodes.length * 3 * 8 + 5 * 8;
+    for (const at of [degreeAt, shapeLengthAt])
+      for (const bad of [1e12, 2.5, -1, Number.NaN]) {
+        const copy = bytes.slice();
+        new DataView(copy.buffer).setFloat64(at, bad, true);
+        expect(decodeGraph(copy)).toBeNull();
+      }
+  });
 });

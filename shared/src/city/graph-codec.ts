@@ -88,6 +88,7 @@ export function decodeGraph(bytes: Uint8Array): RoadGraph | null {
     if (view.getUint32(0, true) !== MAGIC) return null;
     const jsonLength = view.getUint32(4, true);
     const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + jsonLength))) as Header;
+    if (!isCount(h.nodes) || !isCount(h.arcs) || !isCount(h.shapePoints)) return null;
     const headerBytes = Math.ceil((8 + jsonLength) / 8) * 8;
     const lengths = [h.nodes * 2, h.nodes, h.arcs * ARC_FIELDS, h.shapePoints * 2];
     if (headerBytes + lengths.reduce((a, b) => a + b, 0) * 8 !== bytes.length) return null;
@@ -105,12 +106,17 @@ export function decodeGraph(bytes: Uint8Array): RoadGraph | null {
     let s = 0;
     for (let v = 0; v < h.nodes; v++) {
       const out: Arc[] = [];
-      for (let d = 0; d < (degrees[v] ?? 0); d++, k += ARC_FIELDS) {
+      // Every count read from the file is checked against what the file holds before it is used:
+      // a damaged one must not loop (or allocate) past the end.
+      const degree = degrees[v] ?? -1;
+      if (!isCount(degree) || k + degree * ARC_FIELDS > arcData.length) return null;
+      for (let d = 0; d < degree; d++, k += ARC_FIELDS) {
         const [to = 0, lengthM = 0, speedMps = 0, name = -1, cls = -1, shapeLength = 0] = arcData.subarray(
           k,
           k + ARC_FIELDS,
         );
-        if (to < 0 || to >= h.nodes) return null;
+        if (!isCount(to) || to >= h.nodes) return null;
+        if (!isCount(shapeLength) || s + shapeLength * 2 > shapes.length) return null;
         const shape = [];
         for (let p = 0; p < shapeLength; p++, s += 2) shape.push({ lat: shapes[s] ?? 0, lng: shapes[s + 1] ?? 0 });
         const arc: Arc = { to, lengthM, speedMps, shape };
@@ -126,4 +132,9 @@ export function decodeGraph(bytes: Uint8Array): RoadGraph | null {
   } catch {
     return null;
   }
+}
+
+/** A whole number of things, as a count read from a file must be. */
+function isCount(n: unknown): n is number {
+  return Number.isInteger(n) && (n as number) >= 0;
 }
