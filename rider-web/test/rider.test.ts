@@ -187,6 +187,8 @@ const waitTitle = (page: Page, re: RegExp, timeout = 30_000) =>
  */
 async function shot(page: Page, name: string): Promise<void> {
   const phone = page.viewportSize();
+  // Not an assertion: a new state's framing eases for about a second; the picture shows where it lands.
+  await page.waitForTimeout(1200);
   await page.screenshot({ path: join(ARTIFACTS, `rider-${name}.png`) });
   if (phone === null || phone.width > 800) return;
   await page.setViewportSize({ width: 1440, height: 900 });

@@ -18,8 +18,12 @@ export interface LoadedMap {
 
 /** After the rider pans or zooms by hand, the camera is left alone this long. */
 const USER_HOLD_MS = 12_000;
-/** The margin kept between what is framed and the sheet and screen edges. */
-const MARGIN_PX = 56;
+/**
+ * The margin kept between what is framed and the sheet and screen edges: room for a pin's label
+ * (about 90 px, centred on its pin) when the pin has drifted 12 px past it before the camera frames
+ * again (camera.ts).
+ */
+const MARGIN_PX = 64;
 
 /**
  * The map area: a light first view (a plain background with the car, pin and route drawn by our
