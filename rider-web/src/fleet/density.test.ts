@@ -6,6 +6,7 @@ import {
   classOf,
   H3_AREA_KM2,
   H3_EDGE_M,
+  keptBreaks,
   legendBreaks,
   maxZoomFor,
   metresPerPixel,
@@ -153,6 +154,19 @@ describe('legend classes', () => {
     const busy = Array.from({ length: 200 }, (_, i) => Math.round(1 + 192 * (i / 199) ** 2));
     expect(legendBreaks(busy)).toEqual([1, 40, 100, 150]);
     expect(legendBreaks([])).toEqual([1]);
+  });
+
+  it('keeps the legend on screen while it still describes the counts, so a refresh does not recolour', () => {
+    const busy = Array.from({ length: 200 }, (_, i) => Math.round(1 + 192 * (i / 199) ** 2));
+    const shown = legendBreaks(busy);
+    // A few drivers moved: the quantiles shift, and legendBreaks alone would move a break.
+    const moved = busy.map((c, i) => (i % 3 === 0 ? c + 9 : c));
+    expect(legendBreaks(moved)).not.toEqual(shown);
+    expect(keptBreaks(shown, moved)).toEqual(shown);
+    // The top class no longer reached, or a far busier map: new breaks.
+    expect(keptBreaks(shown, [1, 2, 3, 60])).toEqual(legendBreaks([1, 2, 3, 60]));
+    expect(keptBreaks(shown, [...busy, 900])).toEqual(legendBreaks([...busy, 900]));
+    expect(keptBreaks(undefined, busy)).toEqual(shown);
   });
 
   it('puts each count in one class and labels the classes', () => {

@@ -162,6 +162,19 @@ export function legendBreaks(counts: readonly number[], most = 5): number[] {
   return breaks.slice(0, most);
 }
 
+/**
+ * The legend for new counts, given the one on screen (at the same resolution): the one on screen
+ * while it still describes the counts (its top class is reached, and the busiest count is under
+ * four times its top break), so that a refresh after a few drivers moved does not recolour a map
+ * whose hexagons barely changed; else new breaks (legendBreaks).
+ */
+export function keptBreaks(shown: readonly number[] | undefined, counts: readonly number[], most = 5): number[] {
+  const last = shown?.[shown.length - 1];
+  if (shown === undefined || last === undefined) return legendBreaks(counts, most);
+  const top = counts.reduce((m, c) => Math.max(m, c), 0);
+  return top >= last && top < last * 4 ? [...shown] : legendBreaks(counts, most);
+}
+
 /** The class of a count: the last break at or below it. */
 export function classOf(count: number, breaks: readonly number[]): number {
   let k = 0;

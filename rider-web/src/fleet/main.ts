@@ -7,7 +7,7 @@ import { createMap } from '../map';
 import { freshnessText, type DriverPoint } from '../markers';
 import { ConsoleApi, type ConsoleSettings } from './api';
 import { keepInView } from './camera';
-import { boundsOf, legendBreaks, maxHexPx, maxZoomFor, planDensity, type Bbox } from './density';
+import { boundsOf, keptBreaks, legendBreaks, maxHexPx, maxZoomFor, planDensity, type Bbox } from './density';
 import { DriverPanel } from './driver-panel';
 import { CATEGORY_LABELS, categoryOf, countByCategory, searchDrivers, type Category } from './fleet-model';
 import { packHexes } from './hexes';
@@ -311,6 +311,8 @@ setInterval(() => void refreshPanelFacts(), 5000);
 
 /** Density from the geo-index API, planned for the view (density.ts); an answer overtaken by a newer view is dropped. */
 let densitySeq = 0;
+/** The density legend on screen, and the resolution it is for. */
+let shownLegend: { res: number; breaks: number[] } | undefined;
 async function refreshDensity(): Promise<void> {
   const seq = ++densitySeq;
   const box = $('density');
@@ -348,7 +350,10 @@ async function refreshDensity(): Promise<void> {
     return;
   }
   const max = r.value.cells.reduce((m, x) => Math.max(m, x.count), 0);
-  const breaks = legendBreaks(r.value.cells.map((x) => x.count));
+  // The legend on screen stays while it fits (same resolution): a refresh does not recolour.
+  const counts = r.value.cells.map((x) => x.count);
+  const breaks = shownLegend?.res === plan.res ? keptBreaks(shownLegend.breaks, counts) : legendBreaks(counts);
+  shownLegend = { res: plan.res, breaks };
   overlay?.setHexes(
     packHexes(
       r.value.cells.map((x) => ({ boundary: cellToBoundary(x.cell, true), count: x.count })),
