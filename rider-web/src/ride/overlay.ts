@@ -1,6 +1,7 @@
 import type { LatLng } from '@ridetrack/shared';
 import type { Point } from './projection';
 import { trimRoute } from './route-trim';
+import { spreadStacked } from './spread';
 
 /** Map position to screen position: our own camera before MapLibre has loaded, MapLibre's after. */
 export type Projector = (p: LatLng) => Point;
@@ -16,6 +17,9 @@ const CAR_SVG = `<svg viewBox="0 0 30 48" xmlns="http://www.w3.org/2000/svg">
 </svg>`;
 
 const NEARBY_SVG = CAR_SVG.replace('#1d2126', '#3c4148');
+
+/** How far apart cars given at one place are set (screen pixels): about an icon's width. */
+const STACK_SPREAD_PX = 18;
 
 /** Closer than this (screen pixels) the car would sit on the pin's label. */
 const CAR_COVERS_LABEL_PX = 70;
@@ -137,14 +141,20 @@ export class Overlay {
       el.dataset['testid'] = 'nearby-car';
       this.nearbyEls.push(el);
     }
+    // Cars given at one cell's centre are set around it, so each car counted is one icon seen.
+    const at = spreadStacked(
+      cars.map((car) => project(car)),
+      STACK_SPREAD_PX,
+    );
     this.nearbyEls.forEach((el, i) => {
       const car = cars[i];
-      if (car === undefined) {
+      const p = at[i];
+      if (car === undefined || p === undefined) {
         el.hidden = true;
         return;
       }
       el.hidden = false;
-      place(el, project(car), car.headingDeg ?? 0);
+      place(el, p, car.headingDeg ?? 0);
     });
   }
 }
