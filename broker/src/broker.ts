@@ -200,7 +200,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       now,
     },
     api: { ...api, maxNearbyRadiusM: 50_000 },
-    ops: { ...ops, ...api, tripStore, maxStreamRegions: options.live.fleetMaxRegions },
+    ops: { ...ops, ...api, tripStore, maxStreamRegions: options.live.fleetMaxRegions, profiles: trips.profiles },
     web: { options: options.web, deps: { dispatch, minter: deps.minter ?? null, city: deps.city ?? null } },
     live,
     fleet: fleet.stream,

@@ -14,6 +14,7 @@ import {
   useTestBroker,
   type TestBroker,
 } from './harness';
+import { madeUpProfile } from '../src/trips/profiles';
 
 /**
  * Trip history through the real broker: a driver publishes over MQTT, dispatch assigns it a trip,
@@ -184,6 +185,15 @@ describe.each(storeBackends('hist'))('trip history over the API (%s history)', (
     });
   });
 
+  it('names a driver as its riders see it (name, car, plate), to operators only', async () => {
+    const id = `drv-p-${randomUUID().slice(0, 6)}`;
+    const r = await h.get(`/api/drivers/${id}/profile`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ driverId: id, ...madeUpProfile(id) });
+    const rider = await h.t.token({ role: 'rider', sub: 'rider-p', drivers: [id], exp: inAnHour() });
+    expect((await h.get(`/api/drivers/${id}/profile`, rider)).status).toBe(403);
+  });
+
   it('refuses bad parameters with the parameter named', async () => {
     for (const [path, parameter] of [
       ['/api/trips/bad%20id/trace', 'id'],
@@ -192,6 +202,7 @@ describe.each(storeBackends('hist'))('trip history over the API (%s history)', (
       ['/api/drivers/drv-1/track?from_ms=0&to_ms=999999999999', 'from_ms'],
       ['/api/drivers/drv-1/track?limit=0', 'limit'],
       ['/api/drivers/drv-1/trips?limit=1000', 'limit'],
+      ['/api/drivers/bad%20id/profile', 'id'],
     ] as const) {
       const r = await h.get(path);
       expect(r.status, path).toBe(400);

@@ -19,7 +19,7 @@ const secret = randomBytes(32).toString('hex');
 const DRIVERS = 16;
 let operator: string;
 /** A trip requested at the start, so that its trace has grown by the time it is replayed. */
-let trip: { id: string; driverId: string };
+let trip: { id: string; driverId: string; driver: { name: string; car: string; plate: string } };
 /** What the pages a test opened logged as errors; checked, and emptied, after each test. */
 const pageErrors: string[] = [];
 
@@ -44,7 +44,7 @@ beforeAll(async () => {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ pickup: { lat: 39.29, lng: -76.61 } }),
   });
-  trip = ((await ride.json()) as { trip: { id: string; driverId: string } }).trip;
+  trip = ((await ride.json()) as { trip: typeof trip }).trip;
 }, 90_000);
 
 // Each test answers for the pages it opened: a test run alone checks its own pages' errors, and
@@ -244,6 +244,11 @@ describe('operator console', () => {
     await page.keyboard.press('Enter');
     await page.waitForSelector('#driver:not([hidden])');
     expect(await page.textContent('#driver .driver-id')).toBe(id);
+    // The driver as its rider was told to look for it: the operator and the rider name the same car.
+    await page.waitForSelector('[data-testid="driver-profile"]:not(:empty)');
+    expect(await page.textContent('[data-testid="driver-profile"]')).toBe(
+      `${trip.driver.name} · ${trip.driver.car} · ${trip.driver.plate}`,
+    );
     const first = Number(await page.getAttribute('#driver', 'data-seq'));
     // The panel and the ring around the driver keep up with the API's idea of where it is.
     let last = '';

@@ -4,6 +4,7 @@ import type { TokenVerifier } from '../auth/tokens';
 import type { ConnectionRegistry } from '../connections';
 import { IndexUnavailableError, type GeoIndex } from '../geo/types';
 import { cutAtTripEnd, traceWindow } from '../history/trace-window';
+import type { ProfileDirectory } from '../trips/profiles';
 import { TripStoreUnavailableError, type TripStore } from '../trips/trip-store';
 import type { TripLog } from '../history/trip-log';
 import { HistoryUnavailableError, type HistoryStore, type TrackPoint, type TripRecord } from '../history/types';
@@ -26,6 +27,8 @@ export interface OpsApiDeps {
   maxCellsPerRequest: number;
   /** Regions one fleet stream may show. */
   maxStreamRegions: number;
+  /** Who each driver is to riders: the console shows the same name, car and plate. */
+  profiles: ProfileDirectory;
 }
 
 /** Most fixes one trace or track answer holds: five and a half hours at one fix a second. */
@@ -50,7 +53,7 @@ const badId = (c: Context) => badRequest(c, { parameter: 'id', message: 'must be
 
 /**
  * The operator console's routes under /api (docs/api.md): a trip's trace (also for that trip's own
- * rider), a driver's recent track, trips and connection, and the console's settings.
+ * rider), a driver's recent track, trips, profile and connection, and the console's settings.
  */
 export function createOpsApi(deps: OpsApiDeps): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>();
@@ -147,6 +150,12 @@ export function createOpsApi(deps: OpsApiDeps): Hono<ApiEnv> {
       trips: trips.map((t) => ({ id: t.tripId, riderId: t.riderId, startMs: t.startMs, endMs: t.endMs })),
       history: deps.history.backend !== 'off',
     });
+  });
+
+  api.get('/drivers/:id/profile', operator, (c) => {
+    const id = c.req.param('id') ?? '';
+    if (!isDriverId(id)) return badId(c);
+    return c.json({ driverId: id, ...deps.profiles(id) });
   });
 
   api.get('/drivers/:id/connection', operator, async (c) => {

@@ -7,7 +7,7 @@ import type { CityMap } from '../map/city-map';
 import { roadRouter } from '../routing/road-router';
 import { straightLineRouter, withFallback, type Router } from '../routing/router';
 import type { LifecycleLimits } from './lifecycle';
-import { profileDirectory } from './profiles';
+import { profileDirectory, type ProfileDirectory } from './profiles';
 import { TripSupervisor } from './supervisor';
 import { TripBook } from './trip-book';
 import type { TripStore } from './trip-store';
@@ -43,6 +43,8 @@ export interface Trips {
   dispatch: Dispatch;
   supervisor: TripSupervisor;
   router: Router;
+  /** Who each driver is to riders (name, car, plate): operators see the same. */
+  profiles: ProfileDirectory;
 }
 
 /** The ride's side of the broker: the trip book, dispatch, and the supervisor that watches trips. */
@@ -51,6 +53,7 @@ export function startTrips(options: { trips: TripOptions; dispatch: DispatchOpti
   // Along the city's roads when the broker has a city, else the straight-line estimate.
   const router =
     deps.router ?? (deps.city ? withFallback(roadRouter(deps.city.graph), straightLineRouter()) : straightLineRouter());
+  const profiles = profileDirectory(options.trips.profiles);
   const book = new TripBook({ store, tellDriver: deps.tellDriver, endRiderSessions: deps.endRiderSessions, now });
   const dispatch = new Dispatch(
     {
@@ -60,7 +63,7 @@ export function startTrips(options: { trips: TripOptions; dispatch: DispatchOpti
       minter: deps.minter,
       presenceOf: deps.presenceOf,
       router,
-      profiles: profileDirectory(options.trips.profiles),
+      profiles,
       now,
       started: (trip) => supervisor.watch(trip.id),
     },
@@ -82,5 +85,5 @@ export function startTrips(options: { trips: TripOptions; dispatch: DispatchOpti
     log: deps.log.child({ module: 'trips' }),
   });
   supervisor.start(1000);
-  return { book, dispatch, supervisor, router };
+  return { book, dispatch, supervisor, router, profiles };
 }

@@ -43,6 +43,13 @@ export interface DriverTrips {
   history: boolean;
 }
 
+/** Who a driver is to its riders (GET /api/drivers/:id/profile). */
+export interface DriverProfile {
+  name: string;
+  car: string;
+  plate: string;
+}
+
 export interface DriverConnection {
   node: string;
   transport: 'tcp' | 'tls' | 'ws' | 'wss';
@@ -95,6 +102,10 @@ export class ConsoleApi {
 
   trips(driverId: string): Promise<Answer<DriverTrips>> {
     return this.get(`/api/drivers/${encodeURIComponent(driverId)}/trips?limit=5`);
+  }
+
+  profile(driverId: string): Promise<Answer<DriverProfile>> {
+    return this.get(`/api/drivers/${encodeURIComponent(driverId)}/profile`);
   }
 
   connection(driverId: string): Promise<Answer<DriverConnection>> {

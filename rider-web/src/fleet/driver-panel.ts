@@ -1,5 +1,5 @@
 import type { DriverPoint } from '../markers';
-import type { DriverConnection, DriverTrips, TripSummary } from './api';
+import type { DriverConnection, DriverProfile, DriverTrips, TripSummary } from './api';
 import { CATEGORY_LABELS, categoryOf, compassText, durationText, speedText, type Category } from './fleet-model';
 import { cssColour } from './points';
 import { el } from './dom';
@@ -51,6 +51,9 @@ export class DriverPanel {
     close.setAttribute('aria-label', 'Close');
     close.addEventListener('click', () => on.close());
     head.append(title, close);
+    // Who riders are told to look for: what a rider calling support will say.
+    this.fields['profile'] = el('div', 'profile muted');
+    this.fields['profile'].dataset['testid'] = 'driver-profile';
 
     const vitals = el('div', 'vitals');
     for (const [key, label] of [
@@ -82,7 +85,16 @@ export class DriverPanel {
     this.tripBox = el('section', 'panel-section');
     this.connectionBox = el('section', 'panel-section');
     const track = el('p', 'track-note muted', 'Blue line: the last 10 minutes of its track');
-    root.replaceChildren(head, vitals, this.fields['position'], actions, this.tripBox, this.connectionBox, track);
+    root.replaceChildren(
+      head,
+      this.fields['profile'],
+      vitals,
+      this.fields['position'],
+      actions,
+      this.tripBox,
+      this.connectionBox,
+      track,
+    );
   }
 
   open(driverId: string): void {
@@ -90,6 +102,7 @@ export class DriverPanel {
     this.root.hidden = false;
     this.root.dataset['driver'] = driverId;
     (this.fields['id'] as HTMLElement).textContent = driverId;
+    (this.fields['profile'] as HTMLElement).textContent = '';
     this.setFollowing(false);
     this.tripBox.replaceChildren(el('h3', undefined, 'Trip'), el('p', 'muted', 'Loading…'));
     this.connectionBox.replaceChildren(el('h3', undefined, 'Connection'), el('p', 'muted', 'Loading…'));
@@ -99,6 +112,11 @@ export class DriverPanel {
     this.driverId = null;
     this.root.hidden = true;
     delete this.root.dataset['driver'];
+  }
+
+  /** The driver as its riders see it: "Mei · Dark green Chevrolet Malibu · 5LSZ104". */
+  setProfile(p: DriverProfile): void {
+    (this.fields['profile'] as HTMLElement).textContent = `${p.name} · ${p.car} · ${p.plate}`;
   }
 
   setFollowing(on: boolean): void {

@@ -271,6 +271,9 @@ function select(driverId: string, fly: boolean): void {
     track = [...fromHistory, ...track.filter((p) => p.t > lastT)];
     drawTrack();
   });
+  void api.profile(driverId).then((r) => {
+    if (panel.driverId === driverId && r.ok) panel.setProfile(r.value);
+  });
   void refreshPanelFacts();
 }
 
