@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { distanceM, type LatLng, type RoadGraph } from '@ridetrack/shared';
 import { at, streetGrid } from '../../test/street-grid';
-import { roadRouter, U_TURN_S } from './road-router';
+import { REACHED_BEHIND_M, roadRouter, U_TURN_S } from './road-router';
 
 /** The shared test streets (../../test/street-grid.ts); Main St, the middle row, is one-way eastbound at 20 m/s. */
 const graph = streetGrid();
@@ -48,6 +48,15 @@ describe('road router', () => {
     const east = router.route(at(100, 50), at(100, 150));
     expect(east?.distanceM).toBeCloseTo(100, 0);
     expect(east?.durationS).toBeCloseTo(5, 1);
+  });
+
+  it('takes a target a few metres behind a car on a one-way street as reached, not round the block', () => {
+    // Main St runs east only. 10 m past the drop-off: the few metres back, not the loop.
+    const near = router.route({ ...at(100, 110), headingDeg: 90, speedMps: 3 }, at(100, 100));
+    expect(near?.distanceM).toBeLessThanOrEqual(REACHED_BEHIND_M);
+    // Further past it, the car does have to go round.
+    const far = router.route({ ...at(100, 140), headingDeg: 90, speedMps: 3 }, at(100, 100));
+    expect(far?.distanceM).toBeGreaterThan(250);
   });
 
   it('starts the way a moving car is heading: turning round costs U_TURN_S', () => {

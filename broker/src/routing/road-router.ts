@@ -34,6 +34,13 @@ const NEAR_M = 80;
  * from the pickup was routed as if it could turn on the spot, and its ETA rose as it drove on.
  */
 export const U_TURN_S = 25;
+/**
+ * A target this little behind a car on its own road is reached, not driven to round the block: a
+ * car stopping at a drop-off stands a few metres past it (its GPS, or where it found room), and a
+ * one-way street would otherwise send it round the block while the rider's page counted the loop
+ * down, the trip ending a second later.
+ */
+export const REACHED_BEHIND_M = 20;
 /** Slower than this, a car's heading says little (parked, or its GPS drifting). */
 const MOVING_MPS = 2;
 
@@ -138,7 +145,7 @@ export function roadRouter(graph: RoadGraph): Router & { snap(p: LatLng): OnRoad
     const eArc = arcOf(end);
     if (sArc === undefined || eArc === undefined) return null;
     const legs: { points: LatLng[]; speedMps: number }[] = [];
-    if (start.from === end.from && start.arc === end.arc && end.alongM >= start.alongM) {
+    if (start.from === end.from && start.arc === end.arc && end.alongM >= start.alongM - REACHED_BEHIND_M) {
       legs.push({
         points: [start.point, ...part(start, start.alongM, end.alongM), end.point],
         speedMps: sArc.speedMps,
