@@ -34,7 +34,7 @@ async function shoot(page: Page, name: string): Promise<void> {
   say(`${relative(process.cwd(), file)} (${Math.round(statSync(file).size / 1024)} KB)`);
 }
 
-/** The rider page with a ride requested: the pickup set mid-map, the assigned car on its way. */
+/** The rider page with a ride requested: the pickup set mid-map, a destination, the assigned car on its way. */
 async function rider(browser: Browser, base: string, viewport: typeof PHONE, name: string): Promise<void> {
   const page = await browser.newPage({ viewport });
   await page.goto(`${base}/`);
@@ -44,6 +44,10 @@ async function rider(browser: Browser, base: string, viewport: typeof PHONE, nam
   // The pickup: the map's middle, above the panel along the bottom on a phone; it snaps to a street.
   await page.mouse.click(map.x + map.width / 2, map.y + map.height * 0.4);
   await page.waitForSelector('[data-testid="pickup"]:not([hidden]) .dot');
+  // Where to: a little up and to the right of the pickup.
+  await page.click('#destination');
+  await page.mouse.click(map.x + map.width * 0.7, map.y + map.height * 0.2);
+  await page.waitForSelector('[data-testid="dropoff"]:not([hidden]) .dot');
   await page.waitForSelector('#request:not([hidden]):not([disabled])');
   await page.click('#request');
   await page.waitForSelector('[data-testid="car"]', { state: 'visible', timeout: 20_000 });

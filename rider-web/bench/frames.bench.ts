@@ -147,6 +147,8 @@ try {
   await rider.goto(`${base}/`);
   await rider.waitForSelector('canvas.maplibregl-canvas');
   await rider.click('#map', { position: { x: 206, y: 300 } });
+  await rider.click('#destination');
+  await rider.click('#map', { position: { x: 300, y: 180 } });
   await rider.click('#request');
   await rider.waitForSelector('[data-testid="car"]', { state: 'visible' });
   const riderTransferred = await riderWire();

@@ -202,7 +202,8 @@ function frameState(nowMs: number) {
 function render(): void {
   const nowMs = Date.now();
   const { screen } = frameState(nowMs);
-  sheet.render(screen, model.setup.dropoff !== null, model.setup.areaName);
+  const destination = model.setup.placing === 'dropoff' ? 'placing' : model.setup.dropoff === null ? 'none' : 'set';
+  sheet.render(screen, destination, model.setup.areaName);
   document.documentElement.style.setProperty('--sheet-h', `${Math.round(sheet.cover().bottom)}px`);
 }
 setInterval(render, 250);
@@ -299,7 +300,8 @@ sheet.buttons.area.addEventListener('click', () => {
   render();
 });
 sheet.buttons.destination.addEventListener('click', () => {
-  model.setup.placing = 'dropoff';
+  // "Where to?" starts placing the destination; "Back to pickup" leaves it.
+  model.setup.placing = model.setup.placing === 'dropoff' ? 'pickup' : 'dropoff';
   render();
 });
 sheet.buttons.locate.addEventListener('click', () => {
@@ -313,13 +315,13 @@ sheet.buttons.locate.addEventListener('click', () => {
 });
 sheet.buttons.request.addEventListener('click', () => {
   const { pickup, dropoff } = model.setup;
-  if (pickup === null) return;
+  if (pickup === null || dropoff === null) return;
   model.mode = 'requesting';
   render();
   void fetch('/api/dev/ride', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ pickup, ...(dropoff === null ? {} : { dropoff }) }),
+    body: JSON.stringify({ pickup, dropoff }),
   })
     .then(async (res) => {
       const body = (await res.json()) as { trip?: { id: string }; riderToken?: string };

@@ -295,6 +295,14 @@ describe('before the request (dev mode)', () => {
       await page.mouse.click(195, 300);
       await page.waitForSelector('[data-testid="pickup"]:not([hidden]) .dot');
       await waitTitle(page, /Confirm your pickup/);
+      // Where to, first: no request before a destination.
+      expect(await page.isHidden('#request')).toBe(true);
+      await page.click('#destination');
+      await waitTitle(page, /Where to\?/);
+      await page.mouse.click(250, 200);
+      await page.waitForSelector('[data-testid="dropoff"]:not([hidden]) .dot');
+      await waitTitle(page, /Confirm your pickup/);
+      await shot(page, 'confirm');
       await page.click('#request');
       await waitTitle(page, /on the way|arriving|waiting/, 30_000);
       expect(await page.evaluate(() => location.hash)).toMatch(/^#token=/);

@@ -168,9 +168,16 @@ describe('the rider screen', () => {
       'Tap the map to set your pickup · 12+ cars nearby · closest about 2 min away',
     );
     setup.setup = { ...setup.setup, pickup: { lat: 10, lng: 20 }, street: 'Eastern Avenue' };
-    expect(riderScreen(setup, NOW, at).line).toBe(
-      'Pickup on Eastern Avenue. Add where you are going, or request now. 3 cars nearby · closest about 2 min away.',
+    const pickup = riderScreen(setup, NOW, at);
+    expect(pickup.line).toBe(
+      'Pickup on Eastern Avenue. Where are you going? 3 cars nearby · closest about 2 min away.',
     );
+    // No request before a destination: the ride must not end somewhere the rider did not choose.
+    expect(pickup.actions).toEqual(['destination', 'locate']);
+    const placing = riderScreen({ ...setup, setup: { ...setup.setup, placing: 'dropoff' } }, NOW, at);
+    expect([placing.title, placing.actions]).toEqual(['Where to?', ['destination']]);
+    const ready = riderScreen({ ...setup, setup: { ...setup.setup, dropoff: { lat: 10.01, lng: 20 } } }, NOW, at);
+    expect(ready.actions).toEqual(['request', 'destination', 'locate']);
     setup.setup = { ...setup.setup, outside: true };
     const out = riderScreen(setup, NOW, at);
     expect(out.title).toBe('Outside our service area');

@@ -174,17 +174,16 @@ function setupScreen(m: RideModel, base: Screen): Screen {
       show,
     };
   const on = s.street === null ? 'Pickup set.' : `Pickup on ${s.street}.`;
-  const where =
-    s.placing === 'dropoff'
-      ? 'Tap the map where you are going.'
-      : s.dropoff === null
-        ? `${on} Add where you are going, or request now.`
-        : `${on} Destination set.`;
+  // Where to, before a ride is requested (as Uber, Lyft and Bolt ask): the driver is told, the
+  // rider sees the way and the time, and the ride never ends somewhere the rider did not choose.
+  if (s.placing === 'dropoff')
+    return { ...base, title: 'Where to?', line: 'Tap the map where you are going.', actions: ['destination'], show };
+  const where = s.dropoff === null ? `${on} Where are you going?` : `${on} Destination set.`;
   return {
     ...base,
-    title: s.placing === 'dropoff' ? 'Where to?' : 'Confirm your pickup',
+    title: 'Confirm your pickup',
     line: carsLine(s) === '' ? where : `${where} ${carsLine(s)}.`,
-    actions: s.cars === 0 ? ['destination', 'locate'] : ['request', 'destination', 'locate'],
+    actions: s.cars === 0 || s.dropoff === null ? ['destination', 'locate'] : ['request', 'destination', 'locate'],
     show,
   };
 }

@@ -37,7 +37,7 @@ export class Sheet {
   };
   readonly root = $('sheet');
 
-  render(s: Screen, destinationSet: boolean, areaName: string): void {
+  render(s: Screen, destination: 'none' | 'placing' | 'set', areaName: string): void {
     const e = this.el;
     e.notice.hidden = s.notice === null;
     setText(e.notice, s.notice ?? '');
@@ -62,7 +62,13 @@ export class Sheet {
     for (const [name, button] of Object.entries(this.buttons) as [Action, HTMLButtonElement][]) {
       button.hidden = !s.actions.includes(name);
     }
-    setText(this.buttons.destination, destinationSet ? 'Change destination' : 'Add destination');
+    const d = this.buttons.destination;
+    setText(
+      d,
+      destination === 'placing' ? 'Back to pickup' : destination === 'set' ? 'Change destination' : 'Where to?',
+    );
+    // "Where to?" is the next step when no destination is set: the primary button then.
+    d.className = destination === 'none' && !s.actions.includes('request') ? 'primary' : 'secondary';
     setText(this.buttons.area, `Go to ${areaName}`);
     // The order of the actions on screen is the order the screen lists them.
     s.actions.forEach((a, i) => (this.buttons[a].style.order = String(i)));
