@@ -1,4 +1,4 @@
-import { parseTraceRow, type TracePoint, type TraceStats } from '@ridetrack/shared';
+import { parseTraceRow, type DriverProfile, type TracePoint, type TraceStats } from '@ridetrack/shared';
 
 /**
  * The console's reads from the broker's JSON API (docs/api.md), with the operator's token. Every
@@ -41,13 +41,6 @@ export interface DriverTrips {
   current: TripSummary | null;
   trips: TripSummary[];
   history: boolean;
-}
-
-/** Who a driver is to its riders (GET /api/drivers/:id/profile). */
-export interface DriverProfile {
-  name: string;
-  car: string;
-  plate: string;
 }
 
 export interface DriverConnection {
@@ -104,6 +97,7 @@ export class ConsoleApi {
     return this.get(`/api/drivers/${encodeURIComponent(driverId)}/trips?limit=5`);
   }
 
+  /** Who a driver is to its riders (GET /api/drivers/:id/profile). */
   profile(driverId: string): Promise<Answer<DriverProfile>> {
     return this.get(`/api/drivers/${encodeURIComponent(driverId)}/profile`);
   }

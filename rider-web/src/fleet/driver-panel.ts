@@ -1,5 +1,6 @@
 import type { DriverPoint } from '../markers';
-import type { DriverConnection, DriverProfile, DriverTrips, TripSummary } from './api';
+import type { DriverProfile } from '@ridetrack/shared';
+import type { DriverConnection, DriverTrips, TripSummary } from './api';
 import { CATEGORY_LABELS, categoryOf, compassText, durationText, speedText, type Category } from './fleet-model';
 import { cssColour } from './points';
 import { el } from './dom';
