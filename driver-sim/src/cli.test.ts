@@ -22,6 +22,14 @@ describe('command line', () => {
     });
   });
 
+  it('takes simulated riders and the API they ask', () => {
+    expect(parseCli([], {})).toMatchObject({ ok: true, value: { ridesPerMin: 0 } });
+    expect(parseCli(['--rides-per-min', '2.5', '--api', 'http://127.0.0.1:8080'], {})).toMatchObject({
+      ok: true,
+      value: { ridesPerMin: 2.5, api: 'http://127.0.0.1:8080' },
+    });
+  });
+
   it.each([
     [['--drivers', 'abc'], /--drivers must be a number/],
     [['--drivers', '0'], /--drivers must be at least 1/],
@@ -37,6 +45,10 @@ describe('command line', () => {
     [['--tunnels', '0.9'], /--tunnels must be between 0 and 0.5/],
     [['--dropouts-per-hour', 'often'], /--dropouts-per-hour must be a number/],
     [['--source-ips', 'localhost;rm'], /--source-ips must be IP addresses/],
+    [['--rides-per-min', 'lots'], /--rides-per-min must be a number/],
+    [['--rides-per-min=-1'], /--rides-per-min must be between 0 and 600/],
+    [['--api', 'ftp://x'], /--api must be an http/],
+    [['--api', 'http://x:8080/api'], /--api must be an http.* with no path/],
   ])('refuses %j naming the flag', (argv, message) => {
     const r = parseCli(argv, {});
     expect(r.ok).toBe(false);

@@ -39,6 +39,11 @@ Options:
   --no-observer          do not subscribe to the fleet to measure delivery and latency
   --tunnels <share>      share of road arcs that are tunnels, with no GPS inside (0..0.5; default 0)
   --dropouts-per-hour <n>  random GPS losses per driver per hour, 5-30 s each (default 0)
+  --rides-per-min <n>    simulated riders: ask for this many rides a minute at random points of
+                         the city, get in when the car waits, ride to the end (default 0: none;
+                         npm start runs one ride a minute per 40 drivers)
+  --api <url>            the broker's HTTP address for the riders' trip requests (default: the
+                         dev env file's; the riders' token is a service token signed with the secret)
   --scenario <file>      a scenario (JSON): fleet size over time, dropouts, network losses and
                          commands at given times (format in driver-sim/README.md); its fleet
                          replaces --drivers
@@ -88,6 +93,14 @@ const schema = z.object({
     .min(0, '--dropouts-per-hour must be 0 or more')
     .max(3600, '--dropouts-per-hour must be at most 3600'),
   scenario: z.string().min(1).optional(),
+  ridesPerMin: z.coerce
+    .number({ error: '--rides-per-min must be a number' })
+    .min(0, '--rides-per-min must be between 0 and 600')
+    .max(600, '--rides-per-min must be between 0 and 600'),
+  api: z
+    .string()
+    .regex(/^https?:\/\/[^/]+$/, '--api must be an http:// or https:// address with no path (http://127.0.0.1:8080)')
+    .optional(),
   sourceIps: z
     .string()
     .regex(/^[0-9a-fA-F.:]+(,[0-9a-fA-F.:]+)*$/, '--source-ips must be IP addresses separated by commas')
@@ -147,6 +160,8 @@ export function parseCli(
         'dropouts-per-hour': { type: 'string' },
         scenario: { type: 'string' },
         'source-ips': { type: 'string' },
+        'rides-per-min': { type: 'string' },
+        api: { type: 'string' },
         help: { type: 'boolean' },
       },
     }));
@@ -186,6 +201,8 @@ export function parseCli(
     dropoutsPerHour: values['dropouts-per-hour'] ?? 0,
     scenario: values['scenario'],
     sourceIps: values['source-ips'],
+    ridesPerMin: values['rides-per-min'] ?? 0,
+    api: values['api'],
     help: values['help'] ?? false,
   });
   if (!parsed.success) return { ok: false, reason: parsed.error.issues.map((i) => i.message).join('; '), usage: true };

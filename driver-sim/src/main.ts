@@ -18,7 +18,9 @@ import { loadCityFile } from './roads/city-file';
 import { parseScenario, peakDrivers, type Scenario } from './scenario';
 import { playScenario } from './scenario-run';
 import { DEFAULT_SIMULATION, startSimulation, type SimulationStats } from './simulation';
-import { driverTokens, operatorToken } from './tokens';
+import { DEFAULT_DEMAND } from './demand';
+import { DEFAULT_RIDERS, startRiders, type RiderProblem, type Riders } from './riders';
+import { driverTokens, operatorToken, serviceToken } from './tokens';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 /** Socket errors that mean nothing answers at that address (yet). */
@@ -111,6 +113,12 @@ async function main(): Promise<number> {
   }
   const url = brokers[0] ?? '';
   const drivers = scenario === null ? o.drivers : peakDrivers(scenario);
+  // The simulated riders ask the broker's HTTP API: the address given, else npm start's.
+  const apiUrl = o.api ?? (dev.secret !== undefined && dev.secret === secret ? dev.httpUrl : undefined);
+  if (o.ridesPerMin > 0 && apiUrl === undefined) {
+    say(`driver-sim: --rides-per-min needs --api <the broker's http:// address> (npm start's dev env file gives it)`);
+    return 2;
+  }
   say(
     `driver-sim: ${drivers.toLocaleString('en-US')} drivers (${idPrefix}00001 …) on ${graph.nodes.length} junctions → ${brokers.join(', ')}; ${
       secretFrom === null ? 'no tokens (open mode)' : `tokens signed with the secret from ${secretFrom}`
@@ -203,6 +211,25 @@ async function main(): Promise<number> {
     onConnectError: (_id, code) => onConnectError(code),
   });
   const play = scenario === null ? null : playScenario(sim, scenario, say);
+  let riders: Riders | null = null;
+  if (o.ridesPerMin > 0 && apiUrl !== undefined) {
+    const token = secret === undefined ? undefined : await serviceToken(secret, `${idPrefix}riders`, 24 * 3600);
+    say(`driver-sim: simulated riders ask for ${o.ridesPerMin} rides a minute through ${apiUrl}`);
+    riders = startRiders(
+      {
+        ...DEFAULT_DEMAND,
+        ...DEFAULT_RIDERS,
+        ridesPerMin: o.ridesPerMin,
+        apiUrl: apiUrl.replace(/\/$/, ''),
+        token,
+        graph,
+        seed: o.seed,
+        // Demand never holds more than half the fleet: a person's own request still finds a car.
+        maxOpen: Math.max(1, Math.floor(drivers / 2)),
+      },
+      { onProblem: (p) => say(`driver-sim: simulated riders: ${riderProblemText(p, apiUrl)}`) },
+    );
+  }
 
   // One point a second for the report, and the progress line: rewritten in place on a terminal,
   // every 10 s in a log.
@@ -225,6 +252,7 @@ async function main(): Promise<number> {
   const code = await finished;
   clearInterval(progress);
   play?.stop();
+  await riders?.close();
   const onlineAtEnd = sim.stats().connected;
   await sim.close();
   const stats = { ...sim.stats(), connected: onlineAtEnd };
@@ -243,6 +271,12 @@ async function main(): Promise<number> {
   const delivery = watching?.total() ?? null;
   const summary = summarize(stats, series, delivery, runS, DEFAULT_SIMULATION.tickMs / 1000);
   say('');
+  if (riders !== null) {
+    const r = riders.stats();
+    say(
+      `driver-sim: simulated riders: ${r.requested} rides dispatched, ${r.boarded} riders got in, ${r.completed} completed, ${r.cancelled} ended otherwise, ${r.noDriver} found no free car`,
+    );
+  }
   process.stderr.write(summaryTable(summary, `driver-sim: done after ${runS.toFixed(1)} s`));
   if (o.report !== undefined) {
     const written = await writeReport(o.report, {
@@ -257,6 +291,12 @@ async function main(): Promise<number> {
     say(`driver-sim: report written to ${written.join(' and ')}`);
   }
   return code;
+}
+
+function riderProblemText(p: RiderProblem, apiUrl: string): string {
+  return p.kind === 'refused'
+    ? `the broker at ${apiUrl} refused their service token (HTTP ${p.status}); they stop asking. ${p.message}`
+    : `cannot reach ${apiUrl} (${p.message}); they keep trying`;
 }
 
 main().then(

@@ -21,3 +21,13 @@ export function operatorToken(secret: string, subject: string, ttlS: number): Pr
     .setExpirationTime(`${ttlS}s`)
     .sign(new TextEncoder().encode(secret));
 }
+
+/** A service token (dispatch and trips: what a ride app's backend holds) for the simulated riders. */
+export function serviceToken(secret: string, subject: string, ttlS: number): Promise<string> {
+  return new SignJWT({ role: 'service' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(subject)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlS}s`)
+    .sign(new TextEncoder().encode(secret));
+}

@@ -194,6 +194,7 @@ async function startAll(s: LauncherSettings, children: Children, logShown: strin
     say(paint(level === 'error' ? 'error' : 'dim', `ridetrack: broker ${level}: ${text} (details in ${logShown})`)),
   );
 
+  const host = s.host.includes(':') ? `[${s.host}]` : s.host;
   if (s.drivers > 0) {
     children.start(
       'simulator',
@@ -215,11 +216,14 @@ async function startAll(s: LauncherSettings, children: Children, logShown: strin
         devEnvFile,
         '--city',
         s.city,
+        '--rides-per-min',
+        String(s.ridesPerMin),
+        '--api',
+        `http://${host}:${ports.http}`,
       ],
       { cwd: ROOT, env: { ...process.env, JWT_SECRET: undefined, RIDETRACK_DIR: s.stateDir } },
     );
   }
-  const host = s.host.includes(':') ? `[${s.host}]` : s.host;
   for (const line of runningLines(
     {
       httpUrl: `http://${host}:${ports.http}`,
@@ -227,6 +231,7 @@ async function startAll(s: LauncherSettings, children: Children, logShown: strin
       wsUrl: `ws://${host}:${ports.http}/mqtt`,
       index,
       drivers: s.drivers,
+      ridesPerMin: s.ridesPerMin,
       devEnvFile: shown(devEnvFile),
       logFile: logShown,
     },

@@ -15,6 +15,8 @@ export interface Running {
   wsUrl: string;
   index: IndexBackend;
   drivers: number;
+  /** Rides the simulated riders ask for a minute. */
+  ridesPerMin: number;
   /** The dev env file and the log, as the person should type them. */
   devEnvFile: string;
   logFile: string;
@@ -37,6 +39,13 @@ function driverIds(count: number): string {
   return count === 1 ? '1 simulated: drv-00001' : `${count.toLocaleString('en-US')} simulated, drv-00001 … ${last}`;
 }
 
+function ridersText(drivers: number, ridesPerMin: number): string {
+  if (drivers === 0 || ridesPerMin === 0) return 'none (SIM_RIDES_PER_MIN=0)';
+  if (ridesPerMin < 1) return `simulated, asking for a ride every ${Math.round(1 / ridesPerMin)} minutes`;
+  const n = Number(ridesPerMin.toFixed(1));
+  return `simulated, asking for ${n} ride${n === 1 ? '' : 's'} a minute`;
+}
+
 /** The block shown once everything runs. */
 export function runningLines(r: Running, paint: Paint): string[] {
   const row = (label: string, value: string) => `  ${paint('label', label.padEnd(14))}${value}`;
@@ -48,6 +57,7 @@ export function runningLines(r: Running, paint: Paint): string[] {
     row('MQTT', `${paint('url', r.mqttUrl)}  ${paint('dim', `WebSocket ${r.wsUrl}`)}`),
     row('Geo-index', indexText(r.index)),
     row('Drivers', driverIds(r.drivers)),
+    row('Riders', ridersText(r.drivers, r.ridesPerMin)),
     row('Tokens', `source ${r.devEnvFile}  ${paint('dim', 'gives $OPERATOR_TOKEN, $RIDER_TOKEN, $JWT_SECRET …')}`),
     row('Log', r.logFile),
     '',

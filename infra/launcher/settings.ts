@@ -23,6 +23,11 @@ const schema = z.object({
     .min(0, 'SIM_DRIVERS must be 0 or more')
     .max(200_000, 'SIM_DRIVERS must be at most 200000')
     .default(200),
+  SIM_RIDES_PER_MIN: z.coerce
+    .number({ error: 'SIM_RIDES_PER_MIN must be a number' })
+    .min(0, 'SIM_RIDES_PER_MIN must be between 0 and 600')
+    .max(600, 'SIM_RIDES_PER_MIN must be between 0 and 600')
+    .optional(),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// or rediss:// URL')
@@ -43,6 +48,8 @@ export interface LauncherSettings {
   httpPort: number;
   mqttPort: number;
   drivers: number;
+  /** Rides the simulated riders ask for a minute (SIM_RIDES_PER_MIN; default one per 40 drivers). */
+  ridesPerMin: number;
   redisUrl: string | undefined;
   secret: string | undefined;
   /** Where the dev env file, the logs and the session's Redis data go. */
@@ -75,6 +82,8 @@ export function loadSettings(
       httpPort: v.HTTP_PORT,
       mqttPort: v.MQTT_PORT,
       drivers: v.SIM_DRIVERS,
+      // About a quarter of the fleet on a trip at a time in the demo city (rides of 1-4 km).
+      ridesPerMin: v.SIM_RIDES_PER_MIN ?? v.SIM_DRIVERS / 40,
       redisUrl: v.REDIS_URL,
       secret: v.JWT_SECRET,
       stateDir: v.RIDETRACK_DIR ?? join(root, '.ridetrack'),
