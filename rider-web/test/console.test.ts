@@ -236,6 +236,35 @@ describe('operator console', () => {
     },
   );
 
+  it(
+    'shows no count until the fleet stream has said what is in view (never a false 0)',
+    { timeout: 60_000 },
+    async () => {
+      const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.on('pageerror', (e) => pageErrors.push(`/fleet: ${e.message}`));
+      // The fleet stream held back until the page has drawn without it.
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((r) => (release = r));
+      await page.route('**/api/fleet/events*', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(`${broker.httpUrl}/fleet`);
+      await page.waitForSelector('canvas.fleet-overlay');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await page.textContent('#known')).toBe('–');
+      expect(await page.textContent('#count')).toBe('–');
+      const rows = await page.$$eval('#states .state .n', (ns) => ns.map((n) => n.textContent));
+      expect(rows.length).toBeGreaterThan(0);
+      expect(new Set(rows)).toEqual(new Set(['–']));
+      release();
+      await page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
+        timeout: 30_000,
+      });
+      await page.close();
+    },
+  );
+
   it('opens a driver’s panel that follows it live, with its track drawn', { timeout: 120_000 }, async () => {
     const { page, refused } = await open('/fleet');
     const id = trip.driverId; // on its way to the pickup: it moves

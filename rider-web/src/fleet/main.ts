@@ -62,6 +62,8 @@ let fleetExtent: { bounds: Bbox | null; total: number } | null = null;
 const hidden = new Set<Category>();
 let densityOn = true;
 let dirty = true;
+/** Whether the drivers in view are known: the stream's first batch came, or no region is streamed. */
+let countsKnown = false;
 let lastMessageMs = 0;
 let connected = false;
 let overlay: FleetOverlay | undefined;
@@ -237,7 +239,8 @@ function repack(): void {
   countInView();
   overlay?.setPoints(packed);
   const counts = countByCategory(drivers.values(), now);
-  sidebar.setCounts(counts, hidden, drivers.size - counts.offline, drivers.size);
+  // Before the stream's first batch the counts are not known: they stay '–', not 0.
+  if (countsKnown) sidebar.setCounts(counts, hidden, drivers.size - counts.offline, drivers.size);
   const d = selectedDriver();
   if (d) {
     panel.update(d, now);
@@ -498,6 +501,11 @@ function followFleet(regions: readonly string[]): void {
   const stream = new EventSource(url);
   source = stream;
   wholePicture = true;
+  // A view too wide to stream each driver has none in view to count.
+  if (regions.length === 0) {
+    countsKnown = true;
+    dirty = true;
+  }
   if (!connected) sidebar.setConnection('connecting');
   stream.onopen = () => {
     connected = true;
@@ -522,6 +530,7 @@ function followFleet(regions: readonly string[]): void {
     if (wholePicture) {
       // A stream's first batch is its regions whole: what it does not list is not in view now.
       wholePicture = false;
+      countsKnown = true;
       drivers.clear();
     }
     for (const row of rows) {

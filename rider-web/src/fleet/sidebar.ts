@@ -64,7 +64,7 @@ export class Sidebar {
       button.title = `Show or hide ${CATEGORY_LABELS[c].toLowerCase()} drivers`;
       const dot = el('span', `dot ${c === 'offline' ? 'hollow' : ''}`);
       dot.style.setProperty('--c', cssColour(c));
-      const n = el('span', 'n', '0');
+      const n = el('span', 'n', '–'); // until the stream's first batch: not known yet, not zero
       button.append(dot, el('span', 'label', CATEGORY_LABELS[c]), el('span', 'short', SHORT_LABELS[c]), n);
       button.addEventListener('click', () => on.toggle(c));
       const li = el('li');
