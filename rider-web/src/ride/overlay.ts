@@ -1,5 +1,6 @@
 import type { LatLng } from '@ridetrack/shared';
 import type { Point } from './projection';
+import { labelLeftPx } from './label-fit';
 import { trimRoute } from './route-trim';
 import { spreadStacked } from './spread';
 
@@ -23,6 +24,9 @@ const STACK_SPREAD_PX = 18;
 
 /** Closer than this (screen pixels) the car would sit on the pin's label. */
 const CAR_COVERS_LABEL_PX = 70;
+
+/** How far inside the screen's edge a pin's label stays. */
+const TAG_MARGIN_PX = 6;
 
 const distancePx = (a: Point, b: Point): number => Math.hypot(a.x - b.x, a.y - b.y);
 
@@ -60,6 +64,9 @@ export class Overlay {
   private readonly pinEl: HTMLElement;
   private readonly pinTag: HTMLElement;
   private readonly dropoffEl: HTMLElement;
+  private readonly dropoffTag: HTMLElement;
+  /** Each label's width, measured once per text (0: not measured yet). */
+  private readonly tagWidths = new Map<HTMLElement, number>();
   private readonly casing: SVGPathElement;
   private readonly line: SVGPathElement;
   private nearbyEls: HTMLElement[] = [];
@@ -75,6 +82,7 @@ export class Overlay {
     this.pinTag = this.pinEl.querySelector('.tag') as HTMLElement;
     this.dropoffEl = marker('dropoff', '<div class="dot"></div><div class="tag">Destination</div>', layer);
     this.dropoffEl.dataset['testid'] = 'dropoff';
+    this.dropoffTag = this.dropoffEl.querySelector('.tag') as HTMLElement;
     const ns = 'http://www.w3.org/2000/svg';
     this.casing = document.createElementNS(ns, 'path');
     this.casing.setAttribute('class', 'casing');
@@ -91,15 +99,36 @@ export class Overlay {
       el.classList.toggle('stale', car.stale);
       return car.headingDeg;
     });
+    // Read before this frame writes anything: no layout is forced.
+    const viewW = this.layer.clientWidth;
     this.show(this.pinEl, s.pickup, project);
-    if (this.pinTag.textContent !== (s.pickupLabel ?? '')) this.pinTag.textContent = s.pickupLabel ?? '';
+    if (this.pinTag.textContent !== (s.pickupLabel ?? '')) {
+      this.pinTag.textContent = s.pickupLabel ?? '';
+      this.tagWidths.delete(this.pinTag);
+    }
     // The label gives way to the car once it is at the pin: the car is what the rider looks for.
     const carNear =
       s.car !== null && s.pickup !== null && distancePx(project(s.car), project(s.pickup)) < CAR_COVERS_LABEL_PX;
     this.pinTag.hidden = s.pickupLabel === null || carNear;
     this.show(this.dropoffEl, s.dropoff, project);
+    if (s.pickup !== null && !this.pinTag.hidden) this.fitTag(this.pinTag, project(s.pickup).x, viewW);
+    if (s.dropoff !== null) this.fitTag(this.dropoffTag, project(s.dropoff).x, viewW);
     this.drawRoute(s, project);
     this.drawNearby(s.nearby, project);
+  }
+
+  /** Keeps a pin's whole label on screen (label-fit.ts). */
+  private fitTag(tag: HTMLElement, pinX: number, viewW: number): void {
+    let width = this.tagWidths.get(tag) ?? 0;
+    if (width === 0) {
+      width = tag.offsetWidth;
+      this.tagWidths.set(tag, width);
+    }
+    if (width === 0 || viewW === 0) return;
+    const left = labelLeftPx(pinX, width, viewW, TAG_MARGIN_PX);
+    tag.classList.toggle('offscreen', left === null);
+    const transform = `translateX(${(left ?? -width / 2).toFixed(1)}px)`;
+    if (tag.style.transform !== transform) tag.style.transform = transform;
   }
 
   private show<T extends LatLng>(
