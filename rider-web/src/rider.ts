@@ -2,6 +2,7 @@ import { distanceM, type LatLng, type RiderTrip } from '@ridetrack/shared';
 import type { FeedState, PageConfig } from './feed';
 import { transportParam } from './follow/params';
 import type { TransportName } from './follow/types';
+import { NEIGHBOURHOOD_ZOOM } from './ride/camera';
 import { CarFeed } from './ride/car-feed';
 import { Nearby, outsideArea } from './ride/nearby';
 import { riderScreen, RIDER_STALE_MS, type RideModel } from './ride/screen';
@@ -227,7 +228,10 @@ function framing(drawn: LatLng | null): { key: string; points: LatLng[] } {
       : [...nearby.cars]
           .sort((a, b) => distanceM(a, s.pickup as LatLng) - distanceM(b, s.pickup as LatLng))
           .slice(0, 3);
-  return { key: `setup:${points.length}:${around.length > 0}`, points: [...points, ...around] };
+  // ... centred on the pickup: each car's reflection through it is framed too.
+  const p = s.pickup;
+  const mirrored = p === null ? [] : around.map((c) => ({ lat: 2 * p.lat - c.lat, lng: 2 * p.lng - c.lng }));
+  return { key: `setup:${points.length}:${around.length > 0}`, points: [...points, ...around, ...mirrored] };
 }
 
 let lastFrameCheckMs = 0;
@@ -240,7 +244,10 @@ function animate(): void {
     const f = framing(overlay.car);
     const changed = f.key !== framedFor;
     framedFor = f.key;
-    if (model.mode === 'trip' || changed) stage.frame(f.points, changed);
+    // Choosing, the map stays at neighbourhood level: the streets around the pickup and the cars
+    // coming matter more than the kerb.
+    if (model.mode === 'trip' || changed)
+      stage.frame(f.points, changed, undefined, model.mode === 'trip' ? undefined : NEIGHBOURHOOD_ZOOM);
   }
   requestAnimationFrame(animate);
 }

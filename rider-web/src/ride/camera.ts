@@ -17,6 +17,12 @@ export interface ZoomRange {
 export const RIDE_ZOOMS: ZoomRange = { minZoom: 11, maxZoom: 17 };
 
 /**
+ * The closest the camera frames a single point (the car waiting at the pickup) or the choosing of
+ * a pickup: neighbourhood level. At 17 a wide screen showed 300 m, closer than a rider needs.
+ */
+export const NEIGHBOURHOOD_ZOOM = 16;
+
+/**
  * The camera that shows every point inside the viewport less the padding, as close as the zoom
  * range allows (MapLibre's fitBounds, north up). Pure.
  */

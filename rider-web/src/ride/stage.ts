@@ -1,6 +1,6 @@
 import type { LatLng } from '@ridetrack/shared';
 import type { PageConfig } from '../feed';
-import { frame, needsReframe, type Padding } from './camera';
+import { frame, NEIGHBOURHOOD_ZOOM, needsReframe, RIDE_ZOOMS, type Padding } from './camera';
 import { Overlay, type OverlayState, type Projector } from './overlay';
 import { latLngOfWorld, project, worldOf, type Camera } from './projection';
 
@@ -110,7 +110,7 @@ export class Stage {
    * Frames the points if they need it (one left the clear area, or they closed in), unless the
    * rider moved the map by hand lately. `force` frames at once (a new state, a first fix).
    */
-  frame(points: readonly LatLng[], force = false, durationMs = 900): void {
+  frame(points: readonly LatLng[], force = false, durationMs = 900, maxZoom = RIDE_ZOOMS.maxZoom): void {
     if (points.length === 0) return;
     if (this.fixedZoom !== null) {
       if (this.held) return;
@@ -124,10 +124,13 @@ export class Stage {
     if (!force && Date.now() - this.userMovedMs < USER_HOLD_MS) return;
     const cam = this.camera();
     const pad = this.padding();
-    // A single point (the car waiting at the pickup) is framed at street level.
-    const pts = points.length === 1 ? around(points[0] as LatLng) : points;
-    if (!force && !needsReframe(cam, pts, pad)) return;
-    const next = frame(pts, cam, pad);
+    // A single point (the car waiting at the pickup) is framed at street level, no closer than
+    // the neighbourhood.
+    const single = points.length === 1;
+    const pts = single ? around(points[0] as LatLng) : points;
+    const zooms = { minZoom: RIDE_ZOOMS.minZoom, maxZoom: single ? Math.min(maxZoom, NEIGHBOURHOOD_ZOOM) : maxZoom };
+    if (!force && !needsReframe(cam, pts, pad, zooms)) return;
+    const next = frame(pts, cam, pad, zooms);
     if (this.map === null) this.light = next;
     else this.map.easeTo(next, durationMs);
   }
