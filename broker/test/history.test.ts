@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseTraceRow, type LocationFix, type TraceRow } from '@ridetrack/shared';
+import { distanceM, parseTraceRow, type LocationFix, type TraceRow } from '@ridetrack/shared';
 import {
   connectClient,
   driverClaims,
@@ -110,7 +110,7 @@ describe.each(storeBackends('hist'))('trip history over the API (%s history)', (
     const body = (await byOperator.json()) as {
       trip: { id: string; driverId: string; riderId: string; endMs: number | null };
       rows: TraceRow[];
-      stats: { distanceM: number; durationMs: number };
+      stats: { distanceM: number; durationMs: number; withRiderM: number | null };
     };
     expect(body.trip).toMatchObject({ id: trip.id, driverId: id, riderId: 'rider-a' });
     expect(body.trip.endMs).not.toBeNull();
@@ -119,6 +119,12 @@ describe.each(storeBackends('hist'))('trip history over the API (%s history)', (
     expect(body.rows.map((r) => parseTraceRow(r).ok)).toEqual([true, true, true, true]);
     expect(body.rows.map((r) => r[7])).toEqual([1, 4, 2, 2]); // to_pickup, waiting, on_trip, on_trip
     expect(body.stats.distanceM).toBeGreaterThan(0);
+    // With the rider: fixes 6 to 7 (on_trip), about 11 m of the 33 m from fix 4.
+    expect(body.stats.withRiderM).toBeCloseTo(
+      distanceM({ lat: 39.2906, lng: -76.6122 }, { lat: 39.2907, lng: -76.6122 }),
+      0,
+    );
+    expect(body.stats.distanceM).toBeGreaterThan((body.stats.withRiderM ?? 0) * 2.5);
 
     const byRider = await read(riderToken);
     expect(byRider.status).toBe(200);

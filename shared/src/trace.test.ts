@@ -47,7 +47,14 @@ describe('trace rows', () => {
 
 describe('trace stats', () => {
   it('is all zeros for no points', () => {
-    expect(traceStats([])).toEqual({ distanceM: 0, durationMs: 0, avgSpeedMps: 0, maxSpeedMps: null, stops: [] });
+    expect(traceStats([])).toEqual({
+      distanceM: 0,
+      durationMs: 0,
+      avgSpeedMps: 0,
+      maxSpeedMps: null,
+      stops: [],
+      withRiderM: null,
+    });
   });
 
   it('measures a straight drive: distance, duration, average and top speed', () => {
@@ -78,6 +85,16 @@ describe('trace stats', () => {
   it('does not call a halt at a red light a stop', () => {
     const points = [east(0, 0), east(10, 100), east(40, 102, 0), east(50, 200)];
     expect(traceStats(points).stops).toEqual([]);
+  });
+
+  it('measures the distance with the rider aboard apart from the drive to the pickup', () => {
+    // 400 m to the pickup, then 500 m with the rider.
+    const toPickup = [0, 1, 2, 3, 4].map((i) => east(i * 10, i * 100));
+    const aboard = [5, 6, 7, 8, 9, 10].map((i) => ({ ...east(i * 10, (i - 1) * 100), aboard: true }));
+    const stats = traceStats([...toPickup, ...aboard]);
+    expect(Math.abs(stats.distanceM - 900)).toBeLessThan(3);
+    expect(Math.abs((stats.withRiderM ?? 0) - 500)).toBeLessThan(3);
+    expect(traceStats(toPickup).withRiderM).toBeNull();
   });
 
   it('counts a trip that ends standing still as ending in a stop', () => {

@@ -78,6 +78,12 @@ export interface TraceStats {
   /** Highest speed a fix reported (null when none did). */
   maxSpeedMps: number | null;
   stops: Stop[];
+  /**
+   * Metres driven with the rider aboard (the fixes in `on_trip`, measured as distanceM is): what
+   * the rider's own summary counts, where distanceM includes the drive to the pickup. Null when
+   * no fix was on the trip.
+   */
+  withRiderM: number | null;
 }
 
 /** Still within this of where it stopped: GPS noise of a parked phone, a few metres of creeping. */
@@ -91,13 +97,23 @@ export interface TimedPoint {
   lat: number;
   lng: number;
   speedMps: number | null;
+  /** The rider was aboard (the fix's state `on_trip`). */
+  aboard?: boolean;
 }
 
 /**
- * Distance, duration, average and top speed, and stops of a track in time order. Pure: the replay
- * bar and the trace route compute the same figures.
+ * Distance, duration, average and top speed, and stops of a track in time order, and the distance
+ * with the rider aboard. Pure: the replay bar and the trace route compute the same figures.
  */
 export function traceStats(points: readonly TimedPoint[], stopMinMs = STOP_MIN_MS): TraceStats {
+  const aboard = points.filter((p) => p.aboard === true);
+  return {
+    ...trackStats(points, stopMinMs),
+    withRiderM: aboard.length === 0 ? null : trackStats(aboard, stopMinMs).distanceM,
+  };
+}
+
+function trackStats(points: readonly TimedPoint[], stopMinMs: number): Omit<TraceStats, 'withRiderM'> {
   const first = points[0];
   const last = points[points.length - 1];
   if (first === undefined || last === undefined)

@@ -191,6 +191,12 @@ async function fromDispatch(store: TripStore, tripId: string): Promise<TripRecor
 
 function statsOf(points: readonly TrackPoint[]) {
   return traceStats(
-    points.map((p) => ({ t: p.fix.timestampMs, lat: p.fix.lat, lng: p.fix.lng, speedMps: p.fix.speedMps })),
+    points.map((p) => ({
+      t: p.fix.timestampMs,
+      lat: p.fix.lat,
+      lng: p.fix.lng,
+      speedMps: p.fix.speedMps,
+      aboard: p.fix.tripState === 'on_trip',
+    })),
   );
 }

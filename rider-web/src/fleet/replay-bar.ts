@@ -116,7 +116,10 @@ export class ReplayBar {
     );
     const s = trace.stats;
     const parts = [
-      distanceText(s.distanceM),
+      // The whole drive, and the part the rider's own summary counts (without the pickup leg).
+      s.withRiderM === null
+        ? distanceText(s.distanceM)
+        : `${distanceText(s.distanceM)} driven, ${distanceText(s.withRiderM)} with the rider`,
       durationText(s.durationMs),
       `avg ${speedText(s.avgSpeedMps)}`,
       ...(s.maxSpeedMps === null ? [] : [`top ${speedText(s.maxSpeedMps)}`]),
