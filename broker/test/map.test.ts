@@ -140,6 +140,38 @@ describe('the basemap the broker serves', () => {
   });
 });
 
+describe('street search over the wire', () => {
+  const json = async (path: string) => {
+    const r = await fetchRaw(path);
+    return { status: r.status, body: JSON.parse(r.body.toString()) as Record<string, unknown> };
+  };
+
+  it('finds a street of the city near a point, and a crossing of two', async () => {
+    const street = await json('/map/search?q=eastern%20ave&lat=39.285&lng=-76.575');
+    expect(street.status).toBe(200);
+    const places = street.body['places'] as { name: string; kind: string; lat: number; lng: number }[];
+    expect(places[0]).toMatchObject({ name: 'Eastern Avenue', kind: 'street' });
+    const crossing = await json('/map/search?q=Eastern%20%26%20Highland&limit=1');
+    expect(crossing.body['places']).toEqual([
+      expect.objectContaining({ name: 'Eastern Avenue & South Highland Avenue', kind: 'crossing' }),
+    ]);
+  });
+
+  it.each([
+    ['/map/search', 'q'],
+    ['/map/search?q=%20', 'q'],
+    [`/map/search?q=${'a'.repeat(81)}`, 'q'],
+    ['/map/search?q=fleet&lat=39.2', 'lng'],
+    ['/map/search?q=fleet&lat=north&lng=-76.6', 'lat'],
+    ['/map/search?q=fleet&limit=0', 'limit'],
+    ['/map/search?q=fleet&limit=2.5', 'limit'],
+  ])('refuses %s naming %s', async (path, parameter) => {
+    const r = await json(path);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ error: 'bad_parameter', parameter });
+  });
+});
+
 describe('a broker given a file that is not a city', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ridetrack-city-'));
   const brokerWith = (file: string) =>

@@ -5,6 +5,7 @@ import type { TokenMinter } from '../auth/tokens';
 import type { Dispatch } from '../dispatch';
 import type { CityMap } from '../map/city-map';
 import { mountMap } from './map';
+import { mountMapSearch } from './map-search';
 import { requestRide } from './trips';
 import { errorBody } from './errors';
 
@@ -53,7 +54,10 @@ export function mountWeb(
       servedArea: city === null ? null : { bbox: city.bounds, name: options.serviceAreaName },
     }),
   );
-  if (city !== null) mountMap(app, city, options.webDir);
+  if (city !== null) {
+    mountMap(app, city, options.webDir);
+    mountMapSearch(app, city);
+  }
   if (options.devMode) {
     app.post('/api/dev/ride', async (c) => {
       const body = (await c.req.json().catch(() => ({}))) as { pickup?: unknown; dropoff?: unknown };
