@@ -5,6 +5,7 @@ import type { TransportName } from './follow/types';
 import { NEIGHBOURHOOD_ZOOM } from './ride/camera';
 import { CarFeed } from './ride/car-feed';
 import { Nearby, outsideArea } from './ride/nearby';
+import { PlaceSearch } from './ride/place-search';
 import { riderScreen, RIDER_STALE_MS, type RideModel } from './ride/screen';
 import { Sheet } from './ride/sheet';
 import { Stage } from './ride/stage';
@@ -40,6 +41,12 @@ const params = new URLSearchParams(location.search);
 const sheet = new Sheet();
 const fixedZoom = Number(params.get('zoom'));
 const stage = new Stage(config, () => sheet.cover(), fixedZoom >= 1 && fixedZoom <= 20 ? fixedZoom : null);
+// The street search sets what a tap would: the pickup, or the destination while placing it.
+const placeSearch = new PlaceSearch(
+  () => model.setup.pickup ?? stage.camera().center,
+  (place) => setPlace({ lat: place.lat, lng: place.lng }),
+  () => document.documentElement.style.setProperty('--sheet-h', `${Math.round(sheet.cover().bottom)}px`),
+);
 const forced = transportParam(params.get('transport'));
 const connEl = document.getElementById('connection') as HTMLElement;
 
@@ -205,6 +212,7 @@ function render(): void {
   const { screen } = frameState(nowMs);
   const destination = model.setup.placing === 'dropoff' ? 'placing' : model.setup.dropoff === null ? 'none' : 'set';
   sheet.render(screen, destination, model.setup.areaName);
+  placeSearch.show(screen.search);
   document.documentElement.style.setProperty('--sheet-h', `${Math.round(sheet.cover().bottom)}px`);
 }
 setInterval(render, 250);

@@ -312,6 +312,39 @@ describe('before the request (dev mode)', () => {
     },
   );
 
+  it('finds the pickup and the destination by street name', { timeout: 90_000 }, async () => {
+    const page = await open('/');
+    await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+    // Half a name, and the streets that begin with it; Enter takes the first.
+    await page.fill('#search-input', 'eastern av');
+    await page.waitForSelector('[data-testid="place"]');
+    expect(await page.textContent('[data-testid="place"] .place-name')).toBe('Eastern Avenue');
+    await page.keyboard.press('Enter');
+    await waitTitle(page, /Confirm your pickup/);
+    await page.waitForFunction(() =>
+      /Pickup on Eastern Avenue/.test(document.getElementById('line')?.textContent ?? ''),
+    );
+    expect(await page.isHidden('#search')).toBe(true);
+    // "Where to?" puts the cursor in the field, as ride apps do; a crossing of two streets is a place.
+    await page.click('#destination');
+    await waitTitle(page, /Where to\?/);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('search-input');
+    await page.keyboard.type('eastern & highland');
+    await page.waitForSelector('[data-testid="place"]');
+    expect(await page.textContent('[data-testid="place"] .place-name')).toBe('Eastern Avenue & South Highland Avenue');
+    await shot(page, 'search');
+    await page.click('[data-testid="place"]');
+    await waitTitle(page, /Confirm your pickup/);
+    expect(await text(page, 'line')).toMatch(/Destination set/);
+    expect(await page.isVisible('#request')).toBe(true);
+    // A name no street has says so, and sets nothing.
+    await page.click('#destination');
+    await page.keyboard.type('qwzx');
+    await page.waitForSelector('#search-results .empty');
+    expect(await page.textContent('#search-results .empty')).toMatch(/No street called “qwzx” here/);
+    await page.close();
+  });
+
   it('moves the map to a location outside the served area and says so in one line', { timeout: 60_000 }, async () => {
     const context = await chromium.browser.newContext({ viewport: { width: 390, height: 844 } });
     await context.grantPermissions(['geolocation']);

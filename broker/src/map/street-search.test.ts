@@ -35,8 +35,9 @@ describe('street search', () => {
   it('finds a street from a prefix, whole names first, at the part nearest the rider', () => {
     const hits = search.search('eastern av', at(50, 1900));
     expect(hits.map((h) => h.name)).toEqual(['Eastern Avenue', 'Eastern Avenue Underpass']);
-    // The avenue's junction nearest the rider (at 2 km east), not its middle.
-    expect(distanceM(hits[0] as LatLng, at(0, 2000))).toBeLessThan(1);
+    // The middle of the avenue's block nearest the rider (at 2 km east), not of the avenue, and not
+    // a corner it shares with another street.
+    expect(distanceM(hits[0] as LatLng, at(0, 1750))).toBeLessThan(1);
     expect(hits[0]?.kind).toBe('street');
     expect(search.search('highland', null).map((h) => h.name)).toEqual(['South Highland Avenue']);
     expect(search.search('s highland ave', null).map((h) => h.name)).toEqual(['South Highland Avenue']);

@@ -59,8 +59,28 @@ export function words(text: string): string[] {
 interface Street {
   name: string;
   words: string[];
-  /** The junctions along it (graph node indexes). */
+  /** The junctions along it (graph node indexes): where it crosses others. */
   nodes: number[];
+  /** The middle of each of its blocks: a place on this street, not on a corner shared with another. */
+  middles: LatLng[];
+}
+
+/** The point halfway along a polyline. */
+function halfway(points: readonly LatLng[]): LatLng {
+  let total = 0;
+  for (let i = 1; i < points.length; i++) total += distanceM(points[i - 1] as LatLng, points[i] as LatLng);
+  let left = total / 2;
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1] as LatLng;
+    const b = points[i] as LatLng;
+    const d = distanceM(a, b);
+    if (d >= left && d > 0) {
+      const f = left / d;
+      return { lat: a.lat + (b.lat - a.lat) * f, lng: a.lng + (b.lng - a.lng) * f };
+    }
+    left -= d;
+  }
+  return points[0] as LatLng;
 }
 
 /**
@@ -95,17 +115,21 @@ export class StreetSearch {
   private readonly streets: Street[] = [];
 
   constructor(private readonly graph: RoadGraph) {
-    const byName = new Map<string, Set<number>>();
+    const byName = new Map<string, { nodes: Set<number>; middles: LatLng[] }>();
     graph.out.forEach((arcs, from) => {
       for (const arc of arcs) {
         if (arc.name === undefined || arc.name === '') continue;
-        let nodes = byName.get(arc.name);
-        if (nodes === undefined) byName.set(arc.name, (nodes = new Set()));
-        nodes.add(from);
-        nodes.add(arc.to);
+        let street = byName.get(arc.name);
+        if (street === undefined) byName.set(arc.name, (street = { nodes: new Set(), middles: [] }));
+        street.nodes.add(from);
+        street.nodes.add(arc.to);
+        // A two-way block has an arc each way: its middle once.
+        if (from < arc.to || !graph.out[arc.to]?.some((back) => back.to === from && back.name === arc.name))
+          street.middles.push(halfway([graph.nodes[from] as LatLng, ...arc.shape, graph.nodes[arc.to] as LatLng]));
       }
     });
-    for (const [name, nodes] of byName) this.streets.push({ name, words: words(name), nodes: [...nodes] });
+    for (const [name, street] of byName)
+      this.streets.push({ name, words: words(name), nodes: [...street.nodes], middles: street.middles });
   }
 
   /** Up to `limit` places for what was typed, best first; `near` picks the part of a long street. */
@@ -119,7 +143,7 @@ export class StreetSearch {
     for (const street of this.streets) {
       const score = matchScore(typed, street.words);
       if (score === null) continue;
-      const point = this.nearestNode(street.nodes, near);
+      const point = nearest(street.middles, near);
       hits.push({ street, score, point, awayM: near === null ? 0 : distanceM(near, point) });
     }
     hits.sort((a, b) => a.score - b.score || a.awayM - b.awayM || a.street.name.localeCompare(b.street.name));
@@ -154,19 +178,19 @@ export class StreetSearch {
     hits.sort((x, y) => x.awayM - y.awayM || x.name.localeCompare(y.name));
     return hits.slice(0, limit).map(({ name, kind, lat, lng }) => ({ name, kind, lat, lng }));
   }
+}
 
-  /** The street's junction nearest to `near`, or its middle one in the list when nothing is near. */
-  private nearestNode(nodes: readonly number[], near: LatLng | null): LatLng {
-    if (near === null) return this.graph.nodes[nodes[Math.floor(nodes.length / 2)] as number] as LatLng;
-    let best = nodes[0] as number;
-    let bestM = Infinity;
-    for (const n of nodes) {
-      const m = distanceM(near, this.graph.nodes[n] as LatLng);
-      if (m < bestM) {
-        bestM = m;
-        best = n;
-      }
+/** The point nearest to `near`, or the middle one of the list when nothing is near. */
+function nearest(points: readonly LatLng[], near: LatLng | null): LatLng {
+  if (near === null) return points[Math.floor(points.length / 2)] as LatLng;
+  let best = points[0] as LatLng;
+  let bestM = Infinity;
+  for (const p of points) {
+    const m = distanceM(near, p);
+    if (m < bestM) {
+      bestM = m;
+      best = p;
     }
-    return this.graph.nodes[best] as LatLng;
   }
+  return best;
 }

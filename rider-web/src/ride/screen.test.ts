@@ -161,11 +161,13 @@ describe('the rider screen', () => {
     const setup = model(null, { mode: 'setup', devMode: true });
     setup.setup = { ...setup.setup, cars: 3, nearestEtaS: 130 };
     expect(riderScreen(setup, NOW, at).line).toBe(
-      'Tap the map to set your pickup · 3 cars nearby · closest about 2 min away',
+      'Tap the map or search a street to set your pickup · 3 cars nearby · closest about 2 min away',
     );
+    // The street search sets the pickup until there is one, then the destination while placing it.
+    expect(riderScreen(setup, NOW, at).search).toBe('pickup');
     // The broker shows a dozen at most: more than that reads "12+", not a count.
     expect(riderScreen({ ...setup, setup: { ...setup.setup, cars: 12, moreCars: true } }, NOW, at).line).toBe(
-      'Tap the map to set your pickup · 12+ cars nearby · closest about 2 min away',
+      'Tap the map or search a street to set your pickup · 12+ cars nearby · closest about 2 min away',
     );
     setup.setup = { ...setup.setup, pickup: { lat: 10, lng: 20 }, street: 'Eastern Avenue' };
     const pickup = riderScreen(setup, NOW, at);
@@ -174,8 +176,9 @@ describe('the rider screen', () => {
     );
     // No request before a destination: the ride must not end somewhere the rider did not choose.
     expect(pickup.actions).toEqual(['destination', 'locate']);
+    expect(pickup.search).toBeNull();
     const placing = riderScreen({ ...setup, setup: { ...setup.setup, placing: 'dropoff' } }, NOW, at);
-    expect([placing.title, placing.actions]).toEqual(['Where to?', ['destination']]);
+    expect([placing.title, placing.actions, placing.search]).toEqual(['Where to?', ['destination'], 'dropoff']);
     const ready = riderScreen({ ...setup, setup: { ...setup.setup, dropoff: { lat: 10.01, lng: 20 } } }, NOW, at);
     expect(ready.actions).toEqual(['request', 'destination', 'locate']);
     setup.setup = { ...setup.setup, outside: true };
@@ -183,5 +186,6 @@ describe('the rider screen', () => {
     expect(out.title).toBe('Outside our service area');
     expect(out.line).toBe("You're outside the area we serve. Rides are available in Baltimore.");
     expect(out.actions).toEqual(['area']);
+    expect(out.search).toBeNull();
   });
 });

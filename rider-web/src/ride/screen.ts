@@ -53,6 +53,8 @@ export interface Screen {
   freshness: { text: string; stale: boolean } | null;
   /** Which of the map's things to show. */
   show: { car: boolean; pickup: boolean; dropoff: boolean; route: boolean; nearbyCars: boolean };
+  /** The street search in the sheet, and what a place found there sets; null: no search. */
+  search: 'pickup' | 'dropoff' | null;
 }
 
 /** A position older than this (or from an offline driver) is out of date: greyed, and no ETA from it. */
@@ -105,6 +107,7 @@ export function riderScreen(
     actions: [],
     freshness: null,
     show: NONE,
+    search: null,
   };
   switch (m.mode) {
     case 'no_token':
@@ -169,15 +172,26 @@ function setupScreen(m: RideModel, base: Screen): Screen {
     return {
       ...base,
       title: 'Where can we pick you up?',
-      line: carsLine(s) === '' ? 'Tap the map to set your pickup.' : `Tap the map to set your pickup · ${carsLine(s)}`,
+      line:
+        carsLine(s) === ''
+          ? 'Tap the map or search a street to set your pickup.'
+          : `Tap the map or search a street to set your pickup · ${carsLine(s)}`,
       actions: ['locate'],
       show,
+      search: m.mode === 'setup' ? 'pickup' : null,
     };
   const on = s.street === null ? 'Pickup set.' : `Pickup on ${s.street}.`;
   // Where to, before a ride is requested (as Uber, Lyft and Bolt ask): the driver is told, the
   // rider sees the way and the time, and the ride never ends somewhere the rider did not choose.
   if (s.placing === 'dropoff')
-    return { ...base, title: 'Where to?', line: 'Tap the map where you are going.', actions: ['destination'], show };
+    return {
+      ...base,
+      title: 'Where to?',
+      line: 'Search a street, or tap the map where you are going.',
+      actions: ['destination'],
+      show,
+      search: m.mode === 'setup' ? 'dropoff' : null,
+    };
   const where = s.dropoff === null ? `${on} Where are you going?` : `${on} Destination set.`;
   return {
     ...base,
