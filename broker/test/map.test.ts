@@ -146,11 +146,13 @@ describe('street search over the wire', () => {
     return { status: r.status, body: JSON.parse(r.body.toString()) as Record<string, unknown> };
   };
 
-  it('finds a street of the city near a point, and a crossing of two', async () => {
+  it('finds a street of the city near a point, a neighbourhood, and a crossing of two', async () => {
     const street = await json('/map/search?q=eastern%20ave&lat=39.285&lng=-76.575');
     expect(street.status).toBe(200);
     const places = street.body['places'] as { name: string; kind: string; lat: number; lng: number }[];
     expect(places[0]).toMatchObject({ name: 'Eastern Avenue', kind: 'street' });
+    const neighbourhood = await json('/map/search?q=canton&limit=1');
+    expect(neighbourhood.body['places']).toEqual([expect.objectContaining({ name: 'Canton', kind: 'neighbourhood' })]);
     const crossing = await json('/map/search?q=Eastern%20%26%20Highland&limit=1');
     expect(crossing.body['places']).toEqual([
       expect.objectContaining({ name: 'Eastern Avenue & South Highland Avenue', kind: 'crossing' }),

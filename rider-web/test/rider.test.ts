@@ -341,7 +341,7 @@ describe('before the request (dev mode)', () => {
     await page.click('#destination');
     await page.keyboard.type('qwzx');
     await page.waitForSelector('#search-results .empty');
-    expect(await page.textContent('#search-results .empty')).toMatch(/No street called “qwzx” here/);
+    expect(await page.textContent('#search-results .empty')).toMatch(/No street or place called “qwzx” here/);
     await page.close();
   });
 

@@ -84,6 +84,7 @@ export {
   type CityReason,
 } from './city/city-import';
 export { featureBounds, type BasemapFeature } from './city/basemap';
+export { namedPlaces, type NamedPlace } from './city/named-places';
 export type { BasemapLayer } from './city/basemap-tags';
 export { basemapStyle, BASEMAP_FONTS, PALETTE, type BasemapStyleOptions } from './city/basemap-style';
 export {

@@ -9,7 +9,8 @@ const badRequest = (c: Context, e: ParamError) =>
   c.json(errorBody('bad_parameter', `${e.parameter} ${e.message}`, { parameter: e.parameter }), 400);
 
 /**
- * GET /map/search?q=&lat=&lng=&limit=: the city's streets and crossings by name, for a rider's
+ * GET /map/search?q=&lat=&lng=&limit=: the city's streets, crossings, neighbourhoods and parks by
+ * name, for a rider's
  * "Where to?" (docs/api.md). Public like the tiles, whose labels carry the same names; the index
  * is built from the road graph on the first search.
  */
@@ -30,7 +31,7 @@ export function mountMapSearch(app: Hono, city: CityMap): void {
       if (!lng.ok) return badRequest(c, lng.error);
       near = { lat: lat.value, lng: lng.value };
     }
-    streets ??= new StreetSearch(city.graph);
+    streets ??= new StreetSearch(city.graph, city.places);
     return c.json({ places: streets.search(q, near, limit.value) }, 200, { 'cache-control': 'no-cache' });
   });
 }

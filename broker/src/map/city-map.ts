@@ -10,8 +10,10 @@ import {
   decodeGraph,
   encodeGraph,
   importCity,
+  namedPlaces,
   type Bounds,
   type CityReason,
+  type NamedPlace,
   type RoadGraph,
 } from '@ridetrack/shared';
 import { buildTiles } from './tile-builder';
@@ -28,6 +30,8 @@ export interface CityMap {
   center: [number, number];
   /** The city's road graph, which the broker routes on (ETAs, routes, dispatch's ranking). */
   graph: RoadGraph;
+  /** Its named neighbourhoods and parks, which a rider's search finds by name. */
+  places: NamedPlace[];
   /** A tile's gzip-compressed vector tile bytes, or null when the tile is empty. */
   tile(z: number, x: number, y: number): Promise<Buffer | null>;
   close(): Promise<void>;
@@ -45,6 +49,8 @@ export type CityMapReason = CityReason | 'unreadable';
 interface CityMeta {
   center: [number, number];
   bounds: Bounds;
+  /** Absent in a cache written before places were kept: that cache is made again. */
+  places?: NamedPlace[];
 }
 
 /**
@@ -104,7 +110,7 @@ export async function loadCityMap(
   } finally {
     closeSync(fd);
   }
-  const meta: CityMeta = { center: city.center, bounds: city.bounds };
+  const meta: CityMeta = { center: city.center, bounds: city.bounds, places: namedPlaces(city.basemap) };
   // Each file is written beside and renamed into place; tiles.json last, as the mark of a complete cache.
   await rename(join(dir, `tiles.bin${tmp}`), join(dir, 'tiles.bin'));
   await writeAtomic(join(dir, 'graph.bin'), encodeGraph(city.graph), tmp);
@@ -133,16 +139,18 @@ async function openCached(dir: string, sha256: string): Promise<CityMap | null> 
   } catch {
     return null;
   }
-  if (graph === null) {
+  if (graph === null || meta.places === undefined) {
     await pack.close();
     return null;
   }
+  const places = meta.places;
   const tiles = new Map(Object.entries(index));
   return {
     sha256,
     bounds: meta.bounds,
     center: meta.center,
     graph,
+    places,
     async tile(z, x, y) {
       const at = tiles.get(`${z}/${x}/${y}`);
       if (at === undefined) return null;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { buildGraph, distanceM, importCity, type LatLng, type RoadLine } from '@ridetrack/shared';
+import { buildGraph, distanceM, importCity, namedPlaces, type LatLng, type RoadLine } from '@ridetrack/shared';
 import { StreetSearch, words } from './street-search';
 
 const M = 1 / 111_320;
@@ -56,6 +56,21 @@ describe('street search', () => {
     expect(search.search('fleet & highland', null)).toEqual([]);
   });
 
+  it('finds a named place, as one point, before a street named after it', () => {
+    const withPark = new StreetSearch(graph, [{ name: 'Fleet Park', kind: 'park', lat: 39.3, lng: -76.59 }]);
+    const hits = withPark.search('fleet', null);
+    expect(hits.map((h) => [h.name, h.kind])).toEqual([
+      ['Fleet Park', 'park'],
+      ['Fleet Street', 'street'],
+    ]);
+    expect(withPark.search('fleet park', null)[0]).toEqual({
+      name: 'Fleet Park',
+      kind: 'park',
+      lat: 39.3,
+      lng: -76.59,
+    });
+  });
+
   it('answers nothing for nothing, or for a name no street has', () => {
     expect(search.search('', null)).toEqual([]);
     expect(search.search('  ,.; ', null)).toEqual([]);
@@ -65,13 +80,17 @@ describe('street search', () => {
 
   it('finds the demo city’s streets and crossings', () => {
     const pbf = readFileSync(join(import.meta.dirname, '../../../infra/cities/baltimore/baltimore.osm.pbf'));
-    const city = importCity(pbf, { basemap: false, inflate: (d) => inflateSync(d) });
+    const city = importCity(pbf, { basemap: true, inflate: (d) => inflateSync(d) });
     if (!city.ok) throw new Error(city.reason);
-    const baltimore = new StreetSearch(city.value.graph);
+    const baltimore = new StreetSearch(city.value.graph, namedPlaces(city.value.basemap));
     const near = { lat: 39.285, lng: -76.575 }; // Canton
     expect(baltimore.search('eastern ave', near)[0]?.name).toBe('Eastern Avenue');
     const crossing = baltimore.search('Eastern Ave & S Highland Ave', near)[0];
     expect(crossing?.name).toBe('Eastern Avenue & South Highland Avenue');
     expect(distanceM(crossing as LatLng, { lat: 39.2862, lng: -76.5701 })).toBeLessThan(150);
+    // Neighbourhoods and parks by name, before the streets named after them.
+    expect(baltimore.search('canton', near)[0]).toMatchObject({ name: 'Canton', kind: 'neighbourhood' });
+    expect(baltimore.search('patterson park', near)[0]).toMatchObject({ name: 'Patterson Park', kind: 'park' });
+    expect(baltimore.search('fells point', near)[0]).toMatchObject({ name: 'Fells Point', kind: 'neighbourhood' });
   });
 });

@@ -1,4 +1,4 @@
-import { distanceM, type LatLng, type RoadGraph } from '@ridetrack/shared';
+import { distanceM, type LatLng, type NamedPlace, type RoadGraph } from '@ridetrack/shared';
 
 /**
  * Finding a place by name in the city's own roads, offline: a street ("eastern ave"), or a
@@ -7,9 +7,9 @@ import { distanceM, type LatLng, type RoadGraph } from '@ridetrack/shared';
  * places), or the junction where the two streets meet. Pure; built once from the road graph.
  */
 export interface PlaceHit {
-  /** The street's name as the map shows it, or "A & B" for a crossing. */
+  /** The street's name as the map shows it, "A & B" for a crossing, or a neighbourhood's or park's. */
   name: string;
-  kind: 'street' | 'crossing';
+  kind: 'street' | 'crossing' | NamedPlace['kind'];
   lat: number;
   lng: number;
 }
@@ -58,6 +58,7 @@ export function words(text: string): string[] {
 
 interface Street {
   name: string;
+  kind: 'street' | NamedPlace['kind'];
   words: string[];
   /** The junctions along it (graph node indexes): where it crosses others. */
   nodes: number[];
@@ -114,7 +115,10 @@ function matchScore(typed: readonly string[], name: readonly string[]): number |
 export class StreetSearch {
   private readonly streets: Street[] = [];
 
-  constructor(private readonly graph: RoadGraph) {
+  constructor(
+    private readonly graph: RoadGraph,
+    places: readonly NamedPlace[] = [],
+  ) {
     const byName = new Map<string, { nodes: Set<number>; middles: LatLng[] }>();
     graph.out.forEach((arcs, from) => {
       for (const arc of arcs) {
@@ -129,7 +133,22 @@ export class StreetSearch {
       }
     });
     for (const [name, street] of byName)
-      this.streets.push({ name, words: words(name), nodes: [...street.nodes], middles: street.middles });
+      this.streets.push({
+        name,
+        kind: 'street',
+        words: words(name),
+        nodes: [...street.nodes],
+        middles: street.middles,
+      });
+    // A neighbourhood or a park is one place: found by its name, at its middle, never a crossing.
+    for (const p of places)
+      this.streets.push({
+        name: p.name,
+        kind: p.kind,
+        words: words(p.name),
+        nodes: [],
+        middles: [{ lat: p.lat, lng: p.lng }],
+      });
   }
 
   /** Up to `limit` places for what was typed, best first; `near` picks the part of a long street. */
@@ -149,7 +168,7 @@ export class StreetSearch {
     hits.sort((a, b) => a.score - b.score || a.awayM - b.awayM || a.street.name.localeCompare(b.street.name));
     return hits
       .slice(0, limit)
-      .map((h) => ({ name: h.street.name, kind: 'street', lat: h.point.lat, lng: h.point.lng }));
+      .map((h) => ({ name: h.street.name, kind: h.street.kind, lat: h.point.lat, lng: h.point.lng }));
   }
 
   /** Junctions where a street matching `a` meets one matching `b`, nearest first. */

@@ -3,8 +3,15 @@ import type { LatLng } from '@ridetrack/shared';
 /** A place the broker's street search found (`GET /map/search`, docs/api.md). */
 export interface Place extends LatLng {
   name: string;
-  kind: 'street' | 'crossing';
+  kind: 'street' | 'crossing' | 'neighbourhood' | 'park';
 }
+
+const KIND_TEXT: Readonly<Record<Place['kind'], string>> = {
+  street: 'Street',
+  crossing: 'Crossing',
+  neighbourhood: 'Neighbourhood',
+  park: 'Park',
+};
 
 /** How long typing pauses before the search is asked: a word, not every key. */
 const DEBOUNCE_MS = 150;
@@ -23,13 +30,13 @@ function parsePlaces(body: unknown): Place[] {
       typeof (p as Place).name === 'string' &&
       typeof (p as Place).lat === 'number' &&
       typeof (p as Place).lng === 'number' &&
-      ((p as Place).kind === 'street' || (p as Place).kind === 'crossing'),
+      Object.hasOwn(KIND_TEXT, (p as Place).kind),
   );
 }
 
 /**
- * The street search in the sheet: a field, and under it the streets and crossings whose names
- * begin with what was typed, nearest first; picking one sets the pickup or the destination as a
+ * The street search in the sheet: a field, and under it the streets, crossings, neighbourhoods
+ * and parks whose names begin with what was typed, nearest first; picking one sets the pickup or the destination as a
  * tap on the map would. Enter picks the first; Escape clears. Answers to older words are dropped.
  */
 export class PlaceSearch {
@@ -64,7 +71,7 @@ export class PlaceSearch {
     this.root.hidden = mode === null;
     this.clear();
     if (mode === null) return;
-    this.input.placeholder = mode === 'pickup' ? 'Search a street for your pickup' : 'Search a street or a crossing';
+    this.input.placeholder = mode === 'pickup' ? 'Search a street for your pickup' : 'Search a street or a place';
     this.input.setAttribute('aria-label', this.input.placeholder);
     // "Where to?" was tapped: the rider is about to type, as in every ride app.
     if (mode === 'dropoff') this.input.focus();
@@ -108,7 +115,7 @@ export class PlaceSearch {
       name.textContent = p.name;
       const kind = document.createElement('span');
       kind.className = 'place-kind';
-      kind.textContent = p.kind === 'crossing' ? 'Crossing' : 'Street';
+      kind.textContent = KIND_TEXT[p.kind];
       b.append(name, kind);
       // pointerdown, not click: the field's blur (closing a phone's keyboard) must not eat the tap.
       b.addEventListener('pointerdown', (e) => {
@@ -122,7 +129,7 @@ export class PlaceSearch {
     if (places.length === 0 && q !== '') {
       const li = document.createElement('li');
       li.className = 'empty';
-      li.textContent = `No street called “${q}” here. Try another spelling, or tap the map.`;
+      li.textContent = `No street or place called “${q}” here. Try another spelling, or tap the map.`;
       items.push(li);
     }
     this.list.replaceChildren(...items);
