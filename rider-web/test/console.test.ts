@@ -328,6 +328,11 @@ describe('operator console', () => {
       { timeoutMs: 30_000, everyMs: 200 },
     );
     const { page, refused } = await open('/fleet');
+    const zoom = () =>
+      page.evaluate(() => (window as unknown as { fleetMap: { getZoom(): number } }).fleetMap.getZoom());
+    // The view the replay leaves, once the first fit has landed.
+    await page.waitForFunction(() => !(window as unknown as { fleetMap: { isMoving(): boolean } }).fleetMap.isMoving());
+    const zoomBefore = await zoom();
     await page.fill('#search', trip.id);
     await page.waitForSelector('#search-results .result');
     await page.keyboard.press('Enter');
@@ -387,8 +392,9 @@ describe('operator console', () => {
     expect(await page.$$('.pin.end')).toHaveLength(1);
     expect(await page.textContent('#replay .replay-stats')).toMatch(/km|m · .* · avg .* km\/h/);
     await page.screenshot({ path: join(ARTIFACTS, 'console-replay.png') });
-    // Closing the replay brings the fleet back.
+    // Closing the replay brings the fleet back, where the operator was before it.
     await page.click('#replay .icon-button');
+    expect(await zoom()).toBeCloseTo(zoomBefore, 5);
     await until(async () => (await mapPixels(page)).count > 0, 'the fleet is drawn again', {
       timeoutMs: 30_000,
       everyMs: 200,

@@ -1,4 +1,4 @@
-import { Marker, NavigationControl, ScaleControl, type MapMouseEvent } from 'maplibre-gl';
+import { Marker, NavigationControl, ScaleControl, type LngLat, type MapMouseEvent } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { cellToBoundary } from 'h3-js';
 import { parseFleetRow } from '@ridetrack/shared';
@@ -413,6 +413,9 @@ async function replay(tripId: string): Promise<void> {
     );
     return;
   }
+  // Where the operator was, to come back to when the replay closes: the view, and the driver.
+  if (!replayBar.isOpen)
+    beforeReplay = { center: map.getCenter(), zoom: map.getZoom(), driverId: panel.driverId };
   deselect();
   hover(undefined);
   $('app').classList.add('replaying');
@@ -426,10 +429,21 @@ async function replay(tripId: string): Promise<void> {
   void refreshDensity();
 }
 
+/** The view and the driver before a replay opened (null when none is open). */
+let beforeReplay: { center: LngLat; zoom: number; driverId: string | null } | null = null;
+
 function closeReplay(): void {
   replayBar.close();
   $('app').classList.remove('replaying');
   overlay?.setReplay(null);
+  // Back where the operator was (a replay follows its car, often at street level): the view, and
+  // the driver's panel if one was open.
+  const before = beforeReplay;
+  beforeReplay = null;
+  if (before !== null) {
+    map.jumpTo({ center: before.center, zoom: before.zoom });
+    if (before.driverId !== null) select(before.driverId, false);
+  }
   void refreshDensity();
 }
 
