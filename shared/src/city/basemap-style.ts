@@ -44,7 +44,41 @@ export const PALETTE = {
   label: '#6b6a66',
   placeLabel: '#8a8780',
   halo: '#ffffff',
+  outside: '#e2e0da',
+  edge: '#bfbab0',
 } as const;
+
+/**
+ * Everything but the city's extent, as one polygon with the city as its hole: the map shades it
+ * and draws the edge, so that where the extract ends (water and streets cut along a straight
+ * line) reads as the edge of the map, not as a fault in it.
+ */
+export function outsideOf(b: Bounds): Record<string, unknown> {
+  const [w, s, e, n] = b;
+  return {
+    type: 'Feature',
+    properties: {},
+    geometry: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [-180, -85],
+          [180, -85],
+          [180, 85],
+          [-180, 85],
+          [-180, -85],
+        ],
+        [
+          [w, s],
+          [w, n],
+          [e, n],
+          [e, s],
+          [w, s],
+        ],
+      ],
+    },
+  };
+}
 
 type Expr = unknown[];
 const kindIs = (...kinds: string[]): Expr => ['match', ['get', 'kind'], kinds, true, false];
@@ -149,6 +183,7 @@ export function basemapStyle(o: BasemapStyleOptions): Record<string, unknown> {
         bounds: o.bounds,
         attribution: o.attribution,
       },
+      outside: { type: 'geojson', data: outsideOf(o.bounds) },
     },
     layers: [
       { id: 'land', type: 'background', paint: { 'background-color': PALETTE.land } },
@@ -231,6 +266,14 @@ export function basemapStyle(o: BasemapStyleOptions): Record<string, unknown> {
       ...roadLayers('roads-minor', kindIs('minor'), 12, false),
       ...roadLayers('roads-major', kindIs('tertiary', 'secondary', 'primary', 'trunk'), 10, true),
       ...roadLayers('roads-motorway', kindIs('motorway'), 10, true),
+      // Beyond the extract: shaded, with its edge drawn (under the labels).
+      { id: 'outside', type: 'fill', source: 'outside', paint: { 'fill-color': PALETTE.outside } },
+      {
+        id: 'outside-edge',
+        type: 'line',
+        source: 'outside',
+        paint: { 'line-color': PALETTE.edge, 'line-width': 1.2, 'line-dasharray': [4, 3] },
+      },
       {
         id: 'road-labels',
         type: 'symbol',
