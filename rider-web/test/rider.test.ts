@@ -345,6 +345,35 @@ describe('before the request (dev mode)', () => {
     await page.close();
   });
 
+  it(
+    'on a phone, keeps the page its width when cars are off screen, so the map lines up with the framing',
+    { timeout: 90_000 },
+    async () => {
+      // A phone's browser (isMobile): content wider than the screen makes it zoom the page out, and
+      // the map then no longer showed the car and the pickup it had framed (new-user check).
+      const context = await chromium.browser.newContext({
+        viewport: { width: 390, height: 844 },
+        isMobile: true,
+        hasTouch: true,
+        serviceWorkers: 'block',
+      });
+      const page = await context.newPage();
+      await page.goto(`${broker.httpUrl}/`);
+      await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+      await page.waitForSelector('[data-testid="nearby-car"]:not([hidden])', { timeout: 30_000 });
+      // A pickup at the screen's right edge: the cars around it lie partly beyond it.
+      await page.touchscreen.tap(385, 300);
+      await waitTitle(page, /Confirm your pickup/);
+      const widths: number[][] = [];
+      for (let i = 0; i < 10; i++) {
+        widths.push(await page.evaluate(() => [window.innerWidth, document.documentElement.scrollWidth]));
+        await page.waitForTimeout(300);
+      }
+      expect(new Set(widths.flat())).toEqual(new Set([390]));
+      await context.close();
+    },
+  );
+
   it('moves the map to a location outside the served area and says so in one line', { timeout: 60_000 }, async () => {
     const context = await chromium.browser.newContext({ viewport: { width: 390, height: 844 } });
     await context.grantPermissions(['geolocation']);
