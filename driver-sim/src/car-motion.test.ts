@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { distanceM, type LatLng, backoffMs, seededRng } from '@ridetrack/shared';
+import { buildGraph, distanceM, type LatLng, backoffMs, seededRng } from '@ridetrack/shared';
 import { DEFAULT_RATE, shouldPublish } from './adaptive-rate';
 import { acceptTrip, boardTrip, carFix, carPosition, dropTrip, newCar, stepCar, type Car } from './car-motion';
 import { builtInCity } from './roads/city';
@@ -228,5 +228,42 @@ describe('reconnect backoff', () => {
     const s = samples(20);
     expect(Math.min(...s)).toBeLessThan(3000);
     expect(s.filter((x) => x < 15_000).length / s.length).toBeGreaterThan(0.4);
+  });
+});
+
+describe('setting off with the rider', () => {
+  /** A straight two-way street running east, 1 km, junctions every 500 m (the broker's router's assumptions). */
+  const K = 1 / (111_320 * Math.cos((39.29 * Math.PI) / 180));
+  const east = (m: number): LatLng => ({ lat: 39.29, lng: -76.6 + m * K });
+  const street = (oneway: boolean) =>
+    buildGraph([{ points: [east(0), east(500), east(1000)], speedMps: 10, oneway, name: 'Main' }], null);
+
+  /** Drives a car from the street's west end to a pickup at 300 m, boards, and drives to a drop-off at 100 m. */
+  function ride(graph: RoadGraph): { drivenM: number; arrived: boolean } {
+    const rng = seededRng(3);
+    const car = newCar('drv-u', graph, rng);
+    const west = graph.nodes.findIndex((p) => distanceM(p, east(0)) < 1);
+    car.path = [west, west];
+    car.dwellMs = 0;
+    acceptTrip(car, graph, { id: 't-u', pickup: east(300), dropoff: east(100), waitMs: 60_000 });
+    for (let s = 0; s < 120 && car.tripState !== 'waiting'; s++) stepCar(car, graph, 1000, rng);
+    expect(car.tripState).toBe('waiting');
+    boardTrip(car, graph, 't-u', rng);
+    let drivenM = 0;
+    let last = carPosition(car);
+    for (let s = 0; s < 300 && car.tripState === 'on_trip'; s++) {
+      stepCar(car, graph, 1000, rng);
+      const p = carPosition(car);
+      drivenM += distanceM(last, p);
+      last = p;
+    }
+    return { drivenM, arrived: car.tripState === 'available' && distanceM(last, east(100)) < 15 };
+  }
+
+  it('turns round at the kerb on a two-way street when the drop-off is behind it', () => {
+    // 200 m back along the street, not 700 m on to the end, round and back.
+    const r = ride(street(false));
+    expect(r.arrived).toBe(true);
+    expect(r.drivenM).toBeLessThan(260);
   });
 });

@@ -315,8 +315,45 @@ function startRide(car: Car, graph: RoadGraph, rng: Rng): void {
   car.waitLeftMs = 0;
   const dropoff = car.dropoff;
   car.dropoff = null;
-  if (dropoff === null) driveTo(car, graph, Math.floor(rng() * graph.nodes.length));
-  else driveToPoint(car, graph, dropoff);
+  if (dropoff === null) {
+    driveTo(car, graph, Math.floor(rng() * graph.nodes.length));
+    return;
+  }
+  // Standing at the kerb, the car sets off whichever way is quicker, turning round on a two-way
+  // street if need be: as the broker's router takes a standing car (its route is what the rider
+  // sees). Driving on round the block instead drew one way on the rider's map and drove another.
+  const turned = turnedRound(car, graph);
+  driveToPoint(car, graph, dropoff);
+  if (turned === null) return;
+  driveToPoint(turned, graph, dropoff);
+  if (secondsLeft(turned, graph) < secondsLeft(car, graph)) Object.assign(car, turned);
+}
+
+/** The car standing mid-block facing the other way, on a two-way street; null when it cannot. */
+function turnedRound(car: Car, graph: RoadGraph): Car | null {
+  const from = car.path[car.leg];
+  const here = car.path[car.leg + 1];
+  const lengthM = car.legCumM.at(-1) ?? 0;
+  if (from === undefined || here === undefined || from === here) return null;
+  if (car.speedMps >= 0.5 || !(car.onLegM > 0 && car.onLegM < lengthM)) return null;
+  if (!(graph.out[here] ?? []).some((a) => a.to === from)) return null; // one-way
+  const t: Car = { ...car, path: [here, from], leg: 0, legPoints: [], legCumM: [0], stopAtM: null };
+  enterLeg(t, graph);
+  t.onLegM = Math.max(0, (t.legCumM.at(-1) ?? 0) - car.onLegM);
+  t.headingDeg = (car.headingDeg + 180) % 360;
+  return t;
+}
+
+/** Seconds left on the car's planned path at the roads' speeds, to its stop mid-block. */
+function secondsLeft(car: Car, graph: RoadGraph): number {
+  let s = Math.max(0, legEndM(car) - car.onLegM) / car.legSpeedMps;
+  for (let i = car.leg + 1; i + 1 < car.path.length; i++) {
+    const arc = (graph.out[car.path[i] ?? -1] ?? []).find((a) => a.to === car.path[i + 1]);
+    if (arc === undefined) continue;
+    const last = i + 2 >= car.path.length;
+    s += (last && car.stopAtM !== null ? Math.min(car.stopAtM, arc.lengthM) : arc.lengthM) / arc.speedMps;
+  }
+  return s;
 }
 
 /**
