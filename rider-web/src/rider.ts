@@ -289,6 +289,8 @@ sheet.buttons.done.addEventListener('click', () => {
 
 function setPlace(p: LatLng): void {
   if (model.mode !== 'setup' && model.mode !== 'no_driver') return;
+  // A place is set: a word about an earlier try (no location) no longer applies.
+  model.notice = null;
   const outside = outsideArea(p, config.servedArea);
   model.setup.outside = outside;
   if (outside) {

@@ -292,8 +292,13 @@ describe('before the request (dev mode)', () => {
       expect(await text(page, 'line')).toMatch(/\d+\+? cars? nearby/); // "12+" when there are more
       await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
       await shot(page, 'choose');
+      // No location (not granted here): said once, and gone once a pickup is tapped.
+      await page.click('#locate');
+      await page.waitForSelector('#notice:not([hidden])');
+      expect(await text(page, 'notice')).toMatch(/location is not available/);
       await page.mouse.click(195, 300);
       await page.waitForSelector('[data-testid="pickup"]:not([hidden]) .dot');
+      await page.waitForSelector('#notice', { state: 'hidden' });
       await waitTitle(page, /Confirm your pickup/);
       // Where to, first: no request before a destination.
       expect(await page.isHidden('#request')).toBe(true);
