@@ -102,7 +102,9 @@ async function main(): Promise<number> {
   let { secret, brokers, idPrefix } = o;
   let secretFrom: string | null = o.secretFrom;
   const devFile = o.devEnv ?? join(process.env['RIDETRACK_DIR'] ?? join(ROOT, '.ridetrack'), 'dev.env');
-  const dev = readDevEnv(devFile);
+  // The file, or the same variables from a shell that sourced it (wherever it lies).
+  const fromFile = readDevEnv(devFile);
+  const dev = fromFile.secret !== undefined ? fromFile : devEnvFrom(process.env);
   if (dev.secret !== undefined && (secret === undefined || secret === dev.secret)) {
     if (secret === undefined) {
       secret = dev.secret;

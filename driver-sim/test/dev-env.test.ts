@@ -41,6 +41,14 @@ describe('the simulator beside npm start', () => {
       'in a shell that sourced the dev env file',
       () => ({ JWT_SECRET: devEnvFrom(parseEnv(readFileSync(join(dir, 'dev.env'), 'utf8'))).secret }),
     ],
+    [
+      // npm start's RIDETRACK_DIR elsewhere: the file is not where the simulator looks, its variables are.
+      'in a shell that sourced a dev env file it cannot find',
+      () => ({
+        ...parseEnv(readFileSync(join(dir, 'dev.env'), 'utf8')),
+        RIDETRACK_DIR: mkdtempSync(join(tmpdir(), 'ridetrack-sim-elsewhere-')),
+      }),
+    ],
   ])('%s connects to its broker with its secret, under ids of its own', { timeout: 60_000 }, async (_what, env) => {
     const { code, stderr } = await sim(env());
     expect(code).toBe(0);
