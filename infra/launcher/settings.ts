@@ -48,7 +48,7 @@ export interface LauncherSettings {
   httpPort: number;
   mqttPort: number;
   drivers: number;
-  /** Rides the simulated riders ask for a minute (SIM_RIDES_PER_MIN; default one per 40 drivers). */
+  /** Rides the simulated riders ask for a minute (SIM_RIDES_PER_MIN; default one per 30 drivers). */
   ridesPerMin: number;
   redisUrl: string | undefined;
   secret: string | undefined;
@@ -82,8 +82,9 @@ export function loadSettings(
       httpPort: v.HTTP_PORT,
       mqttPort: v.MQTT_PORT,
       drivers: v.SIM_DRIVERS,
-      // About a quarter of the fleet on a trip at a time in the demo city (rides of 1-4 km).
-      ridesPerMin: v.SIM_RIDES_PER_MIN ?? v.SIM_DRIVERS / 40,
+      // About one car in five on a trip at a time in the demo city (rides of 1-4 km take about 7
+      // minutes from dispatch to drop-off: one ride a minute per 40 drivers kept 17.5% busy).
+      ridesPerMin: v.SIM_RIDES_PER_MIN ?? v.SIM_DRIVERS / 30,
       redisUrl: v.REDIS_URL,
       secret: v.JWT_SECRET,
       stateDir: v.RIDETRACK_DIR ?? join(root, '.ridetrack'),

@@ -118,7 +118,7 @@ describe('npm start', () => {
       );
       expect(line(out, 'Geo-index')).toMatch(/^ {2}Geo-index {5}Redis [\d.]+ on port \d+, started for this session$/);
       expect(line(out, 'Drivers')).toBe('  Drivers       5 simulated, drv-00001 … drv-00005');
-      expect(line(out, 'Riders')).toBe('  Riders        simulated, asking for a ride every 8 minutes');
+      expect(line(out, 'Riders')).toBe('  Riders        simulated, asking for a ride every 6 minutes');
       const envFile = join(l.dir, 'dev.env');
       expect(line(out, 'Tokens')).toContain(`source ${envFile}`);
       const logFile = /^ {2}Log {11}(\S+)$/m.exec(out)?.[1] ?? '';
