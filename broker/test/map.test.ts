@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import { describe, expect, it } from 'vitest';
-import { writeOsmPbf } from '@ridetrack/shared';
+import { distanceM, writeOsmPbf } from '@ridetrack/shared';
 import { BROKER_NODE_FLAGS, useBrokerProcess } from '@ridetrack/testkit';
 import { latToTileY, lngToTileX } from '../src/map/tile-math';
 
@@ -171,6 +171,41 @@ describe('street search over the wire', () => {
     const r = await json(path);
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ error: 'bad_parameter', parameter });
+  });
+});
+
+describe('a ride estimated before it is requested', () => {
+  it('gives the way along the roads, its length and time, and the destination’s street', async () => {
+    const from = { lat: 39.2856, lng: -76.5706 }; // Eastern Avenue, Highlandtown
+    const to = { lat: 39.2901, lng: -76.5853 }; // by Patterson Park
+    const r = await fetchRaw(
+      `/api/rides/estimate?from_lat=${from.lat}&from_lng=${from.lng}&to_lat=${to.lat}&to_lng=${to.lng}`,
+    );
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body.toString()) as {
+      distanceM: number;
+      durationS: number;
+      basis: string;
+      route: [number, number][];
+      dropoff: { lat: number; lng: number; street: string | null };
+    };
+    expect(body.basis).toBe('road');
+    const straight = distanceM(from, to);
+    expect(body.distanceM).toBeGreaterThan(straight);
+    expect(body.distanceM).toBeLessThan(straight * 2);
+    expect(body.durationS).toBeGreaterThan(body.distanceM / 30);
+    const [first, last] = [body.route[0], body.route.at(-1)];
+    expect(distanceM({ lng: first?.[0] ?? 0, lat: first?.[1] ?? 0 }, from)).toBeLessThan(60);
+    expect(distanceM({ lng: last?.[0] ?? 0, lat: last?.[1] ?? 0 }, body.dropoff)).toBeLessThan(1);
+    expect(typeof body.dropoff.street).toBe('string');
+  });
+
+  it.each(['from_lat', 'from_lng', 'to_lat', 'to_lng'])('refuses a missing or bad %s, naming it', async (name) => {
+    const q = new URLSearchParams({ from_lat: '39.28', from_lng: '-76.57', to_lat: '39.29', to_lng: '-76.58' });
+    q.set(name, 'far');
+    const r = await fetchRaw(`/api/rides/estimate?${q.toString()}`);
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body.toString())).toMatchObject({ error: 'bad_parameter', parameter: name });
   });
 });
 

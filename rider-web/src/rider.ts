@@ -4,6 +4,7 @@ import { transportParam } from './follow/params';
 import type { TransportName } from './follow/types';
 import { NEIGHBOURHOOD_ZOOM } from './ride/camera';
 import { CarFeed } from './ride/car-feed';
+import { Estimates } from './ride/estimate';
 import { Nearby, outsideArea } from './ride/nearby';
 import { PlaceSearch } from './ride/place-search';
 import { riderScreen, RIDER_STALE_MS, type RideModel } from './ride/screen';
@@ -65,6 +66,7 @@ const model: RideModel = {
     moreCars: false,
     nearestEtaS: null,
     outside: false,
+    estimate: null,
     areaName: config.servedArea?.name ?? 'the city',
   },
   devMode: config.devMode,
@@ -74,6 +76,9 @@ let car: CarFeed | null = null;
 let trip: ReturnType<typeof watchTrip> | null = null;
 let transport: TransportName | null = null;
 let framedFor = '';
+const estimates = new Estimates();
+/** The estimated way from the pickup to the destination, drawn before the ride is requested. */
+let estimateRoute: LatLng[] = [];
 const nearby = new Nearby((cars, nearestEtaS, onStreet, more) => {
   model.setup.cars = cars.length;
   model.setup.moreCars = more;
@@ -197,10 +202,15 @@ function frameState(nowMs: number) {
           : 'Pickup'
         : null,
       dropoff: screen.show.dropoff ? dropoff : null,
-      route:
-        screen.show.route && t?.route != null
-          ? { points: t.route.points.map(([lng, lat]) => ({ lat, lng })), stale }
-          : null,
+      route: !screen.show.route
+        ? null
+        : model.mode === 'trip'
+          ? t?.route == null
+            ? null
+            : { points: t.route.points.map(([lng, lat]) => ({ lat, lng })), stale }
+          : estimateRoute.length > 1
+            ? { points: estimateRoute, stale: false }
+            : null,
       nearby: screen.show.nearbyCars ? nearby.cars : [],
     },
   };
@@ -280,7 +290,9 @@ sheet.buttons.done.addEventListener('click', () => {
   model.mode = 'setup';
   model.trip = null;
   model.notice = null;
-  model.setup = { ...model.setup, pickup: null, street: null, dropoff: null, placing: 'pickup' };
+  model.setup = { ...model.setup, pickup: null, street: null, dropoff: null, placing: 'pickup', estimate: null };
+  estimates.cancel();
+  estimateRoute = [];
   history.replaceState(null, '', location.pathname + location.search);
   setConnection(null);
   nearby.watch(stage.camera().center);
@@ -308,7 +320,25 @@ function setPlace(p: LatLng): void {
     model.mode = 'setup';
     nearby.watch(p);
   }
+  estimate();
   render();
+}
+
+/** The ride between the pickup and the destination, asked for whenever either is set. */
+function estimate(): void {
+  const { pickup, dropoff } = model.setup;
+  model.setup.estimate = null;
+  estimateRoute = [];
+  if (pickup === null || dropoff === null) {
+    estimates.cancel();
+    return;
+  }
+  void estimates.get(pickup, dropoff).then((e) => {
+    if (e === 'stale' || e === null) return;
+    model.setup.estimate = { distanceM: e.distanceM, durationS: e.durationS, street: e.street };
+    estimateRoute = e.route;
+    render();
+  });
 }
 stage.onClick(setPlace);
 sheet.buttons.area.addEventListener('click', () => {

@@ -306,7 +306,12 @@ describe('before the request (dev mode)', () => {
       await waitTitle(page, /Where to\?/);
       await page.mouse.click(250, 200);
       await page.waitForSelector('[data-testid="dropoff"]:not([hidden]) .dot');
-      await waitTitle(page, /Confirm your pickup/);
+      await waitTitle(page, /Confirm your ride/);
+      // The ride before it is requested: where to, how long, how far, and its way drawn.
+      await page.waitForFunction(() =>
+        /To .+: about \d+ min, [\d.]+ k?m\./.test(document.getElementById('line')?.textContent ?? ''),
+      );
+      await page.waitForFunction(() => (document.querySelector('#route .line')?.getAttribute('d') ?? '').length > 20);
       await shot(page, 'confirm');
       await page.click('#request');
       await waitTitle(page, /on the way|arriving|waiting/, 30_000);
@@ -339,8 +344,8 @@ describe('before the request (dev mode)', () => {
     expect(await page.textContent('[data-testid="place"] .place-name')).toBe('Eastern Avenue & South Highland Avenue');
     await shot(page, 'search');
     await page.click('[data-testid="place"]');
-    await waitTitle(page, /Confirm your pickup/);
-    expect(await text(page, 'line')).toMatch(/Destination set/);
+    await waitTitle(page, /Confirm your ride/);
+    await page.waitForFunction(() => /To .*: about/.test(document.getElementById('line')?.textContent ?? ''));
     expect(await page.isVisible('#request')).toBe(true);
     // A name no street has says so, and sets nothing.
     await page.click('#destination');

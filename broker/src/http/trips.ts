@@ -187,6 +187,37 @@ export function createTripApi(deps: TripApiDeps): Hono<Env> {
     );
   });
 
+  // The ride before it is requested: how far and how long from the pickup to the destination,
+  // the way, and the destination's street, for the rider's confirm step.
+  api.get('/rides/estimate', async (c) => {
+    const claims = await claimsOf(c, deps.anonymousCars);
+    if (claims instanceof Response) return claims;
+    const points: LatLng[] = [];
+    for (const end of ['from', 'to'] as const) {
+      const lat = numberParam(`${end}_lat`, c.req.query(`${end}_lat`), -90, 90);
+      if (!lat.ok) return badRequest(c, lat.error);
+      const lng = numberParam(`${end}_lng`, c.req.query(`${end}_lng`), -180, 180);
+      if (!lng.ok) return badRequest(c, lng.error);
+      // Each end on its street, as dispatch will take it.
+      points.push(deps.dispatch.onStreet({ lat: lat.value, lng: lng.value }));
+    }
+    const [from, to] = points as [LatLng, LatLng];
+    const way = deps.router.route(from, to);
+    const street = deps.router.snap?.(to) ?? null;
+    const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+    return c.json(
+      {
+        distanceM: way === null ? null : Math.round(way.distanceM),
+        durationS: way === null ? null : Math.round(way.durationS),
+        basis: way?.basis ?? deps.router.basis,
+        route: way?.path == null ? null : way.path.points.map((p) => [round6(p.lng), round6(p.lat)]),
+        dropoff: { lat: to.lat, lng: to.lng, street: street !== null && street.offM <= 150 ? street.name : null },
+      },
+      200,
+      { 'cache-control': 'no-store' },
+    );
+  });
+
   return api;
 }
 

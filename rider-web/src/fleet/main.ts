@@ -414,8 +414,7 @@ async function replay(tripId: string): Promise<void> {
     return;
   }
   // Where the operator was, to come back to when the replay closes: the view, and the driver.
-  if (!replayBar.isOpen)
-    beforeReplay = { center: map.getCenter(), zoom: map.getZoom(), driverId: panel.driverId };
+  if (!replayBar.isOpen) beforeReplay = { center: map.getCenter(), zoom: map.getZoom(), driverId: panel.driverId };
   deselect();
   hover(undefined);
   $('app').classList.add('replaying');

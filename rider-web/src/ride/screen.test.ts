@@ -43,6 +43,7 @@ const model = (t: RiderTrip | null, over: Partial<RideModel> = {}): RideModel =>
     moreCars: false,
     nearestEtaS: null,
     outside: false,
+    estimate: null,
     areaName: 'Baltimore',
   },
   devMode: false,
@@ -181,6 +182,24 @@ describe('the rider screen', () => {
     expect([placing.title, placing.actions, placing.search]).toEqual(['Where to?', ['destination'], 'dropoff']);
     const ready = riderScreen({ ...setup, setup: { ...setup.setup, dropoff: { lat: 10.01, lng: 20 } } }, NOW, at);
     expect(ready.actions).toEqual(['request', 'destination', 'locate']);
+    expect([ready.title, ready.show.route]).toEqual(['Confirm your ride', false]);
+    // Once estimated: where to, how long and how far, and the way drawn.
+    const estimated = riderScreen(
+      {
+        ...setup,
+        setup: {
+          ...setup.setup,
+          dropoff: { lat: 10.01, lng: 20 },
+          estimate: { distanceM: 2140, durationS: 410, street: 'Fleet Street' },
+        },
+      },
+      NOW,
+      at,
+    );
+    expect(estimated.line).toBe(
+      'Pickup on Eastern Avenue. To Fleet Street: about 7 min, 2.1 km. 3 cars nearby · closest about 2 min away.',
+    );
+    expect(estimated.show.route).toBe(true);
     setup.setup = { ...setup.setup, outside: true };
     const out = riderScreen(setup, NOW, at);
     expect(out.title).toBe('Outside our service area');

@@ -31,6 +31,8 @@ export interface RideModel {
     nearestEtaS: number | null;
     /** The last place asked for is outside the served area. */
     outside: boolean;
+    /** The ride from the pickup to the destination as the broker estimates it, once both are set. */
+    estimate: { distanceM: number; durationS: number; street: string | null } | null;
     areaName: string;
   };
   devMode: boolean;
@@ -192,13 +194,18 @@ function setupScreen(m: RideModel, base: Screen): Screen {
       show,
       search: m.mode === 'setup' ? 'dropoff' : null,
     };
-  const where = s.dropoff === null ? `${on} Where are you going?` : `${on} Destination set.`;
+  const to =
+    s.estimate === null
+      ? 'Destination set.'
+      : `To ${s.estimate.street ?? 'your destination'}: about ${durationText(s.estimate.durationS)}, ${distanceText(s.estimate.distanceM)}.`;
+  const where = s.dropoff === null ? `${on} Where are you going?` : `${on} ${to}`;
   return {
     ...base,
-    title: 'Confirm your pickup',
+    title: s.dropoff === null ? 'Confirm your pickup' : 'Confirm your ride',
     line: carsLine(s) === '' ? where : `${where} ${carsLine(s)}.`,
     actions: s.cars === 0 || s.dropoff === null ? ['destination', 'locate'] : ['request', 'destination', 'locate'],
-    show,
+    // The way from the pickup to the destination, once estimated.
+    show: { ...show, route: s.dropoff !== null && s.estimate !== null },
   };
 }
 
