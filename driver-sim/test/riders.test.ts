@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { seededRng } from '@ridetrack/shared';
 import { until, useBrokerProcess } from '@ridetrack/testkit';
 import { builtInCity } from '../src/roads/city';
-import { startRiders, type Riders } from '../src/riders';
+import { startRiders, type Riders, type RidersOptions } from '../src/riders';
 import { DEFAULT_SIMULATION, startSimulation, type Simulation } from '../src/simulation';
 import { driverTokens, serviceToken } from '../src/tokens';
 
@@ -24,6 +24,20 @@ afterAll(async () => {
 /** A small city (600 m across), so that a ride is driven in well under a minute. */
 const graph = builtInCity(seededRng(2), { center: { lat: 39.29, lng: -76.61 }, blocks: 6, blockM: 100 });
 
+/** Riders on that city: short rides, riders out at once, each ride looked at every 300 ms. */
+const quick = (over: Pick<RidersOptions, 'token' | 'seed' | 'ridesPerMin'>): RidersOptions => ({
+  apiUrl: broker.httpUrl,
+  graph,
+  minTripM: 150,
+  maxTripM: 300,
+  walkOutMinMs: 500,
+  walkOutMaxMs: 1000,
+  maxOpen: 2,
+  pollMs: 300,
+  riderPrefix: 'sim-rider-',
+  ...over,
+});
+
 describe('simulated riders', () => {
   it(
     'ask for rides that the fleet drives to their end, getting in when the car waits',
@@ -43,23 +57,9 @@ describe('simulated riders', () => {
       });
       await until(() => sim?.stats().connected === 6, 'the fleet online');
       const problems: string[] = [];
-      riders = startRiders(
-        {
-          apiUrl: broker.httpUrl,
-          token: await serviceToken(secret, 'sim-riders', 3600),
-          graph,
-          seed: 1,
-          ridesPerMin: 30,
-          minTripM: 150,
-          maxTripM: 300,
-          walkOutMinMs: 500,
-          walkOutMaxMs: 1000,
-          maxOpen: 2,
-          pollMs: 300,
-          riderPrefix: 'sim-rider-',
-        },
-        { onProblem: (p) => problems.push(p.kind) },
-      );
+      riders = startRiders(quick({ token: await serviceToken(secret, 'sim-riders', 3600), seed: 1, ridesPerMin: 30 }), {
+        onProblem: (p) => problems.push(p.kind),
+      });
       await until(() => (riders?.stats().requested ?? 0) > 0, 'a ride dispatched', 20_000);
       await until(() => (riders?.stats().boarded ?? 0) > 0, 'a rider in a car', 60_000);
       await until(() => (riders?.stats().completed ?? 0) > 0, 'a ride completed', 90_000);
@@ -74,20 +74,11 @@ describe('simulated riders', () => {
   it('stop asking, and say why once, when the broker refuses their token', { timeout: 20_000 }, async () => {
     const problems: string[] = [];
     const refused = startRiders(
-      {
-        apiUrl: broker.httpUrl,
+      quick({
         token: await serviceToken(randomBytes(32).toString('hex'), 'sim-riders', 3600),
-        graph,
         seed: 2,
         ridesPerMin: 600,
-        minTripM: 150,
-        maxTripM: 300,
-        walkOutMinMs: 500,
-        walkOutMaxMs: 1000,
-        maxOpen: 2,
-        pollMs: 300,
-        riderPrefix: 'sim-rider-',
-      },
+      }),
       { onProblem: (p) => problems.push(`${p.kind}${p.kind === 'refused' ? ` ${p.status}` : ''}`) },
     );
     await until(() => problems.length > 0, 'the refusal said');
