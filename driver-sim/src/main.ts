@@ -102,9 +102,11 @@ async function main(): Promise<number> {
   let { secret, brokers, idPrefix } = o;
   let secretFrom: string | null = o.secretFrom;
   const devFile = o.devEnv ?? join(process.env['RIDETRACK_DIR'] ?? join(ROOT, '.ridetrack'), 'dev.env');
-  // The file, or the same variables from a shell that sourced it (wherever it lies).
+  // The file, or the same variables from a shell that sourced it (wherever it lies): its broker
+  // address marks them; a JWT_SECRET alone is any broker's secret, not npm start's.
   const fromFile = readDevEnv(devFile);
-  const dev = fromFile.secret !== undefined ? fromFile : devEnvFrom(process.env);
+  const sourced = devEnvFrom(process.env);
+  const dev = fromFile.secret !== undefined ? fromFile : sourced.mqttUrl !== undefined ? sourced : {};
   if (dev.secret !== undefined && (secret === undefined || secret === dev.secret)) {
     if (secret === undefined) {
       secret = dev.secret;
