@@ -317,6 +317,25 @@ describe('operator console', () => {
     await page.close();
   });
 
+  it('on a phone, shows a searched driver above its panel, not under it', { timeout: 60_000 }, async () => {
+    const { page } = await open('/fleet', { width: 390, height: 844 });
+    await page.fill('#search', trip.driverId);
+    await page.waitForSelector('#search-results .result');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#driver:not([hidden])');
+    await page.waitForFunction(() => !(window as unknown as { fleetMap: { isMoving(): boolean } }).fleetMap.isMoving());
+    const { ringY, panelTop } = await page.evaluate(() => {
+      const r = (document.querySelector('.ring.selected') as HTMLElement).getBoundingClientRect();
+      return {
+        ringY: r.top + r.height / 2,
+        panelTop: (document.getElementById('driver') as HTMLElement).getBoundingClientRect().top,
+      };
+    });
+    expect(ringY).toBeGreaterThan(0);
+    expect(ringY).toBeLessThan(panelTop);
+    await page.close();
+  });
+
   it('replays a trip at 10x, drawing the recorded track', { timeout: 120_000 }, async () => {
     let rows: TraceRow[] = [];
     await until(

@@ -146,7 +146,8 @@ const selectedDriver = (): DriverPoint | undefined =>
 /** The map's free part: the panels over it are not part of the view. */
 function mapPadding(): { top: number; bottom: number; left: number; right: number } {
   const phone = window.innerWidth < 700;
-  const sheet = phone ? $('sidebar').offsetHeight || 0 : 0;
+  // On a phone the fleet's sheet, or a driver's panel over it, covers the bottom of the map.
+  const sheet = phone ? Math.max($('sidebar').offsetHeight || 0, $('driver').hidden ? 0 : $('driver').offsetHeight) : 0;
   const side = !phone && !$('driver').hidden ? $('driver').offsetWidth + 24 : 0;
   return { top: 20, bottom: 20 + sheet, left: 20, right: 20 + side };
 }
