@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { freePort } from './ports';
 import { INDEX_REDIS_SETTINGS } from './process-settings';
-import { startRedis, type TestRedis } from './redis-server';
+import { START_ATTEMPTS, startRedis, type TestRedis } from './redis-server';
 
 /**
  * A throwaway Redis Cluster on loopback for tests and benchmarks: Debian's redis-server in cluster
@@ -38,6 +38,32 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
+/**
+ * One cluster node on free ports. Its bus port, like its port, can be taken by another test between
+ * being found and being bound: a node that exits as it starts is tried again on other ports.
+ */
+async function startClusterNode(nodeTimeoutMs: number): Promise<TestRedis> {
+  for (let attempt = 1; ; attempt++) {
+    const busPort = await freePort();
+    try {
+      return await startRedis(await freePort(), undefined, [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-port',
+        String(busPort),
+        '--cluster-node-timeout',
+        String(nodeTimeoutMs),
+        // A replica takes over however long it was cut off: the tests kill primaries on purpose.
+        '--cluster-replica-validity-factor',
+        '0',
+        ...INDEX_REDIS_SETTINGS,
+      ]);
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS) throw err;
+    }
+  }
+}
+
 /** Starts the cluster and resolves once every server agrees that every slot is served. */
 export async function startRedisCluster(
   options: { primaries?: number; replicas?: number; nodeTimeoutMs?: number } = {},
@@ -47,23 +73,7 @@ export async function startRedisCluster(
   const count = primaries * (1 + replicas);
   const servers: TestRedis[] = [];
   try {
-    for (let i = 0; i < count; i++) {
-      const busPort = await freePort();
-      servers.push(
-        await startRedis(undefined, undefined, [
-          '--cluster-enabled',
-          'yes',
-          '--cluster-port',
-          String(busPort),
-          '--cluster-node-timeout',
-          String(options.nodeTimeoutMs ?? 1500),
-          // A replica takes over however long it was cut off: the tests kill primaries on purpose.
-          '--cluster-replica-validity-factor',
-          '0',
-          ...INDEX_REDIS_SETTINGS,
-        ]),
-      );
-    }
+    for (let i = 0; i < count; i++) servers.push(await startClusterNode(options.nodeTimeoutMs ?? 1500));
     await run('redis-cli', [
       '--cluster',
       'create',

@@ -25,7 +25,21 @@ export async function startRedis(
   configFile?: string,
   extra: readonly string[] = [],
 ): Promise<TestRedis> {
-  const p = port ?? (await freePort());
+  // A free port can be taken by another test between being found and being bound: a server that
+  // exits as it starts is tried again on another port (when the caller did not name one).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOn(port ?? (await freePort()), configFile, extra);
+    } catch (err) {
+      if (port !== undefined || attempt >= START_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** Tries at starting a server on a port found free. */
+export const START_ATTEMPTS = 3;
+
+async function startRedisOn(p: number, configFile: string | undefined, extra: readonly string[]): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'ridetrack-redis-'));
   const settings =
     configFile === undefined
@@ -34,14 +48,19 @@ export async function startRedis(
   const child = spawn('redis-server', [...settings, ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Ready to accept connections')) resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Ready to accept connections')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out.slice(-500)}`)));
     });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${out.slice(-500)}`)));
-  });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url: `redis://127.0.0.1:${p}`,
     port: p,
