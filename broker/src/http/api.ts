@@ -4,7 +4,7 @@ import type { TokenVerifier } from '../auth/tokens';
 import { boxCellEstimate } from '../geo/box-cells';
 import { IndexUnavailableError, type GeoIndex } from '../geo/types';
 import { requireRole as requireRoleOf, type ApiEnv } from './require-role';
-import { bboxParam, integerParam, numberParam, tripStateParam, type ParamError, type ParamResult } from './params';
+import { badRequest, bboxParam, integerParam, numberParam, tripStateParam, type ParamResult } from './params';
 import { errorBody } from './errors';
 
 export interface ApiDeps {
@@ -18,9 +18,6 @@ export interface ApiDeps {
 }
 
 type Env = ApiEnv;
-
-const badRequest = (c: Context, e: ParamError) =>
-  c.json(errorBody('bad_parameter', `${e.parameter} ${e.message}`, { parameter: e.parameter }), 400);
 
 /** Unwraps parameters in order; the first failure is the answer. */
 function all<T extends unknown[]>(...results: { [K in keyof T]: ParamResult<T[K]> }): ParamResult<T> {

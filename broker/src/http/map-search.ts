@@ -1,12 +1,8 @@
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import type { LatLng } from '@ridetrack/shared';
 import type { CityMap } from '../map/city-map';
 import { MAX_QUERY_CHARS, StreetSearch } from '../map/street-search';
-import { errorBody } from './errors';
-import { integerParam, numberParam, type ParamError } from './params';
-
-const badRequest = (c: Context, e: ParamError) =>
-  c.json(errorBody('bad_parameter', `${e.parameter} ${e.message}`, { parameter: e.parameter }), 400);
+import { badRequest, integerParam, numberParam } from './params';
 
 /**
  * GET /map/search?q=&lat=&lng=&limit=: the city's streets, crossings, neighbourhoods and parks by

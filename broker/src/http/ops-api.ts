@@ -8,7 +8,7 @@ import type { ProfileDirectory } from '../trips/profiles';
 import { TripStoreUnavailableError, type TripStore } from '../trips/trip-store';
 import type { TripLog } from '../history/trip-log';
 import { HistoryUnavailableError, type HistoryStore, type TrackPoint, type TripRecord } from '../history/types';
-import { integerParam, type ParamError } from './params';
+import { badRequest, integerParam } from './params';
 import { requireRole, type ApiEnv } from './require-role';
 import { errorBody } from './errors';
 
@@ -47,8 +47,6 @@ const COLUMNS = [
   'simulated',
 ] as const;
 
-const badRequest = (c: Context, e: ParamError) =>
-  c.json(errorBody('bad_parameter', `${e.parameter} ${e.message}`, { parameter: e.parameter }), 400);
 const badId = (c: Context) => badRequest(c, { parameter: 'id', message: 'must be 1-64 of A-Z a-z 0-9 _ . -' });
 
 /**

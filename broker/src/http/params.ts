@@ -1,10 +1,16 @@
+import type { Context } from 'hono';
 import { TRIP_STATES, type TripState } from '@ridetrack/shared';
+import { errorBody } from './errors';
 
 /** A query parameter that failed, named, with what was wrong: answered as HTTP 400. */
 export interface ParamError {
   parameter: string;
   message: string;
 }
+
+/** The answer to a bad parameter: 400 `bad_parameter`, naming it (docs/api.md#errors). */
+export const badRequest = (c: Context, e: ParamError) =>
+  c.json(errorBody('bad_parameter', `${e.parameter} ${e.message}`, { parameter: e.parameter }), 400);
 
 export type ParamResult<T> = { ok: true; value: T } | { ok: false; error: ParamError };
 

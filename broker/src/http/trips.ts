@@ -5,12 +5,12 @@ import type { Dispatch } from '../dispatch';
 import type { GeoIndex } from '../geo/types';
 import type { Router } from '../routing/router';
 import { coarseCars } from '../trips/coarse-cars';
-import { riderView } from '../trips/rider-view';
+import { lngLatPoints, riderView } from '../trips/rider-view';
 import type { TripBook } from '../trips/trip-book';
 import { isActive, type Trip } from '../trips/trip';
 import { TripStoreUnavailableError } from '../trips/trip-store';
 import { answerIndexUnavailable } from './api';
-import { numberParam, type ParamError } from './params';
+import { badRequest, numberParam, type ParamError } from './params';
 import { errorBody } from './errors';
 import { authorize, bearerToken, refusalHeaders } from './require-role';
 
@@ -35,9 +35,6 @@ export interface TripApiDeps {
 }
 
 type Env = { Variables: { claims: Claims | null } };
-
-const badRequest = (c: Context, e: ParamError) =>
-  c.json(errorBody('bad_parameter', `${e.parameter} ${e.message}`, { parameter: e.parameter }), 400);
 
 const unknownTrip = (c: Context) =>
   c.json(errorBody('unknown_trip', 'this trip does not exist (it ended long ago, or the id is wrong)'), 404);
@@ -204,13 +201,12 @@ export function createTripApi(deps: TripApiDeps): Hono<Env> {
     const [from, to] = points as [LatLng, LatLng];
     const way = deps.router.route(from, to);
     const street = deps.router.snap?.(to) ?? null;
-    const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
     return c.json(
       {
         distanceM: way === null ? null : Math.round(way.distanceM),
         durationS: way === null ? null : Math.round(way.durationS),
         basis: way?.basis ?? deps.router.basis,
-        route: way?.path == null ? null : way.path.points.map((p) => [round6(p.lng), round6(p.lat)]),
+        route: way?.path == null ? null : lngLatPoints(way.path.points),
         dropoff: { lat: to.lat, lng: to.lng, street: street !== null && street.offM <= 150 ? street.name : null },
       },
       200,

@@ -55,7 +55,7 @@ export function riderView(
       ? null
       : {
           toward: target.toward,
-          points: way.path.points.map((p): [number, number] => [round6(p.lng), round6(p.lat)]),
+          points: lngLatPoints(way.path.points),
           remainingS: way.path.remainingS.map((x) => Math.round(x * 10) / 10),
         };
   return {
@@ -88,3 +88,8 @@ export function riderView(
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+/** A route's points as the API sends them: `[lng, lat]`, to six decimals (about 0.1 m). */
+export function lngLatPoints(points: readonly LatLng[]): [number, number][] {
+  return points.map((p): [number, number] => [round6(p.lng), round6(p.lat)]);
+}
