@@ -2,7 +2,7 @@
  * npm run bench:history — the trip history in Redis: what one recorded fix costs to write (Redis
  * CPU time per fix, at 10,000 fixes a second through the broker's recorder) and to keep (bytes per
  * fix), beside, in the same run and on the same fixes, the geo-index's writes (what every fix
- * already costs) and plain pipelined XADDs (one command per fix, no script); then how long a replay
+ * already costs), the first script, and plain pipelined XADDs (one command per fix, no script); then how long a replay
  * of a one-hour trip takes to start: the trace route's answer, and the console in Chromium from the
  * operator's Enter to the first frame of the replay. Starts its own redis-server and a broker
  * process on free loopback ports. Settings: BENCH_RATE (10000 fixes/s), BENCH_SECONDS (20).
@@ -27,7 +27,7 @@ import { RedisGeoIndex } from '../src/geo/redis-index';
 import { TrackRecorder } from '../src/history/recorder';
 import { RedisHistory } from '../src/history/redis-history';
 
-/** The script tried first (2026-12): XADD with MINID and the accept time, Redis's own ID if refused, expiry. */
+/** The first script (2026-12-06): XADD with MINID and the accept time, Redis's own ID if refused, expiry. */
 const APPEND_LUA = `
 local prefix, minId, ttl = ARGV[1], ARGV[2], ARGV[3]
 for i = 4, #ARGV, 4 do
@@ -152,7 +152,10 @@ try {
   rows.push(
     await measure(
       redis,
-      ['recorder', 'history: the recorder, pipelined XADD with MINID ~, one stream per driver (what ridetrack does)'],
+      [
+        'recorder',
+        'history: the recorder, one script call per shard and batch (XADD with MINID ~, expiry), one stream per driver (what ridetrack does)',
+      ],
       async () => {
         const store = new RedisHistory(new Redis(redis.url), 'bench:', 7 * 24 * 3_600_000);
         const counters = { recorded() {}, failed() {}, dropped() {}, setPending() {} };
@@ -176,7 +179,7 @@ try {
   rows.push(
     await measure(
       redis,
-      ['luaScript', 'tried first: the same writes (MINID, expiry) as one Lua script per 256 fixes'],
+      ['luaScript', 'the first script: the same writes, keys made in the script, a refused ID retried there'],
       async (client) => {
         const scripted = client as Redis & { benchAppend(...args: (string | number | Buffer)[]): Promise<number> };
         scripted.defineCommand('benchAppend', { numberOfKeys: 0, lua: APPEND_LUA });

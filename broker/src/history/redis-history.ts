@@ -1,6 +1,7 @@
 import { decodeLocation, encodeLocation } from '@ridetrack/shared';
 import { historyKeys } from '../store/keys';
-import type { RedisClient } from '../store/redis-client';
+import { isCluster, type RedisClient } from '../store/redis-client';
+import { groupByShard, shardScript } from '../store/shard-groups';
 import { HistoryUnavailableError, type HistoryStore, type TrackPoint, type TripRecord } from './types';
 
 /**
@@ -30,7 +31,22 @@ redis.call('HSET', KEYS[1], 'end', ARGV[1])
 return 1
 `;
 
-/** Fixes per pipeline: large enough to amortise the round trip, small enough to overlap with the next. */
+/**
+ * ARGV: the oldest ID kept (MINID), the expiry (ms), then per fix: its stream, its ID, its packet, 1
+ * to push the stream's expiry back. KEYS[1]: the first stream, which routes the call. Returns per
+ * fix the ID given, or `!` and Redis's error (an ID refused: the stream holds a later one).
+ */
+const APPEND_LUA = `
+local out = {}
+for i = 3, #ARGV, 4 do
+  local r = redis.pcall('XADD', ARGV[i], 'MINID', '~', ARGV[1], ARGV[i + 1], 'p', ARGV[i + 2])
+  if type(r) == 'table' and r.err then out[#out + 1] = '!' .. r.err else out[#out + 1] = r end
+  if ARGV[i + 3] == '1' then redis.call('PEXPIRE', ARGV[i], ARGV[2]) end
+end
+return out
+`;
+
+/** Fixes per script call: large enough to amortise the call, small enough to overlap with the next. */
 const BATCH = 512;
 /** A silent driver's stream is refreshed this often at most, and outlives the retention by as much. */
 const EXPIRY_REFRESH_MS = 60_000;
@@ -41,16 +57,21 @@ const REFUSED_ID = /equal or smaller|Invalid stream ID/i;
 /** One fix on its way to a stream: where its XADD is in the pipeline, and the ID Redis gave it. */
 interface Entry {
   driverId: string;
+  key: string;
   ms: number;
   packet: Buffer;
-  at: number;
+  /** Whether the stream's expiry is pushed back with this write. */
+  expire: boolean;
+  /** The ID Redis gave it; the error Redis refused it with. */
   id?: string;
+  refusal?: string;
 }
 
 type ScriptRedis = RedisClient & {
   rtTripStart(...args: (string | number)[]): Promise<number>;
   rtTripList(...args: (string | number)[]): Promise<number>;
   rtTripEnd(...args: (string | number)[]): Promise<number>;
+  rtTrackAppend(...args: (string | number | Buffer)[]): Promise<string[]>;
 };
 
 function unavailable(err: unknown): never {
@@ -78,16 +99,17 @@ export class RedisHistory implements HistoryStore {
     redis.defineCommand('rtTripStart', { numberOfKeys: 1, lua: TRIP_START_LUA });
     redis.defineCommand('rtTripList', { numberOfKeys: 1, lua: TRIP_LIST_LUA });
     redis.defineCommand('rtTripEnd', { numberOfKeys: 1, lua: TRIP_END_LUA });
+    redis.defineCommand('rtTrackAppend', { numberOfKeys: 1, lua: shardScript(redis, APPEND_LUA) });
     this.redis = redis as ScriptRedis;
   }
 
   /**
    * Appends fixes, each to its driver's stream, with the accept time as the entry's ID (`<ms>-*`),
    * so that a trip's trace is a range read between its start and end. MINID ~ trims each stream to
-   * the retention as it grows (whole nodes only: cheap). Plain pipelined commands, no script:
-   * measured cheaper for Redis (docs/benchmarks.md). Batches go one after another, so a driver's
-   * fixes reach its stream in the order accepted. A driver that falls silent is not trimmed by
-   * writes: its key expires instead, the expiry pushed back at most once a minute.
+   * the retention as it grows (whole nodes only: cheap). One script call per shard and batch
+   * (docs/decisions/0009-one-history-script-per-shard.md); batches go one after another, so a
+   * driver's fixes reach its stream in the order accepted. A driver that falls silent is not trimmed
+   * by writes: its key expires instead, the expiry pushed back at most once a minute.
    */
   async append(points: readonly TrackPoint[], nowMs: number): Promise<void> {
     const minId = String(Math.max(0, Math.floor(nowMs - this.retentionMs)));
@@ -103,51 +125,76 @@ export class RedisHistory implements HistoryStore {
   }
 
   private async appendBatch(points: readonly TrackPoint[], minId: string, ttlMs: number, nowMs: number): Promise<void> {
-    // Plain commands, sent in one turn: the connection pipelines them per server (auto-pipelining),
-    // which works on a Redis Cluster too, where one pipeline may not span shards.
-    const writes: Promise<unknown>[] = [];
-    const entries: Entry[] = [];
-    for (const p of points) {
-      const key = this.keys.track(p.driverId);
+    const entries = points.map((p): Entry => {
       // Never before this node's last write for the driver: a stream's IDs only grow.
       const ms = Math.max(Math.floor(p.receivedMs), this.lastMs.get(p.driverId) ?? 0);
       this.lastMs.set(p.driverId, ms);
-      const entry: Entry = {
+      const last = this.expirySetMs.get(p.driverId);
+      const expire = last === undefined || nowMs - last >= EXPIRY_REFRESH_MS;
+      if (expire) this.expirySetMs.set(p.driverId, nowMs);
+      return {
         driverId: p.driverId,
+        key: this.keys.track(p.driverId),
         ms,
         packet: Buffer.from(encodeLocation(p.fix)),
-        at: writes.length,
+        expire,
       };
-      entries.push(entry);
-      writes.push(this.redis.xadd(key, 'MINID', '~', minId, this.explicitIds ? `${ms}-*` : '*', 'p', entry.packet));
-      const last = this.expirySetMs.get(p.driverId);
-      if (last === undefined || nowMs - last >= EXPIRY_REFRESH_MS) {
-        this.expirySetMs.set(p.driverId, nowMs);
-        writes.push(this.redis.pexpire(key, ttlMs));
-      }
-    }
-    const results = await Promise.allSettled(writes);
+    });
+    const { groups, loose } = groupByShard(this.redis, entries, (e) => e.key);
+    await Promise.all([
+      ...groups.map((g) => this.appendScript(g, minId, ttlMs)),
+      this.appendPlain(loose, minId, ttlMs),
+    ]);
     const refused = new Set<string>();
     for (const e of entries) {
-      const r = results[e.at];
-      if (r?.status === 'fulfilled') {
-        e.id = String(r.value);
-        continue;
-      }
-      const err = (r?.reason ?? new Error('no reply')) as Error;
-      if (REFUSED_ID.test(err.message)) {
-        refused.add(e.driverId);
-        if (/Invalid stream ID/i.test(err.message)) this.explicitIds = false; // Redis 6: no <ms>-*
-      } else throw err;
+      if (e.refusal === undefined) continue;
+      if (!REFUSED_ID.test(e.refusal)) throw new Error(e.refusal);
+      refused.add(e.driverId);
+      if (/Invalid stream ID/i.test(e.refusal)) this.explicitIds = false; // Redis 6: no <ms>-*
     }
-    // An expiry that failed fails the batch too (the XADDs' own refusals are handled above).
-    for (const r of results) if (r.status === 'rejected' && !REFUSED_ID.test(String(r.reason))) throw r.reason;
     for (const driverId of refused)
       await this.rewrite(
         driverId,
         entries.filter((e) => e.driverId === driverId),
         minId,
       );
+  }
+
+  /** One script call for a shard's fixes; each entry is given its ID or its refusal. */
+  private async appendScript(group: Entry[], minId: string, ttlMs: number): Promise<void> {
+    const args: (string | number | Buffer)[] = [group[0]?.key ?? '', minId, ttlMs];
+    for (const e of group) args.push(e.key, this.explicitIds ? `${e.ms}-*` : '*', e.packet, e.expire ? 1 : 0);
+    let replies: string[];
+    try {
+      replies = await this.redis.rtTrackAppend(...args);
+    } catch (err) {
+      // A slot that moved (a resharding): each written on its own, routed by its key.
+      if (isCluster(this.redis) && (err as Error).name === 'ReplyError') return this.appendPlain(group, minId, ttlMs);
+      throw err;
+    }
+    for (const [i, e] of group.entries()) {
+      const reply = replies[i] ?? '!no reply';
+      if (reply.startsWith('!')) e.refusal = reply.slice(1);
+      else e.id = reply;
+    }
+  }
+
+  /** Plain commands, one per fix (and expiry): what the script does, where it cannot run. */
+  private async appendPlain(group: Entry[], minId: string, ttlMs: number): Promise<void> {
+    // Sent in one turn: the connection pipelines them per server (auto-pipelining).
+    const adds = group.map((e) =>
+      this.redis.xadd(e.key, 'MINID', '~', minId, this.explicitIds ? `${e.ms}-*` : '*', 'p', e.packet),
+    );
+    const expires = group.filter((e) => e.expire).map((e) => this.redis.pexpire(e.key, ttlMs));
+    const [results, expiries] = await Promise.all([Promise.allSettled(adds), Promise.allSettled(expires)]);
+    for (const [i, e] of group.entries()) {
+      const r = results[i];
+      if (r?.status === 'fulfilled') e.id = String(r.value);
+      else if (REFUSED_ID.test(String(r?.reason))) e.refusal = (r?.reason as Error).message;
+      else throw r?.reason ?? new Error('no reply');
+    }
+    // An expiry that failed fails the batch too (the XADDs' own refusals are handled by the caller).
+    for (const r of expiries) if (r.status === 'rejected') throw r.reason;
   }
 
   /**

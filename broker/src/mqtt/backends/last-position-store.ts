@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream';
 import RedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
+import msgpack from 'msgpack-lite';
 import { isCluster, type RedisClient } from '../../store/redis-client';
+import { groupByShard, shardScript } from '../../store/shard-groups';
 import { retainedFilters } from './memory-store';
+import { clusterRetained, RETAINED_HASH, retainedKey } from './retained-keys';
 
 /** Retained messages a node remembers of its own writes, to serve while Redis is away. */
 const RECENT_MAX = 200_000;
@@ -11,6 +14,15 @@ const RETAINED_RETRY_MS = 500;
 const RETAINED_FLUSH_MS = 20;
 
 export type RetainedPacket = { topic: string; payload: Buffer; retain?: boolean; qos?: number; cmd?: string };
+
+/** ARGV: key, value, key, value, ... (an empty value deletes); KEYS[1]: the first key, which routes the call. */
+const RETAIN_MANY_LUA = `
+for i = 1, #ARGV, 2 do
+  if ARGV[i + 1] == '' then redis.call('DEL', ARGV[i]) else redis.call('SET', ARGV[i], ARGV[i + 1]) end
+end
+return #ARGV / 2`;
+
+type BatchRedis = RedisClient & { rtRetainMany(...args: (string | Buffer)[]): Promise<number> };
 
 /**
  * aedes-persistence-redis whose retained writes are off the publish path: a fix is delivered
@@ -33,6 +45,9 @@ export class LastPositionStore extends RedisPersistence {
    */
   private readonly recent = new Map<string, RetainedPacket>();
 
+  private readonly conn: BatchRedis;
+  private readonly cluster: boolean;
+
   constructor(
     conn: RedisClient,
     private readonly onError: (err: Error) => void,
@@ -40,6 +55,9 @@ export class LastPositionStore extends RedisPersistence {
     // On a Redis Cluster, aedes-persistence-redis keeps each retained message under a key of its
     // own (`retained:{topic}`), spread over the shards, instead of one hash holding the fleet.
     super({ conn, cluster: isCluster(conn) });
+    this.cluster = isCluster(conn);
+    conn.defineCommand('rtRetainMany', { numberOfKeys: 1, lua: shardScript(conn, RETAIN_MANY_LUA) });
+    this.conn = conn as BatchRedis;
   }
 
   override storeRetained(packet: unknown): Promise<void> {
@@ -92,7 +110,9 @@ export class LastPositionStore extends RedisPersistence {
     if (!this.up) {
       return Readable.from([...this.recent.values()].filter((p) => filters.test(p.topic)));
     }
-    const stored = super.createRetainedStreamCombi(patterns);
+    const stored = isCluster(this.conn)
+      ? clusterRetained(this.conn, patterns)
+      : super.createRetainedStreamCombi(patterns);
     if (this.pending.size === 0 && this.inflight.size === 0) return stored;
     // What this node is writing, the newest first: pending before in flight.
     const pending = new Map([...this.inflight, ...this.pending]);
@@ -118,22 +138,59 @@ export class LastPositionStore extends RedisPersistence {
       this.inflight.set(topic, packet);
       batch.push(packet);
     }
-    await Promise.all(batch.map((packet) => this.write(packet)));
+    // One write per shard (one hash write on a single Redis) rather than one per topic.
+    const { groups, loose } = groupByShard(this.conn, batch, (p) =>
+      this.cluster ? retainedKey(p.topic) : RETAINED_HASH,
+    );
+    await Promise.all([...loose.map((p) => this.write(p)), ...groups.map((g) => this.writeGroup(g))]);
+  }
+
+  private async writeGroup(group: RetainedPacket[]): Promise<void> {
+    if (group.length === 1 && group[0] !== undefined) return this.write(group[0]);
+    try {
+      if (this.cluster) {
+        const args: (string | Buffer)[] = [retainedKey(group[0]?.topic ?? '')];
+        for (const p of group) args.push(retainedKey(p.topic), p.payload.length === 0 ? '' : msgpack.encode(p));
+        await this.conn.rtRetainMany(...args);
+      } else {
+        const set = group.filter((p) => p.payload.length > 0);
+        const gone = group.filter((p) => p.payload.length === 0).map((p) => p.topic);
+        await Promise.all([
+          set.length > 0 ? this.conn.hset(RETAINED_HASH, ...set.flatMap((p) => [p.topic, msgpack.encode(p)])) : null,
+          gone.length > 0 ? this.conn.hdel(RETAINED_HASH, ...gone) : null,
+        ]);
+      }
+    } catch (err) {
+      // A slot that moved (a resharding): each written on its own, routed by its key.
+      if (this.cluster && (err as Error).name === 'ReplyError') {
+        await Promise.all(group.map((p) => this.write(p)));
+        return;
+      }
+      for (const p of group) this.settled(p, err as Error);
+      return;
+    }
+    for (const p of group) this.settled(p, null);
+  }
+
+  /** A write settled: a failed one is kept for the next try, unless a newer one came meanwhile. */
+  private settled(packet: RetainedPacket, err: Error | null): void {
+    if (err !== null) {
+      if (!this.pending.has(packet.topic)) this.pending.set(packet.topic, packet);
+      this.onError(err);
+    }
+    this.inflight.delete(packet.topic);
+    if (this.pending.has(packet.topic)) this.schedule(err === null ? RETAINED_FLUSH_MS : RETAINED_RETRY_MS);
   }
 
   private async write(packet: RetainedPacket): Promise<void> {
-    let failed = false;
     try {
       await super.storeRetained(packet);
     } catch (err) {
-      failed = true;
-      // Kept for the next try, unless a newer one came meanwhile: Redis catches up when it is back,
-      // and a shard failing over is tried again shortly (the driver may have published its last).
-      if (!this.pending.has(packet.topic)) this.pending.set(packet.topic, packet);
-      this.onError(err as Error);
-    } finally {
-      this.inflight.delete(packet.topic);
-      if (this.pending.has(packet.topic)) this.schedule(failed ? RETAINED_RETRY_MS : RETAINED_FLUSH_MS);
+      // Redis catches up when it is back, and a shard failing over is tried again shortly (the
+      // driver may have published its last).
+      this.settled(packet, err as Error);
+      return;
     }
+    this.settled(packet, null);
   }
 }

@@ -2,8 +2,9 @@ import MQEmitter from 'mqemitter';
 import { channelNames } from '../../store/keys';
 import { isCluster, type RedisClient } from '../../store/redis-client';
 import { Firehose } from './firehose';
+import { PublishBatch } from './publish-batch';
 import { filterReach, filterToPattern, publishRoute } from './routes';
-import { decodeRouted, encodeRouted, type RoutedPacket } from './wire';
+import { decodeRouted, encodeRouted, isFrom, type RoutedPacket } from './wire';
 
 type Done = (err?: Error | null) => void;
 type Listener = (packet: RoutedPacket, done: () => void) => void;
@@ -73,7 +74,10 @@ export class RoutedMq {
   private readonly drivers = new Map<string, number>();
   private readonly classic = new Map<string, number>();
   private readonly firehose: Firehose;
+  private readonly batch: PublishBatch;
   private readonly control: string;
+  /** This node's id as the frames carry it: its own echoes are dropped before decoding. */
+  private readonly ownId: Buffer;
   private seen = new Set<string>();
   /** The name messages from other nodes are delivered under here, and their count. */
   private readonly inboundId: string;
@@ -86,6 +90,8 @@ export class RoutedMq {
     this.sharded = isCluster(deps.pub);
     this.control = `${deps.keyPrefix}ctl:firehose`;
     this.inboundId = `${deps.nodeId}~in`;
+    this.ownId = Buffer.from(deps.nodeId);
+    this.batch = new PublishBatch(deps.pub, deps.onError);
     this.firehose = new Firehose(deps.pub, this.channels.firehose, deps.nodeId, FIREHOSE_PERIOD_MS, () => {
       deps.pub.publish(this.control, deps.nodeId).catch(() => undefined);
     });
@@ -111,8 +117,7 @@ export class RoutedMq {
     const { pub, counters } = this.deps;
     const failed = (err: unknown): void => this.deps.onError(err as Error);
     if (route.kind === 'driver') {
-      const channel = this.channels.driver(route.driverId);
-      (this.sharded ? pub.spublish(channel, frame) : pub.publish(channel, frame)).catch(failed);
+      this.batch.add(this.channels.driver(route.driverId), frame);
       counters.published('driver');
       if (!this.firehose.wanted) return;
       pub.publish(this.channels.classic(packet.topic), frame).catch(failed);
@@ -200,8 +205,9 @@ export class RoutedMq {
       if (message.toString() !== this.deps.nodeId) this.firehose.heard();
       return;
     }
+    if (isFrom(message, this.ownId)) return;
     const packet = decodeRouted(message);
-    if (packet === null || packet.brokerId === this.deps.nodeId) return;
+    if (packet === null) return;
     const viaDriver = !channel.startsWith(this.channels.classicPrefix);
     // Counted by what the message is (a driver's data, however it came: its channel or the firehose).
     this.deps.counters.received(viaDriver ? 'driver' : publishRoute(packet.topic).kind);

@@ -96,3 +96,14 @@ export function decodeRouted(frame: Buffer): RoutedPacket | null {
     dup: (flags & 8) !== 0,
   };
 }
+
+/** Whether a frame was taken in by the node of this broker id (read without decoding the rest). */
+export function isFrom(frame: Buffer, brokerId: Buffer): boolean {
+  const len = brokerId.length;
+  return (
+    frame.length >= 3 + len &&
+    frame[0] === VERSION &&
+    frame[2] === len &&
+    frame.compare(brokerId, 0, len, 3, 3 + len) === 0
+  );
+}
