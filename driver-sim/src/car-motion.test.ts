@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { buildGraph, distanceM, type LatLng, backoffMs, seededRng } from '@ridetrack/shared';
+import {
+  buildGraph,
+  distanceM,
+  DRIVING,
+  drivingSeconds,
+  isSharpTurn,
+  type LatLng,
+  backoffMs,
+  seededRng,
+} from '@ridetrack/shared';
 import { DEFAULT_RATE, shouldPublish } from './adaptive-rate';
-import { acceptTrip, boardTrip, carFix, carPosition, dropTrip, newCar, stepCar, type Car } from './car-motion';
+import { acceptTrip, boardTrip, carFix, carPosition, driveTo, dropTrip, newCar, stepCar, type Car } from './car-motion';
 import { builtInCity } from './roads/city';
 import type { RoadGraph } from '@ridetrack/shared';
 
@@ -265,5 +274,47 @@ describe('setting off with the rider', () => {
     const r = ride(street(false));
     expect(r.arrived).toBe(true);
     expect(r.drivenM).toBeLessThan(260);
+  });
+});
+
+describe('drive time', () => {
+  /** The time the shared driving model (what every ETA assumes) gives for a path of nodes, from standing to a stop. */
+  function modelSeconds(g: RoadGraph, path: readonly number[]): { model: number; atRoadSpeed: number } {
+    const stretches = [];
+    const caps = [0];
+    for (let i = 1; i < path.length; i++) {
+      const arc = (g.out[path[i - 1] ?? 0] ?? []).find((a) => a.to === path[i]);
+      if (arc === undefined) throw new Error('not a path');
+      stretches.push({ lengthM: arc.lengthM, speedMps: arc.speedMps });
+      const [a, b, c] = [g.nodes[path[i - 1] ?? 0], g.nodes[path[i] ?? 0], g.nodes[path[i + 1] ?? -1]];
+      caps.push(a && b && c && isSharpTurn(a, b, c) ? DRIVING.turnSpeedMps : Infinity);
+    }
+    caps[caps.length - 1] = 0;
+    const model = drivingSeconds(stretches, caps).reduce((s, t) => s + t, 0);
+    return { model, atRoadSpeed: stretches.reduce((s, x) => s + x.lengthM / x.speedMps, 0) };
+  }
+
+  it('takes as long as the driving model every ETA uses says, turns, starting and stopping included', () => {
+    let worst = 0;
+    let worstAtRoadSpeed = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const rng = seededRng(seed);
+      const car = newCar('drv-eta', city, rng);
+      car.dwellMs = 0;
+      driveTo(car, city, Math.floor(rng() * city.nodes.length));
+      const path = [...car.path];
+      if (path.length < 4) continue;
+      let s = 0;
+      while (car.dwellMs === 0 && s < 3600) {
+        stepCar(car, city, 100, rng);
+        s += 0.1;
+      }
+      const { model, atRoadSpeed } = modelSeconds(city, path);
+      worst = Math.max(worst, Math.abs(s - model) / model);
+      worstAtRoadSpeed = Math.max(worstAtRoadSpeed, Math.abs(s - atRoadSpeed) / atRoadSpeed);
+    }
+    expect(worst).toBeLessThan(0.03);
+    // The roads' speeds alone (the ETAs before) were further off.
+    expect(worstAtRoadSpeed).toBeGreaterThan(worst * 2);
   });
 });

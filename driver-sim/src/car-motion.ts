@@ -1,5 +1,7 @@
 import {
+  bearingDeg,
   distanceM,
+  DRIVING,
   gaussian,
   pathSeconds,
   route,
@@ -8,6 +10,7 @@ import {
   type RoadGraph,
   type Rng,
   type TripState,
+  isSharpTurn,
 } from '@ridetrack/shared';
 import { onStreet, type OnStreet } from './roads/on-street';
 
@@ -43,27 +46,14 @@ export interface Car {
 }
 
 export const CAR = {
-  accelMps2: 2,
+  /** Speeding up, and the turns, as every ETA assumes (shared DRIVING). */
+  accelMps2: DRIVING.accelMps2,
   brakeMps2: 3,
-  turnSpeedMps: 6,
+  turnSpeedMps: DRIVING.turnSpeedMps,
   minDwellMs: 3000,
   maxDwellMs: 20_000,
   gpsSigmaM: 4,
 } as const;
-
-function bearingDeg(a: LatLng, b: LatLng): number {
-  const toRad = Math.PI / 180;
-  const y = Math.sin((b.lng - a.lng) * toRad) * Math.cos(b.lat * toRad);
-  const x =
-    Math.cos(a.lat * toRad) * Math.sin(b.lat * toRad) -
-    Math.sin(a.lat * toRad) * Math.cos(b.lat * toRad) * Math.cos((b.lng - a.lng) * toRad);
-  return ((Math.atan2(y, x) * 180) / Math.PI + 360) % 360;
-}
-
-function turnDeg(a: number, b: number): number {
-  const d = Math.abs(a - b) % 360;
-  return d > 180 ? 360 - d : d;
-}
 
 function enterLeg(car: Car, graph: RoadGraph): void {
   const from = car.path[car.leg] ?? 0;
@@ -196,8 +186,7 @@ export function carPosition(car: Car): { lat: number; lng: number; headingDeg: n
   return { ...p, headingDeg: car.headingDeg };
 }
 
-/** Drivers plan to slow down more gently than the brakes can, which leaves a margin. */
-const PLAN_DECEL_MPS2 = 2;
+const PLAN_DECEL_MPS2 = DRIVING.planDecelMps2;
 /** How far ahead a driver looks for a reason to slow down. */
 const LOOKAHEAD_M = 400;
 
@@ -221,7 +210,7 @@ function speedLimitAhead(car: Car, graph: RoadGraph): number {
     const b = graph.nodes[here] as LatLng;
     const next = car.path[i + 2] ?? here;
     const c = graph.nodes[next] as LatLng;
-    if (turnDeg(bearingDeg(a, b), bearingDeg(b, c)) > 45) {
+    if (isSharpTurn(a, b, c)) {
       limit = Math.min(limit, Math.sqrt(CAR.turnSpeedMps ** 2 + 2 * PLAN_DECEL_MPS2 * Math.max(0, distM)));
     }
     const arc = (graph.out[here] ?? []).find((x) => x.to === next);

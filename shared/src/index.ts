@@ -97,6 +97,7 @@ export {
   type RoadLine,
 } from './city/graph';
 export { pathSeconds, route } from './city/routing';
+export { bearingDeg, DRIVING, drivingSeconds, isSharpTurn, turnDeg, type Stretch } from './city/driving';
 export { importGeoJson, type ImportReason } from './city/geojson-roads';
 export { decodeGraph, encodeGraph } from './city/graph-codec';
 export { progressBar } from './progress-bar';

@@ -1,5 +1,13 @@
 import Flatbush from 'flatbush';
-import { route as fastestPath, type LatLng, type RoadGraph } from '@ridetrack/shared';
+import {
+  DRIVING,
+  drivingSeconds,
+  isSharpTurn,
+  route as fastestPath,
+  type LatLng,
+  type RoadGraph,
+  type Stretch,
+} from '@ridetrack/shared';
 import type { RoadRoute, RouteStart, Router } from './router';
 
 /** A point on the network: on which arc, how far along it, and where. */
@@ -140,7 +148,7 @@ export function roadRouter(graph: RoadGraph): Router & { snap(p: LatLng): OnRoad
     return out;
   }
 
-  function routeFrom(start: OnRoad, end: OnRoad): RoadRoute | null {
+  function routeFrom(start: OnRoad, end: OnRoad, startMps: number): RoadRoute | null {
     const sArc = arcOf(start);
     const eArc = arcOf(end);
     if (sArc === undefined || eArc === undefined) return null;
@@ -172,11 +180,13 @@ export function roadRouter(graph: RoadGraph): Router & { snap(p: LatLng): OnRoad
         speedMps: eArc.speedMps,
       });
     }
-    // Seconds still to drive from each point, summed from the end.
+    // The points, each stretch between two with its road's speed, and the junctions between legs.
     const points: LatLng[] = [];
-    const stepS: number[] = [];
+    const stretches: Stretch[] = [];
+    const legSpan: { first: number; last: number }[] = [];
     let distanceM = 0;
     for (const leg of legs) {
+      const first = Math.max(0, points.length - 1);
       for (const p of leg.points) {
         const prev = points.at(-1);
         if (prev !== undefined && prev.lat === p.lat && prev.lng === p.lng) continue;
@@ -185,11 +195,25 @@ export function roadRouter(graph: RoadGraph): Router & { snap(p: LatLng): OnRoad
           const b = xy(p);
           const d = Math.hypot(b.x - a.x, b.y - a.y);
           distanceM += d;
-          stepS.push(d / leg.speedMps);
+          stretches.push({ lengthM: d, speedMps: leg.speedMps });
         }
         points.push(p);
       }
+      legSpan.push({ first, last: points.length - 1 });
     }
+    // Seconds to drive each stretch as a car does (shared DRIVING, as the simulator's cars): from
+    // the car's speed, slowing for each sharp turn at a junction, stopping at the end.
+    const capsMps = new Array<number>(points.length).fill(Infinity);
+    for (let j = 0; j + 1 < legSpan.length; j++) {
+      const here = legSpan[j] as { first: number; last: number };
+      const next = legSpan[j + 1] as { first: number; last: number };
+      const [a, b, c] = [points[here.first], points[here.last], points[next.last]];
+      if (a && b && c && here.first !== here.last && next.last !== here.last && isSharpTurn(a, b, c))
+        capsMps[here.last] = Math.min(capsMps[here.last] ?? Infinity, DRIVING.turnSpeedMps);
+    }
+    capsMps[0] = startMps;
+    capsMps[points.length - 1] = 0;
+    const stepS = drivingSeconds(stretches, capsMps);
     const remainingS = new Array<number>(points.length).fill(0);
     for (let i = points.length - 2; i >= 0; i--) remainingS[i] = (remainingS[i + 1] ?? 0) + (stepS[i] ?? 0);
     return { basis: 'road', distanceM, durationS: remainingS[0] ?? 0, path: { points, remainingS } };
@@ -203,7 +227,8 @@ export function roadRouter(graph: RoadGraph): Router & { snap(p: LatLng): OnRoad
       for (const s of snapAll(from)) {
         const turnS = againstHeading(from, s.bearingDeg) ? U_TURN_S : 0;
         for (const e of snapAll(to)) {
-          const r = routeFrom(s, e);
+          // A car that turns round sets off from standing.
+          const r = routeFrom(s, e, turnS > 0 ? 0 : (from.speedMps ?? 0));
           if (r === null) continue;
           const total = r.durationS + turnS;
           if (best === null || total < best.durationS) best = turnS === 0 ? r : withTurn(r, turnS);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RiderTrip } from '@ridetrack/shared';
-import { riderScreen, type RideModel } from './screen';
+import { etaMinutes, riderScreen, type RideModel } from './screen';
 
 const NOW = 1_800_000_000_000;
 const trip = (over: Partial<RiderTrip> = {}): RiderTrip => ({
@@ -58,16 +58,16 @@ const words = (s: ReturnType<typeof riderScreen>) =>
 describe('the rider screen', () => {
   it('while the driver comes: the ETA counted down in minutes, the driver by name and car, never an id', () => {
     const s = riderScreen(model(trip()), NOW, at);
-    expect(s.eta).toEqual({ value: '4', unit: 'min' }); // 250 s, one second later: 249 s
+    expect(s.eta).toEqual({ value: '5', unit: 'min' }); // 250 s, one second later: 249 s, rounded up
     expect(s.title).toBe('Your driver is on the way');
     expect(s.line).toBe('Arrives around 14:32 · 1.2 km away');
     expect(s.driver).toEqual({ name: 'Maria', initials: 'M', car: 'Grey Toyota Prius', plate: '7KXM214' });
     expect(words(s)).not.toMatch(/drv-/);
     expect(s.actions).toEqual(['cancel']);
-    // Two minutes later on the page's clock, without a new answer: two minutes less.
+    // Two minutes later on the page's clock, without a new answer: two minutes less (129 s).
     expect(
       riderScreen(model(trip(), { car: { fixMs: NOW + 119_000, online: true } }), NOW + 120_000, at).eta?.value,
-    ).toBe('2');
+    ).toBe('3');
   });
 
   it('"arriving now" never stands beside a number of minutes', () => {
@@ -206,5 +206,11 @@ describe('the rider screen', () => {
     expect(out.line).toBe("You're outside the area we serve. Rides are available in Baltimore.");
     expect(out.actions).toEqual(['area']);
     expect(out.search).toBeNull();
+  });
+});
+
+describe('etaMinutes', () => {
+  it('rounds up: a car is never shown nearer than it is', () => {
+    expect([1, 59, 60, 61, 85, 120, 121].map((s) => etaMinutes(s))).toEqual(['1', '1', '1', '2', '2', '2', '3']);
   });
 });

@@ -75,6 +75,11 @@ export function durationText(s: number): string {
   return min < 60 ? `${min} min` : `${Math.floor(min / 60)} h ${min % 60} min`;
 }
 
+/** The big number of an ETA: whole minutes, rounded up (a car 70 s away is "2 min", never early). */
+export function etaMinutes(leftS: number): string {
+  return String(Math.max(1, Math.ceil(leftS / 60)));
+}
+
 /** "1:42": minutes and seconds left. */
 export function countdownText(msLeft: number): string {
   const s = Math.max(0, Math.ceil(msLeft / 1000));
@@ -268,10 +273,9 @@ function tripScreen(
           actions: ['cancel'],
           show,
         };
-      const min = Math.max(1, Math.round(leftS / 60));
       return {
         ...base,
-        eta: { value: String(min), unit: 'min' },
+        eta: { value: etaMinutes(leftS), unit: 'min' },
         title: 'Your driver is on the way',
         line: `Arrives around ${arriveAt(leftS)} · ${distanceText(t.eta.distanceM)} away`,
         driver,
@@ -312,7 +316,7 @@ function tripScreen(
         };
       return {
         ...base,
-        eta: leftS <= ARRIVING_NOW_S ? null : { value: String(Math.max(1, Math.round(leftS / 60))), unit: 'min' },
+        eta: leftS <= ARRIVING_NOW_S ? null : { value: etaMinutes(leftS), unit: 'min' },
         title: leftS <= ARRIVING_NOW_S ? 'Almost there' : 'On the way to your destination',
         line: `Arrive around ${arriveAt(leftS)} · ${distanceText(t.eta.distanceM)} to go`,
         notice: started,
