@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { distanceM, seededRng, writeOsmPbf, type LatLng, type RoadGraph } from '@ridetrack/shared';
+import { inflateSync } from 'node:zlib';
+import { distanceM, importCity, seededRng, writeOsmPbf, type LatLng, type RoadGraph } from '@ridetrack/shared';
 import { carPosition, newCar, stepCar } from '../src/car-motion';
 import { loadCityFile } from '../src/roads/city-file';
 
@@ -29,7 +30,17 @@ describe('the demo city', () => {
     const first = await demo(cacheDir);
     expect(first.fromCache).toBe(false);
     // /work/shared/roaddata/README.md: the largest strongly connected component has 4,649 nodes.
-    expect(first.graph.nodes).toHaveLength(4649);
+    const imported = importCity(new Uint8Array(readFileSync(DEMO)), { basemap: false, inflate: inflateSync });
+    expect(imported.ok && imported.value.graph.nodes).toHaveLength(4649);
+    // The cars drive the part inside the extract's box (the map), 4,505 nodes: none outside it.
+    const [west, south, east, north] = imported.ok ? imported.value.bounds : [0, 0, 0, 0];
+    expect(first.graph.nodes.length).toBeGreaterThan(4400);
+    for (const p of first.graph.nodes) {
+      expect(p.lng).toBeGreaterThanOrEqual(west);
+      expect(p.lng).toBeLessThanOrEqual(east);
+      expect(p.lat).toBeGreaterThanOrEqual(south);
+      expect(p.lat).toBeLessThanOrEqual(north);
+    }
     expect(first.graph.attribution).toBe('© OpenStreetMap contributors');
     const second = await demo(cacheDir);
     expect(second.fromCache).toBe(true);

@@ -91,6 +91,7 @@ export {
   arcCount,
   buildGraph,
   graphToGeoJson,
+  clipToBounds,
   largestComponent,
   type Arc,
   type RoadGraph,

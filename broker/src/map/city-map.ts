@@ -6,6 +6,7 @@ import { gzipSync, inflateSync } from 'node:zlib';
 import {
   CITY_IMPORT_VERSION,
   cityReasonText,
+  clipToBounds,
   DEFAULT_MAX_CITY_BYTES,
   decodeGraph,
   encodeGraph,
@@ -149,7 +150,8 @@ async function openCached(dir: string, sha256: string): Promise<CityMap | null> 
     sha256,
     bounds: meta.bounds,
     center: meta.center,
-    graph,
+    // The cache keeps the whole import; routes keep to the part inside the extract's box (the map).
+    graph: clipToBounds(graph, meta.bounds),
     places,
     async tile(z, x, y) {
       const at = tiles.get(`${z}/${x}/${y}`);

@@ -13,6 +13,8 @@ import {
   OSM_ATTRIBUTION,
   type CityReason,
   type RoadGraph,
+  clipToBounds,
+  type Bounds,
 } from '@ridetrack/shared';
 
 /** The simulator's city: its road graph, and where the pages should look. */
@@ -63,11 +65,14 @@ export async function loadCityFile(
     () => null,
   );
   const meta = await readFile(join(dir, 'city.json'), 'utf8').then(
-    (t) => JSON.parse(t) as { center?: [number, number] },
+    (t) => JSON.parse(t) as { center?: [number, number]; bounds?: Bounds },
     () => null,
   );
   if (cached !== null && meta?.center)
-    return { ok: true, value: { graph: cached, center: meta.center, fromCache: true } };
+    return {
+      ok: true,
+      value: { graph: meta.bounds ? clipToBounds(cached, meta.bounds) : cached, center: meta.center, fromCache: true },
+    };
   const r = importCity(bytes, {
     basemap: false,
     maxBytes,
@@ -80,7 +85,8 @@ export async function loadCityFile(
   // Written beside, then renamed: a reader (or the broker importing the same city) never sees half a file.
   await writeAtomic(join(dir, 'graph.bin'), encodeGraph(graph));
   if (meta === null) await writeAtomic(join(dir, 'city.json'), JSON.stringify({ center, bounds }));
-  return { ok: true, value: { graph, center, fromCache: false } };
+  // The cache keeps the whole import; the cars drive the part inside the extract's box (the map).
+  return { ok: true, value: { graph: clipToBounds(graph, bounds), center, fromCache: false } };
 }
 
 async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {

@@ -140,6 +140,21 @@ export function buildGraphFromPoints(
 }
 
 /**
+ * The part of a graph inside a box (west, south, east, north): arcs with both ends inside, then the
+ * largest strongly connected part of what is left. An extract's complete ways reach past its box,
+ * where the map shows nothing (the basemap shades it): cars and routes stay on the map.
+ */
+export function clipToBounds(
+  graph: RoadGraph,
+  [west, south, east, north]: readonly [number, number, number, number],
+): RoadGraph {
+  const inside = (p: LatLng | undefined): boolean =>
+    p !== undefined && p.lng >= west && p.lng <= east && p.lat >= south && p.lat <= north;
+  const out = graph.out.map((arcs, v) => (inside(graph.nodes[v]) ? arcs.filter((a) => inside(graph.nodes[a.to])) : []));
+  return largestComponent({ ...graph, out });
+}
+
+/**
  * Keeps the largest strongly connected component, renumbered, so that every node can reach every
  * other: a car never gets stuck at the end of a one-way street. Iterative Tarjan (no recursion
  * limit on city-sized graphs).
