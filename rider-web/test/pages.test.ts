@@ -124,6 +124,9 @@ describe('pages', () => {
     await rider.page.waitForSelector('[data-testid="car"]:not([hidden])');
     await rider.page.waitForFunction(isLive, undefined, { timeout: 20_000 });
     expect(await rider.page.textContent('#connection')).not.toMatch(/SSE|long polling/);
+    // Live and fresh: nothing about the connection on the rider's screen.
+    expect(await rider.page.isVisible('#connection')).toBe(false);
+    expect(await rider.page.isVisible('#freshness')).toBe(false);
     await carMoves(rider.page);
 
     const fleet = await open('/fleet', { width: 1440, height: 900 });
