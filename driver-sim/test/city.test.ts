@@ -30,7 +30,7 @@ describe('the demo city', () => {
     const first = await demo(cacheDir);
     expect(first.fromCache).toBe(false);
     // /work/shared/roaddata/README.md: the largest strongly connected component has 4,649 nodes.
-    const imported = importCity(new Uint8Array(readFileSync(DEMO)), { basemap: false, inflate: inflateSync });
+    const imported = importCity(new Uint8Array(readFileSync(DEMO)), { basemap: false, inflate: (d) => inflateSync(d) });
     expect(imported.ok && imported.value.graph.nodes).toHaveLength(4649);
     // The cars drive the part inside the extract's box (the map), 4,505 nodes: none outside it.
     const [west, south, east, north] = imported.ok ? imported.value.bounds : [0, 0, 0, 0];
