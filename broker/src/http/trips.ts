@@ -172,7 +172,7 @@ export function createTripApi(deps: TripApiDeps): Hono<Env> {
     const nearest = cars[0] === undefined ? null : deps.router.route(cars[0], at);
     return c.json(
       {
-        cars: coarseCars(cars, deps.carsResolution),
+        cars: coarseCars(cars, deps.carsResolution, deps.router.snap?.bind(deps.router)),
         more: found.length > CARS_SHOWN,
         resolution: deps.carsResolution,
         nearestEtaS: nearest === null ? null : Math.round(nearest.durationS),

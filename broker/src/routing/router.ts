@@ -22,7 +22,7 @@ export interface Router {
   readonly basis: 'road' | 'straight';
   route(from: RouteStart, to: LatLng): RoadRoute | null;
   /** The nearest point on a street and the street's name; absent without roads, null far from any. */
-  snap?(p: LatLng): { point: LatLng; name: string | null; offM: number } | null;
+  snap?(p: LatLng): { point: LatLng; name: string | null; offM: number; bearingDeg?: number } | null;
 }
 
 export interface StraightLineOptions {
