@@ -407,9 +407,16 @@ describe('operator console', () => {
     await page.waitForFunction(() => !(window as unknown as { fleetMap: { isMoving(): boolean } }).fleetMap.isMoving());
     const played = await mapPixels(page, [PLAYED], { points: await project(), radius: 4 });
     expect(played.at.filter(Boolean).length).toBeGreaterThanOrEqual(played.at.length * 0.8);
-    expect(await page.$$('.pin.start')).toHaveLength(1);
-    expect(await page.$$('.pin.end')).toHaveLength(1);
+    expect(await page.$$('.maplibregl-marker.pin.start')).toHaveLength(1);
+    expect(await page.$$('.maplibregl-marker.pin.end')).toHaveLength(1);
     expect(await page.textContent('#replay .replay-stats')).toMatch(/km|m · .* · avg .* km\/h/);
+    // The pins explained: start and end always, where the rider got in when the trip got that far.
+    const boarded = rows.some((r) => TRIP_STATES[r[7]] === 'on_trip');
+    const legend = await page.textContent('#replay .replay-legend');
+    expect(legend).toMatch(/start \d+:\d\d.*end \d+:\d\d/);
+    const pickedUp = /rider picked up/.test(legend ?? '');
+    if (boarded) expect(pickedUp).toBe(true); // (the trace may have grown since it was read here)
+    expect(await page.locator('.maplibregl-marker.pin.pickup').count()).toBe(pickedUp ? 1 : 0);
     await page.screenshot({ path: join(ARTIFACTS, 'console-replay.png') });
     // Closing the replay brings the fleet back, where the operator was before it.
     await page.click('#replay .icon-button');

@@ -33,6 +33,8 @@ export class ReplayBar {
   private readonly timeText: HTMLElement;
   private readonly title: HTMLElement;
   private readonly statsText: HTMLElement;
+  /** What the pins on the map are, with their times. */
+  private readonly legend: HTMLElement;
 
   constructor(
     private readonly root: HTMLElement,
@@ -81,7 +83,8 @@ export class ReplayBar {
     followLabel.append(followBox, el('span', undefined, 'Follow'));
     controls.append(this.playButton, speeds, this.scrub, this.timeText, followLabel);
     this.statsText = el('div', 'replay-stats');
-    root.replaceChildren(head, controls, this.statsText);
+    this.legend = el('div', 'replay-legend');
+    root.replaceChildren(head, controls, this.statsText, this.legend);
     this.setSpeed(this.speed);
   }
 
@@ -131,11 +134,27 @@ export class ReplayBar {
     if (first === undefined || last === undefined) {
       this.statsText.textContent = 'No fixes were recorded for this trip';
       this.timeText.textContent = '';
+      this.legend.replaceChildren();
       return;
     }
+    // Where the rider got in: the first fix of the trip proper (the car's state on_trip).
+    const boarded = timeline.points.find((p) => p.tripState === 'on_trip');
     this.markers.push(this.pin('start', 'A', `Start ${clock(first.t)}`, first));
+    if (boarded !== undefined)
+      this.markers.push(this.pin('pickup', '', `Rider picked up ${clock(boarded.t)}`, boarded));
     this.markers.push(this.pin('end', 'B', `End ${clock(last.t)}`, last));
     s.stops.forEach((stop, i) => this.markers.push(this.stopPin(stop, i)));
+    const key = (kind: string, label: string, text: string): HTMLElement => {
+      const item = el('span', 'legend-item');
+      item.append(el('span', `pin ${kind}`, label), el('span', undefined, text));
+      return item;
+    };
+    this.legend.replaceChildren(
+      key('start', 'A', `start ${clock(first.t)}`),
+      ...(boarded === undefined ? [] : [key('pickup', '', `rider picked up ${clock(boarded.t)}`)]),
+      key('end', 'B', `end ${clock(last.t)}`),
+      ...(s.stops.length === 0 ? [] : [key('stop', 'P', s.stops.length === 1 ? 'a stop' : 'stops')]),
+    );
     const carEl = el('div', 'replay-car');
     this.car = new Marker({ element: carEl, rotationAlignment: 'map' })
       .setLngLat([first.lng, first.lat])
