@@ -355,6 +355,37 @@ describe('before the request (dev mode)', () => {
     await page.close();
   });
 
+  it('on a touch screen, tapping a destination leaves the pickup where it was', { timeout: 90_000 }, async () => {
+    // The tap chose on pointerdown; the list then went, and the touch's click landed on the map
+    // under the finger, moving the pickup there (new-user check).
+    const context = await chromium.browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      serviceWorkers: 'block',
+    });
+    const page = await context.newPage();
+    await page.goto(`${broker.httpUrl}/`);
+    await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+    await page.fill('#search-input', 'eastern av');
+    await page.waitForSelector('[data-testid="place"]');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() =>
+      /Pickup on Eastern Avenue/.test(document.getElementById('line')?.textContent ?? ''),
+    );
+    await page.tap('#destination');
+    await waitTitle(page, /Where to\?/);
+    await page.keyboard.type('boston st');
+    await page.waitForSelector('[data-testid="place"]');
+    await page.tap('[data-testid="place"]');
+    await waitTitle(page, /Confirm your ride/);
+    // Past the moment a click would follow the touch; the pickup is still on Eastern Avenue.
+    await page.waitForTimeout(1000);
+    await page.waitForFunction(() => /To Boston Street/.test(document.getElementById('line')?.textContent ?? ''));
+    expect(await page.textContent('#line')).toMatch(/^Pickup on Eastern Avenue\. To Boston Street/);
+    await context.close();
+  });
+
   it(
     'on a phone, keeps the page its width when cars are off screen, so the map lines up with the framing',
     { timeout: 90_000 },

@@ -118,8 +118,12 @@ export class PlaceSearch {
       kind.textContent = KIND_TEXT[p.kind];
       b.append(name, kind);
       // pointerdown, not click: the field's blur (closing a phone's keyboard) must not eat the tap.
+      // The list goes at once, so the click that follows the touch would land on the map under
+      // the finger and move the pickup there: that one click is swallowed.
       b.addEventListener('pointerdown', (e) => {
         e.preventDefault();
+        // (A mouse's click has no target left once the list goes: nothing follows it.)
+        if (e.pointerType !== 'mouse') swallowNextClick();
         this.pick(p);
       });
       b.addEventListener('click', () => this.pick(p)); // the keyboard's Enter or Space
@@ -149,4 +153,14 @@ export class PlaceSearch {
     this.input.value = '';
     this.render([], '');
   }
+}
+
+/** Stops the next click anywhere on the page (within a moment) from reaching what is under it. */
+function swallowNextClick(): void {
+  const stop = (e: Event): void => {
+    e.stopPropagation();
+    e.preventDefault();
+  };
+  window.addEventListener('click', stop, { capture: true, once: true });
+  setTimeout(() => window.removeEventListener('click', stop, { capture: true }), 500);
 }
