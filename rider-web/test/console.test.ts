@@ -268,6 +268,13 @@ describe('operator console', () => {
   it('opens a driver’s panel that follows it live, with its track drawn', { timeout: 120_000 }, async () => {
     const { page, refused } = await open('/fleet');
     const id = trip.driverId; // on its way to the pickup: it moves
+    // What finds nothing says so; a part of a trip id offers no replay that cannot be found.
+    await page.fill('#search', 'nobody by this name');
+    await page.waitForSelector('#search-results .empty');
+    expect(await page.textContent('#search-results .empty')).toMatch(/No driver or trip “nobody by this name”/);
+    await page.fill('#search', trip.id.slice(0, 6));
+    await page.waitForSelector('#search-results .empty');
+    expect(await page.locator('#search-results .result').count()).toBe(0);
     await page.fill('#search', id);
     await page.waitForSelector('#search-results .result');
     await page.keyboard.press('Enter');

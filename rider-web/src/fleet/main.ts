@@ -88,7 +88,11 @@ const sidebar = new Sidebar({
       const d = drivers.get(id);
       return { kind: 'driver', id, ...(d ? { category: categoryOf(d, now) } : {}) };
     });
-    if (/^t-[A-Za-z0-9_.-]+$/.test(query.trim()) && settings.history.backend !== 'off')
+    // A whole trip id only (dispatch's t-<uuid>): a part of one has no replay to offer.
+    if (
+      /^t-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(query.trim()) &&
+      settings.history.backend !== 'off'
+    )
       found.push({ kind: 'trip', id: query.trim() });
     return found;
   },

@@ -75,7 +75,7 @@ export class Sidebar {
     ($('density-on') as HTMLInputElement).addEventListener('change', (e) => {
       on.density((e.target as HTMLInputElement).checked);
     });
-    this.input.addEventListener('input', () => this.showResults(on.search(this.input.value)));
+    this.input.addEventListener('input', () => this.showResults(on.search(this.input.value), this.input.value.trim()));
     this.input.addEventListener('keydown', (e) => {
       if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
@@ -193,9 +193,17 @@ export class Sidebar {
     $('sim-reasons').textContent = top.length === 0 ? 'No errors or refusals' : top.join(' · ');
   }
 
-  private showResults(items: SearchResult[]): void {
+  private showResults(items: SearchResult[], query = ''): void {
     this.resultItems = items;
     this.active = 0;
+    if (items.length === 0 && query !== '') {
+      // Typed, and nothing found: say so, and what can be found.
+      const li = el('li', 'empty');
+      li.textContent = `No driver or trip “${query}”. Search a driver id (drv-…) or a whole trip id (t-…).`;
+      this.results.replaceChildren(li);
+      this.results.hidden = false;
+      return;
+    }
     this.results.replaceChildren(
       ...items.map((r, i) => {
         const li = el('li', 'result');
