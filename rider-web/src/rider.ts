@@ -91,6 +91,9 @@ const nearby = new Nearby((cars, nearestEtaS, onStreet, more) => {
   render();
 });
 
+/** The zoom a rider chooses a pickup at: the neighbourhood and its cars. */
+const START_ZOOM = 14;
+
 const TRANSPORT_LABELS: Record<TransportName, string> = {
   websocket: 'WebSocket',
   sse: 'SSE',
@@ -295,7 +298,11 @@ sheet.buttons.done.addEventListener('click', () => {
   estimateRoute = [];
   history.replaceState(null, '', location.pathname + location.search);
   setConnection(null);
-  nearby.watch(stage.camera().center);
+  // Back to the first screen's view: the ride left the map at the kerb of the destination, where
+  // the cars counted nearby were all out of sight.
+  const { center } = stage.camera();
+  stage.jumpTo(center, Math.min(stage.camera().zoom, START_ZOOM));
+  nearby.watch(center);
   render();
 });
 
@@ -343,7 +350,7 @@ function estimate(): void {
 stage.onClick(setPlace);
 sheet.buttons.area.addEventListener('click', () => {
   model.setup.outside = false;
-  stage.jumpTo({ lng: config.center[0], lat: config.center[1] }, 14);
+  stage.jumpTo({ lng: config.center[0], lat: config.center[1] }, START_ZOOM);
   render();
 });
 sheet.buttons.destination.addEventListener('click', () => {

@@ -318,6 +318,22 @@ describe('before the request (dev mode)', () => {
       expect(await page.evaluate(() => location.hash)).toMatch(/^#token=/);
       await page.click('#cancel');
       await waitTitle(page, /Ride cancelled/);
+      // "Done" goes back to choosing, at the first screen's zoom, with the cars nearby in sight
+      // (it stayed at the kerb where the ride left it, every car out of sight). Zoomed in first:
+      const zoom = () =>
+        page.evaluate(() => (window as unknown as { __ride: { camera(): { zoom: number } } }).__ride.camera().zoom);
+      for (let i = 0; i < 6 && (await zoom()) < 17; i++) {
+        await page.mouse.move(195, 300);
+        await page.mouse.wheel(0, -500);
+        await page.waitForTimeout(300);
+      }
+      expect(await zoom()).toBeGreaterThanOrEqual(16);
+      await page.click('#done');
+      await waitTitle(page, /Where can we pick you up\?/);
+      await page.waitForFunction(
+        () => (window as unknown as { __ride: { camera(): { zoom: number } } }).__ride.camera().zoom <= 14.01,
+      );
+      await page.waitForSelector('[data-testid="nearby-car"]:not([hidden])', { timeout: 15_000 });
       await page.close();
     },
   );
