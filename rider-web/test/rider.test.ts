@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   decodeTripMessage,
@@ -142,6 +142,20 @@ async function quickRide(): Promise<Booked & { pickup: LatLng; dropoff: LatLng }
     .filter((j) => metres(j, pickup) > 250 && metres(j, pickup) < 500)
     .sort((a, b) => metres(a, pickup) - metres(b, pickup))[0] as LatLng;
   return { ...(await book(pickup, dropoff)), pickup, dropoff };
+}
+
+/** A page in a phone's browser (isMobile, touch), its map loaded; close its context after. */
+async function openPhone(path: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.browser.newContext({
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    serviceWorkers: 'block',
+  });
+  const page = await context.newPage();
+  await page.goto(`${broker.httpUrl}${path}`);
+  await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+  return { context, page };
 }
 
 async function open(
@@ -374,15 +388,7 @@ describe('before the request (dev mode)', () => {
   it('on a touch screen, tapping a destination leaves the pickup where it was', { timeout: 90_000 }, async () => {
     // The tap chose on pointerdown; the list then went, and the touch's click landed on the map
     // under the finger, moving the pickup there (new-user check).
-    const context = await chromium.browser.newContext({
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-      serviceWorkers: 'block',
-    });
-    const page = await context.newPage();
-    await page.goto(`${broker.httpUrl}/`);
-    await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+    const { context, page } = await openPhone('/');
     await page.fill('#search-input', 'eastern av');
     await page.waitForSelector('[data-testid="place"]');
     await page.keyboard.press('Enter');
@@ -408,15 +414,7 @@ describe('before the request (dev mode)', () => {
     async () => {
       // A phone's browser (isMobile): content wider than the screen makes it zoom the page out, and
       // the map then no longer showed the car and the pickup it had framed (new-user check).
-      const context = await chromium.browser.newContext({
-        viewport: { width: 390, height: 844 },
-        isMobile: true,
-        hasTouch: true,
-        serviceWorkers: 'block',
-      });
-      const page = await context.newPage();
-      await page.goto(`${broker.httpUrl}/`);
-      await page.waitForSelector('body[data-map="loaded"]', { timeout: 30_000 });
+      const { context, page } = await openPhone('/');
       await page.waitForSelector('[data-testid="nearby-car"]:not([hidden])', { timeout: 30_000 });
       // A pickup at the screen's right edge: the cars around it lie partly beyond it.
       await page.touchscreen.tap(385, 300);
