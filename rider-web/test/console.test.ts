@@ -441,10 +441,18 @@ describe('operator console', () => {
     { timeout: 90_000 },
     async () => {
       const { page } = await open('/fleet');
-      // Clicking a driver opens its panel.
-      const found = await mapPixels(page);
-      expect(found.count).toBeGreaterThan(DRIVERS);
-      await page.mouse.click(found.x, found.y);
+      // Clicking a driver opens its panel. The drivers move: a click that came after the one read
+      // had moved on is made again on a fresh read (CI lost this test once to such a race).
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const found = await mapPixels(page);
+        expect(found.count).toBeGreaterThan(DRIVERS);
+        await page.mouse.click(found.x, found.y);
+        const opened = await page
+          .waitForSelector('#driver:not([hidden])', { timeout: 5_000 })
+          .then(() => true)
+          .catch(() => false);
+        if (opened) break;
+      }
       await page.waitForSelector('#driver:not([hidden])');
       expect(await page.textContent('#driver .driver-id')).toMatch(/drv-\d+/);
       await page.click('#driver .icon-button');
