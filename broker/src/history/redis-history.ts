@@ -107,7 +107,7 @@ export class RedisHistory implements HistoryStore {
    * Appends fixes, each to its driver's stream, with the accept time as the entry's ID (`<ms>-*`),
    * so that a trip's trace is a range read between its start and end. MINID ~ trims each stream to
    * the retention as it grows (whole nodes only: cheap). One script call per shard and batch
-   * (docs/decisions/0009-one-history-script-per-shard.md); batches go one after another, so a
+   * (docs/decisions/0009-one-write-per-shard.md); batches go one after another, so a
    * driver's fixes reach its stream in the order accepted. A driver that falls silent is not trimmed
    * by writes: its key expires instead, the expiry pushed back at most once a minute.
    */
