@@ -287,6 +287,26 @@ describe.each(backends)('dispatch (%s stores)', (_name, open) => {
     expect(await isFree('drv-ahead')).toBe(true);
   });
 
+  it('stores the replacement before the old trip names it, so a rider reading the handover can load it', async () => {
+    await driver('drv-ahead', at(100, 0));
+    await driver('drv-behind', at(100, 95));
+    const n = node();
+    const first = await n.dispatch.request(at(100, 60), 'rider-1');
+    if (!first.ok) throw new Error(first.reason);
+    // What another node serving the rider reads at the instant the old trip is rewritten.
+    const store = stores[0].store;
+    const replace = store.replace.bind(store);
+    const seen: (Trip | null)[] = [];
+    store.replace = async (trip, expected) => {
+      if (trip.replacedBy !== undefined) seen.push(await stores[1].store.load(trip.replacedBy));
+      return replace(trip, expected);
+    };
+    const closed = await n.dispatch.reassign(first.trip, 'offline');
+    expect(closed?.replacedBy).toBeDefined();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ id: closed?.replacedBy, driverId: 'drv-behind', state: 'assigned' });
+  });
+
   it('leaves a trip another node changed first as it is, and lets go of the driver it found for it', async () => {
     await driver('drv-ahead', at(100, 0));
     await driver('drv-behind', at(100, 95));
@@ -301,6 +321,7 @@ describe.each(backends)('dispatch (%s stores)', (_name, open) => {
     expect(await isFree('drv-behind')).toBe(true);
     expect(await isFree('drv-ahead')).toBe(false);
     expect(a.started).toHaveLength(1);
+    expect(a.told.map((m) => m.driverId)).toEqual(['drv-ahead']);
   });
 
   it('does not reassign a trip with its rider aboard, or one that is over', async () => {

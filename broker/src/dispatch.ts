@@ -94,20 +94,29 @@ export class Dispatch {
       found === null
         ? revise(trip, { state: 'cancelled', endedMs: nowMs, endReason: 'no_driver', lost: reason })
         : revise(trip, { state: 'reassigned', endedMs: nowMs, lost: reason, replacedBy: nextId });
+    // The replacement is stored before the old trip names it, so a rider who reads `reassigned`
+    // can always load the trip it points to; its driver hears of it only once the handover won.
+    const replacement =
+      found === null
+        ? null
+        : this.newTrip(nextId, found.driverId, {
+            pickup: trip.pickup,
+            riderId: trip.riderId,
+            ...(trip.dropoff ? { dropoff: trip.dropoff } : {}),
+            tried,
+            replaces: trip.id,
+          });
+    if (replacement !== null) await this.deps.book.save(replacement, this.options.tripTtlS * 1000);
     if (!(await this.deps.book.replace(closed, trip.version))) {
-      if (found !== null) await this.deps.store.release(found.driverId, nextId);
+      if (replacement !== null) {
+        const never = revise(replacement, { state: 'cancelled', endedMs: nowMs, endReason: 'no_driver' });
+        await this.deps.book.replace(never, replacement.version);
+        await this.deps.store.release(replacement.driverId, nextId);
+      }
       return null;
     }
     await this.deps.book.afterEnd(closed);
-    if (found !== null) {
-      await this.start(nextId, found.driverId, {
-        pickup: trip.pickup,
-        riderId: trip.riderId,
-        ...(trip.dropoff ? { dropoff: trip.dropoff } : {}),
-        tried,
-        replaces: trip.id,
-      });
-    }
+    if (replacement !== null) this.announce(replacement);
     return closed;
   }
 
@@ -162,16 +171,22 @@ export class Dispatch {
   }
 
   /** Stores the new trip (its driver already held) and tells the driver. */
-  private async start(id: string, driverId: string, ride: Ride & { replaces?: string }): Promise<Trip> {
-    const nowMs = this.deps.now();
-    const trip: Trip = {
+  private async start(id: string, driverId: string, ride: Ride): Promise<Trip> {
+    const trip = this.newTrip(id, driverId, ride);
+    await this.deps.book.save(trip, this.options.tripTtlS * 1000);
+    this.announce(trip);
+    return trip;
+  }
+
+  private newTrip(id: string, driverId: string, ride: Ride & { replaces?: string }): Trip {
+    return {
       id,
       driverId,
       riderId: ride.riderId,
       pickup: ride.pickup,
       ...(ride.dropoff ? { dropoff: ride.dropoff } : {}),
       state: 'assigned',
-      createdMs: nowMs,
+      createdMs: this.deps.now(),
       driver: this.deps.profiles(driverId),
       waitS: this.options.waitS,
       tried: ride.tried,
@@ -179,18 +194,20 @@ export class Dispatch {
       ...(ride.replaces ? { replaces: ride.replaces } : {}),
       version: 1,
     };
-    await this.deps.book.save(trip, this.options.tripTtlS * 1000);
+  }
+
+  /** A new trip is watched, and its driver told. */
+  private announce(trip: Trip): void {
     this.deps.started?.(trip);
     this.deps.book.tell(trip, {
-      trip: id,
+      trip: trip.id,
       state: 'assigned',
-      pickup: ride.pickup,
-      rider: ride.riderId,
-      waitS: this.options.waitS,
-      ts: nowMs,
-      ...(ride.dropoff ? { dropoff: ride.dropoff } : {}),
+      pickup: trip.pickup,
+      rider: trip.riderId,
+      waitS: trip.waitS,
+      ts: trip.createdMs,
+      ...(trip.dropoff ? { dropoff: trip.dropoff } : {}),
     });
-    return trip;
   }
 }
 
