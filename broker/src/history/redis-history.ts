@@ -41,7 +41,7 @@ local out = {}
 for i = 3, #ARGV, 4 do
   local r = redis.pcall('XADD', ARGV[i], 'MINID', '~', ARGV[1], ARGV[i + 1], 'p', ARGV[i + 2])
   if type(r) == 'table' and r.err then out[#out + 1] = '!' .. r.err else out[#out + 1] = r end
-  if ARGV[i + 3] == '1' then redis.call('PEXPIRE', ARGV[i], ARGV[2]) end
+  if ARGV[i + 3] == '1' then redis.pcall('PEXPIRE', ARGV[i], ARGV[2]) end
 end
 return out
 `;
@@ -172,11 +172,18 @@ export class RedisHistory implements HistoryStore {
       if (isCluster(this.redis) && (err as Error).name === 'ReplyError') return this.appendPlain(group, minId, ttlMs);
       throw err;
     }
+    // Each write of the script stands on its own (pcall): one refused for its ID is the caller's
+    // to handle; one refused for any other reason (its slot moved to another primary since the
+    // client's slot table was read) was not written, and is written again on its own, routed by
+    // its key. Nothing is written twice.
+    const elsewhere: Entry[] = [];
     for (const [i, e] of group.entries()) {
       const reply = replies[i] ?? '!no reply';
-      if (reply.startsWith('!')) e.refusal = reply.slice(1);
-      else e.id = reply;
+      if (!reply.startsWith('!')) e.id = reply;
+      else if (REFUSED_ID.test(reply)) e.refusal = reply.slice(1);
+      else elsewhere.push(e);
     }
+    if (elsewhere.length > 0) await this.appendPlain(elsewhere, minId, ttlMs);
   }
 
   /** Plain commands, one per fix (and expiry): what the script does, where it cannot run. */

@@ -16,13 +16,20 @@ const RETAINED_FLUSH_MS = 20;
 export type RetainedPacket = { topic: string; payload: Buffer; retain?: boolean; qos?: number; cmd?: string };
 
 /** ARGV: key, value, key, value, ... (an empty value deletes); KEYS[1]: the first key, which routes the call. */
+/**
+ * ARGV: key, value ('' deletes), ... Each write stands on its own (pcall); the reply lists the
+ * writes (1-based) Redis refused, whose key's slot this primary no longer serves.
+ */
 const RETAIN_MANY_LUA = `
+local refused = {}
 for i = 1, #ARGV, 2 do
-  if ARGV[i + 1] == '' then redis.call('DEL', ARGV[i]) else redis.call('SET', ARGV[i], ARGV[i + 1]) end
+  local r
+  if ARGV[i + 1] == '' then r = redis.pcall('DEL', ARGV[i]) else r = redis.pcall('SET', ARGV[i], ARGV[i + 1]) end
+  if type(r) == 'table' and r.err then refused[#refused + 1] = (i + 1) / 2 end
 end
-return #ARGV / 2`;
+return refused`;
 
-type BatchRedis = RedisClient & { rtRetainMany(...args: (string | Buffer)[]): Promise<number> };
+type BatchRedis = RedisClient & { rtRetainMany(...args: (string | Buffer)[]): Promise<number[]> };
 
 /**
  * aedes-persistence-redis whose retained writes are off the publish path: a fix is delivered
@@ -147,11 +154,15 @@ export class LastPositionStore extends RedisPersistence {
 
   private async writeGroup(group: RetainedPacket[]): Promise<void> {
     if (group.length === 1 && group[0] !== undefined) return this.write(group[0]);
+    const elsewhere: RetainedPacket[] = [];
     try {
       if (this.cluster) {
         const args: (string | Buffer)[] = [retainedKey(group[0]?.topic ?? '')];
         for (const p of group) args.push(retainedKey(p.topic), p.payload.length === 0 ? '' : msgpack.encode(p));
-        await this.conn.rtRetainMany(...args);
+        for (const n of await this.conn.rtRetainMany(...args)) {
+          const p = group[n - 1];
+          if (p !== undefined) elsewhere.push(p);
+        }
       } else {
         const set = group.filter((p) => p.payload.length > 0);
         const gone = group.filter((p) => p.payload.length === 0).map((p) => p.topic);
@@ -161,7 +172,7 @@ export class LastPositionStore extends RedisPersistence {
         ]);
       }
     } catch (err) {
-      // A slot that moved (a resharding): each written on its own, routed by its key.
+      // Refused whole before it ran (nothing written): each written on its own, routed by its key.
       if (this.cluster && (err as Error).name === 'ReplyError') {
         await Promise.all(group.map((p) => this.write(p)));
         return;
@@ -169,7 +180,9 @@ export class LastPositionStore extends RedisPersistence {
       for (const p of group) this.settled(p, err as Error);
       return;
     }
-    for (const p of group) this.settled(p, null);
+    // A write whose slot moved (a resharding) is written again on its own, routed by its key.
+    for (const p of group) if (!elsewhere.includes(p)) this.settled(p, null);
+    await Promise.all(elsewhere.map((p) => this.write(p)));
   }
 
   /** A write settled: a failed one is kept for the next try, unless a newer one came meanwhile. */
