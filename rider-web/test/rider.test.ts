@@ -9,6 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   decodeTripMessage,
+  distanceM,
   encodeLocation,
   importCity,
   type LatLng,
@@ -428,6 +429,22 @@ describe('before the request (dev mode)', () => {
       await context.close();
     },
   );
+
+  it('starts from where the rider is when the page may already know it', { timeout: 60_000 }, async () => {
+    const context = await chromium.browser.newContext({ viewport: { width: 390, height: 844 } });
+    await context.grantPermissions(['geolocation']);
+    const here = { latitude: center[1] + 0.002, longitude: center[0] - 0.003 };
+    await context.setGeolocation(here);
+    const page = await context.newPage();
+    await page.goto(`${broker.httpUrl}/`);
+    // No tap: the pickup is where the rider stands (moved onto its street).
+    await waitTitle(page, /Confirm your pickup/);
+    const pickup = await page.evaluate(
+      () => (window as unknown as { __ride: { model: { setup: { pickup: LatLng } } } }).__ride.model.setup.pickup,
+    );
+    expect(distanceM(pickup, { lat: here.latitude, lng: here.longitude })).toBeLessThan(150);
+    await context.close();
+  });
 
   it('moves the map to a location outside the served area and says so in one line', { timeout: 60_000 }, async () => {
     const context = await chromium.browser.newContext({ viewport: { width: 390, height: 844 } });

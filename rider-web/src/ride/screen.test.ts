@@ -32,6 +32,7 @@ const model = (t: RiderTrip | null, over: Partial<RideModel> = {}): RideModel =>
   mode: 'trip',
   trip: t,
   clockSkewMs: 0,
+  arrival: null,
   car: null,
   notice: null,
   setup: {
@@ -68,6 +69,14 @@ describe('the rider screen', () => {
     expect(
       riderScreen(model(trip(), { car: { fixMs: NOW + 119_000, online: true } }), NOW + 120_000, at).eta?.value,
     ).toBe('3');
+  });
+
+  it('counts down the steady arrival the page keeps, not a later estimate of the same target', () => {
+    // The latest answer says 250 s; the page has held an arrival 200 s away for this pickup.
+    const held = { key: 't-1:pickup', atMs: NOW + 200_000, later: 0 };
+    expect(riderScreen(model(trip(), { arrival: held }), NOW, at).eta?.value).toBe('4');
+    // An arrival held for another target is not used.
+    expect(riderScreen(model(trip(), { arrival: { ...held, key: 't-1:dropoff' } }), NOW, at).eta?.value).toBe('5');
   });
 
   it('"arriving now" never stands beside a number of minutes', () => {

@@ -1,5 +1,6 @@
 import type { LatLng, RiderTrip } from '@ridetrack/shared';
 import { freshnessText } from '../markers';
+import { arrivalKey, type SteadyArrival } from './steady-eta';
 
 /**
  * Every word the rider page shows, from one model, in one place: the headline, the big ETA, the
@@ -14,6 +15,8 @@ export interface RideModel {
   trip: RiderTrip | null;
   /** Page clock minus the broker's, so the broker's times count down on the page's clock. */
   clockSkewMs: number;
+  /** The arrival the page shows for the trip's ETA, kept steady over answers (steady-eta.ts). */
+  arrival: SteadyArrival | null;
   /** The car's newest fix as the page has it (feed or trip), device time, and its presence. */
   car: { fixMs: number; online: boolean } | null;
   /** A one-off word, e.g. why the driver changed. */
@@ -230,8 +233,13 @@ function tripScreen(
       ? null
       : { text: online ? freshnessText(fixMs, nowMs) : `driver offline, ${freshnessText(fixMs, nowMs)}`, stale };
   const serverNow = nowMs - m.clockSkewMs;
-  // The broker's ETA as of its answer, counted down on this page's clock.
-  const leftS = t.eta === null || stale ? null : Math.max(0, t.eta.durationS - (serverNow - t.eta.atMs) / 1000);
+  // The broker's ETA as of its answer, counted down on this page's clock; the steady arrival
+  // where the page keeps one for this target.
+  const steady = m.arrival !== null && m.arrival.key === arrivalKey(t) ? m.arrival.atMs : null;
+  const leftS =
+    t.eta === null || stale
+      ? null
+      : Math.max(0, steady === null ? t.eta.durationS - (serverNow - t.eta.atMs) / 1000 : (steady - nowMs) / 1000);
   const arriveAt = (s: number) => formatClock(nowMs + s * 1000);
   const live = { ...NONE, car: true, pickup: true };
   // A word about an earlier driver belongs to the approach of the new one; once the trip has moved
