@@ -318,6 +318,11 @@ describe('operator console', () => {
     await page.waitForFunction(() => Number(document.getElementById('driver')?.dataset['trackPoints']) >= 2);
     // The trip it is on, and its connection (operators only).
     await page.waitForFunction((t) => document.querySelector(`#driver [data-trip="${t}"]`) !== null, trip.id);
+    // Where its ride stands, as its rider sees it: on the way (with the time to go) or waiting.
+    await page.waitForSelector('[data-testid="ride-stage"]');
+    expect(await page.textContent('[data-testid="ride-stage"]')).toMatch(
+      /^To the pickup · \d+ (s|min), [\d.]+ k?m$|^Waiting at the pickup · /,
+    );
     expect(await page.textContent('#driver')).toMatch(/MQTT over TCP/);
     await page.screenshot({ path: join(ARTIFACTS, 'console-driver.png') });
     expect(refused).toEqual([]);
@@ -432,6 +437,18 @@ describe('operator console', () => {
       timeoutMs: 30_000,
       everyMs: 200,
     });
+    // A live driver picked from the search during a replay closes it: never a live card beside it.
+    for (const [q, shown] of [
+      [trip.id, '#replay:not([hidden])'],
+      [trip.driverId, '#driver:not([hidden])'],
+    ] as const) {
+      await page.fill('#search', q);
+      await page.waitForSelector('#search-results .result');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(shown);
+    }
+    expect(await page.isHidden('#replay')).toBe(true);
+    expect(await page.evaluate(() => document.getElementById('app')?.classList.contains('replaying'))).toBe(false);
     expect(refused).toEqual([]);
     await page.close();
   });

@@ -87,6 +87,8 @@ export interface RiderTrip {
   driver: DriverProfile;
   pickup: LatLng;
   dropoff: LatLng | null;
+  /** The streets the pickup and destination are on, when the broker knows the roads. */
+  streets: { pickup: string | null; dropoff: string | null };
   createdMs: number;
   /** How long the driver waits at the pickup, seconds. */
   waitS: number;

@@ -5,7 +5,7 @@ import type { Dispatch } from '../dispatch';
 import type { GeoIndex } from '../geo/types';
 import type { Router } from '../routing/router';
 import { coarseCars } from '../trips/coarse-cars';
-import { lngLatPoints, riderView } from '../trips/rider-view';
+import { lngLatPoints, riderView, streetAt } from '../trips/rider-view';
 import type { TripBook } from '../trips/trip-book';
 import { isActive, type Trip } from '../trips/trip';
 import { TripStoreUnavailableError } from '../trips/trip-store';
@@ -165,7 +165,6 @@ export function createTripApi(deps: TripApiDeps): Hono<Env> {
     const asked = { lat: lat.value, lng: lng.value };
     // The point on its street, as dispatch will take it, with the street's name for the pin.
     const at = deps.dispatch.onStreet(asked);
-    const street = deps.router.snap?.(asked) ?? null;
     // One more than is shown, to say "12+" rather than a cap that reads as a count.
     const found = await deps.dispatch.available(at, CARS_SHOWN + 1);
     const cars = found.slice(0, CARS_SHOWN);
@@ -177,7 +176,7 @@ export function createTripApi(deps: TripApiDeps): Hono<Env> {
         resolution: deps.carsResolution,
         nearestEtaS: nearest === null ? null : Math.round(nearest.durationS),
         basis: deps.router.basis,
-        pickup: { lat: at.lat, lng: at.lng, street: street !== null && street.offM <= 150 ? street.name : null },
+        pickup: { lat: at.lat, lng: at.lng, street: streetAt(deps.router, at) },
       },
       200,
       { 'cache-control': 'no-store' },
@@ -200,14 +199,13 @@ export function createTripApi(deps: TripApiDeps): Hono<Env> {
     }
     const [from, to] = points as [LatLng, LatLng];
     const way = deps.router.route(from, to);
-    const street = deps.router.snap?.(to) ?? null;
     return c.json(
       {
         distanceM: way === null ? null : Math.round(way.distanceM),
         durationS: way === null ? null : Math.round(way.durationS),
         basis: way?.basis ?? deps.router.basis,
         route: way?.path == null ? null : lngLatPoints(way.path.points),
-        dropoff: { lat: to.lat, lng: to.lng, street: street !== null && street.offM <= 150 ? street.name : null },
+        dropoff: { lat: to.lat, lng: to.lng, street: streetAt(deps.router, to) },
       },
       200,
       { 'cache-control': 'no-store' },

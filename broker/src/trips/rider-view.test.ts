@@ -38,6 +38,20 @@ const online = { online: true, ts: 0 };
 const router = straightLineRouter();
 
 describe('riderView', () => {
+  it('names the streets of the pickup and the destination, when one is near', () => {
+    // A router that knows one street: "Main Street", 100 m from the pickup, 400 m from the destination.
+    const roads = {
+      ...router,
+      snap: (p: { lat: number; lng: number }) => ({ point: p, name: 'Main Street', offM: p.lat === 10 ? 100 : 400 }),
+    };
+    const v = riderView(trip(), { state: null, status: null }, roads, NOW, null);
+    expect(v.streets).toEqual({ pickup: 'Main Street', dropoff: null });
+    expect(riderView(trip(), { state: null, status: null }, router, NOW, null).streets).toEqual({
+      pickup: null,
+      dropoff: null,
+    });
+  });
+
   it('gives the car and an ETA to the pickup from a fresh fix of an online driver', () => {
     const v = riderView(trip(), { state: car(NOW - 2000), status: online }, router, NOW, null);
     expect(v.car).toMatchObject({ lat: 10.01, online: true });

@@ -65,6 +65,7 @@ export function riderView(
     driver: trip.driver,
     pickup: trip.pickup,
     dropoff: trip.dropoff ?? null,
+    streets: { pickup: streetAt(router, trip.pickup), dropoff: trip.dropoff ? streetAt(router, trip.dropoff) : null },
     createdMs: trip.createdMs,
     waitS: trip.waitS,
     arrivedMs: trip.arrivedMs ?? null,
@@ -85,6 +86,15 @@ export function riderView(
     serverMs: nowMs,
     version: trip.version,
   };
+}
+
+/** A point's street is named within this distance of it (a pin dropped on a street, not near one). */
+export const STREET_NAMED_WITHIN_M = 150;
+
+/** The name of the street a point is on, when the router knows the roads and one is that near. */
+export function streetAt(router: Router, p: LatLng): string | null {
+  const on = router.snap?.(p) ?? null;
+  return on !== null && on.offM <= STREET_NAMED_WITHIN_M ? on.name : null;
 }
 
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;

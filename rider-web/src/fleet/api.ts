@@ -1,4 +1,4 @@
-import { parseTraceRow, type DriverProfile, type TracePoint, type TraceStats } from '@ridetrack/shared';
+import { parseTraceRow, type DriverProfile, type RiderTrip, type TracePoint, type TraceStats } from '@ridetrack/shared';
 
 /**
  * The console's reads from the broker's JSON API (docs/api.md), with the operator's token. Every
@@ -100,6 +100,11 @@ export class ConsoleApi {
   /** Who a driver is to its riders (GET /api/drivers/:id/profile). */
   profile(driverId: string): Promise<Answer<DriverProfile>> {
     return this.get(`/api/drivers/${encodeURIComponent(driverId)}/profile`);
+  }
+
+  /** A dispatch trip as its rider sees it (GET /api/trips/:id; an operator may read any). */
+  ride(tripId: string): Promise<Answer<RiderTrip>> {
+    return this.get(`/api/trips/${encodeURIComponent(tripId)}`);
   }
 
   connection(driverId: string): Promise<Answer<DriverConnection>> {

@@ -1,8 +1,9 @@
 import type { DriverPoint } from '../markers';
-import type { DriverProfile } from '@ridetrack/shared';
+import type { DriverProfile, RiderTrip } from '@ridetrack/shared';
 import type { DriverConnection, DriverTrips, TripSummary } from './api';
 import { CATEGORY_LABELS, categoryOf, compassText, durationText, speedText, type Category } from './fleet-model';
 import { cssColour } from './points';
+import { rideStatus } from './ride-status';
 import { el } from './dom';
 
 /**
@@ -144,7 +145,7 @@ export class DriverPanel {
     this.root.dataset['seq'] = String(d.fix.seq);
   }
 
-  setTrips(trips: DriverTrips | null, nowMs: number): void {
+  setTrips(trips: DriverTrips | null, nowMs: number, ride: RiderTrip | null = null): void {
     const box = this.tripBox;
     box.replaceChildren(el('h3', undefined, 'Trip'));
     if (trips === null) {
@@ -155,6 +156,13 @@ export class DriverPanel {
       const c = trips.current;
       const row = el('div', 'trip current');
       const text = el('div');
+      if (ride !== null && ride.id === c.id) {
+        const status = rideStatus(ride, nowMs);
+        const stage = el('div', 'trip-stage', status.stage);
+        stage.dataset['testid'] = 'ride-stage';
+        text.append(stage);
+        if (status.places !== '') text.append(el('div', undefined, status.places));
+      }
       text.append(
         el('div', 'trip-id', c.id),
         el(

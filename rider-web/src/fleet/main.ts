@@ -262,6 +262,12 @@ function repack(): void {
 function select(driverId: string, fly: boolean): void {
   const d = drivers.get(driverId);
   if (d === undefined) return;
+  // A live driver picked during a replay: the replay closes (its hidden fleet and its car would
+  // stand beside a live card), and the map goes to the driver rather than back to before.
+  if (replayBar.isOpen) {
+    beforeReplay = null;
+    closeReplay();
+  }
   panel.open(driverId);
   panel.update(d, Date.now());
   $('app').classList.add('has-driver');
@@ -313,9 +319,12 @@ async function refreshPanelFacts(): Promise<void> {
   const id = panel.driverId;
   if (id === null) return;
   const [trips, connection] = await Promise.all([api.trips(id), api.connection(id)]);
+  // The current trip's stage, streets and ETA, where dispatch knows it (a simulated trip has none).
+  const current = trips.ok ? trips.value.current : null;
+  const ride = current === null ? null : await api.ride(current.id);
   if (panel.driverId !== id) return;
   const now = Date.now();
-  panel.setTrips(trips.ok ? trips.value : null, now);
+  panel.setTrips(trips.ok ? trips.value : null, now, ride?.ok === true ? ride.value : null);
   panel.setConnection(connection.ok ? connection.value : null, drivers.get(id)?.online ?? false, now);
 }
 setInterval(() => void refreshPanelFacts(), 5000);

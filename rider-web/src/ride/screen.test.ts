@@ -10,6 +10,7 @@ const trip = (over: Partial<RiderTrip> = {}): RiderTrip => ({
   driver: { name: 'Maria', car: 'Grey Toyota Prius', plate: '7KXM214' },
   pickup: { lat: 10, lng: 20 },
   dropoff: { lat: 10.02, lng: 20 },
+  streets: { pickup: 'Main Street', dropoff: null },
   createdMs: NOW - 60_000,
   waitS: 120,
   arrivedMs: null,

@@ -1,0 +1,39 @@
+import type { RiderTrip } from '@ridetrack/shared';
+import { distanceText, durationText } from './fleet-model';
+
+/**
+ * A driver's ride as an operator reads it on the driver card: where the ride stands, toward where,
+ * and how long to go, from the same trip view the rider follows (`GET /api/trips/:id`). Pure.
+ */
+export function rideStatus(ride: RiderTrip, nowMs: number): { stage: string; places: string } {
+  const { pickup, dropoff } = ride.streets;
+  const eta =
+    ride.eta === null ? '' : ` · ${durationText(ride.eta.durationS * 1000)}, ${distanceText(ride.eta.distanceM)}`;
+  // From where to where, by street ('' where the broker knows none).
+  const places =
+    ride.dropoff === null
+      ? pickup === null
+        ? ''
+        : `Pickup on ${pickup}, no destination`
+      : `${pickup ?? 'Pickup'} → ${dropoff ?? 'an unnamed street'}`;
+  switch (ride.stage) {
+    case 'assigned':
+      return { stage: `To the pickup${eta}`, places };
+    case 'waiting': {
+      const leftMs = ride.waitUntilMs === null ? 0 : ride.waitUntilMs - nowMs;
+      return {
+        stage:
+          leftMs > 0 ? `Waiting at the pickup · ${durationText(leftMs)} left` : 'Waiting at the pickup · wait over',
+        places,
+      };
+    }
+    case 'on_trip':
+      return { stage: `Rider aboard${ride.dropoff === null ? '' : eta}`, places };
+    case 'completed':
+      return { stage: 'Completed', places };
+    case 'cancelled':
+      return { stage: 'Cancelled', places };
+    case 'reassigned':
+      return { stage: 'Handed to another driver', places };
+  }
+}
