@@ -109,6 +109,11 @@ describe('the rider screen', () => {
     expect(s.wait).toEqual({ text: '1:22', urgent: false });
     expect(s.actions).toEqual(['board', 'cancel']);
     expect(s.eta).toBeNull();
+    expect(s.line).toBe(
+      'Maria is at the pickup on Main Street in a Grey Toyota Prius. Tap "I\'m in" once you\'re in the car.',
+    );
+    const unnamed = { ...t, streets: { pickup: null, dropoff: null } };
+    expect(riderScreen(model(unnamed), NOW, at).line).toMatch(/^Maria is at the pickup in a Grey Toyota Prius\./);
     expect(riderScreen(model(t), NOW + 60_000, at).wait).toEqual({ text: '0:22', urgent: true });
     expect(riderScreen(model(t), NOW + 90_000, at).line).toBe(
       'Maria has waited 2 min. Tap "I\'m in" now, or the ride will be cancelled.',

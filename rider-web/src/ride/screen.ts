@@ -299,7 +299,7 @@ function tripScreen(
         title: 'Your driver is waiting',
         line:
           leftMs > 0
-            ? `${driver.name} is at the pickup in a ${driver.car}. Tap "I'm in" once you're in the car.`
+            ? `${driver.name} is at the pickup${t.streets.pickup === null ? '' : ` on ${t.streets.pickup}`} in a ${driver.car}. Tap "I'm in" once you're in the car.`
             : `${driver.name} has waited ${durationText(t.waitS)}. Tap "I'm in" now, or the ride will be cancelled.`,
         wait: { text: countdownText(leftMs), urgent: leftMs <= 30_000 },
         driver,
