@@ -361,7 +361,8 @@ describe('operator console', () => {
     const { page, refused } = await open('/fleet');
     const zoom = () =>
       page.evaluate(() => (window as unknown as { fleetMap: { getZoom(): number } }).fleetMap.getZoom());
-    // The view the replay leaves, once the first fit has landed.
+    // The view the replay leaves, once the first fit has landed (it waits for the map's tiles).
+    await page.waitForSelector('#app[data-first-view="settled"]');
     await page.waitForFunction(() => !(window as unknown as { fleetMap: { isMoving(): boolean } }).fleetMap.isMoving());
     const zoomBefore = await zoom();
     await page.fill('#search', trip.id);

@@ -1,7 +1,6 @@
 import { Marker, NavigationControl, ScaleControl, type LngLat, type MapMouseEvent } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { cellToBoundary } from 'h3-js';
-import { parseFleetRow } from '@ridetrack/shared';
 import { loadConfig } from '../feed';
 import { createMap } from '../map';
 import { freshnessText, type DriverPoint } from '../markers';
@@ -12,6 +11,7 @@ import { DriverPanel } from './driver-panel';
 import { CATEGORY_LABELS, categoryOf, countByCategory, searchDrivers, type Category } from './fleet-model';
 import { packHexes } from './hexes';
 import { packLine } from './lines';
+import { FleetEvents } from './fleet-events';
 import { FleetOverlay } from './overlay';
 import {
   crowdedRadiusPx,
@@ -24,7 +24,7 @@ import {
   type PackedPoints,
 } from './points';
 import { ReplayBar } from './replay-bar';
-import { Sidebar, type SearchResult, type SimView } from './sidebar';
+import { Sidebar, type SearchResult } from './sidebar';
 import { viewRegions } from './view-regions';
 import './fleet.css';
 
@@ -396,12 +396,18 @@ async function refreshDensity(): Promise<void> {
  * The first time drivers are known, the map shows them all (unless a link asked for one driver or
  * trip, or the operator has moved the map already).
  */
-let fitted = hash.has('driver') || hash.has('replay');
-map.once('movestart', () => (fitted = true));
+let fitted = false;
+/** The first view is settled (fitted, or left as a link or the operator set it): `data-first-view` says so. */
+function firstViewSettled(): void {
+  fitted = true;
+  $('app').dataset['firstView'] = 'settled';
+}
+if (hash.has('driver') || hash.has('replay')) firstViewSettled();
+map.once('movestart', firstViewSettled);
 function fitFleetOnce(): void {
   const b = boundsOf([...drivers.values()].map((d) => d.fix));
   if (fitted || b === null || !map.loaded()) return;
-  fitted = true;
+  firstViewSettled();
   // No closer than where the index's hexagons still fit the view: the first look shows the density.
   const c = map.getContainer();
   const densityZoom = maxZoomFor(settings.indexResolution, (b[1] + b[3]) / 2, maxHexPx(c.clientWidth, c.clientHeight));
@@ -488,20 +494,35 @@ async function refreshFleetExtent(): Promise<void> {
   if (streamKey === 'wide') sidebar.setScope({ total: fleetExtent.total });
 }
 
-/**
- * The drivers of the regions in view as Server-Sent Events from the broker (GET
- * /api/fleet/events?regions=...): the regions at once, then twice a second the drivers that changed
- * or left them, one JSON batch each time, which a browser handles far more cheaply than thousands of
- * MQTT messages a second; and every 2 s the server's clock and a running simulation's progress. The
- * view's regions (view-regions.ts) go with the request, so the broker sends only what is shown; a
- * new view that needs other regions opens a new stream, whose first batch replaces the drivers
- * known. A view too wide for that shows the fleet as density, and the stream keeps its stats only.
- * EventSource reconnects by itself (the server asks for 2 s) and starts again with the regions whole.
- */
-let source: EventSource | null = null;
+/** The drivers of the regions in view, streamed (fleet-events.ts); `streamKey` names what is followed. */
 let streamKey = '';
-/** The next `drivers` event is a stream's whole picture of its regions. */
-let wholePicture = false;
+const fleetEvents = new FleetEvents(token, {
+  drivers(rows, gone, whole) {
+    if (whole) {
+      // A stream's first batch is its regions whole: what it does not list is not in view now.
+      countsKnown = true;
+      drivers.clear();
+    }
+    for (const d of rows) drivers.set(d.driverId, d);
+    for (const id of gone) drivers.delete(id);
+    lastMessageMs = Date.now();
+    dirty = true;
+    fitFleetOnce();
+    const wanted = hash.get('driver');
+    if (wanted !== null && panel.driverId === null && drivers.has(wanted)) {
+      hash.delete('driver');
+      select(wanted, true);
+    }
+  },
+  sim(sim) {
+    lastMessageMs = Date.now();
+    sidebar.setSim(sim);
+  },
+  state(state) {
+    connected = state === 'live';
+    sidebar.setConnection(state);
+  },
+});
 
 function followView(): void {
   const b = map.getBounds();
@@ -521,67 +542,10 @@ function followView(): void {
 }
 
 function followFleet(regions: readonly string[]): void {
-  source?.close();
-  const url = new URL('/api/fleet/events', location.origin);
-  url.searchParams.set('regions', regions.join(','));
-  if (token !== null) url.searchParams.set('access_token', token);
-  const stream = new EventSource(url);
-  source = stream;
-  wholePicture = true;
   // A view too wide to stream each driver has none in view to count.
   if (regions.length === 0) {
     countsKnown = true;
     dirty = true;
   }
-  if (!connected) sidebar.setConnection('connecting');
-  stream.onopen = () => {
-    connected = true;
-    wholePicture = true;
-    sidebar.setConnection('live');
-  };
-  stream.onerror = () => {
-    if (source !== stream) return;
-    connected = false;
-    sidebar.setConnection(stream.readyState === EventSource.CLOSED ? 'refused' : 'reconnecting');
-  };
-  stream.addEventListener('drivers', (e: MessageEvent<string>) => {
-    if (source !== stream) return;
-    let batch: unknown;
-    try {
-      batch = JSON.parse(e.data);
-    } catch {
-      return;
-    }
-    const { rows, gone } = batch as { rows?: unknown; gone?: unknown };
-    if (!Array.isArray(rows)) return;
-    if (wholePicture) {
-      // A stream's first batch is its regions whole: what it does not list is not in view now.
-      wholePicture = false;
-      countsKnown = true;
-      drivers.clear();
-    }
-    for (const row of rows) {
-      const d = parseFleetRow(row);
-      if (d.ok) drivers.set(d.value.driverId, d.value);
-    }
-    if (Array.isArray(gone)) for (const id of gone) if (typeof id === 'string') drivers.delete(id);
-    lastMessageMs = Date.now();
-    dirty = true;
-    fitFleetOnce();
-    const wanted = hash.get('driver');
-    if (wanted !== null && panel.driverId === null && drivers.has(wanted)) {
-      hash.delete('driver');
-      select(wanted, true);
-    }
-  });
-  stream.addEventListener('stats', (e: MessageEvent<string>) => {
-    if (source !== stream) return;
-    lastMessageMs = Date.now();
-    try {
-      const { sim } = JSON.parse(e.data) as { sim: SimView | null };
-      sidebar.setSim(sim);
-    } catch {
-      // a malformed stats event changes nothing
-    }
-  });
+  fleetEvents.follow(regions);
 }
