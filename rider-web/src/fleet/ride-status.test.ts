@@ -1,34 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { RiderTrip } from '@ridetrack/shared';
+import { riderTrip } from '../../test/rider-trip';
 import { rideStatus } from './ride-status';
 
 const NOW = 1_800_000_000_000;
-const ride = (over: Partial<RiderTrip> = {}): RiderTrip => ({
-  id: 't-1',
-  stage: 'assigned',
-  driverId: 'drv-1',
-  driver: { name: 'Maria', car: 'Grey Toyota Prius', plate: '7KXM214' },
-  pickup: { lat: 10, lng: 20 },
-  dropoff: { lat: 10.02, lng: 20 },
-  streets: { pickup: 'Eastern Avenue', dropoff: 'Boston Street' },
-  createdMs: NOW - 60_000,
-  waitS: 120,
-  arrivedMs: null,
-  waitUntilMs: null,
-  startedMs: null,
-  startedBy: null,
-  endedMs: null,
-  endReason: null,
-  lost: null,
-  car: null,
-  eta: { toward: 'pickup', durationS: 130, distanceM: 640, atMs: NOW, basis: 'road' },
-  route: null,
-  summary: null,
-  next: null,
-  serverMs: NOW,
-  version: 1,
-  ...over,
-});
+const ride = (over: Partial<RiderTrip> = {}): RiderTrip =>
+  riderTrip(NOW, {
+    streets: { pickup: 'Eastern Avenue', dropoff: 'Boston Street' },
+    eta: { toward: 'pickup', durationS: 130, distanceM: 640, atMs: NOW, basis: 'road' },
+    ...over,
+  });
 
 describe('rideStatus', () => {
   it('says where a ride stands, how long to go, and from which street to which', () => {

@@ -1,34 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { RiderTrip } from '@ridetrack/shared';
+import { riderTrip } from '../../test/rider-trip';
 import { etaMinutes, riderScreen, type RideModel } from './screen';
 
 const NOW = 1_800_000_000_000;
-const trip = (over: Partial<RiderTrip> = {}): RiderTrip => ({
-  id: 't-1',
-  stage: 'assigned',
-  driverId: 'drv-00042',
-  driver: { name: 'Maria', car: 'Grey Toyota Prius', plate: '7KXM214' },
-  pickup: { lat: 10, lng: 20 },
-  dropoff: { lat: 10.02, lng: 20 },
-  streets: { pickup: 'Main Street', dropoff: null },
-  createdMs: NOW - 60_000,
-  waitS: 120,
-  arrivedMs: null,
-  waitUntilMs: null,
-  startedMs: null,
-  startedBy: null,
-  endedMs: null,
-  endReason: null,
-  lost: null,
-  car: { lat: 10.01, lng: 20, headingDeg: 0, speedMps: 9, fixMs: NOW - 1000, updatedMs: NOW - 1000, online: true },
-  eta: { toward: 'pickup', durationS: 250, distanceM: 1200, atMs: NOW - 1000, basis: 'road' },
-  route: null,
-  summary: null,
-  next: null,
-  serverMs: NOW - 1000,
-  version: 2,
-  ...over,
-});
+const trip = (over: Partial<RiderTrip> = {}): RiderTrip => riderTrip(NOW, over);
 const model = (t: RiderTrip | null, over: Partial<RideModel> = {}): RideModel => ({
   mode: 'trip',
   trip: t,
