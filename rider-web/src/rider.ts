@@ -123,7 +123,7 @@ function followTrip(tripId: string, token: string, first?: Promise<Response>): v
             : steadyArrival(
                 model.arrival,
                 arrivalKey(t),
-                t.eta.atMs + t.eta.durationS * 1000 + model.clockSkewMs,
+                { atMs: t.eta.atMs + t.eta.durationS * 1000 + model.clockSkewMs, distanceM: t.eta.distanceM },
                 receivedMs,
               );
         if (t.car !== null) feed.offer(t.car.lat, t.car.lng, t.car.headingDeg, t.car.speedMps, t.car.fixMs);

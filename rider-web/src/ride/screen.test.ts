@@ -50,8 +50,9 @@ describe('the rider screen', () => {
 
   it('counts down the steady arrival the page keeps, not a later estimate of the same target', () => {
     // The latest answer says 250 s; the page has held an arrival 200 s away for this pickup.
-    const held = { key: 't-1:pickup', atMs: NOW + 200_000, later: 0 };
+    const held = { key: 't-1:pickup', atMs: NOW + 200_000, distanceM: 1100, later: 0 };
     expect(riderScreen(model(trip(), { arrival: held }), NOW, at).eta?.value).toBe('4');
+    expect(riderScreen(model(trip(), { arrival: held }), NOW, at).line).toMatch(/1\.1 km away$/);
     // An arrival held for another target is not used.
     expect(riderScreen(model(trip(), { arrival: { ...held, key: 't-1:dropoff' } }), NOW, at).eta?.value).toBe('5');
   });

@@ -235,7 +235,9 @@ function tripScreen(
   const serverNow = nowMs - m.clockSkewMs;
   // The broker's ETA as of its answer, counted down on this page's clock; the steady arrival
   // where the page keeps one for this target.
-  const steady = m.arrival !== null && m.arrival.key === arrivalKey(t) ? m.arrival.atMs : null;
+  const held = m.arrival !== null && m.arrival.key === arrivalKey(t) ? m.arrival : null;
+  const steady = held?.atMs ?? null;
+  const toGoM = held?.distanceM ?? t.eta?.distanceM ?? 0;
   const leftS =
     t.eta === null || stale
       ? null
@@ -285,7 +287,7 @@ function tripScreen(
         ...base,
         eta: { value: etaMinutes(leftS), unit: 'min' },
         title: 'Your driver is on the way',
-        line: `Arrives around ${arriveAt(leftS)} · ${distanceText(t.eta.distanceM)} away`,
+        line: `Arrives around ${arriveAt(leftS)} · ${distanceText(toGoM)} away`,
         driver,
         freshness,
         actions: ['cancel'],
@@ -326,7 +328,7 @@ function tripScreen(
         ...base,
         eta: leftS <= ARRIVING_NOW_S ? null : { value: etaMinutes(leftS), unit: 'min' },
         title: leftS <= ARRIVING_NOW_S ? 'Almost there' : 'On the way to your destination',
-        line: `Arrive around ${arriveAt(leftS)} · ${distanceText(t.eta.distanceM)} to go`,
+        line: `Arrive around ${arriveAt(leftS)} · ${distanceText(toGoM)} to go`,
         notice: started,
         driver,
         freshness,

@@ -8,7 +8,7 @@ const s = (n: number) => n * 1000;
 function shownAfter(estimatesS: number[], key = 't-1:pickup'): number[] {
   let shown: SteadyArrival | null = null;
   return estimatesS.map((e, i) => {
-    shown = steadyArrival(shown, key, T0 + s(e), T0 + s(2 * i));
+    shown = steadyArrival(shown, key, { atMs: T0 + s(e), distanceM: 10 * e }, T0 + s(2 * i));
     return (shown.atMs - T0) / 1000;
   });
 }
@@ -35,9 +35,25 @@ describe('steadyArrival', () => {
   });
 
   it('starts again for another target', () => {
-    let shown = steadyArrival(null, 't-1:pickup', T0 + s(100), T0);
-    shown = steadyArrival(shown, 't-1:dropoff', T0 + s(110), T0 + s(2));
-    expect(shown).toEqual({ key: 't-1:dropoff', atMs: T0 + s(110), later: 0 });
+    let shown = steadyArrival(null, 't-1:pickup', { atMs: T0 + s(100), distanceM: 900 }, T0);
+    shown = steadyArrival(shown, 't-1:dropoff', { atMs: T0 + s(110), distanceM: 1000 }, T0 + s(2));
+    expect(shown).toEqual({ key: 't-1:dropoff', atMs: T0 + s(110), distanceM: 1000, later: 0 });
+  });
+
+  it('shows the distance of every answer but a clearly later one not yet confirmed', () => {
+    // A route that went round a block for one answer (3.3 km, then 4.2, then 3.2): never shown.
+    const answers = [
+      { atMs: T0 + s(240), distanceM: 3300 },
+      { atMs: T0 + s(360), distanceM: 4200 },
+      { atMs: T0 + s(236), distanceM: 3200 },
+    ];
+    let shown: SteadyArrival | null = null;
+    const distances = answers.map((a, i) => (shown = steadyArrival(shown, 'k', a, T0 + s(2 * i))).distanceM);
+    expect(distances).toEqual([3300, 3300, 3200]);
+    // A car a little slower than estimated: each answer a few seconds later, its distance shown.
+    shown = steadyArrival(null, 'k', { atMs: T0 + s(240), distanceM: 3300 }, T0);
+    shown = steadyArrival(shown, 'k', { atMs: T0 + s(243), distanceM: 3280 }, T0 + s(2));
+    expect(shown).toMatchObject({ atMs: T0 + s(240), distanceM: 3280 });
   });
 
   it('keys an arrival by trip and by what the car is heading for', () => {

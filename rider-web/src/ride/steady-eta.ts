@@ -18,23 +18,29 @@ export interface SteadyArrival {
   key: string;
   /** The arrival time shown, page clock. */
   atMs: number;
+  /**
+   * The distance to go shown beside it: the latest answer's, except an answer whose arrival is
+   * clearly later and not yet confirmed (a route that briefly went round a block is not shown).
+   */
+  distanceM: number;
   /** Answers in a row whose estimate was clearly later than `atMs`. */
   later: number;
 }
 
-/** The arrival to show after an answer estimating `estimateMs` (page clock) for `key`, at `nowMs`. */
+/** The arrival to show after an answer estimating `estimateMs` (page clock) and `distanceM` for `key`, at `nowMs`. */
 export function steadyArrival(
   shown: SteadyArrival | null,
   key: string,
-  estimateMs: number,
+  estimate: { atMs: number; distanceM: number },
   nowMs: number,
 ): SteadyArrival {
-  if (shown === null || shown.key !== key || estimateMs <= shown.atMs) return { key, atMs: estimateMs, later: 0 };
+  const taken = { key, atMs: estimate.atMs, distanceM: estimate.distanceM, later: 0 };
+  if (shown === null || shown.key !== key || estimate.atMs <= shown.atMs) return taken;
   const leftS = Math.max(0, (shown.atMs - nowMs) / 1000);
   const toleranceMs = 1000 * Math.max(RISE_TOLERANCE_S, RISE_TOLERANCE_SHARE * leftS);
-  if (estimateMs - shown.atMs <= toleranceMs) return { ...shown, later: 0 };
+  if (estimate.atMs - shown.atMs <= toleranceMs) return { ...shown, distanceM: estimate.distanceM, later: 0 };
   const later = shown.later + 1;
-  return later >= RISE_CONFIRMATIONS ? { key, atMs: estimateMs, later: 0 } : { ...shown, later };
+  return later >= RISE_CONFIRMATIONS ? taken : { ...shown, later };
 }
 
 /** What an ETA of `trip` is an arrival at: the pickup until the rider is aboard, then the destination. */
