@@ -51,6 +51,9 @@ describe.each(storeBackends('api'))('HTTP API (%s index)', (_name, env) => {
     ['/api/drivers/nearby?lat=1&lng=1&limit=2.5', 'limit'],
     ['/api/drivers/nearby?lat=1&lng=1&status=flying', 'status'],
     ['/api/drivers/bad%20id', 'id'],
+    ['/api/drivers/search', 'q'],
+    ['/api/drivers/search?q=%20', 'q'],
+    [`/api/drivers/search?q=${'x'.repeat(65)}`, 'q'],
     ['/api/cells?res=7', 'bbox'],
     ['/api/cells?bbox=1,2,3&res=7', 'bbox'],
     ['/api/cells?bbox=3,2,1,4&res=7', 'bbox'],
@@ -68,6 +71,18 @@ describe.each(storeBackends('api'))('HTTP API (%s index)', (_name, env) => {
     ['a garbage token', 'nope', 401],
   ])('answers %s with %i', async (_name, token, status) => {
     expect((await get('/api/drivers/nearby?lat=1&lng=1', token)).status).toBe(status);
+  });
+
+  it('finds a live driver by its exact id wherever it is, and answers 200 with none for anything else', async () => {
+    await drive([['search-me-1', 12.5, 34.5]]);
+    const found = await get('/api/drivers/search?q=%20search-me-1%20');
+    expect(found.status).toBe(200);
+    expect(await found.json()).toEqual({
+      drivers: [{ driverId: 'search-me-1', lat: 12.5, lng: 34.5, tripState: 'available' }],
+    });
+    for (const q of ['search-me', 'nobody by this name', 't-1234'])
+      expect(await (await get(`/api/drivers/search?q=${encodeURIComponent(q)}`)).json()).toEqual({ drivers: [] });
+    expect((await get('/api/drivers/search?q=x', await t.token(riderClaims('x')))).status).toBe(403);
   });
 
   it("refuses a rider's token with 403", async () => {

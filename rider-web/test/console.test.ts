@@ -329,6 +329,26 @@ describe('operator console', () => {
     await page.close();
   });
 
+  it('finds a live driver outside the area on the map, and goes to it', { timeout: 60_000 }, async () => {
+    const { page, refused } = await open('/fleet');
+    // A view too wide to stream each driver: the area on the map holds none (the fleet is density).
+    await page.evaluate(() =>
+      (window as unknown as { fleetMap: { jumpTo(o: object): void } }).fleetMap.jumpTo({ zoom: 6 }),
+    );
+    await until(async () => (await page.textContent('#known')) === '0', 'no driver in this area', {
+      timeoutMs: 30_000,
+      everyMs: 200,
+    });
+    await page.fill('#search', trip.driverId);
+    await page.waitForSelector('#search-results .result');
+    expect(await page.textContent('#search-results .result')).toMatch(/Elsewhere · go to it/);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#driver:not([hidden])', { timeout: 30_000 });
+    expect(await page.textContent('#driver .driver-id')).toBe(trip.driverId);
+    expect(refused).toEqual([]);
+    await page.close();
+  });
+
   it('on a phone, shows a searched driver above its panel, not under it', { timeout: 60_000 }, async () => {
     const { page } = await open('/fleet', { width: 390, height: 844 });
     await page.fill('#search', trip.driverId);

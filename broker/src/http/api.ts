@@ -69,6 +69,20 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     return c.json({ drivers });
   });
 
+  // What an operator types in the console's search, answered whether or not a driver matches (a
+  // search that finds nothing is not an error). Today: a live driver by its exact id, wherever it is.
+  api.get('/drivers/search', requireRole('operator', 'service'), async (c) => {
+    const q = (c.req.query('q') ?? '').trim();
+    if (q === '' || q.length > 64) return badRequest(c, { parameter: 'q', message: 'must be 1-64 characters' });
+    const driver = isDriverId(q) ? await deps.index.get(q, deps.now()) : null;
+    return c.json({
+      drivers:
+        driver === null
+          ? []
+          : [{ driverId: driver.driverId, lat: driver.lat, lng: driver.lng, tripState: driver.tripState }],
+    });
+  });
+
   api.get('/drivers/:id', requireRole('operator', 'service'), async (c) => {
     const id = c.req.param('id') ?? '';
     if (!isDriverId(id)) return badRequest(c, { parameter: 'id', message: 'must be 1-64 of A-Z a-z 0-9 _ . -' });

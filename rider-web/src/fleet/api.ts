@@ -97,6 +97,11 @@ export class ConsoleApi {
     return this.get(`/api/drivers/${encodeURIComponent(driverId)}/trips?limit=5`);
   }
 
+  /** Live drivers matching what an operator typed, wherever they are (GET /api/drivers/search). */
+  searchDrivers(q: string): Promise<Answer<{ drivers: { driverId: string; lat: number; lng: number }[] }>> {
+    return this.get(`/api/drivers/search?q=${encodeURIComponent(q)}`);
+  }
+
   /** Who a driver is to its riders (GET /api/drivers/:id/profile). */
   profile(driverId: string): Promise<Answer<DriverProfile>> {
     return this.get(`/api/drivers/${encodeURIComponent(driverId)}/profile`);

@@ -75,6 +75,7 @@ let track: { t: number; lat: number; lng: number }[] = [];
 const TRACK_MS = 10 * 60_000;
 let following = false;
 
+let searchTimer: ReturnType<typeof setTimeout> | undefined;
 const sidebar = new Sidebar({
   toggle(category) {
     if (hidden.has(category)) hidden.delete(category);
@@ -94,11 +95,33 @@ const sidebar = new Sidebar({
       settings.history.backend !== 'off'
     )
       found.push({ kind: 'trip', id: query.trim() });
+    // A driver the area on the map does not hold may be live elsewhere: the API is asked once the
+    // typing pauses.
+    const q = query.trim();
+    clearTimeout(searchTimer);
+    if (q !== '' && q.length <= 64 && !drivers.has(q))
+      searchTimer = setTimeout(() => {
+        void api.searchDrivers(q).then((r) => {
+          if (!r.ok) return;
+          for (const d of r.value.drivers)
+            if (!drivers.has(d.driverId))
+              sidebar.offer(q, { kind: 'driver', id: d.driverId, elsewhere: { lat: d.lat, lng: d.lng } });
+        });
+      }, 250);
     return found;
   },
   pick(result) {
     if (result.kind === 'trip') void replay(result.id);
-    else select(result.id, true);
+    else if (result.elsewhere === undefined) select(result.id, true);
+    else {
+      // To where it is; its panel opens when the stream of that area brings it.
+      if (replayBar.isOpen) {
+        beforeReplay = null;
+        closeReplay();
+      }
+      hash.set('driver', result.id);
+      map.jumpTo({ center: [result.elsewhere.lng, result.elsewhere.lat], zoom: Math.max(map.getZoom(), 15) });
+    }
   },
   density(on) {
     densityOn = on;
@@ -314,7 +337,7 @@ function drawTrack(): void {
   $('driver').dataset['trackPoints'] = String(track.length);
 }
 
-/** The panel's slower facts: the driver's trips and connection, every few seconds while it is open. */
+/** The panel's slower facts: the driver's trips, its ride and connection, every 2 s while it is open. */
 async function refreshPanelFacts(): Promise<void> {
   const id = panel.driverId;
   if (id === null) return;
@@ -327,7 +350,7 @@ async function refreshPanelFacts(): Promise<void> {
   panel.setTrips(trips.ok ? trips.value : null, now, ride?.ok === true ? ride.value : null);
   panel.setConnection(connection.ok ? connection.value : null, drivers.get(id)?.online ?? false, now);
 }
-setInterval(() => void refreshPanelFacts(), 5000);
+setInterval(() => void refreshPanelFacts(), 2000);
 
 /** Density from the geo-index API, planned for the view (density.ts); an answer overtaken by a newer view is dropped. */
 let densitySeq = 0;

@@ -18,7 +18,7 @@ describe('rideStatus', () => {
       places: 'Eastern Avenue → Boston Street',
     });
     expect(rideStatus(ride({ stage: 'waiting', waitUntilMs: NOW + 75_000, eta: null }), NOW).stage).toBe(
-      'Waiting at the pickup · 1 min left',
+      'Waiting at the pickup · 1:15 left',
     );
     expect(rideStatus(ride({ stage: 'waiting', waitUntilMs: NOW - 1, eta: null }), NOW).stage).toBe(
       'Waiting at the pickup · wait over',

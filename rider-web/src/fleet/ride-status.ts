@@ -1,4 +1,5 @@
 import type { RiderTrip } from '@ridetrack/shared';
+import { countdownText } from '../ride/screen';
 import { distanceText, durationText } from './fleet-model';
 
 /**
@@ -23,7 +24,7 @@ export function rideStatus(ride: RiderTrip, nowMs: number): { stage: string; pla
       const leftMs = ride.waitUntilMs === null ? 0 : ride.waitUntilMs - nowMs;
       return {
         stage:
-          leftMs > 0 ? `Waiting at the pickup · ${durationText(leftMs)} left` : 'Waiting at the pickup · wait over',
+          leftMs > 0 ? `Waiting at the pickup · ${countdownText(leftMs)} left` : 'Waiting at the pickup · wait over',
         places,
       };
     }

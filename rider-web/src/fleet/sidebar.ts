@@ -28,6 +28,8 @@ export interface SearchResult {
   id: string;
   /** The driver's category, for its dot. */
   category?: Category;
+  /** A live driver outside the area on the map (found by the API): where it is, to go there. */
+  elsewhere?: { lat: number; lng: number };
 }
 
 export interface SimView {
@@ -212,7 +214,8 @@ export class Sidebar {
         if (r.kind === 'driver') {
           const dot = el('span', 'dot');
           dot.style.setProperty('--c', cssColour(r.category ?? 'offline'));
-          li.append(dot, el('span', 'id', r.id), el('span', 'muted', CATEGORY_LABELS[r.category ?? 'offline']));
+          const label = r.elsewhere === undefined ? CATEGORY_LABELS[r.category ?? 'offline'] : 'Elsewhere · go to it';
+          li.append(dot, el('span', 'id', r.id), el('span', 'muted', label));
         } else {
           li.append(el('span', 'icon', '⟲'), el('span', 'id', r.id), el('span', 'muted', 'Replay trip'));
         }
@@ -225,6 +228,16 @@ export class Sidebar {
     );
     this.results.hidden = items.length === 0;
     this.markActive();
+  }
+
+  /**
+   * A result found after the typing (the API's answer for a driver outside the area on the map):
+   * shown if what is typed is still `query`.
+   */
+  offer(query: string, result: SearchResult): void {
+    if (this.input.value.trim() !== query) return;
+    const others = this.resultItems.filter((r) => r.kind !== result.kind || r.id !== result.id);
+    this.showResults([...others, result], query);
   }
 
   private markActive(): void {
