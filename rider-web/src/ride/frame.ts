@@ -3,6 +3,9 @@ import type { NearbyCar } from './nearby';
 import type { OverlayState } from './overlay';
 import { riderScreen, RIDER_STALE_MS, type RideModel, type Screen } from './screen';
 
+/** A waiting car farther than this from the pin is framed with it. */
+const WAIT_APART_M = 40;
+
 /** What a frame is drawn from: the page's model and what its feeds hold now. */
 export interface FrameInputs {
   model: RideModel;
@@ -63,7 +66,12 @@ export function framing(
     const target =
       t.stage === 'on_trip' ? t.dropoff : t.stage === 'assigned' || t.stage === 'waiting' ? t.pickup : null;
     const points = [drawn, target].filter((p): p is LatLng => p !== null);
-    if (t.stage === 'waiting' && drawn !== null) return { key: `${t.id}:waiting`, points: [t.pickup] };
+    // Waiting: the meeting point, close up; with the car too where it could stop no nearer (a pin
+    // away from the streets), so the rider sees where to walk.
+    if (t.stage === 'waiting' && drawn !== null)
+      return distanceM(drawn, t.pickup) <= WAIT_APART_M
+        ? { key: `${t.id}:waiting`, points: [t.pickup] }
+        : { key: `${t.id}:waiting:apart`, points: [t.pickup, drawn] };
     return { key: `${t.id}:${t.stage}:${points.length}`, points };
   }
   const s = model.setup;

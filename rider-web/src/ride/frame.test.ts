@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { riderTrip } from '../../test/rider-trip';
+import { framing } from './frame';
+import type { RideModel } from './screen';
+
+const NOW = 1_800_000_000_000;
+const model = (stage: 'assigned' | 'waiting'): RideModel => ({
+  mode: 'trip',
+  trip: riderTrip(NOW, { stage }),
+  clockSkewMs: 0,
+  arrival: null,
+  car: null,
+  notice: null,
+  setup: {
+    pickup: null,
+    street: null,
+    dropoff: null,
+    placing: 'pickup',
+    cars: null,
+    moreCars: false,
+    nearestEtaS: null,
+    outside: false,
+    estimate: null,
+    areaName: 'Baltimore',
+  },
+  devMode: false,
+});
+
+describe('framing', () => {
+  it('keeps the car and the pickup in view while the car comes', () => {
+    const car = { lat: 10.01, lng: 20 };
+    expect(framing(model('assigned'), [], car).points).toEqual([car, { lat: 10, lng: 20 }]);
+  });
+
+  it('frames the meeting point while the driver waits, and the car too when it stopped away from the pin', () => {
+    const pickup = { lat: 10, lng: 20 };
+    expect(framing(model('waiting'), [], { lat: 10.0001, lng: 20 }).points).toEqual([pickup]);
+    // 300 m off: the nearest street to a pin dropped away from the streets.
+    const away = { lat: 10.0027, lng: 20 };
+    expect(framing(model('waiting'), [], away).points).toEqual([pickup, away]);
+  });
+});
