@@ -47,7 +47,7 @@ const stage = new Stage(config, () => sheet.cover(), fixedZoom >= 1 && fixedZoom
 // The street search sets what a tap would: the pickup, or the destination while placing it.
 const placeSearch = new PlaceSearch(
   () => model.setup.pickup ?? stage.camera().center,
-  (place) => setup.setPlace({ lat: place.lat, lng: place.lng }),
+  (place) => setup.setPlace({ lat: place.lat, lng: place.lng }, place.name),
   () => document.documentElement.style.setProperty('--sheet-h', `${Math.round(sheet.cover().bottom)}px`),
 );
 const forced = transportParam(params.get('transport'));
@@ -64,6 +64,7 @@ const model: RideModel = {
     pickup: null,
     street: null,
     dropoff: null,
+    dropoffName: null,
     placing: 'pickup',
     cars: null,
     moreCars: false,

@@ -15,6 +15,7 @@ const model = (stage: 'assigned' | 'waiting'): RideModel => ({
     pickup: null,
     street: null,
     dropoff: null,
+    dropoffName: null,
     placing: 'pickup',
     cars: null,
     moreCars: false,

@@ -16,6 +16,7 @@ const model = (t: RiderTrip | null, over: Partial<RideModel> = {}): RideModel =>
     pickup: null,
     street: null,
     dropoff: null,
+    dropoffName: null,
     placing: 'pickup',
     cars: null,
     moreCars: false,
@@ -192,6 +193,21 @@ describe('the rider screen', () => {
       'Pickup on Eastern Avenue. To Fleet Street: about 7 min, 2.1 km. 3 cars nearby · closest about 2 min away.',
     );
     expect(estimated.show.route).toBe(true);
+    // A destination chosen by name (a park, away from its streets) is said by that name.
+    const named = riderScreen(
+      {
+        ...setup,
+        setup: {
+          ...setup.setup,
+          dropoff: { lat: 10.01, lng: 20 },
+          dropoffName: 'Patterson Park',
+          estimate: { distanceM: 2140, durationS: 410, street: null },
+        },
+      },
+      NOW,
+      at,
+    );
+    expect(named.line).toMatch(/^Pickup on Eastern Avenue\. To Patterson Park: about 7 min, 2\.1 km\./);
     setup.setup = { ...setup.setup, outside: true };
     const out = riderScreen(setup, NOW, at);
     expect(out.title).toBe('Outside our service area');

@@ -26,6 +26,8 @@ export interface RideModel {
     /** The street the pickup is on, once the broker has put it there. */
     street: string | null;
     dropoff: LatLng | null;
+    /** The destination's name when it was chosen by name (a park, a crossing): said rather than its street. */
+    dropoffName: string | null;
     /** Where the next tap goes. */
     placing: 'pickup' | 'dropoff';
     cars: number | null;
@@ -205,7 +207,7 @@ function setupScreen(m: RideModel, base: Screen): Screen {
   const to =
     s.estimate === null
       ? 'Destination set.'
-      : `To ${s.estimate.street ?? 'your destination'}: about ${durationText(s.estimate.durationS)}, ${distanceText(s.estimate.distanceM)}.`;
+      : `To ${s.dropoffName ?? s.estimate.street ?? 'your destination'}: about ${durationText(s.estimate.durationS)}, ${distanceText(s.estimate.distanceM)}.`;
   const where = s.dropoff === null ? `${on} Where are you going?` : `${on} ${to}`;
   return {
     ...base,

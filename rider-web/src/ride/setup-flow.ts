@@ -30,8 +30,8 @@ export class SetupFlow {
 
   constructor(private readonly d: SetupDeps) {}
 
-  /** A tap on the map or a place found: the pickup, or the destination while placing it. */
-  setPlace(p: LatLng): void {
+  /** A tap on the map or a place found (with its name): the pickup, or the destination while placing it. */
+  setPlace(p: LatLng, name: string | null = null): void {
     const { model, stage, nearby, config } = this.d;
     if (model.mode !== 'setup' && model.mode !== 'no_driver') return;
     // A place is set: a word about an earlier try (no location) no longer applies.
@@ -46,6 +46,7 @@ export class SetupFlow {
     }
     if (model.setup.placing === 'dropoff') {
       model.setup.dropoff = p;
+      model.setup.dropoffName = name;
       model.setup.placing = 'pickup';
     } else {
       model.setup.pickup = p;
@@ -143,7 +144,15 @@ export class SetupFlow {
     model.trip = null;
     model.arrival = null;
     model.notice = null;
-    model.setup = { ...model.setup, pickup: null, street: null, dropoff: null, placing: 'pickup', estimate: null };
+    model.setup = {
+      ...model.setup,
+      pickup: null,
+      street: null,
+      dropoff: null,
+      dropoffName: null,
+      placing: 'pickup',
+      estimate: null,
+    };
     this.estimates.cancel();
     this.route = [];
     // Back to the first screen's view: the ride left the map at the kerb of the destination, where
