@@ -103,7 +103,7 @@ export function planDensity(v: DensityView): DensityPlan {
   const maxPx = maxHexPx(v.widthPx, v.heightPx);
   const res = resolutionFor(v.zoom, lat, maxPx, v.indexRes);
   if (res === null)
-    return { kind: 'hidden', reason: 'street_level', note: 'Zoomed in to street level: each driver is shown' };
+    return { kind: 'hidden', reason: 'street_level', note: 'Zoomed in past the finest hexagons: each driver is shown' };
   // The API counts the index cells in the box and rolls them up: a coarse hexagon at the fleet's
   // edge is counted whole as long as its drivers are in the box, so one index cell of margin does.
   const wanted = v.fleet === null ? null : intersect(v.bounds, grown(v.fleet, hexWidthM(v.indexRes)));
