@@ -7,7 +7,7 @@ import { ConnectionBadge } from './ride/connection-badge';
 import { frameState, framing } from './ride/frame';
 import { Nearby } from './ride/nearby';
 import { PlaceSearch } from './ride/place-search';
-import type { RideModel } from './ride/screen';
+import { newRideModel, type RideModel } from './ride/screen';
 import { SetupFlow } from './ride/setup-flow';
 import { Sheet } from './ride/sheet';
 import { Stage } from './ride/stage';
@@ -53,28 +53,7 @@ const placeSearch = new PlaceSearch(
 const forced = transportParam(params.get('transport'));
 const badge = new ConnectionBadge(document.getElementById('connection') as HTMLElement);
 
-const model: RideModel = {
-  mode: 'setup',
-  trip: null,
-  clockSkewMs: 0,
-  arrival: null,
-  car: null,
-  notice: null,
-  setup: {
-    pickup: null,
-    street: null,
-    dropoff: null,
-    dropoffName: null,
-    placing: 'pickup',
-    cars: null,
-    moreCars: false,
-    nearestEtaS: null,
-    outside: false,
-    estimate: null,
-    areaName: config.servedArea?.name ?? 'the city',
-  },
-  devMode: config.devMode,
-};
+const model: RideModel = newRideModel(config.servedArea?.name ?? 'the city', config.devMode);
 
 let car: CarFeed | null = null;
 let trip: ReturnType<typeof watchTrip> | null = null;

@@ -1,30 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { riderTrip } from '../../test/rider-trip';
 import { framing } from './frame';
-import type { RideModel } from './screen';
+import { newRideModel, type RideModel } from './screen';
 
 const NOW = 1_800_000_000_000;
 const model = (stage: 'assigned' | 'waiting'): RideModel => ({
+  ...newRideModel('Baltimore', false),
   mode: 'trip',
   trip: riderTrip(NOW, { stage }),
-  clockSkewMs: 0,
-  arrival: null,
-  car: null,
-  notice: null,
-  setup: {
-    pickup: null,
-    street: null,
-    dropoff: null,
-    dropoffName: null,
-    placing: 'pickup',
-    cars: null,
-    moreCars: false,
-    nearestEtaS: null,
-    outside: false,
-    estimate: null,
-    areaName: 'Baltimore',
-  },
-  devMode: false,
 });
 
 describe('framing', () => {

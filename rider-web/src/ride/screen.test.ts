@@ -1,31 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { RiderTrip } from '@ridetrack/shared';
 import { riderTrip } from '../../test/rider-trip';
-import { etaMinutes, riderScreen, type RideModel } from './screen';
+import { etaMinutes, newRideModel, riderScreen, type RideModel } from './screen';
 
 const NOW = 1_800_000_000_000;
 const trip = (over: Partial<RiderTrip> = {}): RiderTrip => riderTrip(NOW, over);
 const model = (t: RiderTrip | null, over: Partial<RideModel> = {}): RideModel => ({
+  ...newRideModel('Baltimore', false),
   mode: 'trip',
   trip: t,
-  clockSkewMs: 0,
-  arrival: null,
-  car: null,
-  notice: null,
-  setup: {
-    pickup: null,
-    street: null,
-    dropoff: null,
-    dropoffName: null,
-    placing: 'pickup',
-    cars: null,
-    moreCars: false,
-    nearestEtaS: null,
-    outside: false,
-    estimate: null,
-    areaName: 'Baltimore',
-  },
-  devMode: false,
   ...over,
 });
 const at = () => '14:32';

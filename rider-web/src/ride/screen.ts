@@ -43,6 +43,32 @@ export interface RideModel {
   devMode: boolean;
 }
 
+/** The model of a page that has done nothing yet: choosing a ride (dev mode), in `areaName`. */
+export function newRideModel(areaName: string, devMode: boolean): RideModel {
+  return {
+    mode: 'setup',
+    trip: null,
+    clockSkewMs: 0,
+    arrival: null,
+    car: null,
+    notice: null,
+    setup: {
+      pickup: null,
+      street: null,
+      dropoff: null,
+      dropoffName: null,
+      placing: 'pickup',
+      cars: null,
+      moreCars: false,
+      nearestEtaS: null,
+      outside: false,
+      estimate: null,
+      areaName,
+    },
+    devMode,
+  };
+}
+
 export type Action = 'locate' | 'request' | 'destination' | 'board' | 'cancel' | 'done' | 'area';
 
 export interface Screen {
