@@ -69,3 +69,9 @@ export interface DriverPoint {
   fix: LocationFix;
   online: boolean;
 }
+
+/** "1:42": minutes and seconds left (a driver's wait, on the rider page and the console). */
+export function countdownText(msLeft: number): string {
+  const s = Math.max(0, Math.ceil(msLeft / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}

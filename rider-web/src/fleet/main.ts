@@ -115,10 +115,7 @@ const sidebar = new Sidebar({
     else if (result.elsewhere === undefined) select(result.id, true);
     else {
       // To where it is; its panel opens when the stream of that area brings it.
-      if (replayBar.isOpen) {
-        beforeReplay = null;
-        closeReplay();
-      }
+      leaveReplay();
       hash.set('driver', result.id);
       map.jumpTo({ center: [result.elsewhere.lng, result.elsewhere.lat], zoom: Math.max(map.getZoom(), 15) });
     }
@@ -286,11 +283,8 @@ function select(driverId: string, fly: boolean): void {
   const d = drivers.get(driverId);
   if (d === undefined) return;
   // A live driver picked during a replay: the replay closes (its hidden fleet and its car would
-  // stand beside a live card), and the map goes to the driver rather than back to before.
-  if (replayBar.isOpen) {
-    beforeReplay = null;
-    closeReplay();
-  }
+  // stand beside a live card).
+  leaveReplay();
   panel.open(driverId);
   panel.update(d, Date.now());
   $('app').classList.add('has-driver');
@@ -473,6 +467,13 @@ async function replay(tripId: string): Promise<void> {
 
 /** The view and the driver before a replay opened (null when none is open). */
 let beforeReplay: { center: LngLat; zoom: number; driverId: string | null } | null = null;
+
+/** Closes a replay for a live driver: the map goes to the driver, not back to before the replay. */
+function leaveReplay(): void {
+  if (!replayBar.isOpen) return;
+  beforeReplay = null;
+  closeReplay();
+}
 
 function closeReplay(): void {
   replayBar.close();

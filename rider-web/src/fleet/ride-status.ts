@@ -1,5 +1,5 @@
 import type { RiderTrip } from '@ridetrack/shared';
-import { countdownText } from '../ride/screen';
+import { countdownText } from '../markers';
 import { distanceText, durationText } from './fleet-model';
 
 /**

@@ -1,5 +1,5 @@
 import type { LatLng, RiderTrip } from '@ridetrack/shared';
-import { freshnessText } from '../markers';
+import { countdownText, freshnessText } from '../markers';
 import { arrivalKey, type SteadyArrival } from './steady-eta';
 
 /**
@@ -109,12 +109,6 @@ export function durationText(s: number): string {
 /** The big number of an ETA: whole minutes, rounded up (a car 70 s away is "2 min", never early). */
 export function etaMinutes(leftS: number): string {
   return String(Math.max(1, Math.ceil(leftS / 60)));
-}
-
-/** "1:42": minutes and seconds left. */
-export function countdownText(msLeft: number): string {
-  const s = Math.max(0, Math.ceil(msLeft / 1000));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
 function initials(name: string): string {
