@@ -23,7 +23,15 @@ export async function startBrokerProcess(env: Record<string, string>): Promise<B
     cwd: ROOT,
     // LOG_LEVEL stays info whatever the caller says: the 'broker listening' line is how we learn the ports.
     env: { ...process.env, MQTT_PORT: '0', HTTP_PORT: '0', ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Its stderr is passed on, and the last lines are kept for the error should it exit as it starts:
+  // a runner that shows only the end of its output still says why.
+  const lastErr: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    lastErr.push(...chunk.toString('utf8').split('\n').filter((l) => l.trim() !== ''));
+    lastErr.splice(0, Math.max(0, lastErr.length - 10));
   });
   const ports = await new Promise<{ mqtt: number; http: number }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
@@ -35,7 +43,9 @@ export async function startBrokerProcess(env: Record<string, string>): Promise<B
         // dev-mode token lines are not JSON
       }
     });
-    child.once('exit', (code) => reject(new Error(`broker exited with ${code}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`broker exited with ${code}${lastErr.length === 0 ? '' : `: ${lastErr.join(' | ')}`}`)),
+    );
   });
   child.stdout.resume();
   return {
