@@ -42,14 +42,20 @@ export class ClusterKit {
   }
 
   /** Broker processes on a store (`{ REDIS_URL }` or `{ REDIS_CLUSTER_NODES }`), clustered, one per id, started together. */
-  startNodesOn(
+  async startNodesOn(
     store: Record<string, string>,
     ids: string[],
     env: Record<string, string> = {},
   ): Promise<BrokerProcess[]> {
-    return Promise.all(
+    const started = await Promise.allSettled(
       ids.map((id) => startBrokerProcess({ AUTH_MODE: 'jwt', JWT_SECRET: this.secret, NODE_ID: id, ...store, ...env })),
     );
+    const up = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed === undefined) return up;
+    // One node did not start: the others are stopped, not left running past the test file.
+    await Promise.all(up.map((n) => n.stop()));
+    throw failed.reason;
   }
 
   /**
