@@ -30,7 +30,12 @@ export async function startBrokerProcess(env: Record<string, string>): Promise<B
   const lastErr: string[] = [];
   child.stderr.on('data', (chunk: Buffer) => {
     process.stderr.write(chunk);
-    lastErr.push(...chunk.toString('utf8').split('\n').filter((l) => l.trim() !== ''));
+    lastErr.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    );
     lastErr.splice(0, Math.max(0, lastErr.length - 10));
   });
   const ports = await new Promise<{ mqtt: number; http: number }>((resolve, reject) => {
