@@ -191,8 +191,30 @@ const busy = (b: HTMLButtonElement, p: Promise<unknown>): void => {
 sheet.buttons.board.addEventListener('click', () => {
   if (trip !== null) busy(sheet.buttons.board, trip.post('board'));
 });
-sheet.buttons.cancel.addEventListener('click', () => {
-  if (trip !== null) busy(sheet.buttons.cancel, trip.post('cancel'));
+// Cancelling asks first (screen.ts); unanswered, the question goes away on its own.
+const CANCEL_QUESTION_MS = 8000;
+let cancelAsked: ReturnType<typeof setTimeout> | undefined;
+const askCancel = (asking: boolean): void => {
+  clearTimeout(cancelAsked);
+  model.confirmingCancel = asking;
+  if (asking) cancelAsked = setTimeout(() => askCancel(false), CANCEL_QUESTION_MS);
+  render();
+};
+sheet.buttons.cancel.addEventListener('click', () => askCancel(true));
+sheet.buttons.keep.addEventListener('click', () => askCancel(false));
+sheet.buttons.confirm_cancel.addEventListener('click', () => {
+  if (trip === null) return;
+  const b = sheet.buttons.confirm_cancel;
+  b.disabled = true;
+  model.notice = null;
+  void trip
+    .post('cancel')
+    .catch(() => 'offline')
+    .then((answer) => {
+      b.disabled = false;
+      if (typeof answer === 'string') model.notice = "Couldn't cancel the ride. Check your connection and try again.";
+      askCancel(false);
+    });
 });
 sheet.buttons.done.addEventListener('click', () => {
   trip?.close();

@@ -331,7 +331,14 @@ describe('before the request (dev mode)', () => {
       await page.click('#request');
       await waitTitle(page, /on the way|arriving|waiting/, 30_000);
       expect(await page.evaluate(() => location.hash)).toMatch(/^#token=/);
+      // One tap asks; "Keep my ride" keeps it; confirmed, it is cancelled.
       await page.click('#cancel');
+      await waitTitle(page, /Cancel this ride\?/);
+      await shot(page, 'cancel-question');
+      await page.click('#keep');
+      await waitTitle(page, /on the way|arriving|waiting/);
+      await page.click('#cancel');
+      await page.click('#confirm-cancel');
       await waitTitle(page, /Ride cancelled/);
       // "Done" goes back to choosing, at the first screen's zoom, with the cars nearby in sight
       // (it stayed at the kerb where the ride left it, every car out of sight). Zoomed in first:

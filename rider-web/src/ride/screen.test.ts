@@ -41,6 +41,28 @@ describe('the rider screen', () => {
     expect(riderScreen(model(trip(), { arrival: { ...held, key: 't-1:dropoff' } }), NOW, at).eta?.value).toBe('5');
   });
 
+  it('asks before cancelling, keeping the ETA and the driver in sight; never once the ride has begun', () => {
+    const asking = { confirmingCancel: true };
+    const coming = riderScreen(model(trip(), asking), NOW, at);
+    expect(coming.title).toBe('Cancel this ride?');
+    expect(coming.line).toBe("Maria is 5 min away. If you cancel, you'll need to request a new ride.");
+    expect([coming.eta?.value, coming.driver?.name, coming.actions]).toEqual([
+      '5',
+      'Maria',
+      ['keep', 'confirm_cancel'],
+    ]);
+    const waiting = trip({ stage: 'waiting', arrivedMs: NOW - 38_000, waitUntilMs: NOW + 82_000, eta: null });
+    const atPickup = riderScreen(model(waiting, asking), NOW, at);
+    expect([atPickup.title, atPickup.line, atPickup.wait?.text]).toEqual([
+      'Cancel this ride?',
+      'Maria is waiting for you at the pickup.',
+      '1:22',
+    ]);
+    // Nothing to cancel once aboard: the question is not asked.
+    const riding = riderScreen(model(trip({ stage: 'on_trip' }), asking), NOW, at);
+    expect([riding.title, riding.actions]).toEqual(['On the way to your destination', []]);
+  });
+
   it('"arriving now" never stands beside a number of minutes', () => {
     const s = riderScreen(
       model(trip({ eta: { toward: 'pickup', durationS: 40, distanceM: 150, atMs: NOW, basis: 'road' } })),

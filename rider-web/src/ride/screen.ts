@@ -21,6 +21,8 @@ export interface RideModel {
   car: { fixMs: number; online: boolean } | null;
   /** A one-off word, e.g. why the driver changed. */
   notice: string | null;
+  /** The rider tapped "Cancel ride" and is asked to confirm (the page drops it after a few seconds). */
+  confirmingCancel: boolean;
   setup: {
     pickup: LatLng | null;
     /** The street the pickup is on, once the broker has put it there. */
@@ -52,6 +54,7 @@ export function newRideModel(areaName: string, devMode: boolean): RideModel {
     arrival: null,
     car: null,
     notice: null,
+    confirmingCancel: false,
     setup: {
       pickup: null,
       street: null,
@@ -69,7 +72,8 @@ export function newRideModel(areaName: string, devMode: boolean): RideModel {
   };
 }
 
-export type Action = 'locate' | 'request' | 'destination' | 'board' | 'cancel' | 'done' | 'area';
+export type Action =
+  'locate' | 'request' | 'destination' | 'board' | 'cancel' | 'keep' | 'confirm_cancel' | 'done' | 'area';
 
 export interface Screen {
   title: string;
@@ -168,7 +172,7 @@ export function riderScreen(
     case 'trip':
       return m.trip === null
         ? { ...base, title: 'Loading your ride…' }
-        : tripScreen(m, m.trip, base, nowMs, formatClock);
+        : askingToCancel(m, m.trip, tripScreen(m, m.trip, base, nowMs, formatClock));
   }
 }
 
@@ -237,6 +241,22 @@ function setupScreen(m: RideModel, base: Screen): Screen {
     // The way from the pickup to the destination, once estimated.
     show: { ...show, route: s.dropoff !== null && s.estimate !== null },
   };
+}
+
+/**
+ * One tap never cancels a ride (the button sits under the rider's thumb): the first asks, with what
+ * cancelling gives up, over the same map, driver card and ETA; "Keep my ride" is the easy answer.
+ */
+function askingToCancel(m: RideModel, t: RiderTrip, screen: Screen): Screen {
+  if (!m.confirmingCancel || !screen.actions.includes('cancel')) return screen;
+  const name = t.driver.name;
+  const line =
+    t.stage === 'waiting'
+      ? `${name} is waiting for you at the pickup.`
+      : screen.eta !== null
+        ? `${name} is ${screen.eta.value} ${screen.eta.unit} away. If you cancel, you'll need to request a new ride.`
+        : `${name} is on the way. If you cancel, you'll need to request a new ride.`;
+  return { ...screen, title: 'Cancel this ride?', line, notice: null, actions: ['keep', 'confirm_cancel'] };
 }
 
 function tripScreen(

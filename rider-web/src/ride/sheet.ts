@@ -32,6 +32,8 @@ export class Sheet {
     destination: $('destination') as HTMLButtonElement,
     locate: $('locate') as HTMLButtonElement,
     cancel: $('cancel') as HTMLButtonElement,
+    keep: $('keep') as HTMLButtonElement,
+    confirm_cancel: $('confirm-cancel') as HTMLButtonElement,
     done: $('done') as HTMLButtonElement,
     area: $('area') as HTMLButtonElement,
   };
