@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import { chromium as playwright, type Browser, type Page } from 'playwright-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TRIP_STATES, type TraceRow } from '@ridetrack/shared';
 import { ARTIFACTS, until, useBrokerProcess, useChromium, useSimProcess, WEB_DIR } from '@ridetrack/testkit';
@@ -19,7 +19,12 @@ const secret = randomBytes(32).toString('hex');
 const DRIVERS = 16;
 let operator: string;
 /** A trip requested at the start, so that its trace has grown by the time it is replayed. */
-let trip: { id: string; driverId: string; driver: { name: string; car: string; plate: string } };
+let trip: {
+  id: string;
+  driverId: string;
+  driver: { name: string; car: string; plate: string };
+  pickup: { lat: number; lng: number };
+};
 /** What the pages a test opened logged as errors; checked, and emptied, after each test. */
 const pageErrors: string[] = [];
 
@@ -60,6 +65,32 @@ async function api<T>(path: string): Promise<T> {
 }
 
 /** Responses of the API that refused something (4xx, 5xx), as the page's network saw them. */
+/** The share of a screenshot's pixels above `height` that are pure white (decoded in a page of its own). */
+async function blankShare(browser: Browser, png: Buffer, height: number): Promise<number> {
+  const probe = await browser.newPage();
+  try {
+    return await probe.evaluate(
+      async ({ b64, height }) => {
+        const img = new Image();
+        img.src = `data:image/png;base64,${b64}`;
+        await img.decode();
+        const c = document.createElement('canvas');
+        c.width = img.width;
+        c.height = Math.min(height, img.height);
+        const g = c.getContext('2d') as CanvasRenderingContext2D;
+        g.drawImage(img, 0, 0);
+        const d = g.getImageData(0, 0, c.width, c.height).data;
+        let white = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] === 255 && d[i + 1] === 255 && d[i + 2] === 255) white++;
+        return white / (d.length / 4);
+      },
+      { b64: png.toString('base64'), height },
+    );
+  } finally {
+    await probe.close();
+  }
+}
+
 async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; refused: string[] }> {
   const page = await chromium.browser.newPage({ viewport });
   const refused: string[] = [];
@@ -323,6 +354,19 @@ describe('operator console', () => {
     expect(await page.textContent('[data-testid="ride-stage"]')).toMatch(
       /^To the pickup · \d+ (s|min), [\d.]+ k?m$|^Waiting at the pickup · /,
     );
+    // Its ride on the map: the pickup pin where the rider asked, and the way still to drive to it.
+    await page.waitForSelector('[data-testid="ride-pickup"]');
+    const pinOff = await page.evaluate(({ lat, lng }) => {
+      const map = (window as unknown as { fleetMap: { project(p: [number, number]): { x: number; y: number } } })
+        .fleetMap;
+      const p = map.project([lng, lat]);
+      const m = (document.getElementById('map') as HTMLElement).getBoundingClientRect();
+      const r = (document.querySelector('[data-testid="ride-pickup"]') as HTMLElement).getBoundingClientRect();
+      return Math.hypot(r.left + r.width / 2 - (p.x + m.left), r.top + r.height / 2 - (p.y + m.top));
+    }, trip.pickup);
+    expect(pinOff).toBeLessThan(3);
+    if ((await page.textContent('[data-testid="ride-stage"]'))?.startsWith('To the pickup'))
+      await page.waitForFunction(() => Number(document.getElementById('map')?.dataset['rideRoute']) >= 2);
     expect(await page.textContent('#driver')).toMatch(/MQTT over TCP/);
     await page.screenshot({ path: join(ARTIFACTS, 'console-driver.png') });
     expect(refused).toEqual([]);
@@ -366,6 +410,39 @@ describe('operator console', () => {
     expect(ringY).toBeGreaterThan(0);
     expect(ringY).toBeLessThan(panelTop);
     await page.close();
+  });
+
+  it('on a phone, keeps the map drawn above a driver panel that scrolls', { timeout: 60_000 }, async () => {
+    // Chromium with its own graphics, as a headless Chromium runs by default (the other tests force
+    // SwiftShader): there, a scroller with no layer of its own over the WebGL map was painted as
+    // a blank white block. A driver on a ride, with recent trips, fills more than the sheet.
+    const plain = await playwright.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    try {
+      const page = await plain.newPage({ viewport: { width: 390, height: 844 } });
+      await page.goto(`${broker.httpUrl}/fleet#driver=${trip.driverId}`);
+      await page.waitForSelector('#driver:not([hidden])', { timeout: 30_000 });
+      await page.addStyleTag({ content: '.driver-panel { max-height: 45% !important; }' });
+      await page.waitForFunction(() => {
+        const d = document.getElementById('driver') as HTMLElement;
+        return d.scrollHeight > d.clientHeight + 20;
+      });
+      await page.waitForFunction(
+        () => !(window as unknown as { fleetMap: { isMoving(): boolean } }).fleetMap.isMoving(),
+      );
+      await page.waitForTimeout(1000);
+      const top = await page.evaluate(() => document.getElementById('driver')?.getBoundingClientRect().top ?? 0);
+      // The whole page, as it is on screen (a clipped screenshot is painted afresh, and did not show it).
+      const shot = await page.screenshot({ path: join(ARTIFACTS, 'console-phone-ride.png') });
+      expect(
+        await blankShare(plain, shot, Math.floor(top)),
+        'share of the map above the panel painted blank white',
+      ).toBeLessThan(0.5);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('replays a trip at 10x, drawing the recorded track', { timeout: 120_000 }, async () => {

@@ -28,6 +28,8 @@ export function agoText(ms: number, nowMs: number): string {
   return `${durationText(s * 1000)} ago`;
 }
 
+const TRACK_NOTE = 'Blue line: the last 10 minutes of its track';
+
 export class DriverPanel {
   readonly root: HTMLElement;
   driverId: string | null = null;
@@ -35,6 +37,7 @@ export class DriverPanel {
   private readonly followButton: HTMLButtonElement;
   private readonly tripBox: HTMLElement;
   private readonly connectionBox: HTMLElement;
+  private readonly trackNote: HTMLElement;
   private following = false;
 
   constructor(
@@ -86,7 +89,8 @@ export class DriverPanel {
 
     this.tripBox = el('section', 'panel-section');
     this.connectionBox = el('section', 'panel-section');
-    const track = el('p', 'track-note muted', 'Blue line: the last 10 minutes of its track');
+    const track = el('p', 'track-note muted', TRACK_NOTE);
+    this.trackNote = track;
     root.replaceChildren(
       head,
       this.fields['profile'],
@@ -146,6 +150,10 @@ export class DriverPanel {
   }
 
   setTrips(trips: DriverTrips | null, nowMs: number, ride: RiderTrip | null = null): void {
+    // The map's lines, named: the way ahead is drawn while a ride has one (ride-on-map.ts).
+    const ahead = ride !== null && ride.id === trips?.current?.id && (ride.route?.points.length ?? 0) >= 2;
+    const to = ride?.route?.toward === 'dropoff' ? 'destination' : 'pickup';
+    this.trackNote.textContent = ahead ? `${TRACK_NOTE}; dark line: the way to the ${to}` : TRACK_NOTE;
     const box = this.tripBox;
     box.replaceChildren(el('h3', undefined, 'Trip'));
     if (trips === null) {

@@ -6,10 +6,10 @@ import { createMap } from '../map';
 import { freshnessText, type DriverPoint } from '../markers';
 import { ConsoleApi, type ConsoleSettings } from './api';
 import { keepInView } from './camera';
-import { boundsOf, keptBreaks, legendBreaks, maxHexPx, maxZoomFor, planDensity, type Bbox } from './density';
+import { boundsOf, maxHexPx, maxZoomFor, type Bbox } from './density';
+import { DensityLayer } from './density-layer';
 import { DriverPanel } from './driver-panel';
 import { CATEGORY_LABELS, categoryOf, countByCategory, searchDrivers, type Category } from './fleet-model';
-import { packHexes } from './hexes';
 import { packLine } from './lines';
 import { FleetEvents } from './fleet-events';
 import { FleetOverlay } from './overlay';
@@ -24,6 +24,7 @@ import {
   type PackedPoints,
 } from './points';
 import { ReplayBar } from './replay-bar';
+import { RideOnMap } from './ride-on-map';
 import { Sidebar, type SearchResult } from './sidebar';
 import { viewRegions } from './view-regions';
 import './fleet.css';
@@ -60,7 +61,6 @@ const drivers = new Map<string, DriverPoint>();
 /** The whole fleet's extent and size, from its drivers per region (for views too wide to stream). */
 let fleetExtent: { bounds: Bbox | null; total: number } | null = null;
 const hidden = new Set<Category>();
-let densityOn = true;
 let dirty = true;
 /** Whether the drivers in view are known: the stream's first batch came, or no region is streamed. */
 let countsKnown = false;
@@ -121,7 +121,7 @@ const sidebar = new Sidebar({
     }
   },
   density(on) {
-    densityOn = on;
+    density.on = on;
     void refreshDensity();
   },
 });
@@ -144,6 +144,24 @@ const replayBar = new ReplayBar($('replay'), map, {
   progress: (index) => overlay?.setReplayProgress(index),
   close: () => closeReplay(),
 });
+
+/** The density hexagons under the drivers, and their legend. */
+const density = new DensityLayer({
+  map,
+  api,
+  settings,
+  sidebar,
+  box: $('density'),
+  overlay: () => overlay,
+  origin,
+  replaying: () => replayBar.isOpen,
+  // Where the fleet is: its regions' extent (the stream knows only the drivers in view).
+  fleetBounds: () => fleetExtent?.bounds ?? boundsOf([...drivers.values()].map((d) => d.fix)),
+});
+const refreshDensity = (): Promise<void> => density.refresh();
+
+/** The selected driver's ride: its pickup, destination and way ahead. */
+const rideOnMap = new RideOnMap(map, () => overlay, origin);
 
 /** The ring around the selected driver, and the one under the pointer with its name. */
 const selectedMarker = new Marker({ element: ringElement('selected') });
@@ -292,6 +310,7 @@ function select(driverId: string, fly: boolean): void {
   following = false;
   track = [];
   overlay?.setLiveTrack(null);
+  rideOnMap.show(null);
   if (fly) map.easeTo({ center: [d.fix.lng, d.fix.lat], zoom: Math.max(map.getZoom(), 14), padding: mapPadding() });
   const now = Date.now();
   void api.track(driverId, now - TRACK_MS, now + 60_000).then((r) => {
@@ -315,6 +334,7 @@ function deselect(): void {
   track = [];
   following = false;
   overlay?.setLiveTrack(null);
+  rideOnMap.show(null);
 }
 
 function extendTrack(d: DriverPoint): void {
@@ -342,72 +362,11 @@ async function refreshPanelFacts(): Promise<void> {
   if (panel.driverId !== id) return;
   const now = Date.now();
   panel.setTrips(trips.ok ? trips.value : null, now, ride?.ok === true ? ride.value : null);
+  // A ride that could not be read this time stays drawn as it was; no current trip clears it.
+  if (ride === null || ride.ok) rideOnMap.show(ride?.value ?? null);
   panel.setConnection(connection.ok ? connection.value : null, drivers.get(id)?.online ?? false, now);
 }
 setInterval(() => void refreshPanelFacts(), 2000);
-
-/** Density from the geo-index API, planned for the view (density.ts); an answer overtaken by a newer view is dropped. */
-let densitySeq = 0;
-/** The density legend on screen, and the resolution it is for. */
-let shownLegend: { res: number; breaks: number[] } | undefined;
-async function refreshDensity(): Promise<void> {
-  const seq = ++densitySeq;
-  const box = $('density');
-  const clear = (state: string, legend: Parameters<Sidebar['setLegend']>[0]): void => {
-    overlay?.setHexes(null);
-    sidebar.setLegend(legend);
-    Object.assign(box.dataset, { state, reason: '', res: '', bbox: '', total: '', max: '' });
-  };
-  box.dataset['zoom'] = String(map.getZoom());
-  if (!densityOn || replayBar.isOpen) {
-    clear('off', densityOn ? { note: 'Hidden during a replay' } : null);
-    return;
-  }
-  const b = map.getBounds();
-  const c = map.getContainer();
-  const plan = planDensity({
-    zoom: map.getZoom(),
-    widthPx: c.clientWidth,
-    heightPx: c.clientHeight,
-    bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
-    // Where the fleet is: its regions' extent (the stream knows only the drivers in view).
-    fleet: fleetExtent?.bounds ?? boundsOf([...drivers.values()].map((d) => d.fix)),
-    indexRes: settings.indexResolution,
-    maxCells: settings.maxCellsPerRequest,
-  });
-  if (plan.kind === 'hidden') {
-    clear('hidden', { note: plan.note });
-    box.dataset['reason'] = plan.reason;
-    return;
-  }
-  const r = await api.cells(plan.bbox, plan.res);
-  if (seq !== densitySeq) return; // the view changed meanwhile: a newer answer is coming
-  if (!r.ok) {
-    clear('error', { note: `Density unavailable right now (${r.status === 0 ? 'network' : r.status})` });
-    return;
-  }
-  const max = r.value.cells.reduce((m, x) => Math.max(m, x.count), 0);
-  // The legend on screen stays while it fits (same resolution): a refresh does not recolour.
-  const counts = r.value.cells.map((x) => x.count);
-  const breaks = shownLegend?.res === plan.res ? keptBreaks(shownLegend.breaks, counts) : legendBreaks(counts);
-  shownLegend = { res: plan.res, breaks };
-  overlay?.setHexes(
-    packHexes(
-      r.value.cells.map((x) => ({ boundary: cellToBoundary(x.cell, true), count: x.count })),
-      origin,
-      breaks,
-    ),
-  );
-  sidebar.setLegend({ breaks, res: plan.res, total: r.value.total, cells: r.value.cells.length });
-  Object.assign(box.dataset, {
-    state: 'shown',
-    reason: '',
-    res: String(plan.res),
-    bbox: plan.bbox.map((x) => x.toFixed(5)).join(','),
-    total: String(r.value.total),
-    max: String(max),
-  });
-}
 
 /**
  * The first time drivers are known, the map shows them all (unless a link asked for one driver or

@@ -311,6 +311,11 @@ const LIVE_TRACK: TrackStyle = [
   [7, premultiplied(255, 255, 255, 1)],
   [4, premultiplied(0x1b, 0x6e, 0xf3, 1)],
 ];
+/** The way the selected driver still has to drive on its ride (to the pickup, or to the destination). */
+const RIDE_ROUTE: TrackStyle = [
+  [7, premultiplied(255, 255, 255, 1)],
+  [4, premultiplied(0x3a, 0x3f, 0x45, 1)],
+];
 /** A replayed trip: the whole route light, the part played so far strong. */
 const REPLAY_ROUTE: TrackStyle = [
   [8, premultiplied(255, 255, 255, 1)],
@@ -325,6 +330,7 @@ export class FleetOverlay {
   private readonly hexOutline: Batch;
   private readonly points: Batch;
   private readonly liveTrack: Track;
+  private readonly rideRoute: Track;
   private readonly replayRoute: Track;
   private readonly replayPlayed: Track;
   private showFleet = true;
@@ -345,6 +351,7 @@ export class FleetOverlay {
     this.hexOutline = new Batch(gl, KINDS.outline);
     this.points = new Batch(gl, KINDS.points);
     this.liveTrack = new Track(gl);
+    this.rideRoute = new Track(gl);
     this.replayRoute = new Track(gl);
     this.replayPlayed = new Track(gl);
     this.blending();
@@ -354,7 +361,7 @@ export class FleetOverlay {
     });
     this.canvas.addEventListener('webglcontextrestored', () => {
       for (const b of [this.hexFill, this.hexOutline, this.points]) b.restore();
-      for (const t of [this.liveTrack, this.replayRoute, this.replayPlayed]) t.restore();
+      for (const t of [this.liveTrack, this.rideRoute, this.replayRoute, this.replayPlayed]) t.restore();
       this.blending();
       this.draw();
     });
@@ -408,6 +415,12 @@ export class FleetOverlay {
     this.draw();
   }
 
+  /** The way the selected driver's ride still has to go (null: none). */
+  setRideRoute(line: PackedLine | null): void {
+    this.rideRoute.set(line);
+    this.draw();
+  }
+
   /** A replayed trip's route (null: no replay); the fleet and its density are hidden meanwhile. */
   setReplay(line: PackedLine | null): void {
     this.replayRoute.set(line);
@@ -448,7 +461,8 @@ export class FleetOverlay {
       // Diameter in device pixels: the circle and its 1 px rim.
       const pointSize = 2 * (this.pointRadius(this.map.getZoom()) + 1) * ratio;
       this.points.draw(matrix, { u_size: pointSize, u_rim: 1 });
-      // The selected driver's track over the other drivers: it is what the operator looks at.
+      // The selected driver's way ahead and track over the other drivers: what the operator looks at.
+      this.rideRoute.draw(matrix, viewport, ratio, RIDE_ROUTE);
       this.liveTrack.draw(matrix, viewport, ratio, LIVE_TRACK);
     } else {
       this.replayRoute.draw(matrix, viewport, ratio, REPLAY_ROUTE);
