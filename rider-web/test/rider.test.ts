@@ -552,7 +552,7 @@ describe('a driver lost after assignment', () => {
 });
 
 describe('the car on screen', () => {
-  it('moves at its speed every frame, without jumps, at zoom 16', { timeout: 120_000 }, async () => {
+  it('moves at its speed every frame, without jumps, at zoom 16', { timeout: 180_000 }, async () => {
     // A ride to the far side of the city: once the rider is in, the car drives for minutes.
     const near = await quickRide();
     await api(`/trips/${near.trip.id}/cancel`, { method: 'POST' });
