@@ -192,7 +192,7 @@ sheet.buttons.board.addEventListener('click', () => {
   if (trip !== null) busy(sheet.buttons.board, trip.post('board'));
 });
 // Cancelling asks first (screen.ts); unanswered, the question goes away on its own.
-const CANCEL_QUESTION_MS = 8000;
+const CANCEL_QUESTION_MS = 15_000;
 let cancelAsked: ReturnType<typeof setTimeout> | undefined;
 const askCancel = (asking: boolean): void => {
   clearTimeout(cancelAsked);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { chromium as playwright, type Browser, type Page } from 'playwright-core';
+import { chromium as playwright, type Page } from 'playwright-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TRIP_STATES, type TraceRow } from '@ridetrack/shared';
 import { ARTIFACTS, until, useBrokerProcess, useChromium, useSimProcess, WEB_DIR } from '@ridetrack/testkit';
@@ -8,7 +8,7 @@ import { hexWidthM, maxHexPx, metresPerPixel } from '../src/fleet/density';
 import { CATEGORIES } from '../src/fleet/fleet-model';
 import { POINT_COLOURS } from '../src/fleet/points';
 import { viewRegions } from '../src/fleet/view-regions';
-import { mapPixels } from './map-pixels';
+import { mapPixels, pagePixels } from './map-pixels';
 
 /**
  * The operator's console in Debian's Chromium against the real broker and simulator processes:
@@ -65,32 +65,6 @@ async function api<T>(path: string): Promise<T> {
 }
 
 /** Responses of the API that refused something (4xx, 5xx), as the page's network saw them. */
-/** The share of a screenshot's pixels above `height` that are pure white (decoded in a page of its own). */
-async function blankShare(browser: Browser, png: Buffer, height: number): Promise<number> {
-  const probe = await browser.newPage();
-  try {
-    return await probe.evaluate(
-      async ({ b64, height }) => {
-        const img = new Image();
-        img.src = `data:image/png;base64,${b64}`;
-        await img.decode();
-        const c = document.createElement('canvas');
-        c.width = img.width;
-        c.height = Math.min(height, img.height);
-        const g = c.getContext('2d') as CanvasRenderingContext2D;
-        g.drawImage(img, 0, 0);
-        const d = g.getImageData(0, 0, c.width, c.height).data;
-        let white = 0;
-        for (let i = 0; i < d.length; i += 4) if (d[i] === 255 && d[i + 1] === 255 && d[i + 2] === 255) white++;
-        return white / (d.length / 4);
-      },
-      { b64: png.toString('base64'), height },
-    );
-  } finally {
-    await probe.close();
-  }
-}
-
 async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; refused: string[] }> {
   const page = await chromium.browser.newPage({ viewport });
   const refused: string[] = [];
@@ -436,10 +410,9 @@ describe('operator console', () => {
       const top = await page.evaluate(() => document.getElementById('driver')?.getBoundingClientRect().top ?? 0);
       // The whole page, as it is on screen (a clipped screenshot is painted afresh, and did not show it).
       const shot = await page.screenshot({ path: join(ARTIFACTS, 'console-phone-ride.png') });
-      expect(
-        await blankShare(plain, shot, Math.floor(top)),
-        'share of the map above the panel painted blank white',
-      ).toBeLessThan(0.5);
+      const rows = Math.floor(top);
+      const white = await pagePixels(page, shot, [[255, 255, 255]], rows);
+      expect(white.count / (390 * rows), 'share of the map above the panel painted blank white').toBeLessThan(0.5);
     } finally {
       await plain.close();
     }

@@ -29,6 +29,8 @@ function colourPixels(arg: {
   near?: { x: number; y: number } | undefined;
   points?: { x: number; y: number }[];
   radius?: number;
+  /** Only the image's first rows are read. */
+  rows?: number;
 }): Promise<PixelsFound> {
   return new Promise((resolve, reject) => {
     const img = new Image();
@@ -43,7 +45,7 @@ function colourPixels(arg: {
         return;
       }
       ctx.drawImage(img, 0, 0);
-      const { data } = ctx.getImageData(0, 0, img.width, img.height);
+      const { data } = ctx.getImageData(0, 0, img.width, Math.min(arg.rows ?? img.height, img.height));
       const box = document.getElementById('map')?.getBoundingClientRect();
       const points = arg.points ?? [];
       const radius = arg.radius ?? 3;
@@ -82,6 +84,19 @@ function colourPixels(arg: {
     };
     img.src = `data:image/png;base64,${arg.png64}`;
   });
+}
+
+/**
+ * Finds pixels of these colours in the first `rows` rows of a screenshot of the whole page: what is
+ * on screen (a clipped or element screenshot is painted afresh, and may differ).
+ */
+export function pagePixels(
+  page: Page,
+  png: Buffer,
+  colours: readonly (readonly number[])[],
+  rows: number,
+): Promise<PixelsFound> {
+  return page.evaluate(colourPixels, { png64: png.toString('base64'), colours, rows });
 }
 
 /** Screenshots the map and finds pixels of these colours in it (in page pixels). */
