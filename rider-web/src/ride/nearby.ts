@@ -28,14 +28,16 @@ export class Nearby {
   ) {}
 
   watch(at: LatLng): void {
-    this.at = at;
     this.stop();
+    this.at = at;
     void this.ask();
   }
 
+  /** No more asking; an answer still on its way is dropped. */
   stop(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    this.at = null;
   }
 
   private async ask(): Promise<void> {
@@ -52,6 +54,9 @@ export class Nearby {
           pickup?: LatLng & { street: string | null };
           more?: boolean;
         };
+        // The body came after the headers: the rider may have moved the pickup meanwhile, and
+        // this answer's street would pull the pin back to where it was.
+        if (this.at !== at) return;
         this.cars = body.cars;
         this.changed(body.cars, body.nearestEtaS, body.pickup ?? null, body.more === true);
       }
