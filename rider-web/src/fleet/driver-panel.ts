@@ -3,7 +3,7 @@ import type { DriverProfile, RiderTrip } from '@ridetrack/shared';
 import type { DriverConnection, DriverTrips, TripSummary } from './api';
 import { CATEGORY_LABELS, categoryOf, compassText, durationText, speedText, type Category } from './fleet-model';
 import { cssColour } from './points';
-import { rideStatus } from './ride-status';
+import { rideStatus, wayAhead } from './ride-status';
 import { el } from './dom';
 
 /**
@@ -151,9 +151,9 @@ export class DriverPanel {
 
   setTrips(trips: DriverTrips | null, nowMs: number, ride: RiderTrip | null = null): void {
     // The map's lines, named: the way ahead is drawn while a ride has one (ride-on-map.ts).
-    const ahead = ride !== null && ride.id === trips?.current?.id && (ride.route?.points.length ?? 0) >= 2;
-    const to = ride?.route?.toward === 'dropoff' ? 'destination' : 'pickup';
-    this.trackNote.textContent = ahead ? `${TRACK_NOTE}; dark line: the way to the ${to}` : TRACK_NOTE;
+    const ahead = ride !== null && ride.id === trips?.current?.id ? wayAhead(ride) : null;
+    const to = ahead?.toward === 'dropoff' ? 'destination' : 'pickup';
+    this.trackNote.textContent = ahead !== null ? `${TRACK_NOTE}; dark line: the way to the ${to}` : TRACK_NOTE;
     const box = this.tripBox;
     box.replaceChildren(el('h3', undefined, 'Trip'));
     if (trips === null) {

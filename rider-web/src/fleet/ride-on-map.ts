@@ -2,6 +2,7 @@ import { Marker, type Map as MapLibre } from 'maplibre-gl';
 import type { RiderTrip } from '@ridetrack/shared';
 import { packLine } from './lines';
 import type { FleetOverlay } from './overlay';
+import { rideUnderWay, wayAhead } from './ride-status';
 
 /**
  * The selected driver's ride on the operator's map: the pickup while the driver heads there or
@@ -19,11 +20,11 @@ export class RideOnMap {
   ) {}
 
   show(ride: RiderTrip | null): void {
-    const active = ride !== null && (ride.stage === 'assigned' || ride.stage === 'waiting' || ride.stage === 'on_trip');
+    const active = rideUnderWay(ride);
     const toPickup = active && ride.stage !== 'on_trip';
     place(this.pickup, this.map, toPickup ? [ride.pickup.lng, ride.pickup.lat] : null);
     place(this.dropoff, this.map, active && ride.dropoff !== null ? [ride.dropoff.lng, ride.dropoff.lat] : null);
-    const route = active && ride.route !== null && ride.route.points.length >= 2 ? ride.route.points : null;
+    const route = wayAhead(ride)?.points ?? null;
     this.overlay()?.setRideRoute(
       route === null
         ? null

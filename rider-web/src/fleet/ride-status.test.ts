@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RiderTrip } from '@ridetrack/shared';
+import type { RideRoute, RiderTrip } from '@ridetrack/shared';
 import { riderTrip } from '../../test/rider-trip';
-import { rideStatus } from './ride-status';
+import { rideStatus, wayAhead } from './ride-status';
 
 const NOW = 1_800_000_000_000;
 const ride = (over: Partial<RiderTrip> = {}): RiderTrip =>
@@ -38,5 +38,32 @@ describe('rideStatus', () => {
     expect(rideStatus(ride({ streets: { pickup: 'Eastern Avenue', dropoff: null }, dropoff: null }), NOW).places).toBe(
       'Pickup on Eastern Avenue, no destination',
     );
+  });
+});
+
+describe('wayAhead', () => {
+  const route = (points: [number, number][]): RideRoute => ({
+    toward: 'pickup',
+    points,
+    remainingS: points.map((_, i) => (points.length - 1 - i) * 30),
+  });
+  const twoPoints = route([
+    [-76.58, 39.28],
+    [-76.57, 39.29],
+  ]);
+
+  it('is the route still to drive while the ride is under way', () => {
+    for (const stage of ['assigned', 'waiting', 'on_trip'] as const) {
+      expect(wayAhead(ride({ stage, route: twoPoints }))).toBe(twoPoints);
+    }
+  });
+
+  it('is nothing once the ride is over, before the roads are known, or for a single point', () => {
+    for (const stage of ['completed', 'cancelled', 'reassigned'] as const) {
+      expect(wayAhead(ride({ stage, route: twoPoints }))).toBe(null);
+    }
+    expect(wayAhead(ride({ route: null }))).toBe(null);
+    expect(wayAhead(ride({ route: route([[-76.58, 39.28]]) }))).toBe(null);
+    expect(wayAhead(null)).toBe(null);
   });
 });

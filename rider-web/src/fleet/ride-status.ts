@@ -1,4 +1,4 @@
-import type { RiderTrip } from '@ridetrack/shared';
+import type { RideRoute, RiderTrip } from '@ridetrack/shared';
 import { countdownText } from '../markers';
 import { distanceText, durationText } from './fleet-model';
 
@@ -37,4 +37,17 @@ export function rideStatus(ride: RiderTrip, nowMs: number): { stage: string; pla
     case 'reassigned':
       return { stage: 'Handed to another driver', places };
   }
+}
+
+/** True while a ride is under way: its places and its way ahead belong on the map. */
+export function rideUnderWay(ride: RiderTrip | null): ride is RiderTrip {
+  return ride !== null && (ride.stage === 'assigned' || ride.stage === 'waiting' || ride.stage === 'on_trip');
+}
+
+/**
+ * The way still to drive, while a ride is under way and the broker knows the roads: drawn dark on
+ * the map (ride-on-map.ts) and named under the driver card's map note (driver-panel.ts).
+ */
+export function wayAhead(ride: RiderTrip | null): RideRoute | null {
+  return rideUnderWay(ride) && ride.route !== null && ride.route.points.length >= 2 ? ride.route : null;
 }
