@@ -32,6 +32,7 @@ import { recordRun, resultsFile } from '../../shared/bench/results';
 import { glidePosition, glideTo, type Glide } from '../src/markers';
 import { addFix, drawnAt, startMotion, step, type Motion } from '../src/ride/motion';
 import { worldOf } from '../src/ride/projection';
+import { watchCarFrames } from '../test/car-frames';
 import { riderRecord, riderTable, type RiderResults } from './rider-figures';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
@@ -149,27 +150,7 @@ try {
     if (fix.ok) heard.push({ atMs: Date.now(), fix: fix.value });
   });
   await listener.subscribeAsync(`d/${moving.trip.driverId}/l`);
-  // A source string, not a function: the TypeScript loader would add helpers the page does not have.
-  const frames = await view.evaluate<{ d: number; dt: number }[]>(`new Promise((resolve) => {
-    const el = document.querySelector('[data-testid="car"]');
-    const at = () => {
-      const m = /translate\\(([-\\d.]+)px, ([-\\d.]+)px\\)/.exec(el.style.transform);
-      return { x: Number(m && m[1]), y: Number(m && m[2]) };
-    };
-    const out = [];
-    let last = at();
-    let lastT = performance.now();
-    const end = lastT + ${SECONDS * 1000};
-    const tick = (t) => {
-      const p = at();
-      out.push({ d: Math.hypot(p.x - last.x, p.y - last.y), dt: t - lastT });
-      last = p;
-      lastT = t;
-      if (t < end) requestAnimationFrame(tick);
-      else resolve(out);
-    };
-    requestAnimationFrame(tick);
-  })`);
+  const frames = await watchCarFrames(view, SECONDS * 1000);
   await listener.endAsync();
   await view.close();
   const inPage = {

@@ -16,6 +16,7 @@ import {
   type LocationFix,
   type RiderTrip,
 } from '@ridetrack/shared';
+import { type CarFrame, watchCarFrames } from './car-frames';
 
 /**
  * The rider's pickup screen in Debian's Chromium, against the real broker (its trips in Redis, so
@@ -580,39 +581,15 @@ describe('the car on screen', () => {
           cause: err,
         });
       });
-    // Each frame of a 4 s window: how far the car moved on screen, and how long the frame was.
-    const watch = () =>
-      page.evaluate(
-        () =>
-          new Promise<{ d: number; dt: number }[]>((resolve) => {
-            const el = document.querySelector('[data-testid="car"]') as HTMLElement;
-            const at = () => {
-              const m = /translate\(([-\d.]+)px, ([-\d.]+)px\)/.exec(el.style.transform);
-              return { x: Number(m?.[1]), y: Number(m?.[2]) };
-            };
-            const out: { d: number; dt: number }[] = [];
-            let last = at();
-            let lastT = performance.now();
-            const end = lastT + 4000;
-            const tick = (t: number) => {
-              const p = at();
-              out.push({ d: Math.hypot(p.x - last.x, p.y - last.y), dt: t - lastT });
-              last = p;
-              lastT = t;
-              if (t < end) requestAnimationFrame(tick);
-              else resolve(out);
-            };
-            requestAnimationFrame(tick);
-          }),
-      );
     // A car not heard from for a while slows to a stop by design (motion.ts): on a machine so loaded
     // that the simulator's fixes come seconds late, a window can hold such a stop. Up to three
     // windows are watched; a car drawn once per fix, or jumping, fails all three.
     let moving = 0;
     let largest = Infinity;
-    let frames: { d: number; dt: number }[] = [];
+    let frames: CarFrame[] = [];
     for (let attempt = 0; attempt < 3; attempt++) {
-      frames = await watch();
+      // Each frame of a 4 s window: how far the car moved on screen, and how long the frame was.
+      frames = await watchCarFrames(page, 4000);
       moving = frames.filter((f) => f.d > 0.001).length / frames.length;
       // A loaded machine drops frames; a jump is judged per 60th of a second, as the benchmark's figure is.
       largest = Math.max(...frames.map((f) => f.d * Math.min(1, 16.7 / Math.max(1, f.dt))));
