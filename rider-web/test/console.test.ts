@@ -47,7 +47,8 @@ beforeAll(async () => {
   const ride = await fetch(`${broker.httpUrl}/api/dev/ride`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ pickup: { lat: 39.29, lng: -76.61 } }),
+    // A destination across the city: a ride that a street-level view cannot hold.
+    body: JSON.stringify({ pickup: { lat: 39.29, lng: -76.61 }, dropoff: { lat: 39.275, lng: -76.56 } }),
   });
   trip = ((await ride.json()) as { trip: typeof trip }).trip;
 }, 90_000);
@@ -280,11 +281,40 @@ describe('operator console', () => {
     await page.fill('#search', trip.id.slice(0, 6));
     await page.waitForSelector('#search-results .empty');
     expect(await page.locator('#search-results .result').count()).toBe(0);
+    // At street level, where the driver's ride does not fit the view.
+    await page.evaluate(() =>
+      (window as unknown as { fleetMap: { jumpTo(o: { zoom: number }): void } }).fleetMap.jumpTo({ zoom: 18 }),
+    );
     await page.fill('#search', id);
     await page.waitForSelector('#search-results .result');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#driver:not([hidden])');
     expect(await page.textContent('#driver .driver-id')).toBe(id);
+    // A driver picked on a ride: the car, its pickup and its destination framed in the map the panel leaves free.
+    await page
+      .waitForFunction(
+        () => {
+          if ((window as unknown as { fleetMap: { isMoving(): boolean } }).fleetMap.isMoving()) return false;
+          const free = (document.getElementById('map') as HTMLElement).getBoundingClientRect();
+          const panel = (document.getElementById('driver') as HTMLElement).getBoundingClientRect();
+          const shown = ['[data-testid="ride-pickup"]', '[data-testid="ride-dropoff"]', '.ring.selected'].map((q) => {
+            const e = document.querySelector(q);
+            if (e === null) return false;
+            const r = e.getBoundingClientRect();
+            const x = r.left + r.width / 2;
+            const y = r.top + r.height / 2;
+            return x > free.left && x < Math.min(free.right, panel.left) && y > free.top && y < free.bottom;
+          });
+          return shown.every(Boolean);
+        },
+        undefined,
+        { timeout: 15_000 },
+      )
+      .catch((err: unknown) => {
+        throw new Error('the ride was not framed: car, pickup and destination in the free part of the map', {
+          cause: err,
+        });
+      });
     // The driver as its rider was told to look for it: the operator and the rider name the same car.
     await page.waitForSelector('[data-testid="driver-profile"]:not(:empty)');
     expect(await page.textContent('[data-testid="driver-profile"]')).toBe(
@@ -343,6 +373,11 @@ describe('operator console', () => {
       await page.waitForFunction(() => Number(document.getElementById('map')?.dataset['rideRoute']) >= 2);
     expect(await page.textContent('#driver')).toMatch(/MQTT over TCP/);
     await page.screenshot({ path: join(ARTIFACTS, 'console-driver.png') });
+    // Framed, not shown from afar: the ride fills a good part of the view.
+    const zoom = await page.evaluate(() =>
+      (window as unknown as { fleetMap: { getZoom(): number } }).fleetMap.getZoom(),
+    );
+    expect(zoom).toBeGreaterThan(12.5);
     expect(refused).toEqual([]);
     await page.close();
   });

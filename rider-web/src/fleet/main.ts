@@ -1,6 +1,7 @@
 import { Marker, NavigationControl, ScaleControl, type LngLat, type MapMouseEvent } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { cellToBoundary } from 'h3-js';
+import type { LatLng } from '@ridetrack/shared';
 import { loadConfig } from '../feed';
 import { createMap } from '../map';
 import { freshnessText, type DriverPoint } from '../markers';
@@ -25,6 +26,7 @@ import {
 } from './points';
 import { ReplayBar } from './replay-bar';
 import { RideOnMap } from './ride-on-map';
+import { ridePlaces } from './ride-status';
 import { Sidebar, type SearchResult } from './sidebar';
 import { viewRegions } from './view-regions';
 import './fleet.css';
@@ -311,6 +313,7 @@ function select(driverId: string, fly: boolean): void {
   track = [];
   overlay?.setLiveTrack(null);
   rideOnMap.show(null);
+  frameRideOf = fly ? driverId : null;
   if (fly) map.easeTo({ center: [d.fix.lng, d.fix.lat], zoom: Math.max(map.getZoom(), 14), padding: mapPadding() });
   const now = Date.now();
   void api.track(driverId, now - TRACK_MS, now + 60_000).then((r) => {
@@ -351,6 +354,25 @@ function drawTrack(): void {
   $('driver').dataset['trackPoints'] = String(track.length);
 }
 
+/** A driver picked from the search or a link: its ride, once read, is framed whole (ridePlaces). */
+let frameRideOf: string | null = null;
+
+/** Fits the car, its pickup, its destination and the way between into the free part of the map. */
+function frameRide(places: LatLng[]): void {
+  const b = boundsOf(places);
+  if (b === null || places.length < 2) return;
+  // MapLibre adds fitBounds's padding to the map's own (left by the last easeTo): the panels' room
+  // is made the map's own, and the fit asks only for room above each pin for its name tag.
+  map.setPadding(mapPadding());
+  map.fitBounds(
+    [
+      [b[0], b[1]],
+      [b[2], b[3]],
+    ],
+    { padding: { top: 40, bottom: 10, left: 20, right: 20 }, maxZoom: 16, linear: true },
+  );
+}
+
 /** The panel's slower facts: the driver's trips, its ride and connection, every 2 s while it is open. */
 async function refreshPanelFacts(): Promise<void> {
   const id = panel.driverId;
@@ -364,6 +386,11 @@ async function refreshPanelFacts(): Promise<void> {
   panel.setTrips(trips.ok ? trips.value : null, now, ride?.ok === true ? ride.value : null);
   // A ride that could not be read this time stays drawn as it was; no current trip clears it.
   if (ride === null || ride.ok) rideOnMap.show(ride?.value ?? null);
+  if (frameRideOf === id) {
+    frameRideOf = null;
+    const d = drivers.get(id);
+    if (ride?.ok === true && d !== undefined) frameRide(ridePlaces(ride.value, d.fix));
+  }
   panel.setConnection(connection.ok ? connection.value : null, drivers.get(id)?.online ?? false, now);
 }
 setInterval(() => void refreshPanelFacts(), 2000);

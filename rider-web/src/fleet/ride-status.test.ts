@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RideRoute, RiderTrip } from '@ridetrack/shared';
 import { riderTrip } from '../../test/rider-trip';
-import { rideStatus, wayAhead } from './ride-status';
+import { ridePlaces, rideStatus, wayAhead } from './ride-status';
 
 const NOW = 1_800_000_000_000;
 const ride = (over: Partial<RiderTrip> = {}): RiderTrip =>
@@ -65,5 +65,36 @@ describe('wayAhead', () => {
     expect(wayAhead(ride({ route: null }))).toBe(null);
     expect(wayAhead(ride({ route: route([[-76.58, 39.28]]) }))).toBe(null);
     expect(wayAhead(null)).toBe(null);
+  });
+});
+
+describe('ridePlaces', () => {
+  const car = { lat: 39.28, lng: -76.59 };
+
+  it('is the car, the pickup until the rider is aboard, the destination and the way ahead', () => {
+    const r = ride({
+      route: {
+        toward: 'pickup',
+        points: [
+          [-76.59, 39.28],
+          [-76.585, 39.285],
+        ],
+        remainingS: [30, 0],
+      },
+    });
+    expect(ridePlaces(r, car)).toEqual([
+      car,
+      r.pickup,
+      r.dropoff,
+      { lat: 39.28, lng: -76.59 },
+      { lat: 39.285, lng: -76.585 },
+    ]);
+    const aboard = ride({ stage: 'on_trip', route: null });
+    expect(ridePlaces(aboard, car)).toEqual([car, aboard.dropoff]);
+  });
+
+  it('is nothing for a ride that is over, or no ride', () => {
+    expect(ridePlaces(ride({ stage: 'completed' }), car)).toEqual([]);
+    expect(ridePlaces(null, car)).toEqual([]);
   });
 });

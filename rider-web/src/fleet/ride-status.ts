@@ -1,4 +1,4 @@
-import type { RideRoute, RiderTrip } from '@ridetrack/shared';
+import type { LatLng, RideRoute, RiderTrip } from '@ridetrack/shared';
 import { countdownText } from '../markers';
 import { distanceText, durationText } from './fleet-model';
 
@@ -50,4 +50,18 @@ export function rideUnderWay(ride: RiderTrip | null): ride is RiderTrip {
  */
 export function wayAhead(ride: RiderTrip | null): RideRoute | null {
   return rideUnderWay(ride) && ride.route !== null && ride.route.points.length >= 2 ? ride.route : null;
+}
+
+/**
+ * What an operator who picks a driver on a ride should see at once: the car, the pickup while the
+ * driver heads there or waits, the destination, and the way ahead between them. Empty when no ride
+ * is under way.
+ */
+export function ridePlaces(ride: RiderTrip | null, car: LatLng): LatLng[] {
+  if (!rideUnderWay(ride)) return [];
+  const places: LatLng[] = [car];
+  if (ride.stage !== 'on_trip') places.push(ride.pickup);
+  if (ride.dropoff !== null) places.push(ride.dropoff);
+  for (const [lng, lat] of wayAhead(ride)?.points ?? []) places.push({ lat, lng });
+  return places;
 }
