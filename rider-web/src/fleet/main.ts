@@ -362,14 +362,14 @@ function frameRide(places: LatLng[]): void {
   const b = boundsOf(places);
   if (b === null || places.length < 2) return;
   // MapLibre adds fitBounds's padding to the map's own (left by the last easeTo): the panels' room
-  // is made the map's own, and the fit asks only for room above each pin for its name tag.
+  // is made the map's own, and the fit asks only for room around each pin for its name tag.
   map.setPadding(mapPadding());
   map.fitBounds(
     [
       [b[0], b[1]],
       [b[2], b[3]],
     ],
-    { padding: { top: 40, bottom: 10, left: 20, right: 20 }, maxZoom: 16, linear: true },
+    { padding: { top: 40, bottom: 10, left: 50, right: 50 }, maxZoom: 16, linear: true },
   );
 }
 
