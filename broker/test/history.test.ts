@@ -200,6 +200,16 @@ describe.each(storeBackends('hist'))('trip history over the API (%s history)', (
     expect((await h.get(`/api/drivers/${id}/profile`, rider)).status).toBe(403);
   });
 
+  it('names many drivers at once (the console finds one by name or plate), to operators only', async () => {
+    const r = await h.get('/api/driver-profiles?ids=drv-a1,drv-b2,drv-a1');
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({
+      profiles: { 'drv-a1': madeUpProfile('drv-a1'), 'drv-b2': madeUpProfile('drv-b2') },
+    });
+    const rider = await h.t.token({ role: 'rider', sub: 'rider-q', drivers: ['drv-a1'], exp: inAnHour() });
+    expect((await h.get('/api/driver-profiles?ids=drv-a1', rider)).status).toBe(403);
+  });
+
   it('refuses bad parameters with the parameter named', async () => {
     for (const [path, parameter] of [
       ['/api/trips/bad%20id/trace', 'id'],
@@ -209,6 +219,10 @@ describe.each(storeBackends('hist'))('trip history over the API (%s history)', (
       ['/api/drivers/drv-1/track?limit=0', 'limit'],
       ['/api/drivers/drv-1/trips?limit=1000', 'limit'],
       ['/api/drivers/bad%20id/profile', 'id'],
+      ['/api/driver-profiles', 'ids'],
+      ['/api/driver-profiles?ids=drv-1,,drv-2', 'ids'],
+      ['/api/driver-profiles?ids=drv-1,bad%20id', 'ids'],
+      [`/api/driver-profiles?ids=${Array.from({ length: 501 }, (_, i) => `d${i}`).join(',')}`, 'ids'],
     ] as const) {
       const r = await h.get(path);
       expect(r.status, path).toBe(400);

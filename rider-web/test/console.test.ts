@@ -28,7 +28,12 @@ let trip: {
 /** What the pages a test opened logged as errors; checked, and emptied, after each test. */
 const pageErrors: string[] = [];
 
-const broker = useBrokerProcess({ AUTH_MODE: 'dev', JWT_SECRET: secret, WEB_DIR }, { timeoutMs: 60_000 });
+// The trip booked at the start is read by tests minutes later: its driver waits at the pickup for
+// as long as the file runs, and is not given up as silent while a test pauses the simulator.
+const broker = useBrokerProcess(
+  { AUTH_MODE: 'dev', JWT_SECRET: secret, WEB_DIR, TRIP_WAIT_S: '3600', TRIP_DRIVER_SILENT_MS: '120000' },
+  { timeoutMs: 60_000 },
+);
 const sim = useSimProcess(() => ['--drivers', String(DRIVERS), '--broker', broker.mqttUrl, '--ramp', '50'], {
   JWT_SECRET: secret,
 });
@@ -281,6 +286,13 @@ describe('operator console', () => {
     await page.fill('#search', trip.id.slice(0, 6));
     await page.waitForSelector('#search-results .empty');
     expect(await page.locator('#search-results .result').count()).toBe(0);
+    // By the plate a rider reads out, however it is typed: the driver first, named as riders know it.
+    const plate = trip.driver.plate.toLowerCase();
+    await page.fill('#search', `${plate.slice(0, 3)} ${plate.slice(3)}`);
+    await page.waitForFunction((d) => document.querySelector('#search-results .result .id')?.textContent === d, id, {
+      timeout: 10_000,
+    });
+    expect(await page.textContent('#search-results .result')).toContain(`${trip.driver.name} · ${trip.driver.plate}`);
     // At street level, where the driver's ride does not fit the view.
     await page.evaluate(() =>
       (window as unknown as { fleetMap: { jumpTo(o: { zoom: number }): void } }).fleetMap.jumpTo({ zoom: 18 }),

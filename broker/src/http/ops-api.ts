@@ -8,7 +8,7 @@ import type { ProfileDirectory } from '../trips/profiles';
 import { TripStoreUnavailableError, type TripStore } from '../trips/trip-store';
 import type { TripLog } from '../history/trip-log';
 import { HistoryUnavailableError, type HistoryStore, type TrackPoint, type TripRecord } from '../history/types';
-import { badRequest, integerParam } from './params';
+import { badRequest, driverIdsParam, integerParam } from './params';
 import { requireRole, type ApiEnv } from './require-role';
 import { errorBody } from './errors';
 
@@ -33,6 +33,8 @@ export interface OpsApiDeps {
 
 /** Most fixes one trace or track answer holds: five and a half hours at one fix a second. */
 export const MAX_TRACE_FIXES = 20_000;
+/** Most drivers one profiles request names: the console asks for those it knows, in pages of this size. */
+export const MAX_PROFILES_PER_REQUEST = 500;
 /** The widest time range one track request may ask for. */
 const MAX_TRACK_WINDOW_MS = 24 * 3_600_000;
 const COLUMNS = [
@@ -154,6 +156,13 @@ export function createOpsApi(deps: OpsApiDeps): Hono<ApiEnv> {
     const id = c.req.param('id') ?? '';
     if (!isDriverId(id)) return badId(c);
     return c.json({ driverId: id, ...deps.profiles(id) });
+  });
+
+  // Many drivers' profiles at once: the console finds a driver by its name or plate among those it shows.
+  api.get('/driver-profiles', operator, (c) => {
+    const ids = driverIdsParam('ids', c.req.query('ids'), MAX_PROFILES_PER_REQUEST);
+    if (!ids.ok) return badRequest(c, ids.error);
+    return c.json({ profiles: Object.fromEntries(ids.value.map((id) => [id, deps.profiles(id)])) });
   });
 
   api.get('/drivers/:id/connection', operator, async (c) => {

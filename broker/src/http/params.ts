@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { TRIP_STATES, type TripState } from '@ridetrack/shared';
+import { isDriverId, TRIP_STATES, type TripState } from '@ridetrack/shared';
 import { errorBody } from './errors';
 
 /** A query parameter that failed, named, with what was wrong: answered as HTTP 400. */
@@ -65,4 +65,15 @@ export function bboxParam(name: string, raw: string | undefined): ParamResult<[n
   if (minLng < -180 || maxLng > 180 || minLat < -90 || maxLat > 90) return bad(name, 'is outside -180..180, -90..90');
   if (minLng >= maxLng || minLat >= maxLat) return bad(name, 'must have min < max on both axes');
   return { ok: true, value: [minLng, minLat, maxLng, maxLat] };
+}
+
+/** Driver ids separated by commas: 1 to `max` of them, each a valid id; repeats are answered once. */
+export function driverIdsParam(name: string, raw: string | undefined, max: number): ParamResult<string[]> {
+  if (raw === undefined || raw === '') return bad(name, 'is required (driver ids separated by commas)');
+  const ids = raw.split(',');
+  if (ids.length > max) return bad(name, `holds ${ids.length} ids; at most ${max}`);
+  const wrong = ids.find((id) => !isDriverId(id));
+  if (wrong !== undefined)
+    return bad(name, `holds ${JSON.stringify(wrong.slice(0, 70))}: each must be 1-64 of A-Z a-z 0-9 _ . -`);
+  return { ok: true, value: [...new Set(ids)] };
 }

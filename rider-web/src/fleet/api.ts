@@ -102,6 +102,11 @@ export class ConsoleApi {
     return this.get(`/api/drivers/search?q=${encodeURIComponent(q)}`);
   }
 
+  /** Who many drivers are, at most 500 ids (GET /api/driver-profiles). */
+  profiles(ids: readonly string[]): Promise<Answer<{ profiles: Record<string, DriverProfile> }>> {
+    return this.get(`/api/driver-profiles?ids=${ids.map(encodeURIComponent).join(',')}`);
+  }
+
   /** Who a driver is to its riders (GET /api/drivers/:id/profile). */
   profile(driverId: string): Promise<Answer<DriverProfile>> {
     return this.get(`/api/drivers/${encodeURIComponent(driverId)}/profile`);

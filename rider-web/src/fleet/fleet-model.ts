@@ -31,25 +31,6 @@ export function countByCategory(drivers: Iterable<DriverPoint>, nowMs: number): 
   return counts;
 }
 
-/**
- * Driver ids matching what an operator typed, best first: the id itself, then ids starting with it,
- * then ids containing it (case-insensitive), each group in id order; at most `limit`.
- */
-export function searchDrivers(ids: Iterable<string>, query: string, limit: number): string[] {
-  const q = query.trim().toLowerCase();
-  if (q === '') return [];
-  const exact: string[] = [];
-  const prefix: string[] = [];
-  const inside: string[] = [];
-  for (const id of ids) {
-    const lower = id.toLowerCase();
-    if (lower === q) exact.push(id);
-    else if (lower.startsWith(q)) prefix.push(id);
-    else if (lower.includes(q)) inside.push(id);
-  }
-  return [...exact, ...prefix.sort(), ...inside.sort()].slice(0, limit);
-}
-
 /** A driver's heading as a compass point and degrees: "NE 45°". */
 export function compassText(headingDeg: number | null): string {
   if (headingDeg === null) return '—';

@@ -10,7 +10,8 @@ import { keepInView } from './camera';
 import { boundsOf, maxHexPx, maxZoomFor, type Bbox } from './density';
 import { DensityLayer } from './density-layer';
 import { DriverPanel } from './driver-panel';
-import { CATEGORY_LABELS, categoryOf, countByCategory, searchDrivers, type Category } from './fleet-model';
+import { CATEGORY_LABELS, categoryOf, countByCategory, type Category } from './fleet-model';
+import { searchDrivers, whoText } from './driver-search';
 import { packLine } from './lines';
 import { FleetEvents } from './fleet-events';
 import { FleetOverlay } from './overlay';
@@ -24,6 +25,7 @@ import {
   pointRadiusPx,
   type PackedPoints,
 } from './points';
+import { ProfileBook } from './profile-book';
 import { ReplayBar } from './replay-bar';
 import { RideOnMap } from './ride-on-map';
 import { ridePlaces } from './ride-status';
@@ -41,6 +43,7 @@ const config = await loadConfig();
 const hash = new URLSearchParams(location.hash.slice(1));
 const token = hash.get('token') ?? (config.devMode ? await devToken() : null);
 const api = new ConsoleApi(token);
+const profiles = new ProfileBook(api);
 const settings: ConsoleSettings = await api.settings().then((r) =>
   r.ok
     ? r.value
@@ -87,10 +90,16 @@ const sidebar = new Sidebar({
   },
   search(query) {
     const now = Date.now();
-    const found: SearchResult[] = searchDrivers(drivers.keys(), query, 8).map((id) => {
+    const found: SearchResult[] = searchDrivers(drivers.keys(), query, 8, (id) => profiles.get(id)).map((id) => {
       const d = drivers.get(id);
-      return { kind: 'driver', id, ...(d ? { category: categoryOf(d, now) } : {}) };
+      const who = whoText(profiles.get(id));
+      return { kind: 'driver', id, ...(d ? { category: categoryOf(d, now) } : {}), ...(who ? { who } : {}) };
     });
+    // Names and plates: the profiles of the drivers shown are asked for once, then the search runs again.
+    if (query.trim() !== '')
+      void profiles.fill(drivers.keys()).then((arrived) => {
+        if (arrived) sidebar.searchAgain(query.trim());
+      });
     // A whole trip id only (dispatch's t-<uuid>): a part of one has no replay to offer.
     if (
       /^t-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(query.trim()) &&

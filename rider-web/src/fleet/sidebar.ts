@@ -30,6 +30,8 @@ export interface SearchResult {
   category?: Category;
   /** A live driver outside the area on the map (found by the API): where it is, to go there. */
   elsewhere?: { lat: number; lng: number };
+  /** Who the driver is to riders, when known: "Yusuf · 3BET273". */
+  who?: string;
 }
 
 export interface SimView {
@@ -201,7 +203,7 @@ export class Sidebar {
     if (items.length === 0 && query !== '') {
       // Typed, and nothing found: say so, and what can be found.
       const li = el('li', 'empty');
-      li.textContent = `No driver or trip “${query}”. Search a driver id (drv-…) or a whole trip id (t-…).`;
+      li.textContent = `No driver or trip “${query}”. Search a driver's id (drv-…), name or plate, or a whole trip id (t-…).`;
       this.results.replaceChildren(li);
       this.results.hidden = false;
       return;
@@ -215,7 +217,11 @@ export class Sidebar {
           const dot = el('span', 'dot');
           dot.style.setProperty('--c', cssColour(r.category ?? 'offline'));
           const label = r.elsewhere === undefined ? CATEGORY_LABELS[r.category ?? 'offline'] : 'Elsewhere · go to it';
-          li.append(dot, el('span', 'id', r.id), el('span', 'muted', label));
+          li.append(
+            dot,
+            el('span', 'id', r.id),
+            el('span', 'muted', r.who === undefined ? label : `${r.who} · ${label}`),
+          );
         } else {
           li.append(el('span', 'icon', '⟲'), el('span', 'id', r.id), el('span', 'muted', 'Replay trip'));
         }
@@ -238,6 +244,11 @@ export class Sidebar {
     if (this.input.value.trim() !== query) return;
     const others = this.resultItems.filter((r) => r.kind !== result.kind || r.id !== result.id);
     this.showResults([...others, result], query);
+  }
+
+  /** Searches `query` again if it is still what is typed (profiles arrived that it may match). */
+  searchAgain(query: string): void {
+    if (this.input.value.trim() === query && query !== '') this.showResults(this.on.search(query), query);
   }
 
   private markActive(): void {
