@@ -1,59 +1,16 @@
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { heldServer, settle, type HeldServer } from '../../test/held-server';
 import { Nearby } from './nearby';
 
-/**
- * A real HTTP server for `/api/cars/nearby` whose answer for a chosen latitude is held after its
- * headers: the window in which a rider moves the pickup while the page still reads an answer.
- */
-async function nearbyServer(heldLat: string): Promise<{
-  /** Resolves when the held answer's headers reached the page. */
-  headersSeen: Promise<void>;
-  /** Sends the held answer's body; resolves when it is written. */
-  release(): Promise<void>;
-  close(): Promise<void>;
-}> {
-  let held: ServerResponse | null = null;
-  const answer = (lat: string): string =>
-    JSON.stringify({
-      cars: [],
-      nearestEtaS: null,
-      pickup: { lat: Number(lat), lng: 0, street: `street at ${Number(lat)}` },
-    });
-  const server = createServer((req, res) => {
-    const lat = new URL(req.url ?? '/', 'http://x').searchParams.get('lat') ?? '';
-    res.writeHead(200, { 'content-type': 'application/json' });
-    if (lat === heldLat) {
-      res.flushHeaders();
-      held = res;
-    } else res.end(answer(lat));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  let seen: () => void = () => undefined;
-  const headersSeen = new Promise<void>((resolve) => (seen = resolve));
-  const realFetch = globalThis.fetch;
-  // The page asks its own origin; here that origin is this server.
-  vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
-    const res = await realFetch(new URL(url, origin), init);
-    if (url.includes(`lat=${heldLat}`)) seen();
-    return res;
-  });
-  return {
-    headersSeen,
-    release: () =>
-      new Promise<void>((resolve) => {
-        if (held === null) throw new Error('nothing held');
-        held.end(answer(heldLat), resolve);
-      }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+/** The broker's `/api/cars/nearby`, its answer for latitude 1 held after its headers. */
+const nearbyServer = (): Promise<HeldServer> =>
+  heldServer(
+    (_method, url) => {
+      const lat = Number(url.searchParams.get('lat'));
+      return { body: { cars: [], nearestEtaS: null, pickup: { lat, lng: 0, street: `street at ${lat}` } } };
+    },
+    (_method, url) => url.searchParams.get('lat') === '1.00000',
+  );
 
 /** The streets a Nearby reported, and a wait for the next one. */
 function reports(): { streets: string[]; nearby: Nearby; next: (street: string) => Promise<void> } {
@@ -71,16 +28,13 @@ function reports(): { streets: string[]; nearby: Nearby; next: (street: string) 
   };
 }
 
-/** Lets the page's pending continuations run (the check made on the headers, and the body read begun). */
-const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 describe('Nearby', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
   });
 
   it('drops an answer whose body arrives after the pickup moved (it would pull the pin back)', async () => {
-    const server = await nearbyServer('1.00000');
+    const server = await nearbyServer();
     const { streets, nearby, next } = reports();
     try {
       nearby.watch({ lat: 1, lng: 0 }); // the map's centre, asked on arrival
@@ -102,7 +56,7 @@ describe('Nearby', () => {
   });
 
   it('reports nothing after it is stopped, even an answer already on its way', async () => {
-    const server = await nearbyServer('1.00000');
+    const server = await nearbyServer();
     const { streets, nearby, next } = reports();
     try {
       nearby.watch({ lat: 1, lng: 0 });

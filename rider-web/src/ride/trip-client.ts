@@ -34,6 +34,14 @@ export function watchTrip(
   let failures = 0;
   let active = true;
   let pending: Promise<Response> | undefined = first;
+  /** The newest version applied: an answer read after a newer one (a poll overtaken by a tap's answer) is dropped. */
+  let version = -1;
+  const apply = (trip: RiderTrip): boolean => {
+    if (closed || trip.version < version) return false;
+    version = trip.version;
+    events.trip(trip, Date.now());
+    return true;
+  };
   const url = `/api/trips/${encodeURIComponent(tripId)}`;
   const auth = { authorization: `Bearer ${token}` };
 
@@ -59,12 +67,20 @@ export function watchTrip(
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const parsed = parseRiderTrip(await res.json());
     if (!parsed.ok) throw new Error(parsed.reason);
+    if (!apply(parsed.value)) return;
     etag = res.headers.get('etag');
     active = parsed.value.stage === 'assigned' || parsed.value.stage === 'waiting' || parsed.value.stage === 'on_trip';
-    events.trip(parsed.value, Date.now());
   };
+  /** One poll at a time: a refresh asked for during one runs when it is done. */
+  let polling = false;
+  let again = false;
   const poll = async (): Promise<void> => {
     if (closed) return;
+    if (polling) {
+      again = true;
+      return;
+    }
+    polling = true;
     const got =
       pending ??
       fetch(url, { headers: { ...auth, ...(etag === null ? {} : { 'if-none-match': etag }) }, cache: 'no-store' });
@@ -76,6 +92,12 @@ export function watchTrip(
       failures++;
       events.unreachable();
       schedule(backoffMs(failures, 500, 10_000, Math.random));
+    } finally {
+      polling = false;
+      if (again) {
+        again = false;
+        schedule(0);
+      }
     }
   };
   void poll();
@@ -91,7 +113,7 @@ export function watchTrip(
       if (!res.ok) return (body as { error?: string }).error ?? `HTTP ${res.status}`;
       const parsed = parseRiderTrip(body);
       if (!parsed.ok) return parsed.reason;
-      events.trip(parsed.value, Date.now());
+      apply(parsed.value);
       return parsed.value;
     },
   };
