@@ -23,7 +23,7 @@ async function run(
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const [code] = (await once(child, 'close')) as [number | null]; // 'close': its output is all read
   return { code, stderr };
 }
 

@@ -72,7 +72,7 @@ describe('scenario files', () => {
     });
     let stderr = '';
     sim.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const [code] = (await once(sim, 'exit')) as [number];
+    const [code] = (await once(sim, 'close')) as [number]; // 'close': its output is all read
     expect(code).toBe(2);
     expect(stderr).toContain('fleet.0.drivers');
   });

@@ -41,15 +41,22 @@ export class Children {
       this.log.write(name, line);
       lines.stdout?.(line);
     });
-    createInterface({ input: proc.stderr }).on('line', (line) => {
+    const errLines = createInterface({ input: proc.stderr });
+    errLines.on('line', (line) => {
       this.log.write(name, line);
       if (line.trim() !== '') child.lastErrors = [...child.lastErrors.slice(-4), line];
       lines.stderr?.(line);
     });
+    const errRead = once(errLines, 'close');
     proc.once('error', (err) => this.log.write('launcher', `${name} failed to start: ${err.message}`));
     proc.once('exit', (code, signal) => {
       this.log.write('launcher', `${name} (pid ${proc.pid ?? '?'}) exited: ${signal ?? code}`);
-      if (!this.stopping && !this.tasks.has(proc)) this.onUnexpectedExit(child, code, signal);
+      if (this.stopping || this.tasks.has(proc)) return;
+      // Its last words may still be in the pipe at 'exit': read to the end (a process it left
+      // behind may hold the pipe open, hence the cap) before saying why it stopped.
+      void Promise.race([errRead, new Promise((r) => setTimeout(r, 500))]).then(() => {
+        if (!this.stopping) this.onUnexpectedExit(child, code, signal);
+      });
     });
     this.log.write('launcher', `${name} pid ${proc.pid ?? '?'}`);
     return child;

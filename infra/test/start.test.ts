@@ -51,7 +51,13 @@ function launch(env: Record<string, string>, through: 'node' | 'npm' = 'node'): 
   let out = '';
   launcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
   launcher.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = once(launcher, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  // Its exit, once its last words are read: the pipes drain after 'exit' (capped, in case a process
+  // it left behind holds them open).
+  const drained = Promise.all([once(launcher.stdout, 'end'), once(launcher.stderr, 'end')]).catch(() => undefined);
+  const exited = (once(launcher, 'exit') as Promise<[number | null, NodeJS.Signals | null]>).then(async (r) => {
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    return r;
+  });
   const l = { launcher, dir, output: () => out, exited };
   launched.push(l);
   return l;

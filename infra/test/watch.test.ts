@@ -58,7 +58,7 @@ async function watch(
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const [code] = (await once(child, 'close')) as [number | null]; // 'close': its output is all read
   return {
     code,
     lines: out

@@ -28,7 +28,8 @@ import { type CarFrame, watchCarFrames } from './car-frames';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const secret = randomBytes(32).toString('hex');
 const DRIVERS = 14;
-const WAIT_S = 12;
+// Long enough for the test to read the waiting screen and tap "I'm in" on a loaded machine.
+const WAIT_S = 25;
 let ops: string;
 /** Where the city's maps open ([lng, lat]): the middle of its roads. */
 let center: [number, number];

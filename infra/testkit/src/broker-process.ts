@@ -42,14 +42,24 @@ export async function startBrokerProcess(env: Record<string, string>): Promise<B
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       try {
-        const entry = JSON.parse(line) as { msg?: string; ports?: { mqtt: number; http: number } };
+        const entry = JSON.parse(line) as { msg?: string; level?: number; ports?: { mqtt: number; http: number } };
         if (entry.msg === 'broker listening' && entry.ports) resolve(entry.ports);
+        // The broker logs its own errors (a failed start among them) as JSON on stdout.
+        else if ((entry.level ?? 0) >= 50) {
+          lastErr.push(line.slice(0, 500));
+          lastErr.splice(0, Math.max(0, lastErr.length - 10));
+        }
       } catch {
         // dev-mode token lines are not JSON
       }
     });
-    child.once('exit', (code) =>
-      reject(new Error(`broker exited with ${code}${lastErr.length === 0 ? '' : `: ${lastErr.join(' | ')}`}`)),
+    // 'close', not 'exit': the pipes are drained by then, so the last lines are in the error.
+    child.once('close', (code, signal) =>
+      reject(
+        new Error(
+          `broker exited with ${code ?? signal}${lastErr.length === 0 ? '' : `: ${lastErr.slice(-10).join(' | ')}`}`,
+        ),
+      ),
     );
   });
   child.stdout.resume();
