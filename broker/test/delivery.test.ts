@@ -94,6 +94,8 @@ describe('presence', () => {
     const online = nextMessage(ops, 'd/drv-ka/s');
     const socket = await rawSocket(t.broker.ports.mqtt);
     const token = await t.token(driverClaims('drv-ka'));
+    // From the CONNECT on: the broker's keepalive clock starts no earlier than it reads it.
+    const silentSince = Date.now();
     socket.write(
       rawConnect({
         flags: 0x02 | 0x80 | 0x40,
@@ -102,7 +104,6 @@ describe('presence', () => {
       }),
     );
     await online;
-    const silentSince = Date.now();
     const offline = nextMessage(ops, 'd/drv-ka/s');
     await closed(socket); // the client says nothing more
     const elapsed = Date.now() - silentSince;

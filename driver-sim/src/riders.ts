@@ -97,11 +97,11 @@ export function startRiders(
   /** An answer the riders cannot use: counted, and a refused token said once and for all. */
   const failedWith = async (res: Response): Promise<void> => {
     counts.failed++;
+    // Refused: no more asks from now on, not once the body has been read.
+    const refusal = (res.status === 401 || res.status === 403) && !refused;
+    if (refusal) refused = true;
     const text = await res.text().catch(() => '');
-    if ((res.status === 401 || res.status === 403) && !refused) {
-      refused = true;
-      hooks.onProblem?.({ kind: 'refused', status: res.status, message: text.slice(0, 200) });
-    }
+    if (refusal) hooks.onProblem?.({ kind: 'refused', status: res.status, message: text.slice(0, 200) });
   };
 
   const track = (work: Promise<void>): void => {

@@ -82,13 +82,11 @@ describe('simulated riders', () => {
       { onProblem: (p) => problems.push(`${p.kind}${p.kind === 'refused' ? ` ${p.status}` : ''}`) },
     );
     await until(() => problems.length > 0, 'the refusal said');
-    // Asks already on their way when the refusal came are answered; then no more are made
-    // (at 600 a minute about ten would be in the next second).
-    await new Promise((r) => setTimeout(r, 200));
-    const failed = refused.stats().failed;
-    await new Promise((r) => setTimeout(r, 1000));
+    // Asks already on their way when the refusal came are answered (close() waits for them); no
+    // more are made: at 600 a minute, some fifteen would be asked in the next 1.5 s.
+    await new Promise((r) => setTimeout(r, 1500));
     await refused.close();
-    expect(refused.stats().failed).toBe(failed);
+    expect(refused.stats().failed).toBeLessThanOrEqual(8);
     expect(problems).toEqual(['refused 401']);
     expect(refused.stats().requested).toBe(0);
   });

@@ -33,7 +33,8 @@ describe('scenario files', () => {
           ],
           dropouts: { tunnelShare: 0.3, perHour: 0 },
           events: [
-            { at: 2, networkDropout: { share: 0.5, seconds: 1.5 } },
+            // In the 20-driver phase, so that exactly 10 online stays visible from 0 s to 4 s.
+            { at: 5, networkDropout: { share: 0.5, seconds: 1.5 } },
             { at: 3, exec: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`] },
           ],
         }),

@@ -125,11 +125,13 @@ describe('a node killed under a running fleet', () => {
         await until(async () => (await remaining()) === DRIVERS, 'every driver back on B and C', 15_000);
         const recoveredMs = Date.now() - killedAt;
         expect(recoveredMs).toBeLessThan(10_000);
-        // Every driver, wherever it went, reaches the operator on node C after the kill.
+        // Every driver, wherever it went, reaches the operator on node C after the kill (a second
+        // after it: nothing published on A before it died is counted). A parked car sends a fix
+        // at least every 15 s.
         await until(
-          () => [...heardAfter.values()].filter((t) => t > killedAt + recoveredMs).length === DRIVERS,
+          () => [...heardAfter.values()].filter((t) => t > killedAt + 1000).length === DRIVERS,
           'every driver heard by the operator on C',
-          15_000,
+          20_000,
         );
 
         // Nothing of the MQTT state in Redis keeps growing once the fleet has settled on B and C.

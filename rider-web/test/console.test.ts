@@ -520,13 +520,25 @@ describe('operator console', () => {
 
     // Played at 10x: the replay's clock runs ten times the page's.
     await page.click('#replay .play');
-    const speed = await page.evaluate(async () => {
-      const el = document.getElementById('replay') as HTMLElement;
-      const t0 = Number(el.dataset['t']);
-      const p0 = performance.now();
-      await new Promise((r) => setTimeout(r, 800));
-      return (Number(el.dataset['t']) - t0) / (performance.now() - p0);
-    });
+    // Read at animation frames, over 2 s: the clock moves once a frame, and a loaded machine's
+    // frames are long, so a short window read between frames misjudges it.
+    const speed = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const el = document.getElementById('replay') as HTMLElement;
+          let first: { t: number; at: number } | null = null;
+          const tick = (at: number) => {
+            const t = Number(el.dataset['t']);
+            if (first === null) first = { t, at };
+            else if (at - first.at >= 2000) {
+              resolve((t - first.t) / (at - first.at));
+              return;
+            }
+            requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+        }),
+    );
     expect(speed).toBeGreaterThan(7);
     expect(speed).toBeLessThan(11);
     // At the end, the recorded track is drawn in full, strong, where the API's fixes are.
