@@ -1,4 +1,4 @@
-import type { RiderTrip } from '@ridetrack/shared';
+import { isActiveStage, type RiderTrip } from '@ridetrack/shared';
 import type { PageConfig } from './feed';
 import { transportParam } from './follow/params';
 import { NEIGHBOURHOOD_ZOOM } from './ride/camera';
@@ -115,7 +115,7 @@ function followTrip(tripId: string, token: string, first?: Promise<Response>): v
           followTrip(t.next.trip, t.next.riderToken);
           return;
         }
-        if (driverId === null && (t.stage === 'assigned' || t.stage === 'waiting' || t.stage === 'on_trip')) {
+        if (driverId === null && isActiveStage(t.stage)) {
           driverId = t.driverId;
           const id = t.driverId;
           // The live feed (mqtt.js, 85 KB) after MapLibre on a first visit, so the map is not slowed

@@ -1,4 +1,11 @@
-import type { DriverLostReason, DriverProfile, LatLng, TripEndReason, TripStage } from '@ridetrack/shared';
+import {
+  isActiveStage,
+  type DriverLostReason,
+  type DriverProfile,
+  type LatLng,
+  type TripEndReason,
+  type TripStage,
+} from '@ridetrack/shared';
 
 /**
  * A trip of dispatch, as stored where every broker node sees it (Redis when configured). Every
@@ -36,7 +43,7 @@ export interface Trip {
 
 /** The driver's fix states that mean it is doing this trip's work. */
 export function isActive(trip: Pick<Trip, 'state'>): boolean {
-  return trip.state === 'assigned' || trip.state === 'waiting' || trip.state === 'on_trip';
+  return isActiveStage(trip.state);
 }
 
 /** The next version of a trip: the changes applied, the version one up. */

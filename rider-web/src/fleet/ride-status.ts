@@ -1,4 +1,4 @@
-import type { LatLng, RideRoute, RiderTrip } from '@ridetrack/shared';
+import { isActiveStage, type LatLng, type RideRoute, type RiderTrip } from '@ridetrack/shared';
 import { countdownText } from '../markers';
 import { distanceText, durationText } from './fleet-model';
 
@@ -41,7 +41,7 @@ export function rideStatus(ride: RiderTrip, nowMs: number): { stage: string; pla
 
 /** True while a ride is under way: its places and its way ahead belong on the map. */
 export function rideUnderWay(ride: RiderTrip | null): ride is RiderTrip {
-  return ride !== null && (ride.stage === 'assigned' || ride.stage === 'waiting' || ride.stage === 'on_trip');
+  return ride !== null && isActiveStage(ride.stage);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { backoffMs, parseRiderTrip, type RiderTrip } from '@ridetrack/shared';
+import { backoffMs, isActiveStage, parseRiderTrip, type RiderTrip } from '@ridetrack/shared';
 
 export interface TripEvents {
   /** A new version of the trip (or of its car), with the page clock when it arrived. */
@@ -69,7 +69,7 @@ export function watchTrip(
     if (!parsed.ok) throw new Error(parsed.reason);
     if (!apply(parsed.value)) return;
     etag = res.headers.get('etag');
-    active = parsed.value.stage === 'assigned' || parsed.value.stage === 'waiting' || parsed.value.stage === 'on_trip';
+    active = isActiveStage(parsed.value.stage);
   };
   /** One poll at a time: a refresh asked for during one runs when it is done. */
   let polling = false;
