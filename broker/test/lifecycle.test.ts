@@ -75,6 +75,17 @@ describe('HTTP endpoints', () => {
       expect(metrics).toMatch(/nodejs_eventloop_lag_seconds/);
       expect((await fetch(`${t.httpUrl}/nope`)).status).toBe(404);
       await client.endAsync();
+      // The broker's one close handler counts the connection out and marks the driver offline.
+      const deadline = Date.now() + 5000;
+      let after = '';
+      while (Date.now() < deadline) {
+        after = await (await fetch(`${t.httpUrl}/metrics`)).text();
+        if (/ridetrack_connections\{role="driver",transport="tcp"\} 0/.test(after)) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(after).toMatch(/ridetrack_connections\{role="driver",transport="tcp"\} 0/);
+      const healthAfter = (await (await fetch(`${t.httpUrl}/healthz`)).json()) as Record<string, unknown>;
+      expect(healthAfter).toMatchObject({ connections: 0, driversOnline: 0 });
     });
   });
 });

@@ -7,7 +7,8 @@
  * its own place at the end, so packets keep their arrival order. Pure; no I/O.
  */
 export class CoalescingQueue {
-  private packets: (Uint8Array | null)[] = [];
+  /** Made on the first packet: most of the time nothing waits (an idle connection, or Aedes keeping up). */
+  private packets: (Uint8Array | null)[] | null = null;
   /** Made on the first keyed packet: a connection that never publishes fixes (a rider) has none. */
   private slotOf: Map<string, number> | null = null;
   /** Bytes of the packets waiting (replaced ones not counted). */
@@ -26,22 +27,22 @@ export class CoalescingQueue {
     if (key !== null) {
       this.slotOf ??= new Map();
       const slot = this.slotOf.get(key);
-      const older = slot === undefined ? null : this.packets[slot];
-      if (replace && slot !== undefined && older) {
+      const older = slot === undefined ? null : (this.packets?.[slot] ?? null);
+      if (replace && slot !== undefined && older !== null && this.packets !== null) {
         this.bytes -= older.byteLength;
         this.packets[slot] = null;
         replaced = true;
       }
-      this.slotOf.set(key, this.packets.length);
+      this.slotOf.set(key, this.packets?.length ?? 0);
     }
-    this.packets.push(packet);
+    (this.packets ??= []).push(packet);
     this.bytes += packet.byteLength;
     return replaced;
   }
 
   /** Everything waiting, as one buffer, and the queue emptied; null when nothing waits. */
   take(): Buffer | null {
-    if (this.bytes === 0) return null;
+    if (this.bytes === 0 || this.packets === null) return null;
     const out = Buffer.allocUnsafe(this.bytes);
     let at = 0;
     for (const packet of this.packets) {
@@ -49,7 +50,7 @@ export class CoalescingQueue {
       out.set(packet, at);
       at += packet.byteLength;
     }
-    this.packets = [];
+    this.packets = null;
     this.slotOf?.clear();
     this.bytes = 0;
     return out;

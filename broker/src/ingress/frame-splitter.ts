@@ -15,30 +15,24 @@ export type SplitReason = 'packet_too_large' | 'bad_remaining_length';
  * length is known, so an oversized packet is refused before its body is buffered.
  */
 export class FrameSplitter {
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
+  /** The start of a packet not yet complete (a copy), or null. */
+  private pending: Uint8Array | null = null;
 
   constructor(private readonly maxPacketBytes: number) {}
 
   /** Bytes of a packet begun but not yet complete. */
   get buffered(): number {
-    return this.pendingBytes;
+    return this.pending?.byteLength ?? 0;
   }
 
   /** Adds bytes; returns the packets completed by them, or why the stream cannot go on. */
   push(chunk: Uint8Array): Result<Frame[], SplitReason> {
-    let buf: Uint8Array;
-    if (this.pendingBytes === 0) buf = chunk;
-    else {
-      buf = new Uint8Array(this.pendingBytes + chunk.byteLength);
-      let at = 0;
-      for (const p of this.pending) {
-        buf.set(p, at);
-        at += p.byteLength;
-      }
-      buf.set(chunk, at);
-      this.pending = [];
-      this.pendingBytes = 0;
+    let buf: Uint8Array = chunk;
+    if (this.pending !== null) {
+      buf = new Uint8Array(this.pending.byteLength + chunk.byteLength);
+      buf.set(this.pending, 0);
+      buf.set(chunk, this.pending.byteLength);
+      this.pending = null;
     }
     const frames: Frame[] = [];
     let offset = 0;
@@ -54,8 +48,7 @@ export class FrameSplitter {
     }
     if (offset < buf.byteLength) {
       // Copy the tail: the caller may reuse the chunk's memory.
-      this.pending = [buf.slice(offset)];
-      this.pendingBytes = buf.byteLength - offset;
+      this.pending = buf.slice(offset);
     }
     return ok(frames);
   }

@@ -98,6 +98,8 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
   private wanted = false;
   /** A CONNECT has come: it must be the first packet and the only one [MQTT-3.1.0-1], [MQTT-3.1.0-2]. */
   private connected = false;
+  /** The broker's client on this connection: Aedes sets it as it takes the connection. */
+  client: unknown = undefined;
 
   constructor(
     transport: Duplex,

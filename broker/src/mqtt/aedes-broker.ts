@@ -27,6 +27,7 @@ import { installHooks } from './install-hooks';
 import { publishInOrder } from './publish-order';
 import { liveSource, retainedStatus } from './live-source';
 import { leanParserBuffer } from './parser-buffer';
+import { leanClient } from './lean-client';
 import { Presence } from './presence';
 import { announceTripEnded, encodeTripTopicPublish, onTripEnded } from './trip-publish';
 
@@ -145,12 +146,7 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
   if (backends.clustered) await presence.followTakeovers(aedes.id);
 
   const gates = new Set<IngressGate>();
-  // One listener for every gate, not a closure each (idle connections are most of the memory).
-  const forgetGate = function (this: IngressGate): void {
-    gates.delete(this);
-  };
-  const clientOf = new WeakMap<IngressGate, Client>();
-  installHooks(aedes, {
+  const hooks = installHooks(aedes, {
     ...deps,
     mode: options.mode,
     verifier: options.verifier,
@@ -159,6 +155,13 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
     nodeId,
     presence,
   });
+  // One close handler for every gate, not closures each (idle connections are most of the memory).
+  // Registered after Aedes's own, so that the client has closed (and published its will) before
+  // presence hears that the session ended.
+  const gateClosed = function (this: IngressGate): void {
+    gates.delete(this);
+    hooks.closed(this);
+  };
   const gateDeps = {
     limits: options.gate,
     judge: options.judge,
@@ -173,12 +176,11 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
     publishFix: (topic: string, payload: Uint8Array) =>
       aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, retain: true, dup: false }, noop),
     isCurrentSession: (driverId: string, gate: IngressGate) => {
-      const client = clientOf.get(gate);
-      return client === undefined || presence.isCurrent(driverId, client);
+      return gate.client === undefined || presence.isCurrent(driverId, gate.client as Client);
     },
     underPressure: () => deps.load.lagMs > options.pressureLagMs,
   };
-  let leanWarned = false;
+  const leanWarned = { parser: false, client: false };
 
   return {
     presence,
@@ -190,15 +192,18 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
       const direct = rawWebSocketOf(stream);
       const gate = new IngressGate(stream, transport, remoteAddress, options.mode === 'open', gateDeps, direct);
       gates.add(gate);
-      gate.on('close', forgetGate); // `on`: a stream closes once, and `once` wraps every listener
       const client = aedes.handle(gate);
-      clientOf.set(gate, client);
       deliverQos0Directly(client, gate);
       dedupeExactly(client);
-      if (!leanParserBuffer(client) && !leanWarned) {
-        leanWarned = true;
+      if (!leanParserBuffer(client) && !leanWarned.parser) {
+        leanWarned.parser = true;
         log.warn('mqtt-packet parser internals not as expected: each connection keeps its 1 KB buffer stream');
       }
+      if (!leanClient(client) && !leanWarned.client) {
+        leanWarned.client = true;
+        log.warn('Aedes client internals not as expected: each connection keeps its own listeners');
+      }
+      gate.on('close', gateClosed); // `on`: a stream closes once, and `once` wraps every listener
     },
     liveSource: (hub) => liveSource(aedes, persistence, hub),
     presenceOf: retainedStatus(persistence),

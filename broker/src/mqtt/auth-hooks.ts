@@ -1,10 +1,11 @@
 import type { AedesPublishPacket, AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
-import { canPublish, canSubscribe, clientIdAllowed, parseFilter, parseTopic, type Claims } from '@ridetrack/shared';
+import { canPublish, canSubscribe, clientIdAllowed, parseFilter, parseTopic } from '@ridetrack/shared';
 import { asGated, type GatedConnection } from '../ingress/connection-context';
 import type { Metrics } from '../metrics';
 import type { SessionRegistry } from './backends/sessions';
 import type { TokenVerifier } from '../auth/tokens';
+import { TokenExpiries } from '../auth/token-expiries';
 
 /** CONNACK return codes [MQTT-3.2.2.3]; aedes's AuthErrorCode is an ambient const enum. */
 const SERVER_UNAVAILABLE = 3;
@@ -47,6 +48,7 @@ function refusal(returnCode: number, message: string): AuthenticateError {
 /** Aedes' authenticate, authorizePublish and authorizeSubscribe hooks, from the shared access rules. */
 export function createAuthHooks(deps: HookDeps) {
   const { metrics, log } = deps;
+  const expiries = new TokenExpiries(deps.now);
 
   function refuse(client: Client, gate: GatedConnection | undefined, reason: string, returnCode: number) {
     metrics.authFailures.inc({ reason });
@@ -117,11 +119,15 @@ export function createAuthHooks(deps: HookDeps) {
     // Presence first: packets pipelined behind CONNECT are judged as the live session's.
     deps.onAuthenticated(client, gate);
     gate.authenticated(claims);
-    scheduleExpiry(gate, claims, deps.now());
+    expiries.add(gate);
     return null;
   }
 
   return {
+    /** The broker's close handler calls this for every connection that closes. */
+    closed(gate: GatedConnection): void {
+      expiries.forget(gate);
+    },
     authenticate: (
       client: Client,
       _username: Readonly<string | undefined>,
@@ -192,20 +198,4 @@ export function createAuthHooks(deps: HookDeps) {
       done(null, null);
     },
   };
-}
-
-/** A token that expires while connected ends the connection at its expiry. */
-function scheduleExpiry(gate: GatedConnection, claims: Claims, nowMs: number): void {
-  if (claims.exp === undefined) return;
-  const inMs = Math.max(0, claims.exp * 1000 - nowMs);
-  const timer = setTimeout(
-    () => {
-      gate.reject('token_expired');
-    },
-    Math.min(inMs, 2 ** 31 - 1),
-  );
-  timer.unref();
-  gate.on('close', () => {
-    clearTimeout(timer);
-  });
 }

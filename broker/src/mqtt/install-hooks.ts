@@ -5,7 +5,7 @@ import type { Admission } from '../admission';
 import type { TokenVerifier } from '../auth/tokens';
 import type { ConnectionRegistry } from '../connections';
 import { connackFrame } from '../ingress/frames';
-import type { GateCounters } from '../ingress/connection-context';
+import type { GateCounters, GatedConnection } from '../ingress/connection-context';
 import type { Metrics } from '../metrics';
 import { createAuthHooks, gateOf, type AuthMode } from './auth-hooks';
 import type { SessionRegistry } from './backends/sessions';
@@ -37,8 +37,18 @@ export interface InstallDeps {
  * the access rules (auth-hooks.ts), presence and the connection gauge for every authenticated
  * client, and the counters for what Aedes itself refuses.
  */
-export function installHooks(aedes: Aedes, deps: InstallDeps): void {
+export function installHooks(aedes: Aedes, deps: InstallDeps): { closed(gate: GatedConnection): void } {
   const { metrics, log, now, admission, presence } = deps;
+  /** The gauge's labels, one object per role and transport, not one per connection. */
+  const labels = new Map<string, { role: string; transport: string }>();
+  const connectionLabels = (gate: GatedConnection): { role: string; transport: string } => {
+    const role = gate.ctx.claims?.role ?? 'anonymous';
+    const key = `${role} ${gate.ctx.transport}`;
+    let found = labels.get(key);
+    if (found === undefined) labels.set(key, (found = { role, transport: gate.ctx.transport }));
+    return found;
+  };
+  const sessionOf = (gate: GatedConnection): string => `${deps.nodeId}#${gate.ctx.sessionId}`;
   const hooks = createAuthHooks({
     mode: deps.mode,
     sessions: deps.sessions,
@@ -56,14 +66,11 @@ export function installHooks(aedes: Aedes, deps: InstallDeps): void {
       return refused;
     },
     onAuthenticated(client, gate) {
-      const role = gate.ctx.claims?.role ?? 'anonymous';
-      const labels = { role, transport: gate.ctx.transport };
-      metrics.connections.inc(labels);
       const driverId = gate.ctx.claims?.role === 'driver' ? gate.ctx.claims.sub : null;
-      const session = `${deps.nodeId}#${gate.ctx.sessionId}`;
+      metrics.connections.inc(connectionLabels(gate));
       if (driverId !== null) {
         presence.online(driverId, client);
-        deps.connections.opened(driverId, session, {
+        deps.connections.opened(driverId, sessionOf(gate), {
           node: deps.nodeId,
           transport: gate.ctx.transport,
           connectedMs: now(),
@@ -74,14 +81,6 @@ export function installHooks(aedes: Aedes, deps: InstallDeps): void {
       // died would be published minutes later by another node, over a driver long reconnected.
       if (deps.clustered && driverId !== null && gate.ctx.willTopic === statusTopic(driverId))
         (client as unknown as { _will?: unknown })._will = undefined;
-      // 'close' comes once; `on` spares the wrapper `once` adds to every connection.
-      gate.on('close', () => {
-        metrics.connections.dec(labels);
-        if (driverId !== null) {
-          presence.ended(driverId, client);
-          deps.connections.ended(driverId, session, now());
-        }
-      });
     },
   });
   aedes.authenticate = (client, username, password, done) => {
@@ -133,4 +132,20 @@ export function installHooks(aedes: Aedes, deps: InstallDeps): void {
       deps.counters.violation('qos2_inflight_exceeded', gate.ctx.transport);
   });
   aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+  return {
+    /**
+     * Called once for every connection that closes (the broker's one close handler): what the
+     * hooks started for it ends here, from what the gate holds, with no closure per connection.
+     */
+    closed(gate) {
+      hooks.closed(gate);
+      if (!gate.ctx.authenticated) return;
+      metrics.connections.dec(connectionLabels(gate));
+      const claims = gate.ctx.claims;
+      if (claims?.role === 'driver' && gate.client !== undefined) {
+        presence.ended(claims.sub, gate.client as Client);
+        deps.connections.ended(claims.sub, sessionOf(gate), now());
+      }
+    },
+  };
 }

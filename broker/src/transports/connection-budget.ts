@@ -8,6 +8,10 @@ import type { Server, Socket } from 'node:net';
  */
 export class ConnectionBudget {
   open = 0;
+  /** One listener for every socket, not a closure each (idle connections are most of the memory). */
+  private readonly release = (): void => {
+    this.open--;
+  };
 
   constructor(
     private readonly max: number,
@@ -28,6 +32,6 @@ export class ConnectionBudget {
       return;
     }
     this.open++;
-    socket.on('close', () => this.open--); // a socket closes once; `on` spares `once`'s wrapper
+    socket.on('close', this.release); // a socket closes once; `on` spares `once`'s wrapper
   }
 }
