@@ -188,3 +188,26 @@ describe('sockets that never speak', () => {
     });
   });
 });
+
+describe('a client that goes while it is being authenticated', () => {
+  it('leaves no driver online and no connection counted', async () => {
+    const health = async () =>
+      (await (await fetch(`${t.httpUrl}/healthz`)).json()) as { connections: number; driversOnline: number };
+    const gauge = () => metricValue(t.broker, 'ridetrack_connections', { role: 'driver', transport: 'tcp' });
+    const before = await health();
+    const gaugeBefore = await gauge();
+    for (let i = 0; i < 20; i++) {
+      const socket = await rawSocket(t.broker.ports.mqtt);
+      // CONNECT and FIN in one write: the connection has closed before the token's check finishes.
+      socket.end(await driverConnect(`drv-gone-${i}`));
+      await closed(socket);
+    }
+    await brokerStillServes();
+    await until(async () => (await health()).connections === before.connections, 'connections back', 5000);
+    expect((await health()).driversOnline).toBe(before.driversOnline);
+    expect(await gauge()).toBe(gaugeBefore);
+    expect(
+      await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'closed_during_authentication' }),
+    ).toBeGreaterThan(0);
+  });
+});

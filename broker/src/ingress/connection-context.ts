@@ -74,6 +74,8 @@ export interface GatedConnection {
   readonly ctx: ConnectionContext;
   /** The broker's client on this connection, set by Aedes as it takes the connection. */
   readonly client?: unknown;
+  /** The connection has closed. */
+  readonly destroyed: boolean;
   /** The client is known (claims null in open mode): packets held behind CONNECT are judged now. */
   authenticated(claims: Claims | null): void;
   /** Closes the connection because of something the client did. */

@@ -14,6 +14,9 @@ const NOT_AUTHORIZED = 5;
 
 export type AuthMode = 'jwt' | 'dev' | 'open';
 
+/** Why a connection that closed while it was being authenticated is not admitted. */
+const GONE = 'closed_during_authentication';
+
 export interface HookDeps {
   mode: AuthMode;
   verifier: TokenVerifier | null;
@@ -76,11 +79,17 @@ export function createAuthHooks(deps: HookDeps) {
     deps.sessions.remember(id);
   }
 
+  function gone(): AuthenticateError {
+    metrics.refused.inc({ reason: GONE });
+    return refusal(SERVER_UNAVAILABLE, GONE);
+  }
+
   async function authenticate(client: Client, password: Buffer | undefined): Promise<AuthenticateError | null> {
     const gate = gateOf(client);
     if (gate === undefined) return refusal(NOT_AUTHORIZED, 'no gate');
     if (deps.mode === 'open') {
       await noteSession(gate);
+      if (gate.destroyed) return gone();
       // Presence first: packets pipelined behind CONNECT are judged as the live session's.
       deps.onAuthenticated(client, gate);
       gate.authenticated(null);
@@ -115,6 +124,9 @@ export function createAuthHooks(deps: HookDeps) {
         return refuse(client, gate, 'will_not_allowed', NOT_AUTHORIZED);
     }
     await noteSession(gate);
+    // The checks above wait; a client that went meanwhile must not be marked online with no close
+    // left to mark it offline.
+    if (gate.destroyed) return gone();
     gate.ctx.claims = claims;
     // Presence first: packets pipelined behind CONNECT are judged as the live session's.
     deps.onAuthenticated(client, gate);
