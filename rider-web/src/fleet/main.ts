@@ -1,7 +1,6 @@
 import { Marker, NavigationControl, ScaleControl, type LngLat, type MapMouseEvent } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import { cellToBoundary } from 'h3-js';
-import type { LatLng } from '@ridetrack/shared';
 import { loadConfig } from '../feed';
 import { createMap } from '../map';
 import { freshnessText, type DriverPoint } from '../markers';
@@ -28,7 +27,7 @@ import {
 import { ProfileBook } from './profile-book';
 import { ReplayBar } from './replay-bar';
 import { RideOnMap } from './ride-on-map';
-import { ridePlaces } from './ride-status';
+import { Selection, ringElement } from './selection';
 import { Sidebar, type SearchResult } from './sidebar';
 import { viewRegions } from './view-regions';
 import './fleet.css';
@@ -75,10 +74,6 @@ let overlay: FleetOverlay | undefined;
 // Positions are drawn relative to the city's centre (see points.ts).
 const origin = [mercatorX(config.center[0]), mercatorY(config.center[1])] as const;
 let packed: PackedPoints | undefined;
-/** The selected driver's recent track, oldest first. */
-let track: { t: number; lat: number; lng: number }[] = [];
-const TRACK_MS = 10 * 60_000;
-let following = false;
 
 let searchTimer: ReturnType<typeof setTimeout> | undefined;
 const sidebar = new Sidebar({
@@ -123,7 +118,7 @@ const sidebar = new Sidebar({
   },
   pick(result) {
     if (result.kind === 'trip') void replay(result.id);
-    else if (result.elsewhere === undefined) select(result.id, true);
+    else if (result.elsewhere === undefined) selection.select(result.id, true);
     else {
       // To where it is; its panel opens when the stream of that area brings it.
       leaveReplay();
@@ -138,15 +133,15 @@ const sidebar = new Sidebar({
 });
 
 const panel = new DriverPanel($('driver'), {
-  close: () => deselect(),
+  close: () => selection.deselect(),
   follow(on) {
-    following = on;
-    const d = selectedDriver();
+    selection.following = on;
+    const d = selection.driver;
     if (on && d) keepInView(map, d.fix, mapPadding(), 0.45);
   },
   replay: (tripId) => void replay(tripId),
   zoom() {
-    const d = selectedDriver();
+    const d = selection.driver;
     if (d) map.easeTo({ center: [d.fix.lng, d.fix.lat], zoom: Math.max(map.getZoom(), 15), padding: mapPadding() });
   },
 });
@@ -174,27 +169,28 @@ const refreshDensity = (): Promise<void> => density.refresh();
 /** The selected driver's ride: its pickup, destination and way ahead. */
 const rideOnMap = new RideOnMap(map, () => overlay, origin);
 
-/** The ring around the selected driver, and the one under the pointer with its name. */
-const selectedMarker = new Marker({ element: ringElement('selected') });
+/** The driver the operator picked: its panel, ring, track and ride. */
+const selection = new Selection({
+  map,
+  api,
+  panel,
+  rideOnMap,
+  overlay: () => overlay,
+  origin,
+  driver: (id) => drivers.get(id),
+  padding: mapPadding,
+  app: $('app'),
+  beforeSelect: () => leaveReplay(), // a live driver picked during a replay closes it
+});
+
+/** The ring under the pointer, with the driver's name. */
 const hoverMarker = new Marker({ element: ringElement('hover') });
 let hoverId: string | null = null;
-
-function ringElement(kind: string): HTMLElement {
-  const e = document.createElement('div');
-  e.className = `ring ${kind}`;
-  const label = document.createElement('span');
-  label.className = 'ring-label';
-  e.append(label);
-  return e;
-}
 
 async function devToken(): Promise<string | null> {
   const res = await fetch('/api/dev/token?role=operator');
   return res.ok ? ((await res.json()) as { token: string }).token : null;
 }
-
-const selectedDriver = (): DriverPoint | undefined =>
-  panel.driverId === null ? undefined : drivers.get(panel.driverId);
 
 /** The map's free part: the panels over it are not part of the view. */
 function mapPadding(): { top: number; bottom: number; left: number; right: number } {
@@ -231,7 +227,7 @@ map.on('load', () => {
   map.on('click', (e: MapMouseEvent) => {
     if (replayBar.isOpen) return;
     const hit = pickAt(e.point);
-    if (hit) select(hit.driverId, false);
+    if (hit) selection.select(hit.driverId, false);
   });
   let pointer: { x: number; y: number } | null = null;
   let frame = 0;
@@ -295,114 +291,12 @@ function repack(): void {
   const counts = countByCategory(drivers.values(), now);
   // Before the stream's first batch the counts are not known: they stay '–', not 0.
   if (countsKnown) sidebar.setCounts(counts, hidden, drivers.size - counts.offline, drivers.size);
-  const d = selectedDriver();
-  if (d) {
-    panel.update(d, now);
-    selectedMarker.setLngLat([d.fix.lng, d.fix.lat]);
-    selectedMarker.getElement().style.setProperty('--c', cssColour(categoryOf(d, now)));
-    extendTrack(d);
-    if (following) keepInView(map, d.fix, mapPadding());
-  }
+  selection.update(now);
   const h = hoverId === null ? undefined : drivers.get(hoverId);
   if (h) hoverMarker.setLngLat([h.fix.lng, h.fix.lat]);
 }
 
-/** Picks a driver: its panel, its ring, its recent track; `fly` brings it into view. */
-function select(driverId: string, fly: boolean): void {
-  const d = drivers.get(driverId);
-  if (d === undefined) return;
-  // A live driver picked during a replay: the replay closes (its hidden fleet and its car would
-  // stand beside a live card).
-  leaveReplay();
-  panel.open(driverId);
-  panel.update(d, Date.now());
-  $('app').classList.add('has-driver');
-  selectedMarker.setLngLat([d.fix.lng, d.fix.lat]).addTo(map);
-  following = false;
-  track = [];
-  overlay?.setLiveTrack(null);
-  rideOnMap.show(null);
-  frameRideOf = fly ? driverId : null;
-  if (fly) map.easeTo({ center: [d.fix.lng, d.fix.lat], zoom: Math.max(map.getZoom(), 14), padding: mapPadding() });
-  const now = Date.now();
-  void api.track(driverId, now - TRACK_MS, now + 60_000).then((r) => {
-    if (panel.driverId !== driverId || !r.ok) return;
-    // Fixes the stream brought meanwhile are newer than what the history had: keep both, in order.
-    const fromHistory = r.value.map((p) => ({ t: p.fix.timestampMs, lat: p.fix.lat, lng: p.fix.lng }));
-    const lastT = fromHistory[fromHistory.length - 1]?.t ?? 0;
-    track = [...fromHistory, ...track.filter((p) => p.t > lastT)];
-    drawTrack();
-  });
-  void api.profile(driverId).then((r) => {
-    if (panel.driverId === driverId && r.ok) panel.setProfile(r.value);
-  });
-  void refreshPanelFacts();
-}
-
-function deselect(): void {
-  panel.close();
-  $('app').classList.remove('has-driver');
-  selectedMarker.remove();
-  track = [];
-  following = false;
-  overlay?.setLiveTrack(null);
-  rideOnMap.show(null);
-}
-
-function extendTrack(d: DriverPoint): void {
-  const last = track[track.length - 1];
-  if (last !== undefined && last.t >= d.fix.timestampMs) return;
-  track.push({ t: d.fix.timestampMs, lat: d.fix.lat, lng: d.fix.lng });
-  const cutoff = d.fix.timestampMs - TRACK_MS;
-  while ((track[0]?.t ?? cutoff) < cutoff) track.shift();
-  drawTrack();
-}
-
-function drawTrack(): void {
-  overlay?.setLiveTrack(track.length > 1 ? packLine(track, origin) : null);
-  $('driver').dataset['trackPoints'] = String(track.length);
-}
-
-/** A driver picked from the search or a link: its ride, once read, is framed whole (ridePlaces). */
-let frameRideOf: string | null = null;
-
-/** Fits the car, its pickup, its destination and the way between into the free part of the map. */
-function frameRide(places: LatLng[]): void {
-  const b = boundsOf(places);
-  if (b === null || places.length < 2) return;
-  // MapLibre adds fitBounds's padding to the map's own (left by the last easeTo): the panels' room
-  // is made the map's own, and the fit asks only for room around each pin for its name tag.
-  map.setPadding(mapPadding());
-  map.fitBounds(
-    [
-      [b[0], b[1]],
-      [b[2], b[3]],
-    ],
-    { padding: { top: 40, bottom: 10, left: 50, right: 50 }, maxZoom: 16, linear: true },
-  );
-}
-
-/** The panel's slower facts: the driver's trips, its ride and connection, every 2 s while it is open. */
-async function refreshPanelFacts(): Promise<void> {
-  const id = panel.driverId;
-  if (id === null) return;
-  const [trips, connection] = await Promise.all([api.trips(id), api.connection(id)]);
-  // The current trip's stage, streets and ETA, where dispatch knows it (a simulated trip has none).
-  const current = trips.ok ? trips.value.current : null;
-  const ride = current === null ? null : await api.ride(current.id);
-  if (panel.driverId !== id) return;
-  const now = Date.now();
-  panel.setTrips(trips.ok ? trips.value : null, now, ride?.ok === true ? ride.value : null);
-  // A ride that could not be read this time stays drawn as it was; no current trip clears it.
-  if (ride === null || ride.ok) rideOnMap.show(ride?.value ?? null);
-  if (frameRideOf === id) {
-    frameRideOf = null;
-    const d = drivers.get(id);
-    if (ride?.ok === true && d !== undefined) frameRide(ridePlaces(ride.value, d.fix));
-  }
-  panel.setConnection(connection.ok ? connection.value : null, drivers.get(id)?.online ?? false, now);
-}
-setInterval(() => void refreshPanelFacts(), 2000);
+setInterval(() => void selection.refreshFacts(), 2000);
 
 /**
  * The first time drivers are known, the map shows them all (unless a link asked for one driver or
@@ -447,7 +341,7 @@ async function replay(tripId: string): Promise<void> {
   }
   // Where the operator was, to come back to when the replay closes: the view, and the driver.
   if (!replayBar.isOpen) beforeReplay = { center: map.getCenter(), zoom: map.getZoom(), driverId: panel.driverId };
-  deselect();
+  selection.deselect();
   hover(undefined);
   $('app').classList.add('replaying');
   overlay?.setReplay(
@@ -480,7 +374,7 @@ function closeReplay(): void {
   beforeReplay = null;
   if (before !== null) {
     map.jumpTo({ center: before.center, zoom: before.zoom });
-    if (before.driverId !== null) select(before.driverId, false);
+    if (before.driverId !== null) selection.select(before.driverId, false);
   }
   void refreshDensity();
 }
@@ -500,7 +394,7 @@ setInterval(() => {
   if (lastMessageMs === 0) sidebar.setUpdated('Waiting for the fleet…', false);
   else
     sidebar.setUpdated(freshnessText(lastMessageMs, now).replace(/^u/, 'U'), !connected || now - lastMessageMs > 5000);
-  const d = selectedDriver();
+  const d = selection.driver;
   if (d) panel.update(d, now);
 }, 1000);
 
@@ -530,7 +424,7 @@ const fleetEvents = new FleetEvents(token, {
     const wanted = hash.get('driver');
     if (wanted !== null && panel.driverId === null && drivers.has(wanted)) {
       hash.delete('driver');
-      select(wanted, true);
+      selection.select(wanted, true);
     }
   },
   sim(sim) {
