@@ -77,6 +77,14 @@ describe('leanClient', () => {
     const c = clients[0] as Internals;
     expect(Object.getPrototypeOf(c.subscriptions)).toBeNull();
     expect(Object.getPrototypeOf(c.duplicates)).toBeNull();
+    // Keyed by filters from the wire: an inherited name reads back as absent, and `__proto__` is a
+    // key like any other (GHSA-52qw-whmv-87c5), as with Aedes's Object.create(null).
+    const table = c.subscriptions as Record<string, unknown>;
+    expect(table['constructor']).toBeUndefined();
+    table['__proto__'] = 1;
+    expect(Object.keys(table)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(table)).toBeNull();
+    delete table['__proto__'];
     expect(c._inboundInflight).toBeInstanceOf(SetOnFirstUse);
     peer.end(true);
   });

@@ -71,6 +71,12 @@ describe('forgetConnectPacket', () => {
     expect(settings()).toEqual({ protocolVersion: 4, bridgeMode: undefined });
     parser.parse(Buffer.concat(packets.slice(1).map((p) => mqttPacket.generate(p))));
     expect(out.map((p) => p.cmd)).toEqual(['connect', 'publish', 'subscribe', 'pingreq']);
+    // Another connection of the same protocol version shares the (frozen) settings.
+    const other = mqttPacket.parser();
+    other.parse(mqttPacket.generate(packets[0] as Packet));
+    expect(forgetConnectPacket({ _parser: other })).toBe(true);
+    expect((other as unknown as { settings: unknown }).settings).toBe(settings());
+    expect(Object.isFrozen(settings())).toBe(true);
     expect(out[1]).toMatchObject({ topic: 'd/drv-1/l', messageId: 3 });
     expect(forgetConnectPacket({})).toBe(false);
   });

@@ -37,13 +37,23 @@ export function leanParserBuffer(client: unknown): boolean {
  * life, though it reads only the protocol version (and a bridge flag) from it. Called once
  * authentication has the password: drops the password from the packet (it is the client's bearer
  * token, a few hundred bytes, which a long-lived connection should not hold in memory or show in a
- * heap dump), and leaves the parser only what it reads. Returns whether there was a packet.
+ * heap dump), and leaves the parser only what it reads, in an object shared by every connection of
+ * the same protocol version. Returns whether there was a packet.
  */
 export function forgetConnectPacket(client: unknown): boolean {
   const parser = (client as ParserHolder)._parser;
   const packet = parser?.settings;
   if (parser === undefined || packet?.protocolVersion === undefined) return false;
   packet.password = undefined;
-  parser.settings = { protocolVersion: packet.protocolVersion, bridgeMode: packet.bridgeMode };
+  parser.settings = sharedSettings(packet.protocolVersion, packet.bridgeMode);
   return true;
+}
+
+/** The parser only reads its settings (and replaces them on a CONNECT): one frozen object per kind. */
+const settingsByKind = new Map<string, Readonly<ConnectSettings>>();
+function sharedSettings(protocolVersion: number, bridgeMode: boolean | undefined): Readonly<ConnectSettings> {
+  const key = `${protocolVersion}:${String(bridgeMode)}`;
+  let settings = settingsByKind.get(key);
+  if (settings === undefined) settingsByKind.set(key, (settings = Object.freeze({ protocolVersion, bridgeMode })));
+  return settings;
 }
