@@ -44,18 +44,24 @@ export function attachWebSocket(
       return false;
     },
   });
+  // Shared by every connection: a listener made per connection inside the upgrade handler would
+  // keep the handler's context, and the upgrade request in it (headers and all), for the
+  // connection's life.
+  const onWsError = (err: Error & { code?: string }): void => {
+    const reason = err.code === undefined ? undefined : WS_VIOLATIONS[err.code];
+    if (reason !== undefined) onViolation(reason);
+  };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== MQTT_WS_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
+    // The callback holds the address only, not the request.
+    const remoteAddress = req.socket.remoteAddress ?? 'unknown';
     wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.once('error', (err: Error & { code?: string }) => {
-        const reason = err.code === undefined ? undefined : WS_VIOLATIONS[err.code];
-        if (reason !== undefined) onViolation(reason);
-      });
-      onStream(byteStream(ws), req.socket.remoteAddress ?? 'unknown');
+      ws.once('error', onWsError);
+      onStream(byteStream(ws), remoteAddress);
     });
   });
   return wss;
