@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createWebSocketStream, WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketDuplex } from './websocket-stream';
 
 export const MQTT_WS_PATH = '/mqtt';
 
@@ -80,33 +80,30 @@ export interface RawWebSocket {
   readonly writableLength: number;
 }
 
-const raw = new WeakMap<Duplex, RawWebSocket>();
-
 /** The direct writer of a stream made by attachWebSocket; undefined for any other stream. */
 export function rawWebSocketOf(stream: Duplex): RawWebSocket | undefined {
-  return raw.get(stream);
+  return stream instanceof WebSocketDuplex ? new RawWriter(stream) : undefined;
 }
 
-/**
- * The WebSocket as a byte stream. Made outside the upgrade handler, with no closure: a listener
- * made inside it would keep the upgrade request (its headers and all) alive for the connection's
- * life.
- */
+class RawWriter implements RawWebSocket {
+  constructor(private readonly stream: WebSocketDuplex) {}
+
+  writeFrame(frame: Buffer): boolean {
+    const { ws, socket } = this.stream;
+    if (ws.readyState !== ws.OPEN || socket === null) return false;
+    socket.write(frame);
+    return true;
+  }
+
+  get writableLength(): number {
+    return this.stream.socket?.writableLength ?? 0;
+  }
+}
+
+/** The WebSocket as a byte stream (websocket-stream.ts: no closure per connection). */
 function byteStream(ws: WebSocket): Duplex {
-  const stream = createWebSocketStream(ws);
+  const stream = new WebSocketDuplex(ws);
   stream.on('error', destroyStream);
-  // ws keeps its socket as `_socket` (not in its typings; stable across ws 8).
-  const socket = (ws as unknown as { _socket: Socket })._socket;
-  raw.set(stream, {
-    writeFrame(frame) {
-      if (ws.readyState !== ws.OPEN) return false;
-      socket.write(frame);
-      return true;
-    },
-    get writableLength() {
-      return socket.writableLength;
-    },
-  });
   return stream;
 }
 
