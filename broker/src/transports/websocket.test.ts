@@ -12,21 +12,26 @@ import { WebSocketDuplex } from './websocket-stream';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+/** An HTTP server on port 0 with attachWebSocket, the streams it hands over, and an upgrade hook. */
+async function wsServer(onUpgrade?: (req: IncomingMessage) => void) {
+  const server = createServer();
+  if (onUpgrade !== undefined) server.prependListener('upgrade', onUpgrade);
+  const streams: Duplex[] = [];
+  attachWebSocket(
+    server,
+    1024,
+    (stream) => streams.push(stream),
+    () => undefined,
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, streams, port: (server.address() as AddressInfo).port };
+}
+
 describe('attachWebSocket', () => {
   it('lets the upgrade request go once the connection is made (its headers are not kept for its life)', async () => {
-    const server = createServer();
     const requests: WeakRef<IncomingMessage>[] = [];
-    server.prependListener('upgrade', (req: IncomingMessage) => requests.push(new WeakRef(req)));
-    const streams: Duplex[] = [];
-    attachWebSocket(
-      server,
-      1024,
-      (stream) => streams.push(stream),
-      () => undefined,
-    );
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
+    const { server, streams, port } = await wsServer((req) => requests.push(new WeakRef(req)));
     const client = new WebSocket(`ws://127.0.0.1:${port}${MQTT_WS_PATH}`, 'mqtt', {
       headers: { 'x-padding': 'x'.repeat(4000) },
     });
@@ -46,17 +51,7 @@ describe('attachWebSocket', () => {
   });
 
   it('is a byte stream both ways, with no closure per connection, ended and closed from either side', async () => {
-    const server = createServer();
-    const streams: Duplex[] = [];
-    attachWebSocket(
-      server,
-      1024,
-      (stream) => streams.push(stream),
-      () => undefined,
-    );
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
+    const { server, streams, port } = await wsServer();
     const connect = async (): Promise<{ client: WebSocket; stream: WebSocketDuplex }> => {
       const client = new WebSocket(`ws://127.0.0.1:${port}${MQTT_WS_PATH}`, 'mqtt');
       await once(client, 'open');
