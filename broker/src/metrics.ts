@@ -51,7 +51,7 @@ export function createMetrics(eventLoopResolutionMs = 20) {
     }),
     refused: new Counter({
       name: 'ridetrack_connections_refused_total',
-      help: 'Connections refused before authentication (overload, bans), by reason',
+      help: 'Connections refused at admission (overload, bans) or gone while authenticating, by reason',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
