@@ -1,6 +1,8 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import { setFlagsFromString } from 'node:v8';
+import { runInThisContext } from 'node:vm';
 import { Aedes, type Client } from 'aedes';
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -58,7 +60,17 @@ async function closedWithWill(client: Client, id: string): Promise<void> {
   while (!client.closed || !wills.includes(id)) await new Promise((r) => setTimeout(r, 5));
 }
 
-type Internals = Client & { subscriptions: object; duplicates: object; _inboundInflight: unknown };
+type Internals = Client & {
+  subscriptions: object;
+  duplicates: object;
+  _inboundInflight: unknown;
+  _events: object;
+  _parser: { _events: object };
+};
+
+setFlagsFromString('--allow-natives-syntax');
+/** Whether V8 keeps this object in its fast layout (not as a hash table): V8's own test helper. */
+const hasFastProperties = runInThisContext('(o) => %HasFastProperties(o)') as (o: object) => boolean;
 
 describe('leanClient', () => {
   it("replaces Aedes's per-connection closures with shared listeners", async () => {
@@ -86,6 +98,19 @@ describe('leanClient', () => {
     expect(Object.getPrototypeOf(table)).toBeNull();
     delete table['__proto__'];
     expect(c._inboundInflight).toBeInstanceOf(SetOnFirstUse);
+    peer.end(true);
+  });
+
+  it('keeps every listener table in the fast layout once the client is connected', async () => {
+    const { peer, socket } = await connected('c7');
+    const c = clients[0] as Internals;
+    expect(hasFastProperties(c._events)).toBe(true);
+    expect(hasFastProperties(c._parser._events)).toBe(true);
+    expect(hasFastProperties((socket as unknown as Internals)._events)).toBe(true);
+    // Aedes's `once('connected')` wrapper is gone; its listener stays, and does nothing again.
+    expect(c.rawListeners('connected').map((f) => f.name)).toEqual(['dequeue']);
+    c.emit('connected');
+    await peer.publishAsync('t', 'still handled after a second connected', { qos: 1 });
     peer.end(true);
   });
 

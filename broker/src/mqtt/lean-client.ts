@@ -9,9 +9,14 @@ import type { EventEmitter } from 'node:events';
 
 type Listener = (...args: unknown[]) => void;
 
-interface ClientInternals extends EventEmitter {
-  conn?: EventEmitter;
-  _parser?: EventEmitter;
+/** Node's EventEmitter keeps its listeners here: one function, or an array of them, per event. */
+interface Emitter extends EventEmitter {
+  _events?: Record<string | symbol, Listener | Listener[] | undefined>;
+}
+
+interface ClientInternals extends Emitter {
+  conn?: Emitter;
+  _parser?: Emitter;
   _eos?: () => void;
   duplicates?: object;
   subscriptions?: object;
@@ -40,6 +45,32 @@ function noop(): void {
 function onlyListener(emitter: EventEmitter, event: string, name: string): Listener | undefined {
   const found = emitter.listeners(event).filter((f) => f.name === name);
   return found.length === 1 ? (found[0] as Listener) : undefined;
+}
+
+/**
+ * Puts `to` where `from` was among the listeners of `event`, in place: removing a listener deletes
+ * its event's key when it was the only one, which would turn the table into a hash table (see
+ * fastListenerTable). Falls back to removing and adding if the table is not as Node keeps it.
+ */
+function swapListener(emitter: Emitter, event: string, from: Listener, to: Listener): void {
+  const events = emitter._events;
+  const current = events?.[event];
+  if (events !== undefined && current === from) events[event] = to;
+  else if (Array.isArray(current) && current.includes(from)) current[current.indexOf(from)] = to;
+  else emitter.removeListener(event, from).on(event, to);
+}
+
+/**
+ * EventEmitter makes its listener table as `{ __proto__: null }`, which V8 keeps as a hash table
+ * (about 180 B more than the same keys in its fast layout; Node's streams avoid it by making theirs
+ * with every key in a literal). The same listeners in a prototype-less object in the fast layout.
+ */
+function fastListenerTable(emitter: Emitter): void {
+  const events = emitter._events;
+  if (events === undefined || Object.getPrototypeOf(events) !== null) return;
+  const table = emptyRecord() as Record<string | symbol, Listener | Listener[] | undefined>;
+  for (const key of Reflect.ownKeys(events)) table[key] = events[key];
+  emitter._events = table;
 }
 
 /**
@@ -86,7 +117,9 @@ function emptyRecord(): object {
  * reported when the stream was destroyed before it ended). Aedes's two lookup tables, made with
  * `Object.create(null)` (a hash table of about 140 B each, even empty), become prototype-less
  * objects in V8's fast layout; Aedes only indexes, enumerates and deletes their keys. Its set of
- * QoS 2 ids awaiting PUBREL is made on first use.
+ * QoS 2 ids awaiting PUBREL is made on first use. Listeners are swapped in place (swapListener), and
+ * the 'connected' listener Aedes adds with `once` stays as a plain one; the client's and the parser's
+ * listener tables move to V8's fast layout (fastListenerTable), and nothing deletes from them.
  * Returns whether it changed the client.
  */
 export function leanClient(client: unknown): boolean {
@@ -101,9 +134,19 @@ export function leanClient(client: unknown): boolean {
   if (connError === undefined || connEnd === undefined || parserError === undefined) return false;
   c._eos();
   c._eos = noop;
-  conn.removeListener('error', connError).on('error', passErrorToClient);
-  conn.removeListener('end', connEnd).on('end', closeOwnClient).on('close', closeOwnClient);
-  parser.removeListener('error', parserError).on('error', passErrorToClient);
+  swapListener(conn, 'error', connError, passErrorToClient);
+  swapListener(conn, 'end', connEnd, closeOwnClient);
+  conn.on('close', closeOwnClient);
+  swapListener(parser, 'error', parserError, passErrorToClient);
+  // Aedes hands the client its packets held behind CONNECT once, on 'connected', with `once`: a
+  // wrapper per client, and a key deleted from its table when it fires. Aedes's `dequeue` does
+  // nothing once they are handed over, and 'connected' comes once: it stays as a plain listener.
+  const connected = c.rawListeners('connected');
+  const dequeue = c.listeners('connected');
+  if (connected.length === 1 && dequeue.length === 1 && dequeue[0]?.name === 'dequeue' && connected[0] !== dequeue[0])
+    swapListener(c, 'connected', connected[0] as Listener, dequeue[0] as Listener);
+  fastListenerTable(c);
+  fastListenerTable(parser);
   if (isEmptyTable(c.subscriptions)) c.subscriptions = emptyRecord();
   if (isEmptyTable(c.duplicates)) c.duplicates = emptyRecord();
   if (c._inboundInflight instanceof Set && c._inboundInflight.size === 0) c._inboundInflight = new SetOnFirstUse();

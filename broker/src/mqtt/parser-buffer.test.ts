@@ -45,6 +45,16 @@ describe('leanParserBuffer', () => {
     }
   });
 
+  it('gives every parser one shared list of steps', () => {
+    const a = mqttPacket.parser();
+    const b = mqttPacket.parser();
+    expect(leanParserBuffer({ _parser: a })).toBe(true);
+    expect(leanParserBuffer({ _parser: b })).toBe(true);
+    const steps = (p: unknown) => (p as { _states: string[] })._states;
+    expect(steps(a)).toBe(steps(b));
+    expect(Object.isFrozen(steps(a))).toBe(true);
+  });
+
   it('leaves alone what it does not recognise, or a buffer already holding bytes', () => {
     expect(leanParserBuffer({})).toBe(false);
     expect(leanParserBuffer({ _parser: { _list: new BufferList() } })).toBe(false);

@@ -12,8 +12,11 @@ interface ConnectSettings {
 }
 
 interface ParserHolder {
-  _parser?: { _list?: unknown; settings?: ConnectSettings };
+  _parser?: { _list?: unknown; settings?: ConnectSettings; _states?: unknown };
 }
+
+/** The parser's steps, in order: every parser is given its own copy of this list, and only reads it. */
+const PARSER_STATES: readonly string[] = Object.freeze(['_parseHeader', '_parseLength', '_parsePayload', '_newPacket']);
 
 /**
  * Aedes's client parses with mqtt-packet, whose parser keeps its unparsed bytes in a `bl`
@@ -29,6 +32,7 @@ export function leanParserBuffer(client: unknown): boolean {
   const list = parser?._list;
   if (parser === undefined || !(list instanceof BufferListStream) || list.length !== 0) return false;
   parser._list = new BufferList();
+  if (sameStates(parser._states)) parser._states = PARSER_STATES;
   return true;
 }
 
@@ -56,4 +60,12 @@ function sharedSettings(protocolVersion: number, bridgeMode: boolean | undefined
   let settings = settingsByKind.get(key);
   if (settings === undefined) settingsByKind.set(key, (settings = Object.freeze({ protocolVersion, bridgeMode })));
   return settings;
+}
+
+function sameStates(states: unknown): boolean {
+  return (
+    Array.isArray(states) &&
+    states.length === PARSER_STATES.length &&
+    states.every((step, i) => step === PARSER_STATES[i])
+  );
 }
