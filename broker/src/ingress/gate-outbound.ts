@@ -1,5 +1,6 @@
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { AckFlows } from './ack-flows';
+import { BrokerStream } from './broker-stream';
 import type { ConnectionContext, GateCounters, GateLimits } from './connection-context';
 import { FrameSplitter, readFixedHeader } from './frame-splitter';
 import { pubackFrame } from './frames';
@@ -31,7 +32,7 @@ const PUBREL = 6;
  * The inbound half (gate.ts) extends this class: one object per connection, as idle connections
  * are most of a broker's memory.
  */
-export abstract class GateOutbound extends Duplex {
+export abstract class GateOutbound extends BrokerStream {
   private readonly outbound = new FrameSplitter(Number.POSITIVE_INFINITY);
   /** The broker's QoS 1 and 2 publishes awaiting this client's answers: made on the first one. */
   protected flows: AckFlows | null = null;
@@ -44,9 +45,7 @@ export abstract class GateOutbound extends Duplex {
     protected readonly deps: OutboundDeps,
     private readonly direct?: DirectSocket,
   ) {
-    // A high-water mark of one byte: the stream buffers a chunk only until Aedes reads it, and
-    // everything else waits in the inbound half's queue, where newer fixes replace older ones.
-    super({ allowHalfOpen: false, readableHighWaterMark: 1 });
+    super();
   }
 
   /** Closes the connection because of something the client did. */
@@ -55,26 +54,12 @@ export abstract class GateOutbound extends Duplex {
   /** An answer the gate gives Aedes in the client's place. */
   protected abstract enqueueReply(bytes: Uint8Array): void;
 
-  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    const bytes =
-      chunks.length === 1 ? (chunks[0]?.chunk ?? Buffer.alloc(0)) : Buffer.concat(chunks.map((c) => c.chunk));
-    this.sendOut(bytes);
-    callback();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.sendOut(chunk);
-    callback();
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
+  protected endTransport(): void {
     this.transport.end();
-    callback();
   }
 
-  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+  protected destroyTransport(): void {
     this.transport.destroy();
-    callback(err);
   }
 
   protected sendOut(bytes: Uint8Array): void {
@@ -92,7 +77,7 @@ export abstract class GateOutbound extends Duplex {
   writeQos0(frame: { readonly mqtt: Buffer; readonly ws: Buffer }): void {
     if (this.transport.destroyed) return;
     const bytes = frame.mqtt;
-    if (this.writableLength > 0 || this.writableCorked > 0 || this.outbound.buffered > 0) {
+    if (this.writing || this.outbound.buffered > 0) {
       this.write(bytes);
       return;
     }

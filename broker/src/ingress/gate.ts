@@ -94,8 +94,8 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
   private held: { bytes: Uint8Array; headerLength: number }[] | null = null;
   /** Admitted packets Aedes has not read yet; a newer fix replaces an older one of its driver. */
   private readonly waiting = new CoalescingQueue();
-  /** Aedes has asked for data that the gate has not given it yet. */
-  private wanted = false;
+  /** Aedes has asked for data that the gate has not given it yet (it reads as it takes the connection). */
+  private wanted = true;
   /** A CONNECT has come: it must be the first packet and the only one [MQTT-3.1.0-1], [MQTT-3.1.0-2]. */
   private connected = false;
   /** The broker's client on this connection: Aedes sets it as it takes the connection. */
@@ -126,8 +126,8 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
   /** The transport ended: what is still waiting goes to Aedes, then the end. */
   transportEnded(): void {
     const rest = this.waiting.take();
-    if (rest !== null) this.push(rest);
-    this.push(null);
+    if (rest !== null) this.handOver(rest);
+    this.handOver(null);
   }
 
   /** Closes the connection because of something the client did. */
@@ -171,7 +171,7 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
     this.transport.end(connack);
   }
 
-  override _read(): void {
+  protected pull(): void {
     this.wanted = true;
     this.flush();
     if (this.transport.isPaused() && this.waiting.bytes < MAX_WAITING_BYTES) this.transport.resume();
@@ -200,7 +200,7 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
       frames.length > 1 &&
       this.held === null &&
       this.ctx.authenticated &&
-      (this.readableLength > 0 || !this.waiting.empty || this.deps.underPressure());
+      (this.unreadWaiting || !this.waiting.empty || this.deps.underPressure());
     const superseded = behind ? supersededFixes(frames) : undefined;
     for (let i = 0; i < frames.length && !this.destroyed; i++) {
       const frame = frames[i];
@@ -248,7 +248,7 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
   private flush(): void {
     if (!this.wanted) return;
     const out = this.waiting.take();
-    if (out !== null) this.wanted = this.push(out);
+    if (out !== null) this.wanted = this.handOver(out);
   }
 
   /** Carries out the decision on one inbound packet (packet-decision.ts): what to hand to Aedes, or null. */

@@ -192,7 +192,8 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
       const direct = rawWebSocketOf(stream);
       const gate = new IngressGate(stream, transport, remoteAddress, options.mode === 'open', gateDeps, direct);
       gates.add(gate);
-      const client = aedes.handle(gate);
+      // The gate is the part of a Duplex that Aedes uses (ingress/broker-stream.ts), not a Duplex.
+      const client = aedes.handle(gate as unknown as Duplex);
       deliverQos0Directly(client, gate);
       dedupeExactly(client);
       if (!leanParserBuffer(client) && !leanWarned.parser) {

@@ -119,7 +119,8 @@ function emptyRecord(): object {
  * objects in V8's fast layout; Aedes only indexes, enumerates and deletes their keys. Its set of
  * QoS 2 ids awaiting PUBREL is made on first use. Listeners are swapped in place (swapListener), and
  * the 'connected' listener Aedes adds with `once` stays as a plain one; the client's and the parser's
- * listener tables move to V8's fast layout (fastListenerTable), and nothing deletes from them.
+ * listener tables, and the connection's (which `stream.finished` left with deleted keys), move to
+ * V8's fast layout (fastListenerTable), and nothing deletes from them.
  * Returns whether it changed the client.
  */
 export function leanClient(client: unknown): boolean {
@@ -146,6 +147,7 @@ export function leanClient(client: unknown): boolean {
   if (connected.length === 1 && dequeue.length === 1 && dequeue[0]?.name === 'dequeue' && connected[0] !== dequeue[0])
     swapListener(c, 'connected', connected[0] as Listener, dequeue[0] as Listener);
   fastListenerTable(c);
+  fastListenerTable(conn);
   fastListenerTable(parser);
   if (isEmptyTable(c.subscriptions)) c.subscriptions = emptyRecord();
   if (isEmptyTable(c.duplicates)) c.duplicates = emptyRecord();
