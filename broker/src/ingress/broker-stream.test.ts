@@ -29,6 +29,9 @@ class Recorder extends BrokerStream {
   protected destroyTransport(): void {
     this.closing.push('destroy');
   }
+  protected closed(): void {
+    this.closing.push(`closed after ${this.listenerCount('close')} close listeners`);
+  }
 }
 
 function events(stream: BrokerStream): string[] {
@@ -79,7 +82,7 @@ describe('BrokerStream: the part of a Duplex that Aedes reads', () => {
     await tick();
     await tick();
     expect(seen).toEqual(['readable', 'end', 'close']);
-    expect(s.closing).toEqual(['end', 'destroy']);
+    expect(s.closing).toEqual(['end', 'destroy', 'closed after 1 close listeners']);
     expect(s.destroyed).toBe(true);
   });
 
@@ -110,7 +113,7 @@ describe('BrokerStream: the part of a Duplex that Aedes reads', () => {
     quiet.destroy();
     await tick();
     expect(closed).toEqual(['close']);
-    expect(quiet.closing).toEqual(['destroy']);
+    expect(quiet.closing).toEqual(['destroy', 'closed after 1 close listeners']);
     expect(quiet.write(Buffer.from('late'))).toBe(true);
     expect(quiet.sent).toEqual([]);
     expect(quiet.read(null)).toBeNull();

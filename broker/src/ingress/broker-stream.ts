@@ -22,7 +22,8 @@ const END_EMITTED = 8;
  *   closes (a Duplex without half-open);
  * - `write(chunk, encoding)` with `cork()`/`uncork()` gathers what mqtt-packet writes for one packet
  *   into one Buffer; it returns true (the gate bounds what waits for a client, gate-outbound.ts);
- * - `destroy(err)` once: 'error' (when someone listens) and 'close' on the next tick; `destroyed`.
+ * - `destroy(err)` once: 'error' (when someone listens) and 'close' on the next tick, then `closed()`;
+ *   `destroyed`.
  * Aedes's `stream.finished` watch on it is replaced by a 'close' listener (mqtt/lean-client.ts).
  */
 export abstract class BrokerStream extends EventEmitter {
@@ -45,6 +46,9 @@ export abstract class BrokerStream extends EventEmitter {
 
   /** Closes the client's side of the connection now. */
   protected abstract destroyTransport(): void;
+
+  /** After the 'close' listeners have run. */
+  protected abstract closed(): void;
 
   /** Bytes for Aedes to read, or null for the end; false: nothing more until Aedes reads. */
   protected handOver(chunk: Uint8Array | null): boolean {
@@ -132,6 +136,13 @@ export abstract class BrokerStream extends EventEmitter {
     nextTick(emitReadable, this);
   }
 
+  /** @internal the next tick after destroy */
+  emitClose(err: Error | null): void {
+    if (err !== null && this.listenerCount('error') > 0) this.emit('error', err);
+    this.emit('close');
+    this.closed();
+  }
+
   /** @internal the next tick after a hand-over */
   emitReadable(): void {
     this.flags &= ~READABLE_SCHEDULED;
@@ -152,6 +163,5 @@ function emitEnd(stream: BrokerStream): void {
 }
 
 function emitClose(stream: BrokerStream, err: Error | null): void {
-  if (err !== null && stream.listenerCount('error') > 0) stream.emit('error', err);
-  stream.emit('close');
+  stream.emitClose(err);
 }

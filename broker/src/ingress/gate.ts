@@ -15,6 +15,11 @@ import { TokenBucket } from './token-bucket';
 export interface GateDeps extends OutboundDeps {
   judge: JudgeLimits;
   fixes: FixStore;
+  /**
+   * The connection closed, after its 'close' listeners (Aedes's: its client has closed and sent
+   * its will). One function for every connection, not a listener each.
+   */
+  onClosed?: (gate: IngressGate) => void;
   /** Closes the connection for a reason, once; the gate reports why it closed. */
   onClose?: (reason: string) => void;
   /**
@@ -87,7 +92,8 @@ const COALESCE_ABOVE_BYTES = 2048;
 export class IngressGate extends GateOutbound implements GatedConnection, DecisionContext {
   declare protected readonly deps: GateDeps;
   private readonly inbound: FrameSplitter;
-  private readonly publishBucket: TokenBucket;
+  /** Made on the first publish (full, as it would be by then): riders and operators publish none. */
+  private publishBucket: TokenBucket | null = null;
   /** Made on the first invalid packet (full, as it would be by then): most connections send none. */
   private invalidBucket: TokenBucket | null = null;
   /** Packets that arrived behind CONNECT before authentication finished: judged once it has. */
@@ -113,7 +119,6 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
     super(transport, new ConnectionContext(kind, remoteAddress, nextSessionId++, openMode), deps, direct);
     const { limits } = deps;
     this.inbound = new FrameSplitter(limits.maxPacketBytes);
-    this.publishBucket = new TokenBucket(limits.publishRatePerS, limits.publishBurst, deps.now());
     // Listeners shared by every connection, not four closures each: they find their gate through
     // the transport (idle connections are most of a broker's memory).
     (transport as GatedTransport)[GATE] = this;
@@ -128,6 +133,10 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
     const rest = this.waiting.take();
     if (rest !== null) this.handOver(rest);
     this.handOver(null);
+  }
+
+  protected closed(): void {
+    this.deps.onClosed?.(this);
   }
 
   /** Closes the connection because of something the client did. */
@@ -317,7 +326,9 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
     return this.deps.publishFix !== undefined;
   }
   takePublishToken(): boolean {
-    return this.publishBucket.take(this.deps.now());
+    const now = this.deps.now();
+    const { publishRatePerS, publishBurst } = this.deps.limits;
+    return (this.publishBucket ??= new TokenBucket(publishRatePerS, publishBurst, now)).take(now);
   }
   isCurrentSession(driverId: string): boolean {
     return this.deps.isCurrentSession?.(driverId, this) !== false;

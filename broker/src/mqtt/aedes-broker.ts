@@ -22,12 +22,13 @@ import { routingCounters, type Metrics } from '../metrics';
 import { rawWebSocketOf } from '../transports/websocket';
 import type { AuthMode } from './auth-hooks';
 import { openBackends, type ClusterOptions } from './backends/open-backends';
-import { dedupeExactly, deliverQos0Directly } from './delivery';
+import { ownDeliveries } from './delivery';
 import { installHooks } from './install-hooks';
 import { publishInOrder } from './publish-order';
 import { liveSource, retainedStatus } from './live-source';
 import { leanParserBuffer } from './parser-buffer';
 import { leanClient } from './lean-client';
+import { SharedParser } from './shared-parser';
 import { Presence } from './presence';
 import { announceTripEnded, encodeTripTopicPublish, onTripEnded } from './trip-publish';
 
@@ -155,19 +156,18 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
     nodeId,
     presence,
   });
-  // One close handler for every gate, not closures each (idle connections are most of the memory).
-  // Registered after Aedes's own, so that the client has closed (and published its will) before
-  // presence hears that the session ended.
-  const gateClosed = function (this: IngressGate): void {
-    gates.delete(this);
-    hooks.closed(this);
-  };
   const gateDeps = {
     limits: options.gate,
     judge: options.judge,
     fixes: deps.fixes,
     counters: deps.counters,
     now,
+    // After Aedes's 'close' listener: the client has closed (and published its will) before
+    // presence hears that the session ended.
+    onClosed: (gate: IngressGate) => {
+      gates.delete(gate);
+      hooks.closed(gate);
+    },
     onClose: (reason: string) => log.debug({ reason }, 'connection closed by broker'),
     // A bug that a client's bytes reached: its connection is closed; the process goes on.
     onFault: (err: unknown) => log.error({ err }, 'gate fault: connection closed'),
@@ -181,6 +181,7 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
     underPressure: () => deps.load.lagMs > options.pressureLagMs,
   };
   const leanWarned = { parser: false, client: false };
+  const parsers = new SharedParser();
 
   return {
     presence,
@@ -194,17 +195,16 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
       gates.add(gate);
       // The gate is the part of a Duplex that Aedes uses (ingress/broker-stream.ts), not a Duplex.
       const client = aedes.handle(gate as unknown as Duplex);
-      deliverQos0Directly(client, gate);
-      dedupeExactly(client);
-      if (!leanParserBuffer(client) && !leanWarned.parser) {
-        leanWarned.parser = true;
-        log.warn('mqtt-packet parser internals not as expected: each connection keeps its 1 KB buffer stream');
-      }
+      ownDeliveries(client, gate);
       if (!leanClient(client) && !leanWarned.client) {
         leanWarned.client = true;
         log.warn('Aedes client internals not as expected: each connection keeps its own listeners');
       }
-      gate.on('close', gateClosed); // `on`: a stream closes once, and `once` wraps every listener
+      // One parser for every connection (the gate hands Aedes whole packets); else its own, trimmed.
+      if (!parsers.seatClient(client) && !leanParserBuffer(client) && !leanWarned.parser) {
+        leanWarned.parser = true;
+        log.warn('mqtt-packet parser internals not as expected: each connection keeps its own parser');
+      }
     },
     liveSource: (hub) => liveSource(aedes, persistence, hub),
     presenceOf: retainedStatus(persistence),

@@ -114,11 +114,17 @@ function repeatsLast(c: AedesClientInternals, packet: AedesPublishPacket): boole
 }
 
 /**
- * Makes a client's QoS 1 and 2 deliveries drop only a repeat of the last message (repeatsLast),
- * not every message older than it. Aedes's deliverQoS keeps its own check: it is given a clean
- * slate for a message that is not a repeat, and decides as before for one that is.
+ * A client's deliveries, as Aedes hands over the client, before it has subscribed to anything
+ * (Aedes takes `deliver0` and `deliverQoS` when a subscription is made). Both are made here, in one
+ * scope, so the two closures of every connection share one context.
+ * - QoS 0 takes the encode-once path (Aedes also calls `deliver0` to deliver retained and
+ *   downgraded messages at QoS 0), keeping what Aedes's own checks do: no-local, the dedupe (made
+ *   exact: repeatsLast), and authorizeForward.
+ * - QoS 1 and 2 drop only a repeat of the last message (repeatsLast), not every message older than
+ *   it. Aedes's deliverQoS keeps its own check: it is given a clean slate for a message that is
+ *   not a repeat, and decides as before for one that is.
  */
-export function dedupeExactly(client: Client): void {
+export function ownDeliveries(client: Client, writer: Qos0Writer): void {
   const c = client as unknown as AedesClientInternals;
   const aedesDeliverQoS = c.deliverQoS;
   c.deliverQoS = (packet, cb) => {
@@ -126,16 +132,6 @@ export function dedupeExactly(client: Client): void {
     if (brokerId && !repeatsLast(c, packet)) c.duplicates[brokerId] = 0;
     aedesDeliverQoS(packet, cb);
   };
-}
-
-/**
- * Replaces a client's QoS 0 delivery with the encode-once path. Called as Aedes hands over the
- * client, before it has subscribed to anything (Aedes takes `deliver0` when a subscription is
- * made, and also calls it to deliver retained and downgraded messages at QoS 0). Keeps what
- * Aedes's own checks do: no-local, the dedupe (made exact: repeatsLast), and authorizeForward.
- */
-export function deliverQos0Directly(client: Client, writer: Qos0Writer): void {
-  const c = client as unknown as AedesClientInternals;
   c.deliver0 = (packet, cb) => {
     if (packet.nl === true && packet.clientId === c.id) {
       cb();
