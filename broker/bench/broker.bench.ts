@@ -103,7 +103,8 @@ interface IdleCost {
  * idle connections, memory settled after each. A baseline read before any connection was not usable:
  * a Node broker's RSS keeps falling for tens of seconds after start-up (the garbage of loading its
  * code), which made the figure come out negative in some runs. RSS moves by kilobytes per
- * connection from run to run even so; the JavaScript figure, read after a full collection, does not.
+ * connection from run to run even so, and when V8 gives memory back between the batches it falls:
+ * then it is not measured. The JavaScript figure, read after a full collection, does not move so.
  */
 async function idleCost(name: string): Promise<IdleCost> {
   if (IDLE === 0) return { rss: Number.NaN, js: Number.NaN };
@@ -132,6 +133,11 @@ async function idleCost(name: string): Promise<IdleCost> {
   closeFirst();
   closeSecond();
   await idleTarget.stop();
+  if (rss2 <= rss1) {
+    // V8 gave memory back between the batches: the slope would be negative, which is no figure.
+    console.error(`  ${name}: RSS fell between the two batches of idle connections; RSS per connection not measured`);
+    return { rss: Number.NaN, js: (js2 - js1) / half };
+  }
   return { rss: (rss2 - rss1) / half, js: (js2 - js1) / half };
 }
 
