@@ -72,32 +72,30 @@ describe('SharedParser: one mqtt-packet parser for every connection', () => {
     expect((b.seat.settings as { clientId?: string }).clientId).toBe('b');
   });
 
-  it('closes a connection whose bytes stop short of a packet, and starts the next seat clean', () => {
+  /** Two seats: a parses these bytes, then b parses a whole packet, which must come out clean. */
+  function badBytesThenGood(bytes: Buffer): { a: FakeClient; b: FakeClient; seen: Parsed[] } {
     const seen: Parsed[] = [];
     const shared = new SharedParser();
     const a = new FakeClient('a', seen);
     const b = new FakeClient('b', seen);
     shared.seatClient(a);
     shared.seatClient(b);
-    a.seat.parse(publish('t/1').subarray(0, 5));
-    expect(a.errors).toEqual(['a partial packet reached the parser']);
+    a.seat.parse(bytes);
     b.seat.parse(publish('t/2'));
     expect(seen).toEqual([{ client: 'b', cmd: 'publish', topic: 't/2' }]);
     expect(b.errors).toEqual([]);
+    return { a, b, seen };
+  }
+
+  it('closes a connection whose bytes stop short of a packet, and starts the next seat clean', () => {
+    const { a } = badBytesThenGood(publish('t/1').subarray(0, 5));
+    expect(a.errors).toEqual(['a partial packet reached the parser']);
   });
 
   it('reports a malformed packet to its own client only', () => {
-    const seen: Parsed[] = [];
-    const shared = new SharedParser();
-    const a = new FakeClient('a', seen);
-    const b = new FakeClient('b', seen);
-    shared.seatClient(a);
-    shared.seatClient(b);
-    a.seat.parse(Buffer.from([0x36, 0x03, 0x00, 0x01, 0x74])); // a PUBLISH with both QoS bits set
+    // A PUBLISH with both QoS bits set.
+    const { a } = badBytesThenGood(Buffer.from([0x36, 0x03, 0x00, 0x01, 0x74]));
     expect(a.errors.length).toBe(1);
-    b.seat.parse(publish('t/2'));
-    expect(seen).toEqual([{ client: 'b', cmd: 'publish', topic: 't/2' }]);
-    expect(b.errors).toEqual([]);
   });
 
   it('serves another connection that parses while one is mid-parse, each in order', () => {
