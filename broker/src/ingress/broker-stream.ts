@@ -18,10 +18,11 @@ const END_EMITTED = 8;
  * - `read()` returns everything handed over since the last read (or null), and asks for more first
  *   (`pull`), as Node's `read` calls `_read` when the buffer is below its high-water mark;
  * - 'readable' comes on the next tick after a hand-over, once per read, and once at the end; 'end'
- *   comes once the end was handed over and everything before it was read, and then the connection
- *   closes (a Duplex without half-open);
+ *   comes after the read that takes the last bytes before the end, and then the connection closes
+ *   (a Duplex without half-open);
  * - `write(chunk, encoding)` with `cork()`/`uncork()` gathers what mqtt-packet writes for one packet
- *   into one Buffer; it returns true (the gate bounds what waits for a client, gate-outbound.ts);
+ *   into one Buffer; it returns true (the gate bounds what waits for a client, gate-outbound.ts),
+ *   and false once destroyed, as Node's;
  * - `destroy(err)` once: 'error' (when someone listens) and 'close' on the next tick, then `closed()`;
  *   `destroyed`.
  * Aedes's `stream.finished` watch on it is replaced by a 'close' listener (mqtt/lean-client.ts).
@@ -82,8 +83,9 @@ export abstract class BrokerStream extends EventEmitter {
     this.pull();
     const out = this.unread;
     this.unread = null;
+    // As Node's read: the read that empties an ended stream brings 'end' (on the next tick).
     if ((this.flags & ENDED) === 0) this.flags |= NEED_READABLE;
-    else if (out === null && (this.flags & END_EMITTED) === 0) {
+    else if ((this.flags & END_EMITTED) === 0) {
       this.flags |= END_EMITTED;
       nextTick(emitEnd, this);
     }
@@ -91,7 +93,9 @@ export abstract class BrokerStream extends EventEmitter {
   }
 
   write(chunk: Buffer | Uint8Array | string, encoding?: BufferEncoding | ((err?: Error | null) => void)): boolean {
-    if (this.destroyed) return true;
+    // As Node's: false once destroyed, so Aedes waits for a 'drain' that never comes instead of
+    // going on (it would otherwise finish a CONNECT on a client it has just closed).
+    if (this.destroyed) return false;
     const bytes =
       typeof chunk === 'string'
         ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8')

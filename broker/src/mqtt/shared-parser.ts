@@ -166,8 +166,9 @@ export class ParserSeat {
   parse(buf: Buffer): number {
     if (this.closed) return 0;
     if (this.parsing !== null) {
-      // Aedes read again while handling a packet of this parse: the bytes follow on, in order, as
-      // with a parser of its own.
+      // Aedes read again while handling a packet of this parse. It does not: the gate hands over
+      // bytes on I/O only, so such a read finds none. Were it to, the bytes go to the same parser,
+      // as with a parser of its own (which mqtt-packet does not support either).
       this.parsing.parse(buf);
       return 0;
     }
