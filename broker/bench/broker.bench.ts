@@ -10,6 +10,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMinter, randomSecret } from '../src/index';
+import { MOSQUITTO_INSTALL, mosquittoInstalled } from '@ridetrack/testkit';
 import { machineLine } from '../../shared/bench/machine';
 import { recordRun } from '../../shared/bench/results';
 import { Fleet, fleetCredentials, idleConnections, type Credentials } from './load';
@@ -190,6 +191,13 @@ const pct = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(x 
 const bytes = (b: number): string => (Number.isNaN(b) ? 'not measured' : Math.round(b).toLocaleString('en-US'));
 const ratio = (a: number, b: number): string =>
   Number.isNaN(a) || Number.isNaN(b) ? 'n/a' : `${(a / Math.max(1, b)).toFixed(2)}x`;
+
+if (TARGETS.includes('mosquitto') && !mosquittoInstalled()) {
+  // Found before minutes of measuring the others, not after.
+  console.error(`bench:broker: Mosquitto, the reference broker, is not installed. As root: ${MOSQUITTO_INSTALL}`);
+  console.error('Or leave it out: BENCH_TARGETS=ridetrack,aedes npm run bench:broker');
+  process.exit(1);
+}
 
 const results: Result[] = [];
 for (const name of TARGETS) {

@@ -11,7 +11,13 @@ export { launchChromium, useChromium, withChromium } from './browser';
 export { ClusterKit, healthOf, metricOf, scrape, tcpUrl, wsUrl } from './cluster-kit';
 export { fixOf, packetOf } from './fixtures';
 export { HAPROXY_CONFIG, startHaproxy, type HaproxyProcess } from './haproxy-process';
-export { killed, startMosquittoProcess, type MosquittoProcess } from './mosquitto-process';
+export {
+  killed,
+  MOSQUITTO_INSTALL,
+  mosquittoInstalled,
+  startMosquittoProcess,
+  type MosquittoProcess,
+} from './mosquitto-process';
 export { useStarted, type Settings } from './hooks';
 export { freePort, listening } from './ports';
 export { startRedisCluster, type TestRedisCluster } from './redis-cluster';

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,12 +12,22 @@ export interface MosquittoProcess {
   stop(): Promise<void>;
 }
 
+/** What to run when Mosquitto is missing (Debian's package). */
+export const MOSQUITTO_INSTALL = 'apt-get update && apt-get install -y --no-install-recommends mosquitto';
+
+/** Whether Debian's `mosquitto` broker can be started here. */
+export function mosquittoInstalled(): boolean {
+  const probe = spawnSync('mosquitto', ['-h'], { stdio: 'ignore' });
+  return (probe.error as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT';
+}
+
 /**
  * Debian's Mosquitto with a TCP and a WebSocket listener on loopback, anonymous, for benchmarks:
  * the reference broker, or a sink that is not the bottleneck. `maxFiles` raises its open-file limit
  * (a connection each) where the machine allows it.
  */
 export async function startMosquittoProcess(options: { maxFiles?: number } = {}): Promise<MosquittoProcess> {
+  if (!mosquittoInstalled()) throw new Error(`mosquitto is not installed; as root: ${MOSQUITTO_INSTALL}`);
   const [mqttPort, wsPort] = [await freePort(), await freePort()];
   const dir = await mkdtemp(join(tmpdir(), 'ridetrack-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
