@@ -19,7 +19,7 @@ export interface GateDeps extends OutboundDeps {
    * The connection closed, after its 'close' listeners (Aedes's: its client has closed and sent
    * its will). One function for every connection, not a listener each.
    */
-  onClosed?: (gate: IngressGate) => void;
+  afterClose?: (gate: IngressGate) => void;
   /** Closes the connection for a reason, once; the gate reports why it closed. */
   onClose?: (reason: string) => void;
   /**
@@ -136,7 +136,7 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
   }
 
   protected closed(): void {
-    this.deps.onClosed?.(this);
+    this.deps.afterClose?.(this);
   }
 
   /** Closes the connection because of something the client did. */

@@ -164,7 +164,7 @@ export async function openMqtt(options: MqttOptions, deps: MqttDeps): Promise<Mq
     now,
     // After Aedes's 'close' listener: the client has closed (and published its will) before
     // presence hears that the session ended.
-    onClosed: (gate: IngressGate) => {
+    afterClose: (gate: IngressGate) => {
       gates.delete(gate);
       hooks.closed(gate);
     },
