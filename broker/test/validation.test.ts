@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { decodeLocation } from '@ridetrack/shared';
+import { decodeLocation, decodeStatus, encodeStatus } from '@ridetrack/shared';
 import {
   closed,
   collect,
@@ -8,11 +8,13 @@ import {
   driverClaims,
   metricValue,
   mqttString,
+  operatorClaims,
   packetOf,
   rawConnect,
   rawPacket,
   rawSocket,
   riderClaims,
+  storeBackends,
   useTestBroker,
   withTestBroker,
   type TestBroker,
@@ -165,6 +167,57 @@ describe('limits', () => {
       before + 1,
     );
     socket.destroy();
+  });
+});
+
+describe.each(storeBackends('hangup', { cluster: true }))('a client that hangs up (%s stores)', (_name, env) => {
+  const t = useTestBroker(env);
+
+  it('carries out packets pipelined behind CONNECT when the client closes before its CONNACK', async () => {
+    // A device that wakes, sends CONNECT, one fix and DISCONNECT in one write and hangs up: the
+    // broker authenticates after the connection is gone, yet the fix is delivered and, since the
+    // client said DISCONNECT, its will is not sent [MQTT-3.1.2-10].
+    const ops = await connectClient(t.tcpUrl, 'operator:ops-1:hangup', await t.token(operatorClaims));
+    await ops.subscribeAsync(['d/drv-hangup/l', 'd/drv-hangup/s']);
+    const got: { topic: string; payload: Buffer }[] = [];
+    ops.on('message', (topic, payload: Buffer) => got.push({ topic, payload }));
+    const socket = await rawSocket(t.broker.ports.mqtt);
+    const token = await t.token(driverClaims('drv-hangup'));
+    const will = encodeStatus({ online: false, ts: 1 });
+    socket.end(
+      Buffer.concat([
+        rawConnect({
+          flags: 0xc2 | 0x04, // username, password, clean session, will (QoS 0, not retained)
+          fields: [
+            mqttString('drv-hangup'),
+            mqttString('d/drv-hangup/s'),
+            mqttString(will),
+            mqttString('u'),
+            mqttString(token),
+          ],
+        }),
+        rawPacket(0x30, [...mqttString('d/drv-hangup/l'), ...packetOf(7)]),
+        rawPacket(0xe0, []), // DISCONNECT
+      ]),
+    );
+    await closed(socket);
+    const offline = () =>
+      got.some(({ topic, payload }) => {
+        const s = decodeStatus(payload);
+        return topic === 'd/drv-hangup/s' && s.ok && !s.value.online && s.value.ts !== 1;
+      });
+    for (let i = 0; i < 500 && !offline(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(offline()).toBe(true);
+    // The will would be published before presence hears of the close; give it time anyway.
+    await new Promise((r) => setTimeout(r, 200));
+    const fixes = got.filter((m) => m.topic === 'd/drv-hangup/l').map((m) => decodeLocation(m.payload));
+    expect(fixes).toMatchObject([{ ok: true, value: { seq: 7 } }]);
+    const wills = got.filter(({ topic, payload }) => {
+      const s = decodeStatus(payload);
+      return topic === 'd/drv-hangup/s' && s.ok && s.value.ts === 1;
+    });
+    expect(wills).toEqual([]);
+    await ops.endAsync();
   });
 });
 

@@ -55,7 +55,7 @@ export abstract class GateOutbound extends BrokerStream {
   protected abstract enqueueReply(bytes: Uint8Array): void;
 
   protected endTransport(): void {
-    this.transport.end();
+    if (!this.transport.destroyed) this.transport.end();
   }
 
   protected destroyTransport(): void {

@@ -51,7 +51,7 @@ function onTransportEnd(this: GatedTransport): void {
   this[GATE]?.transportEnded();
 }
 function onTransportClose(this: GatedTransport): void {
-  this[GATE]?.destroy();
+  this[GATE]?.transportClosed();
 }
 function onTransportError(this: GatedTransport, err: Error): void {
   this[GATE]?.destroy(err);
@@ -73,6 +73,12 @@ const MAX_HELD_PACKETS = 64;
 const MAX_WAITING_BYTES = 64 * 1024;
 /** Bytes waiting for Aedes on one connection above which newer fixes replace older ones anyway. */
 const COALESCE_ABOVE_BYTES = 2048;
+/** How long packets of a client that hung up may wait to be carried out (transportClosed). */
+const HANGUP_GRACE_MS = 5000;
+
+function destroyGate(gate: IngressGate): void {
+  gate.destroy();
+}
 
 /**
  * Longer than the house's ~250 lines on purpose: this is the one place that says in which order a
@@ -104,6 +110,8 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
   private wanted = true;
   /** A CONNECT has come: it must be the first packet and the only one [MQTT-3.1.0-1], [MQTT-3.1.0-2]. */
   private connected = false;
+  /** The client hung up while packets it sent waited behind CONNECT: its end waits for them. */
+  private endAfterAuthentication = false;
   /** The broker's client on this connection: Aedes sets it as it takes the connection. */
   client: unknown = undefined;
 
@@ -128,11 +136,37 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
     transport.on('error', onTransportError);
   }
 
-  /** The transport ended: what is still waiting goes to Aedes, then the end. */
+  /**
+   * The transport ended: what is still waiting goes to Aedes, then the end. Packets the client
+   * sent behind CONNECT are carried out before it: a device may send CONNECT, a fix and
+   * DISCONNECT in one write and hang up, and its DISCONNECT must still keep its will from being
+   * sent. They wait for authentication, as they would have on an open connection.
+   */
   transportEnded(): void {
+    if (this.held !== null && this.held.length > 0) {
+      this.endAfterAuthentication = true;
+      return;
+    }
     const rest = this.waiting.take();
     if (rest !== null) this.handOver(rest);
     this.handOver(null);
+  }
+
+  /**
+   * The transport closed. Packets the client sent before it did and Aedes has not read yet are
+   * still carried out (see transportEnded): the gate closes once Aedes has read them and the end,
+   * or after HANGUP_GRACE_MS (Aedes's connect timeout stops at CONNECT, and authentication may
+   * wait on Redis).
+   */
+  transportClosed(): void {
+    if (this.destroyed) return;
+    const pending = (this.held !== null && this.held.length > 0) || this.unreadWaiting || !this.waiting.empty;
+    if (!pending) {
+      this.destroy();
+      return;
+    }
+    if (!this.endAfterAuthentication) this.transportEnded();
+    setTimeout(destroyGate, HANGUP_GRACE_MS, this).unref();
   }
 
   protected closed(): void {
@@ -168,6 +202,7 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
         if (this.destroyed) return;
         this.enqueue(this.admit(frame.bytes, frame.headerLength));
       }
+      if (this.endAfterAuthentication) this.transportEnded();
     } catch (err) {
       this.deps.onFault?.(err);
       this.reject('gate_fault');
