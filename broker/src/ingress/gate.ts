@@ -54,7 +54,7 @@ function onTransportClose(this: GatedTransport): void {
   this[GATE]?.transportClosed();
 }
 function onTransportError(this: GatedTransport, err: Error): void {
-  this[GATE]?.destroy(err);
+  this[GATE]?.transportClosed(err);
 }
 
 /** A packet the gate lets through, and the key under which a newer one may replace it. */
@@ -153,16 +153,17 @@ export class IngressGate extends GateOutbound implements GatedConnection, Decisi
   }
 
   /**
-   * The transport closed. Packets the client sent before it did and Aedes has not read yet are
-   * still carried out (see transportEnded): the gate closes once Aedes has read them and the end,
-   * or after HANGUP_GRACE_MS (Aedes's connect timeout stops at CONNECT, and authentication may
-   * wait on Redis).
+   * The transport closed, or failed (`err`: often a write to a client that has hung up). Packets
+   * the client sent before it did and Aedes has not read yet are still carried out (see
+   * transportEnded): the gate closes once Aedes has read them and the end, or after
+   * HANGUP_GRACE_MS (Aedes's connect timeout stops at CONNECT, and authentication may wait on
+   * Redis).
    */
-  transportClosed(): void {
+  transportClosed(err?: Error): void {
     if (this.destroyed) return;
     const pending = (this.held !== null && this.held.length > 0) || this.unreadWaiting || !this.waiting.empty;
     if (!pending) {
-      this.destroy();
+      this.destroy(err);
       return;
     }
     if (!this.endAfterAuthentication) this.transportEnded();
