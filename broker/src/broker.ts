@@ -212,6 +212,7 @@ export async function startBroker(options: BrokerOptions, deps: BrokerDeps): Pro
       accept: mqtt.accept,
       listener,
       onBudgetSpent: () => metrics.refused.inc({ reason: 'too_many_connections' }),
+      onPeerGone: () => metrics.refused.inc({ reason: 'peer_gone' }),
       onWsViolation: (reason, transport) => counters.violation(reason, transport),
     },
   );

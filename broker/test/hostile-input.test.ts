@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { execPath } from 'node:process';
 import { describe, expect, it } from 'vitest';
 import { socketBudget } from '../src/transports/listeners';
 import {
@@ -209,5 +211,35 @@ describe('a client that goes while it is being authenticated', () => {
     expect(
       await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'closed_during_authentication' }),
     ).toBeGreaterThan(0);
+  });
+});
+
+describe('a socket reset before the broker accepts it', () => {
+  it('is closed unheard and counted: with no source address, no per-address ban could hold for it', async () => {
+    // A child process connects, sends a CONNECT with a bad token and resets, five times, while this
+    // process (the broker's) is blocked: the broker accepts sockets already reset, whose source
+    // address can no longer be read. Heard, their failures would count against no address at all.
+    const connect = rawConnect({ flags: 0xc2, fields: [mqttString('drv-reset'), mqttString('u'), mqttString('bad')] });
+    const script = `
+      const net = require('node:net');
+      let left = 5;
+      for (let i = 0; i < 5; i++) {
+        const s = net.connect(${t.broker.ports.mqtt}, '127.0.0.1', () => {
+          s.write(Buffer.from('${connect.toString('hex')}', 'hex'), () => s.resetAndDestroy());
+        });
+        s.on('error', () => undefined);
+        s.on('close', () => { if (--left === 0) process.exit(0); });
+      }`;
+    const failures = await metricValue(t.broker, 'ridetrack_auth_failures_total');
+    const gone = await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'peer_gone' });
+    expect(spawnSync(execPath, ['-e', script], { timeout: 10_000 }).status).toBe(0);
+    await until(
+      async () =>
+        (await metricValue(t.broker, 'ridetrack_connections_refused_total', { reason: 'peer_gone' })) === gone + 5,
+      'five sockets closed at accept',
+      5000,
+    );
+    expect(await metricValue(t.broker, 'ridetrack_auth_failures_total')).toBe(failures);
+    await brokerStillServes();
   });
 });

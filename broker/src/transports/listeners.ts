@@ -27,6 +27,11 @@ export interface ListenDeps {
   listener: RequestListener;
   /** A socket closed at accept: the budget of open sockets was spent. */
   onBudgetSpent: () => void;
+  /**
+   * A socket closed at accept: it was reset before it was accepted, so its source address cannot
+   * be read and the per-address rules (the auth-failure ban, connect limits) could not hold for it.
+   */
+  onPeerGone: () => void;
   /** A WebSocket client broke the WebSocket protocol. */
   onWsViolation: (reason: WsViolation, transport: 'ws' | 'wss') => void;
 }
@@ -59,7 +64,14 @@ export async function listenAll(options: ListenOptions, deps: ListenDeps): Promi
     connectionsCheckingInterval: 1000,
   };
   const onSocket = (transport: 'tcp' | 'tls') => (socket: Duplex & { remoteAddress?: string | undefined }) => {
-    if (!socket.destroyed) deps.accept(socket, transport, socket.remoteAddress ?? 'unknown');
+    if (socket.destroyed) return;
+    const remoteAddress = socket.remoteAddress;
+    if (remoteAddress === undefined) {
+      socket.destroy();
+      deps.onPeerGone();
+      return;
+    }
+    deps.accept(socket, transport, remoteAddress);
   };
   const webSocketOn = (server: HttpServer, transport: 'ws' | 'wss') =>
     attachWebSocket(
@@ -67,6 +79,7 @@ export async function listenAll(options: ListenOptions, deps: ListenDeps): Promi
       options.maxPacketBytes,
       (stream, remoteAddress) => deps.accept(stream, transport, remoteAddress),
       (reason) => deps.onWsViolation(reason, transport),
+      deps.onPeerGone,
     );
   const tcp = await listenTcp(options.host, options.mqttPort, onSocket('tcp'), budget);
   servers.push(tcp);

@@ -22,6 +22,7 @@ async function wsServer(onUpgrade?: (req: IncomingMessage) => void) {
     1024,
     (stream) => streams.push(stream),
     () => undefined,
+    () => undefined,
   );
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

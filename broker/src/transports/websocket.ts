@@ -34,6 +34,8 @@ export function attachWebSocket(
   onStream: (stream: Duplex, remoteAddress: string) => void,
   /** The client broke the WebSocket protocol (its connection is closed): counted by reason. */
   onViolation: (reason: WsViolation) => void,
+  /** The socket was reset before its upgrade: no source address, so it is closed unheard. */
+  onPeerGone: () => void,
 ): WebSocketServer {
   const wss = new WebSocketServer({
     noServer: true,
@@ -58,7 +60,12 @@ export function attachWebSocket(
       return;
     }
     // The callback holds the address only, not the request.
-    const remoteAddress = req.socket.remoteAddress ?? 'unknown';
+    const remoteAddress = req.socket.remoteAddress;
+    if (remoteAddress === undefined) {
+      socket.destroy();
+      onPeerGone();
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.once('error', onWsError);
       onStream(byteStream(ws), remoteAddress);
