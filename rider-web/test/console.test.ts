@@ -276,6 +276,32 @@ describe('operator console', () => {
     },
   );
 
+  it(
+    'asks for the fleet without waiting for the basemap: drivers are counted and drawn while its tiles load',
+    { timeout: 60_000 },
+    async () => {
+      const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.on('pageerror', (e) => pageErrors.push(`/fleet: ${e.message}`));
+      // The basemap's tiles held back: the map's 'load' (its first complete render) cannot come.
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((r) => (release = r));
+      await page.route('**/map/tiles/**', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(`${broker.httpUrl}/fleet`);
+      await page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
+        timeout: 30_000,
+      });
+      await page.waitForSelector('canvas.fleet-overlay');
+      expect(
+        await page.evaluate(() => (window as unknown as { fleetMap: { loaded(): boolean } }).fleetMap.loaded()),
+      ).toBe(false);
+      release();
+      await page.close();
+    },
+  );
+
   it('opens a driver’s panel that follows it live, with its track drawn', { timeout: 120_000 }, async () => {
     const { page, refused } = await open('/fleet');
     const id = trip.driverId; // on its way to the pickup: it moves

@@ -220,10 +220,16 @@ function radiusPx(zoom = map.getZoom()): number {
   return crowdedRadiusPx(pointRadiusPx(zoom), inView, c.clientWidth, c.clientHeight);
 }
 
-map.on('load', () => {
+// The drivers are drawn as soon as the style is in, over a map whose tiles may still be loading.
+map.once('style.load', () => {
   overlay = new FleetOverlay(map);
   overlay.pointRadius = radiusPx;
   map.addLayer(overlay.cameraLayer('drivers-camera'));
+  repack(); // what the stream brought meanwhile
+  fitFleetOnce();
+});
+
+map.on('load', () => {
   map.on('click', (e: MapMouseEvent) => {
     if (replayBar.isOpen) return;
     const hit = pickAt(e.point);
@@ -239,14 +245,6 @@ map.on('load', () => {
     });
   });
   map.getCanvas().addEventListener('mouseleave', () => hover(undefined));
-  // Twice a second when drivers changed, and every 2 s regardless, since drivers turn stale by time.
-  let packedAt = 0;
-  setInterval(() => {
-    const now = Date.now();
-    if (!dirty && now - packedAt < 2000) return;
-    packedAt = now;
-    repack();
-  }, 500);
   followView();
   void refreshFleetExtent().then(() => refreshDensity());
   setInterval(() => void refreshDensity(), 3000);
@@ -312,7 +310,7 @@ if (hash.has('driver') || hash.has('replay')) firstViewSettled();
 map.once('movestart', firstViewSettled);
 function fitFleetOnce(): void {
   const b = boundsOf([...drivers.values()].map((d) => d.fix));
-  if (fitted || b === null || !map.loaded()) return;
+  if (fitted || b === null || overlay === undefined) return; // the style is in: the map can be framed
   firstViewSettled();
   // No closer than where the index's hexagons still fit the view: the first look shows the density.
   const c = map.getContainer();
@@ -462,3 +460,17 @@ function followFleet(regions: readonly string[]): void {
   }
   fleetEvents.follow(regions);
 }
+
+// Twice a second when drivers changed, and every 2 s regardless, since drivers turn stale by time.
+let packedAt = 0;
+setInterval(() => {
+  const now = Date.now();
+  if (!dirty && now - packedAt < 2000) return;
+  packedAt = now;
+  repack();
+}, 500);
+// The fleet is asked for now, not at the map's 'load' (its first complete render, which waits for
+// the style, tiles and glyphs: seconds on a slow network): the drivers and their counts are in by
+// the time the map is drawn.
+followView();
+void refreshFleetExtent();
