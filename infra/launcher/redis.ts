@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from '../testkit/src/ports';
 import { INDEX_REDIS_SETTINGS } from '../testkit/src/process-settings';
 import type { Children } from './children';
@@ -17,12 +18,16 @@ export function redisInstalled(): boolean {
 }
 
 /**
- * A redis-server for this session on a free loopback port (data in `dir`), run as one of the
- * launcher's children; resolves once it accepts connections.
+ * A redis-server for this session on a free loopback port (working files in `dir`), run as one of
+ * the launcher's children; resolves once it accepts connections. It starts empty and saves
+ * nothing: a session's trips would otherwise outlive it, and the drivers they held (for up to
+ * TRIP_TTL_S) could not be dispatched after the next `npm start` ("no cars available").
  */
 export async function startSessionRedis(children: Children, dir: string): Promise<SessionRedis> {
   const port = await freePort();
   mkdirSync(dir, { recursive: true });
+  // What versions before this one saved.
+  rmSync(join(dir, 'dump.rdb'), { force: true });
   let version = '';
   let warning = '';
   let ready: () => void = () => undefined;
@@ -38,7 +43,7 @@ export async function startSessionRedis(children: Children, dir: string): Promis
       '--dir',
       dir,
       '--save',
-      '60 1000',
+      '',
       '--appendonly',
       'no',
       ...INDEX_REDIS_SETTINGS,

@@ -217,6 +217,25 @@ describe('npm start', () => {
     },
   );
 
+  it(
+    'starts its Redis empty each time: nothing of an earlier session (its trips, the drivers they held) is left',
+    { timeout: 150_000 },
+    async () => {
+      const redisPort = (out: string) => /Redis [\d.]+ on port (\d+)/.exec(out)?.[1] ?? '';
+      const first = launch({});
+      await running(first);
+      await run('redis-cli', ['-p', redisPort(first.output()), 'SET', 'from-the-first-session', '1']);
+      first.launcher.kill('SIGINT');
+      expect((await first.exited)[0]).toBe(0);
+      const second = launch({ RIDETRACK_DIR: first.dir });
+      await running(second);
+      const { stdout } = await run('redis-cli', ['-p', redisPort(second.output()), 'EXISTS', 'from-the-first-session']);
+      expect(stdout.trim()).toBe('0');
+      second.launcher.kill('SIGINT');
+      await second.exited;
+    },
+  );
+
   it('SIGTERM to npm start (as a process manager sends it) stops everything', { timeout: 90_000 }, async () => {
     const l = launch({}, 'npm');
     await running(l);
