@@ -171,7 +171,7 @@ function animate(): void {
   stage.draw(overlay);
   if (nowMs - lastFrameCheckMs > 400) {
     lastFrameCheckMs = nowMs;
-    const f = framing(model, nearby.cars, overlay.car);
+    const f = framing(model, nearby.cars, overlay.car, overlay.route?.points ?? null);
     const changed = f.key !== framedFor;
     framedFor = f.key;
     // Choosing, the map stays at neighbourhood level: the streets around the pickup and the cars

@@ -1,6 +1,7 @@
 import { distanceM, type LatLng } from '@ridetrack/shared';
 import type { NearbyCar } from './nearby';
 import type { OverlayState } from './overlay';
+import { trimRoute } from './route-trim';
 import { riderScreen, RIDER_STALE_MS, type RideModel, type Screen } from './screen';
 
 /** A waiting car farther than this from the pin is framed with it. */
@@ -52,27 +53,35 @@ export function frameState(f: FrameInputs, nowMs: number): { screen: Screen; ove
 }
 
 /**
- * What the camera keeps in view, and a key that changes when that should be framed afresh: the car
- * and the pickup while it comes, the pickup while the driver waits, car and destination on the way;
- * while choosing, the pickup and destination, or a pickup alone with the nearest cars around it.
+ * What the camera keeps in view, and a key that changes when that should be framed afresh: the car,
+ * the way it still has to drive and the pickup while it comes, the pickup while the driver waits,
+ * car, way and destination on the way (a route that bends away from the straight line between them
+ * stays in view, as in Uber's and Lyft's apps); while choosing, the pickup and destination, or a
+ * pickup alone with the nearest cars around it.
  */
 export function framing(
   model: RideModel,
   nearbyCars: NearbyCar[],
   drawn: LatLng | null,
+  /** The route as drawn this frame (the overlay's), if any. */
+  route: readonly LatLng[] | null = null,
 ): { key: string; points: LatLng[] } {
   const t = model.trip;
   if (model.mode === 'trip' && t !== null) {
     const target =
       t.stage === 'on_trip' ? t.dropoff : t.stage === 'assigned' || t.stage === 'waiting' ? t.pickup : null;
-    const points = [drawn, target].filter((p): p is LatLng => p !== null);
+    const ahead =
+      route === null || drawn === null || (t.stage !== 'on_trip' && t.stage !== 'assigned')
+        ? []
+        : trimRoute(route, drawn);
+    const points = [drawn, target, ...ahead].filter((p): p is LatLng => p !== null);
     // Waiting: the meeting point, close up; with the car too where it could stop no nearer (a pin
     // away from the streets), so the rider sees where to walk.
     if (t.stage === 'waiting' && drawn !== null)
       return distanceM(drawn, t.pickup) <= WAIT_APART_M
         ? { key: `${t.id}:waiting`, points: [t.pickup] }
         : { key: `${t.id}:waiting:apart`, points: [t.pickup, drawn] };
-    return { key: `${t.id}:${t.stage}:${points.length}`, points };
+    return { key: `${t.id}:${t.stage}:${drawn === null ? 0 : 1}:${target === null ? 0 : 1}`, points };
   }
   const s = model.setup;
   const points = [s.pickup, s.dropoff].filter((p): p is LatLng => p !== null);
