@@ -16,6 +16,7 @@ export class Sheet {
     title: $('title'),
     line: $('line'),
     wait: $('wait'),
+    waitValue: $('wait-value'),
     summary: $('summary'),
     summaryDistance: $('summary-distance'),
     summaryDuration: $('summary-duration'),
@@ -49,7 +50,7 @@ export class Sheet {
     setText(e.title, s.title);
     setText(e.line, s.line);
     e.wait.hidden = s.wait === null;
-    setText(e.wait, s.wait?.text ?? '');
+    setText(e.waitValue, s.wait?.text ?? '');
     e.wait.classList.toggle('urgent', s.wait?.urgent === true);
     e.summary.hidden = s.summary === null;
     setText(e.summaryDistance, s.summary?.distance ?? '');
