@@ -71,6 +71,27 @@ async function api<T>(path: string): Promise<T> {
 }
 
 /** Responses of the API that refused something (4xx, 5xx), as the page's network saw them. */
+/** /fleet with the requests matching `pattern` held back until `release()`. */
+async function openHolding(pattern: string): Promise<{ page: Page; release: () => void }> {
+  const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(`/fleet: ${e.message}`));
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route(pattern, async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(`${broker.httpUrl}/fleet`);
+  return { page, release };
+}
+
+/** Resolves once the page counts every driver of the fleet in view. */
+function allCounted(page: Page): Promise<unknown> {
+  return page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
+    timeout: 30_000,
+  });
+}
+
 async function open(path: string, viewport = { width: 1280, height: 900 }): Promise<{ page: Page; refused: string[] }> {
   const page = await chromium.browser.newPage({ viewport });
   const refused: string[] = [];
@@ -83,9 +104,7 @@ async function open(path: string, viewport = { width: 1280, height: 900 }): Prom
   });
   await page.goto(`${broker.httpUrl}${path}`);
   await page.waitForSelector('canvas.fleet-overlay'); // the map has loaded
-  await page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
-    timeout: 30_000,
-  });
+  await allCounted(page);
   return { page, refused };
 }
 
@@ -251,16 +270,8 @@ describe('operator console', () => {
     'shows no count until the fleet stream has said what is in view (never a false 0)',
     { timeout: 60_000 },
     async () => {
-      const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
-      page.on('pageerror', (e) => pageErrors.push(`/fleet: ${e.message}`));
       // The fleet stream held back until the page has drawn without it.
-      let release: () => void = () => undefined;
-      const held = new Promise<void>((r) => (release = r));
-      await page.route('**/api/fleet/events*', async (route) => {
-        await held;
-        await route.continue();
-      });
-      await page.goto(`${broker.httpUrl}/fleet`);
+      const { page, release } = await openHolding('**/api/fleet/events*');
       await page.waitForSelector('canvas.fleet-overlay');
       await new Promise((r) => setTimeout(r, 1000));
       expect(await page.textContent('#known')).toBe('–');
@@ -269,9 +280,7 @@ describe('operator console', () => {
       expect(rows.length).toBeGreaterThan(0);
       expect(new Set(rows)).toEqual(new Set(['–']));
       release();
-      await page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
-        timeout: 30_000,
-      });
+      await allCounted(page);
       await page.close();
     },
   );
@@ -280,19 +289,9 @@ describe('operator console', () => {
     'asks for the fleet without waiting for the basemap: drivers are counted and drawn while its tiles load',
     { timeout: 60_000 },
     async () => {
-      const page = await chromium.browser.newPage({ viewport: { width: 1280, height: 900 } });
-      page.on('pageerror', (e) => pageErrors.push(`/fleet: ${e.message}`));
       // The basemap's tiles held back: the map's 'load' (its first complete render) cannot come.
-      let release: () => void = () => undefined;
-      const held = new Promise<void>((r) => (release = r));
-      await page.route('**/map/tiles/**', async (route) => {
-        await held;
-        await route.continue();
-      });
-      await page.goto(`${broker.httpUrl}/fleet`);
-      await page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
-        timeout: 30_000,
-      });
+      const { page, release } = await openHolding('**/map/tiles/**');
+      await allCounted(page);
       await page.waitForSelector('canvas.fleet-overlay');
       expect(
         await page.evaluate(() => (window as unknown as { fleetMap: { loaded(): boolean } }).fleetMap.loaded()),
@@ -697,9 +696,7 @@ describe('operator console', () => {
         if (url.pathname === '/api/fleet/events') asked.push(url.searchParams.get('regions') ?? '(none)');
       });
       await page.goto(`${broker.httpUrl}/fleet`);
-      await page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
-        timeout: 30_000,
-      });
+      await allCounted(page);
       type MapLike = { getBounds(): { getWest(): number; getSouth(): number; getEast(): number; getNorth(): number } };
       const viewNow = async () => {
         const b = await page.evaluate(() => {
@@ -739,9 +736,7 @@ describe('operator console', () => {
           center: [-76.61, 39.29],
         }),
       );
-      await page.waitForFunction((n) => Number(document.getElementById('known')?.textContent) >= n, DRIVERS, {
-        timeout: 30_000,
-      });
+      await allCounted(page);
       expect(await page.isVisible('#scope')).toBe(false);
       await page.close();
     },

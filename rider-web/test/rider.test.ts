@@ -271,9 +271,10 @@ describe('rider pickup screen', () => {
       await waitTitle(page, /is waiting/, 150_000);
       expect(await page.isVisible('#board')).toBe(true);
       expect(await page.isHidden('#eta')).toBe(true);
-      const t1 = await text(page, 'wait');
-      expect(t1).toMatch(/^0:\d\d$/);
-      await page.waitForFunction((t) => document.getElementById('wait')?.textContent !== t, t1);
+      // The driver's wait, counting down, says what it counts.
+      expect(await text(page, 'wait')).toMatch(/^0:\d\d to get in$/);
+      const t1 = await text(page, 'wait-value');
+      await page.waitForFunction((t) => document.getElementById('wait-value')?.textContent !== t, t1);
       await shot(page, 'waiting');
       await page.click('#board');
       await waitTitle(page, /destination|almost there|on your way/i);
